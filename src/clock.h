@@ -1,0 +1,11 @@
+/* Time sources: a monotonic clock for durations and timers, the wall clock for HTTP dates. */
+#ifndef ONESIGNAL_CLOCK_H
+#define ONESIGNAL_CLOCK_H
+
+/* Seconds on a clock that never jumps (CLOCK_MONOTONIC); only differences mean anything. */
+double os_monotonic(void);
+
+/* Seconds since the Unix epoch, with sub-second precision. */
+double os_wall(void);
+
+#endif

@@ -1,0 +1,105 @@
+/* The retry policy (see policy.h and "The retry policy" in docs/design.md). */
+#include "policy.h"
+
+#include <string.h>
+
+static const char *const ERROR_NAMES[OS_ERR_COUNT] = {
+    NULL, "connect", "resolve", "timeout", "tls", "reset", "partial", "too_large", "proxy", "closed", "other"};
+
+const char *os_error_class_name(os_error_class e)
+{
+    return (e > OS_ERR_NONE && e < OS_ERR_COUNT) ? ERROR_NAMES[e] : NULL;
+}
+
+os_error_class os_error_class_from_name(const char *name)
+{
+    int i;
+    for (i = 1; i < OS_ERR_COUNT; i++)
+        if (strcmp(name, ERROR_NAMES[i]) == 0) return (os_error_class)i;
+    return OS_ERR_COUNT;
+}
+
+const char *os_gave_up_name(os_gave_up g)
+{
+    switch (g) {
+    case OS_GAVE_UP_MAX_RETRIES: return "max_retries";
+    case OS_GAVE_UP_DEADLINE: return "deadline";
+    case OS_GAVE_UP_RETRY_AFTER: return "retry_after_too_long";
+    default: return NULL;
+    }
+}
+
+double os_backoff(int attempt, double base_delay, double max_delay, double random01)
+{
+    double d = base_delay > 0 ? base_delay : 0;
+    int i;
+    if (max_delay < 0) max_delay = 0;
+    /* Doubling stops at the cap, so a huge attempt number costs nothing and cannot overflow. */
+    for (i = 1; i < attempt && d > 0 && d < max_delay; i++) d *= 2;
+    if (d > max_delay) d = max_delay;
+    if (!(random01 >= 0)) random01 = 0; /* also catches NaN */
+    if (random01 >= 1) random01 = 0.999999999;
+    return d / 2 + random01 * d / 2;
+}
+
+typedef enum {
+    OUTCOME_FINAL,      /* a definite answer: never repeat */
+    OUTCOME_RETRY_ANY,  /* repeating is harmless whatever the method */
+    OUTCOME_RETRY_SAFE, /* the request may have been applied: repeat only what is safe to repeat */
+} outcome;
+
+static outcome classify(const os_policy_input *in)
+{
+    switch (in->error) {
+    case OS_ERR_NONE:
+        if (in->status == 429 || in->status == 503) return OUTCOME_RETRY_ANY;
+        if (in->status == 500 || in->status == 502 || in->status == 504) return OUTCOME_RETRY_SAFE;
+        return OUTCOME_FINAL;
+    case OS_ERR_CONNECT:
+    case OS_ERR_RESOLVE: return OUTCOME_RETRY_ANY;
+    case OS_ERR_TIMEOUT:
+    case OS_ERR_RESET: return in->sent ? OUTCOME_RETRY_SAFE : OUTCOME_RETRY_ANY;
+    case OS_ERR_PARTIAL: return OUTCOME_RETRY_SAFE;
+    case OS_ERR_OTHER:
+        /* Unclassified failures before sending are usually local (bad URL, out of memory): repeating
+         * would fail the same way. After sending, the outcome is unknown like any other failure. */
+        return in->sent ? OUTCOME_RETRY_SAFE : OUTCOME_FINAL;
+    default: /* tls, too_large, proxy, closed: configuration or local limits, repeating cannot help */
+        return OUTCOME_FINAL;
+    }
+}
+
+void os_policy_decide(const os_policy_input *in, os_policy_decision *out)
+{
+    outcome o = classify(in);
+    double wait;
+    out->retry = 0;
+    out->wait = 0;
+    out->maybe_sent = 0;
+    out->gave_up = OS_GAVE_UP_NONE;
+    if (o == OUTCOME_FINAL) return;
+    /* From here on, every way of stopping leaves an unknown outcome behind for RETRY_SAFE. */
+    out->maybe_sent = o == OUTCOME_RETRY_SAFE;
+    if (o == OUTCOME_RETRY_SAFE && !in->safe) return;
+    if (in->attempt > in->max_retries) {
+        out->gave_up = OS_GAVE_UP_MAX_RETRIES;
+        return;
+    }
+    if (in->has_retry_after) {
+        /* The server asked for this long; waiting less would only earn another refusal. */
+        if (in->retry_after > in->max_delay) {
+            out->gave_up = OS_GAVE_UP_RETRY_AFTER;
+            return;
+        }
+        wait = in->retry_after > 0 ? in->retry_after : 0;
+    } else {
+        wait = os_backoff(in->attempt, in->base_delay, in->max_delay, in->random01);
+    }
+    if (in->has_deadline && in->elapsed + wait >= in->deadline) {
+        out->gave_up = OS_GAVE_UP_DEADLINE;
+        return;
+    }
+    out->retry = 1;
+    out->wait = wait;
+    out->maybe_sent = 0;
+}

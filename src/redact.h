@@ -1,0 +1,19 @@
+/* Removal of secrets (API keys) from text before it can reach an error, a log or a hook. */
+#ifndef ONESIGNAL_REDACT_H
+#define ONESIGNAL_REDACT_H
+
+#include <stddef.h>
+
+#define OS_REDACTED "[REDACTED]"
+
+typedef struct {
+    const char *ptr;
+    size_t len;
+} os_span;
+
+/* Copies text into out with every occurrence of every non-empty secret replaced by "[REDACTED]" (where
+ * secrets overlap, the longest one starting first wins) and returns the length of the whole result.
+ * Writes at most out_cap bytes and no NUL; call with out = NULL first to learn the size. */
+size_t os_redact(const char *text, size_t len, const os_span *secrets, size_t count, char *out, size_t out_cap);
+
+#endif

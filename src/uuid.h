@@ -1,0 +1,14 @@
+/* Random (version 4) UUIDs, used as idempotency keys. */
+#ifndef ONESIGNAL_UUID_H
+#define ONESIGNAL_UUID_H
+
+#define OS_UUID_LEN 36
+
+/* Writes a lower-case UUIDv4 ("xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx") and a NUL into out.
+ * Returns 0, or -1 when the kernel gave no randomness (out is then unchanged). */
+int os_uuid4(char out[OS_UUID_LEN + 1]);
+
+/* The formatting step alone, for tests and fuzzing: 16 bytes in, version and variant bits forced. */
+void os_uuid4_format(const unsigned char bytes[16], char out[OS_UUID_LEN + 1]);
+
+#endif
