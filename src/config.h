@@ -1,0 +1,40 @@
+/* A session's configuration, as the engine keeps it (its own copies; keys wiped when freed). */
+#ifndef ONESIGNAL_CONFIG_H
+#define ONESIGNAL_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct os_config {
+    char *base_url; /* "http(s)://host[:port][/prefix]"; NULL: every request gives an absolute URL */
+    char *rest_key; /* NULL when absent */
+    char *org_key;  /* NULL when absent */
+    char *user_agent;
+    char *ca_file;
+    char *proxy;
+    char **headers; /* "Name: value" lines sent with every request */
+    size_t n_headers;
+    char **body_headers; /* lines sent only with a request body */
+    size_t n_body_headers;
+    int verify;
+    long http_version; /* a CURL_HTTP_VERSION_* value; CURL_HTTP_VERSION_NONE leaves libcurl's default */
+    double timeout;    /* per attempt, seconds */
+    double connect_timeout;
+    size_t max_body;
+    int max_retries;
+    double retry_base_delay;
+    double retry_max_delay;
+    long max_connections; /* 0: no cap */
+} os_config;
+
+void os_config_defaults(os_config *c);
+
+/* Deep copy of src into dst. Returns 0, or -1 when memory ran out (dst then owns nothing). */
+int os_config_copy(os_config *dst, const os_config *src);
+
+/* Frees what os_config_copy allocated, overwriting the keys first. */
+void os_config_free(os_config *c);
+
+/* Overwrites n bytes in a way the compiler may not drop as a dead store. */
+void os_wipe(void *p, size_t n);
+
+#endif

@@ -1,0 +1,85 @@
+/* The engine: one libcurl multi handle driven with curl_multi_socket_action, the sockets it asks for
+ * watched by a poller, a min-heap of retry timers, a pool of reusable transfers and a queue of finished
+ * ones. It knows nothing about Lua; session_lua.c binds it. Not thread-safe: one thread per session. */
+#ifndef ONESIGNAL_SESSION_H
+#define ONESIGNAL_SESSION_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "transfer.h"
+
+typedef struct os_session os_session;
+
+/* What the attempt hook learns after each attempt. */
+typedef struct {
+    const os_transfer *t; /* its status, error, message, attempt, url, method of this attempt */
+    int retry;
+    double wait; /* when retrying */
+    double elapsed;
+    double attempt_elapsed;
+} os_attempt_report;
+
+typedef void (*os_attempt_fn)(void *ud, const os_attempt_report *report);
+
+/* Copies cfg. Returns NULL with a reason in err when libcurl or memory failed. */
+os_session *os_session_new(const os_config *cfg, char *err, size_t errlen);
+
+/* Aborts every request and frees everything. */
+void os_session_free(os_session *s);
+
+void os_session_set_attempt_fn(os_session *s, os_attempt_fn fn, void *ud);
+
+const os_config *os_session_config(const os_session *s);
+
+int os_session_has_key(const os_session *s, os_credential c);
+
+/* The prebuilt header list for a credential and body presence (NULL when empty). */
+struct curl_slist *os_session_headers(const os_session *s, os_credential c, int has_body);
+
+/* A transfer ready to be filled in (request fields set to the session's defaults), or NULL when out of
+ * memory. It must then be submitted or discarded. */
+os_transfer *os_session_acquire(os_session *s);
+
+void os_session_discard(os_session *s, os_transfer *t);
+
+/* Gives t an id and starts its first attempt. Returns 0, or -1 (t is then still the caller's to discard).
+ * A request that fails to start still counts as submitted: it finishes with an error. */
+int os_session_submit(os_session *s, os_transfer *t);
+
+/* A submitted request whose result has not been released, or NULL. */
+os_transfer *os_session_find(const os_session *s, unsigned long long id);
+
+/* Drives sockets and timers. With target: until target is finished. Without: until some request is
+ * finished. Either way no longer than timeout seconds (< 0: no limit), and not at all once nothing is left
+ * that could finish. */
+void os_session_run(os_session *s, double timeout, const os_transfer *target);
+
+/* The oldest finished request whose result has not been released, or NULL. */
+os_transfer *os_session_first_done(const os_session *s);
+
+/* The result of a finished request has been handed out: forget the request, keep the transfer. */
+void os_session_release(os_session *s, os_transfer *t);
+
+/* Seconds until the session next needs driving: 0 when a result waits or work is due; -1 when nothing
+ * is pending at all. */
+double os_session_next_timeout(const os_session *s);
+
+/* Descriptor readable when socket work is waiting, or -1 (poll(2) builds). */
+int os_session_fd(const os_session *s);
+
+typedef struct {
+    long long connects; /* new connections opened, over the session's life */
+    long in_flight;     /* attempts on the wire */
+    long waiting;       /* requests sleeping before a retry */
+    long pending;       /* submitted, result not yet handed out */
+} os_session_stats;
+
+void os_session_get_stats(const os_session *s, os_session_stats *st);
+
+/* In a child process created by fork() after this session was: stop using the parent's connections
+ * without disturbing them, finish every inherited request with error "closed", and start afresh.
+ * Called by acquire and run; cheap when nothing happened. */
+void os_session_check_fork(os_session *s);
+
+#endif

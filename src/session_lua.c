@@ -1,0 +1,626 @@
+/* The Lua face of the engine: core.session(config) and the session methods (see session.h for the
+ * engine itself). Validates everything before touching the engine, so a Lua error never leaves a
+ * half-submitted request behind. */
+#include "session_lua.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "clock.h"
+#include "compat.h"
+#include "session.h"
+
+#define SESSION_MT "onesignal.core.session"
+#define PREFIX "onesignal.core: "
+
+typedef struct {
+    os_session *s; /* NULL once closed */
+    lua_State *L;  /* the thread driving the engine right now (the hook runs on it) */
+    int uv_index;  /* where that thread's frame holds our companion table */
+    int driving;
+    int in_hook;
+    int has_hook;
+} lsession;
+
+/* ---- argument checking ---- */
+
+static int has_control(const char *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 1;
+    return 0;
+}
+
+/* Pushes field name of the table at idx (a positive index); it must be nil or of the given type.
+ * Returns whether it is present. */
+static int field(lua_State *L, int idx, const char *name, int type)
+{
+    int t;
+    /* Raw access: a metatable must not be able to hand the engine a string nobody keeps alive. */
+    lua_pushstring(L, name);
+    lua_rawget(L, idx);
+    t = lua_type(L, -1);
+    if (t != LUA_TNIL && t != type)
+        return luaL_error(L, PREFIX "'%s' must be a %s, not %s", name, lua_typename(L, type), luaL_typename(L, -1));
+    return t != LUA_TNIL;
+}
+
+static const char *opt_string(lua_State *L, int idx, const char *name, size_t *len)
+{
+    const char *s = NULL;
+    if (field(L, idx, name, LUA_TSTRING)) s = lua_tolstring(L, -1, len);
+    lua_pop(L, 1); /* the table still holds the string, so it stays alive */
+    return s;
+}
+
+static double opt_number(lua_State *L, int idx, const char *name, double dflt, double min)
+{
+    double v = dflt;
+    if (field(L, idx, name, LUA_TNUMBER)) {
+        v = lua_tonumber(L, -1);
+        if (!(v >= min)) luaL_error(L, PREFIX "'%s' must be a number >= %f", name, min);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+static double opt_positive(lua_State *L, int idx, const char *name, double dflt)
+{
+    double v = opt_number(L, idx, name, dflt, 0);
+    if (!(v > 0)) luaL_error(L, PREFIX "'%s' must be a positive number", name);
+    return v;
+}
+
+static long long opt_integer(lua_State *L, int idx, const char *name, long long dflt, long long min)
+{
+    double v = opt_number(L, idx, name, (double)dflt, (double)min);
+    if (v != floor(v) || v > 9007199254740992.0) luaL_error(L, PREFIX "'%s' must be an integer", name);
+    return (long long)v;
+}
+
+/* A header line: "Name: value", one line, no NUL. */
+static const char *check_line(lua_State *L, int idx, const char *what, size_t *len)
+{
+    const char *s;
+    if (lua_type(L, idx) != LUA_TSTRING) luaL_error(L, PREFIX "%s must hold strings", what);
+    s = lua_tolstring(L, idx, len);
+    if (has_control(s, *len) || memchr(s, ':', *len) == NULL)
+        luaL_error(L, PREFIX "%s must hold single 'Name: value' lines", what);
+    return s;
+}
+
+/* Header lines of an array field: pointers and lengths in a scratch userdata left on the stack. */
+static size_t opt_lines(lua_State *L, int idx, const char *name, const char ***lines, size_t **lens)
+{
+    size_t n = 0, i;
+    *lines = NULL;
+    *lens = NULL;
+    if (field(L, idx, name, LUA_TTABLE)) {
+        n = lua_rawlen(L, -1);
+        *lines = lua_newuserdata(L, n * (sizeof(char *) + sizeof(size_t)) + 1);
+        *lens = (size_t *)(void *)(*lines + n);
+        for (i = 0; i < n; i++) {
+            lua_rawgeti(L, -2, (int)i + 1);
+            (*lines)[i] = check_line(L, -1, name, &(*lens)[i]);
+            lua_pop(L, 1);
+        }
+        lua_remove(L, -2); /* the scratch stays, the table is still referenced by the caller's table */
+    } else {
+        lua_pop(L, 1);
+        lua_pushnil(L); /* keep the stack shape the same */
+    }
+    return n;
+}
+
+static int is_http_url(const char *s, size_t len)
+{
+    return (len > 7 && strncmp(s, "http://", 7) == 0) || (len > 8 && strncmp(s, "https://", 8) == 0);
+}
+
+static int check_secret(lua_State *L, const char *s, size_t len, const char *name)
+{
+    /* The message names the option, never its value. */
+    if (has_control(s, len)) return luaL_error(L, PREFIX "'%s' contains a control character", name);
+    return 0;
+}
+
+static long http_version(lua_State *L, const char *v)
+{
+    if (v == NULL) return CURL_HTTP_VERSION_NONE;
+    if (strcmp(v, "1.1") == 0) return CURL_HTTP_VERSION_1_1;
+    if (strcmp(v, "2") == 0) return CURL_HTTP_VERSION_2TLS;
+    if (strcmp(v, "2-prior-knowledge") == 0) return CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+    return luaL_error(L, PREFIX "'http_version' must be \"1.1\", \"2\" or \"2-prior-knowledge\"");
+}
+
+/* ---- core.session(config) ---- */
+
+static void attempt_hook(void *ud, const os_attempt_report *r);
+
+static int l_session_new(lua_State *L)
+{
+    os_config cfg;
+    lsession *ls;
+    size_t len, n_headers, n_body, *unused_lens;
+    const char **headers, **body_headers, *s;
+    char err[128];
+    os_session *engine;
+
+    if (lua_isnoneornil(L, 1))
+        lua_newtable(L);
+    else
+        luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    os_config_defaults(&cfg);
+
+    cfg.base_url = (char *)opt_string(L, 1, "base_url", &len);
+    if (cfg.base_url != NULL && (!is_http_url(cfg.base_url, len) || has_control(cfg.base_url, len) ||
+                                 strpbrk(cfg.base_url, " ?#") != NULL || cfg.base_url[len - 1] == '/'))
+        luaL_error(L, PREFIX "'base_url' must look like http(s)://host[:port][/prefix], without a trailing slash");
+    cfg.rest_key = (char *)opt_string(L, 1, "rest_key", &len);
+    if (cfg.rest_key != NULL) check_secret(L, cfg.rest_key, len, "rest_key");
+    if (cfg.rest_key != NULL && len == 0) cfg.rest_key = NULL;
+    cfg.org_key = (char *)opt_string(L, 1, "organization_key", &len);
+    if (cfg.org_key != NULL) check_secret(L, cfg.org_key, len, "organization_key");
+    if (cfg.org_key != NULL && len == 0) cfg.org_key = NULL;
+    s = opt_string(L, 1, "user_agent", &len);
+    if (s != NULL && has_control(s, len)) luaL_error(L, PREFIX "'user_agent' contains a control character");
+    cfg.user_agent = (char *)s;
+    s = opt_string(L, 1, "ca_file", &len);
+    if (s != NULL && strlen(s) != len) luaL_error(L, PREFIX "'ca_file' contains a NUL byte");
+    cfg.ca_file = (char *)s;
+    s = opt_string(L, 1, "proxy", &len);
+    if (s != NULL && has_control(s, len)) luaL_error(L, PREFIX "'proxy' contains a control character");
+    cfg.proxy = (char *)s;
+    if (field(L, 1, "verify", LUA_TBOOLEAN)) cfg.verify = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    cfg.http_version = http_version(L, opt_string(L, 1, "http_version", &len));
+    cfg.timeout = opt_positive(L, 1, "timeout", cfg.timeout);
+    cfg.connect_timeout = opt_positive(L, 1, "connect_timeout", cfg.connect_timeout);
+    cfg.max_body = (size_t)opt_integer(L, 1, "max_body", (long long)cfg.max_body, 0);
+    cfg.max_retries = (int)opt_integer(L, 1, "max_retries", cfg.max_retries, 0);
+    cfg.retry_base_delay = opt_number(L, 1, "retry_base_delay", cfg.retry_base_delay, 0);
+    cfg.retry_max_delay = opt_number(L, 1, "retry_max_delay", cfg.retry_max_delay, 0);
+    cfg.max_connections = (long)opt_integer(L, 1, "max_connections", 0, 0);
+    if (cfg.max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
+    n_headers = opt_lines(L, 1, "headers", &headers, &unused_lens);
+    n_body = opt_lines(L, 1, "body_headers", &body_headers, &unused_lens);
+    cfg.headers = (char **)headers;
+    cfg.n_headers = n_headers;
+    cfg.body_headers = (char **)body_headers;
+    cfg.n_body_headers = n_body;
+
+    /* The userdata exists before the engine, so a memory error cannot orphan the engine. */
+    ls = os_newuserdata(L, sizeof *ls);
+    memset(ls, 0, sizeof *ls);
+    luaL_setmetatable(L, SESSION_MT);
+    lua_newtable(L);
+    os_setuservalue(L, -2);
+    engine = os_session_new(&cfg, err, sizeof err);
+    if (engine == NULL) return luaL_error(L, PREFIX "%s", err);
+    ls->s = engine;
+    os_session_set_attempt_fn(engine, attempt_hook, ls);
+    return 1;
+}
+
+/* ---- helpers of the methods ---- */
+
+static lsession *check_open(lua_State *L)
+{
+    lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
+    if (ls->s == NULL) luaL_error(L, PREFIX "session is closed");
+    return ls;
+}
+
+static lsession *check_drivable(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    if (ls->driving) luaL_error(L, PREFIX "poll, wait and close cannot be called from a hook");
+    return ls;
+}
+
+/* Runs the engine with the hook able to reach Lua through L. The uservalue table is pushed first. */
+static void drive(lua_State *L, lsession *ls, double timeout, const os_transfer *target)
+{
+    os_getuservalue(L, 1);
+    ls->L = L;
+    ls->uv_index = lua_gettop(L);
+    ls->driving = 1;
+    os_session_run(ls->s, timeout, target);
+    ls->driving = 0;
+    ls->L = NULL;
+    lua_pop(L, 1);
+}
+
+static void set_string(lua_State *L, const char *key, const char *value)
+{
+    if (value == NULL) return;
+    lua_pushstring(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void set_number(lua_State *L, const char *key, double value)
+{
+    lua_pushnumber(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void set_integer(lua_State *L, const char *key, lua_Integer value)
+{
+    lua_pushinteger(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void set_boolean(lua_State *L, const char *key, int value)
+{
+    lua_pushboolean(L, value);
+    lua_setfield(L, -2, key);
+}
+
+/* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. */
+static void push_headers(lua_State *L, const os_transfer *t)
+{
+    size_t at = 0, name_len, value_len;
+    const char *name, *value;
+    lua_createtable(L, 0, (int)t->header_count);
+    while ((at = os_transfer_header_at(t, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
+        lua_pushlstring(L, name, name_len);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushlstring(L, value, value_len);
+        } else {
+            lua_pushliteral(L, ", ");
+            lua_pushlstring(L, value, value_len);
+            lua_concat(L, 3);
+        }
+        lua_rawset(L, -3);
+    }
+}
+
+static void push_result(lua_State *L, const os_transfer *t)
+{
+    lua_createtable(L, 0, 13);
+    set_integer(L, "id", (lua_Integer)t->id);
+    set_integer(L, "status", (lua_Integer)t->status);
+    if (t->header_count > 0) {
+        push_headers(L, t);
+        lua_setfield(L, -2, "headers");
+    }
+    lua_pushlstring(L, t->response.len ? t->response.data : "", t->response.len);
+    lua_setfield(L, -2, "body");
+    set_integer(L, "attempts", t->attempt);
+    set_boolean(L, "replayed", t->replayed);
+    if (t->has_retry_after) set_number(L, "retry_after", t->retry_after);
+    set_string(L, "error", os_error_class_name(t->error));
+    if (t->error != OS_ERR_NONE) set_string(L, "message", t->message);
+    set_boolean(L, "maybe_sent", t->maybe_sent);
+    set_string(L, "gave_up", os_gave_up_name(t->gave_up));
+    set_number(L, "elapsed", t->elapsed);
+}
+
+/* Hands the result out: builds the table (which may raise a memory error while everything is still
+ * intact), then lets go of the Lua values the request kept alive and of the request itself. */
+static void hand_out(lua_State *L, lsession *ls, os_transfer *t)
+{
+    push_result(L, t);
+    os_getuservalue(L, 1);
+    luaL_unref(L, -1, t->body_ref);
+    luaL_unref(L, -1, t->operation_ref);
+    lua_pop(L, 1);
+    os_session_release(ls->s, t);
+}
+
+/* ---- hook ---- */
+
+static int call_hook(lua_State *L)
+{
+    const os_attempt_report *r = lua_touserdata(L, 1);
+    const os_transfer *t = r->t;
+    lua_getfield(L, 2, "hook");
+    if (!lua_isfunction(L, -1)) return 0;
+    lua_createtable(L, 0, 11);
+    if (t->operation_ref >= 0) {
+        lua_rawgeti(L, 2, t->operation_ref);
+        lua_setfield(L, -2, "operation");
+    }
+    set_string(L, "method", os_method_name(t->method));
+    lua_pushlstring(L, t->url.data, t->url.len);
+    lua_setfield(L, -2, "url");
+    set_integer(L, "attempt", t->attempt);
+    if (t->status > 0) set_integer(L, "status", (lua_Integer)t->status);
+    set_string(L, "error", os_error_class_name(t->error));
+    if (t->error != OS_ERR_NONE) set_string(L, "message", t->message);
+    set_boolean(L, "retry", r->retry);
+    if (r->retry) set_number(L, "wait", r->wait);
+    set_number(L, "elapsed", r->elapsed);
+    set_number(L, "attempt_elapsed", r->attempt_elapsed);
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+static void attempt_hook(void *ud, const os_attempt_report *r)
+{
+    lsession *ls = ud;
+    lua_State *L = ls->L;
+    if (!ls->has_hook || L == NULL || ls->in_hook) return;
+    lua_pushcfunction(L, call_hook);
+    lua_pushlightuserdata(L, (void *)r);
+    lua_pushvalue(L, ls->uv_index);
+    ls->in_hook = 1;
+    /* Everything runs protected, table building included: a hook can never unwind through libcurl. */
+    if (lua_pcall(L, 2, 0, 0) != 0) {
+        const char *msg = lua_tostring(L, -1);
+        os_warn(L, "onesignal.core: error in hook (ignored): ", msg ? msg : "(not a string)");
+        lua_pop(L, 1);
+    }
+    ls->in_hook = 0;
+}
+
+/* ---- methods ---- */
+
+static int method_of(lua_State *L, const char *m, os_method *out)
+{
+    static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+    int i;
+    for (i = 0; names[i] != NULL; i++)
+        if (m != NULL && strcmp(m, names[i]) == 0) {
+            *out = (os_method)i;
+            return 0;
+        }
+    return luaL_error(L, PREFIX "'method' must be one of GET, POST, PUT, PATCH, DELETE");
+}
+
+static int ref_field(lua_State *L, int req, int uv, const char *name)
+{
+    lua_pushstring(L, name);
+    lua_rawget(L, req);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return LUA_NOREF;
+    }
+    return luaL_ref(L, uv);
+}
+
+static int l_submit(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    os_method method = OS_GET;
+    os_credential credential = OS_CRED_NONE;
+    size_t path_len = 0, url_len = 0, body_len = 0, n_extra, *extra_lens, len;
+    const char *path, *url, *body, *cred, **extra;
+    int safe, uv, failed, body_ref, operation_ref;
+    double timeout, deadline;
+    long long max_retries;
+    double base_delay, max_delay;
+    const os_config *cfg = os_session_config(ls->s);
+    os_transfer *t;
+
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    method_of(L, opt_string(L, 2, "method", &len), &method);
+    path = opt_string(L, 2, "path", &path_len);
+    url = opt_string(L, 2, "url", &url_len);
+    if ((path == NULL) == (url == NULL)) luaL_error(L, PREFIX "a request needs exactly one of 'path' and 'url'");
+    if (path != NULL && (path_len == 0 || path[0] != '/' || has_control(path, path_len) || memchr(path, ' ', path_len)))
+        luaL_error(L, PREFIX "'path' must start with '/' and be encoded (no spaces or control characters)");
+    if (path != NULL && cfg->base_url == NULL) luaL_error(L, PREFIX "this session has no base_url; give 'url'");
+    if (url != NULL && (!is_http_url(url, url_len) || has_control(url, url_len) || memchr(url, ' ', url_len)))
+        luaL_error(L, PREFIX "'url' must be an encoded absolute http(s) URL");
+    cred = opt_string(L, 2, "credential", &len);
+    if (cred != NULL) {
+        if (strcmp(cred, "rest") == 0)
+            credential = OS_CRED_REST;
+        else if (strcmp(cred, "organization") == 0)
+            credential = OS_CRED_ORG;
+        else
+            luaL_error(L, PREFIX "'credential' must be \"rest\", \"organization\" or nil");
+        if (!os_session_has_key(ls->s, credential))
+            luaL_error(L, PREFIX "this session has no %s key", credential == OS_CRED_REST ? "rest" : "organization");
+    }
+    body = opt_string(L, 2, "body", &body_len);
+    opt_string(L, 2, "operation", &len);
+    safe = method == OS_GET || method == OS_PUT || method == OS_DELETE || opt_string(L, 2, "idempotency_key", &len);
+    timeout = opt_positive(L, 2, "timeout", cfg->timeout);
+    deadline = opt_number(L, 2, "deadline", -1, -1);
+    if (deadline != -1 && !(deadline > 0)) luaL_error(L, PREFIX "'deadline' must be a positive number");
+    max_retries = opt_integer(L, 2, "max_retries", cfg->max_retries, 0);
+    if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
+    base_delay = opt_number(L, 2, "retry_base_delay", cfg->retry_base_delay, 0);
+    max_delay = opt_number(L, 2, "retry_max_delay", cfg->retry_max_delay, 0);
+    n_extra = opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 3 = scratch (or nil) */
+
+    /* Everything is checked. The references come first: the engine reads the body straight from the Lua
+     * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
+    os_getuservalue(L, 1);
+    uv = lua_gettop(L);
+    body_ref = ref_field(L, 2, uv, "body");
+    operation_ref = ref_field(L, 2, uv, "operation");
+    t = os_session_acquire(ls->s);
+    failed = t == NULL;
+    if (!failed) {
+        t->method = method;
+        t->credential = credential;
+        t->body = body;
+        t->body_len = body_len;
+        t->has_body = body != NULL;
+        t->safe = safe;
+        t->timeout = timeout;
+        t->has_deadline = deadline > 0;
+        t->deadline = deadline;
+        t->max_retries = (int)max_retries;
+        t->retry_base_delay = base_delay;
+        t->retry_max_delay = max_delay;
+        t->body_ref = body_ref;
+        t->operation_ref = operation_ref;
+        failed = path != NULL ? os_transfer_set_url(t, cfg->base_url, path, path_len)
+                              : os_transfer_set_url(t, NULL, url, url_len);
+        failed = failed || os_transfer_set_extra_headers(t, extra, extra_lens, n_extra,
+                                                          os_session_headers(ls->s, credential, t->has_body));
+        failed = failed || os_session_submit(ls->s, t) != 0;
+        if (failed) os_session_discard(ls->s, t);
+    }
+    if (failed) {
+        luaL_unref(L, uv, body_ref);
+        luaL_unref(L, uv, operation_ref);
+        return luaL_error(L, PREFIX "out of memory (or libcurl refused the request)");
+    }
+    lua_pushinteger(L, (lua_Integer)t->id);
+    return 1;
+}
+
+static int l_poll(lua_State *L)
+{
+    lsession *ls = check_drivable(L);
+    double timeout = luaL_optnumber(L, 2, 0);
+    os_transfer *t;
+    int i = 0;
+    if (!(timeout >= 0)) return luaL_error(L, PREFIX "poll timeout must be a number >= 0");
+    lua_settop(L, 1);
+    drive(L, ls, timeout, NULL);
+    if (os_session_first_done(ls->s) == NULL) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_newtable(L);
+    while ((t = os_session_first_done(ls->s)) != NULL) {
+        hand_out(L, ls, t);
+        lua_rawseti(L, -2, ++i);
+    }
+    return 1;
+}
+
+static int l_wait(lua_State *L)
+{
+    lsession *ls = check_drivable(L);
+    lua_Number id = luaL_checknumber(L, 2);
+    os_transfer *t = NULL;
+    if (id >= 1 && id == floor(id) && id < 9007199254740992.0) t = os_session_find(ls->s, (unsigned long long)id);
+    if (t == NULL) return luaL_error(L, PREFIX "no pending request with id %d", (int)id);
+    lua_settop(L, 1);
+    drive(L, ls, -1, t);
+    if (t->state != OS_T_DONE) return luaL_error(L, PREFIX "request %d could not finish", (int)id);
+    hand_out(L, ls, t);
+    return 1;
+}
+
+static int l_pending(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    os_session_stats st;
+    os_session_get_stats(ls->s, &st);
+    lua_pushinteger(L, st.pending);
+    return 1;
+}
+
+static int l_fd(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    int fd;
+    os_session_check_fork(ls->s);
+    fd = os_session_fd(ls->s);
+    if (fd < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, fd);
+    return 1;
+}
+
+static int l_timeout(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    double next = os_session_next_timeout(ls->s);
+    if (next < 0)
+        lua_pushnil(L);
+    else
+        lua_pushnumber(L, next);
+    return 1;
+}
+
+static int l_set_hook(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    os_getuservalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "hook");
+    ls->has_hook = !lua_isnil(L, 2);
+    return 0;
+}
+
+static int l_stats(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    os_session_stats st;
+    os_session_get_stats(ls->s, &st);
+    lua_createtable(L, 0, 3);
+    set_number(L, "connects", (double)st.connects);
+    set_integer(L, "in_flight", st.in_flight);
+    set_integer(L, "waiting", st.waiting);
+    return 1;
+}
+
+static void close_session(lua_State *L, lsession *ls)
+{
+    os_session *s = ls->s;
+    if (s == NULL) return;
+    ls->s = NULL;
+    os_session_free(s);
+    /* Drop every kept body, operation name and the hook in one go. */
+    lua_newtable(L);
+    os_setuservalue(L, 1);
+}
+
+static int l_close(lua_State *L)
+{
+    lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
+    if (ls->driving) return luaL_error(L, PREFIX "poll, wait and close cannot be called from a hook");
+    lua_settop(L, 1);
+    close_session(L, ls);
+    return 0;
+}
+
+static int l_gc(lua_State *L)
+{
+    lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
+    if (ls->s != NULL) os_session_free(ls->s);
+    ls->s = NULL;
+    return 0;
+}
+
+static int l_tostring(lua_State *L)
+{
+    lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
+    lua_pushfstring(L, "onesignal.core.session (%s)", ls->s ? "open" : "closed");
+    return 1;
+}
+
+static const luaL_Reg METHODS[] = {
+    {"submit", l_submit}, {"poll", l_poll},         {"wait", l_wait},   {"pending", l_pending},
+    {"fd", l_fd},         {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},
+    {"close", l_close},   {NULL, NULL}};
+
+void os_lua_session_register(lua_State *L)
+{
+    luaL_newmetatable(L, SESSION_MT);
+    luaL_newlib(L, METHODS);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, l_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, l_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "onesignal.core.session");
+    lua_setfield(L, -2, "__name");
+    lua_pop(L, 1);
+}
+
+int os_lua_session_new(lua_State *L)
+{
+    return l_session_new(L);
+}

@@ -1,0 +1,13 @@
+/* Lua binding of the engine: the session userdata and its methods. */
+#ifndef ONESIGNAL_SESSION_LUA_H
+#define ONESIGNAL_SESSION_LUA_H
+
+#include <lua.h>
+
+/* Creates the session metatable; called once by luaopen. */
+void os_lua_session_register(lua_State *L);
+
+/* core.session(config) */
+int os_lua_session_new(lua_State *L);
+
+#endif

@@ -1,0 +1,346 @@
+/* One request and its current attempt (see transfer.h). */
+#include "transfer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "headers.h"
+#include "retry_after.h"
+
+/* Buffers keep this much memory between requests; a rare huge response gives the rest back. */
+#define KEEP_HEADERS 16384
+#define KEEP_RESPONSE 262144
+
+static const char *const METHOD_NAMES[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+
+const char *os_method_name(os_method m)
+{
+    return METHOD_NAMES[m];
+}
+
+/* ---- libcurl callbacks ---- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    os_transfer *t = userdata;
+    size_t n = size * nmemb;
+    /* The cap applies to decoded bytes: libcurl calls this after content decoding. */
+    if (n > t->max_body - t->response.len) {
+        t->too_large = 1;
+        return 0;
+    }
+    if (os_buf_append(&t->response, data, n) != 0) {
+        t->out_of_memory = 1;
+        return 0;
+    }
+    return n;
+}
+
+static int put_size(os_buf *b, size_t v)
+{
+    return os_buf_append(b, &v, sizeof v);
+}
+
+static size_t get_size(const char *p)
+{
+    size_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static int add_field(os_transfer *t, const os_header_line *h)
+{
+    size_t at = t->headers.len;
+    if (os_buf_reserve(&t->headers, 2 * sizeof(size_t) + h->name_len + h->value_len) != 0) return -1;
+    put_size(&t->headers, h->name_len);
+    put_size(&t->headers, h->value_len);
+    os_ascii_lower(t->headers.data + t->headers.len, h->name, h->name_len);
+    t->headers.len += h->name_len;
+    os_buf_append(&t->headers, h->value, h->value_len);
+    t->last_entry = at;
+    t->header_count++;
+    if (os_header_name_is(h->name, h->name_len, "retry-after")) t->retry_after_entry = at;
+    if (os_header_name_is(h->name, h->name_len, "idempotent-replayed"))
+        t->replayed = os_header_name_is(h->value, h->value_len, "true");
+    return 0;
+}
+
+/* A folded line continues the newest entry, which is the last thing in the buffer. */
+static int continue_field(os_transfer *t, const os_header_line *h)
+{
+    size_t value_len;
+    if (t->last_entry == OS_NO_ENTRY || h->value_len == 0) return 0;
+    if (os_buf_reserve(&t->headers, 1 + h->value_len) != 0) return -1;
+    os_buf_append(&t->headers, " ", 1);
+    os_buf_append(&t->headers, h->value, h->value_len);
+    value_len = get_size(t->headers.data + t->last_entry + sizeof(size_t)) + 1 + h->value_len;
+    memcpy(t->headers.data + t->last_entry + sizeof(size_t), &value_len, sizeof value_len);
+    return 0;
+}
+
+static void clear_headers(os_transfer *t)
+{
+    os_buf_clear(&t->headers, KEEP_HEADERS);
+    t->header_count = 0;
+    t->last_entry = OS_NO_ENTRY;
+    t->retry_after_entry = OS_NO_ENTRY;
+    t->replayed = 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    os_transfer *t = userdata;
+    size_t n = size * nmemb;
+    os_header_line h;
+    int failed = 0;
+    switch (os_header_parse(data, n, &h)) {
+    case OS_HEADER_STATUS: clear_headers(t); break; /* only the final response's block survives */
+    case OS_HEADER_FIELD: failed = add_field(t, &h); break;
+    case OS_HEADER_CONTINUATION: failed = continue_field(t, &h); break;
+    default: break;
+    }
+    if (failed) {
+        t->out_of_memory = 1;
+        return 0;
+    }
+    return n;
+}
+
+static size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+    os_transfer *t = userdata;
+    size_t n = size * nitems, left = t->body_len - t->body_pos;
+    if (n > left) n = left;
+    if (n == 0) return 0;
+    memcpy(buffer, t->body + t->body_pos, n);
+    t->body_pos += n;
+    return n;
+}
+
+/* libcurl rewinds to resend the body, e.g. when a reused keep-alive connection turned out dead. The server
+ * may have applied the first copy, so that is only allowed for requests that are safe to repeat. */
+static int on_seek(void *userdata, curl_off_t offset, int origin)
+{
+    os_transfer *t = userdata;
+    if (!t->safe) {
+        t->rewind_refused = 1;
+        return CURL_SEEKFUNC_FAIL;
+    }
+    if (origin != SEEK_SET || offset < 0 || (curl_off_t)t->body_len < offset) return CURL_SEEKFUNC_FAIL;
+    t->body_pos = (size_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
+/* ---- setup ---- */
+
+static long to_ms(double seconds)
+{
+    double ms = seconds * 1000.0;
+    if (!(ms > 0)) return 0;
+    if (ms >= 2147483647.0) return 0; /* beyond any real limit: none */
+    return ms < 1 ? 1 : (long)(ms + 0.5);
+}
+
+#define SET(opt, val)                                                                                          \
+    do {                                                                                                       \
+        if (curl_easy_setopt(e, opt, val) != CURLE_OK) failed = 1;                                             \
+    } while (0)
+
+int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
+{
+    CURL *e = curl_easy_init();
+    int failed = 0;
+    if (e == NULL) return -1;
+    SET(CURLOPT_PRIVATE, (void *)t);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_SHARE, share);
+    SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, (void *)t);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)t);
+    SET(CURLOPT_READFUNCTION, on_read);
+    SET(CURLOPT_READDATA, (void *)t);
+    SET(CURLOPT_SEEKFUNCTION, on_seek);
+    SET(CURLOPT_SEEKDATA, (void *)t);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    /* An Authorization header must never travel to whatever host a redirect names. */
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_PATH_AS_IS, 1L);
+    SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding this libcurl can decode */
+    SET(CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE); /* request headers are not shown to a proxy */
+    SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_PIPEWAIT, 1L);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(cfg->connect_timeout));
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
+    if (cfg->user_agent) SET(CURLOPT_USERAGENT, cfg->user_agent);
+    if (cfg->ca_file) SET(CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->proxy) SET(CURLOPT_PROXY, cfg->proxy);
+    SET(CURLOPT_SSL_VERIFYPEER, cfg->verify ? 1L : 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, cfg->verify ? 2L : 0L);
+    if (cfg->http_version != CURL_HTTP_VERSION_NONE) SET(CURLOPT_HTTP_VERSION, cfg->http_version);
+    if (failed) {
+        curl_easy_cleanup(e);
+        return -1;
+    }
+    t->easy = e;
+    t->max_body = cfg->max_body;
+    return 0;
+}
+
+int os_transfer_set_url(os_transfer *t, const char *base, const char *path, size_t path_len)
+{
+    t->url.len = 0;
+    if (base != NULL && os_buf_append(&t->url, base, strlen(base)) != 0) return -1;
+    if (os_buf_append(&t->url, path, path_len) != 0 || os_buf_append(&t->url, "", 1) != 0) return -1;
+    t->url.len--; /* the NUL stays in memory but not in the length */
+    return 0;
+}
+
+int os_transfer_set_extra_headers(os_transfer *t, const char *const *lines, const size_t *lens, size_t n,
+                                  struct curl_slist *shared)
+{
+    size_t bytes = n * sizeof(struct curl_slist), i;
+    struct curl_slist *nodes;
+    char *text;
+    for (i = 0; i < n; i++) bytes += lens[i] + 1;
+    free(t->extra_headers);
+    t->extra_headers = NULL;
+    if (n == 0) return 0;
+    nodes = malloc(bytes);
+    if (nodes == NULL) return -1;
+    /* libcurl only reads the list, so our nodes may lead into the session's prebuilt one. */
+    text = (char *)(nodes + n);
+    for (i = 0; i < n; i++) {
+        memcpy(text, lines[i], lens[i]);
+        text[lens[i]] = '\0';
+        nodes[i].data = text;
+        nodes[i].next = i + 1 < n ? &nodes[i + 1] : shared;
+        text += lens[i] + 1;
+    }
+    t->extra_headers = nodes;
+    return 0;
+}
+
+int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
+{
+    CURL *e = t->easy;
+    int failed = 0;
+    SET(CURLOPT_URL, t->url.data);
+    SET(CURLOPT_HTTPHEADER, t->extra_headers ? t->extra_headers : headers);
+    /* Methods that carry a body always send one (possibly empty, with Content-Length: 0); GET and DELETE
+     * send one only when given. */
+    if (t->has_body || t->method == OS_POST || t->method == OS_PUT || t->method == OS_PATCH) {
+        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body_len);
+    } else {
+        SET(CURLOPT_HTTPGET, 1L);
+    }
+    SET(CURLOPT_CUSTOMREQUEST, (t->method == OS_GET || t->method == OS_POST) ? NULL : os_method_name(t->method));
+    return failed ? -1 : 0;
+}
+
+int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
+{
+    CURL *e = t->easy;
+    int failed = 0;
+    clear_headers(t);
+    os_buf_clear(&t->response, KEEP_RESPONSE);
+    t->too_large = t->rewind_refused = t->out_of_memory = 0;
+    t->errbuf[0] = '\0';
+    t->body_pos = 0;
+    t->status = 0;
+    t->error = OS_ERR_NONE;
+    t->sent = 0;
+    t->message[0] = '\0';
+    t->has_retry_after = 0;
+    t->retry_after = 0;
+    t->attempt_started_at = now;
+    SET(CURLOPT_TIMEOUT_MS, timeout_ms);
+    return failed ? -1 : 0;
+}
+
+#undef SET
+
+static void set_message(os_transfer *t, CURLcode code)
+{
+    char *p;
+    if (t->too_large)
+        snprintf(t->message, sizeof t->message, "response body larger than max_body (%lu bytes)",
+                 (unsigned long)t->max_body);
+    else if (t->rewind_refused)
+        snprintf(t->message, sizeof t->message,
+                 "connection lost while sending; not resent because the request is not safe to repeat");
+    else if (t->out_of_memory)
+        snprintf(t->message, sizeof t->message, "out of memory while receiving the response");
+    else if (t->errbuf[0] != '\0')
+        snprintf(t->message, sizeof t->message, "%s", t->errbuf);
+    else
+        snprintf(t->message, sizeof t->message, "%s", curl_easy_strerror(code));
+    for (p = t->message; *p; p++)
+        if (*p == '\r' || *p == '\n') *p = ' ';
+}
+
+void os_transfer_conclude_attempt(os_transfer *t, CURLcode code, double wall_now)
+{
+    long status = 0, request_size = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    t->status = status;
+    t->sent = request_size > 0 || t->body_pos > 0 || t->rewind_refused;
+    if (t->rewind_refused && code == CURLE_OK) code = CURLE_SEND_FAIL_REWIND;
+    if (code == CURLE_FILESIZE_EXCEEDED) t->too_large = 1; /* the announced length was already too much */
+    t->error = t->out_of_memory ? OS_ERR_OTHER : os_classify_curl(code, t->too_large);
+    if (t->error != OS_ERR_NONE) set_message(t, code);
+    if (t->retry_after_entry != OS_NO_ENTRY) {
+        const char *name, *value;
+        size_t name_len, value_len;
+        os_transfer_header_at(t, t->retry_after_entry, &name, &name_len, &value, &value_len);
+        t->has_retry_after = os_parse_retry_after(value, value_len, wall_now, &t->retry_after);
+    }
+}
+
+size_t os_transfer_header_at(const os_transfer *t, size_t offset, const char **name, size_t *name_len,
+                             const char **value, size_t *value_len)
+{
+    const char *p;
+    if (offset == OS_NO_ENTRY || offset >= t->headers.len) return OS_NO_ENTRY;
+    p = t->headers.data + offset;
+    *name_len = get_size(p);
+    *value_len = get_size(p + sizeof(size_t));
+    *name = p + 2 * sizeof(size_t);
+    *value = *name + *name_len;
+    return offset + 2 * sizeof(size_t) + *name_len + *value_len;
+}
+
+void os_transfer_reset(os_transfer *t)
+{
+    free(t->extra_headers);
+    t->extra_headers = NULL;
+    t->body = NULL;
+    t->body_len = 0;
+    t->has_body = 0;
+    t->id = 0;
+    t->attempt = 0;
+    t->state = OS_T_IDLE;
+    clear_headers(t);
+    os_buf_clear(&t->response, KEEP_RESPONSE);
+}
+
+void os_transfer_free(os_transfer *t)
+{
+    if (t == NULL) return;
+    if (t->easy) curl_easy_cleanup(t->easy);
+    free(t->extra_headers);
+    os_buf_free(&t->url);
+    os_buf_free(&t->headers);
+    os_buf_free(&t->response);
+    free(t);
+}

@@ -1,0 +1,109 @@
+/* One request of a session: its libcurl easy handle (reused from a pool), the request body reader, and
+ * the response of the current attempt (status, headers, body) and its classified outcome. */
+#ifndef ONESIGNAL_TRANSFER_H
+#define ONESIGNAL_TRANSFER_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+#include "policy.h"
+
+typedef enum { OS_GET, OS_POST, OS_PUT, OS_PATCH, OS_DELETE } os_method;
+typedef enum { OS_CRED_NONE, OS_CRED_REST, OS_CRED_ORG, OS_CRED_COUNT } os_credential;
+typedef enum { OS_T_IDLE, OS_T_RUNNING, OS_T_WAITING, OS_T_DONE } os_transfer_state;
+
+#define OS_MESSAGE_SIZE 256
+#define OS_NO_ENTRY ((size_t)-1)
+
+typedef struct os_transfer {
+    CURL *easy; /* NULL until first used (and again after a fork dropped it) */
+    unsigned long long id;
+    os_transfer_state state;
+    struct os_transfer *prev, *next; /* in exactly one of: pool, active list, done queue */
+
+    /* The request, filled in by the submitter. */
+    os_method method;
+    os_credential credential;
+    os_buf url; /* NUL-terminated */
+    const char *body;
+    size_t body_len;
+    int has_body;
+    struct curl_slist *extra_headers; /* own nodes ahead of a shared list; one allocation, or NULL */
+    int safe;
+    double timeout;
+    int has_deadline;
+    double deadline;
+    int max_retries;
+    double retry_base_delay;
+    double retry_max_delay;
+    size_t max_body;
+    int body_ref, operation_ref; /* the Lua binding's references; opaque here */
+
+    /* Progress. */
+    int attempt;
+    double submitted_at;
+    double attempt_started_at;
+    size_t body_pos;
+
+    /* Response of the current attempt. Header entries: name length, value length (two size_t), then the
+     * lower-cased name and the value, back to back. */
+    os_buf headers;
+    size_t header_count;
+    size_t last_entry;        /* offset of the newest entry, for folded continuation lines */
+    size_t retry_after_entry; /* offset of the Retry-After entry, or OS_NO_ENTRY */
+    int replayed;
+    os_buf response;
+    int too_large;
+    int rewind_refused;
+    int out_of_memory;
+    char errbuf[CURL_ERROR_SIZE];
+
+    /* Outcome of the current attempt, then of the request. */
+    long status;
+    os_error_class error;
+    int sent;
+    char message[OS_MESSAGE_SIZE];
+    int has_retry_after;
+    double retry_after;
+    int maybe_sent;
+    os_gave_up gave_up;
+    double elapsed;
+} os_transfer;
+
+/* Creates the easy handle and sets every option that never changes for this session. Returns 0 or -1. */
+int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share);
+
+/* Builds url = base + path (base may be NULL when path is absolute). Returns 0 or -1. */
+int os_transfer_set_url(os_transfer *t, const char *base, const char *path, size_t path_len);
+
+/* Copies lines ahead of shared (which is not copied and must outlive the transfer) into extra_headers.
+ * Returns 0 or -1. */
+int os_transfer_set_extra_headers(os_transfer *t, const char *const *lines, const size_t *lens, size_t n,
+                                  struct curl_slist *shared);
+
+/* Applies the request (URL, method, body, header list) to the easy handle. Returns 0 or -1. */
+int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers);
+
+/* Prepares attempt number t->attempt + 1: clears the previous response, rewinds the body, sets the
+ * attempt's timeout (0: none). Returns 0 or -1. */
+int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now);
+
+/* Reads the outcome of the finished attempt from the easy handle and code: status, error class, message,
+ * whether anything was sent, Retry-After (parsed against wall_now). */
+void os_transfer_conclude_attempt(os_transfer *t, CURLcode code, double wall_now);
+
+/* Forgets the request (not the easy handle), so the transfer can serve another one. */
+void os_transfer_reset(os_transfer *t);
+
+void os_transfer_free(os_transfer *t);
+
+/* Iterates header entries: returns the offset of the next entry after offset (start with 0), or
+ * OS_NO_ENTRY at the end, and points name/value into the buffer. */
+size_t os_transfer_header_at(const os_transfer *t, size_t offset, const char **name, size_t *name_len,
+                             const char **value, size_t *value_len);
+
+const char *os_method_name(os_method m);
+
+#endif
