@@ -1,0 +1,44 @@
+-- Writing responses, whole or deliberately broken.
+-- luacheck: globals ngx (a response is written by assigning ngx.status and ngx.header fields)
+local json = require("server.json")
+
+local respond = {}
+
+local JSON_TYPE = "application/json; charset=utf-8"
+
+local function headers_out(status, headers, content_type, length)
+  ngx.status = status
+  if headers then
+    for k, v in pairs(headers) do ngx.header[k] = v end
+  end
+  ngx.header["Content-Type"] = content_type or JSON_TYPE
+  ngx.header["Content-Length"] = length
+end
+
+-- body: table (sent as JSON), string (sent as is) or nil (empty).
+function respond.send(status, body, headers, content_type)
+  if type(body) == "table" then body = json.encode(body) end
+  body = body or ""
+  headers_out(status, headers, content_type, #body)
+  if body ~= "" then ngx.print(body) else ngx.send_headers() end
+  return ngx.exit(ngx.HTTP_OK)
+end
+
+-- Announces the whole body's length (plus some) but sends only its first half, then drops the
+-- connection: the client sees a partial transfer.
+function respond.truncated(status, body, headers, content_type)
+  if type(body) == "table" then body = json.encode(body) end
+  body = body or ""
+  local part = body:sub(1, math.floor(#body / 2))
+  headers_out(status, headers, content_type, #body + 64)
+  ngx.print(part)
+  ngx.flush(true)
+  return ngx.exit(ngx.ERROR)
+end
+
+-- Closes the connection without a response (nginx's 444).
+function respond.drop()
+  return ngx.exit(444)
+end
+
+return respond
