@@ -1,0 +1,9 @@
+-- luacheck configuration: `luacheck .` (see `make lint`).
+std = "max"
+max_line_length = 120
+exclude_files = { "build/", "spec/contract/node_modules/", "bench/node/node_modules/", "node_modules/" }
+
+-- OpenResty code may use the `ngx` global; nothing may define globals.
+read_globals = { "ngx", "jit" }
+
+files["spec/"] = { std = "+busted" }

@@ -1,0 +1,30 @@
+# onesignal for Lua — build, test and tooling.
+#
+#   make test    install missing Debian packages, build, run every test (what CI runs)
+#   make demo    send a notification, create a user and read it back (local test server by default)
+#   make build   the C core for Lua 5.4 and for LuaJIT
+#
+# Everything else is listed by `make help`.
+
+LUA        ?= lua5.4
+LUAJIT     ?= luajit
+BUSTED     ?= $(LUA) /usr/bin/busted
+BUILD      ?= build
+CC         ?= cc
+OPTFLAGS   ?= -O2 -g
+LUA54_INC  ?= /usr/include/lua5.4
+LUAJIT_INC ?= /usr/include/luajit-2.1
+
+# The module paths every Lua process started by this Makefile uses.
+LUA_ENV = LUA_PATH='./lua/?.lua;./lua/?/init.lua;./spec/?.lua;;' LUA_CPATH='./$(BUILD)/5.4/?.so;;'
+
+.PHONY: all help build test demo clean
+all: build
+
+help:
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+include mk/*.mk
+
+clean: ## remove build output
+	rm -rf $(BUILD)

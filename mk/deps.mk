@@ -1,0 +1,21 @@
+# Debian packages the build and the tests need. `make deps` installs the missing ones (as root, or
+# through sudo) and does nothing when all are present, so offline re-runs work.
+#
+# luajit2 / libluajit2-5.1-dev are OpenResty's LuaJIT branch: Debian's lua-resty-core needs it and it
+# conflicts with the `luajit` package.
+DEBIAN_PACKAGES = make gcc libc6-dev pkg-config curl openssl ca-certificates \
+  lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-busted lua-check lua-ldoc luarocks \
+  luajit2 libluajit2-5.1-dev nginx-core libnginx-mod-http-lua lua-resty-core nghttp2-server \
+  clang libclang-rt-14-dev valgrind
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps
+deps: ## install missing Debian packages (apt-get)
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
