@@ -1,0 +1,53 @@
+--- OneSignal's REST API for Lua: `local onesignal = require("onesignal")`.
+--
+--   local client = onesignal.new{ rest_api_key = ..., app_id = ... }
+--   local body, res = client:create_notification{ contents = { en = "Hi" }, included_segments = { "Active" } }
+--   if not body then print(res) end   -- res is the error; tostring gives one line
+-- @module onesignal
+
+local client = require("onesignal.client")
+local json = require("onesignal.json")
+local errors = require("onesignal.errors")
+local operations = require("onesignal.operations")
+local core = require("onesignal.core")
+
+local M = {}
+
+M._VERSION = require("onesignal.version")
+
+--- Makes a client. Options: rest_api_key, organization_api_key, app_id, base_url, timeout,
+-- connect_timeout, deadline, max_retries, retry_base_delay, retry_max_delay, user_agent, proxy, ca_file,
+-- insecure, allow_http, http_version, max_body_size, max_concurrency, on_attempt, transport, dry_run.
+M.new = client.new
+
+--- JSON null: send it to clear a field; decoded nulls come back as this value.
+M.null = json.null
+
+--- Marks a table as a JSON array, so that it is sent as `[]` even when empty.
+function M.array(t)
+  return setmetatable(t or {}, json.array_mt)
+end
+
+--- The API's known error messages as constants (`err:has(onesignal.errors.INVALID_API_KEY)`), and
+-- `onesignal.errors.is_error(value)`.
+M.errors = errors
+
+--- A new random idempotency key (UUIDv4), for callers who store the key before sending.
+M.new_idempotency_key = core.uuid4
+
+--- The names of all operations, in table order.
+M.operations = {}
+for i, op in ipairs(operations.list) do M.operations[i] = op.name end
+
+--- Whether a create_notification answer means the message went out: POST /notifications answers 200
+-- with an empty `id` (and `errors`) when nothing was sent.
+function M.is_message_sent(body)
+  return type(body) == "table" and type(body.id) == "string" and body.id ~= ""
+end
+
+--- The opposite of `is_message_sent` for an answer body.
+function M.is_message_not_sent(body)
+  return type(body) == "table" and not M.is_message_sent(body)
+end
+
+return M

@@ -1,0 +1,121 @@
+--- Options of `onesignal.new`: defaults, environment fallbacks and checks.
+-- @module onesignal.config
+
+local M = {}
+
+M.DEFAULT_BASE_URL = "https://api.onesignal.com"
+
+-- name → { type, default }. Types: "string", "number", "integer", "boolean", "function".
+local OPTIONS = {
+  rest_api_key = { "string" },
+  organization_api_key = { "string" },
+  app_id = { "string" },
+  base_url = { "string" },
+  timeout = { "number", 30 },
+  connect_timeout = { "number", 10 },
+  deadline = { "number" },
+  max_retries = { "integer", 3 },
+  retry_base_delay = { "number", 0.5 },
+  retry_max_delay = { "number", 30 },
+  user_agent = { "string" },
+  proxy = { "string" },
+  ca_file = { "string" },
+  insecure = { "boolean", false },
+  allow_http = { "boolean", false },
+  http_version = { "string" },
+  max_body_size = { "integer", 64 * 1024 * 1024 },
+  max_concurrency = { "integer", 64 },
+  on_attempt = { "function" },
+  transport = { "string" },
+  dry_run = { "boolean", false },
+}
+
+local DESCRIPTION = {
+  string = "a string", number = "a non-negative number", integer = "an integer", boolean = "a boolean",
+  ["function"] = "a function",
+}
+
+local ENVIRONMENT = {
+  rest_api_key = "ONESIGNAL_REST_API_KEY",
+  organization_api_key = "ONESIGNAL_ORGANIZATION_API_KEY",
+  app_id = "ONESIGNAL_APP_ID",
+  base_url = "ONESIGNAL_API_URL",
+}
+
+local HTTP_VERSIONS = { ["1.1"] = true, ["2"] = true, ["2-prior-knowledge"] = true }
+local TRANSPORTS = { curl = true, ngx = true }
+
+local function fail(message)
+  error({ usage = "onesignal.new: " .. message }, 0)
+end
+
+local function is_integer(v)
+  return type(v) == "number" and v == math.floor(v) and v > -math.huge and v < math.huge
+end
+
+-- A value that becomes part of a header line must not be able to start another header.
+local function check_header_safe(name, value)
+  if value:find("[%z\r\n]") then fail("option '" .. name .. "' contains a control character (CR, LF or NUL)") end
+end
+
+local LOOPBACK = { ["127.0.0.1"] = true, ["localhost"] = true, ["[::1]"] = true }
+
+-- Only https, unless the host is this machine or the caller says plain http is fine.
+local function check_base_url(url, allow_http)
+  local scheme, host = url:match("^(%a[%w+.-]*)://([^/?#]+)")
+  if not scheme then fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. url .. "'") end
+  scheme = scheme:lower()
+  if scheme ~= "https" and scheme ~= "http" then fail("option 'base_url' must use https, got " .. scheme) end
+  if scheme == "http" and not allow_http then
+    local hostname = host:match("^(%[[^%]]+%])") or host:match("^([^:]+)")
+    if not LOOPBACK[hostname:lower()] then
+      fail("option 'base_url' uses plain http to " .. hostname .. "; keys would travel unencrypted"
+        .. " (use https, or allow_http = true)")
+    end
+  end
+  if url:find("[?#]") then fail("option 'base_url' must not carry a query or fragment") end
+  check_header_safe("base_url", url)
+  return (url:gsub("/+$", ""))
+end
+
+--- Returns the checked configuration: every option with its default or environment value.
+-- `getenv` is `os.getenv` unless a test passes another.
+function M.resolve(options, getenv)
+  getenv = getenv or os.getenv
+  if options ~= nil and type(options) ~= "table" then fail("options must be a table") end
+  options = options or {}
+  for name in pairs(options) do
+    if not OPTIONS[name] then fail("unknown option '" .. tostring(name) .. "'") end
+  end
+  local cfg = {}
+  for name, spec in pairs(OPTIONS) do
+    local value = options[name]
+    if value == nil and ENVIRONMENT[name] then
+      value = getenv(ENVIRONMENT[name])
+      if value == "" then value = nil end
+    end
+    if value == nil then value = spec[2] end
+    if value ~= nil then
+      local want = spec[1]
+      local ok = (want == "integer" and is_integer(value)) or type(value) == want
+      if want == "number" and ok and (value ~= value or value < 0 or value == math.huge) then ok = false end
+      if not ok then fail("option '" .. name .. "' must be " .. DESCRIPTION[want] .. ", got " .. type(value)) end
+    end
+    cfg[name] = value
+  end
+  for _, name in ipairs({ "rest_api_key", "organization_api_key", "app_id", "user_agent", "proxy" }) do
+    if cfg[name] then check_header_safe(name, cfg[name]) end
+  end
+  cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http)
+  if cfg.http_version and not HTTP_VERSIONS[cfg.http_version] then
+    fail("option 'http_version' must be \"1.1\", \"2\" or \"2-prior-knowledge\"")
+  end
+  if cfg.transport and not TRANSPORTS[cfg.transport] then
+    fail("option 'transport' must be \"curl\" or \"ngx\"")
+  end
+  if cfg.max_retries < 0 then fail("option 'max_retries' must not be negative") end
+  if cfg.max_concurrency < 1 then fail("option 'max_concurrency' must be at least 1") end
+  return cfg
+end
+
+return M

@@ -1,0 +1,123 @@
+--- Error values returned by calls (`nil, err`), and the API's known messages.
+--
+-- An error is a plain table with a metatable: fields `kind` ("api", "network", "timeout", "tls", "decode"),
+-- `status`, `messages` (flat list of strings), `body`, `headers`, `attempts`, `retry_after`, `maybe_sent`,
+-- `reason`, `operation`, `method`, `path`, `message`. `tostring(err)` gives one line without any key.
+-- @module onesignal.errors
+
+local M = {}
+
+--- Messages the live API returns verbatim, by name, for tests like `err:has(errors.INVALID_API_KEY)`.
+M.INVALID_API_KEY = "Access denied.  Please include an 'Authorization: ...' header with a valid API key"
+  .. " (https://documentation.onesignal.com/docs/en/keys-and-ids#api-keys)."
+M.NOTIFICATION_NOT_FOUND = "Notification not found"
+M.NO_SUBSCRIBERS = "All included players are not subscribed"
+M.NO_TARGETING_SPECIFIED = "You must include which players, segments, or tags you wish to send this"
+  .. " notification to."
+M.SERVICE_UNAVAILABLE = "Service temporarily unavailable"
+
+local Error = {}
+Error.__index = Error
+
+--- Whether `message` is one of the error's messages.
+function Error:has(message)
+  for _, m in ipairs(self.messages) do
+    if m == message then return true end
+  end
+  return false
+end
+
+local function plural(n, word) return n .. " " .. word .. (n == 1 and "" or "s") end
+
+function Error:__tostring()
+  local parts = { "onesignal: ", self.operation or "request", " failed: " }
+  if self.kind == "api" then
+    parts[#parts + 1] = "HTTP " .. tostring(self.status)
+  else
+    parts[#parts + 1] = self.kind .. " error"
+    if self.reason then parts[#parts + 1] = " (" .. self.reason .. ")" end
+  end
+  local detail = self.messages[1] and table.concat(self.messages, "; ") or self.message
+  if detail and detail ~= "" then
+    parts[#parts + 1] = ": " .. detail:gsub("[%c]+", " ")
+  end
+  parts[#parts + 1] = " [" .. plural(self.attempts or 1, "attempt")
+  if self.retry_after then parts[#parts + 1] = "; retry after " .. self.retry_after .. " s" end
+  if self.maybe_sent then parts[#parts + 1] = "; the request may have been applied" end
+  parts[#parts + 1] = "]"
+  return table.concat(parts)
+end
+
+--- Makes an error value from its fields.
+function M.new(fields)
+  fields.messages = fields.messages or {}
+  return setmetatable(fields, Error)
+end
+
+--- Whether `value` is an error made by this module.
+function M.is_error(value)
+  return getmetatable(value) == Error
+end
+
+local function describe(value)
+  if type(value) == "table" then
+    return value.title or value.message or value.detail or value.code
+  elseif value ~= nil and type(value) ~= "userdata" then
+    return tostring(value)
+  end
+end
+
+local function add_all(out, list)
+  for _, item in ipairs(list) do
+    local text = describe(item)
+    if text then out[#out + 1] = text end
+  end
+end
+
+-- Text of an HTML or plain-text page, squeezed to one short line.
+local function page_summary(text)
+  local title = text:match("<[Tt][Ii][Tt][Ll][Ee]>(.-)</[Tt][Ii][Tt][Ll][Ee]>")
+  local line = (title or text):gsub("<[^>]*>", " "):gsub("%s+", " "):match("^%s*(.-)%s*$")
+  if #line > 200 then line = line:sub(1, 200) .. "…" end
+  return line
+end
+
+--- Flattens every error envelope the API uses into a list of strings:
+-- `{"errors":["…"]}`, `{"errors":"…"}`, `{"errors":[{"code":…,"title":…}]}`, `{"errors":{key: value}}`,
+-- `{"error": …}`, `{"message": …}` and `{"success":false}` without errors. `body` is the decoded body, or
+-- the raw text when it is not JSON.
+function M.messages(body)
+  local out = {}
+  if type(body) == "string" then
+    if body ~= "" then out[1] = page_summary(body) end
+    return out
+  end
+  if type(body) ~= "table" then return out end
+  local errs = body.errors or body.error
+  if type(errs) == "string" then
+    out[1] = errs
+  elseif type(errs) == "table" then
+    if errs[1] ~= nil then
+      add_all(out, errs)
+    else
+      local keys = {}
+      for k in pairs(errs) do keys[#keys + 1] = tostring(k) end
+      table.sort(keys)
+      for _, k in ipairs(keys) do
+        local v = errs[k]
+        if type(v) == "table" and v[1] ~= nil then
+          local texts = {}
+          add_all(texts, v)
+          out[#out + 1] = k .. ": " .. table.concat(texts, ", ")
+        else
+          out[#out + 1] = k .. ": " .. (describe(v) or "invalid")
+        end
+      end
+    end
+  end
+  if #out == 0 and type(body.message) == "string" then out[1] = body.message end
+  if #out == 0 and body.success == false then out[1] = "the API answered success: false" end
+  return out
+end
+
+return M

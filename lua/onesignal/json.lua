@@ -1,0 +1,172 @@
+--- JSON for request and response bodies, on lua-cjson.
+--
+-- Plain Lua tables cannot say whether an empty table is `[]` or `{}`, and Debian's lua-cjson (2.1.0) has no
+-- way to mark one, prints integers beyond 14 digits in exponent form and decodes every number as a float.
+-- This module closes those gaps without leaving lua-cjson:
+--   * an empty table is sent as `[]` where the API declares an array (field names in ARRAY_FIELDS, the values
+--     of MAP_OF_ARRAYS fields such as `include_aliases`), or when it carries `array_mt`; `{}` otherwise;
+--   * integers stay integers both ways (on Lua 5.4 decoded integral numbers come back as integers);
+--   * bad values (functions, userdata, cycles, NaN, infinities, odd keys) are refused with the path to them.
+-- @module onesignal.json
+
+local cjson = require("cjson")
+
+local M = {}
+
+--- The value that stands for JSON `null`, both ways.
+M.null = cjson.null
+
+--- Metatable marking a table as a JSON array even when it is empty: `setmetatable({}, json.array_mt)`.
+M.array_mt = { __name = "onesignal.array" }
+
+-- Body fields the OpenAPI spec declares as arrays (any depth). An empty table in one of them is `[]`.
+local ARRAY_FIELDS = {}
+for name in ([[
+  included_segments excluded_segments include_subscription_ids include_player_ids include_external_user_ids
+  include_email_tokens include_phone_numbers include_ios_tokens include_wp_wns_uris include_amazon_reg_ids
+  include_chrome_reg_ids include_chrome_web_reg_ids include_android_reg_ids email_to email_bcc filters buttons
+  web_buttons sms_media_urls subscriptions events purchases ip_allowlist extra_fields included_segment_ids
+  excluded_segment_ids entry_event_match_attributes attributes windows outcome_names app_ids actions actor_ids
+  actor_emails target_types target_ids ip_addresses
+]]):gmatch("%S+") do ARRAY_FIELDS[name] = true end
+
+-- Object fields whose every value is an array (`include_aliases = { external_id = {...} }`).
+local MAP_OF_ARRAYS = { include_aliases = true }
+
+local encoder = cjson.new()
+local decoder = cjson.new()
+
+local math_type = math.type          -- nil on LuaJIT, where every number is a double
+local huge = math.huge
+
+-- Values cjson cannot write as we need (empty arrays, numbers beyond its 14 digits) are swapped for a
+-- placeholder string while cjson encodes, then the placeholder's JSON text is replaced by the exact text.
+-- The NUL bytes make a placeholder impossible to meet in ordinary text; the random tag makes it unguessable.
+local TAG = "onesignal." .. tostring({}):match("0x(%x+)") .. tostring(os.time())
+-- cjson writes a NUL as \u0000, so a placeholder reads `"\u0000<TAG>.<n>\u0000"` in its output.
+local PLACEHOLDER_PATTERN = '"\\u0000' .. TAG:gsub("%.", "%%.") .. '%.(%d+)\\u0000"'
+
+local function placeholder(i) return "\0" .. TAG .. "." .. i .. "\0" end
+
+-- The shortest text that reads back as exactly this number (cjson stops at 14 significant digits).
+local function exact_number(n)
+  if math_type and math_type(n) == "integer" then return string.format("%d", n) end
+  for digits = 15, 17 do
+    local text = string.format("%." .. digits .. "g", n)
+    if tonumber(text) == n then return text end
+  end
+end
+
+local function fits_14_digits(n)
+  if math_type and math_type(n) == "integer" then return n < 1e14 and n > -1e14 end
+  return tonumber(string.format("%.14g", n)) == n
+end
+
+-- "data.items[2].name" for the value at `depth` of the walk, "" for the top.
+local function path_string(stack, depth)
+  local parts = {}
+  for i = 1, depth do
+    local key = stack[i]
+    if type(key) == "number" then
+      parts[i] = "[" .. key .. "]"
+    else
+      parts[i] = (i > 1 and "." or "") .. tostring(key)
+    end
+  end
+  return table.concat(parts)
+end
+
+-- Walks a value before cjson sees it: checks every value and returns the JSON text that must replace it
+-- when cjson cannot write it right (an empty array, a long number), or nil.
+local function inspect(value, state, depth, key, parent_is_alias_map)
+  local t = type(value)
+  if t == "table" then
+    if state.open[value] then
+      state.fail("is a cyclic table (it contains itself)", depth)
+    end
+    if depth > 64 then state.fail("is nested too deeply (more than 64 levels)", depth) end
+    if next(value) == nil then
+      if getmetatable(value) == M.array_mt or parent_is_alias_map or ARRAY_FIELDS[key] then
+        return "[]"
+      end
+      return nil
+    end
+    state.open[value] = true
+    local alias_map = MAP_OF_ARRAYS[key] == true
+    local stack = state.stack
+    for k, v in pairs(value) do
+      local kt = type(k)
+      stack[depth + 1] = k
+      if kt ~= "string" and kt ~= "number" then
+        state.fail("has a key of type " .. kt .. " (JSON keys are strings)", depth + 1)
+      end
+      local text = inspect(v, state, depth + 1, k, alias_map)
+      if text then
+        local swaps = state.swaps
+        swaps[#swaps + 1] = { value, k, v, text }
+      end
+    end
+    state.open[value] = nil
+  elseif t == "number" then
+    if value ~= value then state.fail("is NaN (not a number), which JSON cannot carry", depth) end
+    if value == huge or value == -huge then state.fail("is infinite, which JSON cannot carry", depth) end
+    if not fits_14_digits(value) then return exact_number(value) end
+  elseif not (t == "string" or t == "boolean" or value == M.null) then
+    state.fail("is a " .. t .. ", which JSON cannot carry", depth)
+  end
+  return nil
+end
+
+local function encode_or_fail(value, where)
+  local ok, text = pcall(encoder.encode, value)
+  if not ok then error({ usage = where .. " cannot be encoded as JSON: " .. tostring(text) }, 0) end
+  return text
+end
+
+--- Encodes a request body. Raises `{ usage = message }` naming `where` (e.g. "create_notification: argument
+-- 'notification'") and the path to the bad value when the value cannot be sent.
+function M.encode(value, where)
+  local state = { open = {}, swaps = {}, stack = {} }
+  function state.fail(problem, depth)
+    local at = depth > 0 and (": field " .. path_string(state.stack, depth)) or ""
+    error({ usage = where .. at .. " " .. problem }, 0)
+  end
+  local whole = inspect(value, state, 0, nil, false)
+  if whole then return whole end
+  local swaps = state.swaps
+  if #swaps == 0 then return encode_or_fail(value, where) end
+  -- Swap in the placeholders for the time of one encode (cjson calls no Lua code in between), then put
+  -- the caller's own values back, whatever happened.
+  for i, s in ipairs(swaps) do rawset(s[1], s[2], placeholder(i)) end
+  local ok, text = pcall(encode_or_fail, value, where)
+  for _, s in ipairs(swaps) do rawset(s[1], s[2], s[3]) end
+  if not ok then error(text, 0) end
+  return (text:gsub(PLACEHOLDER_PATTERN, function(i) return swaps[tonumber(i)][4] end))
+end
+
+-- Lua 5.4: turn integral floats from cjson into integers, recursively.
+local function integers(value)
+  for k, v in pairs(value) do
+    local t = type(v)
+    if t == "number" then
+      local i = math.tointeger(v)
+      if i then value[k] = i end
+    elseif t == "table" then
+      integers(v)
+    end
+  end
+end
+
+--- Decodes a response body. Returns the value, or nil and a message.
+function M.decode(text)
+  local ok, value = pcall(decoder.decode, text)
+  if not ok then return nil, tostring(value) end
+  if math_type then
+    local t = type(value)
+    if t == "table" then integers(value)
+    elseif t == "number" then value = math.tointeger(value) or value end
+  end
+  return value
+end
+
+return M

@@ -1,0 +1,176 @@
+--- The OneSignal REST API as data: one row per operation.
+--
+-- Each row is: name, HTTP method, path template, credential, parameters in calling order, and optional
+-- traits. Parameters are written `name:where` (where = path, query or body); a leading `?` marks an optional
+-- one. The client turns every row into a method `client:<name>(...)`; adding an endpoint is adding a row.
+--
+-- Traits:
+--   no_content       the API may answer 2xx with an empty body (the spec declares no content)
+--   idempotency_key  the body carries an idempotency key; one is generated when the caller gives none
+--   body_app_id      the body carries `app_id`; the client's default fills it when missing
+--   max_body_bytes   the API's documented limit for the whole JSON body
+--   max_item_bytes   { field, bytes }: the documented limit for each element of an array field
+-- @module onesignal.operations
+
+local ROWS = {
+  { "cancel_notification", "DELETE", "/notifications/{notification_id}", "rest",
+    "app_id:query notification_id:path" },
+  { "copy_template_to_app", "POST", "/templates/{template_id}/copy_to_app", "organization",
+    "template_id:path app_id:query copy_template_request:body" },
+  { "create_alias", "PATCH", "/apps/{app_id}/users/by/{alias_label}/{alias_id}/identity", "rest",
+    "app_id:path alias_label:path alias_id:path user_identity_body:body" },
+  { "create_alias_by_subscription", "PATCH", "/apps/{app_id}/subscriptions/{subscription_id}/user/identity", "rest",
+    "app_id:path subscription_id:path user_identity_body:body" },
+  { "create_api_key", "POST", "/apps/{app_id}/auth/tokens", "organization",
+    "app_id:path create_api_key_request:body" },
+  { "create_app", "POST", "/apps", "organization",
+    "app:body" },
+  { "create_custom_events", "POST", "/apps/{app_id}/custom_events", "rest",
+    "app_id:path custom_events_request:body",
+    { max_body_bytes = 1024 * 1024, max_item_bytes = { "events", 2024 } } },
+  { "create_journey", "POST", "/apps/{app_id}/journeys", "rest",
+    "app_id:path create_journey_request:body" },
+  { "create_notification", "POST", "/notifications", "rest",
+    "notification:body", { idempotency_key = true, body_app_id = true } },
+  { "create_segment", "POST", "/apps/{app_id}/segments", "rest",
+    "app_id:path ?segment:body" },
+  { "create_subscription", "POST", "/apps/{app_id}/users/by/{alias_label}/{alias_id}/subscriptions", "rest",
+    "app_id:path alias_label:path alias_id:path subscription_body:body" },
+  { "create_template", "POST", "/templates", "rest",
+    "create_template_request:body", { body_app_id = true } },
+  { "create_user", "POST", "/apps/{app_id}/users", "rest",
+    "app_id:path user:body" },
+  { "delete_alias", "DELETE", "/apps/{app_id}/users/by/{alias_label}/{alias_id}/identity/{alias_label_to_delete}",
+    "rest", "app_id:path alias_label:path alias_id:path alias_label_to_delete:path" },
+  { "delete_api_key", "DELETE", "/apps/{app_id}/auth/tokens/{token_id}", "organization",
+    "app_id:path token_id:path" },
+  { "delete_journey", "DELETE", "/apps/{app_id}/journeys/{journey_id}", "rest",
+    "app_id:path journey_id:path" },
+  { "delete_segment", "DELETE", "/apps/{app_id}/segments/{segment_id}", "rest",
+    "app_id:path segment_id:path" },
+  { "delete_subscription", "DELETE", "/apps/{app_id}/subscriptions/{subscription_id}", "rest",
+    "app_id:path subscription_id:path", { no_content = true } },
+  { "delete_template", "DELETE", "/templates/{template_id}", "rest",
+    "template_id:path app_id:query" },
+  { "delete_user", "DELETE", "/apps/{app_id}/users/by/{alias_label}/{alias_id}", "rest",
+    "app_id:path alias_label:path alias_id:path", { no_content = true } },
+  { "estimate_notification_recipients", "POST", "/notifications/count-unsaved", "rest",
+    "estimate_notification_recipients_request:body", { body_app_id = true } },
+  { "export_events", "POST", "/notifications/{notification_id}/export_events", "rest",
+    "notification_id:path app_id:query" },
+  { "export_subscriptions", "POST", "/players/csv_export", "rest",
+    "app_id:query ?export_subscriptions_request_body:body" },
+  { "get_aliases", "GET", "/apps/{app_id}/users/by/{alias_label}/{alias_id}/identity", "rest",
+    "app_id:path alias_label:path alias_id:path" },
+  { "get_aliases_by_subscription", "GET", "/apps/{app_id}/subscriptions/{subscription_id}/user/identity", "rest",
+    "app_id:path subscription_id:path" },
+  { "get_app", "GET", "/apps/{app_id}", "organization",
+    "app_id:path" },
+  { "get_apps", "GET", "/apps", "organization",
+    "" },
+  { "get_email_reputation", "GET", "/apps/{app_id}/email_analytics/delivery_metrics", "rest",
+    "app_id:path" },
+  { "get_notification", "GET", "/notifications/{notification_id}", "rest",
+    "app_id:query notification_id:path" },
+  { "get_notification_history", "POST", "/notifications/{notification_id}/history", "rest",
+    "notification_id:path get_notification_history_request_body:body", { body_app_id = true } },
+  { "get_notifications", "GET", "/notifications", "rest",
+    "app_id:query ?limit:query ?offset:query ?kind:query ?time_offset:query" },
+  { "get_outcomes", "GET", "/apps/{app_id}/outcomes", "rest",
+    "app_id:path outcome_names:query ?outcome_names[]:query ?outcome_time_range:query ?outcome_platforms:query"
+    .. " ?outcome_attribution:query" },
+  { "get_segment", "GET", "/apps/{app_id}/segments/{segment_id}", "rest",
+    "app_id:path segment_id:path ?include-segment-detail:query" },
+  { "get_segments", "GET", "/apps/{app_id}/segments", "rest",
+    "app_id:path ?offset:query ?limit:query" },
+  { "get_user", "GET", "/apps/{app_id}/users/by/{alias_label}/{alias_id}", "rest",
+    "app_id:path alias_label:path alias_id:path" },
+  { "list_audit_logs", "GET", "/organizations/{organization_id}/audit_logs", "organization",
+    "organization_id:path ?start_time:query ?end_time:query ?cursor:query ?limit:query ?app_ids:query"
+    .. " ?actions:query ?actor_ids:query ?actor_emails:query ?target_types:query ?target_ids:query"
+    .. " ?ip_addresses:query" },
+  { "rotate_api_key", "POST", "/apps/{app_id}/auth/tokens/{token_id}/rotate", "organization",
+    "app_id:path token_id:path" },
+  { "start_live_activity", "POST", "/apps/{app_id}/activities/activity/{activity_type}", "rest",
+    "app_id:path activity_type:path start_live_activity_request:body" },
+  { "transfer_subscription", "PATCH", "/apps/{app_id}/subscriptions/{subscription_id}/owner", "rest",
+    "app_id:path subscription_id:path transfer_subscription_request_body:body" },
+  { "unsubscribe_email_with_token", "POST", "/apps/{app_id}/notifications/{notification_id}/unsubscribe", "rest",
+    "app_id:path notification_id:path token:query" },
+  { "update_api_key", "PATCH", "/apps/{app_id}/auth/tokens/{token_id}", "organization",
+    "app_id:path token_id:path update_api_key_request:body" },
+  { "update_app", "PUT", "/apps/{app_id}", "organization",
+    "app_id:path app:body" },
+  { "update_journey", "PATCH", "/apps/{app_id}/journeys/{journey_id}", "rest",
+    "app_id:path journey_id:path update_journey_request:body" },
+  { "update_journey_node", "PATCH", "/apps/{app_id}/journeys/{journey_id}/nodes/{node_id}", "rest",
+    "app_id:path journey_id:path node_id:path update_journey_node_request:body" },
+  { "update_live_activity", "POST", "/apps/{app_id}/live_activities/{activity_id}/notifications", "rest",
+    "app_id:path activity_id:path update_live_activity_request:body" },
+  { "update_segment", "PATCH", "/apps/{app_id}/segments/{segment_id}", "rest",
+    "app_id:path segment_id:path ?update_segment_request:body" },
+  { "update_subscription", "PATCH", "/apps/{app_id}/subscriptions/{subscription_id}", "rest",
+    "app_id:path subscription_id:path subscription_body:body", { no_content = true } },
+  { "update_subscription_by_token", "PATCH", "/apps/{app_id}/subscriptions_by_token/{token_type}/{token}", "rest",
+    "app_id:path token_type:path token:path subscription_body:body" },
+  { "update_template", "PATCH", "/templates/{template_id}", "rest",
+    "template_id:path app_id:query update_template_request:body" },
+  { "update_user", "PATCH", "/apps/{app_id}/users/by/{alias_label}/{alias_id}", "rest",
+    "app_id:path alias_label:path alias_id:path update_user_request:body" },
+  { "view_api_keys", "GET", "/apps/{app_id}/auth/tokens", "organization",
+    "app_id:path" },
+  { "view_journey", "GET", "/apps/{app_id}/journeys/{journey_id}", "rest",
+    "app_id:path journey_id:path" },
+  { "view_journey_stats", "GET", "/apps/{app_id}/journeys/{journey_id}/stats", "rest",
+    "app_id:path journey_id:path" },
+  { "view_journeys", "GET", "/apps/{app_id}/journeys", "rest",
+    "app_id:path ?cursor:query ?limit:query" },
+  { "view_template", "GET", "/templates/{template_id}", "rest",
+    "template_id:path app_id:query" },
+  { "view_templates", "GET", "/templates", "rest",
+    "app_id:query ?limit:query ?offset:query ?channel:query" },
+}
+
+-- Turns a row into the shape the request builder works with:
+--   positional  parameters taken positionally (everything but optional query ones), in calling order
+--   options     optional query parameters, in declared order (taken from one trailing table)
+--   path_parts  the template split into literal text and parameter names, for quick assembly
+local function compile(row)
+  local name, method, path, credential, params, traits = row[1], row[2], row[3], row[4], row[5], row[6] or {}
+  local op = {
+    name = name, method = method, path = path, credential = credential,
+    positional = {}, options = {}, option_set = {}, path_parts = {},
+  }
+  for k, v in pairs(traits) do op[k] = v end
+  for spec in params:gmatch("%S+") do
+    local optional, pname, where = spec:match("^(%??)([^:]+):(%a+)$")
+    assert(pname, "bad parameter spec " .. spec .. " in " .. name)
+    local param = { name = pname, where = where, optional = optional == "?" }
+    if param.optional and where == "query" then
+      op.options[#op.options + 1] = param
+      op.option_set[pname] = param
+    else
+      op.positional[#op.positional + 1] = param
+    end
+    if where == "body" then op.body = param end
+  end
+  local pos = 1
+  while true do
+    local s, e, pname = path:find("{([^}]+)}", pos)
+    if not s then break end
+    if s > pos then op.path_parts[#op.path_parts + 1] = path:sub(pos, s - 1) end
+    op.path_parts[#op.path_parts + 1] = { param = pname }
+    pos = e + 1
+  end
+  if pos <= #path then op.path_parts[#op.path_parts + 1] = path:sub(pos) end
+  return op
+end
+
+local M = { list = {}, by_name = {} }
+for i, row in ipairs(ROWS) do
+  local op = compile(row)
+  M.list[i] = op
+  M.by_name[op.name] = op
+end
+
+return M

@@ -1,0 +1,215 @@
+--- Turns an operation and the caller's arguments into a request (`req`, see docs/design.md).
+--
+-- Pure: no I/O. Every transport, dry-run and the CLI go through `build`, so a request is checked and
+-- encoded the same way wherever it is sent. Bad arguments raise `{ usage = message }` before anything is
+-- sent; the client turns that into an ordinary Lua error at the caller's line.
+-- @module onesignal.request
+
+local core = require("onesignal.core")
+local json = require("onesignal.json")
+local VERSION = require("onesignal.version")
+
+local M = {}
+
+local escape = core.escape
+
+--- Header lines every request carries, whatever the transport (Authorization is added by the transport).
+M.HEADERS = {
+  "Accept: application/json",
+  "OS-Usage-Data: kind=sdk, sdk-name=onesignal-lua, version=" .. VERSION,
+}
+--- Header lines added when a request has a body.
+M.BODY_HEADERS = { "Content-Type: application/json" }
+
+--- The User-Agent: the caller's product first when given, then this library and what it runs on.
+function M.user_agent(custom, engine)
+  local own = "onesignal-lua/" .. VERSION .. " (" .. (jit and jit.version or _VERSION) .. "; " .. engine .. ")"
+  return custom and (custom .. " " .. own) or own
+end
+
+local function usage(op, message)
+  error({ usage = "onesignal." .. op.name .. ": " .. message }, 0)
+end
+
+local function argument(param, index)
+  return "argument '" .. param.name .. "'" .. (index and (" (#" .. index .. ")") or "")
+end
+
+-- Text of a path or query value: strings as they are, integral numbers without a fraction.
+local function scalar_text(op, param, index, value)
+  local t = type(value)
+  if t == "string" then
+    if value == "" then usage(op, argument(param, index) .. " must not be empty") end
+    return value
+  elseif t == "number" then
+    if value ~= value or value == math.huge or value == -math.huge then
+      usage(op, argument(param, index) .. " must be a finite number")
+    end
+    if value == math.floor(value) then return string.format("%d", value) end
+    return string.format("%.17g", value)
+  elseif t == "boolean" and param.where == "query" then
+    return tostring(value)
+  end
+  usage(op, argument(param, index) .. " must be a string" .. (param.where == "query" and ", number or boolean"
+    or " or number") .. ", got " .. t)
+end
+
+local function add_query(op, param, value, query)
+  local name = escape(param.name)
+  if type(value) == "table" then
+    -- Arrays explode into repeated names (OpenAPI form style): app_ids=a&app_ids=b.
+    if next(value) ~= nil and value[1] == nil then
+      usage(op, argument(param) .. " must be a scalar or an array of scalars")
+    end
+    for _, item in ipairs(value) do
+      query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item))
+    end
+  else
+    query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, value))
+  end
+end
+
+-- The body as it will be sent: the caller's table, or a shallow copy with the client's default app_id
+-- and a fresh idempotency key added. The caller's table is never changed, so reusing it for another send
+-- cannot repeat an old key.
+local function effective_body(op, client, body)
+  local add_app_id = op.body_app_id and body.app_id == nil and client.app_id
+  local key = body.idempotency_key
+  if key ~= nil and type(key) ~= "string" then
+    usage(op, argument(op.body) .. ": field idempotency_key must be a string")
+  end
+  if op.idempotency_key and key == nil and type(body.external_id) == "string" then
+    key = body.external_id -- the field's older name, which the API still honours
+  end
+  local new_key = op.idempotency_key and key == nil
+  if not add_app_id and not new_key then return body, key end
+  local copy = {}
+  for k, v in pairs(body) do copy[k] = v end
+  setmetatable(copy, getmetatable(body))
+  if add_app_id then copy.app_id = client.app_id end
+  if new_key then
+    key = core.uuid4()
+    copy.idempotency_key = key
+  end
+  return copy, key
+end
+
+-- create_custom_events: every event carrying its own key makes repeating the batch harmless.
+local function every_item_keyed(list)
+  if type(list) ~= "table" or list[1] == nil then return nil end
+  for _, item in ipairs(list) do
+    if type(item) ~= "table" or type(item.idempotency_key) ~= "string" then return nil end
+  end
+  return list[1].idempotency_key
+end
+
+local function check_limits(op, body, text)
+  if op.max_body_bytes and #text > op.max_body_bytes then
+    usage(op, argument(op.body) .. " is " .. #text .. " bytes of JSON; the API accepts at most "
+      .. op.max_body_bytes)
+  end
+  local limit = op.max_item_bytes
+  if limit and type(body[limit[1]]) == "table" then
+    for i, item in ipairs(body[limit[1]]) do
+      local size = #json.encode(item, "")
+      if size > limit[2] then
+        usage(op, argument(op.body) .. ": " .. limit[1] .. "[" .. i .. "] is " .. size
+          .. " bytes of JSON; the API accepts at most " .. limit[2] .. " per item")
+      end
+    end
+  end
+end
+
+--- Builds the request for `op` from the caller's arguments (`n` of them in `args`).
+-- `client` supplies `app_id` (default), `has_key` (credential name → bool) and `overrides` (per-client
+-- deadline, timeout, retry settings).
+function M.build(op, client, args, n)
+  local positional = op.positional
+  local values = {}
+  local query = {}
+  local body
+  local max_args = #positional + (op.options[1] and 1 or 0)
+  if n > max_args then
+    usage(op, "takes " .. max_args .. " argument" .. (max_args == 1 and "" or "s") .. ", got " .. n)
+  end
+  for i, param in ipairs(positional) do
+    local value = args[i]
+    if param.name == "app_id" and value == nil then value = client.app_id end
+    if param.where == "body" then
+      if value == nil then
+        if not param.optional then usage(op, argument(param, i) .. " (a table) is required") end
+      elseif type(value) ~= "table" then
+        usage(op, argument(param, i) .. " must be a table, got " .. type(value))
+      else
+        body = value
+      end
+    elseif value == nil then
+      usage(op, argument(param, i) .. " is required" ..
+        (param.name == "app_id" and " (or give the client a default app_id)" or ""))
+    else
+      local text = scalar_text(op, param, i, value)
+      if param.where == "path" then
+        values[param.name] = escape(text)
+      else
+        query[#query + 1] = escape(param.name) .. "=" .. escape(text)
+      end
+    end
+  end
+  local options = args[#positional + 1]
+  if options ~= nil then
+    if type(options) ~= "table" then
+      usage(op, "the last argument (query options) must be a table, got " .. type(options))
+    end
+    for name in pairs(options) do
+      if not op.option_set[name] then
+        local known = {}
+        for _, param in ipairs(op.options) do known[#known + 1] = param.name end
+        usage(op, "unknown query option '" .. tostring(name) .. "' (known: " .. table.concat(known, ", ") .. ")")
+      end
+    end
+    for _, param in ipairs(op.options) do
+      local value = options[param.name]
+      if value ~= nil then add_query(op, param, value, query) end
+    end
+  end
+
+  local credential = op.credential
+  if not client.has_key[credential] then
+    usage(op, credential == "organization"
+      and "needs an Organization API key (organization_api_key or ONESIGNAL_ORGANIZATION_API_KEY)"
+      or "needs a REST API key (rest_api_key or ONESIGNAL_REST_API_KEY)")
+  end
+
+  local parts = {}
+  for i, part in ipairs(op.path_parts) do
+    parts[i] = type(part) == "table" and values[part.param] or part
+  end
+  local path = table.concat(parts)
+  if query[1] then path = path .. "?" .. table.concat(query, "&") end
+
+  local text, key
+  if body then
+    local sent
+    sent, key = effective_body(op, client, body)
+    text = json.encode(sent, "onesignal." .. op.name .. ": " .. argument(op.body))
+    check_limits(op, sent, text)
+    if not key and op.max_item_bytes then key = every_item_keyed(sent[op.max_item_bytes[1]]) end
+  end
+
+  local req = {
+    operation = op.name,
+    method = op.method,
+    path = path,
+    credential = credential,
+    body = text,
+    idempotency_key = key,
+    no_content = op.no_content,
+  }
+  local overrides = client.overrides
+  if overrides then
+    for k, v in pairs(overrides) do req[k] = v end
+  end
+  return req
+end
+
+return M

@@ -1,0 +1,86 @@
+--- Turns a transport's `result` into what a call returns: `body, response` or `nil, err`.
+-- Shared by every transport, so an answer means the same whichever one carried it.
+-- @module onesignal.response
+
+local json = require("onesignal.json")
+local errors = require("onesignal.errors")
+
+local M = {}
+
+-- Transport classes (docs/design.md) → error kinds users branch on.
+local KIND = {
+  timeout = "timeout",
+  tls = "tls",
+  too_large = "decode",
+}
+
+local function fail(req, result, fields, redact)
+  fields.operation = req.operation
+  fields.method = req.method
+  fields.path = req.path:match("^[^?]*")
+  fields.status = result.status ~= 0 and result.status or nil
+  fields.headers = result.headers
+  fields.attempts = result.attempts
+  fields.retry_after = result.retry_after
+  fields.maybe_sent = result.maybe_sent or nil
+  fields.gave_up = result.gave_up
+  fields.idempotency_key = req.idempotency_key
+  if type(fields.body) == "string" then fields.body = redact(fields.body) end
+  if fields.message then fields.message = redact(fields.message) end
+  for i, m in ipairs(fields.messages or {}) do fields.messages[i] = redact(m) end
+  return nil, errors.new(fields)
+end
+
+--- `redact(text)` removes the client's keys from text that came from outside (a server could echo them).
+function M.finish(req, result, redact)
+  local status, text = result.status, result.body or ""
+  if result.error then
+    return fail(req, result, {
+      kind = KIND[result.error] or "network",
+      reason = result.error,
+      message = result.message,
+      body = text ~= "" and text or nil,
+    }, redact)
+  end
+
+  local body, problem
+  if text == "" then
+    if status == 204 or (req.no_content and status >= 200 and status < 300) then
+      body = {}
+    else
+      problem = "the response body is empty"
+    end
+  else
+    body, problem = json.decode(text)
+    if problem then problem = "the response body is not JSON (" .. problem .. ")" end
+  end
+
+  if status < 200 or status >= 300 then
+    local decoded = body
+    if decoded == nil then decoded = text end
+    return fail(req, result, {
+      kind = "api",
+      reason = "http",
+      body = decoded,
+      messages = errors.messages(decoded),
+    }, redact)
+  end
+  if problem then
+    return fail(req, result, {
+      kind = "decode",
+      reason = text == "" and "empty" or "json",
+      message = problem,
+      body = text,
+    }, redact)
+  end
+  return body, {
+    status = status,
+    headers = result.headers,
+    attempts = result.attempts,
+    replayed = result.replayed == true,
+    idempotency_key = req.idempotency_key,
+    elapsed = result.elapsed,
+  }
+end
+
+return M

@@ -1,0 +1,108 @@
+--- The libcurl transport: a thin shell over a C core session (`onesignal.core`).
+--
+-- The engine (connections, retries, timers) is in C. This shell keeps the callbacks of non-blocking
+-- requests and hands finished results to them, one at a time, so that an error raised by one callback
+-- leaves the others queued for the next `poll`.
+-- @module onesignal.transport.curl
+
+local core = require("onesignal.core")
+local request = require("onesignal.request")
+
+local M = {}
+local Transport = {}
+Transport.__index = Transport
+
+-- Keys stay out of the transport table, so printing or dumping it shows none.
+local secrets = setmetatable({}, { __mode = "k" })
+
+--- Opens a session for a resolved configuration (see onesignal.config).
+function M.new(cfg)
+  local session = core.session({
+    base_url = cfg.base_url,
+    rest_key = cfg.rest_api_key,
+    organization_key = cfg.organization_api_key,
+    user_agent = request.user_agent(cfg.user_agent, core.curl_version:match("^%S+") or "libcurl"),
+    headers = request.HEADERS,
+    body_headers = request.BODY_HEADERS,
+    timeout = cfg.timeout,
+    connect_timeout = cfg.connect_timeout,
+    ca_file = cfg.ca_file,
+    verify = not cfg.insecure,
+    proxy = cfg.proxy,
+    http_version = cfg.http_version,
+    max_body = cfg.max_body_size,
+    max_retries = cfg.max_retries,
+    retry_base_delay = cfg.retry_base_delay,
+    retry_max_delay = cfg.retry_max_delay,
+  })
+  if cfg.on_attempt then session:set_hook(cfg.on_attempt) end
+  local self = setmetatable({ name = "curl", session = session, callbacks = {}, ready = {}, head = 1, tail = 0 },
+    Transport)
+  secrets[self] = { cfg.rest_api_key, cfg.organization_api_key }
+  return self
+end
+
+--- Removes this client's keys from text that came from outside.
+function Transport:redact(text)
+  local keys = secrets[self]
+  return core.redact(text, keys[1] or "", keys[2] or "")
+end
+
+--- Sends and waits (blocking).
+function Transport:request(req)
+  local session = self.session
+  return session:wait(session:submit(req))
+end
+
+--- Starts a request; `callback(result)` runs inside a later `poll`.
+function Transport:submit(req, callback)
+  local id = self.session:submit(req)
+  self.callbacks[id] = callback
+  return id
+end
+
+-- Moves finished results from the engine to the ready queue.
+local function collect(self, timeout)
+  local done = self.session:poll(timeout)
+  if done then
+    local ready, tail = self.ready, self.tail
+    for i = 1, #done do ready[tail + i] = done[i] end
+    self.tail = tail + #done
+  end
+end
+
+--- Drives transfers and timers for at most `timeout` seconds, then runs the callbacks of finished
+-- requests. Returns how many callbacks ran. Results left over by a callback that raised run first.
+function Transport:poll(timeout)
+  if self.head > self.tail then collect(self, timeout or 0) end
+  local ran = 0
+  while self.head <= self.tail do
+    local head = self.head
+    local result = self.ready[head]
+    self.ready[head] = nil
+    self.head = head + 1
+    local callback = self.callbacks[result.id]
+    self.callbacks[result.id] = nil
+    ran = ran + 1
+    if callback then callback(result) end
+  end
+  return ran
+end
+
+--- Requests started and not yet handed to their callback.
+function Transport:pending()
+  return self.session:pending() + (self.tail - self.head + 1)
+end
+
+--- What an outside event loop waits on: a descriptor (or nil) and the seconds until the next timer.
+function Transport:fd() return self.session:fd() end
+function Transport:timeout()
+  if self.head <= self.tail then return 0 end
+  return self.session:timeout()
+end
+
+function Transport:close()
+  self.session:close()
+end
+
+return M

@@ -1,0 +1,36 @@
+--- Errors for mistakes in calling the library ("usage errors"), raised at the caller's line.
+--
+-- Checks deep inside the library raise `{ usage = message }`; the public entry points catch that and
+-- re-raise the message as an ordinary Lua error pointing at the first frame outside this library, so the
+-- position in the message is the caller's, however many library frames lie in between.
+-- @module onesignal.usage
+
+local M = {}
+
+-- Sources of this library's own files: ".../onesignal.lua" and ".../onesignal/*.lua".
+local OWN_DIR = debug.getinfo(1, "S").source:match("^(.*[/\\])usage%.lua$") or "\0"
+local OWN_ROOT = OWN_DIR:gsub("[/\\]$", "") .. ".lua"
+
+local function is_own(source)
+  return source:sub(1, #OWN_DIR) == OWN_DIR or source == OWN_ROOT
+end
+
+--- Raises `message` at the first caller outside the library.
+function M.raise(message)
+  local level = 2
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info then level = 1 break end
+    if info.what ~= "C" and not is_own(info.source) then break end
+    level = level + 1
+  end
+  error(message, level)
+end
+
+--- Re-raises what a protected call caught: usage errors at the caller, anything else unchanged.
+function M.rethrow(err)
+  if type(err) == "table" and err.usage then M.raise(err.usage) end
+  error(err, 0)
+end
+
+return M

@@ -1,0 +1,46 @@
+--- Paths to the read-only material beside the repository (../shared), for specs.
+local M = {}
+
+local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/support/shared%.lua$") or "."
+M.root = here
+M.dir = os.getenv("ONESIGNAL_SHARED") or (here .. "/../shared")
+
+function M.path(relative) return M.dir .. "/" .. relative end
+
+--- The rows of api/operations.tsv: { name, method, path, credential, params = { {name, where, optional} } }.
+function M.operations()
+  local rows = {}
+  local f = assert(io.open(M.path("api/operations.tsv")))
+  local first = true
+  for line in f:lines() do
+    if first then first = false elseif line ~= "" then
+      local cols = {}
+      for col in (line .. "\t"):gmatch("([^\t]*)\t") do cols[#cols + 1] = col end
+      local params = {}
+      for spec in (cols[5] or ""):gmatch("%S+") do
+        local opt, name, where = spec:match("^(%??)([^:]+):(%a+)$")
+        params[#params + 1] = { name = name, where = where, optional = opt == "?" }
+      end
+      rows[#rows + 1] = { name = cols[1], method = cols[2], path = cols[3], credential = cols[4], params = params }
+    end
+  end
+  f:close()
+  return rows
+end
+
+--- The rows of api/error-catalog.tsv: { name, status, retryable, message }.
+function M.error_catalog()
+  local rows = {}
+  local f = assert(io.open(M.path("api/error-catalog.tsv")))
+  local first = true
+  for line in f:lines() do
+    if first then first = false elseif line ~= "" then
+      local name, status, retryable, message = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      rows[#rows + 1] = { name = name, status = status, retryable = retryable, message = message }
+    end
+  end
+  f:close()
+  return rows
+end
+
+return M

@@ -1,0 +1,60 @@
+local config = require("onesignal.config")
+
+local function env(t) return function(name) return t[name] end end
+local function usage_of(options, getenv)
+  local ok, err = pcall(config.resolve, options, getenv or env({}))
+  assert.is_false(ok)
+  return err.usage
+end
+
+describe("onesignal.config", function()
+  it("falls back to the environment for keys, app id and base URL", function()
+    local cfg = config.resolve({}, env({
+      ONESIGNAL_REST_API_KEY = "r", ONESIGNAL_ORGANIZATION_API_KEY = "o", ONESIGNAL_APP_ID = "a",
+      ONESIGNAL_API_URL = "https://example.test/base/",
+    }))
+    assert.are.equal("r", cfg.rest_api_key)
+    assert.are.equal("o", cfg.organization_api_key)
+    assert.are.equal("a", cfg.app_id)
+    assert.are.equal("https://example.test/base", cfg.base_url)
+  end)
+
+  it("prefers options over the environment", function()
+    local cfg = config.resolve({ rest_api_key = "mine" }, env({ ONESIGNAL_REST_API_KEY = "env" }))
+    assert.are.equal("mine", cfg.rest_api_key)
+  end)
+
+  it("has defaults", function()
+    local cfg = config.resolve(nil, env({}))
+    assert.are.equal("https://api.onesignal.com", cfg.base_url)
+    assert.are.equal(30, cfg.timeout)
+    assert.are.equal(10, cfg.connect_timeout)
+    assert.are.equal(3, cfg.max_retries)
+    assert.are.equal(0.5, cfg.retry_base_delay)
+    assert.are.equal(30, cfg.retry_max_delay)
+    assert.are.equal(64 * 1024 * 1024, cfg.max_body_size)
+  end)
+
+  it("refuses unknown options and wrong types, naming them", function()
+    assert.matches("unknown option 'rest_key'", usage_of({ rest_key = "x" }))
+    assert.matches("option 'timeout' must be a non%-negative number, got string", usage_of({ timeout = "5" }))
+    assert.matches("option 'max_retries' must be an integer", usage_of({ max_retries = 1.5 }))
+    assert.matches("option 'timeout' must be a non%-negative number", usage_of({ timeout = -1 }))
+  end)
+
+  it("refuses plain http except to this machine or when allowed", function()
+    assert.matches("plain http to api.example.com", usage_of({ base_url = "http://api.example.com" }))
+    assert.are.equal("http://127.0.0.1:8080", config.resolve({ base_url = "http://127.0.0.1:8080/" }, env({})).base_url)
+    assert.are.equal("http://localhost", config.resolve({ base_url = "http://localhost" }, env({})).base_url)
+    assert.are.equal("http://api.example.com",
+      config.resolve({ base_url = "http://api.example.com", allow_http = true }, env({})).base_url)
+    assert.matches("must use https", usage_of({ base_url = "ftp://x" }))
+  end)
+
+  it("refuses CR, LF and NUL in values that become headers, without echoing them", function()
+    local message = usage_of({ rest_api_key = "secret\r\nX-Evil: 1" })
+    assert.matches("option 'rest_api_key' contains a control character", message)
+    assert.is_nil(message:find("secret", 1, true))
+    assert.matches("user_agent", usage_of({ user_agent = "a\0b" }))
+  end)
+end)

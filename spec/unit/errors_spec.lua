@@ -1,0 +1,57 @@
+local errors = require("onesignal.errors")
+local shared = require("support.shared")
+
+describe("onesignal.errors", function()
+  it("has every message of api/error-catalog.tsv as a constant, verbatim", function()
+    local rows = shared.error_catalog()
+    assert.is_true(#rows >= 5)
+    for _, row in ipairs(rows) do
+      assert.are.equal(row.message, errors[row.name], row.name)
+    end
+  end)
+
+  describe("messages()", function()
+    it("reads {errors: [strings]}", function()
+      assert.are.same({ "a", "b" }, errors.messages({ errors = { "a", "b" } }))
+    end)
+    it("reads {errors: string}", function()
+      assert.are.same({ "bad" }, errors.messages({ errors = "bad" }))
+    end)
+    it("reads {errors: [{code, title}]}", function()
+      assert.are.same({ "User not found", "x-2" },
+        errors.messages({ errors = { { code = "x-1", title = "User not found" }, { code = "x-2" } } }))
+    end)
+    it("reads {errors: {key: value}} in key order", function()
+      assert.are.same({ "external_id: taken", "invalid_ids: a, b" },
+        errors.messages({ errors = { invalid_ids = { "a", "b" }, external_id = "taken" } }))
+    end)
+    it("reads {success: false} without errors", function()
+      assert.are.same({ "the API answered success: false" }, errors.messages({ success = false }))
+    end)
+    it("summarises an HTML page by its title", function()
+      assert.are.same({ "502 Bad Gateway" },
+        errors.messages("<html><head><title>502 Bad Gateway</title></head><body>x</body></html>"))
+    end)
+    it("gives nothing for an empty body", function()
+      assert.are.same({}, errors.messages(""))
+    end)
+  end)
+
+  it("prints one line with operation, status, messages and attempts", function()
+    local err = errors.new({ kind = "api", status = 400, operation = "create_notification", attempts = 1,
+      messages = { errors.NO_TARGETING_SPECIFIED } })
+    local line = tostring(err)
+    assert.are.equal("onesignal: create_notification failed: HTTP 400: " .. errors.NO_TARGETING_SPECIFIED
+      .. " [1 attempt]", line)
+    assert.is_true(err:has(errors.NO_TARGETING_SPECIFIED))
+    assert.is_false(err:has(errors.NO_SUBSCRIBERS))
+    assert.is_true(errors.is_error(err))
+  end)
+
+  it("says when a request may have been applied and when to come back", function()
+    local line = tostring(errors.new({ kind = "network", reason = "reset", operation = "create_user",
+      attempts = 1, message = "Empty reply\nfrom server", maybe_sent = true, retry_after = 120 }))
+    assert.are.equal("onesignal: create_user failed: network error (reset): Empty reply from server"
+      .. " [1 attempt; retry after 120 s; the request may have been applied]", line)
+  end)
+end)
