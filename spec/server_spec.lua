@@ -141,7 +141,15 @@ describe("test server", function()
         assert.matches("malformed row in operations table", out, 1, true)
       end)
 
-      it("workers = n starts n worker processes", function()
+      it("retries on another port when the port is taken", function()
+      local s = server.start{ ports = { srv.port, srv.port } }
+      local port = s.port
+      s:stop()
+      assert.is_number(port)
+      assert.not_equal(srv.port, port)
+    end)
+
+    it("workers = n starts n worker processes", function()
         local s = server.start{ workers = 2 }
         local n = #shell.children(s:pid())
         s:stop()
@@ -510,8 +518,8 @@ describe("test server", function()
         assert.equal(1, r.connection_requests)
         assert.equal("number", type(r.connection))
         assert.equal("number", type(r.time))
-        srv:clear()
-        assert.equal(0, #srv:requests())
+        srv.clear() -- methods also work with "."
+        assert.equal(0, #srv.requests())
         srv:set{ record = false }
         rest("GET", "/apps")
         assert.equal(0, #srv:requests())

@@ -230,12 +230,22 @@ local function wait_healthy(srv)
   return false
 end
 
+-- Whether something already listens on the port. nginx itself retries a busy port for two seconds
+-- before giving up, so a cheap probe first saves that wait in the common case.
+local function port_taken(port)
+  if not port then return false end
+  local _, code = shell.capture("curl -s --noproxy '*' -o /dev/null --max-time 0.5 http://127.0.0.1:" .. port .. "/")
+  return code ~= 7 -- 7: connection refused
+end
+
 local function launch(srv, o)
   local start_err = srv.prefix .. "/logs/start.err"
-  for _ = 1, PORT_TRIES do
-    o.port = math.random(20000, 31999)
+  local candidates = o.ports or {}
+  for try = 1, PORT_TRIES do
+    -- below Linux's ephemeral range (32768+), so client sockets rarely hold our ports
+    o.port = candidates[try] or math.random(20000, 31999)
     o.tls_port = o.tls and math.random(20000, 31999) or nil
-    if o.port ~= o.tls_port then
+    if o.port ~= o.tls_port and not port_taken(o.port) and not port_taken(o.tls_port) then
       shell.write_file(srv.prefix .. "/nginx.conf", conf.render(o))
       local ok = shell.run("nginx -p " .. q(srv.prefix) .. " -c " .. q(srv.prefix .. "/nginx.conf")
         .. " -e " .. q(srv.prefix .. "/logs/error.log") .. " 2>" .. q(start_err))
@@ -250,7 +260,7 @@ local function launch(srv, o)
   error("test server: no free port after " .. PORT_TRIES .. " tries", 0)
 end
 
--- opts: tls, h2, bench, delay, workers
+-- opts: tls, h2, bench, delay, workers; ports = { ... } (HTTP ports to try first; for tests)
 function server.start(opts)
   opts = opts or {}
   seed_random()
@@ -288,7 +298,7 @@ function server.start(opts)
     local connections = opts.bench and 8192 or 4096
     local is_root = uid() == "0"
     local o = launch(srv, {
-      prefix = prefix, root = root, tls = cert, h2 = opts.h2, workers = workers,
+      prefix = prefix, root = root, tls = cert, h2 = opts.h2, workers = workers, ports = opts.ports,
       worker_connections = connections,
       rlimit_nofile = math.min(hard_nofile_limit(), 2 * connections + 64),
       -- as root, workers would otherwise run as nobody
