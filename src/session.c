@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "fdset.h"
+#include "headers.h"
 #include "idmap.h"
 #include "poller.h"
 #include "random.h"
@@ -175,6 +176,14 @@ static int append(struct curl_slist **l, const char *line)
     return 0;
 }
 
+static int names_header(const struct curl_slist *l, const char *lower_name)
+{
+    size_t n = strlen(lower_name);
+    for (; l != NULL; l = l->next)
+        if (os_header_name_is(l->data, strcspn(l->data, ":"), lower_name) && l->data[n] == ':') return 1;
+    return 0;
+}
+
 static int build_list(const os_config *cfg, const char *key, int has_body, struct curl_slist **out)
 {
     struct curl_slist *l = NULL;
@@ -186,6 +195,8 @@ static int build_list(const os_config *cfg, const char *key, int has_body, struc
         /* No "Expect: 100-continue" round trip before a body. */
         if (!failed) failed = append(&l, "Expect:");
     }
+    /* libcurl would call any POST form-encoded; only the Lua layer's own lines name a content type. */
+    if (!failed && !names_header(l, "content-type")) failed = append(&l, "Content-Type:");
     if (key != NULL && !failed) {
         size_t n = strlen("Authorization: Key ") + strlen(key) + 1;
         char *line = malloc(n);

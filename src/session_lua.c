@@ -558,7 +558,7 @@ static int l_stats(lua_State *L)
     os_session_stats st;
     os_session_get_stats(ls->s, &st);
     lua_createtable(L, 0, 3);
-    set_number(L, "connects", (double)st.connects);
+    set_integer(L, "connects", (lua_Integer)st.connects);
     set_integer(L, "in_flight", st.in_flight);
     set_integer(L, "waiting", st.waiting);
     return 1;

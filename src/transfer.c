@@ -177,7 +177,6 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     SET(CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE); /* request headers are not shown to a proxy */
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
-    SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(cfg->connect_timeout));
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
     if (cfg->user_agent) SET(CURLOPT_USERAGENT, cfg->user_agent);
@@ -192,6 +191,7 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     }
     t->easy = e;
     t->max_body = cfg->max_body;
+    t->http_version = cfg->http_version;
     return 0;
 }
 
@@ -234,16 +234,27 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
     CURL *e = t->easy;
     int failed = 0;
     SET(CURLOPT_URL, t->url.data);
+    /* Waiting for a connection that may multiplex pays only where HTTP/2 can happen (TLS with ALPN, or
+     * prior knowledge); over plain HTTP/1.1 it would hold every request back until a first answer. */
+    SET(CURLOPT_PIPEWAIT, (t->http_version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE ||
+                           (t->http_version != CURL_HTTP_VERSION_1_1 && strncmp(t->url.data, "https:", 6) == 0))
+                              ? 1L
+                              : 0L);
     SET(CURLOPT_HTTPHEADER, t->extra_headers ? t->extra_headers : headers);
     /* Methods that carry a body always send one (possibly empty, with Content-Length: 0); GET and DELETE
      * send one only when given. */
-    if (t->has_body || t->method == OS_POST || t->method == OS_PUT || t->method == OS_PATCH) {
+    int send_body = t->has_body || t->method == OS_POST || t->method == OS_PUT || t->method == OS_PATCH;
+    if (send_body) {
         SET(CURLOPT_POST, 1L);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body_len);
     } else {
         SET(CURLOPT_HTTPGET, 1L);
     }
-    SET(CURLOPT_CUSTOMREQUEST, (t->method == OS_GET || t->method == OS_POST) ? NULL : os_method_name(t->method));
+    /* libcurl names the request after its mode (GET without a body, POST with one); anything else is
+     * named explicitly. */
+    SET(CURLOPT_CUSTOMREQUEST, (t->method == OS_POST || (t->method == OS_GET && !send_body))
+                                   ? NULL
+                                   : os_method_name(t->method));
     return failed ? -1 : 0;
 }
 

@@ -39,6 +39,7 @@ typedef struct os_transfer {
     double retry_base_delay;
     double retry_max_delay;
     size_t max_body;
+    long http_version; /* the session's, as a CURL_HTTP_VERSION_* value */
     int body_ref, operation_ref; /* the Lua binding's references; opaque here */
 
     /* Progress. */
