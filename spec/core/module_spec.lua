@@ -1,0 +1,19 @@
+-- The module table of onesignal.core.
+local core = require("onesignal.core")
+
+describe("onesignal.core", function()
+  it("has a version and names its libcurl", function()
+    assert.same("0.1.0", core._VERSION)
+    assert.is_truthy(core.curl_version:match("^libcurl/%d"))
+  end)
+
+  it("reports features as booleans", function()
+    for _, name in ipairs({ "http2", "brotli", "epoll" }) do
+      assert.same("boolean", type(core.features[name]), name)
+    end
+  end)
+
+  it("can be required again and returns the same table", function()
+    assert.equal(core, require("onesignal.core"))
+  end)
+end)

@@ -1,0 +1,165 @@
+-- core.policy and core.backoff: every rule of the retry policy (docs/design.md), deterministic
+-- through an explicit `random`.
+local core = require("onesignal.core")
+
+local function decide(t)
+  local input = { attempt = 1, max_retries = 3, base_delay = 0.5, max_delay = 30, random = 0 }
+  for k, v in pairs(t) do input[k] = v end
+  local retry, wait, maybe_sent, gave_up = core.policy(input)
+  return { retry = retry, wait = wait, maybe_sent = maybe_sent, gave_up = gave_up }
+end
+
+describe("core.policy", function()
+  it("never retries a definite answer (2xx, 3xx, 4xx other than 429)", function()
+    for _, status in ipairs({ 200, 201, 204, 301, 304, 400, 401, 403, 404, 409, 422 }) do
+      for _, safe in ipairs({ true, false }) do
+        local d = decide({ status = status, sent = true, safe = safe })
+        assert.same({ retry = false, wait = 0, maybe_sent = false }, d, "status " .. status)
+      end
+    end
+  end)
+
+  it("retries 429 and 503 whatever the method", function()
+    for _, status in ipairs({ 429, 503 }) do
+      local d = decide({ status = status, sent = true, safe = false })
+      assert.is_true(d.retry, "status " .. status)
+      assert.is_false(d.maybe_sent)
+      assert.is_nil(d.gave_up)
+    end
+  end)
+
+  it("retries failures where nothing was sent whatever the method", function()
+    for _, class in ipairs({ "connect", "resolve", "timeout", "reset" }) do
+      local d = decide({ error = class, sent = false, safe = false })
+      assert.is_true(d.retry, class)
+      assert.is_false(d.maybe_sent, class)
+    end
+  end)
+
+  it("retries 500, 502, 504 only when repeating is safe", function()
+    for _, status in ipairs({ 500, 502, 504 }) do
+      assert.is_true(decide({ status = status, sent = true, safe = true }).retry, "status " .. status)
+      local d = decide({ status = status, sent = true, safe = false })
+      assert.same({ retry = false, wait = 0, maybe_sent = true }, d, "status " .. status)
+    end
+  end)
+
+  it("retries failures after the request was written only when safe, else reports maybe_sent", function()
+    for _, class in ipairs({ "reset", "partial", "timeout", "other" }) do
+      assert.is_true(decide({ error = class, sent = true, safe = true }).retry, class)
+      local d = decide({ error = class, sent = true, safe = false })
+      assert.same({ retry = false, wait = 0, maybe_sent = true }, d, class)
+    end
+  end)
+
+  it("does not repeat an unclassified failure that happened before sending", function()
+    assert.same({ retry = false, wait = 0, maybe_sent = false }, decide({ error = "other", sent = false, safe = true }))
+  end)
+
+  it("never retries tls, too_large, proxy or closed", function()
+    for _, class in ipairs({ "tls", "too_large", "proxy", "closed" }) do
+      for _, sent in ipairs({ true, false }) do
+        local d = decide({ error = class, sent = sent, safe = true })
+        assert.same({ retry = false, wait = 0, maybe_sent = false }, d, class)
+      end
+    end
+  end)
+
+  it("stops after max_retries retries", function()
+    assert.is_true(decide({ status = 503, attempt = 3, max_retries = 3 }).retry)
+    local d = decide({ status = 503, attempt = 4, max_retries = 3 })
+    assert.same({ retry = false, wait = 0, maybe_sent = false, gave_up = "max_retries" }, d)
+    assert.same("max_retries", decide({ status = 503, attempt = 1, max_retries = 0 }).gave_up)
+  end)
+
+  it("reports maybe_sent when giving up on an unknown outcome, safe or not", function()
+    local d = decide({ status = 502, safe = true, attempt = 4, max_retries = 3 })
+    assert.same({ retry = false, wait = 0, maybe_sent = true, gave_up = "max_retries" }, d)
+    d = decide({ error = "timeout", sent = true, safe = true, attempt = 2, max_retries = 1 })
+    assert.is_true(d.maybe_sent)
+    d = decide({ error = "connect", sent = false, safe = true, attempt = 2, max_retries = 1 })
+    assert.is_false(d.maybe_sent)
+  end)
+
+  it("waits exactly what Retry-After asks, never less", function()
+    local d = decide({ status = 429, retry_after = 7, random = 0 })
+    assert.same({ retry = true, wait = 7, maybe_sent = false }, d)
+    assert.same(7, decide({ status = 503, retry_after = 7, random = 0.99 }).wait)
+    assert.same(0, decide({ status = 503, retry_after = 0 }).wait)
+    assert.same(30, decide({ status = 503, retry_after = 30, max_delay = 30 }).wait)
+  end)
+
+  it("stops at once when Retry-After exceeds max_delay", function()
+    local d = decide({ status = 429, retry_after = 31, max_delay = 30 })
+    assert.same({ retry = false, wait = 0, maybe_sent = false, gave_up = "retry_after_too_long" }, d)
+  end)
+
+  it("backs off exponentially with jitter in [d/2, d] when there is no Retry-After", function()
+    assert.same(0.25, decide({ status = 503, attempt = 1, random = 0 }).wait)
+    assert.same(0.375, decide({ status = 503, attempt = 1, random = 0.5 }).wait)
+    assert.same(1, decide({ status = 503, attempt = 3, random = 0 }).wait)
+    assert.same(1.5, decide({ status = 503, attempt = 3, random = 0.5 }).wait)
+    assert.same(15, decide({ status = 503, attempt = 3, random = 0, max_retries = 10, max_delay = 30,
+      base_delay = 10 }).wait)
+  end)
+
+  it("gives up when the wait would cross the deadline", function()
+    local d = decide({ status = 503, elapsed = 9, deadline = 10, retry_after = 1 })
+    assert.same({ retry = false, wait = 0, maybe_sent = false, gave_up = "deadline" }, d)
+    assert.is_true(decide({ status = 503, elapsed = 8.5, deadline = 10, retry_after = 1 }).retry)
+    d = decide({ status = 500, safe = true, elapsed = 9.9, deadline = 10 })
+    assert.same({ retry = false, wait = 0, maybe_sent = true, gave_up = "deadline" }, d)
+  end)
+
+  it("draws its own jitter when no random is given", function()
+    for _ = 1, 200 do
+      local _, wait = core.policy({ status = 503, attempt = 2, max_retries = 3, base_delay = 1, max_delay = 30 })
+      assert.is_true(wait >= 1 and wait <= 2, "wait " .. wait)
+    end
+  end)
+
+  it("uses the documented defaults for missing fields", function()
+    local retry, wait = core.policy({ status = 503, random = 0 })
+    assert.is_true(retry)
+    assert.same(0.25, wait) -- attempt 1, base 0.5
+    assert.same("max_retries", select(4, core.policy({ status = 503, attempt = 4 })))
+  end)
+
+  it("rejects an unknown transport class and a non-table", function()
+    assert.has_error(function() core.policy({ status = 0, error = "bogus" }) end)
+    assert.has_error(function() core.policy("503") end)
+  end)
+end)
+
+describe("core.backoff", function()
+  it("doubles from base and caps at max", function()
+    assert.same(0.25, core.backoff(1, 0.5, 30, 0))
+    assert.same(0.5, core.backoff(2, 0.5, 30, 0))
+    assert.same(1, core.backoff(3, 0.5, 30, 0))
+    assert.same(15, core.backoff(10, 0.5, 30, 0))
+    assert.same(15, core.backoff(1000000, 0.5, 30, 0))
+    assert.same(15, core.backoff(2147483647, 0.5, 30, 0))
+  end)
+
+  it("spreads uniformly over [d/2, d)", function()
+    assert.same(0.5, core.backoff(2, 0.5, 30, 0))
+    assert.same(0.75, core.backoff(2, 0.5, 30, 0.5))
+    local top = core.backoff(2, 0.5, 30, 0.999999)
+    assert.is_true(top < 1 and top > 0.99)
+  end)
+
+  it("stays within bounds with its own randomness", function()
+    local seen = {}
+    for _ = 1, 500 do
+      local w = core.backoff(4, 0.5, 30)
+      assert.is_true(w >= 2 and w <= 4, "wait " .. w)
+      seen[math.floor(w * 4)] = true
+    end
+    assert.is_true(seen[8] and seen[9] and seen[10] and seen[11] and true or false, "jitter covers the range")
+  end)
+
+  it("treats zero and negative delays as no wait", function()
+    assert.same(0, core.backoff(5, 0, 30, 0.5))
+    assert.same(0, core.backoff(5, 0.5, 0, 0.5))
+  end)
+end)

@@ -1,0 +1,91 @@
+-- core.parse_retry_after: delta-seconds and the three HTTP-date forms, strictly.
+local core = require("onesignal.core")
+
+local parse = core.parse_retry_after
+local EPOCH_1994 = 784111777 -- Sun, 06 Nov 1994 08:49:37 GMT
+
+describe("core.parse_retry_after", function()
+  it("reads delta-seconds", function()
+    assert.same(120, parse("120"))
+    assert.same(0, parse("0"))
+    assert.same(7, parse("007"))
+    assert.same(1, parse("1", 0))
+  end)
+
+  it("allows surrounding spaces and tabs", function()
+    assert.same(5, parse("  5 "))
+    assert.same(7, parse("\t7\t"))
+    assert.same(60, parse("  Sun, 06 Nov 1994 08:49:37 GMT\t", EPOCH_1994 - 60))
+  end)
+
+  it("clamps huge delta-seconds instead of overflowing", function()
+    assert.same(2147483648, parse("2147483648"))
+    assert.same(2147483648, parse("99999999999999999999999999999999999999999999"))
+    assert.same(2147483647, parse("2147483647"))
+  end)
+
+  it("rejects what is not delta-seconds", function()
+    for _, v in ipairs({ "", " ", "1.5", "-1", "+1", "1e3", "12a", "0x10", "1 2", "abc", "\0", "5\n" }) do
+      assert.is_nil(parse(v), string.format("%q", v))
+    end
+  end)
+
+  it("reads an IMF-fixdate relative to now", function()
+    assert.same(60, parse("Sun, 06 Nov 1994 08:49:37 GMT", EPOCH_1994 - 60))
+    assert.same(0.5, parse("Sun, 06 Nov 1994 08:49:37 GMT", EPOCH_1994 - 0.5))
+    assert.same(86400, parse("Thu, 29 Feb 2024 00:00:00 GMT", 1709078400))
+    assert.same(1, parse("Thu, 01 Jan 1970 00:00:01 GMT", 0))
+    assert.same(1, parse("Sat, 01 Jan 2000 00:00:00 GMT", 946684799))
+  end)
+
+  it("reads an RFC 850 date with a two-digit year", function()
+    assert.same(30, parse("Sunday, 06-Nov-94 08:49:37 GMT", EPOCH_1994 - 30))
+    -- the century that puts the date within 50 years of now
+    assert.same(10, parse("Friday, 01-Jan-30 00:00:00 GMT", 1893456000 - 10))
+  end)
+
+  it("reads an asctime date, space-padded or two-digit day", function()
+    assert.same(90, parse("Sun Nov  6 08:49:37 1994", EPOCH_1994 - 90))
+    assert.same(10 * 86400 + 90, parse("Wed Nov 16 08:49:37 1994", EPOCH_1994 - 90))
+  end)
+
+  it("clamps a date in the past to 0", function()
+    assert.same(0, parse("Sun, 06 Nov 1994 08:49:37 GMT", EPOCH_1994 + 3600))
+    assert.same(0, parse("Sun, 06 Nov 1994 08:49:37 GMT"))
+  end)
+
+  it("uses the current time by default", function()
+    local wait = parse("Fri, 01 Jan 2100 00:00:00 GMT")
+    assert.is_true(wait > 0 and wait < 4102444800 - os.time() + 5)
+  end)
+
+  it("rejects malformed dates", function()
+    local bad = {
+      "Sun, 06 Nov 1994 08:49:37 UTC",
+      "Sun, 06 Nov 1994 08:49:37",
+      "Sun, 06 Nov 1994 08:49:37 GMT junk",
+      "Sun, 6 Nov 1994 08:49:37 GMT",
+      "Sun 06 Nov 1994 08:49:37 GMT",
+      "Foo, 06 Nov 1994 08:49:37 GMT",
+      "Sun, 06 Noo 1994 08:49:37 GMT",
+      "Sun, 31 Feb 1994 08:49:37 GMT",
+      "Sun, 29 Feb 1900 08:49:37 GMT",
+      "Sun, 00 Nov 1994 08:49:37 GMT",
+      "Sun, 06 Nov 1994 24:00:00 GMT",
+      "Sun, 06 Nov 1994 08:60:00 GMT",
+      "Sun, 06 Nov 1994 08:49:61 GMT",
+      "Sun, 06 Nov 94 08:49:37 GMT",
+      "sun, 06 nov 1994 08:49:37 gmt",
+      "Sunday, 06-Nov-1994 08:49:37 GMT",
+      "Sun Nov 6 08:49:37 1994",
+      "Sun Nov  6 08:49:37 94",
+      "Sun Nov  6 08:49:37 1994 GMT",
+    }
+    for _, v in ipairs(bad) do assert.is_nil(parse(v, EPOCH_1994), v) end
+  end)
+
+  it("gives nil for nil and refuses other types", function()
+    assert.is_nil(parse(nil))
+    assert.has_error(function() parse({}) end)
+  end)
+end)

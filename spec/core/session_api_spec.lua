@@ -1,0 +1,150 @@
+-- core.session and its methods: arguments, misuse and the closed state (no server needed).
+local core = require("onesignal.core")
+
+local function session(extra)
+  local config = { base_url = "http://127.0.0.1:9", rest_key = "rest-secret-1234" }
+  for k, v in pairs(extra or {}) do config[k] = v end
+  return core.session(config)
+end
+
+local function error_of(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error")
+  return tostring(err)
+end
+
+describe("core.session", function()
+  it("creates a session with defaults", function()
+    local s = session()
+    assert.same("userdata", type(s))
+    assert.same(0, s:pending())
+    assert.is_nil(s:timeout())
+    assert.is_nil(s:poll())
+    s:close()
+  end)
+
+  it("accepts a session without base_url for absolute URLs only", function()
+    local s = core.session({})
+    assert.matches("no base_url", error_of(s.submit, s, { method = "GET", path = "/x" }))
+    s:close()
+  end)
+
+  it("rejects malformed base URLs", function()
+    for _, url in ipairs({ "ftp://x", "127.0.0.1", "http://x/", "http://x y", "http://x?q=1", "http://x\n" }) do
+      assert.matches("base_url", error_of(core.session, { base_url = url }), url)
+    end
+  end)
+
+  it("rejects wrong option types and values", function()
+    assert.matches("'timeout'", error_of(core.session, { timeout = "30" }))
+    assert.matches("'timeout'", error_of(core.session, { timeout = 0 }))
+    assert.matches("'connect_timeout'", error_of(core.session, { connect_timeout = -1 }))
+    assert.matches("'max_retries'", error_of(core.session, { max_retries = 1.5 }))
+    assert.matches("'max_retries'", error_of(core.session, { max_retries = -1 }))
+    assert.matches("'max_body'", error_of(core.session, { max_body = -1 }))
+    assert.matches("'verify'", error_of(core.session, { verify = "yes" }))
+    assert.matches("http_version", error_of(core.session, { http_version = "3" }))
+    assert.matches("headers", error_of(core.session, { headers = { "X-Bad" } }))
+    assert.matches("headers", error_of(core.session, { headers = { "X-A: 1\r\nX-B: 2" } }))
+    assert.matches("body_headers", error_of(core.session, { body_headers = { 42 } }))
+    assert.has_error(function() core.session("http://x") end)
+  end)
+
+  it("never repeats a key in its errors", function()
+    local err = error_of(core.session, { rest_key = "secret-key\r\nX-Injected: 1" })
+    assert.matches("rest_key", err)
+    assert.is_nil(err:find("secret-key", 1, true))
+    err = error_of(core.session, { organization_key = "org-secret\n" })
+    assert.is_nil(err:find("org-secret", 1, true))
+  end)
+
+  it("accepts every http_version it documents", function()
+    for _, v in ipairs({ "1.1", "2", "2-prior-knowledge" }) do session({ http_version = v }):close() end
+  end)
+end)
+
+describe("session:submit", function()
+  local s
+  before_each(function() s = session() end)
+  after_each(function() s:close() end)
+
+  it("checks the method", function()
+    assert.matches("'method'", error_of(s.submit, s, { method = "get", path = "/x" }))
+    assert.matches("'method'", error_of(s.submit, s, { method = "HEAD", path = "/x" }))
+    assert.matches("'method'", error_of(s.submit, s, { path = "/x" }))
+  end)
+
+  it("needs exactly one of path and url, well formed", function()
+    assert.matches("exactly one", error_of(s.submit, s, { method = "GET" }))
+    assert.matches("exactly one", error_of(s.submit, s, { method = "GET", path = "/x", url = "http://h/x" }))
+    assert.matches("'path'", error_of(s.submit, s, { method = "GET", path = "x" }))
+    assert.matches("'path'", error_of(s.submit, s, { method = "GET", path = "/a b" }))
+    assert.matches("'path'", error_of(s.submit, s, { method = "GET", path = "/a\r\nHost: evil" }))
+    assert.matches("'url'", error_of(s.submit, s, { method = "GET", url = "file:///etc/passwd" }))
+  end)
+
+  it("needs the key its credential names", function()
+    assert.matches("no organization key", error_of(s.submit, s, { method = "GET", path = "/apps",
+      credential = "organization" }))
+    assert.matches("'credential'", error_of(s.submit, s, { method = "GET", path = "/apps", credential = "user" }))
+  end)
+
+  it("checks extra headers and overrides", function()
+    assert.matches("headers", error_of(s.submit, s, { method = "GET", path = "/x", headers = { "X: 1\nY: 2" } }))
+    assert.matches("'deadline'", error_of(s.submit, s, { method = "GET", path = "/x", deadline = 0 }))
+    assert.matches("'timeout'", error_of(s.submit, s, { method = "GET", path = "/x", timeout = -5 }))
+    assert.matches("'body'", error_of(s.submit, s, { method = "POST", path = "/x", body = {} }))
+    assert.same(0, s:pending())
+  end)
+
+  it("returns increasing integer ids", function()
+    local a = s:submit({ method = "GET", path = "/x", max_retries = 0 })
+    local b = s:submit({ method = "GET", path = "/y", max_retries = 0 })
+    assert.same(math.type and "integer" or "number", math.type and math.type(a) or type(a))
+    assert.is_true(b > a)
+    assert.same(2, s:pending())
+  end)
+end)
+
+describe("session methods", function()
+  it("refuse to work once closed, and close is idempotent", function()
+    local s = session()
+    s:close()
+    s:close()
+    for _, name in ipairs({ "submit", "poll", "wait", "pending", "fd", "timeout", "set_hook", "stats" }) do
+      assert.matches("session is closed", error_of(s[name], s, { method = "GET", path = "/" }), name)
+    end
+    assert.matches("closed", tostring(s))
+  end)
+
+  it("reject unknown ids in wait", function()
+    local s = session()
+    assert.matches("no pending request", error_of(s.wait, s, 12345))
+    assert.matches("no pending request", error_of(s.wait, s, 0))
+    s:close()
+  end)
+
+  it("reject a negative poll timeout and a hook that is not a function", function()
+    local s = session()
+    assert.has_error(function() s:poll(-1) end)
+    assert.has_error(function() s:set_hook("print") end)
+    s:set_hook(nil)
+    s:close()
+  end)
+
+  it("report the engine descriptor when built with epoll", function()
+    local s = session()
+    if core.features.epoll then
+      assert.same("number", type(s:fd()))
+    else
+      assert.is_nil(s:fd())
+    end
+    s:close()
+  end)
+
+  it("start with empty stats", function()
+    local s = session()
+    assert.same({ connects = 0, in_flight = 0, waiting = 0 }, s:stats())
+    s:close()
+  end)
+end)

@@ -1,0 +1,198 @@
+-- Driving the engine: poll, wait, many requests in flight, event-loop hooks, close and collection.
+local cjson = require("cjson")
+local core = require("onesignal.core")
+local server = require("support.server")
+local support = require("core.support")
+
+describe("driving a session", function()
+  local srv, s
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() if srv then srv:stop() end end)
+  before_each(function()
+    srv:reset()
+    s = support.session(srv)
+  end)
+  after_each(function() s:close() end)
+
+  it("poll(0) returns at once while a request is still pending", function()
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 2 } } })
+    local id = s:submit(support.get_segments(srv))
+    local started = support.now()
+    assert.is_nil(s:poll(0))
+    assert.is_nil(s:poll())
+    assert.is_true(support.now() - started < 1, "poll(0) blocked")
+    assert.same(1, s:pending())
+    local result = s:wait(id)
+    assert.same(id, result.id)
+    assert.same(0, s:pending())
+  end)
+
+  it("poll(timeout) returns as soon as one request finished", function()
+    srv:fault({ match = { method = "GET", path = support.segments_path(srv) }, steps = { { delay = 3 } } })
+    local slow = s:submit(support.get_segments(srv, "offset=1"))
+    local fast = s:submit({ method = "GET", path = "/apps", credential = "organization" })
+    local got = s:poll(10)
+    assert.same(1, #got)
+    assert.same(fast, got[1].id)
+    assert.same(1, s:pending())
+    assert.same(slow, s:wait(slow).id)
+  end)
+
+  it("matches many results in flight to their ids", function()
+    local ids, offsets = {}, {}
+    for i = 1, 300 do
+      local id = s:submit(support.get_segments(srv, "offset=" .. i))
+      ids[#ids + 1] = id
+      offsets[id] = i
+    end
+    assert.same(300, s:pending())
+    assert.is_true(s:stats().in_flight > 0)
+    local results = support.collect(s, ids)
+    for id, r in pairs(results) do
+      assert.is_nil(r.error, r.message)
+      assert.same(offsets[id], cjson.decode(r.body).offset)
+    end
+    assert.same(0, s:pending())
+    assert.is_nil(s:poll(0))
+    assert.same(300, #support.recorded(srv, support.segments_path(srv)))
+  end)
+
+  it("wait(id) keeps the other results for poll", function()
+    srv:fault({ match = { method = "GET", path = support.segments_path(srv) }, steps = { { delay = 0.5 } } })
+    local first = s:submit({ method = "GET", path = "/apps", credential = "organization" })
+    local second = s:submit(support.get_segments(srv, "offset=2"))
+    local r2 = s:wait(second)
+    assert.same(second, r2.id)
+    assert.same(1, s:pending())
+    local rest = s:poll(0)
+    assert.same(1, #rest)
+    assert.same(first, rest[1].id)
+    assert.same(0, s:pending())
+    assert.has_error(function() s:wait(first) end)
+  end)
+
+  it("hands each result out exactly once across wait and poll", function()
+    local ids = {}
+    for i = 1, 20 do ids[i] = s:submit(support.get_segments(srv, "offset=" .. i)) end
+    local seen = {}
+    for i = 1, 20, 2 do seen[#seen + 1] = s:wait(ids[i]).id end
+    while s:pending() > 0 do
+      for _, r in ipairs(s:poll(1) or {}) do seen[#seen + 1] = r.id end
+    end
+    table.sort(seen)
+    assert.same(ids, seen)
+  end)
+
+  it("reports when it next needs driving", function()
+    assert.is_nil(s:timeout())
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 0.3 } } })
+    local id = s:submit(support.get_segments(srv))
+    local t = s:timeout()
+    assert.is_true(t >= 0 and t <= 10, "timeout " .. tostring(t))
+    s:wait(id)
+    assert.is_nil(s:timeout())
+  end)
+
+  it("can be driven from an outer event loop through fd() and timeout()", function()
+    local ok, socket = pcall(require, "socket")
+    if not (core.features.epoll and ok) then return pending("needs epoll and luasocket") end
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 0.2 } } })
+    local id = s:submit(support.get_segments(srv))
+    local watched = { getfd = function() return s:fd() end, dirty = function() return false end }
+    local result
+    local deadline = support.now() + 10
+    while not result do
+      assert.is_true(support.now() < deadline, "event loop never finished the request")
+      socket.select({ watched }, nil, s:timeout() or 1)
+      local done = s:poll(0)
+      if done then result = done[1] end
+    end
+    assert.same(id, result.id)
+    assert.is_nil(result.error)
+  end)
+
+  it("counts connections, requests in flight and waiting retries", function()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 503, headers = { ["Retry-After"] = "1" } } } })
+    local id = s:submit(support.get_segments(srv))
+    local waiting_seen = false
+    while not waiting_seen do
+      s:poll(0.05)
+      waiting_seen = s:stats().waiting == 1
+    end
+    assert.same(0, s:stats().in_flight)
+    s:wait(id)
+    assert.same({ connects = 1, in_flight = 0, waiting = 0 }, s:stats())
+  end)
+
+  it("works from coroutines driving one session in turn", function()
+    local function worker(i)
+      return coroutine.wrap(function()
+        local id = s:submit(support.get_segments(srv, "offset=" .. i))
+        coroutine.yield(id)
+        return s:wait(id)
+      end)
+    end
+    local a, b = worker(1), worker(2)
+    a()
+    b()
+    assert.same(2, cjson.decode(b().body).offset)
+    assert.same(1, cjson.decode(a().body).offset)
+  end)
+end)
+
+describe("closing a session", function()
+  local srv
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() if srv then srv:stop() end end)
+
+  local function busy_session(count)
+    srv:reset()
+    local steps = {}
+    for i = 1, count do steps[i] = { delay = 5 } end
+    srv:fault({ match = { method = "GET" }, steps = steps })
+    local s = support.session(srv)
+    for i = 1, count do
+      s:submit(support.get_segments(srv, "offset=" .. i, { body = string.rep("b", 100) }))
+    end
+    s:poll(0.2) -- let the requests reach the server
+    return s
+  end
+
+  it("aborts requests in flight and keeps refusing work", function()
+    local s = busy_session(20)
+    assert.same(20, s:pending())
+    s:close()
+    assert.has_error(function() s:pending() end, "onesignal.core: session is closed")
+  end)
+
+  it("aborts requests waiting for a retry", function()
+    srv:reset()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 503, headers = { ["Retry-After"] = "1" } } } })
+    local s = support.session(srv)
+    s:submit(support.get_segments(srv))
+    repeat s:poll(0.05) until s:stats().waiting == 1
+    s:close()
+  end)
+
+  it("lets the garbage collector reclaim a busy session", function()
+    local s = busy_session(20)
+    local weak = setmetatable({ s }, { __mode = "v" })
+    s = nil -- luacheck: ignore 311
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(weak[1])
+  end)
+
+  it("supports to-be-closed variables on Lua 5.4", function()
+    if _VERSION ~= "Lua 5.4" then return pending("Lua 5.4 only") end
+    local chunk = assert(load([[
+      local core, config = ...
+      local s <close> = core.session(config)
+      return s
+    ]]))
+    local s = chunk(core, { base_url = srv.url })
+    assert.has_error(function() s:pending() end, "onesignal.core: session is closed")
+  end)
+end)

@@ -1,0 +1,212 @@
+-- The engine against the real test server: what goes on the wire and what comes back.
+local core = require("onesignal.core")
+local cjson = require("cjson")
+local server = require("support.server")
+local support = require("core.support")
+
+describe("session round trips", function()
+  local srv, s
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() if srv then srv:stop() end end)
+  before_each(function()
+    srv:reset()
+    s = support.session(srv)
+  end)
+  after_each(function() s:close() end)
+
+  local function only_request(path)
+    local list = support.recorded(srv, path)
+    assert.same(1, #list, "requests recorded for " .. path)
+    return list[1]
+  end
+
+  it("sends every method with its body and headers", function()
+    local user = "/apps/" .. srv.app_id .. "/users/by/external_id/u-1"
+    local cases = {
+      { method = "GET", path = support.segments_path(srv, "limit=5&offset=0"), credential = "rest" },
+      { method = "POST", path = "/notifications", credential = "rest",
+        body = cjson.encode({ app_id = srv.app_id, contents = { en = "héllo" }, included_segments = { "All" } }) },
+      { method = "PUT", path = "/apps/" .. srv.app_id, credential = "organization", body = '{"name":"renamed"}' },
+      { method = "PATCH", path = user, credential = "rest", body = '{"properties":{"tags":{"a":"1"}}}' },
+      { method = "DELETE", path = "/notifications/" .. core.uuid4() .. "?app_id=" .. srv.app_id,
+        credential = "rest" },
+    }
+    for _, req in ipairs(cases) do
+      req.headers = { "X-Spec-Trace: " .. req.method }
+      local result = s:wait(s:submit(req))
+      assert.is_nil(result.error, req.method .. ": " .. tostring(result.message))
+      assert.is_true(result.status >= 200 and result.status < 500, req.method .. " status " .. result.status)
+      local path, query = req.path:match("^([^?]*)%??(.*)$")
+      local seen = only_request(path)
+      assert.same(req.method, seen.method)
+      assert.same(query, seen.query)
+      assert.same(req.body or "", seen.body)
+      local h = seen.headers
+      assert.same("X-Spec-Trace: " .. req.method, "X-Spec-Trace: " .. h["x-spec-trace"])
+      assert.same("application/json", h["accept"])
+      assert.same("kind=sdk, sdk=lua-core-spec", h["os-usage-data"])
+      assert.same("onesignal-lua-core-spec/1", h["user-agent"])
+      assert.is_nil(h["expect"])
+      if req.body then
+        assert.same("application/json; charset=utf-8", h["content-type"])
+        assert.same(tostring(#req.body), h["content-length"])
+      else
+        assert.is_nil(h["content-type"])
+      end
+    end
+  end)
+
+  it("sends Content-Length: 0 for a POST without body", function()
+    local path = "/notifications/" .. core.uuid4() .. "/history"
+    s:wait(s:submit({ method = "POST", path = path, credential = "rest" }))
+    local seen = only_request(path)
+    assert.same("0", seen.headers["content-length"])
+    assert.is_nil(seen.headers["content-type"])
+  end)
+
+  it("authorizes with the key the credential names, and sends none without one", function()
+    s:wait(s:submit(support.get_segments(srv, "offset=1")))
+    s:wait(s:submit({ method = "GET", path = "/apps", credential = "organization" }))
+    local anonymous = support.get_segments(srv, "offset=2")
+    anonymous.credential = nil
+    s:wait(s:submit(anonymous))
+    local rest = support.recorded(srv, support.segments_path(srv))
+    local org = only_request("/apps")
+    assert.same("Key " .. srv.rest_key, rest[1].headers.authorization)
+    assert.same("Key " .. srv.org_key, org.headers.authorization)
+    assert.is_nil(rest[2].headers.authorization)
+  end)
+
+  it("returns status, lower-cased headers and body", function()
+    local result = s:wait(s:submit(support.get_segments(srv, "offset=3")))
+    assert.same(200, math.floor(result.status / 100) * 100)
+    assert.same(3, cjson.decode(result.body).offset)
+    assert.truthy(result.headers["content-type"]:match("^application/json"))
+    assert.same(tostring(#result.body), result.headers["content-length"])
+    for name in pairs(result.headers) do assert.same(name:lower(), name) end
+    assert.same(1, result.attempts)
+    assert.is_false(result.replayed)
+    assert.is_false(result.maybe_sent)
+    assert.is_nil(result.gave_up)
+    assert.is_nil(result.retry_after)
+    assert.is_true(result.elapsed >= 0 and result.elapsed < 10)
+  end)
+
+  it("passes an absolute url as given, without the base", function()
+    local result = s:wait(s:submit({ method = "GET", url = srv.url .. support.segments_path(srv, "offset=4"),
+      credential = "rest" }))
+    assert.same(4, cjson.decode(result.body).offset)
+  end)
+
+  it("sends a path exactly as given, dot segments included", function()
+    local path = "/apps/" .. srv.app_id .. "/users/by/external_id/./x/../" .. core.escape("a b/%2E")
+    s:wait(s:submit({ method = "GET", path = path, credential = "rest" }))
+    assert.same(1, #support.recorded(srv, path))
+  end)
+
+  it("reports Idempotent-Replayed and Retry-After of the final response", function()
+    srv:fault({ match = { method = "GET" }, steps = {
+      { status = 200, body = "{}", headers = { ["Idempotent-Replayed"] = "true", ["Retry-After"] = "17" } } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.is_true(result.replayed)
+    assert.same(17, result.retry_after)
+  end)
+
+  it("decodes a gzip response", function()
+    local text = cjson.encode({ offset = 0, limit = 300, padding = string.rep("compress me ", 500) })
+    local packed = support.gzip(text)
+    assert.is_true(#packed < #text / 4)
+    srv:fault({ match = { method = "GET" }, steps = {
+      { status = 200, body = packed, headers = { ["Content-Encoding"] = "gzip" } } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.is_nil(result.error, result.message)
+    assert.same(text, result.body)
+    assert.matches("gzip", only_request(support.segments_path(srv)).headers["accept-encoding"])
+  end)
+
+  it("fails with too_large beyond max_body, without retrying", function()
+    s:close()
+    s = support.session(srv, { max_body = 1000 })
+    srv:fault({ match = { method = "GET" }, steps = { { status = 200, body = string.rep("x", 1001) } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same("too_large", result.error)
+    assert.matches("max_body", result.message)
+    assert.same(1, result.attempts)
+    srv:fault({ match = { method = "GET" }, steps = { { status = 200, body = string.rep("x", 1000) } } })
+    result = s:wait(s:submit(support.get_segments(srv)))
+    assert.is_nil(result.error)
+    assert.same(1000, #result.body)
+  end)
+
+  it("applies max_body to decoded bytes", function()
+    s:close()
+    s = support.session(srv, { max_body = 10000 })
+    local packed = support.gzip(string.rep("0", 200000))
+    assert.is_true(#packed < 10000)
+    srv:fault({ match = { method = "GET" }, steps = {
+      { status = 200, body = packed, headers = { ["Content-Encoding"] = "gzip" } } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same("too_large", result.error)
+  end)
+
+  it("keeps connections alive between requests", function()
+    for i = 1, 5 do s:wait(s:submit(support.get_segments(srv, "offset=" .. i))) end
+    assert.same(1, s:stats().connects)
+    local list = support.recorded(srv, support.segments_path(srv))
+    assert.same(5, #list)
+    for i = 2, 5 do assert.same(list[1].connection, list[i].connection) end
+  end)
+
+  it("does not follow redirects", function()
+    srv:fault({ match = { method = "GET" }, steps = {
+      { status = 302, body = "", headers = { Location = srv.url .. "/apps" } } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same(302, result.status)
+    assert.same(0, #support.recorded(srv, "/apps"))
+  end)
+end)
+
+describe("session over TLS", function()
+  local srv
+
+  setup(function() srv = server.start({ tls = true, h2 = true }) end)
+  teardown(function() if srv then srv:stop() end end)
+
+  it("verifies the server against ca_file", function()
+    local s = support.session(srv, { base_url = srv.https_url, ca_file = srv.ca_file })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.is_nil(result.error, result.message)
+    s:close()
+  end)
+
+  it("fails with tls, once, when the certificate cannot be verified", function()
+    local s = support.session(srv, { base_url = srv.https_url, ca_file = "/dev/null" })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same("tls", result.error)
+    assert.same(1, result.attempts)
+    assert.is_false(result.maybe_sent)
+    s:close()
+  end)
+
+  it("skips verification only when told", function()
+    local s = support.session(srv, { base_url = srv.https_url, verify = false })
+    assert.is_nil(s:wait(s:submit(support.get_segments(srv))).error)
+    s:close()
+  end)
+
+  it("speaks HTTP/2 when asked, and HTTP/1.1 when asked", function()
+    if not core.features.http2 then return pending("libcurl without HTTP/2") end
+    for version, expected in pairs({ ["2"] = "2.0", ["1.1"] = "1.1" }) do
+      srv:clear()
+      local s = support.session(srv, { base_url = srv.https_url, ca_file = srv.ca_file, http_version = version })
+      local ids = {}
+      for i = 1, 5 do ids[i] = s:submit(support.get_segments(srv, "offset=" .. i)) end
+      for _, r in pairs(support.collect(s, ids)) do assert.is_nil(r.error, r.message) end
+      for _, seen in ipairs(support.recorded(srv, support.segments_path(srv))) do
+        assert.same(expected, seen.http_version)
+      end
+      s:close()
+    end
+  end)
+end)

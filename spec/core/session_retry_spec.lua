@@ -1,0 +1,241 @@
+-- Retries inside the engine, transport failures and the attempt hook, against the real test server.
+local server = require("support.server")
+local support = require("core.support")
+
+describe("session retries", function()
+  local srv, s
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() if srv then srv:stop() end end)
+  before_each(function()
+    srv:reset()
+    s = support.session(srv)
+  end)
+  after_each(function() s:close() end)
+
+  local function post_notification(extra)
+    local req = { method = "POST", path = "/notifications", credential = "rest", operation = "create_notification",
+      body = '{"app_id":"' .. srv.app_id .. '","contents":{"en":"hi"},"included_segments":["All"]}' }
+    for k, v in pairs(extra or {}) do req[k] = v end
+    return req
+  end
+
+  it("retries 503, 503 then succeeds", function()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 503 }, { status = 503 } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same(3, result.attempts)
+    assert.same(200, math.floor(result.status / 100) * 100)
+    assert.is_nil(result.error)
+    assert.same(3, #support.recorded(srv, support.segments_path(srv)))
+  end)
+
+  it("waits at least Retry-After before the next attempt", function()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 429, headers = { ["Retry-After"] = "1" } } } })
+    local waits = {}
+    s:set_hook(function(a) waits[#waits + 1] = a.wait or false end)
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same(2, result.attempts)
+    assert.same({ 1, false }, waits)
+    local seen = support.recorded(srv, support.segments_path(srv))
+    assert.is_true(seen[2].time - seen[1].time >= 0.99, "server saw the retry too early")
+    assert.is_true(result.elapsed >= 1)
+  end)
+
+  it("gives up at once when Retry-After exceeds retry_max_delay", function()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 429, headers = { ["Retry-After"] = "120" } } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same(1, result.attempts)
+    assert.same(429, result.status)
+    assert.same("retry_after_too_long", result.gave_up)
+    assert.same(120, result.retry_after)
+  end)
+
+  it("stops after max_retries, also when overridden per call", function()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 503 }, { status = 503 }, { status = 503 },
+      { status = 503 }, { status = 503 }, { status = 503 } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same(4, result.attempts)
+    assert.same(503, result.status)
+    assert.same("max_retries", result.gave_up)
+    assert.is_false(result.maybe_sent)
+    result = s:wait(s:submit(support.get_segments(srv, nil, { max_retries = 1 })))
+    assert.same(2, result.attempts)
+    assert.same("max_retries", result.gave_up)
+  end)
+
+  it("does not repeat a POST after a 500 unless it carries an idempotency key", function()
+    srv:fault({ match = { method = "POST" }, steps = { { status = 500 }, { status = 500 } } })
+    local result = s:wait(s:submit(post_notification()))
+    assert.same(1, result.attempts)
+    assert.same(500, result.status)
+    assert.is_true(result.maybe_sent)
+    assert.is_nil(result.gave_up)
+    result = s:wait(s:submit(post_notification({ idempotency_key = "0b6c8f5e-7a43-4d2e-9c1a-2f6e8d9b0a11" })))
+    assert.same(2, result.attempts)
+    assert.is_false(result.maybe_sent)
+  end)
+
+  it("retries 502 and 504 for GET", function()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 502, body = "<html>bad gateway</html>",
+      content_type = "text/html" }, { status = 504 } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same(3, result.attempts)
+    assert.is_nil(result.error)
+  end)
+
+  it("reports a dropped POST as reset with maybe_sent, without repeating it", function()
+    srv:fault({ match = { method = "POST" }, steps = { { drop = "after_read" } } })
+    local result = s:wait(s:submit(post_notification()))
+    assert.same("reset", result.error)
+    assert.is_true(result.maybe_sent)
+    assert.same(1, result.attempts)
+    assert.same(1, #support.recorded(srv, "/notifications"))
+  end)
+
+  it("refuses libcurl's silent resend of an unsafe POST on a dead keep-alive connection", function()
+    s:wait(s:submit(support.get_segments(srv))) -- leaves a connection to reuse
+    srv:fault({ match = { method = "POST" }, steps = { { drop = "after_read" }, { drop = "after_read" } } })
+    local result = s:wait(s:submit(post_notification()))
+    assert.same("reset", result.error)
+    assert.matches("not safe to repeat", result.message)
+    assert.is_true(result.maybe_sent)
+    assert.same(1, result.attempts)
+    assert.same(1, #support.recorded(srv, "/notifications"))
+  end)
+
+  it("repeats a dropped request that is safe to repeat", function()
+    srv:fault({ match = { method = "POST" }, steps = { { drop = "after_read" } } })
+    local result = s:wait(s:submit(post_notification({ idempotency_key = "7d0f3a52-1c9e-4b8a-a6f4-3e2d1c0b9a87" })))
+    assert.is_nil(result.error, result.message)
+    assert.same(2, #support.recorded(srv, "/notifications"))
+  end)
+
+  it("keeps the partial body of a truncated response", function()
+    local body = '{"segments":[],"padding":"' .. string.rep("p", 400) .. '"}'
+    srv:fault({ match = { method = "GET" }, steps = { { status = 200, body = body, truncate = true } } })
+    local result = s:wait(s:submit(support.get_segments(srv, nil, { max_retries = 0 })))
+    assert.same("partial", result.error)
+    assert.same(200, result.status)
+    assert.same(body:sub(1, math.floor(#body / 2)), result.body)
+    assert.is_true(result.maybe_sent)
+    assert.same("max_retries", result.gave_up)
+  end)
+
+  it("times out an attempt and reports it", function()
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 3 } } })
+    local result = s:wait(s:submit(support.get_segments(srv, nil, { timeout = 0.3, max_retries = 0 })))
+    assert.same("timeout", result.error)
+    assert.is_true(result.maybe_sent)
+    assert.is_true(result.elapsed < 3)
+  end)
+
+  it("cuts attempts and retries to the deadline", function()
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 3 }, { delay = 3 } } })
+    local result = s:wait(s:submit(support.get_segments(srv, nil, { deadline = 0.4, retry_base_delay = 0.05 })))
+    assert.same("timeout", result.error)
+    assert.is_true(result.elapsed < 1.5, "elapsed " .. result.elapsed)
+    srv:reset()
+    local steps = {}
+    for i = 1, 30 do steps[i] = { status = 503 } end
+    srv:fault({ match = { method = "GET" }, steps = steps })
+    result = s:wait(s:submit(support.get_segments(srv, nil, { deadline = 0.5, max_retries = 30,
+      retry_base_delay = 0.2, retry_max_delay = 0.2 })))
+    assert.same("deadline", result.gave_up)
+    assert.same(503, result.status)
+    assert.is_true(result.attempts >= 2)
+    assert.is_true(result.elapsed < 0.5)
+  end)
+
+  it("retries a refused connection, then gives up with connect", function()
+    s:close()
+    s = support.session(srv, { base_url = "http://127.0.0.1:1", max_retries = 2 })
+    local attempts = {}
+    s:set_hook(function(a) attempts[#attempts + 1] = a end)
+    local result = s:wait(s:submit(post_notification()))
+    assert.same("connect", result.error)
+    assert.same(3, result.attempts)
+    assert.same("max_retries", result.gave_up)
+    assert.is_false(result.maybe_sent)
+    assert.same(0, result.status)
+    assert.is_nil(result.headers)
+    assert.same("", result.body)
+    assert.same(3, #attempts)
+    assert.same("connect", attempts[1].error)
+    assert.is_string(attempts[1].message)
+  end)
+end)
+
+describe("the attempt hook", function()
+  local srv, s
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() if srv then srv:stop() end end)
+  before_each(function()
+    srv:reset()
+    s = support.session(srv)
+  end)
+  after_each(function() s:close() end)
+
+  it("sees every attempt, and never a key", function()
+    local calls = {}
+    s:set_hook(function(a) calls[#calls + 1] = a end)
+    srv:fault({ match = { method = "GET" }, steps = { { status = 503 } } })
+    s:wait(s:submit(support.get_segments(srv, "offset=9")))
+    assert.same(2, #calls)
+    local first, second = calls[1], calls[2]
+    assert.same("get_segments", first.operation)
+    assert.same("GET", first.method)
+    assert.same(srv.url .. support.segments_path(srv, "offset=9"), first.url)
+    assert.same(1, first.attempt)
+    assert.same(503, first.status)
+    assert.is_true(first.retry)
+    assert.is_true(first.wait >= 0.005 and first.wait <= 0.01)
+    assert.is_nil(first.error)
+    assert.same(2, second.attempt)
+    assert.is_false(second.retry)
+    assert.is_nil(second.wait)
+    assert.is_true(second.elapsed >= first.elapsed)
+    assert.is_true(second.attempt_elapsed >= 0 and second.attempt_elapsed <= second.elapsed)
+    local text = support.flatten(calls)
+    assert.is_nil(text:find(srv.rest_key, 1, true))
+    assert.is_nil(text:find(srv.org_key, 1, true))
+  end)
+
+  it("cannot break a request by failing", function()
+    s:set_hook(function() error("hook exploded") end)
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.is_nil(result.error)
+  end)
+
+  it("may submit but not drive the session", function()
+    local inner_id, drive_error
+    s:set_hook(function()
+      if not inner_id then inner_id = s:submit(support.get_segments(srv, "offset=7")) end
+      local ok, err = pcall(s.poll, s, 0)
+      if not ok then drive_error = err end
+    end)
+    s:wait(s:submit(support.get_segments(srv)))
+    s:set_hook(nil)
+    assert.matches("cannot be called from a hook", drive_error)
+    assert.same(7, require("cjson").decode(s:wait(inner_id).body).offset)
+  end)
+
+  it("runs on the coroutine that drives the engine", function()
+    local hook_thread
+    s:set_hook(function() hook_thread = coroutine.running() end)
+    local co = coroutine.create(function() return s:wait(s:submit(support.get_segments(srv))) end)
+    local ok, result = coroutine.resume(co)
+    assert.is_true(ok, result)
+    assert.is_nil(result.error)
+    assert.equal(co, hook_thread)
+  end)
+
+  it("can be removed", function()
+    local count = 0
+    s:set_hook(function() count = count + 1 end)
+    s:wait(s:submit(support.get_segments(srv)))
+    s:set_hook(nil)
+    s:wait(s:submit(support.get_segments(srv)))
+    assert.same(1, count)
+  end)
+end)

@@ -1,0 +1,101 @@
+--- Helpers shared by the engine specs of onesignal.core (not a spec itself).
+local core = require("onesignal.core")
+
+local M = {}
+
+M.STANDARD_HEADERS = { "Accept: application/json", "OS-Usage-Data: kind=sdk, sdk=lua-core-spec" }
+M.BODY_HEADERS = { "Content-Type: application/json; charset=utf-8" }
+
+--- A session against srv with both keys and fast retries; `overrides` replaces any option.
+function M.session(srv, overrides)
+  local config = {
+    base_url = srv.url,
+    rest_key = srv.rest_key,
+    organization_key = srv.org_key,
+    user_agent = "onesignal-lua-core-spec/1",
+    headers = M.STANDARD_HEADERS,
+    body_headers = M.BODY_HEADERS,
+    retry_base_delay = 0.01,
+    retry_max_delay = 2,
+    timeout = 10,
+  }
+  for k, v in pairs(overrides or {}) do config[k] = v end
+  return core.session(config)
+end
+
+function M.segments_path(srv, query)
+  return "/apps/" .. srv.app_id .. "/segments" .. (query and ("?" .. query) or "")
+end
+
+--- A GET of the segment list: a cheap real route that echoes `offset` in its body.
+function M.get_segments(srv, query, extra)
+  local req = { method = "GET", path = M.segments_path(srv, query), credential = "rest", operation = "get_segments" }
+  for k, v in pairs(extra or {}) do req[k] = v end
+  return req
+end
+
+--- The recorded requests whose path is `path`.
+function M.recorded(srv, path)
+  local out = {}
+  for _, r in ipairs(srv:requests()) do
+    if r.path == path then out[#out + 1] = r end
+  end
+  return out
+end
+
+--- gzip-compresses text with the system's gzip (real compression for a real Content-Encoding).
+function M.gzip(text)
+  local plain = os.tmpname()
+  local fh = assert(io.open(plain, "wb"))
+  fh:write(text)
+  fh:close()
+  local pipe = assert(io.popen("gzip -c -9 < '" .. plain .. "'", "r"))
+  local packed = pipe:read("*a")
+  pipe:close()
+  os.remove(plain)
+  assert(#packed > 18, "gzip produced no output")
+  return packed
+end
+
+--- Polls until every id in `ids` has a result; returns results by id.
+function M.collect(session, ids, limit)
+  local wanted, results, left = {}, {}, 0
+  for _, id in ipairs(ids) do
+    wanted[id] = true
+    left = left + 1
+  end
+  local deadline = os.time() + (limit or 30)
+  while left > 0 do
+    assert(os.time() <= deadline, "results did not arrive in time")
+    for _, r in ipairs(session:poll(1) or {}) do
+      assert(wanted[r.id], "unexpected result id " .. tostring(r.id))
+      assert(results[r.id] == nil, "result handed out twice: " .. r.id)
+      results[r.id] = r
+      left = left - 1
+    end
+  end
+  return results
+end
+
+--- Every string reachable from a value, concatenated (to look for keys in hook tables).
+function M.flatten(value, out)
+  out = out or {}
+  if type(value) == "table" then
+    for k, v in pairs(value) do
+      M.flatten(k, out)
+      M.flatten(v, out)
+    end
+  else
+    out[#out + 1] = tostring(value)
+  end
+  return table.concat(out, "\n")
+end
+
+--- A monotonic-enough clock for elapsed-time checks in specs (os.clock is CPU time).
+function M.now()
+  local ok, socket = pcall(require, "socket")
+  if ok and socket.gettime then return socket.gettime() end
+  return os.time()
+end
+
+return M
