@@ -256,6 +256,10 @@ describe("test server", function()
         res = rest("PATCH", base .. "/by/external_id/u2/identity", { identity = { custom = "c1" } })
         assert.equal(409, res.status)
         assert.equal("user-2", res.json.errors[1].code)
+        res = rest("POST", base, { identity = { external_id = "u2", custom = "c1" } })
+        assert.equal(409, res.status)
+        assert.same({ external_id = "u2", custom = "c1" }, res.json.errors[1].meta.conflicting_aliases)
+        assert.equal(404, rest("POST", base, { identity = { onesignal_id = "not-a-known-id" } }).status)
         res = rest("DELETE", base .. "/by/external_id/u1/identity/custom")
         assert.same({ onesignal_id = osid, external_id = "u1" }, res.json.identity)
 
@@ -625,6 +629,14 @@ describe("test server", function()
         assert.equal("text/html", r3.headers["content-type"])
         assert.equal("<html>bad gateway</html>", r3.body)
         assert.equal(0, srv:stats().notifications_created)
+      end)
+
+      it("match by operation name or path template in `path`", function()
+        srv:fault{ match = { path = "get_apps" }, steps = { { status = 418 } } }
+        srv:fault{ match = { path = "/apps/{app_id}/segments" }, steps = { { status = 419 } } }
+        assert.equal(419, rest("GET", "/apps/" .. srv.app_id .. "/segments").status)
+        assert.equal(418, org("GET", "/apps").status)
+        assert.equal(0, #srv:pending_faults())
       end)
 
       it("pass handles normally; scripts only consume matching requests", function()

@@ -58,7 +58,9 @@ local function matches(match, method, path, route)
   if not match then return true end
   if match.method and match.method:upper() ~= method then return false end
   if match.operation and (not route or route.name ~= match.operation) then return false end
-  if match.path and match.path ~= path and not (route and route.template == match.path) then
+  -- path: the raw path, a template of operations.tsv, or an operation name
+  if match.path and match.path ~= path
+    and not (route and (route.template == match.path or route.name == match.path)) then
     return false
   end
   return true

@@ -69,15 +69,14 @@ function M.transfer_subscription(ctx)
     local identity = (ctx.body or {}).identity
     local ok, err = model.check_identity(identity, true)
     if not ok then return model.bad_request(err) end
-    local target
+    local target, conflict
     for label, id in pairs(identity) do
       local owner = model.find_user(space, label, id)
       if not owner then return model.user_not_found() end
-      if target and owner ~= target then
-        return model.conflict_response(model.conflicts(space, identity, target))
-      end
+      if target and owner ~= target then conflict = true end
       target = owner
     end
+    if conflict then return model.conflict_response(model.conflicts(space, identity, nil)) end
     model.attach(space, sub, target)
     return 200, { identity = model.present_identity(target) }
   end)

@@ -72,18 +72,21 @@ function M.create_user(ctx)
   end
 
   local space = store.space(ctx.params.app_id)
-  -- the aliases name at most one existing user; naming two is a conflict
-  local found
+  -- onesignal_id is assigned by the server: naming an unknown one cannot create it
+  if identity.onesignal_id and not model.find_user(space, "onesignal_id", identity.onesignal_id) then
+    return model.user_not_found()
+  end
+  -- the aliases name at most one existing user; naming two is a conflict, reported with every
+  -- alias that names an existing user (independent of table order)
+  local found, conflict
   for label, id in pairs(identity) do
     local owner = model.find_user(space, label, id)
     if owner then
-      if found and owner ~= found then
-        return model.conflict_response(model.conflicts(space, identity, found))
-      end
+      if found and owner ~= found then conflict = true end
       found = owner
     end
   end
-  if identity.onesignal_id and not found then return model.user_not_found() end
+  if conflict then return model.conflict_response(model.conflicts(space, identity, nil)) end
 
   local user = found or model.new_user(space)
   for label, id in pairs(identity) do
