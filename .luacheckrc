@@ -1,7 +1,7 @@
 -- luacheck configuration: `luacheck .` (see `make lint`).
 std = "max"
 max_line_length = 120
-exclude_files = { "build/", "spec/contract/node_modules/", "bench/node/node_modules/", "node_modules/" }
+exclude_files = { "build/", "tools/contract/node_modules/", "bench/node/node_modules/", "node_modules/" }
 
 -- OpenResty code may use the `ngx` global; nothing may define globals.
 read_globals = { "ngx", "jit" }
