@@ -1,0 +1,307 @@
+-- The client against the test server: resource life cycles, answers, errors, and argument checks.
+local onesignal = require("onesignal")
+local server = require("support.server")
+local cjson = require("cjson")
+
+describe("the client", function()
+  local srv, client
+
+  setup(function()
+    srv = server.start({})
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key,
+      organization_api_key = srv.org_key, app_id = srv.app_id, retry_base_delay = 0.01 })
+  end)
+
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  describe("life cycles (create → get → update → delete)", function()
+    it("users", function()
+      local created, res = client:create_user(nil, { identity = { external_id = "u-1" },
+        properties = { tags = { level = "1" }, language = "en" } })
+      assert.is_table(created, tostring(res))
+      assert.are.equal(201, res.status)
+      local onesignal_id = created.identity.onesignal_id
+      assert.matches("^%x+%-", onesignal_id)
+
+      local got = assert(client:get_user(nil, "external_id", "u-1"))
+      assert.are.equal(onesignal_id, got.identity.onesignal_id)
+      assert.are.equal("1", got.properties.tags.level)
+
+      local _, upd = client:update_user(nil, "external_id", "u-1", { properties = { tags = { level = "7" } } })
+      assert.are.equal(202, upd.status)
+      assert.are.equal("7", assert(client:get_user(nil, "onesignal_id", onesignal_id)).properties.tags.level)
+
+      local deleted, del = client:delete_user(nil, "external_id", "u-1")
+      assert.are.same({}, deleted)
+      assert.are.equal(200, del.status)
+      local gone, err = client:get_user(nil, "external_id", "u-1")
+      assert.is_nil(gone)
+      assert.are.equal("api", err.kind)
+      assert.are.equal(404, err.status)
+    end)
+
+    it("aliases and subscriptions", function()
+      assert(client:create_user(nil, { identity = { external_id = "u-2" } }))
+      local aliases = assert(client:create_alias(nil, "external_id", "u-2", { identity = { crm_id = "c-2" } }))
+      assert.are.equal("c-2", aliases.identity.crm_id)
+      assert.are.equal("u-2", assert(client:get_aliases(nil, "crm_id", "c-2")).identity.external_id)
+
+      local sub = assert(client:create_subscription(nil, "external_id", "u-2",
+        { subscription = { type = "Email", token = "u2@example.com", enabled = true } }))
+      local sub_id = sub.subscription.id
+      assert.is_string(sub_id)
+      local body, res = client:update_subscription(nil, sub_id, { subscription = { enabled = false } })
+      assert.are.same({}, body, tostring(res))
+      assert.are.equal("u-2", assert(client:get_aliases_by_subscription(nil, sub_id)).identity.external_id)
+      local _, del = client:delete_subscription(nil, sub_id)
+      assert.are.equal(202, del.status)
+      local none, err = client:get_aliases_by_subscription(nil, sub_id)
+      assert.is_nil(none)
+      assert.are.equal(404, err.status)
+      assert(client:delete_alias(nil, "external_id", "u-2", "crm_id"))
+      assert.is_nil((client:get_aliases(nil, "crm_id", "c-2")))
+    end)
+
+    it("segments", function()
+      local created, res = client:create_segment(nil, { name = "Level 7",
+        filters = { { field = "tag", key = "level", relation = "=", value = "7" } } })
+      assert.is_table(created, tostring(res))
+      assert.are.equal(201, res.status)
+      local id = created.id
+      local detail = { ["include-segment-detail"] = true }
+      assert.are.equal("Level 7", assert(client:get_segment(nil, id, detail)).payload.name)
+      assert(client:update_segment(nil, id, { name = "Level 7+" }))
+      assert.are.equal("Level 7+", assert(client:get_segment(nil, id, detail)).payload.name)
+      local list = assert(client:get_segments(nil, { limit = 10 }))
+      assert.are.equal(1, list.total_count)
+      assert(client:delete_segment(nil, id))
+      local gone, err = client:get_segment(nil, id)
+      assert.is_nil(gone)
+      assert.are.equal(404, err.status)
+    end)
+
+    it("templates", function()
+      local created = assert(client:create_template({ name = "Shipped", contents = { en = "On its way" } }))
+      local id = created.id
+      assert.are.equal("Shipped", assert(client:view_template(id, nil)).name)
+      assert(client:update_template(id, nil, { name = "Shipped v2" }))
+      assert.are.equal("Shipped v2", assert(client:view_template(id)).name)
+      assert.are.equal(1, #assert(client:view_templates(nil, { limit = 5 })).templates)
+      assert(client:delete_template(id, nil))
+      assert.is_nil((client:view_template(id, nil)))
+    end)
+
+    it("notifications", function()
+      local sent, res = client:create_notification({ contents = { en = "Hello" },
+        include_aliases = { external_id = { "u-1" } }, target_channel = "push" })
+      assert.is_true(onesignal.is_message_sent(sent))
+      assert.is_false(onesignal.is_message_not_sent(sent))
+      assert.is_false(res.replayed)
+      assert.is_string(res.idempotency_key)
+      local got = assert(client:get_notification(nil, sent.id))
+      assert.are.equal(sent.id, got.id)
+      assert.are.equal(1, assert(client:get_notifications(nil, { limit = 5 })).total_count)
+      assert(client:cancel_notification(nil, sent.id))
+    end)
+  end)
+
+  describe("answers", function()
+    it("tells a notification that reached nobody", function()
+      local body, res = client:create_notification({ contents = { en = "x" }, included_segments = { "Empty Segment" } })
+      assert.are.equal(200, res.status)
+      assert.is_true(onesignal.is_message_not_sent(body))
+      assert.is_false(onesignal.is_message_sent(body))
+      assert.are.equal(onesignal.errors.NO_SUBSCRIBERS, body.errors[1])
+    end)
+
+    it("marks a replayed send and keeps the caller's idempotency key", function()
+      local n = { contents = { en = "once" }, included_segments = { "All" },
+        idempotency_key = onesignal.new_idempotency_key() }
+      local first, r1 = client:create_notification(n)
+      local second, r2 = client:create_notification(n)
+      assert.are.equal(first.id, second.id)
+      assert.is_false(r1.replayed)
+      assert.is_true(r2.replayed)
+      assert.are.equal(n.idempotency_key, r2.idempotency_key)
+      assert.are.equal(1, srv:stats().notifications_created)
+    end)
+
+    it("uses a fresh idempotency key for each send of the same table", function()
+      local n = { contents = { en = "twice" }, included_segments = { "All" } }
+      local a = assert(client:create_notification(n))
+      local b = assert(client:create_notification(n))
+      assert.are_not.equal(a.id, b.id)
+      assert.is_nil(n.idempotency_key)
+      assert.are.equal(2, srv:stats().notifications_created)
+    end)
+
+    it("keeps fields the SDK does not know, and gives headers with lower-case names", function()
+      local _, res = client:get_apps()
+      assert.are.equal("application/json", res.headers["content-type"]:match("^[^;]+"))
+      assert.are.equal(1, res.attempts)
+      local app = assert(client:get_app(srv.app_id))
+      assert.are.equal(srv.app_id, app.id)
+      assert.is_not_nil(app.created_at)
+    end)
+  end)
+
+  describe("errors", function()
+    it("normalises the API's error envelopes into messages", function()
+      local _, err = client:create_notification({ contents = { en = "nobody" } })
+      assert.are.equal("api", err.kind)
+      assert.are.equal(400, err.status)
+      assert.is_true(err:has(onesignal.errors.NO_TARGETING_SPECIFIED))
+      assert.are.equal(1, err.attempts)
+      assert.are.equal("create_notification", err.operation)
+      assert.matches("^onesignal: create_notification failed: HTTP 400: You must include", tostring(err))
+
+      local _, missing = client:get_user(nil, "external_id", "nobody")
+      assert.are.same({ "User not found" }, missing.messages)
+    end)
+
+    it("answers a wrong key with the API's 403 message, and never shows a key", function()
+      local wrong = onesignal.new({ base_url = srv.url, rest_api_key = "wrong-key-1234",
+        organization_api_key = "wrong-org-5678", app_id = srv.app_id })
+      local _, err = wrong:get_segments(nil)
+      assert.are.equal(403, err.status)
+      assert.is_true(err:has(onesignal.errors.INVALID_API_KEY))
+      local _, org_err = wrong:get_apps()
+      assert.are.equal(403, org_err.status)
+      for _, text in ipairs({ tostring(err), tostring(org_err), cjson.encode(err.body) }) do
+        assert.is_nil(text:find("wrong-key-1234", 1, true))
+        assert.is_nil(text:find("wrong-org-5678", 1, true))
+      end
+      wrong:close()
+    end)
+
+    it("reports a connection failure as a network error", function()
+      local nowhere = onesignal.new({ base_url = "http://127.0.0.1:1", rest_api_key = "k", app_id = "a",
+        max_retries = 1, retry_base_delay = 0.01 })
+      local _, err = nowhere:get_segments(nil)
+      assert.are.equal("network", err.kind)
+      assert.are.equal("connect", err.reason)
+      assert.are.equal(2, err.attempts)
+      assert.is_nil(err.status)
+      nowhere:close()
+    end)
+  end)
+
+  describe("encoding", function()
+    it("keeps each path parameter one segment, whatever it contains", function()
+      for _, id in ipairs({ "a/b c", "../x", "100%", "..", "ü/😀", "a?b#c" }) do
+        srv:clear()
+        assert(client:create_user(nil, { identity = { external_id = id } }))
+        local got, err = client:get_user(nil, "external_id", id)
+        assert.is_table(got, id .. ": " .. tostring(err))
+        assert.are.equal(id, got.identity.external_id)
+        local recorded = srv:requests()
+        assert.are.equal(2, #recorded)
+        local segments = select(2, recorded[2].path:gsub("/", "/"))
+        assert.are.equal(6, segments, recorded[2].path)
+      end
+    end)
+
+    it("encodes query values and repeats array values", function()
+      srv:clear()
+      client:list_audit_logs("org 1", { app_ids = { "a b", "c&d" }, start_time = "2026-01-01T00:00:00Z" })
+      local got = srv:requests()[1]
+      assert.are.equal("start_time=2026-01-01T00%3A00%3A00Z&app_ids=a%20b&app_ids=c%26d", got.query)
+      assert.are.equal("/organizations/org%201/audit_logs", got.path)
+    end)
+
+    it("sends null, empty arrays, integers and UTF-8 as meant", function()
+      srv:clear()
+      client:create_notification({ contents = { en = "Hi 👋", he = "שלום" }, included_segments = { "All" },
+        excluded_segments = {}, include_aliases = { external_id = {} }, data = {}, ttl = 3600,
+        url = onesignal.null, priority = 10 })
+      local text = srv:requests()[1].body
+      assert.truthy(text:find('"excluded_segments":[]', 1, true))
+      assert.truthy(text:find('"include_aliases":{"external_id":[]}', 1, true))
+      assert.truthy(text:find('"data":{}', 1, true))
+      assert.truthy(text:find('"ttl":3600', 1, true))
+      assert.truthy(text:find('"url":null', 1, true))
+      assert.truthy(text:find('Hi 👋', 1, true))
+      assert.truthy(text:find('שלום', 1, true))
+    end)
+
+    it("decodes nulls as onesignal.null and integers as integers", function()
+      local sent = assert(client:create_notification({ contents = { en = "x" }, included_segments = { "All" } }))
+      assert.are.equal(onesignal.null, sent.external_id)
+      local list = assert(client:get_notifications(nil, { limit = 1 }))
+      if math.type then assert.are.equal("integer", math.type(list.total_count)) end
+    end)
+  end)
+
+  describe("mistakes in calling", function()
+    local function refused(pattern, fn)
+      srv:clear()
+      local ok, err = pcall(fn)
+      assert.is_false(ok)
+      assert.matches(pattern, err)
+      assert.are.equal(0, #srv:requests(), "something was sent")
+      -- The message points at this file, the caller's line.
+      assert.matches("client_spec%.lua:%d+:", err)
+    end
+
+    it("are Lua errors naming the operation and the argument, and nothing is sent", function()
+      refused("onesignal%.get_user: argument 'alias_id' %(#3%) is required", function()
+        client:get_user(nil, "external_id")
+      end)
+      refused("onesignal%.get_user: argument 'alias_label' %(#2%) must be a string or number, got table", function()
+        client:get_user(nil, {}, "x")
+      end)
+      refused("onesignal%.create_notification: argument 'notification' %(#1%) must be a table, got string", function()
+        client:create_notification("hello")
+      end)
+      refused("onesignal%.update_user: argument 'update_user_request' %(#4%) %(a table%) is required", function()
+        client:update_user(nil, "external_id", "u-1")
+      end)
+      refused("onesignal%.get_notifications: unknown query option 'limt'", function()
+        client:get_notifications(nil, { limt = 5 })
+      end)
+      refused("onesignal%.get_user: takes 3 arguments, got 4", function()
+        client:get_user(nil, "external_id", "u", {})
+      end)
+      refused("onesignal%.get_user: argument 'alias_id' %(#3%) must not be empty", function()
+        client:get_user(nil, "external_id", "")
+      end)
+      refused("field data%.cb is a function", function()
+        client:create_notification({ contents = { en = "x" }, data = { cb = print } })
+      end)
+      refused("onesignal%.get_segments_async: the last argument must be a callback function", function()
+        client:get_segments_async(nil)
+      end)
+      refused("onesignal: unknown operation 'get_usr'", function() client:call("get_usr") end)
+    end)
+
+    it("need an app_id when the client has no default", function()
+      local bare = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key })
+      refused("onesignal%.get_segments: argument 'app_id' %(#1%) is required %(or give the client a default app_id%)",
+        function() bare:get_segments(nil) end)
+      -- A body without app_id, and no default to add: the API's answer says so.
+      local _, err = bare:create_notification({ contents = { en = "x" }, included_segments = { "A" } })
+      assert.are.equal(400, err.status)
+      bare:close()
+    end)
+
+    it("need the credential the operation uses", function()
+      local rest_only = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+      refused("onesignal%.get_apps: needs an Organization API key", function() rest_only:get_apps() end)
+      local org_only = onesignal.new({ base_url = srv.url, organization_api_key = srv.org_key, app_id = srv.app_id })
+      refused("onesignal%.get_user: needs a REST API key", function() org_only:get_user(nil, "external_id", "x") end)
+      rest_only:close()
+      org_only:close()
+    end)
+
+    it("in options are Lua errors from onesignal.new", function()
+      local ok, err = pcall(onesignal.new, { rest_key = "x" })
+      assert.is_false(ok)
+      assert.matches("client_spec%.lua:%d+: onesignal%.new: unknown option 'rest_key'", err)
+    end)
+  end)
+end)
