@@ -38,10 +38,9 @@ local function notification(extra)
 end
 
 local function read_operations()
-  local shared = os.getenv("ONESIGNAL_SHARED") or srv.shared
   local ops = {}
   local first = true
-  for line in io.lines(shared .. "/api/operations.tsv") do
+  for line in io.lines(srv.shared .. "/api/operations.tsv") do
     if first then first = false elseif line ~= "" then
       local name, method, path, auth, params = line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)\t?(.*)$")
       ops[#ops + 1] = { name = name, method = method, path = path, auth = auth, params = params }
