@@ -69,7 +69,7 @@ end
 
 describe("test server", function()
   teardown(function()
-    os.execute("rm -rf " .. q(scratch))
+    shell.run("rm -rf " .. q(scratch))
   end)
 
   describe("with defaults", function()
@@ -118,7 +118,7 @@ describe("test server", function()
 
       it("the next start removes a server left by a dead owner whose watchdog died too", function()
         local out = lua_process([[local s = require("support.server").start()
-          os.execute("kill -KILL -" .. s.watchdog)
+          os.execute("kill -KILL -" .. s.watchdog) -- (runs in the child process)
           io.write(s:pid(), " ", s.prefix, "\n")]])
         local pid, prefix = out:match("(%d+) (%S+)")
         assert.truthy(pid, out)
@@ -131,9 +131,9 @@ describe("test server", function()
 
       it("a server that cannot start fails with nginx's error in the message", function()
         local dir = scratch .. "/badshared"
-        os.execute("mkdir -p " .. q(dir .. "/api"))
+        shell.run("mkdir -p " .. q(dir .. "/api"))
         shell.write_file(dir .. "/api/operations.tsv", "header\nbroken row without tabs\n")
-        os.execute("cp " .. q(srv.shared .. "/api/error-catalog.tsv") .. " " .. q(dir .. "/api/"))
+        shell.run("cp " .. q(srv.shared .. "/api/error-catalog.tsv") .. " " .. q(dir .. "/api/"))
         local out = lua_process([[local ok, err = pcall(require("support.server").start)
           io.write(tostring(ok), " ", tostring(err))]], "ONESIGNAL_SHARED=" .. q(dir))
         assert.matches("^false ", out)
@@ -600,13 +600,19 @@ describe("test server", function()
 
         srv:fault{ match = { operation = "create_notification" }, steps = { { delay = 3600 } } }
         local marker = scratch .. "/slow.exit"
-        os.execute("curl -s --noproxy '*' -o /dev/null --max-time 1.5 -X POST"
+        shell.run("(curl -s --noproxy '*' -o /dev/null --max-time 1.5 -X POST"
           .. " -H " .. q("Authorization: Key " .. srv.rest_key)
           .. " --data-binary " .. q(cjson.encode(notification())) .. " " .. q(srv.url .. "/notifications")
-          .. "; echo $? > " .. q(marker) .. " &")
-        shell.sleep(0.3)
+          .. "; echo $? > " .. q(marker) .. ") >/dev/null 2>&1 &")
+        local waiting = false
+        for _ = 1, 50 do
+          if #srv:requests() == 2 then waiting = true break end
+          shell.sleep(0.02)
+        end
+        assert.is_true(waiting, "the slow request did not arrive")
         local quick = rest("GET", "/apps/" .. srv.app_id .. "/segments")
-        assert.equal(201, quick.status) -- a blocked worker would have left it without an answer
+        assert.equal(201, quick.status)
+        assert.is_nil(shell.read_file(marker)) -- answered while the slow one was still waiting
         local exit
         for _ = 1, 40 do
           exit = shell.read_file(marker)

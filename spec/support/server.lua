@@ -89,7 +89,7 @@ local function remove_stale(base)
       local cmdline = pid and shell.read_file("/proc/" .. pid .. "/cmdline") or ""
       -- only a pid that still runs nginx from this very prefix (pids get reused)
       if pid and cmdline:find(dir, 1, true) then shell.terminate(pid) end
-      os.execute("rm -rf " .. q(dir))
+      shell.run("rm -rf " .. q(dir))
     end
   end
 end
@@ -123,7 +123,7 @@ end
 
 local function stop_watchdog(pid)
   if pid and shell.alive(pid) then
-    os.execute("kill -TERM -" .. pid .. " 2>/dev/null")
+    shell.run("kill -TERM -" .. pid .. " 2>/dev/null")
   end
 end
 
@@ -202,7 +202,7 @@ function Server:stop()
   stop_watchdog(self.watchdog)
   local pid = self:pid()
   if pid then shell.terminate(pid) end
-  os.execute("rm -rf " .. q(self.prefix))
+  shell.run("rm -rf " .. q(self.prefix))
 end
 
 -- Lets every method be called as srv:m(x) and as srv.m(x).

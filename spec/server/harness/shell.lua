@@ -5,16 +5,21 @@ function shell.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+-- The tools the harness runs (curl, nginx, openssl) are infrastructure, not code under test: a
+-- sanitizer runtime preloaded into the test process (make sanitize-core) must not reach them
+-- (curl hangs with ASan preloaded).
+local CLEAN_ENV = "unset LD_PRELOAD; "
+
 -- Runs a command; returns true when it exited with status 0.
 function shell.run(cmd)
-  local a, _, code = os.execute(cmd)
+  local a, _, code = os.execute(CLEAN_ENV .. cmd)
   if type(a) == "number" then return a == 0 end -- Lua 5.1 style: the raw status
   return a == true and (code == nil or code == 0)
 end
 
 -- Runs a command and returns its standard output and exit status.
 function shell.capture(cmd)
-  local p = assert(io.popen("{ " .. cmd .. "\n}; echo \"__exit=$?\""))
+  local p = assert(io.popen(CLEAN_ENV .. "{ " .. cmd .. "\n}; echo \"__exit=$?\""))
   local out = p:read("*a")
   p:close()
   local body, code = out:match("^(.-)__exit=(%d+)%s*$")
@@ -36,7 +41,7 @@ function shell.write_file(path, content, mode)
 end
 
 function shell.sleep(seconds)
-  os.execute("sleep " .. string.format("%.3f", seconds))
+  shell.run("sleep " .. string.format("%.3f", seconds))
 end
 
 -- Whether a process exists and is not a zombie (a container's PID 1 may never reap one).
@@ -66,17 +71,17 @@ end
 function shell.terminate(pid, timeout)
   if not shell.alive(pid) then return end
   local children = shell.children(pid)
-  os.execute("kill -TERM " .. pid .. " 2>/dev/null")
+  shell.run("kill -TERM " .. pid .. " 2>/dev/null")
   local waited = 0
   while shell.alive(pid) and waited < (timeout or 5) do
     shell.sleep(0.02)
     waited = waited + 0.02
   end
   if shell.alive(pid) then
-    os.execute("kill -KILL " .. pid .. " 2>/dev/null")
+    shell.run("kill -KILL " .. pid .. " 2>/dev/null")
   end
   for _, c in ipairs(children) do
-    if shell.alive(c) then os.execute("kill -KILL " .. c .. " 2>/dev/null") end
+    if shell.alive(c) then shell.run("kill -KILL " .. c .. " 2>/dev/null") end
   end
 end
 
