@@ -7,3 +7,4 @@ exclude_files = { "build/", "tools/contract/node_modules/", "bench/node/node_mod
 read_globals = { "ngx", "jit" }
 
 files["spec/"] = { std = "+busted" }
+files["spec/server/"] = { std = "max+ngx_lua" }

@@ -1,0 +1,57 @@
+-- LuaRocks build of onesignal for Lua 5.4 and for LuaJIT 2.1 (OpenResty):
+--   luarocks --lua-version=5.4 make --deps-mode=none
+--   luarocks --lua-version=5.1 make --deps-mode=none LUA_INCDIR=/usr/include/luajit-2.1   (LuaJIT)
+rockspec_format = "3.0"
+package = "onesignal"
+version = "0.1.0-1"
+source = {
+  url = "git+https://github.com/OneSignal/onesignal-lua.git",
+  tag = "v0.1.0",
+}
+description = {
+  summary = "OneSignal server SDK: push, email, SMS, Live Activities, users and apps over the REST API",
+  detailed = [[
+All 56 operations of OneSignal's REST API from Lua 5.4, LuaJIT and OpenResty: a C core on libcurl
+(curl multi: blocking, non-blocking, bulk and event-loop use on one engine), safe retries with
+idempotency built in, and a cosocket transport for nginx.
+]],
+  homepage = "https://github.com/OneSignal/onesignal-lua",
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.1",
+  "lua-cjson >= 2.1.0",
+}
+external_dependencies = {
+  -- Only the library is looked up: Debian keeps curl/curl.h under a multiarch include directory that
+  -- LuaRocks does not search, while the compiler finds it by itself.
+  CURL = { library = "curl" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["onesignal"] = "lua/onesignal.lua",
+    ["onesignal.client"] = "lua/onesignal/client.lua",
+    ["onesignal.config"] = "lua/onesignal/config.lua",
+    ["onesignal.dry_run"] = "lua/onesignal/dry_run.lua",
+    ["onesignal.errors"] = "lua/onesignal/errors.lua",
+    ["onesignal.json"] = "lua/onesignal/json.lua",
+    ["onesignal.operations"] = "lua/onesignal/operations.lua",
+    ["onesignal.request"] = "lua/onesignal/request.lua",
+    ["onesignal.response"] = "lua/onesignal/response.lua",
+    ["onesignal.usage"] = "lua/onesignal/usage.lua",
+    ["onesignal.version"] = "lua/onesignal/version.lua",
+    ["onesignal.transport.curl"] = "lua/onesignal/transport/curl.lua",
+    ["onesignal.core"] = {
+      sources = {
+        "src/core.c", "src/session_lua.c", "src/session.c", "src/transfer.c", "src/classify.c", "src/config.c",
+        "src/policy.c", "src/retry_after.c", "src/escape.c", "src/headers.c", "src/redact.c", "src/uuid.c",
+        "src/random.c", "src/clock.c", "src/buf.c", "src/idmap.c", "src/timer_heap.c", "src/fdset.c",
+        "src/poller_epoll.c", "src/poller_poll.c",
+      },
+      libraries = { "curl", "m", "pthread" },
+      incdirs = { "$(CURL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)" },
+    },
+  },
+}
