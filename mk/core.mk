@@ -54,4 +54,4 @@ sanitize-core: $(BUILD)/asan/onesignal/core.so ## the core specs under AddressSa
 
 valgrind-core: $(BUILD)/5.4/onesignal/core.so ## the core specs under valgrind (memory errors and leaks)
 	$(LUA_ENV) valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	  --error-exitcode=99 $(BUSTED) spec/core
+	  --keep-debuginfo=yes --suppressions=spec/core/valgrind.supp --error-exitcode=99 $(BUSTED) spec/core
