@@ -210,6 +210,13 @@ function Client:close()
   self.transport:close()
 end
 
+-- Methods that live in modules of their own (one concern each) join the client here. Each module
+-- returns a table of methods; add a module by adding its name.
+local EXTENSIONS = {}
+for _, name in ipairs(EXTENSIONS) do
+  for method, fn in pairs(require(name)) do Client[method] = fn end
+end
+
 --- Makes a client (see README for every option).
 function M.new(options)
   local ok, cfg = pcall(config.resolve, options)
