@@ -29,6 +29,13 @@ end
 
 local function plural(n, word) return n .. " " .. word .. (n == 1 and "" or "s") end
 
+-- Seconds as people write them: "120", "1.5" (the core hands every duration over as a float, which
+-- Lua 5.4 would print as "120.0").
+local function seconds(n)
+  if n == math.floor(n) and n < 1e15 then return string.format("%d", n) end
+  return (string.format("%.1f", n))
+end
+
 function Error:__tostring()
   local parts = { "onesignal: ", self.operation or "request", " failed: " }
   if self.kind == "api" then
@@ -42,7 +49,7 @@ function Error:__tostring()
     parts[#parts + 1] = ": " .. detail:gsub("[%c]+", " ")
   end
   parts[#parts + 1] = " [" .. plural(self.attempts or 1, "attempt")
-  if self.retry_after then parts[#parts + 1] = "; retry after " .. self.retry_after .. " s" end
+  if self.retry_after then parts[#parts + 1] = "; retry after " .. seconds(self.retry_after) .. " s" end
   if self.maybe_sent then parts[#parts + 1] = "; the request may have been applied" end
   parts[#parts + 1] = "]"
   return table.concat(parts)
