@@ -17,7 +17,7 @@ CORE_LIBS    = -lcurl -lm
 # The spec run of a variant build: busted's --cpath wins over the one in .busted.
 CORE_SPEC = $(LUA_ENV) $(BUSTED) spec/core
 
-.PHONY: build test-core test-core-noepoll sanitize-core valgrind-core
+.PHONY: build test-core test-core-luajit test-core-noepoll sanitize-core valgrind-core
 
 build: $(BUILD)/5.4/onesignal/core.so $(BUILD)/luajit/onesignal/core.so ## the C core for Lua 5.4 and for LuaJIT
 
@@ -42,6 +42,9 @@ $(eval $(call core_flavour,asan,clang,$(CORE_ASAN_FLAGS),$(LUA54_INC)))
 
 test-core: $(BUILD)/5.4/onesignal/core.so ## unit and engine specs of the C core (Lua 5.4)
 	$(CORE_SPEC)
+
+test-core-luajit: $(BUILD)/luajit/onesignal/core.so ## the core specs on LuaJIT
+	$(LUA_ENV) $(LUAJIT) /usr/bin/busted spec/core --cpath='./$(BUILD)/luajit/?.so'
 
 test-core-noepoll: $(BUILD)/noepoll/onesignal/core.so ## the core specs against the poll(2) build
 	$(CORE_SPEC) --cpath='./$(BUILD)/noepoll/?.so'

@@ -33,6 +33,11 @@ void os_fdset_remove(os_fdset *s, int fd)
     }
 }
 
+int os_fdset_has(const os_fdset *s, int fd)
+{
+    return fd >= 0 && (size_t)fd < s->cap && s->member[fd];
+}
+
 void os_fdset_each(const os_fdset *s, void (*fn)(int fd, void *ud), void *ud)
 {
     size_t i;

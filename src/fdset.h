@@ -15,6 +15,8 @@ int os_fdset_add(os_fdset *s, int fd);
 
 void os_fdset_remove(os_fdset *s, int fd);
 
+int os_fdset_has(const os_fdset *s, int fd);
+
 /* Calls fn for every member, in ascending order. fn must not change the set. */
 void os_fdset_each(const os_fdset *s, void (*fn)(int fd, void *ud), void *ud);
 

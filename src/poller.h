@@ -22,11 +22,16 @@ void os_poller_free(os_poller *p);
 /* A descriptor that is readable while any watched socket is ready, or -1 when the backend has none. */
 int os_poller_fd(const os_poller *p);
 
-/* Watches fd for events (OS_POLL_IN | OS_POLL_OUT), replacing what was watched before; known says whether
- * fd is already watched. Returns 0 or -1. */
-int os_poller_watch(os_poller *p, int fd, int events, int known);
+/* Watches fd for events (OS_POLL_IN | OS_POLL_OUT), replacing what was watched before. Returns 0 or -1. */
+int os_poller_watch(os_poller *p, int fd, int events);
 
-void os_poller_unwatch(os_poller *p, int fd);
+/* Stops reporting fd. With lazy, a backend may keep the kernel registration until fd fires or is watched
+ * again, which saves two system calls per request on a reused keep-alive connection; only pass lazy for
+ * descriptors whose closing is announced through os_poller_forget. */
+void os_poller_unwatch(os_poller *p, int fd, int lazy);
+
+/* fd is about to be closed: drop every trace of it now. */
+void os_poller_forget(os_poller *p, int fd);
 
 typedef void (*os_poller_fn)(void *ud, int fd, int events);
 

@@ -56,10 +56,9 @@ static int ensure_slot(os_poller *p, int fd)
     return 0;
 }
 
-int os_poller_watch(os_poller *p, int fd, int events, int known)
+int os_poller_watch(os_poller *p, int fd, int events)
 {
     short ev = (short)(((events & OS_POLL_IN) ? POLLIN : 0) | ((events & OS_POLL_OUT) ? POLLOUT : 0));
-    (void)known;
     if (fd < 0 || ensure_slot(p, fd) != 0) return -1;
     if (p->slot_of[fd] < 0) {
         if (p->len == p->cap) {
@@ -82,13 +81,20 @@ int os_poller_watch(os_poller *p, int fd, int events, int known)
     return 0;
 }
 
-void os_poller_unwatch(os_poller *p, int fd)
+/* Nothing to save here: removal costs no system call. */
+void os_poller_unwatch(os_poller *p, int fd, int lazy)
 {
     int i;
+    (void)lazy;
     if (fd < 0 || (size_t)fd >= p->slot_cap || (i = p->slot_of[fd]) < 0) return;
     p->fds[i] = p->fds[--p->len];
     if ((size_t)i < p->len) p->slot_of[p->fds[i].fd] = i;
     p->slot_of[fd] = -1;
+}
+
+void os_poller_forget(os_poller *p, int fd)
+{
+    os_poller_unwatch(p, fd, 0);
 }
 
 int os_poller_wait(os_poller *p, int timeout_ms, os_poller_fn fn, void *ud)

@@ -85,18 +85,14 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     os_session *s = userp;
     int events;
     (void)easy;
+    (void)socketp;
     if (what == CURL_POLL_REMOVE) {
-        if (socketp != NULL) {
-            os_poller_unwatch(s->poller, fd);
-            curl_multi_assign(s->multi, fd, NULL);
-        }
+        /* Our own sockets announce their closing (on_close_socket), so they may stay registered. */
+        os_poller_unwatch(s->poller, fd, os_fdset_has(&s->sockets, fd));
         return 0;
     }
     events = ((what & CURL_POLL_IN) ? OS_POLL_IN : 0) | ((what & CURL_POLL_OUT) ? OS_POLL_OUT : 0);
-    if (os_poller_watch(s->poller, fd, events, socketp != NULL) != 0) return -1;
-    /* Any non-NULL marker: it tells the next call that fd is already registered. */
-    if (socketp == NULL) curl_multi_assign(s->multi, fd, s);
-    return 0;
+    return os_poller_watch(s->poller, fd, events) == 0 ? 0 : -1;
 }
 
 static int on_timer(CURLM *multi, long timeout_ms, void *userp)
@@ -133,6 +129,7 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct 
 static int on_close_socket(void *clientp, curl_socket_t fd)
 {
     os_session *s = clientp;
+    os_poller_forget(s->poller, fd);
     os_fdset_remove(&s->sockets, fd);
     return close(fd);
 }
@@ -430,7 +427,7 @@ static void finish_attempt(os_session *s, os_transfer *t, CURLcode code)
 
     curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
     s->connects += connects;
-    os_transfer_conclude_attempt(t, code, os_wall());
+    os_transfer_conclude_attempt(t, code);
     curl_multi_remove_handle(s->multi, t->easy);
     s->in_flight--;
     redact_message(s, t);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "clock.h"
 #include "headers.h"
 #include "retry_after.h"
 
@@ -247,6 +248,10 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
     if (send_body) {
         SET(CURLOPT_POST, 1L);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body_len);
+        /* A request that is safe to repeat hands libcurl the body itself (not copied), which lets it go
+         * out with the headers in one write, as in any plain libcurl program. Any other goes through
+         * on_read, because only then does libcurl ask on_seek before resending it. */
+        SET(CURLOPT_POSTFIELDS, t->safe ? (t->body ? t->body : "") : NULL);
     } else {
         SET(CURLOPT_HTTPGET, 1L);
     }
@@ -299,7 +304,7 @@ static void set_message(os_transfer *t, CURLcode code)
         if (*p == '\r' || *p == '\n') *p = ' ';
 }
 
-void os_transfer_conclude_attempt(os_transfer *t, CURLcode code, double wall_now)
+void os_transfer_conclude_attempt(os_transfer *t, CURLcode code)
 {
     long status = 0, request_size = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -314,7 +319,7 @@ void os_transfer_conclude_attempt(os_transfer *t, CURLcode code, double wall_now
         const char *name, *value;
         size_t name_len, value_len;
         os_transfer_header_at(t, t->retry_after_entry, &name, &name_len, &value, &value_len);
-        t->has_retry_after = os_parse_retry_after(value, value_len, wall_now, &t->retry_after);
+        t->has_retry_after = os_parse_retry_after(value, value_len, os_wall(), &t->retry_after);
     }
 }
 

@@ -92,8 +92,8 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers);
 int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now);
 
 /* Reads the outcome of the finished attempt from the easy handle and code: status, error class, message,
- * whether anything was sent, Retry-After (parsed against wall_now). */
-void os_transfer_conclude_attempt(os_transfer *t, CURLcode code, double wall_now);
+ * whether anything was sent, Retry-After (an HTTP-date counts from the current wall-clock time). */
+void os_transfer_conclude_attempt(os_transfer *t, CURLcode code);
 
 /* Forgets the request (not the easy handle), so the transfer can serve another one. */
 void os_transfer_reset(os_transfer *t);
