@@ -22,7 +22,8 @@ local function fail(req, result, fields, redact)
   fields.headers = result.headers
   fields.attempts = result.attempts
   fields.retry_after = result.retry_after
-  fields.maybe_sent = result.maybe_sent or nil
+  -- A GET changes nothing on the server, so "the request may have been applied" would only alarm.
+  fields.maybe_sent = (result.maybe_sent and req.method ~= "GET") or nil
   fields.gave_up = result.gave_up
   fields.idempotency_key = req.idempotency_key
   if type(fields.body) == "string" then fields.body = redact(fields.body) end
