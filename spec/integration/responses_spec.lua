@@ -1,0 +1,243 @@
+-- Response bodies through the public client, over real sockets: gzip and brotli, the size cap, and
+-- bodies that are not what the call expects (truncated, an HTML error page, empty, not JSON), each a
+-- clear error that keeps the raw text. Operations that answer without content return {}.
+local onesignal = require("onesignal")
+local server = require("support.server")
+local compress = require("support.compress")
+local cjson = require("cjson")
+
+describe("response bodies", function()
+  local srv, client
+  local opened = {}
+
+  local function new_client(options)
+    local settings = { base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      retry_base_delay = 0.01 }
+    for k, v in pairs(options or {}) do settings[k] = v end
+    local c = onesignal.new(settings)
+    opened[#opened + 1] = c
+    return c
+  end
+
+  local function answer(operation, steps)
+    srv:fault({ match = { operation = operation }, steps = steps })
+  end
+
+  local function repeated(n, step)
+    local out = {}
+    for i = 1, n do out[i] = step end
+    return out
+  end
+
+  local function recorded(operation)
+    local out = {}
+    for _, r in ipairs(srv:requests()) do
+      if r.operation == operation then out[#out + 1] = r end
+    end
+    return out
+  end
+
+  -- A JSON object text of exactly `size` bytes.
+  local function json_of_size(size)
+    return '{"p":"' .. string.rep("x", size - 8) .. '"}'
+  end
+
+  setup(function()
+    srv = server.start({})
+    client = new_client()
+  end)
+  teardown(function()
+    for _, c in ipairs(opened) do c:close() end
+    srv:stop()
+  end)
+  before_each(function() srv:reset() end)
+
+  describe("content encodings", function()
+    local text = cjson.encode({ total_count = 1, offset = 0, limit = 300,
+      segments = { { id = "s-1", name = string.rep("compress me ", 400) } } })
+
+    it("asks for gzip and brotli", function()
+      assert(client:get_segments(nil))
+      local accepted = recorded("get_segments")[1].headers["accept-encoding"]
+      assert.matches("gzip", accepted)
+      assert.matches("br", accepted)
+    end)
+
+    for _, encoding in ipairs({ { name = "gzip", pack = compress.gzip }, { name = "br", pack = compress.brotli } }) do
+      it("decodes a " .. encoding.name .. " body", function()
+        local packed = encoding.pack(text)
+        assert.is_true(#packed < #text / 4, "the body really is compressed")
+        answer("get_segments", { { status = 201, body = packed, headers = { ["Content-Encoding"] = encoding.name } } })
+        local body, res = client:get_segments(nil)
+        assert.is_table(body, tostring(res))
+        assert.are.same(cjson.decode(text), body)
+        assert.are.equal(encoding.name, res.headers["content-encoding"])
+      end)
+
+      it("decodes a " .. encoding.name .. " error body into messages", function()
+        answer("get_segments", { { status = 400, body = encoding.pack('{"errors":["compressed complaint"]}'),
+          headers = { ["Content-Encoding"] = encoding.name } } })
+        local _, err = client:get_segments(nil)
+        assert.are.equal(400, err.status)
+        assert.are.same({ "compressed complaint" }, err.messages)
+      end)
+    end
+  end)
+
+  describe("the size cap (max_body_size)", function()
+    it("fails a larger body clearly, without retrying, and lets one at the cap through", function()
+      local capped = new_client({ max_body_size = 1000 })
+      answer("get_segments", repeated(2, { status = 201, body = json_of_size(1001) }))
+      local body, err = capped:get_segments(nil)
+      assert.is_nil(body)
+      assert.are.equal("decode", err.kind)
+      assert.are.equal("too_large", err.reason)
+      assert.are.equal(1, err.attempts)
+      assert.matches("max_body", tostring(err))
+      assert.matches("1000", tostring(err))
+      assert.are.equal(1, #recorded("get_segments"))
+
+      srv:reset()
+      answer("get_segments", { { status = 201, body = json_of_size(1000) } })
+      local ok, res = capped:get_segments(nil)
+      assert.is_table(ok, tostring(res))
+      assert.are.equal(992, #ok.p)
+    end)
+
+    for _, encoding in ipairs({ { name = "gzip", pack = compress.gzip }, { name = "br", pack = compress.brotli } }) do
+      it("counts decoded bytes, so a small " .. encoding.name .. " bomb cannot get past it", function()
+        local capped = new_client({ max_body_size = 64 * 1024 })
+        local packed = encoding.pack(json_of_size(4 * 1024 * 1024))
+        assert.is_true(#packed < 64 * 1024)
+        answer("get_segments", { { status = 201, body = packed, headers = { ["Content-Encoding"] = encoding.name } } })
+        local _, err = capped:get_segments(nil)
+        assert.are.equal("decode", err.kind)
+        assert.are.equal("too_large", err.reason)
+      end)
+    end
+
+    it("lets a body of some megabytes through under the default cap", function()
+      answer("get_segments", { { status = 201, body = json_of_size(3 * 1024 * 1024) } })
+      local body, res = client:get_segments(nil)
+      assert.is_table(body, tostring(res))
+      assert.are.equal(3 * 1024 * 1024 - 8, #body.p)
+    end)
+  end)
+
+  describe("bodies that are not what the call expects", function()
+    it("reports a truncated body with the part that arrived", function()
+      local text = cjson.encode({ total_count = 0, segments = {}, padding = string.rep("p", 400) })
+      answer("get_segments", repeated(4, { status = 201, body = text, truncate = true }))
+      local body, err = client:get_segments(nil)
+      assert.is_nil(body)
+      assert.are.equal("network", err.kind)
+      assert.are.equal("partial", err.reason)
+      assert.are.equal(201, err.status)
+      assert.are.equal(text:sub(1, math.floor(#text / 2)), err.body)
+      assert.are.equal(4, err.attempts) -- a GET is safe to repeat
+      assert.matches("get_segments failed: network error (partial)", tostring(err), 1, true)
+    end)
+
+    it("does not repeat a truncated create_user, which was applied", function()
+      answer("create_user", repeated(2, { truncate = true }))
+      local _, err = client:create_user(nil, { identity = { external_id = "cut" } })
+      assert.are.equal("partial", err.reason)
+      assert.are.equal(1, err.attempts)
+      assert.is_true(err.maybe_sent)
+      assert.is_string(err.body)
+      assert.matches("^{", err.body)
+      assert.is_table((client:get_user(nil, "external_id", "cut")))
+    end)
+
+    it("reports a proxy's HTML 502 page as an API error with the page kept", function()
+      local page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+        .. "</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
+      answer("get_segments", repeated(4, { status = 502, body = page, content_type = "text/html" }))
+      local body, err = client:get_segments(nil)
+      assert.is_nil(body)
+      assert.are.equal("api", err.kind)
+      assert.are.equal(502, err.status)
+      assert.are.equal(page, err.body)
+      assert.are.same({ "502 Bad Gateway" }, err.messages)
+      assert.are.equal(4, err.attempts)
+      assert.matches("^onesignal: get_segments failed: HTTP 502: 502 Bad Gateway %[4 attempts%]$", tostring(err))
+    end)
+
+    it("reports an HTML page with status 200 as a decode error keeping the page", function()
+      local page = "<!doctype html><html><head><title>Maintenance</title></head><body>back soon</body></html>"
+      answer("get_segments", { { status = 200, body = page, content_type = "text/html" } })
+      local _, err = client:get_segments(nil)
+      assert.are.equal("decode", err.kind)
+      assert.are.equal("json", err.reason)
+      assert.are.equal(200, err.status)
+      assert.are.equal(page, err.body)
+      assert.are.equal(1, err.attempts)
+    end)
+
+    it("reports an empty 200 where JSON was due", function()
+      answer("get_segments", { { status = 200 } })
+      local body, err = client:get_segments(nil)
+      assert.is_nil(body)
+      assert.are.equal("decode", err.kind)
+      assert.are.equal("empty", err.reason)
+      assert.are.equal(200, err.status)
+      assert.are.equal("", err.body)
+      assert.matches("decode error (empty): the response body is empty", tostring(err), 1, true)
+    end)
+
+    it("reports invalid JSON with the raw text", function()
+      local text = '{"id": "b7e1", "recipients": '
+      answer("create_notification", { { status = 200, body = text } })
+      local body, err = client:create_notification({ contents = { en = "x" }, included_segments = { "All" } })
+      assert.is_nil(body)
+      assert.are.equal("decode", err.kind)
+      assert.are.equal("json", err.reason)
+      assert.are.equal(text, err.body)
+      assert.is_string(err.idempotency_key)
+      assert.matches("decode error (json): the response body is not JSON", tostring(err), 1, true)
+    end)
+
+    it("keeps a non-JSON error body as text and as the message", function()
+      answer("get_segments",
+        { { status = 400, body = "bad request: no\nsegments today", content_type = "text/plain" } })
+      local _, err = client:get_segments(nil)
+      assert.are.equal("api", err.kind)
+      assert.are.equal("bad request: no\nsegments today", err.body)
+      assert.are.same({ "bad request: no segments today" }, err.messages)
+      assert.is_nil(tostring(err):find("\n", 1, true))
+    end)
+  end)
+
+  describe("operations without content", function()
+    it("return {} for the empty answers the API gives", function()
+      assert(client:create_user(nil, { identity = { external_id = "quiet" } }))
+      local sub = assert(client:create_subscription(nil, "external_id", "quiet",
+        { subscription = { type = "Email", token = "quiet@example.com" } }))
+      local id = sub.subscription.id
+
+      local body, res = client:update_subscription(nil, id, { subscription = { enabled = false } })
+      assert.are.same({}, body, tostring(res))
+      assert.are.equal(200, res.status)
+      body, res = client:delete_subscription(nil, id)
+      assert.are.same({}, body, tostring(res))
+      assert.are.equal(202, res.status)
+      body, res = client:delete_user(nil, "external_id", "quiet")
+      assert.are.same({}, body, tostring(res))
+      assert.are.equal(200, res.status)
+    end)
+
+    it("return {} for 204 from any operation", function()
+      answer("get_segments", { { status = 204 } })
+      local body, res = client:get_segments(nil)
+      assert.are.same({}, body, tostring(res))
+      assert.are.equal(204, res.status)
+    end)
+
+    it("still decode a body when one comes", function()
+      assert(client:create_user(nil, { identity = { external_id = "talkative" } }))
+      answer("delete_user", { { status = 200, body = '{"deleted":true}' } })
+      local body = assert(client:delete_user(nil, "external_id", "talkative"))
+      assert.are.same({ deleted = true }, body)
+    end)
+  end)
+end)
