@@ -314,6 +314,12 @@ void os_transfer_conclude_attempt(os_transfer *t, CURLcode code)
     if (t->rewind_refused && code == CURLE_OK) code = CURLE_SEND_FAIL_REWIND;
     if (code == CURLE_FILESIZE_EXCEEDED) t->too_large = 1; /* the announced length was already too much */
     t->error = t->out_of_memory ? OS_ERR_OTHER : os_classify_curl(code, t->too_large);
+    if (t->error != OS_ERR_NONE && t->error != OS_ERR_TOO_LARGE) {
+        /* A proxy that refused the tunnel shows up as a receive error; its CONNECT answer tells. */
+        long connect_code = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+        if (connect_code >= 300) t->error = OS_ERR_PROXY;
+    }
     if (t->error != OS_ERR_NONE) set_message(t, code);
     if (t->retry_after_entry != OS_NO_ENTRY) {
         const char *name, *value;

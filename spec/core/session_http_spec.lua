@@ -158,6 +158,40 @@ describe("session round trips", function()
     for i = 2, 5 do assert.same(list[1].connection, list[i].connection) end
   end)
 
+  it("goes through a proxy when given one", function()
+    s:close()
+    s = support.session(srv, { base_url = "http://api.onesignal.invalid", proxy = srv.url })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.is_nil(result.error, result.message)
+    local seen = only_request(support.segments_path(srv))
+    assert.same("api.onesignal.invalid", seen.headers.host)
+  end)
+
+  it("reports a proxy that refuses the tunnel as proxy, without retrying", function()
+    s:close()
+    s = support.session(srv, { base_url = "https://api.onesignal.invalid", proxy = srv.url })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.same("proxy", result.error)
+    assert.matches("CONNECT", result.message)
+    assert.same(1, result.attempts)
+  end)
+
+  it("caps the number of connections when asked", function()
+    s:close()
+    s = support.session(srv, { max_connections = 2 })
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 0.2 }, { delay = 0.2 }, { delay = 0.2 },
+      { delay = 0.2 } } })
+    local ids = {}
+    for i = 1, 8 do ids[i] = s:submit(support.get_segments(srv, "offset=" .. i)) end
+    for _, r in pairs(support.collect(s, ids)) do assert.is_nil(r.error, r.message) end
+    local connections = {}
+    for _, seen in ipairs(support.recorded(srv, support.segments_path(srv))) do connections[seen.connection] = true end
+    local count = 0
+    for _ in pairs(connections) do count = count + 1 end
+    assert.same(2, count)
+    assert.same(2, s:stats().connects)
+  end)
+
   it("does not follow redirects", function()
     srv:fault({ match = { method = "GET" }, steps = {
       { status = 302, body = "", headers = { Location = srv.url .. "/apps" } } } })

@@ -1,0 +1,74 @@
+-- Fork safety: a child process must neither reuse nor disturb the parent's connections. Forking from
+-- Lua needs LuaJIT's FFI, so these run under `make test-core-luajit` and are pending on Lua 5.4.
+local server = require("support.server")
+local support = require("core.support")
+
+local has_ffi, ffi = pcall(require, "ffi")
+if has_ffi then
+  pcall(ffi.cdef, [[
+    int fork(void);
+    int waitpid(int pid, int *status, int options);
+    void _exit(int status);
+  ]])
+end
+
+-- Runs fn in a forked child and returns its exit code; the child never returns into busted.
+local function in_child(fn)
+  local pid = ffi.C.fork()
+  assert(pid >= 0, "fork failed")
+  if pid == 0 then
+    local ok, good = pcall(fn)
+    ffi.C._exit((ok and good) and 0 or 1)
+  end
+  local status = ffi.new("int[1]")
+  assert(ffi.C.waitpid(pid, status, 0) == pid)
+  return math.floor(status[0] / 256) % 256
+end
+
+describe("a session across fork()", function()
+  local srv, s
+
+  setup(function()
+    if has_ffi then srv = server.start({}) end
+  end)
+  teardown(function() if srv then srv:stop() end end)
+  before_each(function()
+    if not has_ffi then return end
+    srv:reset()
+    s = support.session(srv)
+  end)
+  after_each(function() if s then s:close() end end)
+
+  it("gives the child its own connections and leaves the parent's alone", function()
+    if not has_ffi then return pending("needs LuaJIT's FFI to fork") end
+    assert.is_nil(s:wait(s:submit(support.get_segments(srv, "offset=1"))).error)
+    local code = in_child(function()
+      local r = s:wait(s:submit(support.get_segments(srv, "offset=2")))
+      return r.error == nil and s:stats().connects == 2
+    end)
+    assert.same(0, code)
+    assert.is_nil(s:wait(s:submit(support.get_segments(srv, "offset=3"))).error)
+    assert.same(1, s:stats().connects)
+    local by_offset = {}
+    for _, seen in ipairs(support.recorded(srv, support.segments_path(srv))) do
+      by_offset[seen.args.offset] = seen.connection
+    end
+    assert.same(by_offset["1"], by_offset["3"])
+    assert.are_not.same(by_offset["1"], by_offset["2"])
+  end)
+
+  it("ends requests inherited in flight as closed in the child, while the parent gets its answer", function()
+    if not has_ffi then return pending("needs LuaJIT's FFI to fork") end
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 0.5 } } })
+    local id = s:submit(support.get_segments(srv, "offset=5"))
+    s:poll(0.1) -- the request is on the wire
+    local code = in_child(function()
+      local r = s:wait(id)
+      return r.error == "closed" and r.maybe_sent == true and s:pending() == 0
+    end)
+    assert.same(0, code)
+    local result = s:wait(id)
+    assert.is_nil(result.error, result.message)
+    assert.same(1, #support.recorded(srv, support.segments_path(srv)))
+  end)
+end)
