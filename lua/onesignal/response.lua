@@ -17,9 +17,13 @@ local KIND = {
 local function fail(req, result, fields, redact)
   fields.operation = req.operation
   fields.method = req.method
-  fields.path = req.path:match("^[^?]*")
+  fields.path = redact(req.path:match("^[^?]*"))
   fields.status = result.status ~= 0 and result.status or nil
-  fields.headers = result.headers
+  if result.headers then
+    local headers = {}
+    for name, value in pairs(result.headers) do headers[name] = redact(value) end
+    fields.headers = headers
+  end
   fields.attempts = result.attempts
   fields.retry_after = result.retry_after
   -- A GET changes nothing on the server, so "the request may have been applied" would only alarm.
@@ -33,6 +37,7 @@ local function fail(req, result, fields, redact)
 end
 
 --- `redact(text)` removes the client's keys from text that came from outside (a server could echo them).
+-- Errors get logged, so everything in one is redacted: path, headers, and the body before it is decoded.
 function M.finish(req, result, redact)
   local status, text = result.status, result.body or ""
   if result.error then
@@ -44,9 +49,24 @@ function M.finish(req, result, redact)
     }, redact)
   end
 
+  if status < 200 or status >= 300 then
+    text = redact(text)
+    local decoded = text -- the raw text when it is not JSON
+    if text ~= "" then
+      local value = json.decode(text)
+      if value ~= nil then decoded = value end
+    end
+    return fail(req, result, {
+      kind = "api",
+      reason = "http",
+      body = decoded,
+      messages = errors.messages(decoded),
+    }, redact)
+  end
+
   local body, problem
   if text == "" then
-    if status == 204 or (req.no_content and status >= 200 and status < 300) then
+    if status == 204 or req.no_content then
       body = {}
     else
       problem = "the response body is empty"
@@ -54,17 +74,6 @@ function M.finish(req, result, redact)
   else
     body, problem = json.decode(text)
     if problem then problem = "the response body is not JSON (" .. problem .. ")" end
-  end
-
-  if status < 200 or status >= 300 then
-    local decoded = body
-    if decoded == nil then decoded = text end
-    return fail(req, result, {
-      kind = "api",
-      reason = "http",
-      body = decoded,
-      messages = errors.messages(decoded),
-    }, redact)
   end
   if problem then
     return fail(req, result, {
