@@ -1,0 +1,216 @@
+-- The on_attempt hook through the public client, over real sockets: it sees every attempt (operation,
+-- method, URL, status or transport error, attempt number, the wait chosen, elapsed time) and never a key,
+-- even when the server echoes keys back.
+local onesignal = require("onesignal")
+local server = require("support.server")
+
+-- Every string and number reachable from a value, keys of tables included, one per line.
+local function flatten(value, out, seen)
+  out, seen = out or {}, seen or {}
+  if type(value) == "table" then
+    if seen[value] then return out end
+    seen[value] = true
+    for k, v in pairs(value) do
+      flatten(k, out, seen)
+      flatten(v, out, seen)
+    end
+  else
+    out[#out + 1] = tostring(value)
+  end
+  return out
+end
+
+local function contains(value, needle)
+  return table.concat(flatten(value), "\n"):find(needle, 1, true) ~= nil
+end
+
+describe("the on_attempt hook", function()
+  local srv
+  local opened = {}
+
+  -- A client of this server whose hook appends to the returned list.
+  local function recording_client(options)
+    local calls = {}
+    local settings = { base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
+      app_id = srv.app_id, retry_base_delay = 0.01, on_attempt = function(a) calls[#calls + 1] = a end }
+    for k, v in pairs(options or {}) do settings[k] = v end
+    local client = onesignal.new(settings)
+    opened[#opened + 1] = client
+    return client, calls
+  end
+
+  local function fault(operation, steps)
+    srv:fault({ match = { operation = operation }, steps = steps })
+  end
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() srv:stop() end)
+  before_each(function() srv:reset() end)
+  after_each(function()
+    for i = #opened, 1, -1 do
+      opened[i]:close()
+      opened[i] = nil
+    end
+  end)
+
+  it("sees every attempt with what happened and what was decided", function()
+    local client, calls = recording_client()
+    -- A fresh connection first, so the drop is one attempt of ours (not a silent resend by libcurl).
+    fault("create_notification", { { drop = "after_read" }, { status = 429, headers = { ["Retry-After"] = "1" } } })
+    local body, res = client:create_notification({ contents = { en = "hook" }, included_segments = { "All" } })
+    assert.is_table(body, tostring(res))
+    assert.are.equal(3, #calls)
+    for n, a in ipairs(calls) do
+      assert.are.equal("create_notification", a.operation)
+      assert.are.equal("POST", a.method)
+      assert.are.equal(srv.url .. "/notifications", a.url)
+      assert.are.equal(n, a.attempt)
+      assert.is_true(a.attempt_elapsed >= 0 and a.attempt_elapsed <= a.elapsed + 1e-6)
+      if n > 1 then assert.is_true(a.elapsed >= calls[n - 1].elapsed) end
+    end
+
+    local dropped, declined, answered = calls[1], calls[2], calls[3]
+    assert.is_nil(dropped.status)
+    assert.are.equal("reset", dropped.error)
+    assert.is_string(dropped.message)
+    assert.is_true(dropped.retry)
+    assert.is_true(dropped.wait >= 0.005 and dropped.wait <= 0.01, "backoff wait " .. tostring(dropped.wait))
+
+    assert.are.equal(429, declined.status)
+    assert.is_nil(declined.error)
+    assert.is_true(declined.retry)
+    assert.are.equal(1, declined.wait)
+
+    assert.are.equal(200, answered.status)
+    assert.is_false(answered.retry)
+    assert.is_nil(answered.wait)
+    assert.is_true(answered.elapsed >= 1, "elapsed " .. answered.elapsed)
+    assert.are.equal(res.attempts, answered.attempt)
+  end)
+
+  it("shows the query string and the last attempt of a call that gives up", function()
+    local client, calls = recording_client({ max_retries = 1 })
+    fault("get_notifications", { { status = 503 }, { status = 503 } })
+    local _, err = client:get_notifications(nil, { limit = 5, offset = 10 })
+    assert.are.equal(2, err.attempts)
+    assert.are.equal(2, #calls)
+    assert.are.equal("GET", calls[1].method)
+    assert.matches("/notifications%?", calls[1].url)
+    assert.matches("limit=5", calls[1].url)
+    assert.is_true(calls[1].retry)
+    assert.is_false(calls[2].retry)
+    assert.are.equal(503, calls[2].status)
+  end)
+
+  it("sees transport errors that come without a status", function()
+    local client, calls = recording_client({ base_url = "http://127.0.0.1:1", max_retries = 1 })
+    client:get_segments(nil)
+    assert.are.equal(2, #calls)
+    assert.are.equal("connect", calls[1].error)
+    assert.is_nil(calls[1].status)
+    assert.are.equal("http://127.0.0.1:1/apps/" .. srv.app_id .. "/segments", calls[1].url)
+    assert.is_true(calls[1].retry)
+    assert.is_false(calls[2].retry)
+  end)
+
+  it("sees attempts of non-blocking calls and of clients made with :with", function()
+    local client, calls = recording_client()
+    fault("get_segments", { { status = 503 } })
+    local done
+    client:get_segments_async(nil, function(body) done = body end)
+    assert.is_true(client:run(10))
+    assert.is_table(done)
+    assert.are.equal(2, #calls)
+    assert.are.equal("get_segments", calls[2].operation)
+
+    fault("view_templates", { { status = 503 } })
+    local _, err = client:with({ max_retries = 0 }):view_templates(nil)
+    assert.are.equal(1, err.attempts)
+    assert.are.equal(3, #calls)
+    assert.are.equal("view_templates", calls[3].operation)
+    assert.is_false(calls[3].retry)
+  end)
+
+  it("cannot break a call by failing", function()
+    local client = recording_client({ on_attempt = function() error("hook exploded") end })
+    local body, res = client:get_segments(nil)
+    assert.is_table(body, tostring(res))
+  end)
+
+  describe("and keys", function()
+    local function echoing_steps(keys)
+      local echoed = "Key " .. table.concat(keys, " / Key ")
+      return {
+        { status = 503, body = '{"errors":["bad key ' .. echoed .. '"]}', headers = { ["X-Echo"] = echoed } },
+        { status = 400, body = '{"errors":["still ' .. echoed .. '"]}', headers = { ["X-Echo"] = echoed } },
+      }
+    end
+
+    it("never shows a key, even when the server echoes it", function()
+      local keys = { srv.rest_key, srv.org_key }
+      local client, calls = recording_client()
+      fault("get_segments", echoing_steps(keys))
+      local _, err = client:get_segments(nil)
+      assert.are.equal(400, err.status)
+      fault("get_apps", echoing_steps(keys))
+      local _, org_err = client:get_apps()
+      assert.are.equal(400, org_err.status)
+      assert.are.equal(4, #calls)
+      for _, key in ipairs(keys) do
+        assert.is_false(contains(calls, key), "a key reached the hook")
+        for _, e in ipairs({ err, org_err }) do
+          assert.is_false(contains(e, key), "a key is in the error")
+          assert.is_nil(tostring(e):find(key, 1, true))
+        end
+      end
+      -- The echo did arrive: the redaction is what kept the keys out.
+      assert.are.equal("Key [REDACTED] / Key [REDACTED]", err.headers["x-echo"])
+      assert.are.same({ "still Key [REDACTED] / Key [REDACTED]" }, err.messages)
+      assert.are.same({ errors = { "still Key [REDACTED] / Key [REDACTED]" } }, err.body)
+    end)
+
+    it("keeps a key out of the error when one is passed as data in the path", function()
+      local client = recording_client()
+      local _, err = client:get_user(nil, "external_id", srv.rest_key)
+      assert.are.equal(404, err.status)
+      assert.is_false(contains(err, srv.rest_key))
+      assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/[REDACTED]", err.path)
+    end)
+
+    -- Engine (src/session_lua.c, call_hook): the hook's `url` is the raw URL; only `message` goes
+    -- through the session's redaction. Pending until call_hook redacts the URL as well.
+    pending("keeps a key out of the hook when one is passed as data in the path", function()
+      local client, calls = recording_client()
+      client:get_user(nil, "external_id", srv.rest_key)
+      assert.are.equal(1, #calls)
+      assert.is_false(contains(calls, srv.rest_key))
+    end)
+
+    it("never shows distinctive canary keys the server refuses", function()
+      local canary_rest = "CANARY-REST-7f3a9c2e51d84b06a1e2"
+      local canary_org = "CANARY-ORG-0b9d8e7c6a5f4e3d2c1b"
+      local client, calls = recording_client({ rest_api_key = canary_rest, organization_api_key = canary_org,
+        max_retries = 1 })
+      fault("create_notification", echoing_steps({ canary_rest, canary_org }))
+      local _, sent_err = client:create_notification({ contents = { en = "x" }, included_segments = { "All" } })
+      local _, seg_err = client:get_segments(nil)
+      local _, app_err = client:get_apps()
+      assert.are.equal(400, sent_err.status)
+      assert.are.equal(403, seg_err.status)
+      assert.are.equal(403, app_err.status)
+      assert.are.equal(4, #calls)
+      -- The server really got the canaries: the keys were sent, only never shown.
+      local authorizations = {}
+      for _, r in ipairs(srv:requests()) do authorizations[#authorizations + 1] = r.headers.authorization end
+      assert.is_true(contains(authorizations, canary_rest))
+      assert.is_true(contains(authorizations, canary_org))
+      for _, canary in ipairs({ canary_rest, canary_org, "CANARY" }) do
+        assert.is_false(contains(calls, canary), "a canary reached the hook")
+        for _, e in ipairs({ sent_err, seg_err, app_err }) do
+          assert.is_false(contains(e, canary), "a canary is in the error")
+          assert.is_nil(tostring(e):find(canary, 1, true))
+        end
+      end
+    end)
+  end)
+end)
