@@ -1,0 +1,108 @@
+-- Response parsing on the wire: a minimal HTTP server on 127.0.0.1 (luasocket, driven step by step from
+-- this process) sends byte-exact answers the test server cannot produce (repeated fields, interim
+-- responses, folded lines).
+local core = require("onesignal.core")
+local has_socket, socket = pcall(require, "socket")
+
+-- Answers one request with `response` (raw bytes), then closes; returns the client's result.
+local function exchange(response, request_extra)
+  local listener = assert(socket.bind("127.0.0.1", 0))
+  listener:settimeout(0)
+  local _, port = listener:getsockname()
+  local s = core.session({ base_url = "http://127.0.0.1:" .. port, max_retries = 0, timeout = 5 })
+  local req = { method = "GET", path = "/wire" }
+  for k, v in pairs(request_extra or {}) do req[k] = v end
+  s:submit(req)
+  local conn, received, answered = nil, "", false
+  local deadline = socket.gettime() + 10
+  while true do
+    assert(socket.gettime() < deadline, "no result")
+    local done = s:poll(0.01)
+    if done then
+      if conn then conn:close() end
+      listener:close()
+      s:close()
+      return done[1], received
+    end
+    if not conn then
+      conn = listener:accept()
+      if conn then conn:settimeout(0) end
+    end
+    if conn and not answered then
+      local data, _, partial = conn:receive(4096)
+      received = received .. (data or partial or "")
+      if received:find("\r\n\r\n", 1, true) then
+        assert(conn:send(response))
+        conn:shutdown("send")
+        answered = true
+      end
+    end
+  end
+end
+
+describe("response parsing", function()
+  if not has_socket then
+    it("needs luasocket", function() pending("luasocket is not installed") end)
+    return
+  end
+
+  it("joins repeated fields with ', ' and lower-cases names", function()
+    local r = exchange("HTTP/1.1 200 OK\r\nX-Dup: a\r\nCONTENT-TYPE: text/plain\r\nx-dup: b\r\nX-DUP: c\r\n"
+      .. "Content-Length: 2\r\n\r\nok")
+    assert.is_nil(r.error, r.message)
+    assert.same("a, b, c", r.headers["x-dup"])
+    assert.same("text/plain", r.headers["content-type"])
+    assert.same("ok", r.body)
+  end)
+
+  it("keeps only the final response's fields after interim 1xx responses", function()
+    local r = exchange("HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n"
+      .. "HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 0\r\n\r\n")
+    assert.same(200, r.status)
+    assert.is_nil(r.headers.link)
+    assert.same("yes", r.headers["x-final"])
+  end)
+
+  it("unfolds obsolete line folding and trims values", function()
+    local r = exchange("HTTP/1.1 200 OK\r\nX-Fold: first\r\n   second\r\nX-Pad: \t padded \t\r\n"
+      .. "Content-Length: 0\r\n\r\n")
+    assert.same("first second", r.headers["x-fold"])
+    assert.same("padded", r.headers["x-pad"])
+  end)
+
+  it("parses a Retry-After date against the current time", function()
+    local date = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + 100)
+    local r = exchange("HTTP/1.1 429 Too Many Requests\r\nRetry-After: " .. date .. "\r\n"
+      .. "Content-Length: 0\r\n\r\n")
+    assert.same(429, r.status)
+    assert.is_true(r.retry_after > 95 and r.retry_after <= 100, tostring(r.retry_after))
+    assert.same("max_retries", r.gave_up)
+  end)
+
+  it("leaves an unparseable Retry-After out of the result", function()
+    local r = exchange("HTTP/1.1 503 Busy\r\nRetry-After: soon\r\nContent-Length: 0\r\n\r\n")
+    assert.same(503, r.status)
+    assert.is_nil(r.retry_after)
+  end)
+
+  it("reports a body cut short by the peer as partial, keeping what arrived", function()
+    local r = exchange("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+    assert.same("partial", r.error)
+    assert.same("half", r.body)
+  end)
+
+  it("reports a peer that closes without answering as reset", function()
+    local r = exchange("")
+    assert.same("reset", r.error)
+    assert.same(0, r.status)
+  end)
+
+  it("sends the request line and headers it was given", function()
+    local _, raw = exchange("HTTP/1.1 204 No Content\r\n\r\n", { method = "DELETE", path = "/a%2Fb?x=1",
+      headers = { "X-One: 1" } })
+    assert.is_truthy(raw:find("^DELETE /a%%2Fb%?x=1 HTTP/1%.1\r\n"))
+    assert.is_truthy(raw:find("\r\nX%-One: 1\r\n"))
+    assert.is_nil(raw:find("\r\n[Aa]uthorization:"))
+    assert.is_nil(raw:find("\r\nContent%-Type:"))
+  end)
+end)
