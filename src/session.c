@@ -283,8 +283,9 @@ struct curl_slist *os_session_headers(const os_session *s, os_credential c, int 
 
 os_transfer *os_session_acquire(os_session *s)
 {
-    os_transfer *t = s->pool;
+    os_transfer *t;
     os_session_check_fork(s);
+    t = s->pool;
     if (t != NULL) {
         s->pool = t->next;
     } else {

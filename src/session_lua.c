@@ -4,10 +4,8 @@
 #include "session_lua.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 
-#include "clock.h"
 #include "compat.h"
 #include "session.h"
 
@@ -146,13 +144,16 @@ static int l_session_new(lua_State *L)
     size_t len, n_headers, n_body, *unused_lens;
     const char **headers, **body_headers, *s;
     char err[128];
+    long long max_retries;
     os_session *engine;
 
-    if (lua_isnoneornil(L, 1))
+    if (lua_isnoneornil(L, 1)) {
+        lua_settop(L, 0);
         lua_newtable(L);
-    else
+    } else {
         luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
+        lua_settop(L, 1);
+    }
     os_config_defaults(&cfg);
 
     cfg.base_url = (char *)opt_string(L, 1, "base_url", &len);
@@ -180,11 +181,12 @@ static int l_session_new(lua_State *L)
     cfg.timeout = opt_positive(L, 1, "timeout", cfg.timeout);
     cfg.connect_timeout = opt_positive(L, 1, "connect_timeout", cfg.connect_timeout);
     cfg.max_body = (size_t)opt_integer(L, 1, "max_body", (long long)cfg.max_body, 0);
-    cfg.max_retries = (int)opt_integer(L, 1, "max_retries", cfg.max_retries, 0);
+    max_retries = opt_integer(L, 1, "max_retries", cfg.max_retries, 0);
+    if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
+    cfg.max_retries = (int)max_retries;
     cfg.retry_base_delay = opt_number(L, 1, "retry_base_delay", cfg.retry_base_delay, 0);
     cfg.retry_max_delay = opt_number(L, 1, "retry_max_delay", cfg.retry_max_delay, 0);
     cfg.max_connections = (long)opt_integer(L, 1, "max_connections", 0, 0);
-    if (cfg.max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
     n_headers = opt_lines(L, 1, "headers", &headers, &unused_lens);
     n_body = opt_lines(L, 1, "body_headers", &body_headers, &unused_lens);
     cfg.headers = (char **)headers;
