@@ -532,3 +532,50 @@ describe("retries through the client", function()
     end)
   end)
 end)
+
+-- The same policy over TLS and HTTP/2, where a drop resets one stream rather than the connection.
+describe("retries over HTTP/2", function()
+  local srv, client
+
+  setup(function()
+    srv = server.start({ tls = true, h2 = true })
+    client = onesignal.new({ base_url = srv.https_url, ca_file = srv.ca_file, rest_api_key = srv.rest_key,
+      app_id = srv.app_id, retry_base_delay = 0.01, http_version = "2" })
+  end)
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+  before_each(function() srv:reset() end)
+
+  local function count(operation)
+    local n = 0
+    for _, r in ipairs(srv:requests()) do
+      if r.operation == operation then
+        assert.are.equal("2.0", r.http_version)
+        n = n + 1
+      end
+    end
+    return n
+  end
+
+  it("repeats create_notification after a reset stream, a 429 and a truncated answer; created once", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { drop = "after_read" },
+      { status = 429, headers = { ["Retry-After"] = "0" } }, { truncate = true } } })
+    local body, res = client:create_notification({ contents = { en = "h2" }, included_segments = { "All" } })
+    assert.is_true(onesignal.is_message_sent(body), tostring(res))
+    assert.are.equal(4, res.attempts)
+    assert.is_true(res.replayed)
+    assert.are.equal(4, count("create_notification"))
+    assert.are.equal(1, srv:stats().notifications_created)
+  end)
+
+  it("does not repeat create_user after a reset stream", function()
+    srv:fault({ match = { operation = "create_user" }, steps = { { drop = "after_read" }, { drop = "after_read" } } })
+    local _, err = client:create_user(nil, { identity = { external_id = "h2-user" } })
+    assert.are.equal("reset", err.reason)
+    assert.is_true(err.maybe_sent)
+    assert.are.equal(1, err.attempts)
+    assert.are.equal(1, count("create_user"))
+  end)
+end)
