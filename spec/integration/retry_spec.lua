@@ -373,6 +373,32 @@ describe("retries through the client", function()
       assert.is_true(took >= 0.45 and took < 2.5, "took " .. took .. " s")
     end)
 
+    -- A listener whose accept queue is full: the kernel drops further SYNs, so connecting hangs. Needs
+    -- luasocket (Debian lua-socket); pending without it.
+    local has_socket, socket = pcall(require, "socket")
+    local it_socket = has_socket and it or pending
+    it_socket("repeats any request whose connection timed out (nothing was sent)", function()
+      local listener = assert(socket.tcp())
+      assert(listener:bind("127.0.0.1", 0))
+      assert(listener:listen(0))
+      local _, port = listener:getsockname()
+      local fillers = {}
+      for i = 1, 4 do
+        fillers[i] = socket.tcp()
+        fillers[i]:settimeout(0)
+        fillers[i]:connect("127.0.0.1", port)
+      end
+      local client = new_client({ base_url = "http://127.0.0.1:" .. port, connect_timeout = 0.3, max_retries = 1 })
+      local took, _, err = clock.timed(client.create_user, client, nil, { identity = { external_id = "stuck" } })
+      for _, f in ipairs(fillers) do f:close() end
+      listener:close()
+      assert.are.equal("timeout", err.kind)
+      assert.are.equal(2, err.attempts)
+      assert.is_nil(err.maybe_sent)
+      assert.are.equal("max_retries", err.gave_up)
+      assert.is_true(took >= 0.55 and took < 3, "took " .. took .. " s")
+    end)
+
     it("repeats a timed-out GET, each attempt bounded by the timeout", function()
       local client = new_client({ timeout = 0.3, max_retries = 2 })
       fault("get_segments", repeated(3, { delay = 3600 }))
