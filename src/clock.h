@@ -8,4 +8,7 @@ double os_monotonic(void);
 /* Seconds since the Unix epoch, with sub-second precision. */
 double os_wall(void);
 
+/* Blocks the calling thread for seconds (fractions allowed), resuming after signals. */
+void os_sleep(double seconds);
+
 #endif

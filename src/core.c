@@ -42,6 +42,20 @@ static int l_uuid4(lua_State *L)
     return 1;
 }
 
+static int l_monotonic(lua_State *L)
+{
+    lua_pushnumber(L, os_monotonic());
+    return 1;
+}
+
+static int l_sleep(lua_State *L)
+{
+    double seconds = luaL_checknumber(L, 1);
+    luaL_argcheck(L, seconds >= 0, 1, "seconds must not be negative");
+    os_sleep(seconds);
+    return 0;
+}
+
 static int l_escape(lua_State *L)
 {
     size_t len;
@@ -193,6 +207,8 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"policy", l_policy},
                                      {"backoff", l_backoff},
                                      {"redact", l_redact},
+                                     {"monotonic", l_monotonic},
+                                     {"sleep", l_sleep},
                                      {NULL, NULL}};
 
 #if defined(__GNUC__) || defined(__clang__)

@@ -13,6 +13,22 @@ describe("onesignal.core", function()
     end
   end)
 
+  it("has a monotonic clock in seconds", function()
+    local a = core.monotonic()
+    local b = core.monotonic()
+    assert.same("number", type(a))
+    assert.is_true(b >= a)
+  end)
+
+  it("sleeps for fractions of a second", function()
+    local before = core.monotonic()
+    core.sleep(0.05)
+    assert.is_true(core.monotonic() - before >= 0.05)
+    core.sleep(0)
+    assert.has_error(function() core.sleep(-1) end)
+    assert.has_error(function() core.sleep("soon") end)
+  end)
+
   it("can be required again and returns the same table", function()
     assert.equal(core, require("onesignal.core"))
   end)
