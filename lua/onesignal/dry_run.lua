@@ -1,7 +1,23 @@
 --- Dry run: describe the request a call would send, and send nothing.
 --
--- The description is built from the same `req` every transport receives, so what it shows is what would
--- go out: method, full URL, every header (the key replaced by "[REDACTED]") and the exact body text.
+-- `onesignal.new{ dry_run = true }` makes a client whose calls check and encode their arguments exactly as
+-- usual (the same mistakes raise the same errors) and then return, instead of the answer,
+-- `description, response`:
+--
+-- | field | |
+-- |---|---|
+-- | `dry_run` | `true` |
+-- | `operation` | the operation's name |
+-- | `method`, `url` | HTTP method and the full URL, query included |
+-- | `headers` | list of header lines in sending order; the key shows as `Authorization: Key [REDACTED]` |
+-- | `body` | the exact JSON text that would be sent (default `app_id` and idempotency key filled in), or nil |
+-- | `credential` | `"rest"`, `"organization"` or nil: which key the request would carry |
+-- | `idempotency_key` | the key in the body, or nil |
+-- | `settings` | `timeout`, `deadline`, `max_retries`, `retry_base_delay`, `retry_max_delay` for this call |
+--
+-- `response` is `{ status = 0, attempts = 0, dry_run = true }`. Non-blocking calls hand the same pair to
+-- their callback at once. Headers that libcurl adds by itself on the wire (`Accept-Encoding`, and `Expect`
+-- handling) depend on the transport and are not listed; `Host` and `Content-Length` are.
 -- @module onesignal.dry_run
 
 local core = require("onesignal.core")
@@ -9,17 +25,26 @@ local request = require("onesignal.request")
 
 local M = {}
 
+local SETTINGS = { "timeout", "deadline", "max_retries", "retry_base_delay", "retry_max_delay" }
+
 --- Returns a function `describe(req)` → description, response for a resolved configuration.
 function M.new(cfg)
   local user_agent = request.user_agent(cfg.user_agent, core.curl_version:match("^%S+") or "libcurl")
+  local host = cfg.base_url:match("^%a[%w+.-]*://([^/]+)")
   return function(req)
-    local headers = {}
+    local headers = { "Host: " .. host, "User-Agent: " .. user_agent }
     for _, line in ipairs(request.HEADERS) do headers[#headers + 1] = line end
     if req.body then
       for _, line in ipairs(request.BODY_HEADERS) do headers[#headers + 1] = line end
+      headers[#headers + 1] = "Content-Length: " .. #req.body
     end
-    headers[#headers + 1] = "User-Agent: " .. user_agent
     if req.credential then headers[#headers + 1] = "Authorization: Key [REDACTED]" end
+    local settings = {}
+    for _, name in ipairs(SETTINGS) do
+      local value = req[name]
+      if value == nil then value = cfg[name] end
+      settings[name] = value
+    end
     return {
       dry_run = true,
       operation = req.operation,
@@ -29,6 +54,7 @@ function M.new(cfg)
       headers = headers,
       body = req.body,
       idempotency_key = req.idempotency_key,
+      settings = settings,
     }, { status = 0, attempts = 0, dry_run = true }
   end
 end

@@ -1,0 +1,182 @@
+--- Exports: wait until an export's CSV file exists, then fetch it or save it to a file.
+--
+--   local answer = assert(client:export_subscriptions(app_id))
+--   local info, err = client:download_export(answer.csv_file_url, "subscriptions.csv", {
+--     progress = function(event) print(event.phase, event.polls, event.bytes) end,
+--   })
+--
+-- `export_subscriptions` and `export_events` answer at once with the URL of a CSV file that the API
+-- writes later; until then the URL answers 404 (or 403, as S3 does for a missing object). The helpers poll
+-- it with exponential backoff, bounded by `timeout` seconds of waiting in all. The file is fetched with no
+-- credential: the API key is never sent to the storage host.
+--
+-- Options (all optional):
+--
+-- * `timeout`: seconds to wait for the file in all (default 600); then `nil, err` with `kind = "timeout"`
+--   and `reason = "export_not_ready"`
+-- * `interval`, `max_interval`: the first wait between polls and the longest (default 2 and 30 seconds);
+--   each wait doubles the one before
+-- * `request_timeout`: seconds for each GET (default: the client's `timeout`)
+-- * `progress`: function called with one event table per step: `{ phase = "waiting", polls, waited,
+--   wait, status }` before each wait, `{ phase = "writing", bytes, total, path }` as the file is written
+--   (download_export), `{ phase = "done", bytes, polls, waited, path }` at the end
+-- * `sleep`: function(seconds) that waits; default `ngx.sleep` under OpenResty, else the `sleep` command.
+--   Pass your event loop's sleep to wait without blocking it.
+--
+-- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404,
+-- "network", "timeout", "tls"; `kind = "io"` when the file cannot be written (`message` says why).
+-- @module onesignal.exports
+
+local response = require("onesignal.response")
+local errors = require("onesignal.errors")
+local usage = require("onesignal.usage")
+
+local M = {}
+
+local DEFAULTS = { timeout = 600, interval = 2, max_interval = 30 }
+local CHUNK = 1024 * 1024      -- bytes written between two "writing" progress events
+
+-- Answers that mean "not written yet": S3 answers 403 rather than 404 for a missing object when the
+-- reader may not list the bucket.
+local NOT_READY = { [403] = true, [404] = true }
+
+local function default_sleep(seconds)
+  if ngx and ngx.sleep then
+    ngx.sleep(seconds)
+  else
+    os.execute(string.format("sleep %.3f", seconds))
+  end
+end
+
+local function check_options(caller, options)
+  if options == nil then return {} end
+  if type(options) ~= "table" then usage.raise("onesignal." .. caller .. ": options must be a table") end
+  for name, value in pairs(options) do
+    if name == "progress" or name == "sleep" then
+      if type(value) ~= "function" then usage.raise("onesignal." .. caller .. ": option '" .. name
+        .. "' must be a function") end
+    elseif name == "timeout" or name == "interval" or name == "max_interval" or name == "request_timeout" then
+      if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge then
+        usage.raise("onesignal." .. caller .. ": option '" .. name .. "' must be a non-negative number")
+      end
+    else
+      usage.raise("onesignal." .. caller .. ": unknown option '" .. tostring(name) .. "'")
+    end
+  end
+  return options
+end
+
+local function check_url(caller, url)
+  if type(url) ~= "string" or not url:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]+") or url:find("[%s%c]") then
+    usage.raise("onesignal." .. caller .. ": the export URL must be an absolute http(s) URL"
+      .. " (the csv_file_url of the export's answer)")
+  end
+end
+
+local function notify(options, event)
+  if options.progress then options.progress(event) end
+end
+
+-- Polls `url` until the file is there. Returns its text and what the wait took, or nil and an error.
+local function fetch(self, caller, url, options)
+  if self.dry_run then
+    usage.raise("onesignal." .. caller .. ": a dry-run client sends nothing, so no export can be fetched")
+  end
+  local timeout = options.timeout or DEFAULTS.timeout
+  local wait = options.interval or DEFAULTS.interval
+  local max_wait = options.max_interval or DEFAULTS.max_interval
+  local sleep = options.sleep or default_sleep
+  local path = url:match("^%a+://[^/]+([^?#]*)")
+  local req = { operation = caller, method = "GET", url = url, timeout = options.request_timeout }
+  local polls, waited = 0, 0
+  while true do
+    polls = polls + 1
+    local result = self.transport:request(req)
+    waited = waited + (result.elapsed or 0)
+    local status = result.status or 0
+    if not result.error and status >= 200 and status < 300 then
+      return result.body or "", { polls = polls, waited = waited, status = status, headers = result.headers }
+    end
+    if result.error or not NOT_READY[status] then
+      -- Anything else fails as the same answer to an API call would.
+      return response.finish({ operation = caller, method = "GET", path = path ~= "" and path or "/" }, result,
+        self.redact)
+    end
+    if waited + wait > timeout then
+      return nil, errors.new({
+        kind = "timeout", reason = "export_not_ready", operation = caller, method = "GET", path = path,
+        status = status, attempts = polls,
+        message = string.format("the export file was not ready after %d check%s in %.1f s", polls,
+          polls == 1 and "" or "s", waited),
+      })
+    end
+    notify(options, { phase = "waiting", polls = polls, waited = waited, wait = wait, status = status })
+    sleep(wait)
+    waited = waited + wait
+    wait = math.min(wait * 2, max_wait)
+  end
+end
+
+local function io_error(caller, message)
+  return nil, errors.new({ kind = "io", reason = "file", operation = caller, message = message })
+end
+
+-- Writes `text` to `path` by way of a temporary file beside it, so `path` never holds half a file.
+local function write_file(caller, path, text, options)
+  local partial = path .. ".part"
+  local file, problem = io.open(partial, "wb")
+  if not file then return io_error(caller, "cannot write the export: " .. tostring(problem)) end
+  local total, at = #text, 0
+  repeat
+    local last = math.min(at + CHUNK, total)
+    local ok, write_problem = file:write(text:sub(at + 1, last))
+    if not ok then
+      file:close()
+      os.remove(partial)
+      return io_error(caller, "cannot write the export: " .. tostring(write_problem))
+    end
+    at = last
+    notify(options, { phase = "writing", bytes = at, total = total, path = path })
+  until at >= total
+  local closed, close_problem = file:close()
+  if not closed then
+    os.remove(partial)
+    return io_error(caller, "cannot write the export: " .. tostring(close_problem))
+  end
+  local renamed, rename_problem = os.rename(partial, path)
+  if not renamed then
+    os.remove(partial)
+    return io_error(caller, "cannot move the export into place: " .. tostring(rename_problem))
+  end
+  return true
+end
+
+--- Waits for an export's file and returns its text: `csv, info` (info: `polls`, `waited`, `status`,
+-- `headers`), or `nil, err`. See the module for the options.
+function M.fetch_export(self, url, options)
+  check_url("fetch_export", url)
+  options = check_options("fetch_export", options)
+  local text, info = fetch(self, "fetch_export", url, options)
+  if not text then return nil, info end
+  notify(options, { phase = "done", bytes = #text, polls = info.polls, waited = info.waited })
+  return text, info
+end
+
+--- Waits for an export's file and saves it at `path`: returns `info` (`path`, `bytes`, `polls`, `waited`,
+-- `status`, `headers`), or `nil, err`. The file appears at `path` only once complete.
+function M.download_export(self, url, path, options)
+  check_url("download_export", url)
+  if type(path) ~= "string" or path == "" then
+    usage.raise("onesignal.download_export: argument 'path' (#2) must be a file name")
+  end
+  options = check_options("download_export", options)
+  local text, info = fetch(self, "download_export", url, options)
+  if not text then return nil, info end
+  local written, err = write_file("download_export", path, text, options)
+  if not written then return nil, err end
+  info.path, info.bytes = path, #text
+  notify(options, { phase = "done", bytes = #text, polls = info.polls, waited = info.waited, path = path })
+  return info
+end
+
+return M

@@ -1,0 +1,184 @@
+--- Iterators over the API's paged lists: every item of every page, one request per page.
+--
+--   for notification, err in client:each_notification(app_id, { kind = 1 }) do
+--     if not notification then error(tostring(err)) end   -- a page failed
+--     print(notification.id)
+--   end
+--
+-- Each iterator takes the same arguments as the operation it walks (`each_notification` those of
+-- `get_notifications`, …). The options' `limit` is the page size (default: the API's maximum for that
+-- list); `offset` (or `cursor`) says where to start.
+--
+-- **Errors.** Bad arguments raise at the `each_*` call, before anything is sent. When a page fails, the
+-- iterator yields `false, err` once (`err` as any call returns it) and then ends: a loop written
+-- `for item in …` without looking at `err` still fails loudly at its first use of `item`, and one that
+-- looks can stop, log or retry. A generic `for` stops at a `nil` first value, so `nil, err` could not
+-- reach the loop body.
+--
+-- The iterators call the client's ordinary methods, so inside `client:spawn` each page is fetched
+-- without blocking the other coroutines.
+-- @module onesignal.pages
+
+local operations = require("onesignal.operations")
+local request = require("onesignal.request")
+local errors = require("onesignal.errors")
+local usage = require("onesignal.usage")
+
+local M = {}
+
+-- How each list pages. `items`: the field holding the page's items; `max`: the API's largest page.
+--   offset  offset/limit; the last page is the one shorter than the page size (or reaching total_count)
+--   cursor  the answer's `next_cursor` leads to the next page; null (or has_more = false) ends the list
+local LISTS = {
+  get_notifications = { items = "notifications", style = "offset", max = 50 },
+  view_templates = { items = "templates", style = "offset", max = 50 },
+  get_segments = { items = "segments", style = "offset", max = 300 },
+  view_journeys = { items = "journeys", style = "cursor", max = 50 },
+  list_audit_logs = { items = "audit_logs", style = "cursor", max = 100 },
+}
+-- Readable as `require("onesignal.pages").LISTS` (the CLI's --all) without becoming a client method: the
+-- client takes every field of this module's table as a method.
+setmetatable(M, { __index = { LISTS = LISTS } })
+
+local function copy(t)
+  local out = {}
+  for k, v in pairs(t or {}) do out[k] = v end
+  return out
+end
+
+local function is_cursor(value)
+  return type(value) == "string" and value ~= ""
+end
+
+-- An answer that is not a page of this list is a failure of the call, like any other undecodable answer.
+local function not_a_page(op, response, list)
+  return errors.new({
+    kind = "decode", reason = "json", operation = op.name, method = op.method, status = response.status,
+    headers = response.headers, attempts = response.attempts,
+    message = "the answer has no '" .. list.items .. "' list",
+  })
+end
+
+-- Decides the options of the page after `body` (which answered `options`), or nil when `body` was the last.
+local function next_options(list, options, body, count)
+  if count == 0 then return nil end
+  local nxt = copy(options)
+  if list.style == "cursor" then
+    if body.has_more == false or not is_cursor(body.next_cursor) or body.next_cursor == options.cursor then
+      return nil
+    end
+    nxt.cursor = body.next_cursor
+    return nxt
+  end
+  local limit = type(body.limit) == "number" and body.limit or tonumber(options.limit)
+  if limit and count < limit then return nil end
+  if options.time_offset ~= nil then
+    -- get_notifications with time_offset pages by the opaque next_time_offset instead of offset
+    if not is_cursor(body.next_time_offset) or body.next_time_offset == options.time_offset then return nil end
+    nxt.time_offset = body.next_time_offset
+    return nxt
+  end
+  local offset = (tonumber(options.offset) or 0) + count
+  if type(body.total_count) == "number" and offset >= body.total_count then return nil end
+  nxt.offset = offset
+  return nxt
+end
+
+-- Checks the arguments as the operation itself would (raising at the caller's line), and returns the
+-- positional arguments and a private copy of the options with the page size set.
+local function prepare(self, caller, op, list, args, n)
+  if self.dry_run then
+    usage.raise("onesignal." .. caller .. ": a dry-run client sends nothing, so it has no pages to walk")
+  end
+  local ok, problem = pcall(request.build, op, self, args, n)
+  if not ok then usage.rethrow(problem) end
+  local count = #op.positional
+  local positional = {}
+  for i = 1, count do positional[i] = args[i] end
+  local options = copy(args[count + 1])
+  if options.limit == nil then options.limit = list.max end
+  return positional, count, options
+end
+
+-- The page iterator behind every item iterator: yields `body, response` per page, `false, err` once on
+-- a failed page, then nil.
+local function page_iterator(self, caller, name, ...)
+  local op = operations.by_name[name]
+  local list = LISTS[name]
+  local positional, count, options = prepare(self, caller, op, list, { ... }, select("#", ...))
+  local unpack = table.unpack or unpack
+  local done = false
+  return function()
+    if done then return nil end
+    positional[count + 1] = options
+    local body, response = self:call(name, unpack(positional, 1, count + 1))
+    if not body then
+      done = true
+      return false, response
+    end
+    local items = type(body) == "table" and body[list.items]
+    if type(items) ~= "table" then
+      done = true
+      return false, not_a_page(op, response, list)
+    end
+    options = next_options(list, options, body, #items)
+    done = options == nil
+    return body, response
+  end, list
+end
+
+local function item_iterator(self, caller, name, ...)
+  local pages, list = page_iterator(self, caller, name, ...)
+  local items, index = {}, 0
+  return function()
+    while index >= #items do
+      local body, err = pages()
+      if not body then return body, err end
+      items, index = body[list.items], 0
+    end
+    index = index + 1
+    return items[index]
+  end
+end
+
+--- Every page of a paged list: `for body, response in client:each_page("view_templates", app_id) do … end`.
+-- On a failed page yields `false, err` once, then ends. `name` is one of get_notifications, view_templates,
+-- get_segments, view_journeys, list_audit_logs; the other arguments are that operation's.
+function M.each_page(self, name, ...)
+  if not LISTS[name] then
+    local names = {}
+    for list_name in pairs(LISTS) do names[#names + 1] = list_name end
+    table.sort(names)
+    usage.raise("onesignal.each_page: '" .. tostring(name) .. "' is not a paged list (paged: "
+      .. table.concat(names, ", ") .. ")")
+  end
+  return (page_iterator(self, "each_page", name, ...))
+end
+
+--- Every notification (get_notifications' arguments: `app_id, options`), newest first.
+function M.each_notification(self, ...)
+  return item_iterator(self, "each_notification", "get_notifications", ...)
+end
+
+--- Every template (view_templates' arguments: `app_id, options`).
+function M.each_template(self, ...)
+  return item_iterator(self, "each_template", "view_templates", ...)
+end
+
+--- Every segment (get_segments' arguments: `app_id, options`).
+function M.each_segment(self, ...)
+  return item_iterator(self, "each_segment", "get_segments", ...)
+end
+
+--- Every journey (view_journeys' arguments: `app_id, options`).
+function M.each_journey(self, ...)
+  return item_iterator(self, "each_journey", "view_journeys", ...)
+end
+
+--- Every audit log event (list_audit_logs' arguments: `organization_id, options`; the API wants
+-- `start_time` in the options unless a `cursor` is given).
+function M.each_audit_log(self, ...)
+  return item_iterator(self, "each_audit_log", "list_audit_logs", ...)
+end
+
+return M

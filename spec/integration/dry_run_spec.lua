@@ -1,0 +1,121 @@
+-- `onesignal.new{ dry_run = true }`: calls return the request they would send, which is the request a
+-- real client does send (checked against what the test server records), and nothing reaches the server.
+local onesignal = require("onesignal")
+local server = require("support.server")
+
+describe("a dry-run client", function()
+  local srv, live, dry
+
+  local function options(extra)
+    local o = { base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
+      app_id = srv.app_id, max_retries = 0 }
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return o
+  end
+
+  setup(function()
+    srv = server.start({})
+    live = onesignal.new(options())
+    dry = onesignal.new(options({ dry_run = true }))
+  end)
+
+  teardown(function()
+    live:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  it("returns the description and a response marked dry_run, sending nothing", function()
+    local description, response = dry:create_notification({ contents = { en = "Hi" },
+      included_segments = { "All" }, idempotency_key = "4f2a9a52-1d8e-4b8e-9a51-2b1c3d4e5f60" })
+    assert.is_true(description.dry_run)
+    assert.are.equal("create_notification", description.operation)
+    assert.are.equal("POST", description.method)
+    assert.are.equal(srv.url .. "/notifications", description.url)
+    assert.are.equal("rest", description.credential)
+    assert.are.equal("4f2a9a52-1d8e-4b8e-9a51-2b1c3d4e5f60", description.idempotency_key)
+    assert.matches('"app_id":"' .. srv.app_id:gsub("%-", "%%-") .. '"', description.body)
+    assert.are.same({ status = 0, attempts = 0, dry_run = true }, response)
+    assert.are.equal(0, #srv:requests())
+  end)
+
+  -- Every header the description lists arrives with that value, except the key, which it hides.
+  local function same_as_sent(description, recorded)
+    assert.are.equal(description.method, recorded.method)
+    assert.are.equal(description.url, srv.url .. recorded.path .. (recorded.query ~= "" and ("?" .. recorded.query)
+      or ""))
+    for _, line in ipairs(description.headers) do
+      local name, value = line:match("^([^:]+): (.*)$")
+      if name == "Authorization" then
+        assert.are.equal("Key [REDACTED]", value)
+        assert.matches("^Key ", recorded.headers.authorization)
+      else
+        assert.are.equal(recorded.headers[name:lower()], value, name)
+      end
+    end
+    assert.are.equal(description.body or "", recorded.body or "")
+  end
+
+  it("describes exactly what a real client sends: method, URL, headers and body", function()
+    local notification = { contents = { en = "Hi" }, included_segments = { "All" },
+      idempotency_key = "4f2a9a52-1d8e-4b8e-9a51-2b1c3d4e5f60", data = { empty = onesignal.array() } }
+    same_as_sent(dry:create_notification(notification), (function()
+      assert(live:create_notification(notification))
+      return srv:requests()[1]
+    end)())
+
+    srv:clear()
+    local described = dry:list_audit_logs(srv.org_id, { start_time = "2026-01-01T00:00:00Z", app_ids = { "a", "b c" } })
+    assert(live:list_audit_logs(srv.org_id, { start_time = "2026-01-01T00:00:00Z", app_ids = { "a", "b c" } }))
+    same_as_sent(described, srv:requests()[1])
+    assert.is_nil(described.body)
+    assert.are.equal("organization", described.credential)
+  end)
+
+  it("never shows a key", function()
+    for _, description in ipairs({
+      (dry:get_apps()), (dry:get_user(nil, "external_id", "u-1")),
+      (dry:create_user(nil, { identity = { external_id = "u" } })),
+    }) do
+      local text = table.concat(description.headers, "\n") .. (description.body or "") .. description.url
+      assert.is_nil(text:find(srv.rest_key, 1, true))
+      assert.is_nil(text:find(srv.org_key, 1, true))
+    end
+  end)
+
+  it("lists the settings the call would run with, a client:with override included", function()
+    local description = dry:with({ deadline = 5, max_retries = 1 }):get_segments(nil)
+    assert.are.same({ timeout = 30, deadline = 5, max_retries = 1, retry_base_delay = 0.5, retry_max_delay = 30 },
+      description.settings)
+    assert.is_nil(dry:get_segments(nil).settings.deadline)
+  end)
+
+  it("refuses the same mistakes as a real client, at the caller's line", function()
+    local ok, err = pcall(function() dry:get_user(nil, "external_id") end)
+    assert.is_false(ok)
+    assert.matches("dry_run_spec%.lua:%d+: onesignal%.get_user: argument 'alias_id' %(#3%) is required", err)
+    local no_org = onesignal.new({ base_url = srv.url, rest_api_key = "k", dry_run = true })
+    ok, err = pcall(function() no_org:get_apps() end)
+    assert.is_false(ok)
+    assert.matches("needs an Organization API key", err)
+  end)
+
+  it("hands the description to an async callback at once", function()
+    local got
+    assert.is_true(dry:get_segments_async(nil, function(description, response)
+      got = { description, response }
+    end))
+    assert.are.equal("GET", got[1].method)
+    assert.is_true(got[2].dry_run)
+    assert.are.equal(0, dry:pending())
+    assert.are.equal(0, #srv:requests())
+  end)
+
+  it("lists no Content-Type or Content-Length without a body", function()
+    local description = dry:get_segments(nil)
+    for _, line in ipairs(description.headers) do
+      assert.is_nil(line:match("^Content%-"), line)
+    end
+  end)
+end)

@@ -1,0 +1,169 @@
+-- Exports against the test server, whose CSV files answer 404 for their first `export_ready_after` GETs:
+-- waiting with backoff, downloading with progress, giving up in time, and never sending a key.
+local onesignal = require("onesignal")
+local server = require("support.server")
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+describe("exports", function()
+  local srv, client
+
+  setup(function()
+    srv = server.start({})
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id, max_retries = 0 })
+  end)
+
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  local function export_url()
+    local answer = assert(client:export_subscriptions(nil))
+    return answer.csv_file_url
+  end
+
+  local function file_requests()
+    local out = {}
+    for _, r in ipairs(srv:requests()) do
+      if r.path:match("^/__files/") then out[#out + 1] = r end
+    end
+    return out
+  end
+
+  -- A sleep that only records, so the specs do not wait for real.
+  local function recorder()
+    local waits = {}
+    return waits, function(seconds) waits[#waits + 1] = seconds end
+  end
+
+  it("download_export waits with doubling waits, then saves the file, reporting progress", function()
+    srv:set({ export_ready_after = 3 })
+    local url = export_url()
+    local waits, sleep = recorder()
+    local events = {}
+    local path = os.tmpname()
+    local info, err = client:download_export(url, path, {
+      interval = 1, max_interval = 3, sleep = sleep,
+      progress = function(event) events[#events + 1] = event end,
+    })
+    assert.is_table(info, tostring(err))
+    assert.are.same({ 1, 2, 3 }, waits)
+    local csv = read(path)
+    os.remove(path)
+    assert.matches("^id,identifier,session_count", csv)
+    assert.are.equal(#csv, info.bytes)
+    assert.are.equal(path, info.path)
+    assert.are.equal(4, info.polls)
+    assert.are.equal(200, info.status)
+
+    local phases = {}
+    for i, event in ipairs(events) do phases[i] = event.phase end
+    assert.are.same({ "waiting", "waiting", "waiting", "writing", "done" }, phases)
+    assert.are.same({ 1, 2, 3 }, { events[1].polls, events[2].polls, events[3].polls })
+    assert.are.equal(404, events[1].status)
+    assert.are.same({ 1, 2, 3 }, { events[1].wait, events[2].wait, events[3].wait })
+    assert.are.equal(#csv, events[4].bytes)
+    assert.are.equal(#csv, events[4].total)
+    assert.are.equal(#csv, events[5].bytes)
+
+    local gets = file_requests()
+    assert.are.equal(4, #gets)
+    for _, r in ipairs(gets) do assert.is_nil(r.headers.authorization, "the key went to the file host") end
+  end)
+
+  it("fetch_export returns the text of export_events' file", function()
+    srv:set({ export_ready_after = 1 })
+    local sent = assert(client:create_notification({ included_segments = { "Subscribed Users" },
+      contents = { en = "hi" } }))
+    local answer = assert(client:export_events(sent.id, nil))
+    local _, sleep = recorder()
+    local csv, info = client:fetch_export(answer.csv_file_url, { sleep = sleep, interval = 0.01 })
+    assert.is_string(csv, tostring(info))
+    assert.matches("^notification_id,subscription_id,event", csv)
+    assert.are.equal(2, info.polls)
+  end)
+
+  it("gives up once the next wait would pass the timeout, with a timeout error and no file", function()
+    srv:set({ export_ready_after = 100 })
+    local url = export_url()
+    local waits, sleep = recorder()
+    local path = os.tmpname()
+    os.remove(path)
+    local info, err = client:download_export(url, path, { timeout = 10, interval = 2, sleep = sleep })
+    assert.is_nil(info)
+    assert.are.same({ 2, 4 }, waits) -- a third wait (8 s) would end after 14 s
+    assert.are.equal("timeout", err.kind)
+    assert.are.equal("export_not_ready", err.reason)
+    assert.are.equal(404, err.status)
+    assert.are.equal(3, err.attempts)
+    assert.matches("download_export failed: timeout error %(export_not_ready%): the export file was not ready"
+      .. " after 3 checks", tostring(err))
+    assert.is_nil(read(path))
+    assert.is_nil(read(path .. ".part"))
+  end)
+
+  it("waits for real with the default sleep", function()
+    srv:set({ export_ready_after = 1 })
+    local csv, info = client:fetch_export(export_url(), { interval = 0.05 })
+    assert.is_string(csv, tostring(info))
+    assert.are.equal(2, info.polls)
+    assert.is_true(info.waited >= 0.05)
+  end)
+
+  it("fails at once on an answer that is neither the file nor 'not yet'", function()
+    local url = export_url()
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 410 } } })
+    local _, sleep = recorder()
+    local csv, err = client:fetch_export(url, { sleep = sleep })
+    assert.is_nil(csv)
+    assert.are.equal("api", err.kind)
+    assert.are.equal(410, err.status)
+    assert.are.equal("fetch_export", err.operation)
+  end)
+
+  it("reports a network failure like any call", function()
+    local csv, err = client:fetch_export("http://127.0.0.1:1/x.csv", { sleep = function() end })
+    assert.is_nil(csv)
+    assert.are.equal("network", err.kind)
+    assert.are.equal("connect", err.reason)
+  end)
+
+  it("returns an io error when the file cannot be written, leaving nothing behind", function()
+    srv:set({ export_ready_after = 0 })
+    local info, err = client:download_export(export_url(), "/nonexistent-dir/subs.csv")
+    assert.is_nil(info)
+    assert.are.equal("io", err.kind)
+    assert.matches("cannot write the export", tostring(err))
+  end)
+
+  it("refuses bad arguments before sending anything", function()
+    srv:clear()
+    for _, call in ipairs({
+      function() client:download_export(nil, "x.csv") end,
+      function() client:download_export("ftp://example.com/x.csv", "x.csv") end,
+      function() client:download_export("https://example.com/x.csv", nil) end,
+      function() client:fetch_export("https://example.com/x.csv", { intervall = 1 }) end,
+      function() client:fetch_export("https://example.com/x.csv", { timeout = -1 }) end,
+      function() client:fetch_export("https://example.com/x.csv", { progress = "yes" }) end,
+    }) do
+      local ok, err = pcall(call)
+      assert.is_false(ok)
+      assert.matches("exports_spec%.lua:%d+: onesignal%.%a+_export: ", err)
+    end
+    assert.are.equal(0, #srv:requests())
+  end)
+
+  it("a dry-run client fetches nothing", function()
+    local dry = onesignal.new({ base_url = srv.url, rest_api_key = "k", app_id = "a", dry_run = true })
+    assert.has_error(function() dry:fetch_export(srv.url .. "/__files/x.csv") end)
+  end)
+end)

@@ -1,0 +1,203 @@
+-- The pagination iterators against the test server: every item once, across page boundaries, for the
+-- offset lists and the cursor lists; a failed page yields `false, err` once and ends the loop.
+local onesignal = require("onesignal")
+local server = require("support.server")
+
+describe("paged lists", function()
+  local srv, client
+
+  setup(function()
+    srv = server.start({})
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
+      app_id = srv.app_id, max_retries = 0 })
+  end)
+
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  -- Every item of an iterator, failing the test on an error.
+  local function collect(iterator)
+    local items = {}
+    for item, err in iterator do
+      assert.is_truthy(item, tostring(err))
+      items[#items + 1] = item
+    end
+    return items
+  end
+
+  local function ids(items)
+    local out = {}
+    for i, item in ipairs(items) do out[i] = item.id end
+    return out
+  end
+
+  local function queries()
+    local out = {}
+    for _, r in ipairs(srv:requests()) do out[#out + 1] = r.query end
+    return out
+  end
+
+  local function seeded(kind, count, attributes)
+    return srv:seed({ kind = kind, count = count, attributes = attributes }).ids
+  end
+
+  describe("with offset and limit", function()
+    it("templates: every item in order across pages, one request per page", function()
+      local created = seeded("templates", 7)
+      local items = collect(client:each_template(nil, { limit = 3 }))
+      assert.are.same(created, ids(items))
+      assert.are.same({ "app_id=" .. srv.app_id .. "&limit=3", "app_id=" .. srv.app_id .. "&limit=3&offset=3",
+        "app_id=" .. srv.app_id .. "&limit=3&offset=6" }, queries())
+    end)
+
+    it("stops after a full last page when total_count says so, without asking for an empty page", function()
+      seeded("segments", 6)
+      local items = collect(client:each_segment(nil, { limit = 3 }))
+      assert.are.equal(6, #items)
+      assert.are.equal(2, #srv:requests())
+    end)
+
+    it("asks once more after a full last page when the list gives no total (templates)", function()
+      seeded("templates", 4)
+      assert.are.equal(4, #collect(client:each_template(nil, { limit = 2 })))
+      assert.are.equal(3, #srv:requests())
+    end)
+
+    it("notifications: filters stay on every page, newest first, from a starting offset", function()
+      local push = seeded("notifications", 5, { kind = 1 })
+      seeded("notifications", 3, { kind = 0 })
+      local items = collect(client:each_notification(nil, { kind = 1, limit = 2, offset = 1 }))
+      assert.are.same({ push[4], push[3], push[2], push[1] }, ids(items))
+      for _, query in ipairs(queries()) do assert.matches("kind=1", query) end
+    end)
+
+    it("uses the API's largest page when no limit is given", function()
+      seeded("segments", 3)
+      assert.are.equal(3, #collect(client:each_segment()))
+      assert.matches("limit=300", srv:requests()[1].query)
+      assert.matches("limit=50", (function()
+        srv:clear()
+        collect(client:each_notification())
+        return srv:requests()[1].query
+      end)())
+    end)
+
+    it("yields nothing for an empty list", function()
+      assert.are.same({}, collect(client:each_template()))
+      assert.are.equal(1, #srv:requests())
+    end)
+  end)
+
+  describe("with a cursor", function()
+    it("journeys: follows next_cursor until it is null", function()
+      local created = seeded("journeys", 5)
+      local items = collect(client:each_journey(nil, { limit = 2 }))
+      assert.are.same(created, ids(items))
+      local q = queries()
+      assert.are.equal(3, #q)
+      assert.are.equal("limit=2", q[1])
+      assert.matches("^cursor=[^&]+&limit=2$", q[2])
+    end)
+
+    it("audit logs: newest first, the filters kept with the cursor", function()
+      local created = seeded("audit_logs", 5)
+      local items = collect(client:each_audit_log(srv.org_id, { start_time = "2000-01-01T00:00:00Z", limit = 2,
+        app_ids = { srv.app_id } }))
+      assert.are.same({ created[5], created[4], created[3], created[2], created[1] }, ids(items))
+      for _, query in ipairs(queries()) do assert.is_truthy(query:find("app_ids=" .. srv.app_id, 1, true)) end
+    end)
+  end)
+
+  describe("errors", function()
+    it("a failed page yields false and the error once, after the items before it, then ends", function()
+      seeded("templates", 5)
+      srv:fault({ match = { operation = "view_templates" }, steps = { { pass = true }, { status = 400 } } })
+      local seen, failures, err = 0, 0, nil
+      for template, problem in client:each_template(nil, { limit = 2 }) do
+        if template then
+          seen = seen + 1
+        else
+          failures = failures + 1
+          err = problem
+        end
+      end
+      assert.are.equal(2, seen)
+      assert.are.equal(1, failures)
+      assert.are.equal("api", err.kind)
+      assert.are.equal(400, err.status)
+      assert.are.equal("view_templates", err.operation)
+      assert.are.equal(2, #srv:requests())
+    end)
+
+    it("a loop that ignores the error still fails loudly at its first use of the item", function()
+      srv:fault({ match = { operation = "view_journeys" }, steps = { { status = 404 } } })
+      assert.has_error(function()
+        for journey in client:each_journey() do local _ = journey.id end
+      end)
+    end)
+
+    it("an answer without the list is a decode error", function()
+      srv:fault({ match = { operation = "get_segments" }, steps = { { status = 201, body = '{"total_count":3}' } } })
+      local first, err = client:each_segment()()
+      assert.is_false(first)
+      assert.are.equal("decode", err.kind)
+      assert.matches("no 'segments' list", tostring(err))
+    end)
+
+    it("the iterator is done after its error", function()
+      srv:fault({ match = { operation = "view_templates" }, steps = { { status = 500 } } })
+      local next_item = client:each_template()
+      assert.is_false((next_item()))
+      assert.is_nil(next_item())
+      assert.is_nil(next_item())
+      assert.are.equal(1, #srv:requests())
+    end)
+
+    it("bad arguments raise at the each_* call, before anything is sent", function()
+      local ok, err = pcall(function() client:each_template(nil, { colour = "red" }) end)
+      assert.is_false(ok)
+      assert.matches("pages_spec%.lua:%d+: onesignal%.view_templates: unknown query option 'colour'", err)
+      assert.has_error(function() client:each_audit_log() end)
+      assert.has_error(function() client:each_page("get_user", nil, "external_id", "u") end)
+      assert.are.equal(0, #srv:requests())
+    end)
+
+    it("a dry-run client has no pages to walk", function()
+      local dry = onesignal.new({ base_url = srv.url, rest_api_key = "k", app_id = "a", dry_run = true })
+      assert.has_error(function() dry:each_template() end)
+    end)
+  end)
+
+  it("each_page yields the answer of every page with its response", function()
+    seeded("segments", 5)
+    local counts = {}
+    for body, res in client:each_page("get_segments", nil, { limit = 2 }) do
+      assert.is_truthy(body, tostring(res))
+      assert.are.equal(201, res.status)
+      counts[#counts + 1] = #body.segments
+    end
+    assert.are.same({ 2, 2, 1 }, counts)
+  end)
+
+  it("leaves the caller's options table as it was", function()
+    seeded("templates", 3)
+    local options = { limit = 2 }
+    collect(client:each_template(nil, options))
+    assert.are.same({ limit = 2 }, options)
+  end)
+
+  it("fetches pages without blocking inside client:spawn", function()
+    seeded("templates", 5)
+    local got
+    client:spawn(function()
+      got = collect(client:each_template(nil, { limit = 2 }))
+    end)
+    assert.is_nil(got)
+    assert.is_true(client:run(10))
+    assert.are.equal(5, #got)
+  end)
+end)
