@@ -31,6 +31,14 @@ build = {
   type = "builtin",
   modules = {
     ["onesignal"] = "lua/onesignal.lua",
+    ["onesignal.cli.args"] = "lua/onesignal/cli/args.lua",
+    ["onesignal.cli.arguments"] = "lua/onesignal/cli/arguments.lua",
+    ["onesignal.cli.exit"] = "lua/onesignal/cli/exit.lua",
+    ["onesignal.cli.help"] = "lua/onesignal/cli/help.lua",
+    ["onesignal.cli.json_text"] = "lua/onesignal/cli/json_text.lua",
+    ["onesignal.cli.main"] = "lua/onesignal/cli/main.lua",
+    ["onesignal.cli.shortcuts"] = "lua/onesignal/cli/shortcuts.lua",
+    ["onesignal.cli.typed"] = "lua/onesignal/cli/typed.lua",
     ["onesignal.client"] = "lua/onesignal/client.lua",
     ["onesignal.config"] = "lua/onesignal/config.lua",
     ["onesignal.dry_run"] = "lua/onesignal/dry_run.lua",
@@ -55,5 +63,8 @@ build = {
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
     },
+  },
+  install = {
+    bin = { onesignal = "bin/onesignal" },
   },
 }

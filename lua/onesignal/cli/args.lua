@@ -1,0 +1,124 @@
+--- The command line's words: flags (anywhere, before or after the operation) and positional arguments.
+--
+-- `--name value` and `--name=value` both work; `--` ends the flags, so a positional argument may start
+-- with a dash. Problems raise `{ usage = message }`. No message ever repeats a flag's value: a mistyped
+-- flag may carry a key (`--rest-api-kye=…`).
+-- @module onesignal.cli.args
+
+local M = {}
+
+-- Who may use a flag: "global" (every command), "call" (API operations and the shortcuts), "list"
+-- (paged lists), "export" (export_subscriptions, export_events), or the shortcuts it belongs to.
+-- `value`: the placeholder of its value in help (absent: a switch); `many`: may repeat (values in a list).
+M.FLAGS = {
+  ["rest-api-key"] = { value = "KEY", who = "global", help = "REST API key (default: $ONESIGNAL_REST_API_KEY)" },
+  ["organization-api-key"] = { value = "KEY", who = "global",
+    help = "Organization API key (default: $ONESIGNAL_ORGANIZATION_API_KEY)" },
+  ["app-id"] = { value = "ID", who = "global", help = "default app id (default: $ONESIGNAL_APP_ID)" },
+  ["api-url"] = { value = "URL", who = "global",
+    help = "API base URL (default: $ONESIGNAL_API_URL or https://api.onesignal.com)" },
+  ["dry-run"] = { who = "global", help = "print the request (key redacted) instead of sending it" },
+  ["timeout"] = { value = "SECONDS", who = "global", help = "seconds per attempt (default 30)" },
+  ["max-retries"] = { value = "N", who = "global", help = "retries after the first attempt (default 3)" },
+  ["compact"] = { who = "global", help = "print JSON on one line" },
+  ["verbose"] = { who = "global", help = "status, attempts and progress on standard error" },
+  ["help"] = { who = "global", help = "this help, or the operation's" },
+  ["version"] = { who = "global", help = "the version of onesignal-lua" },
+
+  ["json"] = { value = "BODY", who = "call", help = "request body: JSON text, @FILE, or - for standard input" },
+  ["query"] = { value = "NAME=VALUE", who = "call", many = true,
+    help = "an optional query parameter (repeat a name for a list)" },
+  ["all"] = { who = "list", help = "every item of every page, as one JSON array" },
+  ["download"] = { value = "FILE", who = "export", help = "wait for the CSV file and save it to FILE" },
+  ["export-timeout"] = { value = "SECONDS", who = "export", help = "longest wait for the file (default 600)" },
+  ["poll-interval"] = { value = "SECONDS", who = "export", help = "first wait between checks (default 2)" },
+
+  ["to"] = { value = "LABEL:ID", who = "push email sms", many = true,
+    help = "a user by alias, e.g. external_id:u-1 (repeatable)" },
+  ["subscription"] = { value = "ID", who = "push email sms", many = true, help = "a subscription id (repeatable)" },
+  ["segment"] = { value = "NAME", who = "push email sms", many = true, help = "a segment (repeatable)" },
+  ["exclude-segment"] = { value = "NAME", who = "push email sms", many = true,
+    help = "a segment to leave out (repeatable)" },
+  ["message"] = { value = "TEXT", who = "push email sms", help = "the text (email: the HTML body)" },
+  ["title"] = { value = "TEXT", who = "push", help = "the heading" },
+  ["subtitle"] = { value = "TEXT", who = "push", help = "the subtitle (iOS)" },
+  ["url"] = { value = "URL", who = "push", help = "URL opened on click" },
+  ["data"] = { value = "JSON", who = "push", help = "custom data: a JSON object" },
+  ["language"] = { value = "CODE", who = "push sms", help = "language of --title/--message (default en)" },
+  ["subject"] = { value = "TEXT", who = "email", help = "the subject" },
+  ["from-name"] = { value = "NAME", who = "email", help = "sender name" },
+  ["from-email"] = { value = "ADDRESS", who = "email", help = "sender address" },
+  ["from"] = { value = "NUMBER", who = "sms", help = "sending phone number (E.164)" },
+  ["media-url"] = { value = "URL", who = "sms", many = true, help = "MMS media URL (repeatable)" },
+  ["template"] = { value = "ID", who = "push email sms", help = "a template id instead of the content flags" },
+  ["send-after"] = { value = "TIME", who = "push email sms", help = "schedule, e.g. \"2030-01-01 10:00:00 GMT+0000\"" },
+  ["name"] = { value = "NAME", who = "push email sms", help = "internal name of the message" },
+  ["idempotency-key"] = { value = "UUID", who = "push email sms",
+    help = "repeat a send safely with the same key (default: a new one)" },
+}
+
+local SHORT = { h = "help" }
+
+local function fail(message) error({ usage = message }, 0) end
+
+--- Splits `argv` into `{ words = { positional… }, flags = { name → value | true | { values… } } }`.
+function M.parse(argv)
+  local words, flags = {}, {}
+  local i, only_words = 1, false
+  while i <= #argv do
+    local word = argv[i]
+    local name, value
+    if only_words or word == "-" or word:sub(1, 1) ~= "-" then
+      words[#words + 1] = word
+    elseif word == "--" then
+      only_words = true
+    else
+      if word:sub(1, 2) == "--" then
+        name, value = word:match("^%-%-([^=]*)=(.*)$")
+        name = name or word:sub(3)
+      else
+        name = SHORT[word:sub(2)]
+        if not name then fail("unknown flag -" .. word:sub(2, 2) .. " (see onesignal help)") end
+      end
+      local spec = M.FLAGS[name]
+      if not spec then fail("unknown flag --" .. name .. " (see onesignal help)") end
+      if spec.value then
+        if value == nil then
+          i = i + 1
+          value = argv[i]
+          if value == nil then fail("flag --" .. name .. " needs a value (" .. spec.value .. ")") end
+        end
+        if spec.many then
+          flags[name] = flags[name] or {}
+          table.insert(flags[name], value)
+        elseif flags[name] ~= nil then
+          fail("flag --" .. name .. " is given twice")
+        else
+          flags[name] = value
+        end
+      else
+        if value ~= nil then fail("flag --" .. name .. " takes no value") end
+        flags[name] = true
+      end
+    end
+    i = i + 1
+  end
+  return { words = words, flags = flags }
+end
+
+--- Raises a usage error for any flag that `command` does not take. `kinds` is a set of the groups the
+-- command belongs to ("call", "list", "export", or a shortcut name).
+function M.check_allowed(flags, command, kinds)
+  local names = {}
+  for name in pairs(flags) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local ok = false
+    for who in M.FLAGS[name].who:gmatch("%S+") do
+      if who == "global" or kinds[who] then ok = true end
+    end
+    if not ok then fail("flag --" .. name .. " does not apply to " .. command) end
+  end
+end
+
+return M

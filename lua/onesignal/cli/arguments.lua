@@ -1,0 +1,94 @@
+--- Turns the command line's words into an operation's arguments, in the library's calling convention
+-- (positional parameters in order, the body at its place, optional query parameters in one table).
+-- @module onesignal.cli.arguments
+
+local typed = require("onesignal.cli.typed")
+
+local M = {}
+
+local function fail(message) error({ usage = message }, 0) end
+
+local function placeholder(param) return (param.name:upper():gsub("[^%w]", "_")) end
+
+-- The operation's text parameters (path and required query ones), in calling order.
+local function text_params(op)
+  local list = {}
+  for _, param in ipairs(op.positional) do
+    if param.where ~= "body" then list[#list + 1] = param end
+  end
+  return list
+end
+
+local function query_options(op, queries)
+  if not queries then return nil end
+  if not op.options[1] then fail(op.name .. " has no query options") end
+  local options = {}
+  for _, item in ipairs(queries) do
+    local name, text = item:match("^([^=]+)=(.*)$")
+    if not name then fail("--query wants NAME=VALUE, got '" .. item .. "'") end
+    if not op.option_set[name] then
+      local known = {}
+      for _, param in ipairs(op.options) do known[#known + 1] = param.name end
+      fail("unknown query option '" .. name .. "' for " .. op.name .. " (known: " .. table.concat(known, ", ") .. ")")
+    end
+    local value = typed.query_value(name, text)
+    local previous = options[name]
+    if previous == nil then
+      options[name] = value
+    elseif type(previous) == "table" then
+      previous[#previous + 1] = value
+    else
+      options[name] = { previous, value }
+    end
+  end
+  return options
+end
+
+--- `args, n` for request.build. `words`: the positional words after the operation; `body`: the decoded
+-- --json value or nil; `queries`: the --query items or nil; `default_app_id`: the configured app id.
+function M.build(op, words, body, queries, default_app_id)
+  local params = text_params(op)
+  local skip_app_id = false
+  if #words ~= #params then
+    local has_app_id = false
+    for _, param in ipairs(params) do has_app_id = has_app_id or param.name == "app_id" end
+    local names = {}
+    for _, param in ipairs(params) do names[#names + 1] = placeholder(param) end
+    local wanted = #params == 0 and "no arguments" or (#params .. " argument" .. (#params == 1 and "" or "s")
+      .. " (" .. table.concat(names, " ") .. ")")
+    if #words == #params - 1 and has_app_id and default_app_id then
+      skip_app_id = true
+    elseif #words == #params - 1 and has_app_id then
+      fail(op.name .. " takes " .. wanted .. ", got " .. #words .. "; APP_ID may be left out only when --app-id"
+        .. " or ONESIGNAL_APP_ID gives one")
+    else
+      fail(op.name .. " takes " .. wanted .. ", got " .. #words)
+    end
+  end
+  if body ~= nil and not op.body then fail(op.name .. " takes no body (--json)") end
+  if body == nil and op.body and not op.body.optional then
+    fail(op.name .. " needs a body: --json BODY (" .. op.body.name .. ")")
+  end
+  if body ~= nil and type(body) ~= "table" then fail("--json must be a JSON object or array") end
+
+  local args, next_word = {}, 1
+  for i, param in ipairs(op.positional) do
+    if param.where == "body" then
+      args[i] = body
+    elseif param.name == "app_id" and skip_app_id then
+      args[i] = nil
+    else
+      args[i] = words[next_word]
+      next_word = next_word + 1
+    end
+  end
+  local n = #op.positional
+  local options = query_options(op, queries)
+  if options then
+    n = n + 1
+    args[n] = options
+  end
+  return args, n
+end
+
+return M

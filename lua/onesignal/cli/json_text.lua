@@ -1,0 +1,115 @@
+--- JSON text for the command line: answers are re-indented as text, never decoded and re-encoded, so key
+-- order, numbers and `[]` versus `{}` stay exactly as the server sent them; `--json` input is decoded
+-- keeping `[]` apart from `{}`, which a decoded Lua table alone cannot tell.
+-- @module onesignal.cli.json_text
+
+local json = require("onesignal.json")
+
+local M = {}
+
+-- Index of the quote that closes the string opening at `from`, or nil when the text ends first.
+local function string_end(text, from)
+  local at = from + 1
+  while true do
+    local k = text:find('["\\]', at)
+    if not k then return nil end
+    if text:byte(k) == 92 then at = k + 2 else return k end
+  end
+end
+
+--- Lays out JSON text with `indent` (e.g. "  ") per level, or on one line when `indent` is nil. Text that
+-- is not JSON comes back unchanged.
+function M.format(text, indent)
+  local out, depth, at, n = {}, 0, 1, #text
+  local function newline()
+    if indent then out[#out + 1] = "\n" .. string.rep(indent, depth) end
+  end
+  while at <= n do
+    local s = text:find('[{}%[%],:"]', at)
+    local literal = text:sub(at, (s or n + 1) - 1):gsub("%s+", "")
+    if literal ~= "" then out[#out + 1] = literal end
+    if not s then break end
+    local c = text:sub(s, s)
+    if c == '"' then
+      local e = string_end(text, s)
+      if not e then return text end
+      out[#out + 1] = text:sub(s, e)
+      at = e + 1
+    elseif c == "{" or c == "[" then
+      local close = c == "{" and "}" or "]"
+      local k = text:find("%S", s + 1)
+      if k and text:sub(k, k) == close then
+        out[#out + 1] = c .. close
+        at = k + 1
+      else
+        depth = depth + 1
+        out[#out + 1] = c
+        newline()
+        at = s + 1
+      end
+    elseif c == "}" or c == "]" then
+      depth = depth - 1
+      newline()
+      out[#out + 1] = c
+      at = s + 1
+    elseif c == "," then
+      out[#out + 1] = ","
+      newline()
+      at = s + 1
+    else
+      out[#out + 1] = indent and ": " or ":"
+      at = s + 1
+    end
+  end
+  return table.concat(out)
+end
+
+-- Stands in for an empty array while lua-cjson decodes; the NUL bytes keep it apart from real text.
+local EMPTY = "\0onesignal-cli-empty-array\0"
+local EMPTY_JSON = '["\\u0000onesignal-cli-empty-array\\u0000"]'
+
+local function mark_arrays(value)
+  for k, v in pairs(value) do
+    if type(v) == "table" then
+      if v[1] == EMPTY and v[2] == nil then
+        value[k] = setmetatable({}, json.array_mt)
+      else
+        mark_arrays(v)
+      end
+    end
+  end
+end
+
+--- Decodes JSON text; an empty array comes back marked as one (`json.array_mt`), so it is sent as `[]`.
+-- Returns the value, or nil and a message.
+function M.decode(text)
+  local parts, at, n = {}, 1, #text
+  while at <= n do
+    local s = text:find('["%[]', at)
+    if not s then break end
+    if text:sub(s, s) == '"' then
+      local e = string_end(text, s)
+      if not e then break end
+      at = e + 1
+    else
+      local close = text:find("%S", s + 1)
+      if close and text:sub(close, close) == "]" then
+        parts[#parts + 1] = text:sub(1, s - 1)
+        parts[#parts + 1] = EMPTY_JSON
+        text, n, at = text:sub(close + 1), n - close, 1
+      else
+        at = s + 1
+      end
+    end
+  end
+  parts[#parts + 1] = text
+  local value, problem = json.decode(table.concat(parts))
+  if problem then return nil, problem end
+  if type(value) == "table" then
+    if value[1] == EMPTY and value[2] == nil then return setmetatable({}, json.array_mt) end
+    mark_arrays(value)
+  end
+  return value
+end
+
+return M

@@ -1,0 +1,247 @@
+--- The `onesignal` command: one operation of the API per run, the answer printed as JSON.
+--
+-- `main(argv, streams)` returns the exit code (see onesignal.cli.exit) instead of exiting, so specs and
+-- other programs can run it in-process. The call goes through the same layers as the library (request
+-- builder, dry run, curl transport, response) and the answer is printed from the text the server sent.
+-- @module onesignal.cli.main
+
+local onesignal = require("onesignal")
+local core = require("onesignal.core")
+local config = require("onesignal.config")
+local operations = require("onesignal.operations")
+local request = require("onesignal.request")
+local response = require("onesignal.response")
+local dry_run = require("onesignal.dry_run")
+local json = require("onesignal.json")
+local args = require("onesignal.cli.args")
+local arguments = require("onesignal.cli.arguments")
+local exit = require("onesignal.cli.exit")
+local help = require("onesignal.cli.help")
+local json_text = require("onesignal.cli.json_text")
+local shortcuts = require("onesignal.cli.shortcuts")
+local typed = require("onesignal.cli.typed")
+local pages = require("onesignal.pages")
+
+local M = {}
+
+local unpack = table.unpack or unpack
+
+local function fail(message) error({ usage = message }, 0) end
+
+-- Library option names in configuration errors, as the flags that set them.
+local FLAG_OF = {
+  rest_api_key = "--rest-api-key", organization_api_key = "--organization-api-key", app_id = "--app-id",
+  base_url = "--api-url", timeout = "--timeout", max_retries = "--max-retries",
+}
+
+local function client_options(flags)
+  return {
+    rest_api_key = flags["rest-api-key"],
+    organization_api_key = flags["organization-api-key"],
+    app_id = flags["app-id"],
+    base_url = flags["api-url"],
+    timeout = flags.timeout and typed.number_flag("timeout", flags.timeout),
+    max_retries = flags["max-retries"] and typed.number_flag("max-retries", flags["max-retries"], true),
+    dry_run = flags["dry-run"] == true,
+  }
+end
+
+local function resolve(options)
+  local ok, cfg = pcall(config.resolve, options)
+  if not ok then
+    local message = type(cfg) == "table" and cfg.usage or tostring(cfg)
+    message = message:gsub("^onesignal%.new: ", ""):gsub("option '([%w_]+)'", function(name)
+      return FLAG_OF[name] and (FLAG_OF[name] .. " (or its environment variable)") or ("option '" .. name .. "'")
+    end)
+    fail(message)
+  end
+  return cfg
+end
+
+local function read_json(spec, stdin)
+  local text, source = spec, "--json"
+  if spec == "-" then
+    text, source = stdin:read("*a") or "", "--json - (standard input)"
+  elseif spec:sub(1, 1) == "@" then
+    local file, problem = io.open(spec:sub(2), "rb")
+    if not file then fail("--json: cannot read " .. spec:sub(2) .. ": " .. tostring(problem)) end
+    text, source = file:read("*a") or "", "--json " .. spec
+    file:close()
+  end
+  local value, problem = json_text.decode(text)
+  if problem then fail(source .. ": not valid JSON: " .. problem) end
+  return value
+end
+
+local function print_json(streams, flags, text)
+  streams.stdout:write(json_text.format(text, not flags.compact and "  " or nil), "\n")
+  streams.stdout:flush() -- before any line on stderr, so a terminal shows both in order
+end
+
+local function print_request(streams, description)
+  local out = { description.method .. " " .. description.url }
+  for _, line in ipairs(description.headers) do out[#out + 1] = line end
+  out[#out + 1] = ""
+  if description.body then out[#out + 1] = description.body end
+  streams.stdout:write(table.concat(out, "\n"), "\n")
+end
+
+local function plural(n, word) return n .. " " .. word .. (n == 1 and "" or "s") end
+
+local function report(streams, res)
+  local parts = { "HTTP " .. res.status, plural(res.attempts or 1, "attempt"),
+    string.format("%.3f s", res.elapsed or 0) }
+  if res.idempotency_key then parts[#parts + 1] = "idempotency key " .. res.idempotency_key end
+  if res.replayed then parts[#parts + 1] = "replayed" end
+  streams.stderr:write("onesignal: ", table.concat(parts, ", "), "\n")
+end
+
+local function failed(streams, err)
+  streams.stderr:write(tostring(err), "\n")
+  return err.kind == "io" and exit.INTERNAL or exit.for_error(err)
+end
+
+-- --all: every item of every page, printed as one array once the last page has arrived.
+local function print_all(streams, flags, options, op, call_args, n)
+  local client = onesignal.new(options)
+  local items = setmetatable({}, json.array_mt)
+  local field = pages.LISTS[op.name].items
+  for body, res in client:each_page(op.name, unpack(call_args, 1, n)) do
+    if not body then
+      client:close()
+      return failed(streams, res)
+    end
+    if flags.verbose then report(streams, res) end
+    for _, item in ipairs(body[field]) do items[#items + 1] = item end
+  end
+  client:close()
+  print_json(streams, flags, json.encode(items, "the list"))
+  return exit.OK
+end
+
+-- --download: the export's answer is printed first; then the file is awaited and saved.
+local function download(streams, flags, options, body)
+  local url = type(body) == "table" and body.csv_file_url
+  if type(url) ~= "string" then
+    streams.stderr:write("onesignal: the answer has no csv_file_url to download\n")
+    return exit.DECODE
+  end
+  local client = onesignal.new(options)
+  local progress
+  if flags.verbose then
+    progress = function(event)
+      if event.phase == "waiting" then
+        streams.stderr:write(string.format("onesignal: export not ready (HTTP %d, check %d); next check in %g s\n",
+          event.status, event.polls, event.wait))
+      end
+    end
+  end
+  local info, err = client:download_export(url, flags.download, {
+    timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
+    interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"]),
+    progress = progress,
+  })
+  client:close()
+  if not info then return failed(streams, err) end
+  streams.stderr:write(string.format("onesignal: saved %s to %s\n", plural(info.bytes, "byte"), info.path))
+  return exit.OK
+end
+
+local function send(streams, flags, options, cfg, op, req)
+  local transport = require("onesignal.transport.curl").new(cfg)
+  local result = transport:request(req)
+  transport:close()
+  local function redact(text) return transport:redact(text) end
+  local body, res = response.finish(req, result, redact)
+  local text = redact(result.body or "")
+  if not body then
+    if text ~= "" and json.decode(text) ~= nil then print_json(streams, flags, text) end
+    return failed(streams, res)
+  end
+  print_json(streams, flags, text ~= "" and text or "{}")
+  if flags.verbose then report(streams, res) end
+  if op.name == "create_notification" and not onesignal.is_message_sent(body) then
+    local reasons = type(body.errors) == "table" and table.concat(body.errors, "; ") or "no reason given"
+    streams.stderr:write("onesignal: nothing was sent: ", reasons, "\n")
+    return exit.API
+  end
+  if flags.download then return download(streams, flags, options, body) end
+  return exit.OK
+end
+
+local function call(streams, command, words, flags)
+  local channel = shortcuts.CHANNELS[command] and command
+  local op = channel and operations.by_name.create_notification or operations.by_name[command]
+  if not op then fail("unknown operation '" .. command .. "' (onesignal help lists them)") end
+  args.check_allowed(flags, command, help.kinds(command))
+  local options = client_options(flags)
+  local cfg = resolve(options)
+  local body = flags.json and read_json(flags.json, streams.stdin)
+  if channel then
+    if words[1] then fail(command .. " takes flags only, no arguments") end
+    body = shortcuts.body(channel, flags, body, json_text.decode)
+  end
+  local call_args, n = arguments.build(op, words, body, flags.query, cfg.app_id)
+
+  local key = cfg.rest_api_key
+  if op.credential == "organization" then key = cfg.organization_api_key end
+  if not key then
+    fail(command .. " needs " .. (op.credential == "organization"
+      and "an Organization API key: set ONESIGNAL_ORGANIZATION_API_KEY or pass --organization-api-key"
+      or "a REST API key: set ONESIGNAL_REST_API_KEY or pass --rest-api-key"))
+  end
+  local context = { app_id = cfg.app_id, has_key = { rest = cfg.rest_api_key ~= nil,
+    organization = cfg.organization_api_key ~= nil } }
+  local ok, req = pcall(request.build, op, context, call_args, n)
+  if not ok then fail(type(req) == "table" and req.usage or tostring(req)) end
+
+  if cfg.dry_run then
+    print_request(streams, dry_run.new(cfg)(req))
+    return exit.OK
+  end
+  if flags.all then return print_all(streams, flags, options, op, call_args, n) end
+  return send(streams, flags, options, cfg, op, req)
+end
+
+local function run(argv, streams)
+  local parsed = args.parse(argv)
+  local flags, words = parsed.flags, parsed.words
+  if flags.version then
+    streams.stdout:write(request.user_agent(nil, core.curl_version:match("^%S+") or "libcurl"), "\n")
+    return exit.OK
+  end
+  local command = table.remove(words, 1)
+  if command == "help" or flags.help then
+    local topic = command
+    if command == "help" then
+      if words[2] then fail("help takes one operation name") end
+      topic = words[1]
+    end
+    local text = topic and help.operation(topic) or (not topic and help.general())
+    if not text then fail("unknown operation '" .. topic .. "' (onesignal help lists them)") end
+    streams.stdout:write(text)
+    return exit.OK
+  end
+  if not command then fail("no operation given") end
+  return call(streams, command, words, flags)
+end
+
+--- Runs the command line `argv` (the words after the program name); `streams` = { stdout, stderr, stdin }
+-- (default: the process's). Returns the exit code.
+function M.main(argv, streams)
+  streams = streams or { stdout = io.stdout, stderr = io.stderr, stdin = io.stdin }
+  local ok, code = xpcall(run, function(err)
+    if type(err) == "table" and err.usage then return err end
+    return { internal = tostring(err), traceback = debug.traceback() }
+  end, argv, streams)
+  if ok then return code end
+  if code.usage then
+    streams.stderr:write("onesignal: ", code.usage, "\nRun 'onesignal help' for usage.\n")
+    return exit.USAGE
+  end
+  streams.stderr:write("onesignal: internal error: ", code.internal, "\n")
+  if os.getenv("ONESIGNAL_DEBUG") then streams.stderr:write(code.traceback, "\n") end
+  return exit.INTERNAL
+end
+
+return M

@@ -1,0 +1,43 @@
+--- Values typed on the command line. Every positional argument of the API is text (ids, labels, tokens),
+-- so positional arguments are passed on as given. Query options that the API declares as integers or
+-- booleans are checked here, so `--query limit=ten` is a usage error rather than a 400 from the server.
+-- @module onesignal.cli.typed
+
+local M = {}
+
+--- Query options with a type other than text (OneSignal's OpenAPI spec), by wire name.
+M.QUERY = {
+  limit = "integer",
+  offset = "integer",
+  kind = "integer",
+  ["include-segment-detail"] = "boolean",
+}
+
+local function fail(message) error({ usage = message }, 0) end
+
+--- The value of query option `name` from its text.
+function M.query_value(name, text)
+  local kind = M.QUERY[name]
+  if kind == "integer" then
+    if not text:match("^%-?%d+$") then fail("--query " .. name .. " must be an integer, got '" .. text .. "'") end
+    return tonumber(text)
+  elseif kind == "boolean" then
+    if text ~= "true" and text ~= "false" then
+      fail("--query " .. name .. " must be true or false, got '" .. text .. "'")
+    end
+    return text == "true"
+  end
+  return text
+end
+
+--- A number flag (--timeout and the like); `integer` refuses fractions.
+function M.number_flag(name, text, integer)
+  local value = tonumber(text)
+  if not value or value ~= value or value < 0 or value == math.huge
+    or (integer and value ~= math.floor(value)) then
+    fail("--" .. name .. " must be a non-negative " .. (integer and "integer" or "number") .. ", got '" .. text .. "'")
+  end
+  return value
+end
+
+return M

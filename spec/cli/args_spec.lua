@@ -1,0 +1,65 @@
+-- The command line's words: flags anywhere, both spellings of values, `--`, repeats, and messages that
+-- never repeat a value.
+local args = require("onesignal.cli.args")
+
+local function usage_of(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "no error")
+  assert.is_table(err)
+  return err.usage
+end
+
+describe("onesignal.cli.args", function()
+  it("takes flags before, between and after the words, as --name value or --name=value", function()
+    local parsed = args.parse({ "--dry-run", "get_user", "--app-id", "a1", "external_id", "--timeout=5", "u-1",
+      "--verbose" })
+    assert.are.same({ "get_user", "external_id", "u-1" }, parsed.words)
+    assert.are.same({ ["dry-run"] = true, ["app-id"] = "a1", timeout = "5", verbose = true }, parsed.flags)
+  end)
+
+  it("collects repeatable flags in order, keeps '=' inside values, and takes -h for --help", function()
+    local parsed = args.parse({ "x", "--query", "a=1", "--query=b=2=3", "-h" })
+    assert.are.same({ "a=1", "b=2=3" }, parsed.flags.query)
+    assert.is_true(parsed.flags.help)
+  end)
+
+  it("treats everything after -- (and a lone -) as words", function()
+    local parsed = args.parse({ "get_user", "--", "external_id", "--not-a-flag", "-" })
+    assert.are.same({ "get_user", "external_id", "--not-a-flag", "-" }, parsed.words)
+    assert.are.same({}, parsed.flags)
+  end)
+
+  it("refuses unknown flags, missing values, values on switches and repeated single flags", function()
+    assert.are.equal("unknown flag --nope (see onesignal help)", usage_of(args.parse, { "--nope" }))
+    assert.are.equal("unknown flag -x (see onesignal help)", usage_of(args.parse, { "-x" }))
+    assert.are.equal("flag --json needs a value (BODY)", usage_of(args.parse, { "create_user", "--json" }))
+    assert.are.equal("flag --all takes no value", usage_of(args.parse, { "--all=yes" }))
+    assert.are.equal("flag --app-id is given twice", usage_of(args.parse, { "--app-id", "a", "--app-id=b" }))
+  end)
+
+  it("never repeats the value of a flag it refuses", function()
+    for _, word in ipairs({ "--rest-api-kye=SECRET-1", "--rest-api-key-SECRET-1=SECRET-1" }) do
+      local message = usage_of(args.parse, { "get_apps", word })
+      assert.is_nil(message:find("SECRET-1=", 1, true), message)
+      assert.is_nil(message:find("=SECRET-1", 1, true), message)
+    end
+    local message = usage_of(args.parse, { "--dry-run=SECRET-2" })
+    assert.is_nil(message:find("SECRET-2", 1, true))
+  end)
+
+  it("checks which commands a flag applies to", function()
+    args.check_allowed({ ["dry-run"] = true, json = "{}" }, "create_user", { call = true })
+    args.check_allowed({ title = "t", to = { "a:b" } }, "push", { call = true, push = true })
+    assert.are.equal("flag --title does not apply to sms",
+      usage_of(args.check_allowed, { title = "t" }, "sms", { call = true, sms = true }))
+    assert.are.equal("flag --download does not apply to get_user",
+      usage_of(args.check_allowed, { download = "f" }, "get_user", { call = true }))
+  end)
+
+  it("documents every flag with a help line and a group", function()
+    for name, spec in pairs(args.FLAGS) do
+      assert.is_string(spec.help, name)
+      assert.is_string(spec.who, name)
+    end
+  end)
+end)

@@ -1,0 +1,242 @@
+-- bin/onesignal making real calls against the test server: every operation sends what the library sends
+-- for the same arguments, the shortcuts build the right bodies, and the answers are printed as sent.
+local onesignal = require("onesignal")
+local json = require("onesignal.json")
+local operations = require("onesignal.operations")
+local server = require("support.server")
+local samples = require("support.samples")
+local run = require("cli.run")
+local exit = require("onesignal.cli.exit")
+local cjson = require("cjson")
+
+local function scalar(v)
+  if type(v) == "number" and v == math.floor(v) then return string.format("%d", v) end
+  return tostring(v)
+end
+
+-- The command line for a sample call: nil app ids left out (the environment gives one), the body as
+-- --json, the options as --query.
+local function words_for(name, sample)
+  local op = operations.by_name[name]
+  local words = { name }
+  for i, param in ipairs(op.positional) do
+    local value = sample.args[i]
+    if param.where == "body" then
+      if value ~= nil then
+        words[#words + 1] = "--json"
+        words[#words + 1] = json.encode(value, "sample")
+      end
+    elseif value ~= nil then
+      words[#words + 1] = scalar(value)
+    end
+  end
+  local names = {}
+  for option in pairs(sample.options or {}) do names[#names + 1] = option end
+  table.sort(names)
+  for _, option in ipairs(names) do
+    local value = sample.options[option]
+    for _, item in ipairs(type(value) == "table" and value or { value }) do
+      words[#words + 1] = "--query"
+      words[#words + 1] = option .. "=" .. scalar(item)
+    end
+  end
+  return words
+end
+
+local function without_key(text)
+  if not text or text == "" then return nil end
+  local body = cjson.decode(text)
+  if type(body) == "table" then body.idempotency_key = nil end
+  return body
+end
+
+describe("onesignal against the test server", function()
+  local srv, client, env
+
+  setup(function()
+    srv = server.start({})
+    env = run.env_for(srv)
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
+      app_id = srv.app_id, max_retries = 0 })
+  end)
+
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  describe("sends what the library sends for", function()
+    local all = samples.all({})
+    for _, op in ipairs(operations.list) do
+      it(op.name, function()
+        local sample = samples.all({ app_id = srv.app_id, org_id = srv.org_id })[op.name]
+        assert.is_table(all[op.name], "no sample")
+        local r = run.cli(words_for(op.name, sample), env)
+        assert.is_true(r.code == exit.OK or r.code == exit.API, r.stderr)
+        samples.call(client, op.name, sample)
+        local recorded = srv:requests()
+        assert.are.equal(2, #recorded)
+        local by_cli, by_library = recorded[1], recorded[2]
+        assert.are.equal(op.name, by_cli.operation)
+        assert.are.equal(by_library.method, by_cli.method)
+        assert.are.equal(by_library.path, by_cli.path)
+        assert.are.equal(by_library.query, by_cli.query)
+        assert.are.equal(by_library.headers.authorization, by_cli.headers.authorization)
+        assert.are.same(without_key(by_library.body), without_key(by_cli.body))
+      end)
+    end
+  end)
+
+  it("prints the answer as the server wrote it: key order, [] and {} kept", function()
+    local r = run.cli({ "create_user", "--json", '{"identity":{"external_id":"u-1"},"subscriptions":[]}',
+      "--compact" }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.matches('^{"identity":{"external_id":"u%-1","onesignal_id":"[%x%-]+"},"properties":{"tags":{}},'
+      .. '"subscriptions":%[%]}\n$', r.stdout)
+  end)
+
+  it("takes APP_ID from the command line when given, and from --app-id over the environment", function()
+    assert.are.equal(exit.OK, run.cli({ "get_segments", "app-from-words" }, env).code)
+    assert.are.equal(exit.OK, run.cli({ "get_segments", "--app-id", "app-from-flag" }, env).code)
+    local recorded = srv:requests()
+    assert.are.equal("/apps/app-from-words/segments", recorded[1].path)
+    assert.are.equal("/apps/app-from-flag/segments", recorded[2].path)
+  end)
+
+  it("reads --json from a file and from standard input", function()
+    local file = os.tmpname()
+    local f = assert(io.open(file, "w"))
+    f:write('{ "identity": { "external_id": "from-file" } }')
+    f:close()
+    assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "@" .. file }, env).code)
+    os.remove(file)
+    assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "-" }, env,
+      { stdin = '{"identity":{"external_id":"from-stdin"}}' }).code)
+    local recorded = srv:requests()
+    assert.are.equal("from-file", cjson.decode(recorded[1].body).identity.external_id)
+    assert.are.equal("from-stdin", cjson.decode(recorded[2].body).identity.external_id)
+  end)
+
+  describe("shortcuts", function()
+    local function sent_body(words)
+      local r = run.cli(words, env)
+      assert.are.equal(exit.OK, r.code, r.stderr)
+      local recorded = srv:requests()
+      assert.are.equal("create_notification", recorded[#recorded].operation)
+      local body = cjson.decode(recorded[#recorded].body)
+      assert.matches("^[%x%-]+$", body.idempotency_key)
+      body.idempotency_key = nil
+      return body, r
+    end
+
+    it("push: aliases, segments, title, message, url, data and language", function()
+      local body = sent_body({ "push", "--to", "external_id:u-1", "--to", "external_id:u-2", "--to", "crm_id:c-9",
+        "--segment", "VIP", "--exclude-segment", "Churned", "--title", "Bonjour", "--message", "Salut",
+        "--language", "fr", "--url", "https://example.com/x", "--data", '{"order":1234,"tags":[]}',
+        "--name", "welcome" })
+      assert.are.same({
+        app_id = srv.app_id, target_channel = "push",
+        include_aliases = { external_id = { "u-1", "u-2" }, crm_id = { "c-9" } },
+        included_segments = { "VIP" }, excluded_segments = { "Churned" },
+        headings = { fr = "Bonjour" }, contents = { fr = "Salut" }, url = "https://example.com/x",
+        data = { order = 1234, tags = {} }, name = "welcome",
+      }, body)
+    end)
+
+    it("email: subject, HTML body and sender", function()
+      local body = sent_body({ "email", "--subscription", "sub-1", "--subject", "Your order",
+        "--message", "<p>Shipped</p>", "--from-name", "Shop", "--from-email", "shop@example.com" })
+      assert.are.same({
+        app_id = srv.app_id, target_channel = "email", include_subscription_ids = { "sub-1" },
+        email_subject = "Your order", email_body = "<p>Shipped</p>", email_from_name = "Shop",
+        email_from_address = "shop@example.com",
+      }, body)
+    end)
+
+    it("sms: message, sender and media; a template instead of content", function()
+      local body = sent_body({ "sms", "--segment", "Subscribed Users", "--message", "Code 1234", "--from",
+        "+15555550100", "--media-url", "https://example.com/a.png" })
+      assert.are.same({
+        app_id = srv.app_id, target_channel = "sms", included_segments = { "Subscribed Users" },
+        contents = { en = "Code 1234" }, sms_from = "+15555550100", sms_media_urls = { "https://example.com/a.png" },
+      }, body)
+      body = sent_body({ "sms", "--to", "external_id:u-1", "--template", "tpl-1", "--send-after",
+        "2030-01-01 10:00:00 GMT+0000" })
+      assert.are.same({ app_id = srv.app_id, target_channel = "sms", include_aliases = { external_id = { "u-1" } },
+        template_id = "tpl-1", send_after = "2030-01-01 10:00:00 GMT+0000" }, body)
+    end)
+
+    it("start from --json and add the flags to it", function()
+      local body = sent_body({ "push", "--json", '{"included_segments":["A"],"contents":{"de":"Hallo"},"ttl":60}',
+        "--segment", "B", "--message", "Hello" })
+      assert.are.same({ app_id = srv.app_id, target_channel = "push", included_segments = { "A", "B" },
+        contents = { de = "Hallo", en = "Hello" }, ttl = 60 }, body)
+    end)
+
+    it("repeat a send with the same idempotency key, which the server replays", function()
+      local words = { "push", "--segment", "All", "--message", "once", "--idempotency-key",
+        "5e0c7f0e-8a3b-4d5e-9f60-718293a4b5c6", "--verbose" }
+      local first = run.cli(words, env)
+      local second = run.cli(words, env)
+      assert.are.equal(exit.OK, second.code, second.stderr)
+      assert.are.equal(first.stdout, second.stdout)
+      assert.matches("replayed", second.stderr)
+      assert.are.equal(1, srv:stats().notifications_created)
+    end)
+  end)
+
+  it("--all prints every item of every page as one array", function()
+    srv:seed({ kind = "templates", count = 7 })
+    local r = run.cli({ "view_templates", "--all", "--query", "limit=3", "--verbose" }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    local items = cjson.decode(r.stdout)
+    assert.are.equal(7, #items)
+    local seen = {}
+    for _, item in ipairs(items) do seen[item.id] = true end
+    local count = 0
+    for _ in pairs(seen) do count = count + 1 end
+    assert.are.equal(7, count)
+    assert.are.equal(3, #srv:requests())
+    local _, lines = r.stderr:gsub("HTTP 200", "")
+    assert.are.equal(3, lines)
+  end)
+
+  it("--all on an empty list prints []", function()
+    local r = run.cli({ "view_journeys", "--all" }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.are.equal("[]\n", r.stdout)
+  end)
+
+  it("--all stops at a failed page with its error", function()
+    srv:seed({ kind = "segments", count = 5 })
+    srv:fault({ match = { operation = "get_segments" }, steps = { { pass = true }, { status = 400 } } })
+    local r = run.cli({ "get_segments", "--all", "--query", "limit=2" }, env)
+    assert.are.equal(exit.API, r.code)
+    assert.matches("get_segments failed: HTTP 400", r.stderr)
+    assert.are.equal("", r.stdout)
+  end)
+
+  it("--download waits for the export and saves it", function()
+    srv:set({ export_ready_after = 1 })
+    local file = os.tmpname()
+    local r = run.cli({ "export_subscriptions", "--download", file, "--poll-interval", "0.05", "--verbose" }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.matches("export not ready %(HTTP 404, check 1%); next check in 0.05 s", r.stderr)
+    assert.matches("saved %d+ bytes to " .. file:gsub("%p", "%%%0"), r.stderr)
+    local f = assert(io.open(file))
+    local csv = f:read("*a")
+    f:close()
+    os.remove(file)
+    assert.matches("^id,identifier,", csv)
+    local files = 0
+    for _, req in ipairs(srv:requests()) do
+      if req.path:match("^/__files/") then
+        files = files + 1
+        assert.is_nil(req.headers.authorization, "the key went to the file host")
+      end
+    end
+    assert.are.equal(2, files)
+  end)
+end)

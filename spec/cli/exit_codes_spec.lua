@@ -1,0 +1,179 @@
+-- Every exit path of bin/onesignal, run as a real process against the test server: the code, what goes
+-- to stdout and stderr, and that usage errors send nothing.
+local server = require("support.server")
+local run = require("cli.run")
+local exit = require("onesignal.cli.exit")
+local main = require("onesignal.cli.main")
+
+describe("onesignal exits", function()
+  local srv, env
+
+  setup(function()
+    srv = server.start({})
+    env = run.env_for(srv)
+  end)
+
+  teardown(function() srv:stop() end)
+
+  before_each(function() srv:reset() end)
+
+  local function nothing_sent()
+    assert.are.equal(0, #srv:requests(), "a request reached the server")
+  end
+
+  it("0 on success, with the answer as JSON on stdout and nothing on stderr", function()
+    local r = run.cli({ "create_user", "--json", '{"identity":{"external_id":"u-1"}}' }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.are.equal("", r.stderr)
+    assert.matches('^{\n  "identity": {\n    "external_id": "u%-1",', r.stdout)
+  end)
+
+  it("0 for help and --version, printed on stdout", function()
+    for _, words in ipairs({ { "help" }, { "--help" }, { "help", "get_user" }, { "get_user", "--help" },
+      { "help", "push" }, { "--version" } }) do
+      local r = run.cli(words, {})
+      assert.are.equal(exit.OK, r.code, table.concat(words, " "))
+      assert.are_not.equal("", r.stdout)
+      assert.are.equal("", r.stderr)
+    end
+  end)
+
+  describe("2 on usage errors, sending nothing", function()
+    local cases = {
+      { "no operation", {}, "no operation given" },
+      { "an unknown operation", { "get_usr" }, "unknown operation 'get_usr'" },
+      { "help on an unknown operation", { "help", "nope" }, "unknown operation 'nope'" },
+      { "an unknown flag", { "get_apps", "--colour" }, "unknown flag %-%-colour" },
+      { "a flag without its value", { "get_apps", "--timeout" }, "flag %-%-timeout needs a value" },
+      { "a switch with a value", { "get_apps", "--dry-run=yes" }, "flag %-%-dry%-run takes no value" },
+      { "a flag given twice", { "get_apps", "--timeout", "1", "--timeout", "2" }, "given twice" },
+      { "a flag of another command", { "get_user", "external_id", "u", "--title", "x" },
+        "%-%-title does not apply to get_user" },
+      { "--all on a list that does not page", { "get_user", "external_id", "u", "--all" },
+        "%-%-all does not apply" },
+      { "too few arguments", { "get_user", "u-1" },
+        "get_user takes 3 arguments %(APP_ID ALIAS_LABEL ALIAS_ID%), got 1" },
+      { "too many arguments", { "get_apps", "x" }, "get_apps takes no arguments, got 1" },
+      { "a missing body", { "create_user" }, "create_user needs a body: %-%-json BODY %(user%)" },
+      { "a body where none is taken", { "get_apps", "--json", "{}" }, "get_apps takes no body" },
+      { "JSON that does not parse", { "create_user", "--json", "{identity:" }, "%-%-json: not valid JSON" },
+      { "a --json file that does not exist", { "create_user", "--json", "@/nonexistent/u.json" },
+        "cannot read /nonexistent/u.json" },
+      { "a query option the operation lacks", { "get_notifications", "--query", "colour=red" },
+        "unknown query option 'colour' for get_notifications %(known: limit, offset, kind, time_offset%)" },
+      { "a query option without '='", { "get_notifications", "--query", "limit" }, "%-%-query wants NAME=VALUE" },
+      { "a non-integer where the API wants one", { "get_notifications", "--query", "limit=ten" },
+        "%-%-query limit must be an integer" },
+      { "a bad number flag", { "get_apps", "--timeout", "soon" }, "%-%-timeout must be a non%-negative number" },
+      { "a push without a target", { "push", "--message", "hi" }, "push needs a target" },
+      { "a push without content", { "push", "--to", "external_id:u-1" }, "push needs %-%-message" },
+      { "an email without subject", { "email", "--to", "external_id:u-1", "--message", "hi" },
+        "email needs %-%-subject and %-%-message" },
+      { "a bad --to", { "sms", "--to", "u-1", "--message", "hi" }, "%-%-to wants LABEL:ID" },
+      { "a shortcut with arguments", { "push", "extra", "--segment", "All", "--message", "hi" },
+        "push takes flags only" },
+      { "an argument the library refuses", { "get_user", "external_id", "" },
+        "argument 'alias_id' %(#3%) must not be empty" },
+      { "plain http to a remote host", { "get_apps", "--api-url", "http://example.com" },
+        "%-%-api%-url %(or its environment variable%) uses plain http" },
+    }
+    for _, case in ipairs(cases) do
+      it("for " .. case[1], function()
+        local r = run.cli(case[2], env)
+        assert.are.equal(exit.USAGE, r.code, r.stderr)
+        assert.matches("^onesignal: .*" .. case[3], r.stderr)
+        assert.matches("Run 'onesignal help' for usage%.\n$", r.stderr)
+        assert.are.equal("", r.stdout)
+        nothing_sent()
+      end)
+    end
+
+    it("for a missing key, naming the variable and the flag", function()
+      local r = run.cli({ "get_apps" }, run.env_for(srv, { ONESIGNAL_ORGANIZATION_API_KEY = false }))
+      assert.are.equal(exit.USAGE, r.code)
+      assert.matches("get_apps needs an Organization API key: set ONESIGNAL_ORGANIZATION_API_KEY or pass "
+        .. "%-%-organization%-api%-key", r.stderr)
+      r = run.cli({ "get_segments" }, run.env_for(srv, { ONESIGNAL_REST_API_KEY = false }))
+      assert.are.equal(exit.USAGE, r.code)
+      assert.matches("needs a REST API key", r.stderr)
+      nothing_sent()
+    end)
+
+    it("for a missing APP_ID when no default app id is set", function()
+      local r = run.cli({ "get_user", "external_id", "u-1" }, run.env_for(srv, { ONESIGNAL_APP_ID = false }))
+      assert.are.equal(exit.USAGE, r.code)
+      assert.matches("APP_ID may be left out only when %-%-app%-id or ONESIGNAL_APP_ID gives one", r.stderr)
+      nothing_sent()
+    end)
+  end)
+
+  it("3 on an API error, with the error on stderr and the error body on stdout", function()
+    local r = run.cli({ "get_user", "external_id", "nobody" }, env)
+    assert.are.equal(exit.API, r.code)
+    assert.are.equal("onesignal: get_user failed: HTTP 404: User not found [1 attempt]\n", r.stderr)
+    assert.matches('"code": "user%-not%-found"', r.stdout)
+  end)
+
+  it("3 on a wrong key (403), without the key anywhere", function()
+    local r = run.cli({ "get_segments", "--rest-api-key", "wrong-key-1234567890" }, env)
+    assert.are.equal(exit.API, r.code)
+    assert.matches("HTTP 403", r.stderr)
+    assert.is_nil((r.stdout .. r.stderr):find("wrong-key-1234567890", 1, true))
+  end)
+
+  it("3 when the API answers that a message reached nobody", function()
+    local r = run.cli({ "push", "--segment", "Empty Segment", "--message", "hi" }, env)
+    assert.are.equal(exit.API, r.code)
+    assert.matches('"id": ""', r.stdout)
+    assert.matches("nothing was sent: All included players are not subscribed", r.stderr)
+  end)
+
+  it("4 on a network error", function()
+    local r = run.cli({ "get_segments", "--api-url", "http://127.0.0.1:1", "--max-retries", "0" }, env)
+    assert.are.equal(exit.NETWORK, r.code)
+    assert.matches("^onesignal: get_segments failed: network error %(connect%)", r.stderr)
+    assert.are.equal("", r.stdout)
+  end)
+
+  it("4 on a timeout", function()
+    srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 3 } } })
+    local r = run.cli({ "get_segments", "--timeout", "0.2", "--max-retries", "0" }, env)
+    assert.are.equal(exit.NETWORK, r.code)
+    assert.matches("timeout error", r.stderr)
+  end)
+
+  it("4 when an export never becomes ready", function()
+    srv:set({ export_ready_after = 100 })
+    local file = os.tmpname()
+    os.remove(file)
+    local r = run.cli({ "export_subscriptions", "--download", file, "--export-timeout", "0.3",
+      "--poll-interval", "0.1" }, env)
+    assert.are.equal(exit.NETWORK, r.code, r.stderr)
+    assert.matches("export file was not ready after %d+ checks", r.stderr)
+    assert.matches('"csv_file_url"', r.stdout)
+    assert.is_nil(io.open(file))
+  end)
+
+  it("5 when a 2xx answer is not JSON", function()
+    srv:fault({ match = { operation = "get_segments" }, steps = { { status = 200, body = "<html>hi</html>" } } })
+    local r = run.cli({ "get_segments" }, env)
+    assert.are.equal(exit.DECODE, r.code)
+    assert.matches("decode error %(json%)", r.stderr)
+  end)
+
+  it("1 when the downloaded file cannot be written", function()
+    srv:set({ export_ready_after = 0 })
+    local r = run.cli({ "export_subscriptions", "--download", "/nonexistent-dir/subs.csv" }, env)
+    assert.are.equal(exit.INTERNAL, r.code)
+    assert.matches("cannot write the export", r.stderr)
+  end)
+
+  it("1 on an internal error, reported in one line", function()
+    local errors = {}
+    local broken = { write = function() error("disk on fire") end, flush = function() end }
+    local code = main.main({ "--version" }, { stdout = broken, stdin = io.stdin,
+      stderr = { write = function(_, ...) for _, s in ipairs({ ... }) do errors[#errors + 1] = s end end } })
+    assert.are.equal(exit.INTERNAL, code)
+    assert.matches("^onesignal: internal error: .*disk on fire\n$", table.concat(errors))
+  end)
+end)

@@ -1,0 +1,64 @@
+-- `onesignal help`: generated from the operations table (checked here against OneSignal's own table in
+-- ../shared), with every operation, flag and exit code.
+local help = require("onesignal.cli.help")
+local args = require("onesignal.cli.args")
+local exit = require("onesignal.cli.exit")
+local shared = require("support.shared")
+
+local function has(text, plain) return text:find(plain, 1, true) ~= nil end
+
+describe("onesignal help", function()
+  it("lists every operation, every global flag and every exit code", function()
+    local text = help.general()
+    for _, row in ipairs(shared.operations()) do
+      assert.matches("%f[%w_]" .. row.name:gsub("%p", "%%%0") .. "%f[^%w_]", text, row.name)
+    end
+    for name, spec in pairs(args.FLAGS) do
+      if spec.who == "global" then assert.is_true(has(text, "--" .. name), name) end
+    end
+    for _, row in ipairs(exit.TABLE) do assert.is_true(has(text, "  " .. row[1] .. "  " .. row[2]), row[2]) end
+  end)
+
+  for _, row in ipairs(shared.operations()) do
+    it("explains " .. row.name .. " from the operations table", function()
+      local text = assert(help.operation(row.name))
+      assert.is_true(has(text, "Usage: onesignal " .. row.name), "usage line")
+      assert.is_true(has(text, row.method .. " " .. row.path), "method and path")
+      assert.is_true(has(text, row.credential == "organization" and "Organization API key" or "REST API key"))
+      local usage = text:match("^Usage: ([^\n]*)")
+      for _, p in ipairs(row.params) do
+        if p.where == "body" then
+          assert.is_true(has(usage, p.optional and "[--json BODY]" or " --json BODY"), p.name)
+          assert.is_true(has(text, ": " .. p.name .. (p.optional and " (optional)" or " (required)")), p.name)
+        elseif p.optional then
+          assert.is_true(has(text, "\n  " .. p.name), p.name)
+        else
+          local word = p.name:upper():gsub("[^%w]", "_")
+          assert.is_true(has(usage, p.name == "app_id" and "[APP_ID]" or word), p.name)
+        end
+      end
+    end)
+  end
+
+  it("explains the shortcuts with their own flags", function()
+    for _, channel in ipairs({ "push", "email", "sms" }) do
+      local text = assert(help.operation(channel))
+      assert.is_true(has(text, "Usage: onesignal " .. channel), channel)
+      assert.is_true(has(text, "--to LABEL:ID"), channel)
+    end
+    assert.is_true(has(help.operation("push"), "--title TEXT"))
+    assert.is_false(has(help.operation("sms"), "--title TEXT"))
+    assert.is_true(has(help.operation("email"), "--subject TEXT"))
+  end)
+
+  it("offers --all on paged lists and --download on exports only", function()
+    assert.is_true(has(help.operation("view_journeys"), "--all"))
+    assert.is_true(has(help.operation("export_events"), "--download FILE"))
+    assert.is_false(has(help.operation("get_user"), "--all"))
+    assert.is_false(has(help.operation("get_user"), "--download"))
+  end)
+
+  it("knows no operation that does not exist", function()
+    assert.is_nil(help.operation("get_usr"))
+  end)
+end)
