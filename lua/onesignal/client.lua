@@ -10,6 +10,7 @@ local request = require("onesignal.request")
 local response = require("onesignal.response")
 local config = require("onesignal.config")
 local usage = require("onesignal.usage")
+local core = require("onesignal.core")
 
 local M = {}
 local Client = {}
@@ -17,12 +18,18 @@ local Client = {}
 -- Coroutines started by `spawn`, with the client that drives them (weak: a finished one is collected).
 local spawned = setmetatable({}, { __mode = "k" })
 
--- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll or run).
+-- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll, run or close).
 local function resume(co, ...)
   local ok, err = coroutine.resume(co, ...)
   if not ok then
     error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. tostring(err)), 0)
   end
+end
+
+local function in_spawned(self)
+  local co = coroutine.running()
+  if co and spawned[co] == self.root then return co end
+  return nil
 end
 
 local function choose_transport(cfg)
@@ -33,16 +40,40 @@ local function choose_transport(cfg)
   return require("onesignal.transport." .. name).new(cfg)
 end
 
+--- For code that waits for callbacks (client:send_many): inside a coroutine run by this client's `spawn`
+-- returns `wait()`, which suspends it, and `wake()`, which resumes it if (and only if) it is suspended
+-- in `wait`; elsewhere returns nothing, and the caller drives the client with `poll` instead.
+function Client:_waiter()
+  local co = in_spawned(self)
+  if not co then return nil end
+  local parked = false
+  local function wait()
+    parked = true
+    coroutine.yield()
+  end
+  local function wake()
+    if parked then
+      parked = false
+      resume(co)
+    end
+  end
+  return wait, wake
+end
+
 -- Sends a built request and returns what the call returns. Inside a coroutine run by this client the
 -- request goes out non-blocking and the coroutine waits for it; elsewhere the call blocks.
 local function send(self, req)
   if self.dry_run then return self.dry_run(req) end
   local transport = self.transport
-  local co = coroutine.running()
+  local wait, wake = self:_waiter()
   local result
-  if co and spawned[co] == self.root then
-    transport:submit(req, function(r) resume(co, r) end)
-    result = coroutine.yield()
+  if wait then
+    -- A transport may finish at once (a closed client does): then there is nothing to wait for.
+    transport:submit(req, function(r)
+      result = r
+      wake()
+    end)
+    if result == nil then wait() end
   else
     result = transport:request(req)
   end
@@ -59,6 +90,19 @@ local function invoke(self, op, ...)
   return send(self, build(self, op, { ... }, select("#", ...)))
 end
 
+--- Starts a built request; `callback(body, response)` or `callback(nil, err)` runs in a later `poll`
+-- (at once in dry-run). Used by the `_async` methods and by send_many.
+function Client:_submit(req, callback)
+  if self.dry_run then
+    callback(self.dry_run(req))
+    return
+  end
+  local redact = self.redact
+  self.transport:submit(req, function(result)
+    callback(response.finish(req, result, redact))
+  end)
+end
+
 local function invoke_async(self, op, ...)
   local n = select("#", ...)
   local callback = n > 0 and select(n, ...) or nil
@@ -67,14 +111,7 @@ local function invoke_async(self, op, ...)
   end
   local args = { ... }
   args[n] = nil
-  local req = build(self, op, args, n - 1)
-  if self.dry_run then
-    callback(self.dry_run(req))
-    return true
-  end
-  self.transport:submit(req, function(result)
-    callback(response.finish(req, result, self.redact))
-  end)
+  self:_submit(build(self, op, args, n - 1), callback)
   return true
 end
 
@@ -115,41 +152,97 @@ function Client:call_async(name, ...)
   return invoke_async(self, lookup(name), ...)
 end
 
---- Drives requests and runs the callbacks of finished ones; waits at most `timeout` seconds (default 0,
--- which returns at once). Returns the number of callbacks run.
+-- Coroutines asleep in `client:sleep`, soonest first: { due = monotonic seconds, co = coroutine }.
+local function wake_due(root)
+  local sleepers = root.sleepers
+  local woken = 0
+  while sleepers[1] and sleepers[1].due <= core.monotonic() do
+    -- Out of the list before resuming: an error in one leaves the others asleep, not lost.
+    local co = table.remove(sleepers, 1).co
+    woken = woken + 1
+    resume(co)
+  end
+  return woken
+end
+
+local function seconds_to_first_wake(root)
+  local first = root.sleepers[1]
+  if not first then return nil end
+  local left = first.due - core.monotonic()
+  return left > 0 and left or 0
+end
+
+local function check_seconds(what, value)
+  if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge then
+    usage.raise("onesignal: " .. what .. " must be a non-negative number of seconds")
+  end
+end
+
+local function blocking_sleep(transport, seconds)
+  if transport.sleep then return transport:sleep(seconds) end
+  return core.sleep(seconds)
+end
+
+--- Drives requests, retry timers, callbacks and sleeping coroutines. Waits at most `timeout` seconds
+-- (default 0, which returns at once) for something to finish; returns at once when nothing is pending.
+-- Returns how many callbacks and coroutine wake-ups ran.
 function Client:poll(timeout)
-  return self.transport:poll(timeout)
+  if timeout == nil then timeout = 0 else check_seconds("client:poll: timeout", timeout) end
+  local root, transport = self.root, self.transport
+  local wake_in = seconds_to_first_wake(root)
+  if wake_in and wake_in < timeout then timeout = wake_in end
+  local ran
+  if wake_in and timeout > 0 and transport:pending() == 0 then
+    -- Only sleepers: the transport would return at once, so wait here until the first is due.
+    blocking_sleep(transport, timeout)
+    ran = 0
+  else
+    ran = transport:poll(timeout)
+  end
+  return ran + wake_due(root)
 end
 
 --- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
 function Client:run(timeout)
-  local clock = os.clock
-  local started = clock()
-  local transport = self.transport
-  while transport:pending() > 0 do
-    local wait = 0.1
+  if timeout ~= nil then check_seconds("client:run: timeout", timeout) end
+  local started = core.monotonic()
+  while self:pending() > 0 do
+    local wait = 1
     if timeout then
-      local left = timeout - (clock() - started)
+      local left = timeout - (core.monotonic() - started)
       if left <= 0 then return false end
       if left < wait then wait = left end
     end
-    transport:poll(wait)
+    self:poll(wait)
   end
   return true
 end
 
---- Requests started and not yet finished.
+--- Requests started and not yet finished, plus coroutines asleep in `client:sleep`.
 function Client:pending()
-  return self.transport:pending()
+  return self.transport:pending() + #self.root.sleepers
 end
 
---- For outside event loops (luv, cqueues): a descriptor to watch for readability (or nil) and the seconds
--- until `poll` is needed anyway (nil when nothing is pending).
-function Client:fd() return self.transport:fd() end
-function Client:timeout() return self.transport:timeout() end
+--- For outside event loops (luv, cqueues): a descriptor to watch for readability (nil when there is none:
+-- then call `poll` when `timeout` says), and the seconds until `poll` is needed anyway (nil: nothing is
+-- pending, 0: call it now).
+function Client:fd()
+  if self.transport.fd then return self.transport:fd() end
+  return nil
+end
 
---- Runs `fn(...)` in a coroutine in which the ordinary blocking calls suspend instead of blocking; drive
--- it with `poll` or `run`. Runs at once until its first request.
+function Client:timeout()
+  local transport = self.transport
+  local t = transport.timeout and transport:timeout() or nil
+  local wake_in = seconds_to_first_wake(self.root)
+  if wake_in and (t == nil or wake_in < t) then t = wake_in end
+  return t
+end
+
+--- Runs `fn(...)` in a coroutine in which the ordinary blocking calls (and `send_many` and `sleep`)
+-- suspend instead of blocking; `poll` or `run` drive it. It runs at once until its first request. An
+-- error inside it is raised by whatever resumed it (spawn, poll, run or close), with its traceback.
+-- Returns the coroutine.
 function Client:spawn(fn, ...)
   if type(fn) ~= "function" then usage.raise("onesignal: client:spawn needs a function") end
   if self.transport.spawn then return self.transport:spawn(fn, ...) end
@@ -157,6 +250,29 @@ function Client:spawn(fn, ...)
   spawned[co] = self.root
   resume(co, ...)
   return co
+end
+
+--- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on);
+-- elsewhere it drives this client meanwhile (callbacks run), and sleeps when nothing is pending.
+function Client:sleep(seconds)
+  check_seconds("client:sleep: seconds", seconds)
+  local root = self.root
+  local co = in_spawned(self)
+  if co then
+    local due = core.monotonic() + seconds
+    local sleepers = root.sleepers
+    local at = #sleepers + 1
+    while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
+    table.insert(sleepers, at, { due = due, co = co })
+    coroutine.yield()
+    return
+  end
+  local due = core.monotonic() + seconds
+  while true do
+    local left = due - core.monotonic()
+    if left <= 0 then return end
+    if self:pending() > 0 then self:poll(left) else blocking_sleep(self.transport, left) end
+  end
 end
 
 local OVERRIDES = {
@@ -205,14 +321,15 @@ function Client:create_notification_with_retry(notification, options)
   return self:with(settings):create_notification(notification)
 end
 
---- Closes the client's connections. Requests still pending are abandoned.
+--- Closes the client's connections. Requests still pending fail with reason "closed": their callbacks
+-- run now (so coroutines waiting on them resume with `nil, err`), and later calls fail the same way.
 function Client:close()
-  self.transport:close()
+  if self.transport.close then self.transport:close() end
 end
 
 -- Methods that live in modules of their own (one concern each) join the client here. Each module
 -- returns a table of methods; add a module by adding its name.
-local EXTENSIONS = { "onesignal.pages", "onesignal.exports" }
+local EXTENSIONS = {}
 for _, name in ipairs(EXTENSIONS) do
   for method, fn in pairs(require(name)) do Client[method] = fn end
 end
@@ -226,6 +343,7 @@ function M.new(options)
     base_url = cfg.base_url,
     has_key = { rest = cfg.rest_api_key ~= nil, organization = cfg.organization_api_key ~= nil },
     max_concurrency = cfg.max_concurrency,
+    sleepers = {},
   }, Client)
   self.root = self
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end

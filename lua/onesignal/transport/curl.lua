@@ -48,15 +48,37 @@ function Transport:redact(text)
   return core.redact(text, keys[1] or "", keys[2] or "")
 end
 
+-- What a request gets once the client is closed: nothing more will happen to it. A request that was in
+-- flight may have reached the server, so it may have been sent.
+local function closed_result(id, in_flight)
+  return { id = id, status = 0, body = "", attempts = 0, replayed = false, error = "closed",
+    message = "the client was closed", maybe_sent = in_flight, elapsed = 0 }
+end
+
+local function enqueue(self, result)
+  local tail = self.tail + 1
+  self.ready[tail] = result
+  self.tail = tail
+end
+
 --- Sends and waits (blocking).
 function Transport:request(req)
+  if self.closed then return closed_result(nil, false) end
   local session = self.session
   return session:wait(session:submit(req))
 end
 
 --- Starts a request; `callback(result)` runs inside a later `poll`.
 function Transport:submit(req, callback)
-  local id = self.session:submit(req)
+  local id
+  if self.closed then
+    -- Ids of the engine count up from 1; these count down, so the two never meet.
+    id = (self.closed_ids or 0) - 1
+    self.closed_ids = id
+    enqueue(self, closed_result(id, false))
+  else
+    id = self.session:submit(req)
+  end
   self.callbacks[id] = callback
   return id
 end
@@ -65,18 +87,16 @@ end
 local function collect(self, timeout)
   local done = self.session:poll(timeout)
   if done then
-    local ready, tail = self.ready, self.tail
-    for i = 1, #done do ready[tail + i] = done[i] end
-    self.tail = tail + #done
+    for i = 1, #done do enqueue(self, done[i]) end
   end
 end
 
---- Drives transfers and timers for at most `timeout` seconds, then runs the callbacks of finished
--- requests. Returns how many callbacks ran. Results left over by a callback that raised run first.
-function Transport:poll(timeout)
-  if self.head > self.tail then collect(self, timeout or 0) end
-  local ran = 0
-  while self.head <= self.tail do
+-- Runs the callbacks of the results queued now, one at a time: one that raises leaves the rest queued.
+-- Results queued by these callbacks wait for the next call, so a callback that starts a request every
+-- time it runs cannot keep one call going forever.
+local function deliver(self)
+  local ran, last = 0, self.tail
+  while self.head <= last do
     local head = self.head
     local result = self.ready[head]
     self.ready[head] = nil
@@ -89,20 +109,47 @@ function Transport:poll(timeout)
   return ran
 end
 
+--- Drives transfers and timers for at most `timeout` seconds, then runs the callbacks of finished
+-- requests. Returns how many callbacks ran. Results left over by a callback that raised run first.
+function Transport:poll(timeout)
+  if self.head > self.tail and not self.closed then collect(self, timeout or 0) end
+  return deliver(self)
+end
+
 --- Requests started and not yet handed to their callback.
 function Transport:pending()
-  return self.session:pending() + (self.tail - self.head + 1)
+  local queued = self.tail - self.head + 1
+  if self.closed then return queued end
+  return self.session:pending() + queued
 end
 
 --- What an outside event loop waits on: a descriptor (or nil) and the seconds until the next timer.
-function Transport:fd() return self.session:fd() end
+function Transport:fd()
+  if self.closed then return nil end
+  return self.session:fd()
+end
+
 function Transport:timeout()
   if self.head <= self.tail then return 0 end
+  if self.closed then return nil end
   return self.session:timeout()
 end
 
+--- Closes the session. Requests it still had finish with error "closed"; their callbacks run now, after
+-- those of results already collected.
 function Transport:close()
+  if self.closed then return end
+  self.closed = true
   self.session:close()
+  local queued = {}
+  for i = self.head, self.tail do queued[self.ready[i].id] = true end
+  local abandoned = {}
+  for id in pairs(self.callbacks) do
+    if not queued[id] then abandoned[#abandoned + 1] = id end
+  end
+  table.sort(abandoned)
+  for _, id in ipairs(abandoned) do enqueue(self, closed_result(id, true)) end
+  deliver(self)
 end
 
 return M

@@ -1,0 +1,297 @@
+-- Non-blocking calls and coroutines against the test server: callbacks run by poll, poll(0) never
+-- waits, retries go on while the caller does other things, spawned coroutines interleave, and what
+-- closing the client does to requests and coroutines still waiting.
+local onesignal = require("onesignal")
+local server = require("support.server")
+local clock = require("support.clock")
+
+local function notification(text)
+  return { contents = { en = text }, included_segments = { "All" } }
+end
+
+describe("non-blocking calls", function()
+  local srv, client
+
+  setup(function()
+    srv = server.start({})
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      retry_base_delay = 0.05, retry_max_delay = 0.1 })
+  end)
+
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  it("run callbacks inside poll only, with what the blocking call would return", function()
+    local calls = {}
+    assert.is_true(client:create_notification_async(notification("a"), function(body, res)
+      calls[#calls + 1] = { name = "create", body = body, res = res }
+    end))
+    client:call_async("get_segments", nil, { limit = 5 }, function(body, res)
+      calls[#calls + 1] = { name = "segments", body = body, res = res }
+    end)
+    client:get_user_async(nil, "external_id", "nobody", function(body, err)
+      calls[#calls + 1] = { name = "user", body = body, res = err }
+    end)
+    assert.are.equal(0, #calls)
+    assert.are.equal(3, client:pending())
+
+    local ran = 0
+    while #calls < 3 do ran = ran + client:poll(0.5) end
+    assert.are.equal(3, ran)
+    assert.are.equal(0, client:pending())
+    local by_name = {}
+    for _, c in ipairs(calls) do by_name[c.name] = c end
+    assert.is_true(onesignal.is_message_sent(by_name.create.body))
+    assert.is_string(by_name.create.res.idempotency_key)
+    assert.are.equal(201, by_name.segments.res.status)
+    assert.is_nil(by_name.user.body)
+    assert.are.equal("api", by_name.user.res.kind)
+    assert.are.equal(404, by_name.user.res.status)
+    assert.are.equal(1, srv:stats().notifications_created)
+  end)
+
+  it("poll(0) returns at once while a request waits on a slow route", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 1.5 } } })
+    local done = false
+    client:create_notification_async(notification("slow"), function() done = true end)
+    local took = clock.timed(function()
+      for _ = 1, 20 do assert.are.equal(0, client:poll(0)) end
+    end)
+    -- the answer needs 1.5 s; twenty polls that each waited would never fit
+    assert.is_true(took < 0.75, "20 × poll(0) took " .. took .. " s")
+    assert.is_false(done)
+    assert.are.equal(1, client:pending())
+    assert.is_true(client:run(10))
+    assert.is_true(done)
+  end)
+
+  it("retry on their own timers while the caller keeps polling with 0", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { status = 503 }, { status = 503 } } })
+    local body, res
+    client:create_notification_async(notification("retried"), function(b, r) body, res = b, r end)
+    local polls = 0
+    local started = clock.now()
+    while not res and clock.now() - started < 10 do
+      client:poll(0)
+      polls = polls + 1
+    end
+    assert.is_table(body, tostring(res))
+    assert.are.equal(3, res.attempts)
+    -- the backoff waited at least 2 × 0.025 s, and the caller was never held up meanwhile
+    assert.is_true(polls > 2, "polls: " .. polls)
+    assert.are.equal(1, srv:stats().notifications_created)
+  end)
+
+  it("raise a callback's error from poll, and still run the other callbacks later", function()
+    local ran = 0
+    client:get_segments_async(nil, function() error("boom in a callback") end)
+    client:get_segments_async(nil, function() ran = ran + 1 end)
+    local ok, err = pcall(client.run, client, 10)
+    assert.is_false(ok)
+    assert.matches("boom in a callback", err)
+    assert.is_true(client:run(10))
+    assert.are.equal(1, ran)
+    assert.are.equal(0, client:pending())
+  end)
+
+  it("refuse a missing callback and bad timeouts at the caller's line", function()
+    local ok, err = pcall(function() client:create_notification_async(notification("x")) end)
+    assert.is_false(ok)
+    assert.matches("async_spec%.lua:%d+: onesignal%.create_notification_async: the last argument must be a "
+      .. "callback", err)
+    ok, err = pcall(function() client:poll(-1) end)
+    assert.is_false(ok)
+    assert.matches("async_spec%.lua:%d+: onesignal: client:poll: timeout must be a non%-negative number", err)
+    assert.has_error(function() client:run("soon") end)
+    assert.has_error(function() client:sleep(0 / 0) end)
+    assert.are.equal(0, client:pending())
+  end)
+
+  it("let run give up after its timeout and finish later", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 1 } } })
+    local done = false
+    client:create_notification_async(notification("late"), function() done = true end)
+    assert.is_false(client:run(0.2))
+    assert.is_false(done)
+    assert.is_true(client:run(10))
+    assert.is_true(done)
+  end)
+
+  it("tell an outside loop what to wait on", function()
+    assert.is_nil(client:timeout())
+    client:get_segments_async(nil, function() end)
+    local t = client:timeout()
+    assert.is_number(t)
+    assert.is_true(t >= 0 and t <= 1)
+    if require("onesignal.core").features.epoll then assert.is_number(client:fd()) end
+    assert.is_true(client:run(10))
+    assert.is_nil(client:timeout())
+  end)
+end)
+
+describe("coroutines run by client:spawn", function()
+  local srv, client
+
+  setup(function()
+    srv = server.start({})
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      retry_base_delay = 0.05, retry_max_delay = 0.1 })
+  end)
+
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  it("interleave: two calls on a 0.3 s route are both in flight at once", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 0.3 }, { delay = 0.3 } } })
+    local order = {}
+    local function worker(name)
+      order[#order + 1] = name .. " starts"
+      local body, res = client:create_notification(notification(name))
+      assert(body, tostring(res))
+      order[#order + 1] = name .. " done"
+    end
+    client:spawn(worker, "a")
+    client:spawn(worker, "b")
+    -- both started and suspended in their call: two requests in flight, nothing finished
+    assert.are.same({ "a starts", "b starts" }, order)
+    assert.are.equal(2, client:pending())
+    assert.is_true(client:run(10))
+    assert.are.equal(4, #order)
+    -- the server had both before it answered either
+    local seen = srv:requests()
+    assert.are.equal(2, #seen)
+    assert.is_true(math.abs(seen[2].time - seen[1].time) < 0.3, "arrivals " .. seen[1].time .. ", " .. seen[2].time)
+    assert.are_not.equal(seen[1].connection, seen[2].connection)
+  end)
+
+  it("suspend in every call style, also through client:with and call", function()
+    local results = {}
+    client:spawn(function()
+      results.segments = select(2, client:with({ max_retries = 1 }):get_segments(nil))
+      results.user = select(2, client:call("get_user", nil, "external_id", "nobody"))
+    end)
+    assert.are.equal(1, client:pending())
+    assert.is_true(client:run(10))
+    assert.are.equal(201, results.segments.status)
+    assert.are.equal(404, results.user.status)
+  end)
+
+  it("nest: a coroutine spawned inside another runs beside it", function()
+    local order = {}
+    client:spawn(function()
+      order[#order + 1] = "outer starts"
+      client:spawn(function()
+        order[#order + 1] = "inner starts"
+        assert(client:get_segments(nil))
+        order[#order + 1] = "inner done"
+      end)
+      order[#order + 1] = "outer goes on"
+      assert(client:get_segments(nil))
+      order[#order + 1] = "outer done"
+    end)
+    assert.are.same({ "outer starts", "inner starts", "outer goes on" }, order)
+    assert.are.equal(2, client:pending())
+    assert.is_true(client:run(10))
+    assert.are.equal(5, #order)
+  end)
+
+  it("raise a coroutine's error, with its traceback, from whatever resumed it", function()
+    assert.has_error(function() client:spawn(function() error("before any call") end) end)
+    local ok, err = pcall(client.spawn, client, function() error("before any call") end)
+    assert.is_false(ok)
+    assert.matches("a coroutine run by client:spawn failed: .*before any call", err)
+
+    client:spawn(function()
+      client:get_segments(nil)
+      error("after a call")
+    end)
+    ok, err = pcall(client.run, client, 10)
+    assert.is_false(ok)
+    assert.matches("client:spawn failed: .*after a call", err)
+    assert.matches("stack traceback", err)
+    assert.are.equal(0, client:pending())
+  end)
+
+  it("sleep without holding the others up", function()
+    local order = {}
+    local started = clock.now()
+    client:spawn(function()
+      client:sleep(0.2)
+      order[#order + 1] = "slept 0.2"
+    end)
+    client:spawn(function()
+      client:sleep(0.05)
+      order[#order + 1] = "slept 0.05"
+      assert(client:get_segments(nil))
+      order[#order + 1] = "called"
+    end)
+    assert.are.equal(2, client:pending())
+    local t = client:timeout()
+    assert.is_true(t >= 0 and t <= 0.05, tostring(t))
+    assert.is_true(client:run(10))
+    assert.are.same({ "slept 0.05", "called", "slept 0.2" }, order)
+    assert.is_true(clock.now() - started >= 0.2)
+  end)
+
+  it("do not suspend in a coroutine the client did not start", function()
+    local co = coroutine.create(function() return client:get_segments(nil) end)
+    local ok, body, res = coroutine.resume(co)
+    assert.is_true(ok)
+    assert.is_table(body)
+    assert.are.equal(201, res.status)
+    assert.are.equal("dead", coroutine.status(co))
+  end)
+end)
+
+describe("closing a client", function()
+  local srv
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() srv:stop() end)
+  before_each(function() srv:reset() end)
+
+  it("fails what is pending with reason 'closed' and resumes the coroutines waiting on it", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 3 }, { delay = 3 } } })
+    local outcome = {}
+    client:spawn(function()
+      local body, err = client:create_notification(notification("never answered"))
+      outcome.co_body, outcome.co_err = body, err
+      -- later calls in the coroutine fail the same way, and still suspend until driven
+      outcome.later_body, outcome.later_err = client:get_segments(nil)
+    end)
+    client:create_notification_async(notification("async"), function(body, err)
+      outcome.cb_body, outcome.cb_err = body, err
+    end)
+    assert.are.equal(2, client:pending())
+    client:close()
+
+    assert.is_nil(outcome.co_body)
+    assert.are.equal("network", outcome.co_err.kind)
+    assert.are.equal("closed", outcome.co_err.reason)
+    assert.is_true(outcome.co_err.maybe_sent)
+    assert.is_string(outcome.co_err.idempotency_key)
+    assert.is_nil(outcome.cb_body)
+    assert.are.equal("closed", outcome.cb_err.reason)
+    assert.is_nil(outcome.later_err)
+    assert.is_true(client:run(5))
+    assert.are.equal("closed", outcome.later_err.reason)
+    assert.is_falsy(outcome.later_err.maybe_sent)
+
+    local body, err = client:get_segments(nil)
+    assert.is_nil(body)
+    assert.are.equal("closed", err.reason)
+    assert.matches("closed", tostring(err))
+    assert.are.equal(0, client:pending())
+    assert.is_nil(client:fd())
+    client:close() -- twice is fine
+  end)
+end)
