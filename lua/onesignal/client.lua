@@ -329,7 +329,7 @@ end
 
 -- Methods that live in modules of their own (one concern each) join the client here. Each module
 -- returns a table of methods; add a module by adding its name.
-local EXTENSIONS = {}
+local EXTENSIONS = { "onesignal.bulk" }
 for _, name in ipairs(EXTENSIONS) do
   for method, fn in pairs(require(name)) do Client[method] = fn end
 end

@@ -1,0 +1,173 @@
+--- `client:send_many`: many create_notification requests, a bounded number in flight at a time.
+--
+-- Every notification is checked and encoded before the first one is sent, so a bad item raises (naming
+-- its position) and nothing at all goes out. Each request carries its own idempotency key and the
+-- client's whole retry policy; while one waits for a retry, the others go on.
+--
+-- Only the client's methods are used here (`_submit`, `_waiter`, `poll`, `sleep`), never a transport
+-- directly, so the same code runs on libcurl and on OpenResty's cosockets.
+-- @module onesignal.bulk
+
+local core = require("onesignal.core")
+local operations = require("onesignal.operations")
+local request = require("onesignal.request")
+local usage = require("onesignal.usage")
+
+local NAME = "onesignal.send_many"
+local OPTIONS = { concurrency = true, rate = true, burst = true, on_progress = true }
+
+local function positive_integer(v)
+  return type(v) == "number" and v >= 1 and v == math.floor(v) and v < math.huge
+end
+
+local function check_options(self, options)
+  if options == nil then options = {} end
+  if type(options) ~= "table" then usage.raise(NAME .. ": argument 'options' must be a table") end
+  for k in pairs(options) do
+    if not OPTIONS[k] then usage.raise(NAME .. ": unknown option '" .. tostring(k) .. "'") end
+  end
+  local concurrency = options.concurrency or self.max_concurrency or 64
+  if not positive_integer(concurrency) then
+    usage.raise(NAME .. ": option 'concurrency' must be an integer >= 1")
+  end
+  local rate = options.rate
+  if rate ~= nil and (type(rate) ~= "number" or rate ~= rate or rate <= 0 or rate == math.huge) then
+    usage.raise(NAME .. ": option 'rate' must be a positive number (requests per second)")
+  end
+  local burst = options.burst or 1
+  if not positive_integer(burst) then usage.raise(NAME .. ": option 'burst' must be an integer >= 1") end
+  if options.burst ~= nil and rate == nil then usage.raise(NAME .. ": option 'burst' needs option 'rate'") end
+  local on_progress = options.on_progress
+  if on_progress ~= nil and type(on_progress) ~= "function" then
+    usage.raise(NAME .. ": option 'on_progress' must be a function")
+  end
+  return concurrency, rate, burst, on_progress
+end
+
+-- Every request, built before anything is sent. Usage errors name the item.
+local function build_all(self, notifications)
+  if type(notifications) ~= "table" then
+    usage.raise(NAME .. ": argument 'notifications' must be a list of tables, got " .. type(notifications))
+  end
+  local op = operations.by_name.create_notification
+  local total = #notifications
+  for k in pairs(notifications) do
+    if type(k) ~= "number" or k < 1 or k > total or k ~= math.floor(k) then
+      usage.raise(NAME .. ": argument 'notifications' must be a list (keys 1.." .. total .. "), found key "
+        .. tostring(k))
+    end
+  end
+  local reqs, seen = {}, {}
+  for i = 1, total do
+    local n = notifications[i]
+    if type(n) ~= "table" then
+      usage.raise(NAME .. ": notification #" .. i .. " must be a table, got " .. type(n))
+    end
+    local ok, req = pcall(request.build, op, self, { n }, 1)
+    if not ok then
+      if type(req) == "table" and req.usage then usage.raise(NAME .. ": notification #" .. i .. ": " .. req.usage) end
+      error(req, 0)
+    end
+    -- The same key twice would make the second a replay of the first: almost surely a mistake.
+    local key = req.idempotency_key
+    if key and seen[key] then
+      usage.raise(NAME .. ": notifications #" .. seen[key] .. " and #" .. i .. " have the same idempotency_key")
+    end
+    if key then seen[key] = i end
+    reqs[i] = req
+  end
+  return reqs, total
+end
+
+-- A token bucket: `burst` tokens at most, `rate` new ones a second. take() spends one and returns nil,
+-- or returns the seconds until one is there.
+local function token_bucket(rate, burst)
+  local tokens, last = burst, core.monotonic()
+  return function()
+    local now = core.monotonic()
+    tokens = math.min(burst, tokens + (now - last) * rate)
+    last = now
+    if tokens >= 1 then
+      tokens = tokens - 1
+      return nil
+    end
+    return (1 - tokens) / rate
+  end
+end
+
+--- Sends every notification of the list (create_notification bodies) and returns the results in input
+-- order: item i is `{ body = …, response = … }` or `{ err = … }`; then a summary
+-- `{ total, succeeded, failed, elapsed }`.
+--
+-- options: `concurrency` (requests in flight at most; default the client's `max_concurrency`), `rate`
+-- (requests started per second at most, a token bucket holding `burst` tokens, default 1),
+-- `on_progress(done, total, i, item)` (after each item finishes, in the order they finish).
+--
+-- Blocks while it drives the client (other callbacks run meanwhile); inside `client:spawn` it suspends.
+local function send_many(self, notifications, options)
+  local concurrency, rate, burst, on_progress = check_options(self, options)
+  local reqs, total = build_all(self, notifications)
+  local started = core.monotonic()
+  local results = {}
+  local summary = { total = total, succeeded = 0, failed = 0 }
+  local take = rate and token_bucket(rate, burst)
+  local wait, wake = self:_waiter()
+  local next_item, in_flight, done = 1, 0, 0
+  local finished, reported = {}, 0 -- items finished, in order, and how many of them were reported
+
+  local function start(i)
+    in_flight = in_flight + 1
+    self:_submit(reqs[i], function(body, res)
+      reqs[i] = nil
+      results[i] = body ~= nil and { body = body, response = res } or { err = res }
+      in_flight = in_flight - 1
+      finished[#finished + 1] = i
+      if wake then wake() end
+    end)
+  end
+
+  -- Starts what the cap and the bucket allow; returns the seconds to wait for a token, if that blocks.
+  local function start_more()
+    while next_item <= total and in_flight < concurrency do
+      local delay = take and take()
+      if delay then return delay end
+      local i = next_item
+      next_item = i + 1
+      start(i)
+    end
+    return nil
+  end
+
+  -- Reports progress from this loop, not from the callbacks: on_progress then runs where send_many was
+  -- called (its errors surface there, and inside spawn it may itself make calls that suspend).
+  local function report()
+    while reported < #finished do
+      reported = reported + 1
+      local i = finished[reported]
+      done = done + 1
+      local item = results[i]
+      if item.err then summary.failed = summary.failed + 1 else summary.succeeded = summary.succeeded + 1 end
+      if on_progress then on_progress(done, total, i, item) end
+    end
+  end
+
+  while done < total do
+    local delay = start_more()
+    report()
+    if done < total and reported == #finished then
+      if wait then
+        -- Suspended; a finishing request wakes us, or the bucket's next token.
+        if delay then self:sleep(delay) else wait() end
+      elseif delay and in_flight == 0 then
+        self:sleep(delay)
+      else
+        -- poll returns as soon as callbacks ran, so a finished request is refilled at once.
+        self:poll(delay or 1)
+      end
+    end
+  end
+  summary.elapsed = core.monotonic() - started
+  return results, summary
+end
+
+return { send_many = send_many }

@@ -1,0 +1,276 @@
+-- client:send_many against the test server: input order, the concurrency cap, the rate limit, retries
+-- that go on while other items proceed, progress, per-item failures, bad input refused before anything
+-- is sent, and the same inside a coroutine run by client:spawn.
+local onesignal = require("onesignal")
+local server = require("support.server")
+local cjson = require("cjson")
+local shared = require("support.shared")
+
+local function notifications(n, prefix)
+  local list = {}
+  for i = 1, n do list[i] = { contents = { en = (prefix or "n") .. i }, included_segments = { "All" } } end
+  return list
+end
+
+-- The recorded create_notification requests with the idempotency key each carried.
+local function recorded(srv)
+  local out = {}
+  for _, r in ipairs(srv:requests()) do
+    if r.operation == "create_notification" then
+      r.key = cjson.decode(r.body).idempotency_key
+      out[#out + 1] = r
+    end
+  end
+  return out
+end
+
+-- The most requests that arrived within any window of `width` seconds.
+local function most_arrivals_within(requests, width)
+  local most = 0
+  for _, a in ipairs(requests) do
+    local n = 0
+    for _, b in ipairs(requests) do
+      if b.time >= a.time and b.time - a.time < width then n = n + 1 end
+    end
+    if n > most then most = n end
+  end
+  return most
+end
+
+local function delays(n, seconds)
+  local steps = {}
+  for i = 1, n do steps[i] = { delay = seconds } end
+  return { match = { operation = "create_notification" }, steps = steps }
+end
+
+describe("client:send_many", function()
+  local srv, client
+
+  setup(function()
+    srv = server.start({})
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      retry_base_delay = 0.2, retry_max_delay = 0.4 })
+  end)
+
+  teardown(function()
+    client:close()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  it("returns the results in input order, whatever order they finish in", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 1 } } })
+    local list = notifications(12)
+    local finished = {}
+    local results, summary = client:send_many(list, { concurrency = 4, on_progress = function(_, _, i)
+      finished[#finished + 1] = i
+    end })
+    assert.are.equal(12, #results)
+    assert.are.same({ total = 12, succeeded = 12, failed = 0 },
+      { total = summary.total, succeeded = summary.succeeded, failed = summary.failed })
+    local slow
+    for _, r in ipairs(recorded(srv)) do if r.fault then slow = r.key end end
+    for i, item in ipairs(results) do
+      assert.is_nil(item.err)
+      assert.is_true(onesignal.is_message_sent(item.body))
+      assert.are.equal("n" .. i, assert(client:get_notification(nil, item.body.id)).contents.en)
+      if item.response.idempotency_key == slow then slow = i end
+    end
+    -- the item whose request the server held for a second finished last, yet sits at its own place
+    assert.is_number(slow)
+    assert.are.equal(slow, finished[12])
+    assert.are.equal(12, srv:stats().notifications_created)
+  end)
+
+  it("never has more than `concurrency` requests in flight", function()
+    srv:fault(delays(12, 0.25))
+    local most_pending = 0
+    local results, summary = client:send_many(notifications(12), { concurrency = 3, on_progress = function()
+      most_pending = math.max(most_pending, client:pending())
+    end })
+    for _, item in ipairs(results) do assert.is_nil(item.err, tostring(item.err)) end
+    -- 12 requests of at least 0.25 s, 3 at a time: at least 4 rounds
+    assert.is_true(summary.elapsed >= 1.0, "elapsed " .. summary.elapsed)
+    assert.is_true(most_pending <= 3, "pending " .. most_pending)
+    local stats = srv:stats()
+    assert.is_true(stats.connections <= 3, "connections " .. stats.connections)
+    -- a fourth request could only start once one of the first three had its answer, 0.25 s later
+    assert.is_true(most_arrivals_within(recorded(srv), 0.15) <= 3)
+  end)
+
+  it("takes its default concurrency from max_concurrency", function()
+    local narrow = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      max_concurrency = 2 })
+    srv:fault(delays(6, 0.2))
+    local _, summary = narrow:send_many(notifications(6))
+    narrow:close()
+    assert.are.equal(6, summary.succeeded)
+    assert.is_true(summary.elapsed >= 0.6, "elapsed " .. summary.elapsed)
+    assert.is_true(srv:stats().connections <= 2)
+    assert.is_true(most_arrivals_within(recorded(srv), 0.1) <= 2)
+  end)
+
+  it("starts at most `rate` requests a second", function()
+    local _, summary = client:send_many(notifications(6), { rate = 10 })
+    assert.are.equal(6, summary.succeeded)
+    -- 6 items at 10/s: 5 gaps of at least 0.1 s
+    assert.is_true(summary.elapsed >= 0.5, "elapsed " .. summary.elapsed)
+    local seen = recorded(srv)
+    assert.is_true(seen[6].time - seen[1].time >= 0.45, "server saw them over " .. (seen[6].time - seen[1].time))
+    assert.is_true(most_arrivals_within(seen, 0.05) <= 1)
+  end)
+
+  it("lets `burst` requests go at once under a rate", function()
+    local _, summary = client:send_many(notifications(7), { rate = 10, burst = 3 })
+    assert.are.equal(7, summary.succeeded)
+    assert.is_true(summary.elapsed >= 0.4, "elapsed " .. summary.elapsed)
+  end)
+
+  it("retries an item while the others proceed, and creates each notification once", function()
+    srv:fault({ match = { operation = "create_notification" },
+      steps = { { status = 503 }, { drop = "after_read" }, { status = 429 } } })
+    local results, summary = client:send_many(notifications(10), { concurrency = 4 })
+    assert.are.equal(10, summary.succeeded)
+    local attempts = 0
+    for _, item in ipairs(results) do attempts = attempts + item.response.attempts end
+    -- (libcurl itself may resend once, unseen, on a reused connection that died: hence >=)
+    assert.is_true(attempts >= 12, "attempts " .. attempts)
+    -- the dropped attempt had been applied: its retry was answered as a replay, not a second message
+    assert.are.equal(10, srv:stats().notifications_created)
+    local seen = recorded(srv)
+    assert.is_true(#seen >= 13)
+    -- between a 503/429 and its retry (a timer in the engine), other items' requests went out
+    for at, r in ipairs(seen) do
+      if r.fault and r.fault.status then
+        local retry_at
+        for later = at + 1, #seen do if seen[later].key == r.key then retry_at = later break end end
+        assert.is_number(retry_at)
+        local others = 0
+        for between = at + 1, retry_at - 1 do if seen[between].key ~= r.key then others = others + 1 end end
+        assert.is_true(others > 0, "nothing went out while item " .. r.key .. " waited to retry")
+      end
+    end
+  end)
+
+  it("reports progress once per item: done, total, index and item", function()
+    local calls = {}
+    local results = client:send_many(notifications(5), { concurrency = 2, on_progress = function(done, total, i, item)
+      calls[#calls + 1] = { done = done, total = total, i = i, item = item }
+    end })
+    assert.are.equal(5, #calls)
+    local indexes = {}
+    for n, c in ipairs(calls) do
+      assert.are.equal(n, c.done)
+      assert.are.equal(5, c.total)
+      assert.are.equal(results[c.i], c.item)
+      indexes[c.i] = true
+    end
+    for i = 1, 5 do assert.is_true(indexes[i]) end
+  end)
+
+  it("reports a failed item as { err = … } and goes on with the rest", function()
+    local list = notifications(4)
+    list[3] = { contents = { en = "nobody targeted" } } -- the API answers 400
+    local results, summary = client:send_many(list)
+    assert.are.equal(3, summary.succeeded)
+    assert.are.equal(1, summary.failed)
+    assert.is_nil(results[3].body)
+    assert.are.equal("api", results[3].err.kind)
+    assert.are.equal(400, results[3].err.status)
+    for _, i in ipairs({ 1, 2, 4 }) do assert.is_true(onesignal.is_message_sent(results[i].body)) end
+  end)
+
+  it("keeps keys given by the caller and adds one to the others", function()
+    local list = notifications(3)
+    list[2].idempotency_key = onesignal.new_idempotency_key()
+    local results = client:send_many(list)
+    assert.are.equal(list[2].idempotency_key, results[2].response.idempotency_key)
+    assert.is_nil(list[1].idempotency_key) -- the caller's tables are not changed
+    assert.are_not.equal(results[1].response.idempotency_key, results[3].response.idempotency_key)
+  end)
+
+  it("refuses bad input before sending anything, naming the item", function()
+    local function refused(pattern, list, options)
+      local ok, err = pcall(function() client:send_many(list, options) end)
+      assert.is_false(ok)
+      assert.matches("bulk_spec%.lua:%d+: onesignal%.send_many: " .. pattern, err)
+    end
+    local list = notifications(4)
+    list[3] = "not a table"
+    refused("notification #3 must be a table, got string", list)
+    list = notifications(4)
+    list[2].data = { callback = print }
+    refused("notification #2: onesignal%.create_notification: .*function", list)
+    list = notifications(3)
+    list[1].idempotency_key, list[3].idempotency_key = "same-key", "same-key"
+    refused("notifications #1 and #3 have the same idempotency_key", list)
+    refused("argument 'notifications' must be a list", { a = {} })
+    refused("argument 'notifications' must be a list of tables, got nil", nil)
+    refused("unknown option 'concurency'", notifications(1), { concurency = 2 })
+    refused("option 'concurrency' must be an integer >= 1", notifications(1), { concurrency = 0 })
+    refused("option 'rate' must be a positive number", notifications(1), { rate = 0 })
+    refused("option 'burst' needs option 'rate'", notifications(1), { burst = 2 })
+    refused("option 'on_progress' must be a function", notifications(1), { on_progress = true })
+    assert.are.equal(0, #srv:requests())
+    local results, summary = client:send_many({})
+    assert.are.same({}, results)
+    assert.are.equal(0, summary.total)
+  end)
+
+  it("suspends inside client:spawn while other coroutines go on", function()
+    srv:fault(delays(4, 0.2))
+    local order, results = {}, nil
+    client:spawn(function()
+      order[#order + 1] = "bulk starts"
+      results = client:send_many(notifications(4), { concurrency = 2, rate = 20 })
+      order[#order + 1] = "bulk done"
+    end)
+    client:spawn(function()
+      order[#order + 1] = "other starts"
+      assert(client:get_segments(nil))
+      order[#order + 1] = "other done"
+    end)
+    assert.are.same({ "bulk starts", "other starts" }, order)
+    assert.is_true(client:run(10))
+    assert.are.same({ "bulk starts", "other starts", "other done", "bulk done" }, order)
+    assert.are.equal(4, #results)
+    for _, item in ipairs(results) do assert.is_nil(item.err) end
+  end)
+
+  it("fails the rest with reason 'closed' when the client is closed midway", function()
+    local doomed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    srv:fault(delays(6, 2))
+    local results
+    doomed:spawn(function() results = doomed:send_many(notifications(6), { concurrency = 2 }) end)
+    assert.are.equal(2, doomed:pending())
+    doomed:close()
+    assert.is_true(doomed:run(5))
+    assert.are.equal(6, #results)
+    for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
+    assert.is_true(results[1].err.maybe_sent)
+    assert.is_falsy(results[6].err.maybe_sent)
+  end)
+
+  it("describes every request in a dry run, sending nothing", function()
+    local dry = onesignal.new({ dry_run = true, rest_api_key = "k", app_id = srv.app_id })
+    local results = dry:send_many(notifications(3), { rate = 1000 })
+    for i, item in ipairs(results) do
+      assert.is_true(item.body.dry_run)
+      assert.are.equal("n" .. i, cjson.decode(item.body.body).contents.en)
+    end
+    assert.are.equal(0, #srv:requests())
+  end)
+
+  it("runs examples/bulk_send.lua: 200 sent, the 503s retried", function()
+    local pipe = assert(io.popen(string.format("cd %q && ONESIGNAL_REST_API_KEY= ONESIGNAL_APP_ID= "
+      .. "LUA_PATH='./lua/?.lua;./spec/?.lua;;' LUA_CPATH='./build/5.4/?.so;;' lua5.4 examples/bulk_send.lua 2>&1",
+      shared.root)))
+    local out = pipe:read("*a")
+    assert.is_true(pipe:close(), out)
+    assert.matches("200/200 done", out)
+    local retried = tonumber(out:match("200 sent, 0 failed, (%d+) needed a retry"))
+    assert.is_number(retried, out)
+    assert.is_true(retried > 0, out)
+  end)
+end)
