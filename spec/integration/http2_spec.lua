@@ -1,0 +1,83 @@
+-- HTTP/2 against the test server over TLS: 100 concurrent requests share very few connections, while
+-- HTTP/1.1 needs one connection per request in flight. Connections are counted on both sides: by the
+-- server (stats().connections) and by libcurl (session:stats().connects).
+local onesignal = require("onesignal")
+local server = require("support.server")
+local core = require("onesignal.core")
+
+local IN_FLIGHT = 100
+local DELAY = 0.3 -- every request waits at the server, so all of them are in flight together
+
+local function notification(i)
+  return { contents = { en = "h2 " .. i }, included_segments = { "All" } }
+end
+
+describe("HTTP/2", function()
+  local srv
+
+  setup(function() srv = server.start({ tls = true, h2 = true }) end)
+  teardown(function() srv:stop() end)
+
+  before_each(function()
+    srv:reset()
+    local steps = {}
+    for i = 1, IN_FLIGHT do steps[i] = { delay = DELAY } end
+    srv:fault({ match = { operation = "create_notification" }, steps = steps })
+  end)
+
+  local function client_for(version)
+    return onesignal.new({ base_url = srv.https_url, ca_file = srv.ca_file, rest_api_key = srv.rest_key,
+      app_id = srv.app_id, http_version = version })
+  end
+
+  -- Starts IN_FLIGHT create_notification calls at once and drives them; returns what both sides counted.
+  local function concurrent(client)
+    local ok = 0
+    for i = 1, IN_FLIGHT do
+      client:create_notification_async(notification(i), function(body, res)
+        assert(body, tostring(res))
+        ok = ok + 1
+      end)
+    end
+    assert.are.equal(IN_FLIGHT, client:pending())
+    assert.is_true(client:run(30))
+    assert.are.equal(IN_FLIGHT, ok)
+    local versions = {}
+    for _, r in ipairs(srv:requests()) do versions[r.http_version] = (versions[r.http_version] or 0) + 1 end
+    local connects = client.transport.session:stats().connects
+    client:close()
+    return srv:stats().connections, connects, versions
+  end
+
+  it("multiplexes 100 concurrent requests over very few connections", function()
+    if not core.features.http2 then return pending("libcurl without HTTP/2") end
+    local connections, connects, versions = concurrent(client_for(nil))
+    assert.is_true(connections <= 2, "server saw " .. connections .. " connections")
+    assert.is_true(connects <= 2, "libcurl opened " .. connects .. " connections")
+    assert.are.same({ ["2.0"] = IN_FLIGHT }, versions)
+    assert.are.equal(IN_FLIGHT, srv:stats().notifications_created)
+  end)
+
+  it("needs a connection per request in flight when HTTP/1.1 is forced", function()
+    local connections, connects, versions = concurrent(client_for("1.1"))
+    -- one per request in flight, give or take: far more than HTTP/2's one or two
+    assert.is_true(connections >= IN_FLIGHT / 2, "server saw " .. connections .. " connections")
+    assert.is_true(connects >= IN_FLIGHT / 2, "libcurl opened " .. connects .. " connections")
+    assert.are.same({ ["1.1"] = IN_FLIGHT }, versions)
+  end)
+
+  it("carries a bulk send of 100 in flight on very few connections", function()
+    if not core.features.http2 then return pending("libcurl without HTTP/2") end
+    local client = client_for("2")
+    local notifications = {}
+    for i = 1, IN_FLIGHT do notifications[i] = notification(i) end
+    local _, summary = client:send_many(notifications, { concurrency = IN_FLIGHT })
+    local connects = client.transport.session:stats().connects
+    client:close()
+    assert.are.equal(IN_FLIGHT, summary.succeeded)
+    -- all of them waited 0.3 s at the server together: one round, not a hundred
+    assert.is_true(summary.elapsed < 100 * DELAY / 4, "took " .. summary.elapsed .. " s")
+    assert.is_true(connects <= 2, "libcurl opened " .. connects .. " connections")
+    assert.is_true(srv:stats().connections <= 2)
+  end)
+end)
