@@ -32,10 +32,14 @@ local function in_spawned(self)
   return nil
 end
 
+-- Inside nginx (ngx_lua) the cosocket transport is the default whatever the phase the client is made
+-- in: a libcurl call would block the whole worker. Where nginx allows no cosockets (init_by_lua, filters,
+-- log_by_lua) that transport raises a clear error at call time rather than blocking.
 local function choose_transport(cfg)
   local name = cfg.transport
   if not name then
-    name = (ngx and ngx.socket and ngx.get_phase and ngx.get_phase() ~= "init") and "ngx" or "curl"
+    local inside_nginx = type(ngx) == "table" and type(ngx.config) == "table" and ngx.config.ngx_lua_version ~= nil
+    name = inside_nginx and "ngx" or "curl"
   end
   return require("onesignal.transport." .. name).new(cfg)
 end

@@ -1,0 +1,281 @@
+--- The cosocket transport, for OpenResty / nginx with ngx_lua (LuaJIT): HTTP/1.1 over `ngx.socket.tcp`,
+-- non-blocking for nginx's event loop, with the same requests, results and retry policy as the libcurl
+-- transport (see docs/design.md).
+--
+-- A blocking call (`request`) runs in the caller's coroutine; cosockets suspend it while nginx serves
+-- others. `submit` runs the request in a light thread (`ngx.thread.spawn`) and `poll` hands finished
+-- results to their callbacks. Threads belong to the request (or timer) that started them, so the
+-- queue of finished results is kept per request: a client shared by a whole worker serves concurrent
+-- requests without one of them running another's callbacks.
+-- @module onesignal.transport.ngx
+
+local core = require("onesignal.core")
+local request = require("onesignal.request")
+local usage = require("onesignal.usage")
+local target_of = require("onesignal.transport.ngx_target")
+local body = require("onesignal.transport.ngx_body")
+local send = require("onesignal.transport.ngx_send")
+
+local M = {}
+local Transport = {}
+Transport.__index = Transport
+
+local unpack = table.unpack or unpack
+
+-- Keys stay out of the transport table, so printing or dumping it shows none.
+local secrets = setmetatable({}, { __mode = "k" })
+
+-- Phases in which ngx_lua allows cosockets (and light threads, semaphores and ngx.sleep).
+local COSOCKET_PHASES = {
+  rewrite = true, server_rewrite = true, access = true, content = true, timer = true,
+  ssl_cert = true, ssl_session_fetch = true, ssl_client_hello = true, preread = true,
+}
+
+local KEEPALIVE = 60 -- seconds an idle connection stays in nginx's pool
+
+local function lua_module_version()
+  local v = ngx.config.ngx_lua_version or 0
+  return string.format("ngx_lua/%d.%d.%d", math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
+end
+
+--- Whether this Lua runs inside nginx with ngx_lua's cosocket API.
+function M.available()
+  return type(ngx) == "table" and type(ngx.config) == "table" and ngx.config.ngx_lua_version ~= nil
+    and type(ngx.socket) == "table" and ngx.socket.tcp ~= nil
+end
+
+--- Makes the transport for a resolved configuration (see onesignal.config). Creating it does no I/O, so
+-- it may happen in any phase, init_by_lua included; sending needs a phase with cosockets.
+function M.new(cfg)
+  if not M.available() then
+    usage.raise("onesignal.new: transport \"ngx\" needs OpenResty / nginx with ngx_lua (cosockets)")
+  end
+  if cfg.proxy then
+    usage.raise("onesignal.new: option 'proxy' is not supported by the ngx transport (cosockets connect directly)")
+  end
+  if cfg.http_version == "2-prior-knowledge" then
+    usage.raise("onesignal.new: the ngx transport speaks HTTP/1.1 only; http_version \"2-prior-knowledge\""
+      .. " needs the curl transport")
+  end
+  local target, problem = target_of.parse(cfg.base_url, not cfg.insecure)
+  if not target then usage.raise("onesignal.new: " .. problem) end
+  local self = setmetatable({
+    name = "ngx",
+    base_url = cfg.base_url,
+    target = target,
+    settings = {
+      timeout = cfg.timeout, connect_timeout = cfg.connect_timeout, max_retries = cfg.max_retries,
+      retry_base_delay = cfg.retry_base_delay, retry_max_delay = cfg.retry_max_delay,
+      max_body = cfg.max_body_size, keepalive = KEEPALIVE, pool_size = cfg.max_concurrency,
+    },
+    lines = request.HEADERS,
+    body_lines = request.BODY_HEADERS,
+    user_agent = request.user_agent(cfg.user_agent, lua_module_version()),
+    accept_encoding = body.accept_encoding(),
+    hook = cfg.on_attempt,
+    state_key = {},   -- this transport's entry in ngx.ctx
+    fallback = nil,   -- its per-request state where ngx.ctx is unavailable
+    closed = false,
+  }, Transport)
+  secrets[self] = { rest = cfg.rest_api_key, organization = cfg.organization_api_key }
+  return self
+end
+
+--- Removes this client's keys from text that came from outside.
+function Transport:redact(text)
+  local keys = secrets[self]
+  return core.redact(text, keys.rest, keys.organization)
+end
+
+-- Refuses, with the way out, to send where nginx has no cosockets: libcurl there would block the worker.
+local function check_phase(what)
+  local phase = ngx.get_phase()
+  if not COSOCKET_PHASES[phase] then
+    usage.raise(what .. ": nginx allows no network I/O (cosockets) in the " .. phase
+      .. " phase; send from rewrite_by_lua, access_by_lua or content_by_lua, or from a timer: "
+      .. "ngx.timer.at(0, function(premature) ... end)")
+  end
+end
+
+local function name_of(req) return "onesignal." .. tostring(req.operation or "request") end
+
+local function authorization(self, req)
+  local credential = req.credential
+  if credential == nil then return nil end
+  local key = secrets[self][credential]
+  if not key then error("onesignal.ngx: this client has no " .. tostring(credential) .. " key", 0) end
+  return "Authorization: Key " .. key
+end
+
+local function closed_result()
+  return { status = 0, body = "", attempts = 0, replayed = false, error = "closed",
+    message = "the client was closed", maybe_sent = false, elapsed = 0 }
+end
+
+-- Runs the call; an error inside (a bug, or memory) still ends in a result rather than a lost callback.
+local function run(self, req)
+  if self.closed then return closed_result() end
+  local ok, result = pcall(function() return send.run(self, req, authorization(self, req)) end)
+  if ok then return result end
+  return { status = 0, body = "", attempts = 1, replayed = false, error = "other",
+    message = self:redact("internal error: " .. tostring(result)), maybe_sent = true, elapsed = 0 }
+end
+
+--- Sends and waits. The caller's coroutine is suspended, never the nginx worker.
+function Transport:request(req)
+  check_phase(name_of(req))
+  return run(self, req)
+end
+
+-- The state of the current request (or timer): results waiting for `poll`, threads still running.
+local function state(self)
+  local ok, ctx = pcall(function() return ngx.ctx end)
+  local st
+  if ok and ctx then
+    st = ctx[self.state_key]
+    if not st then
+      st = { ready = {}, head = 1, tail = 0, running = 0, threads = {} }
+      ctx[self.state_key] = st
+    end
+  else
+    self.fallback = self.fallback or { ready = {}, head = 1, tail = 0, running = 0, threads = {} }
+    st = self.fallback
+  end
+  return st
+end
+
+local function push(st, entry)
+  st.tail = st.tail + 1
+  st.ready[st.tail] = entry
+  if st.semaphore then st.semaphore:post(1) end
+end
+
+local next_id = 0
+
+--- Starts a request in a light thread; `callback(result)` runs inside a later `poll`.
+function Transport:submit(req, callback)
+  check_phase(name_of(req))
+  local st = state(self)
+  next_id = next_id + 1
+  local id = next_id
+  local finished = false
+  st.running = st.running + 1
+  local thread, err = ngx.thread.spawn(function()
+    local result = run(self, req)
+    result.id = id
+    finished = true
+    st.running = st.running - 1
+    st.threads[id] = nil
+    if st.abandoned and st.abandoned[id] then return end
+    push(st, { result = result, callback = callback })
+  end)
+  if not thread then
+    st.running = st.running - 1
+    error("onesignal: could not start a light thread: " .. tostring(err), 0)
+  end
+  -- The thread may have finished already (a refused connection needs no waiting).
+  if not finished then st.threads[id] = { thread = thread, callback = callback } end
+  return id
+end
+
+--- Runs `fn(...)` in a light thread: its calls suspend only that thread. Errors inside it are raised by
+-- the next `poll`. Returns the thread.
+function Transport:spawn(fn, ...)
+  check_phase("onesignal: client:spawn")
+  local st = state(self)
+  local args = { n = select("#", ...), ... }
+  st.running = st.running + 1
+  local thread, err = ngx.thread.spawn(function()
+    local ok, problem = xpcall(function() return fn(unpack(args, 1, args.n)) end, debug.traceback)
+    st.running = st.running - 1
+    push(st, { failure = not ok and problem or nil })
+  end)
+  if not thread then
+    st.running = st.running - 1
+    error("onesignal: could not start a light thread: " .. tostring(err), 0)
+  end
+  return thread
+end
+
+local function wait(st, timeout)
+  if timeout > 0 then
+    if not st.semaphore then st.semaphore = require("ngx.semaphore").new(0) end
+    st.semaphore:wait(timeout)
+  else
+    -- Let the threads move even when called in a loop with timeout 0.
+    ngx.sleep(0)
+  end
+end
+
+--- Waits at most `timeout` seconds (default 0) for requests to finish, then runs the callbacks of the
+-- finished ones. Returns how many callbacks ran (finished spawned threads count too). Results left over
+-- by a callback that raised run first.
+function Transport:poll(timeout)
+  timeout = timeout or 0
+  local st = state(self)
+  if st.head > st.tail and st.running > 0 then wait(st, timeout) end
+  local semaphore = st.semaphore
+  local ran = 0
+  while st.head <= st.tail do
+    local head = st.head
+    local entry = st.ready[head]
+    st.ready[head] = nil
+    st.head = head + 1
+    ran = ran + 1
+    if semaphore and semaphore:count() > 0 then semaphore:wait(0) end -- this entry's post
+    if entry.failure then
+      error("onesignal: a thread run by client:spawn failed: " .. tostring(entry.failure), 0)
+    end
+    if entry.callback then entry.callback(entry.result) end
+  end
+  return ran
+end
+
+--- Requests (and spawned threads) of the current request not yet handed to `poll`.
+function Transport:pending()
+  local st = state(self)
+  return st.running + (st.tail - st.head + 1)
+end
+
+--- No descriptor to watch: nginx's event loop drives cosockets.
+function Transport.fd() return nil end
+
+--- Seconds until `poll` is worth calling: nil when nothing is pending.
+function Transport:timeout()
+  if self:pending() == 0 then return nil end
+  local st = state(self)
+  return st.head <= st.tail and 0 or 0.01
+end
+
+--- Waits without blocking the worker (client:sleep outside spawned threads).
+function Transport.sleep(_, seconds)
+  check_phase("onesignal: client:sleep")
+  ngx.sleep(seconds)
+end
+
+--- Closes the client: later calls fail with reason "closed", and the requests this request (or timer)
+-- still has running are abandoned: their callbacks run now with reason "closed". Kept-alive connections
+-- stay in nginx's pool, which closes them when idle.
+function Transport:close()
+  self.closed = true
+  local ok, st = pcall(state, self)
+  if not ok then return end
+  st.abandoned = st.abandoned or {}
+  local ids = {}
+  for id in pairs(st.threads) do ids[#ids + 1] = id end
+  table.sort(ids)
+  for _, id in ipairs(ids) do
+    local entry = st.threads[id]
+    st.threads[id] = nil
+    st.abandoned[id] = true
+    -- Only the coroutine that spawned a thread may kill it; any other finishes unheard.
+    if ngx.thread.kill(entry.thread) then st.running = st.running - 1 end
+    local result = closed_result()
+    result.id = id
+    result.maybe_sent = true
+    push(st, { result = result, callback = entry.callback })
+  end
+  if #ids > 0 then self:poll(0) end
+end
+
+return M

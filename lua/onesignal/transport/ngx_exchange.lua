@@ -1,0 +1,124 @@
+--- One attempt over a cosocket: connect (or take a kept-alive connection), TLS, write the request, read
+-- the response, and give the connection back to the pool when it can carry another request.
+--
+-- The outcome is what the retry policy needs: { status, headers, count, body, error, message, sent,
+-- got (any response byte arrived), reused (the connection came from the pool) }.
+-- @module onesignal.transport.ngx_exchange
+
+local http = require("onesignal.transport.ngx_http")
+local body_sink = require("onesignal.transport.ngx_body")
+local target_of = require("onesignal.transport.ngx_target")
+
+local M = {}
+
+-- Errors of `sock:connect` → transport class. Anything else (refused, unreachable, …) is "connect".
+local function connect_failure(err, where)
+  if err == "timeout" then return "timeout", "connecting to " .. where .. " timed out" end
+  if err:find("no resolver defined", 1, true) then
+    -- A configuration problem: repeating cannot help, so it is not a retried class.
+    return "other", "cannot resolve " .. where .. ": nginx.conf has no `resolver` directive"
+      .. " (add one, e.g. `resolver 127.0.0.53 ipv6=off;`, or list the host in /etc/hosts)"
+  end
+  if err:find("could not be resolved", 1, true) or err:find("failed to parse host name", 1, true) then
+    return "resolve", "cannot resolve " .. where .. ": " .. err
+  end
+  return "connect", "cannot connect to " .. where .. ": " .. err
+end
+
+-- Errors of `sock:sslhandshake`: verification problems are "tls" (never retried); a handshake that
+-- failed otherwise is "connect", as libcurl classes a TLS connect error.
+local function tls_failure(err, where)
+  if err == "timeout" then return "timeout", "TLS handshake with " .. where .. " timed out" end
+  if err:find("^%d+:") or err:find("certificate", 1, true) then
+    return "tls", "TLS certificate of " .. where .. " not accepted: " .. err
+      .. " (nginx checks it against lua_ssl_trusted_certificate)"
+  end
+  return "connect", "TLS handshake with " .. where .. " failed: " .. err
+end
+
+local function ms(seconds)
+  local v = math.ceil(seconds * 1000)
+  if v < 1 then v = 1 end
+  return v
+end
+
+--- Runs one attempt. `a`: target (ngx_target), request (list of strings), method, now (clock function),
+-- ends (clock value when the attempt's time is up), connect_timeout, max_body, keepalive (seconds),
+-- pool_size.
+function M.run(a)
+  local t = a.target
+  local where = t.host_header
+  local out = { status = 0, body = "", sent = false, got = false, reused = false }
+  local sock = ngx.socket.tcp()
+  local function left() return a.ends - a.now() end
+  local function arm(s)
+    local remaining = left()
+    if remaining <= 0 then return false end
+    s:settimeout(ms(remaining))
+    return true
+  end
+  local function fail(class, message)
+    out.error, out.message = class, message
+    sock:close()
+    return out
+  end
+
+  local remaining = left()
+  sock:settimeout(ms(math.max(math.min(a.connect_timeout, remaining), 0.001)))
+  local ok, err = sock:connect(target_of.connect_host(t), t.port, { pool = t.pool })
+  if not ok then
+    out.error, out.message = connect_failure(err, where)
+    return out
+  end
+  out.reused = (sock:getreusedtimes() or 0) > 0
+  if t.tls and not out.reused then
+    -- The connect timeout covers the handshake too, as in libcurl.
+    ok, err = sock:sslhandshake(false, t.server_name, t.verify)
+    if ok and not sock:getreusedtimes() then
+      -- ngx_lua 0.10.23 answers true for a certificate it rejected when the handshake finishes at once
+      -- (a resumed TLS session): the socket is closed then, which is how the rejection shows.
+      ok, err = nil, "certificate rejected (nginx's error.log has the reason)"
+    end
+    if not ok then return fail(tls_failure(err, where)) end
+  end
+
+  if not arm(sock) then return fail("timeout", "no time left to send the request") end
+  out.sent = true
+  ok, err = sock:send(a.request)
+  if not ok then
+    if err == "timeout" then return fail("timeout", "timed out while sending the request") end
+    return fail("reset", "the connection failed while sending the request: " .. tostring(err))
+  end
+
+  local head, class, message, got = http.read_head(sock, arm)
+  if not head then
+    out.got = got
+    return fail(class, message)
+  end
+  out.got = true
+  out.status = head.status
+  out.headers = head.count > 0 and head.headers or nil
+  local framing, length, problem = http.framing(head, a.max_body)
+  if not framing then return fail(length, problem) end
+  local sink
+  sink, class, message = body_sink.new(head.headers["content-encoding"], a.max_body)
+  if not sink then return fail(class, message) end
+  ok, class, message = http.read_body(sock, arm, sink, framing, length)
+  local text
+  if ok then text, class, message = sink:finish() end
+  if not text then
+    out.body = sink:text()
+    sink:close()
+    return fail(class, message)
+  end
+  sink:close()
+  out.body = text
+  if http.reusable(head, framing) then
+    sock:setkeepalive(ms(a.keepalive), a.pool_size)
+  else
+    sock:close()
+  end
+  return out
+end
+
+return M

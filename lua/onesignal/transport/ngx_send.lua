@@ -1,0 +1,133 @@
+--- One call over cosockets, retries included: attempts, the retry policy of the C core
+-- (`core.policy`, the single copy the libcurl engine uses too), backoff waits with `ngx.sleep`, the
+-- on_attempt hook, and the `result` of docs/design.md.
+-- @module onesignal.transport.ngx_send
+
+local core = require("onesignal.core")
+local exchange = require("onesignal.transport.ngx_exchange")
+local http = require("onesignal.transport.ngx_http")
+
+local M = {}
+
+local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
+local SAFE = { GET = true, PUT = true, DELETE = true }
+
+--- Seconds on a clock that only moves forward (nginx's cached time, refreshed first).
+function M.now()
+  ngx.update_time()
+  return ngx.now()
+end
+
+local function check(req)
+  if not METHODS[req.method] then error("onesignal.ngx: 'method' must be one of GET, POST, PUT, PATCH, DELETE", 0) end
+  local path = req.path
+  if type(path) ~= "string" or path:sub(1, 1) ~= "/" or path:find("[%c ]") then
+    error("onesignal.ngx: 'path' must start with '/' and be encoded (no spaces or control characters)", 0)
+  end
+  if req.body ~= nil and type(req.body) ~= "string" then error("onesignal.ngx: 'body' must be a string", 0) end
+end
+
+-- The request text, the same bytes for every attempt of the call.
+local function request_text(t, req, authorization)
+  local method = req.method
+  local body = req.body
+  local lines = {}
+  for _, line in ipairs(t.lines) do lines[#lines + 1] = line end
+  if body then
+    for _, line in ipairs(t.body_lines) do lines[#lines + 1] = line end
+  end
+  return http.request({
+    method = method,
+    target = t.target.prefix .. req.path,
+    host = t.target.host_header,
+    user_agent = t.user_agent,
+    accept_encoding = t.accept_encoding,
+    extra = req.headers,
+    lines = lines,
+    authorization = authorization,
+    body = body,
+    -- As libcurl: methods that carry a body always say how long it is (0 when empty); GET and DELETE
+    -- only when they have one.
+    send_length = body ~= nil or method == "POST" or method == "PUT" or method == "PATCH",
+  })
+end
+
+local function call_hook(hook, info)
+  local ok, err = pcall(hook, info)
+  if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", tostring(err)) end
+end
+
+--- Sends `req` for transport `t` (fields: target, settings, lines, body_lines, user_agent, accept_encoding,
+-- base_url, hook, and a redact method) with the Authorization line `authorization` (or nil). Returns the result.
+function M.run(t, req, authorization)
+  check(req)
+  local s = t.settings
+  local started = M.now()
+  local timeout = req.timeout or s.timeout
+  local deadline = req.deadline
+  local max_retries = req.max_retries or s.max_retries
+  local base_delay = req.retry_base_delay or s.retry_base_delay
+  local max_delay = req.retry_max_delay or s.retry_max_delay
+  local safe = SAFE[req.method] or req.idempotency_key ~= nil
+  local text = request_text(t, req, authorization)
+  local attempt, out, decision = 0, nil, nil -- luacheck: ignore 311
+  local resent = false
+  while true do
+    attempt = attempt + 1
+    local attempt_started = M.now()
+    local limit = timeout
+    if deadline then limit = math.min(limit, deadline - (attempt_started - started)) end
+    local a = { target = t.target, request = text, now = M.now, ends = attempt_started + math.max(limit, 0.001),
+      connect_timeout = s.connect_timeout, max_body = s.max_body, keepalive = s.keepalive, pool_size = s.pool_size }
+    out = exchange.run(a)
+    -- A kept-alive connection the server had closed fails before any answer. libcurl sends once more on
+    -- a new connection then, within the same attempt, when the request is safe to repeat; so does this.
+    if out.error == "reset" and out.reused and not out.got and not resent then
+      if safe then
+        resent = true
+        out = exchange.run(a)
+      else
+        out.message = "connection lost while sending; not resent because the request is not safe to repeat"
+      end
+    end
+    if out.message then out.message = t:redact(out.message) end
+    local now = M.now()
+    local headers = out.headers
+    local retry_after = headers and headers["retry-after"] and core.parse_retry_after(headers["retry-after"])
+    out.retry_after = retry_after
+    local retry, wait, maybe_sent, gave_up = core.policy({
+      status = out.status, error = out.error, sent = out.sent, safe = safe, attempt = attempt,
+      max_retries = max_retries, retry_after = retry_after, base_delay = base_delay, max_delay = max_delay,
+      elapsed = now - started, deadline = deadline,
+    })
+    if t.hook then
+      call_hook(t.hook, {
+        operation = req.operation, method = req.method, url = t.base_url .. req.path, attempt = attempt,
+        status = out.status > 0 and out.status or nil, error = out.error, message = out.error and out.message or nil,
+        retry = retry, wait = retry and wait or nil, elapsed = now - started, attempt_elapsed = now - attempt_started,
+      })
+    end
+    if not retry then
+      decision = { maybe_sent = maybe_sent, gave_up = gave_up }
+      break
+    end
+    if wait > 0 then ngx.sleep(wait) end
+  end
+  local headers = out.headers
+  local replayed = headers and headers["idempotent-replayed"]
+  return {
+    status = out.status,
+    headers = headers,
+    body = out.body or "",
+    attempts = attempt,
+    replayed = replayed ~= nil and replayed:lower() == "true",
+    retry_after = out.retry_after,
+    error = out.error,
+    message = out.error and out.message or nil,
+    maybe_sent = decision.maybe_sent,
+    gave_up = decision.gave_up,
+    elapsed = M.now() - started,
+  }
+end
+
+return M

@@ -1,0 +1,87 @@
+--- Where the cosocket transport connects: the parts of the base URL, the Host header libcurl would send,
+-- the address to connect to, the TLS server name and the keep-alive pool name.
+--
+-- nginx's resolver asks DNS only, while libcurl (getaddrinfo) reads /etc/hosts first. Names found in
+-- /etc/hosts are connected to by address here, so `localhost` and other local names work as they do with
+-- libcurl, and need no `resolver` directive; every other name goes to nginx's resolver.
+-- @module onesignal.transport.ngx_target
+
+local M = {}
+
+local DEFAULT_PORT = { http = 80, https = 443 }
+
+local hosts -- lower-cased name → address, read once per process
+
+local function load_hosts(path)
+  local map = {}
+  local fh = io.open(path, "r")
+  if not fh then return map end
+  for line in fh:lines() do
+    local address, names = line:gsub("#.*$", ""):match("^%s*(%S+)%s+(.-)%s*$")
+    if address then
+      local v4 = address:find("^%d+%.%d+%.%d+%.%d+$") ~= nil
+      if not v4 then address = "[" .. address .. "]" end -- cosockets take IPv6 literals in brackets
+      for name in names:gmatch("%S+") do
+        name = name:lower()
+        -- The first line naming a host wins, an IPv4 address over IPv6 (nginx may run without IPv6).
+        local known = map[name]
+        if not known or (v4 and not known:find("^%d")) then map[name] = address end
+      end
+    end
+  end
+  fh:close()
+  return map
+end
+
+--- The address /etc/hosts gives for `name`, or nil. `path` is for tests.
+function M.lookup(name, path)
+  if path then return load_hosts(path)[name:lower()] end
+  hosts = hosts or load_hosts("/etc/hosts")
+  return hosts[name:lower()]
+end
+
+--- Parses a base URL (already checked by onesignal.config). Returns the target, or nil and a message.
+-- verify: whether TLS certificates are checked (part of the pool name: a connection made without
+-- checking must never serve a client that checks).
+function M.parse(base_url, verify)
+  local scheme, authority, prefix = base_url:match("^(%a[%w+.-]*)://([^/?#]*)(.*)$")
+  if not scheme then return nil, "cannot parse base_url" end
+  scheme = scheme:lower()
+  if authority:find("@", 1, true) then return nil, "base_url must not carry a user name or password" end
+  local host, port = authority:match("^(%[[^%]]+%])(.*)$")
+  if not host then host, port = authority:match("^([^:]*)(.*)$") end
+  if host == "" then return nil, "base_url has no host" end
+  if port ~= "" then
+    port = port:match("^:(%d+)$")
+    if not port or tonumber(port) < 1 or tonumber(port) > 65535 then return nil, "base_url has a bad port" end
+    port = tonumber(port)
+  else
+    port = DEFAULT_PORT[scheme]
+  end
+  local literal = host:find("^%[") or host:find("^%d+%.%d+%.%d+%.%d+$")
+  local tls = scheme == "https"
+  local t = {
+    scheme = scheme,
+    host = host,
+    port = port,
+    prefix = prefix,
+    tls = tls,
+    verify = verify,
+    -- libcurl leaves the port out when it is the scheme's own
+    host_header = port == DEFAULT_PORT[scheme] and host or (host .. ":" .. port),
+    server_name = host:gsub("^%[(.*)%]$", "%1"),
+    literal = literal ~= nil,
+  }
+  t.pool = table.concat({ "onesignal", scheme, host:lower(), port, tls and (verify and "verify" or "noverify") or "" },
+    "|")
+  return t
+end
+
+--- The host to hand to `sock:connect`: an address literal as it is, a name from /etc/hosts by its
+-- address, any other name as it is (for nginx's resolver).
+function M.connect_host(t)
+  if t.literal then return t.host end
+  return M.lookup(t.host) or t.host
+end
+
+return M
