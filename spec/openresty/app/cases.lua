@@ -1,0 +1,200 @@
+-- luacheck: globals ngx
+-- What the OpenResty specs ask the app to do. Each case takes the app's settings and the JSON arguments
+-- of the spec, drives the SDK inside nginx, and returns a table that goes back as JSON.
+local cjson = require("cjson")
+local onesignal = require("onesignal")
+
+local M = {}
+
+local unpack = table.unpack or unpack
+
+local function now()
+  ngx.update_time()
+  return ngx.now()
+end
+
+-- base: nil / "http" (the test server), "https" (its TLS port by name, for certificate checks),
+-- "https_ip" (the TLS port by address), "/path" (a location of this app), or a whole URL.
+local function base_url(settings, base)
+  if base == nil or base == "http" then return settings.url end
+  if base == "https" then return (settings.https_url:gsub("127%.0%.0%.1", "localhost")) end
+  if base == "https_ip" then return settings.https_url end
+  if base:sub(1, 1) == "/" then return settings.self_url .. base end
+  return base
+end
+
+local function new_client(settings, args, hooks)
+  local options = {
+    base_url = base_url(settings, args.base),
+    rest_api_key = settings.rest_key,
+    organization_api_key = settings.org_key,
+    app_id = settings.app_id,
+  }
+  for k, v in pairs(args.options or {}) do options[k] = v end
+  if hooks then
+    options.on_attempt = function(info)
+      local copy = {}
+      for k, v in pairs(info) do copy[k] = v end
+      hooks[#hooks + 1] = copy
+    end
+  end
+  local client = onesignal.new(options)
+  if args.with then client = client:with(args.with) end
+  return client
+end
+
+-- JSON has no holes in arrays: null stands for an argument left out (nil).
+local function call_args(list)
+  local out, n = {}, 0
+  for i, v in ipairs(list or {}) do
+    if v ~= cjson.null then out[i] = v end
+    n = i
+  end
+  return out, n
+end
+
+--- A call's outcome as plain data.
+function M.outcome(body, res)
+  if body then
+    return { ok = true, body = body, status = res.status, attempts = res.attempts, replayed = res.replayed,
+      idempotency_key = res.idempotency_key, headers = res.headers }
+  end
+  return { ok = false, kind = res.kind, reason = res.reason, status = res.status, attempts = res.attempts,
+    maybe_sent = res.maybe_sent, gave_up = res.gave_up, retry_after = res.retry_after, message = res.message,
+    messages = res.messages, text = tostring(res), body = type(res.body) == "string" and res.body or nil }
+end
+
+--- One operation, `times` times in a row: { operation, args = [...], options, with, base, hook, times }.
+function M.call(settings, args)
+  local hooks = args.hook and {} or nil
+  local client = new_client(settings, args, hooks)
+  local list, n = call_args(args.args)
+  local results = {}
+  local started = now()
+  for i = 1, args.times or 1 do
+    local t0 = now()
+    local out = M.outcome(client[args.operation](client, unpack(list, 1, n)))
+    out.elapsed = now() - t0
+    results[i] = out
+  end
+  return { results = results, hooks = hooks, transport = client.transport.name,
+    user_agent = client.transport.user_agent, elapsed = now() - started }
+end
+
+--- Every operation with the shared samples (spec/support/samples.lua), in name order.
+function M.samples(settings, args)
+  local samples = require("support.samples")
+  local client = new_client(settings, args)
+  local all = samples.all(args.ctx)
+  local names = {}
+  for name in pairs(all) do names[#names + 1] = name end
+  table.sort(names)
+  local outcomes = {}
+  for i, name in ipairs(names) do
+    local body, res = samples.call(client, name, all[name])
+    outcomes[i] = { name = name, ok = body ~= nil, status = body and res.status or res.status }
+  end
+  return { transport = client.transport.name, outcomes = outcomes }
+end
+
+--- `count` calls of one operation started with `_async`, then `client:run()`: { operation, args, count }.
+function M.async(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local results, order = {}, {}
+  local pending_after_submit
+  for i = 1, args.count do
+    list[n + 1] = function(body, res)
+      results[i] = M.outcome(body, res)
+      order[#order + 1] = i
+    end
+    client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  end
+  pending_after_submit = client:pending()
+  local done = client:run(args.run_timeout)
+  return { results = results, order = order, pending_after_submit = pending_after_submit, done = done,
+    pending_after_run = client:pending() }
+end
+
+--- `count` blocking calls, each in a thread of `client:spawn`, then `client:run()`.
+function M.spawn(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local results = {}
+  for i = 1, args.count do
+    client:spawn(function()
+      results[i] = M.outcome(client[args.operation](client, unpack(list, 1, n)))
+    end)
+  end
+  local pending = client:pending()
+  client:run()
+  local failure
+  if args.fail then
+    client:spawn(function() error("deliberate failure in a spawned thread") end)
+    local ok, err = pcall(client.run, client)
+    failure = not ok and tostring(err) or "no error"
+  end
+  return { results = results, pending_after_spawn = pending, failure = failure }
+end
+
+--- client:send_many (issue 4) on cosockets: { notifications, options }.
+function M.send_many(settings, args)
+  local client = new_client(settings, args)
+  local progress = 0
+  local options = {}
+  for k, v in pairs(args.send_options or {}) do options[k] = v end
+  options.on_progress = function() progress = progress + 1 end
+  local items = client:send_many(args.notifications, options)
+  local out = {}
+  for i, item in ipairs(items) do
+    out[i] = item.err and M.outcome(nil, item.err) or M.outcome(item.body, item.response)
+  end
+  return { items = out, progress = progress }
+end
+
+--- Two requests started, then the client closed before they finish; and a call after closing.
+function M.close(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local results = {}
+  for i = 1, 2 do
+    list[n + 1] = function(body, res) results[i] = M.outcome(body, res) end
+    client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  end
+  client:close()
+  local after = M.outcome(client[args.operation](client, unpack(list, 1, n)))
+  return { results = results, after = after, pending = client:pending() }
+end
+
+--- Sends from a timer (the request that schedules it answers at once); `collect` reads the outcome.
+function M.timer(settings, args)
+  local ok, err = ngx.timer.at(0, function(premature)
+    if premature then return end
+    local out = M.call(settings, args)
+    ngx.shared.results:set("timer:" .. args.key, cjson.encode(out))
+  end)
+  return { scheduled = ok and true or false, err = err }
+end
+
+function M.collect(_, args)
+  local text = ngx.shared.results:get(args.key)
+  return { found = text ~= nil, value = text and cjson.decode(text) or nil }
+end
+
+--- What the phases without cosockets reported (see phases.lua).
+function M.phases()
+  local out = {}
+  for _, key in ipairs(ngx.shared.results:get_keys(0)) do
+    local phase = key:match("^phase:(.+)$")
+    if phase then out[phase] = cjson.decode(ngx.shared.results:get(key)) end
+  end
+  return out
+end
+
+--- Which transport a client made here gets, with and without asking.
+function M.transport(settings, args)
+  local chosen = new_client(settings, { options = args.options })
+  return { name = chosen.transport.name, accept_encoding = chosen.transport.accept_encoding }
+end
+
+return M

@@ -1,0 +1,155 @@
+-- The cosocket transport, inside real nginx, sends for every operation the request the libcurl transport
+-- sends for the same call: method, path, query, body, and every header but User-Agent. Both sides are
+-- read from the test server's recording, so what is compared is what went over the wire.
+local server = require("support.server")
+local openresty = require("support.openresty")
+local samples = require("support.samples")
+local json = require("server.json")
+local onesignal = require("onesignal")
+local NULL = require("cjson").null -- an argument left out, in the JSON sent to the app
+
+local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+
+-- A body as comparable text: object keys sorted (the two Lua VMs iterate tables in different orders),
+-- arrays and objects kept apart, and generated idempotency keys (random by design) checked and masked.
+local function canonical(value)
+  if json.is_array(value) then
+    local parts = {}
+    for i, v in ipairs(value) do parts[i] = canonical(v) end
+    return "[" .. table.concat(parts, ",") .. "]"
+  elseif value == json.null then
+    return "null"
+  elseif type(value) == "table" then
+    local keys = {}
+    for k in pairs(value) do keys[#keys + 1] = k end
+    table.sort(keys)
+    local parts = {}
+    for i, k in ipairs(keys) do
+      local v = value[k]
+      if k == "idempotency_key" and type(v) == "string" and v:find(UUID) then v = "<uuid4>" end
+      parts[i] = string.format("%q", k) .. ":" .. canonical(v)
+    end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif type(value) == "string" then
+    return string.format("%q", value)
+  end
+  return tostring(value)
+end
+
+local function comparable(request)
+  local headers = {}
+  for name, value in pairs(request.headers) do
+    if name ~= "user-agent" then headers[name] = value end
+  end
+  return {
+    method = request.method,
+    path = request.path,
+    query = request.query,
+    headers = headers,
+    body = request.body and request.body ~= "" and canonical(json.decode(request.body)) or request.body,
+  }
+end
+
+describe("the ngx transport in nginx", function()
+  local srv, app, ctx, names
+
+  setup(function()
+    srv = server.start({ tls = true })
+    app = openresty.start({ server = srv })
+    ctx = { app_id = srv.app_id, org_id = srv.org_id }
+    names = {}
+    for name in pairs(samples.all(ctx)) do names[#names + 1] = name end
+    table.sort(names)
+  end)
+
+  teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+  end)
+
+  it("is the transport chosen inside nginx, and sends libcurl's Accept-Encoding", function()
+    local chosen = app:case("transport", {})
+    assert.are.equal("ngx", chosen.name)
+    assert.are.equal("deflate, gzip, br, zstd", chosen.accept_encoding)
+    assert.are.equal("curl", app:case("transport", { options = { transport = "curl" } }).name)
+  end)
+
+  it("sends, for every operation, the request the curl transport sends", function()
+    assert.are.equal(#onesignal.operations, #names)
+
+    -- The same server state for both runs, so both get the same answers and take the same path.
+    srv:reset()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key,
+      organization_api_key = srv.org_key, app_id = srv.app_id, transport = "curl" })
+    local all = samples.all(ctx)
+    for _, name in ipairs(names) do samples.call(client, name, all[name]) end
+    client:close()
+    local by_curl = srv:requests()
+
+    srv:reset()
+    local run = app:case("samples", { ctx = ctx })
+    assert.are.equal("ngx", run.transport)
+    local by_ngx = srv:requests()
+
+    assert.are.equal(#names, #by_curl)
+    assert.are.equal(#names, #by_ngx)
+    for i, name in ipairs(names) do
+      assert.are.equal(name, by_curl[i].operation)
+      assert.are.equal(name, by_ngx[i].operation)
+      assert.are.same(comparable(by_curl[i]), comparable(by_ngx[i]), name)
+      assert.are.equal(#by_curl[i].body, #by_ngx[i].body, name) -- the same bytes, up to key order
+      -- and both answers were the same
+      assert.are.equal(run.outcomes[i].name, name)
+    end
+  end)
+
+  it("names itself in the User-Agent: this library, LuaJIT and ngx_lua", function()
+    srv:clear()
+    local out = app:case("call", { operation = "view_templates", args = { NULL } })
+    assert.is_true(out.results[1].ok)
+    local agent = srv:requests()[1].headers["user-agent"]
+    local version = onesignal._VERSION:gsub("%.", "%%.")
+    assert.matches("^onesignal%-lua/" .. version .. " %(LuaJIT 2%.1[^;]*; ngx_lua/0%.%d+%.%d+%)$", agent)
+  end)
+
+  it("puts the caller's product first in the User-Agent", function()
+    srv:clear()
+    app:case("call", { operation = "view_templates", args = { NULL }, options = { user_agent = "shop/2.0" } })
+    assert.matches("^shop/2%.0 onesignal%-lua/", srv:requests()[1].headers["user-agent"])
+  end)
+
+  it("keeps the base URL's path prefix", function()
+    srv:clear()
+    local out = app:case("call", { operation = "view_templates", args = { NULL }, base = srv.url .. "/prefix" })
+    assert.is_false(out.results[1].ok)
+    assert.are.equal(404, out.results[1].status)
+    assert.are.equal("/prefix/templates", srv:requests()[1].path)
+  end)
+
+  it("verifies TLS against lua_ssl_trusted_certificate and sends the same request over it", function()
+    srv:clear()
+    local out = app:case("call", { operation = "view_templates", args = { NULL }, base = "https" })
+    assert.is_true(out.results[1].ok, out.results[1].text)
+    local recorded = srv:requests()[1]
+    assert.are.equal("https", recorded.scheme)
+    assert.are.equal("localhost:" .. srv.tls_port, recorded.headers.host)
+  end)
+
+  it("refuses a certificate that does not name the host, unless told to be insecure", function()
+    srv:clear()
+    -- The test certificate names IP 127.0.0.1 and DNS localhost; nginx checks host names only.
+    -- Several times: ngx_lua reports a rejected certificate differently once TLS sessions are resumed.
+    local out = app:case("call", { operation = "view_templates", args = { NULL }, base = "https_ip", times = 4 })
+    for _, r in ipairs(out.results) do
+      assert.is_false(r.ok)
+      assert.are.equal("tls", r.kind)
+      assert.are.equal(1, r.attempts)
+      assert.matches("certificate", r.message)
+    end
+    assert.are.equal(0, #srv:requests())
+
+    out = app:case("call", { operation = "view_templates", args = { NULL }, base = "https_ip",
+      options = { insecure = true } })
+    assert.is_true(out.results[1].ok, out.results[1].text)
+  end)
+end)
