@@ -1,0 +1,45 @@
+-- Exports: ask for a CSV of all subscriptions, wait until OneSignal has written it, and save it; then the
+-- events of one notification, read into memory.
+--
+--   ONESIGNAL_REST_API_KEY=… ONESIGNAL_APP_ID=… lua5.4 examples/exports.lua [FILE]
+local onesignal = require("onesignal")
+
+local function check(body, err)
+  if not body then error(tostring(err), 2) end
+  return body
+end
+
+local client = onesignal.new{}
+local file = arg[1] or os.tmpname()
+local interval = tonumber(os.getenv("EXPORT_POLL_INTERVAL")) or 2   -- `make examples` makes it short
+
+local export = check(client:export_subscriptions(nil, { extra_fields = { "country", "location" } }))
+print("export requested: " .. export.csv_file_url)
+
+-- Polls with doubling waits (2 s, 4 s, … up to 30 s) for at most `timeout` seconds, then saves the file.
+-- The key is not sent to the file's host.
+local saved = check(client:download_export(export.csv_file_url, file, {
+  timeout = 300,
+  interval = interval,
+  progress = function(event)
+    if event.phase == "waiting" then
+      print(("  not ready yet (check %d, HTTP %d); next check in %g s"):format(event.polls, event.status,
+        event.wait))
+    elseif event.phase == "writing" then
+      print(("  writing %d of %d bytes"):format(event.bytes, event.total))
+    end
+  end,
+}))
+print(("saved %d bytes to %s after %d checks"):format(saved.bytes, saved.path, saved.polls))
+
+local sent = check(client:create_notification{ target_channel = "push", included_segments = { "Subscribed Users" },
+  contents = { en = "Export me" } })
+if onesignal.is_message_sent(sent) then
+  local events = check(client:export_events(sent.id, nil))
+  local csv = check(client:fetch_export(events.csv_file_url, { interval = interval }))
+  local lines = select(2, csv:gsub("\n", ""))
+  print(("events of %s: %d lines of CSV"):format(sent.id, lines))
+end
+
+if not arg[1] then os.remove(file) end
+client:close()
