@@ -274,6 +274,11 @@ int os_session_has_key(const os_session *s, os_credential c)
     return c == OS_CRED_NONE || (c == OS_CRED_REST && s->cfg.rest_key) || (c == OS_CRED_ORG && s->cfg.org_key);
 }
 
+size_t os_session_redact(const os_session *s, const char *text, size_t len, char *out, size_t out_cap)
+{
+    return os_redact(text, len, s->secrets, s->n_secrets, out, out_cap);
+}
+
 struct curl_slist *os_session_headers(const os_session *s, os_credential c, int has_body)
 {
     return s->lists[c][has_body ? 1 : 0];
@@ -418,6 +423,29 @@ static void redact_message(os_session *s, os_transfer *t)
     memcpy(t->message, out, n + 1);
 }
 
+/* libcurl resends a request by itself when a reused keep-alive connection dies before answering (only
+ * for requests safe to repeat: on_seek refuses the others). The server may have seen each copy, so each
+ * one counts as an attempt and is shown to the hook as a reset that was retried at once. */
+static void count_resends(os_session *s, os_transfer *t, double now)
+{
+    os_attempt_report report;
+    for (; t->sends > 1; t->sends--) {
+        if (s->on_attempt != NULL) {
+            report.t = t;
+            report.attempt = t->attempt;
+            report.status = 0;
+            report.error = OS_ERR_RESET;
+            report.message = "the reused connection closed before an answer; libcurl sent the request again";
+            report.retry = 1;
+            report.wait = 0;
+            report.elapsed = now - t->submitted_at;
+            report.attempt_elapsed = now - t->attempt_started_at;
+            s->on_attempt(s->on_attempt_ud, &report);
+        }
+        t->attempt++;
+    }
+}
+
 static void finish_attempt(os_session *s, os_transfer *t, CURLcode code)
 {
     double now = os_monotonic();
@@ -432,6 +460,7 @@ static void finish_attempt(os_session *s, os_transfer *t, CURLcode code)
     curl_multi_remove_handle(s->multi, t->easy);
     s->in_flight--;
     redact_message(s, t);
+    count_resends(s, t, now);
 
     memset(&in, 0, sizeof in);
     in.status = (int)t->status;
@@ -454,6 +483,10 @@ static void finish_attempt(os_session *s, os_transfer *t, CURLcode code)
     t->elapsed = in.elapsed;
     if (s->on_attempt != NULL) {
         report.t = t;
+        report.attempt = t->attempt;
+        report.status = t->status;
+        report.error = t->error;
+        report.message = t->message;
         report.retry = d.retry;
         report.wait = d.wait;
         report.elapsed = in.elapsed;

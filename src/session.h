@@ -13,7 +13,11 @@ typedef struct os_session os_session;
 
 /* What the attempt hook learns after each attempt. */
 typedef struct {
-    const os_transfer *t; /* its status, error, message, attempt, url, method of this attempt */
+    const os_transfer *t; /* the request: its method, url and Lua references */
+    int attempt;
+    long status; /* 0: none */
+    os_error_class error;
+    const char *message; /* for error */
     int retry;
     double wait; /* when retrying */
     double elapsed;
@@ -33,6 +37,9 @@ void os_session_set_attempt_fn(os_session *s, os_attempt_fn fn, void *ud);
 const os_config *os_session_config(const os_session *s);
 
 int os_session_has_key(const os_session *s, os_credential c);
+
+/* text with the session's keys replaced by "[REDACTED]" (see os_redact for the calling convention). */
+size_t os_session_redact(const os_session *s, const char *text, size_t len, char *out, size_t out_cap);
 
 /* The prebuilt header list for a credential and body presence (NULL when empty). */
 struct curl_slist *os_session_headers(const os_session *s, os_credential c, int has_body);

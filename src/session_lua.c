@@ -318,9 +318,19 @@ static void hand_out(lua_State *L, lsession *ls, os_transfer *t)
 
 /* ---- hook ---- */
 
+static void push_redacted(lua_State *L, const os_session *s, const char *text, size_t len)
+{
+    size_t n = os_session_redact(s, text, len, NULL, 0);
+    char *out = lua_newuserdata(L, n + 1);
+    os_session_redact(s, text, len, out, n);
+    lua_pushlstring(L, out, n);
+    lua_remove(L, -2);
+}
+
 static int call_hook(lua_State *L)
 {
     const os_attempt_report *r = lua_touserdata(L, 1);
+    const lsession *ls = lua_touserdata(L, 3);
     const os_transfer *t = r->t;
     lua_getfield(L, 2, "hook");
     if (!lua_isfunction(L, -1)) return 0;
@@ -330,12 +340,12 @@ static int call_hook(lua_State *L)
         lua_setfield(L, -2, "operation");
     }
     set_string(L, "method", os_method_name(t->method));
-    lua_pushlstring(L, t->url.data, t->url.len);
+    push_redacted(L, ls->s, t->url.data, t->url.len); /* a key passed as data in the path stays hidden */
     lua_setfield(L, -2, "url");
-    set_integer(L, "attempt", t->attempt);
-    if (t->status > 0) set_integer(L, "status", (lua_Integer)t->status);
-    set_string(L, "error", os_error_class_name(t->error));
-    if (t->error != OS_ERR_NONE) set_string(L, "message", t->message);
+    set_integer(L, "attempt", r->attempt);
+    if (r->status > 0) set_integer(L, "status", (lua_Integer)r->status);
+    set_string(L, "error", os_error_class_name(r->error));
+    if (r->error != OS_ERR_NONE) set_string(L, "message", r->message);
     set_boolean(L, "retry", r->retry);
     if (r->retry) set_number(L, "wait", r->wait);
     set_number(L, "elapsed", r->elapsed);
@@ -352,9 +362,10 @@ static void attempt_hook(void *ud, const os_attempt_report *r)
     lua_pushcfunction(L, call_hook);
     lua_pushlightuserdata(L, (void *)r);
     lua_pushvalue(L, ls->uv_index);
+    lua_pushlightuserdata(L, ls);
     ls->in_hook = 1;
     /* Everything runs protected, table building included: a hook can never unwind through libcurl. */
-    if (lua_pcall(L, 2, 0, 0) != 0) {
+    if (lua_pcall(L, 3, 0, 0) != 0) {
         const char *msg = lua_tostring(L, -1);
         os_warn(L, "onesignal.core: error in hook (ignored): ", msg ? msg : "(not a string)");
         lua_pop(L, 1);

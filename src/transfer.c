@@ -134,6 +134,19 @@ static int on_seek(void *userdata, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
+/* Runs each time libcurl is about to send the request, including its own resend after a reused
+ * connection turned out dead, so that a resend can be counted as the attempt it really is. */
+static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    os_transfer *t = userdata;
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    t->sends++;
+    return CURL_PREREQFUNC_OK;
+}
+
 /* ---- setup ---- */
 
 static long to_ms(double seconds)
@@ -166,6 +179,8 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     SET(CURLOPT_READDATA, (void *)t);
     SET(CURLOPT_SEEKFUNCTION, on_seek);
     SET(CURLOPT_SEEKDATA, (void *)t);
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, (void *)t);
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -272,6 +287,7 @@ int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
     t->too_large = t->rewind_refused = t->out_of_memory = 0;
     t->errbuf[0] = '\0';
     t->body_pos = 0;
+    t->sends = 0;
     t->status = 0;
     t->error = OS_ERR_NONE;
     t->sent = 0;

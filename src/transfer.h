@@ -44,6 +44,7 @@ typedef struct os_transfer {
 
     /* Progress. */
     int attempt;
+    int sends; /* times libcurl put this attempt's request on the wire (it resends on a dead reused connection) */
     double submitted_at;
     double attempt_started_at;
     size_t body_pos;

@@ -103,6 +103,21 @@ describe("session retries", function()
     assert.same(1, #support.recorded(srv, "/notifications"))
   end)
 
+  it("counts libcurl's own resend on a dead keep-alive connection as an attempt", function()
+    s:wait(s:submit(support.get_segments(srv))) -- leaves a connection to reuse
+    srv:reset()
+    local calls = {}
+    s:set_hook(function(a) calls[#calls + 1] = a end)
+    srv:fault({ match = { method = "GET" }, steps = { { drop = "after_read" } } })
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    assert.is_nil(result.error, result.message)
+    assert.same(2, #support.recorded(srv, support.segments_path(srv)))
+    assert.same(2, result.attempts)
+    assert.same(2, #calls)
+    assert.same({ 1, "reset", true, 0 }, { calls[1].attempt, calls[1].error, calls[1].retry, calls[1].wait })
+    assert.same({ 2, false }, { calls[2].attempt, calls[2].retry })
+  end)
+
   it("repeats a dropped request that is safe to repeat", function()
     srv:fault({ match = { method = "POST" }, steps = { { drop = "after_read" } } })
     local result = s:wait(s:submit(post_notification({ idempotency_key = "7d0f3a52-1c9e-4b8a-a6f4-3e2d1c0b9a87" })))
@@ -199,6 +214,15 @@ describe("the attempt hook", function()
     local text = support.flatten(calls)
     assert.is_nil(text:find(srv.rest_key, 1, true))
     assert.is_nil(text:find(srv.org_key, 1, true))
+  end)
+
+  it("hides a key passed as data in the path", function()
+    local calls = {}
+    s:set_hook(function(a) calls[#calls + 1] = a end)
+    local path = "/apps/" .. srv.app_id .. "/users/by/external_id/" .. srv.rest_key
+    s:wait(s:submit({ method = "GET", path = path, credential = "rest" }))
+    assert.same(1, #calls)
+    assert.same(srv.url .. "/apps/" .. srv.app_id .. "/users/by/external_id/[REDACTED]", calls[1].url)
   end)
 
   it("cannot break a request by failing", function()
