@@ -1,0 +1,142 @@
+-- Cosockets keep nginx serving: a handler waiting on a slow OneSignal does not hold up the worker; and
+-- the non-blocking API (callbacks, spawn, send_many) runs its requests side by side in light threads.
+-- Concurrency is read from the test server's connection count (every request in flight needs its own
+-- HTTP/1.1 connection), not from timings, except in the single-worker check, whose point is a timing.
+local server = require("support.server")
+local openresty = require("support.openresty")
+local shell = require("server.harness.shell")
+local cjson = require("cjson")
+local NULL = cjson.null
+
+describe("concurrency on the ngx transport", function()
+  local srv, app
+
+  local NOTIFICATION = { contents = { en = "side by side" }, included_segments = { "All" } }
+
+  setup(function()
+    srv = server.start({})
+    app = openresty.start({ server = srv })
+  end)
+  teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+  end)
+  before_each(function() srv:reset() end)
+
+  describe("with one nginx worker", function()
+    -- Starts a create_notification in the app that the server answers after 2 s, and returns once the
+    -- server has it. `transport` picks the client's transport; the file gets the app's answer.
+    local function start_slow_call(transport, file)
+      srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 2 } } })
+      local body = app.prefix .. "/slow-call.json"
+      shell.write_file(body, cjson.encode({ operation = "create_notification", args = { NOTIFICATION },
+        options = { transport = transport } }))
+      shell.run("curl -sS --noproxy '*' --max-time 30 -X POST -H 'Content-Type: application/json' --data-binary @"
+        .. shell.quote(body) .. " " .. shell.quote(app.url .. "/case/call") .. " -o " .. shell.quote(file)
+        .. " >/dev/null 2>&1 &")
+      for _ = 1, 200 do
+        if #srv:requests() > 0 then return end
+        shell.sleep(0.02)
+      end
+      error("the slow call never reached the server:\n" .. app:error_log())
+    end
+
+    -- 100 concurrent requests to another location of the app: how many answered 200, and the seconds
+    -- the whole burst took (curl's own clock, from before the first to after the last).
+    local function burst()
+      local out = shell.capture("s=$(date +%s.%N); curl -s --noproxy '*' --max-time 20 --parallel"
+        .. " --parallel-immediate --parallel-max 100 -w '\\n%{http_code}\\n' "
+        .. shell.quote(app.url .. "/ping?[1-100]") .. " 2>/dev/null; e=$(date +%s.%N); echo \"took $s $e\"")
+      local ok = 0
+      for code in out:gmatch("\n(%d%d%d)\n") do if code == "200" then ok = ok + 1 end end
+      local s, e = out:match("took (%S+) (%S+)")
+      return ok, tonumber(e) - tonumber(s)
+    end
+
+    local function wait_for(file)
+      for _ = 1, 500 do
+        local text = shell.read_file(file)
+        if text and text ~= "" then return cjson.decode(text) end
+        shell.sleep(0.02)
+      end
+      error("the slow call never finished:\n" .. app:error_log())
+    end
+
+    it("serves 100 concurrent requests in well under a second while a handler waits 2 s on OneSignal", function()
+      local file = app.prefix .. "/slow-ngx.json"
+      os.remove(file)
+      start_slow_call(nil, file)
+      local ok, took = burst()
+      local slow_still_waiting = (shell.read_file(file) or "") == ""
+      assert.are.equal(100, ok)
+      assert.is_true(took < 1, "100 requests took " .. took .. " s")
+      assert.is_true(slow_still_waiting, "the slow call had finished before the burst did")
+      local slow = wait_for(file)
+      assert.are.equal("ngx", slow.transport)
+      assert.is_true(slow.results[1].ok, slow.results[1].text)
+      assert.is_true(slow.results[1].elapsed >= 1.9)
+    end)
+
+    it("(the same check catches a blocking client: with libcurl the burst waits for the slow call)", function()
+      local file = app.prefix .. "/slow-curl.json"
+      os.remove(file)
+      start_slow_call("curl", file)
+      local ok, took = burst()
+      local slow = wait_for(file)
+      assert.are.equal("curl", slow.transport)
+      assert.are.equal(100, ok)
+      assert.is_true(took >= 1, "the burst was not held up (" .. took .. " s)")
+    end)
+  end)
+
+  it("runs _async calls side by side and hands every result to its callback in client:run", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.3 }, { delay = 0.3 },
+      { delay = 0.3 }, { delay = 0.3 }, { delay = 0.3 }, { delay = 0.3 } } })
+    local out = app:case("async", { operation = "view_templates", args = { NULL }, count = 6 })
+    assert.are.equal(6, out.pending_after_submit)
+    assert.is_true(out.done)
+    assert.are.equal(0, out.pending_after_run)
+    assert.are.equal(6, #out.results)
+    for _, r in ipairs(out.results) do assert.is_true(r.ok, r.text) end
+    assert.are.equal(6, #out.order)
+    assert.are.equal(6, srv:stats().connections)
+  end)
+
+  it("suspends only the light thread of client:spawn, and raises a spawned thread's error from run", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.3 }, { delay = 0.3 },
+      { delay = 0.3 }, { delay = 0.3 } } })
+    local out = app:case("spawn", { operation = "view_templates", args = { NULL }, count = 4, fail = true })
+    assert.are.equal(4, out.pending_after_spawn)
+    assert.are.equal(4, #out.results)
+    for _, r in ipairs(out.results) do assert.is_true(r.ok, r.text) end
+    assert.are.equal(4, srv:stats().connections)
+    assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread", out.failure)
+  end)
+
+  it("sends a list with send_many, at most `concurrency` at a time", function()
+    local list = {}
+    for i = 1, 20 do list[i] = { contents = { en = "item " .. i }, included_segments = { "All" } } end
+    local steps = {}
+    for i = 1, 20 do steps[i] = { delay = 0.05 } end
+    srv:fault({ match = { operation = "create_notification" }, steps = steps })
+    local out = app:case("send_many", { notifications = list, send_options = { concurrency = 5 } })
+    assert.are.equal(20, #out.items)
+    for _, item in ipairs(out.items) do assert.is_true(item.ok, item.text) end
+    assert.are.equal(20, out.progress)
+    assert.are.equal(20, srv:stats().notifications_created)
+    assert.are.equal(5, srv:stats().connections)
+  end)
+
+  it("fails the requests still running when the client is closed, and every later call", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 1 }, { delay = 1 } } })
+    local out = app:case("close", { operation = "view_templates", args = { NULL } })
+    assert.are.equal(2, #out.results)
+    for _, r in ipairs(out.results) do
+      assert.is_false(r.ok)
+      assert.are.equal("closed", r.reason)
+    end
+    assert.is_false(out.after.ok)
+    assert.are.equal("closed", out.after.reason)
+    assert.are.equal(0, out.pending)
+  end)
+end)

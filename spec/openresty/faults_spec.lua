@@ -1,0 +1,192 @@
+-- Issue 3's retry rules on cosockets, inside real nginx, against the test server's fault scripts: the
+-- decisions come from the C core's policy (core.policy), the waits from ngx.sleep. The server counts
+-- the notifications it really created.
+local server = require("support.server")
+local openresty = require("support.openresty")
+local NULL = require("cjson").null
+
+describe("retries on the ngx transport", function()
+  local srv, app
+
+  local function fault(operation, steps)
+    srv:fault({ match = { operation = operation }, steps = steps })
+  end
+
+  local function repeated(n, step)
+    local out = {}
+    for i = 1, n do out[i] = step end
+    return out
+  end
+
+  local function recorded(operation)
+    local out = {}
+    for _, r in ipairs(srv:requests()) do
+      if r.operation == operation then out[#out + 1] = r end
+    end
+    return out
+  end
+
+  local NOTIFICATION = { contents = { en = "retry me" }, included_segments = { "All" } }
+
+  -- One call in the app; options add to a fast backoff. Returns the outcome and the hook's records.
+  local function call(operation, args, options)
+    local settings = { retry_base_delay = 0.01 }
+    for k, v in pairs(options or {}) do settings[k] = v end
+    local out = app:case("call", { operation = operation, args = args, options = settings, hook = true })
+    assert.are.equal("ngx", out.transport)
+    return out.results[1], out.hooks
+  end
+
+  setup(function()
+    srv = server.start({})
+    app = openresty.start({ server = srv })
+  end)
+  teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+  end)
+  before_each(function() srv:reset() end)
+
+  it("waits what 429's Retry-After asks, then succeeds", function()
+    fault("create_notification", { { status = 429, headers = { ["Retry-After"] = "1" } } })
+    local r, hooks = call("create_notification", { NOTIFICATION })
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(2, r.attempts)
+    assert.are.equal(2, #hooks)
+    assert.are.equal(429, hooks[1].status)
+    assert.is_true(hooks[1].retry)
+    assert.are.equal(1, hooks[1].wait)
+    assert.is_false(hooks[2].retry)
+    local seen = recorded("create_notification")
+    assert.are.equal(2, #seen)
+    assert.is_true(seen[2].time - seen[1].time >= 0.99, "the server saw the retry too early")
+    -- the same key both times, and one notification
+    assert.are.equal(seen[1].body, seen[2].body)
+    assert.are.equal(1, srv:stats().notifications_created)
+  end)
+
+  it("returns at once when Retry-After is longer than retry_max_delay, with retry_after set", function()
+    fault("create_notification", { { status = 429, headers = { ["Retry-After"] = "120" } } })
+    local r = call("create_notification", { NOTIFICATION }, { retry_max_delay = 5 })
+    assert.is_false(r.ok)
+    assert.are.equal(429, r.status)
+    assert.are.equal(1, r.attempts)
+    assert.are.equal(120, r.retry_after)
+    assert.are.equal("retry_after_too_long", r.gave_up)
+    assert.is_true(r.elapsed < 5, "it waited")
+  end)
+
+  it("gets through 503, 503 on the third attempt", function()
+    fault("view_templates", { { status = 503 }, { status = 503 } })
+    local r, hooks = call("view_templates", { NULL })
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(3, r.attempts)
+    assert.are.same({ 503, 503, 200 }, { hooks[1].status, hooks[2].status, hooks[3].status })
+  end)
+
+  it("stops after max_retries: five 503s with max_retries = 3 are four attempts", function()
+    fault("view_templates", repeated(5, { status = 503 }))
+    local r = call("view_templates", { NULL }, { max_retries = 3 })
+    assert.is_false(r.ok)
+    assert.are.equal(503, r.status)
+    assert.are.equal(4, r.attempts)
+    assert.are.equal("max_retries", r.gave_up)
+    assert.are.equal(4, #recorded("view_templates"))
+  end)
+
+  it("never repeats other 4xx", function()
+    for _, status in ipairs({ 400, 401, 403, 404, 409, 422 }) do
+      srv:reset()
+      fault("view_templates", { { status = status } })
+      local r = call("view_templates", { NULL })
+      assert.is_false(r.ok)
+      assert.are.equal(status, r.status)
+      assert.are.equal(1, r.attempts)
+      assert.are.equal(1, #recorded("view_templates"))
+    end
+  end)
+
+  it("resends create_notification after a connection dropped after the request was read: one notification", function()
+    fault("create_notification", { { drop = "after_read" } })
+    local r, hooks = call("create_notification", { NOTIFICATION })
+    assert.is_true(r.ok, r.text)
+    local seen = recorded("create_notification")
+    assert.are.equal(2, #seen)
+    assert.are.equal(seen[1].body, seen[2].body)
+    assert.matches('"idempotency_key":"' .. r.idempotency_key .. '"', seen[1].body, 1, true)
+    assert.are.equal(1, srv:stats().notifications_created)
+    assert.are.equal(r.attempts, #hooks)
+  end)
+
+  it("does not resend create_user after a dropped connection, and says it may have been applied", function()
+    fault("create_user", { { drop = "after_read" } })
+    local r = call("create_user", { NULL, { identity = { external_id = "dropped-user" } } })
+    assert.is_false(r.ok)
+    assert.are.equal("network", r.kind)
+    assert.are.equal("reset", r.reason)
+    assert.is_true(r.maybe_sent)
+    assert.are.equal(1, r.attempts)
+    assert.are.equal(1, #recorded("create_user"))
+    assert.matches("may have been applied", r.text, 1, true)
+  end)
+
+  it("gives up on a server that never answers after the timeout, and retries a safe request", function()
+    fault("view_templates", { { delay = 3600 } })
+    local r, hooks = call("view_templates", { NULL }, { timeout = 0.5 })
+    assert.is_true(r.ok, r.text) -- the second attempt found a server that answers
+    assert.are.equal(2, r.attempts)
+    assert.are.equal("timeout", hooks[1].error)
+    assert.is_true(hooks[1].attempt_elapsed >= 0.49, "timed out early: " .. hooks[1].attempt_elapsed)
+    assert.is_true(hooks[1].attempt_elapsed < 3, "timed out late: " .. hooks[1].attempt_elapsed)
+  end)
+
+  it("reports a timeout of create_user as maybe applied, without repeating it", function()
+    fault("create_user", { { delay = 3600 } })
+    local r = call("create_user", { NULL, { identity = { external_id = "slow-user" } } }, { timeout = 0.5 })
+    assert.is_false(r.ok)
+    assert.are.equal("timeout", r.kind)
+    assert.is_true(r.maybe_sent)
+    assert.are.equal(1, r.attempts)
+    assert.is_true(r.elapsed < 3, "took " .. r.elapsed)
+  end)
+
+  it("lets a deadline cut retries short", function()
+    fault("view_templates", repeated(10, { status = 503 }))
+    local r = call("view_templates", { NULL }, { retry_base_delay = 0.4, deadline = 1 })
+    assert.is_false(r.ok)
+    assert.are.equal("deadline", r.gave_up)
+    assert.is_true(r.attempts >= 2 and r.attempts < 10, r.attempts .. " attempts")
+    assert.is_true(r.elapsed < 1.5, "took " .. r.elapsed)
+  end)
+
+  it("reports a truncated body as a partial transfer, keeping what arrived", function()
+    fault("view_templates", repeated(4, { truncate = true }))
+    local r = call("view_templates", { NULL }, { max_retries = 0 })
+    assert.is_false(r.ok)
+    assert.are.equal("network", r.kind)
+    assert.are.equal("partial", r.reason)
+    assert.are.equal(200, r.status)
+    assert.is_true(#r.body > 0)
+  end)
+
+  it("keeps the raw text of an HTML error page", function()
+    fault("view_templates", { { status = 502, body = "<html><body>Bad gateway</body></html>",
+      content_type = "text/html" } })
+    local r = call("view_templates", { NULL }, { max_retries = 0 })
+    assert.is_false(r.ok)
+    assert.are.equal("api", r.kind)
+    assert.are.equal(502, r.status)
+    assert.are.equal("<html><body>Bad gateway</body></html>", r.body)
+  end)
+
+  it("reports a refused connection as a connect error after retrying", function()
+    local out = app:case("call", { operation = "view_templates", args = { NULL }, base = "http://127.0.0.1:1",
+      options = { retry_base_delay = 0.01, max_retries = 2 }, hook = true })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal("network", r.kind)
+    assert.are.equal("connect", r.reason)
+    assert.are.equal(3, r.attempts)
+    assert.are.equal("connect", out.hooks[1].error)
+  end)
+end)
