@@ -87,7 +87,10 @@ local function fetch(self, caller, url, options)
   local max_wait = options.max_interval or DEFAULTS.max_interval
   local sleep = options.sleep or default_sleep
   local path = url:match("^%a+://[^/]+([^?#]*)")
-  local req = { operation = caller, method = "GET", url = url, timeout = options.request_timeout }
+  -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
+  local req = { operation = caller, method = "GET", url = url }
+  for k, v in pairs(self.overrides or {}) do req[k] = v end
+  if options.request_timeout then req.timeout = options.request_timeout end
   local polls, waited = 0, 0
   while true do
     polls = polls + 1
