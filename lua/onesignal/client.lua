@@ -333,7 +333,7 @@ end
 
 -- Methods that live in modules of their own (one concern each) join the client here. Each module
 -- returns a table of methods; add a module by adding its name.
-local EXTENSIONS = { "onesignal.bulk" }
+local EXTENSIONS = { "onesignal.bulk", "onesignal.pages", "onesignal.exports" }
 for _, name in ipairs(EXTENSIONS) do
   for method, fn in pairs(require(name)) do Client[method] = fn end
 end
