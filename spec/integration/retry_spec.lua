@@ -259,8 +259,8 @@ describe("retries through the client", function()
         fault("update_app", { f.step })
         fault("cancel_notification", { f.step })
 
-        -- A new client each time: on a reused connection libcurl may resend a dropped request itself
-        -- (see "counts libcurl's own resend" below); this checks the policy's retry.
+        -- A new client each time, so the drop hits a fresh connection and the policy's own retry is
+        -- what repeats it (libcurl's resend on a reused one is checked below).
         local got, res = new_client():get_user(nil, "external_id", "u-safe")
         assert.is_table(got, tostring(res))
         assert.are.equal(2, res.attempts)
@@ -302,11 +302,9 @@ describe("retries through the client", function()
       end)
     end
 
-    -- Engine (src/transfer.c, src/session.c): when a reused keep-alive connection dies without an
-    -- answer, libcurl resends a request that is safe to repeat by itself, inside one attempt of ours.
-    -- The server gets two requests, while response.attempts and on_attempt report one. Pending until
-    -- the engine counts (or prevents) that resend.
-    pending("counts libcurl's own resend on a reused connection as an attempt", function()
+    -- When a reused keep-alive connection dies without an answer, libcurl resends a request that is
+    -- safe to repeat by itself; the engine counts that resend as an attempt and shows it to the hook.
+    it("counts libcurl's own resend on a reused connection as an attempt", function()
       local calls = 0
       local client = new_client({ on_attempt = function() calls = calls + 1 end })
       assert(client:get_segments(nil)) -- leaves a keep-alive connection behind
@@ -542,7 +540,7 @@ describe("retries through the client", function()
       check(outcomes)
     end)
 
-    -- client:send_many comes with issue 4 (lua/onesignal/bulk.lua); until then this one is pending.
+    -- client:send_many comes with issue 4 (lua/onesignal/bulk.lua); pending where it is missing.
     local has_send_many = require("onesignal.client").Client.send_many ~= nil
     local it_send_many = has_send_many and it or pending
     it_send_many("does the same through client:send_many, many requests in flight", function()
