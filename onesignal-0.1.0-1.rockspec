@@ -39,6 +39,7 @@ build = {
     ["onesignal.cli.main"] = "lua/onesignal/cli/main.lua",
     ["onesignal.cli.shortcuts"] = "lua/onesignal/cli/shortcuts.lua",
     ["onesignal.cli.typed"] = "lua/onesignal/cli/typed.lua",
+    ["onesignal.bulk"] = "lua/onesignal/bulk.lua",
     ["onesignal.client"] = "lua/onesignal/client.lua",
     ["onesignal.config"] = "lua/onesignal/config.lua",
     ["onesignal.dry_run"] = "lua/onesignal/dry_run.lua",
