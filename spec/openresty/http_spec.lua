@@ -1,0 +1,116 @@
+-- The cosocket transport's HTTP/1.1 reader and body decoders, against upstream answers made inside the
+-- app (spec/openresty/app/fixtures.lua): every Content-Encoding libcurl accepts, bodies framed by
+-- length, chunks and connection close, and the ways a response can go wrong.
+local server = require("support.server")
+local openresty = require("support.openresty")
+local NULL = require("cjson").null
+
+describe("responses on the ngx transport", function()
+  local srv, app
+
+  -- get_notification against a fixture of the app; returns the outcome.
+  local function fetch(base, options)
+    local settings = { max_retries = 0 }
+    for k, v in pairs(options or {}) do settings[k] = v end
+    local out = app:case("call", { operation = "get_notification", args = { NULL, "n-1" }, base = base,
+      options = settings })
+    return out.results[1]
+  end
+
+  local PADDING = string.rep("onesignal lua ", 3000)
+
+  setup(function()
+    srv = server.start({})
+    app = openresty.start({ server = srv })
+  end)
+  teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+  end)
+
+  -- fixture → the Content-Encoding it answers with
+  local ENCODINGS = { identity = false, gzip = "gzip", deflate = "deflate", deflate_raw = "deflate", br = "br",
+    zstd = "zstd", gzip_br = "gzip, br" }
+  for _, fixture in ipairs({ "identity", "gzip", "deflate", "deflate_raw", "br", "zstd", "gzip_br" }) do
+    it("decodes a body sent by fixture " .. fixture, function()
+      local r = fetch("/fixture/" .. fixture)
+      assert.is_true(r.ok, r.text)
+      assert.are.equal(ENCODINGS[fixture] or nil, r.headers["content-encoding"])
+      assert.are.equal(fixture, r.body.label)
+      assert.are.equal(PADDING, r.body.padding)
+    end)
+  end
+
+  it("got the gzip body from nginx's gzip filter, chunked", function()
+    local r = fetch("/fixture/gzip")
+    assert.are.equal("gzip", r.headers["content-encoding"])
+    assert.are.equal("chunked", r.headers["transfer-encoding"])
+  end)
+
+  it("stops a compressed body at max_body_size after decoding, without holding the rest", function()
+    local r = fetch("/fixture/bomb", { max_body_size = 1024 * 1024 })
+    assert.is_false(r.ok)
+    assert.are.equal("decode", r.kind)
+    assert.are.equal("too_large", r.reason)
+    assert.matches("max_body_size", r.message)
+  end)
+
+  it("refuses a body whose announced length exceeds max_body_size before reading it", function()
+    local r = fetch("/raw/huge_length")
+    assert.is_false(r.ok)
+    assert.are.equal("too_large", r.reason)
+    assert.are.equal(200, r.status)
+  end)
+
+  it("keeps what arrived of a plain body larger than max_body_size", function()
+    local r = fetch("/fixture/identity", { max_body_size = 1000 })
+    assert.is_false(r.ok)
+    assert.are.equal("too_large", r.reason)
+  end)
+
+  it("fails clearly on a body that is not what its encoding says, or ends early", function()
+    local r = fetch("/fixture/bad")
+    assert.is_false(r.ok)
+    assert.are.equal("other", r.reason)
+    assert.matches("could not decode the response body %(gzip", r.message)
+    r = fetch("/fixture/cut")
+    assert.is_false(r.ok)
+    assert.are.equal("other", r.reason)
+    assert.matches("zstd stream ended early", r.message, 1, true)
+  end)
+
+  it("reads a body that ends with the connection (HTTP/1.0, no length)", function()
+    local r = fetch("/raw/close_delimited")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(PADDING, r.body.padding)
+  end)
+
+  it("skips a 100 Continue, joins folded and repeated headers", function()
+    local r = fetch("/raw/continue_folded")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal("first second", r.headers["x-folded"])
+    assert.are.equal("1, 2", r.headers["x-twice"])
+    assert.is_nil(r.headers["x-interim"])
+  end)
+
+  it("reads chunks with extensions and trailers", function()
+    local r = fetch("/raw/chunked_trailers")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(PADDING, r.body.padding)
+  end)
+
+  it("reports chunks cut off by a closed connection as a partial transfer", function()
+    local r = fetch("/raw/truncated_chunked")
+    assert.is_false(r.ok)
+    assert.are.equal("partial", r.reason)
+    assert.are.equal(200, r.status)
+    assert.are.equal(5000, #r.body)
+  end)
+
+  it("says so when the other end does not speak HTTP", function()
+    local r = fetch("/raw/not_http")
+    assert.is_false(r.ok)
+    assert.are.equal("other", r.reason)
+    assert.matches("not an HTTP response", r.message, 1, true)
+  end)
+end)
