@@ -126,6 +126,24 @@ describe("the ngx transport in nginx", function()
     assert.are.equal("/prefix/templates", srv:requests()[1].path)
   end)
 
+  it("fetches an export's file by its own URL, without the key", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      transport = "curl" })
+    local answer = assert(client:export_subscriptions(nil, { segment_name = "Subscribed Users" }))
+    client:close()
+    srv:clear()
+    local out = app:case("call", { operation = "fetch_export", args = { answer.csv_file_url, { interval = 0.01 } } })
+    local r = out.results[1]
+    assert.is_true(r.ok, r.text)
+    assert.is_string(r.body)
+    local seen = srv:requests()
+    assert.is_true(#seen >= 2) -- the file is "not ready" at first
+    for _, request in ipairs(seen) do
+      assert.are.equal(answer.csv_file_url:match("^%a+://[^/]+(/[^?]*)"), request.path)
+      assert.is_nil(request.headers.authorization)
+    end
+  end)
+
   it("verifies TLS against lua_ssl_trusted_certificate and sends the same request over it", function()
     srv:clear()
     local out = app:case("call", { operation = "view_templates", args = { NULL }, base = "https" })

@@ -59,6 +59,11 @@ function M.new(cfg)
   end
   local target, problem = target_of.parse(cfg.base_url, not cfg.insecure)
   if not target then usage.raise("onesignal.new: " .. problem) end
+  if cfg.ca_file then
+    -- Cosockets trust what nginx.conf says; a file named here would be a false sense of pinning.
+    ngx.log(ngx.WARN, "onesignal: option 'ca_file' has no effect on the ngx transport; nginx verifies"
+      .. " certificates against lua_ssl_trusted_certificate")
+  end
   local self = setmetatable({
     name = "ngx",
     base_url = cfg.base_url,

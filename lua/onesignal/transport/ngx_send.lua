@@ -6,6 +6,7 @@
 local core = require("onesignal.core")
 local exchange = require("onesignal.transport.ngx_exchange")
 local http = require("onesignal.transport.ngx_http")
+local target_of = require("onesignal.transport.ngx_target")
 
 local M = {}
 
@@ -20,15 +21,41 @@ end
 
 local function check(req)
   if not METHODS[req.method] then error("onesignal.ngx: 'method' must be one of GET, POST, PUT, PATCH, DELETE", 0) end
+  if (req.path == nil) == (req.url == nil) then
+    error("onesignal.ngx: a request needs exactly one of 'path' and 'url'", 0)
+  end
   local path = req.path
-  if type(path) ~= "string" or path:sub(1, 1) ~= "/" or path:find("[%c ]") then
+  if path ~= nil and (type(path) ~= "string" or path:sub(1, 1) ~= "/" or path:find("[%c ]")) then
     error("onesignal.ngx: 'path' must start with '/' and be encoded (no spaces or control characters)", 0)
+  end
+  local url = req.url
+  if url ~= nil and (type(url) ~= "string" or not url:find("^[Hh][Tt][Tt][Pp][Ss]?://") or url:find("[%c ]")) then
+    error("onesignal.ngx: 'url' must be an encoded absolute http(s) URL", 0)
   end
   if req.body ~= nil and type(req.body) ~= "string" then error("onesignal.ngx: 'body' must be a string", 0) end
 end
 
+-- Where a request goes: the client's base URL and the path after it, or an absolute URL of its own (an
+-- export's file), whose host gets the same TLS checks. Returns the target, the request target (path and
+-- query) and the URL for the hook.
+local function destination(t, req)
+  if not req.url then return t.target, t.target.prefix .. req.path, t.base_url .. req.path end
+  local origin = req.url:match("^%a+://[^/?#]+")
+  local rest = req.url:sub(#origin + 1):gsub("#.*$", "")
+  if rest:sub(1, 1) ~= "/" then rest = "/" .. rest end
+  t.origins = t.origins or {}
+  local target = t.origins[origin]
+  if not target then
+    local problem
+    target, problem = target_of.parse(origin, t.target.verify)
+    if not target then error("onesignal.ngx: 'url': " .. problem, 0) end
+    t.origins[origin] = target
+  end
+  return target, rest, req.url
+end
+
 -- The request text, the same bytes for every attempt of the call.
-local function request_text(t, req, authorization)
+local function request_text(t, req, authorization, target, request_target)
   local method = req.method
   local body = req.body
   local lines = {}
@@ -38,8 +65,8 @@ local function request_text(t, req, authorization)
   end
   return http.request({
     method = method,
-    target = t.target.prefix .. req.path,
-    host = t.target.host_header,
+    target = request_target,
+    host = target.host_header,
     user_agent = t.user_agent,
     accept_encoding = t.accept_encoding,
     extra = req.headers,
@@ -69,7 +96,8 @@ function M.run(t, req, authorization)
   local base_delay = req.retry_base_delay or s.retry_base_delay
   local max_delay = req.retry_max_delay or s.retry_max_delay
   local safe = SAFE[req.method] or req.idempotency_key ~= nil
-  local text = request_text(t, req, authorization)
+  local target, request_target, url = destination(t, req)
+  local text = request_text(t, req, authorization, target, request_target)
   local attempt, out, decision = 0, nil, nil -- luacheck: ignore 311
   local resent = false
   while true do
@@ -77,7 +105,7 @@ function M.run(t, req, authorization)
     local attempt_started = M.now()
     local limit = timeout
     if deadline then limit = math.min(limit, deadline - (attempt_started - started)) end
-    local a = { target = t.target, request = text, now = M.now, ends = attempt_started + math.max(limit, 0.001),
+    local a = { target = target, request = text, now = M.now, ends = attempt_started + math.max(limit, 0.001),
       connect_timeout = s.connect_timeout, max_body = s.max_body, keepalive = s.keepalive, pool_size = s.pool_size }
     out = exchange.run(a)
     -- A kept-alive connection the server had closed fails before any answer. libcurl sends once more on
@@ -102,7 +130,7 @@ function M.run(t, req, authorization)
     })
     if t.hook then
       call_hook(t.hook, {
-        operation = req.operation, method = req.method, url = t.base_url .. req.path, attempt = attempt,
+        operation = req.operation, method = req.method, url = url, attempt = attempt,
         status = out.status > 0 and out.status or nil, error = out.error, message = out.error and out.message or nil,
         retry = retry, wait = retry and wait or nil, elapsed = now - started, attempt_elapsed = now - attempt_started,
       })
