@@ -193,6 +193,8 @@ function Transport:spawn(fn, ...)
   local thread, err = ngx.thread.spawn(function()
     local ok, problem = xpcall(function() return fn(unpack(args, 1, args.n)) end, debug.traceback)
     st.running = st.running - 1
+    -- Logged too: a caller that never polls again would otherwise never hear of it.
+    if not ok then ngx.log(ngx.ERR, "onesignal: a thread run by client:spawn failed: ", problem) end
     push(st, { failure = not ok and problem or nil })
   end)
   if not thread then
