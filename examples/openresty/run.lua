@@ -38,6 +38,12 @@ local function render(srv)
     swap("/etc/ssl/certs/ca-certificates.crt", srv.ca_file)
     swap("listen 8080;", "listen 127.0.0.1:" .. o.port .. ";")
     if o.user then conf = "user " .. o.user .. ";\n" .. conf end
+    -- nginx's compiled-in temporary directories need root; these live in the throw-away prefix
+    local temp = {}
+    for _, kind in ipairs({ "client_body", "proxy", "fastcgi", "uwsgi", "scgi" }) do
+      temp[#temp + 1] = "  " .. kind .. "_temp_path " .. o.prefix .. "/tmp/" .. kind .. ";"
+    end
+    swap("http {", "http {\n" .. table.concat(temp, "\n"))
     return conf
   end
 end
