@@ -6,7 +6,7 @@
 DEBIAN_PACKAGES = make gcc libc6-dev pkg-config curl openssl ca-certificates \
   lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-busted lua-check lua-ldoc luarocks \
   luajit2 libluajit2-5.1-dev nginx-core libnginx-mod-http-lua lua-resty-core nghttp2-server \
-  clang libclang-rt-14-dev valgrind brotli lua-luv
+  clang libclang-rt-14-dev valgrind brotli lua-luv lua-socket lua-system
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -10,6 +10,8 @@
 --   body_app_id      the body carries `app_id`; the client's default fills it when missing
 --   max_body_bytes   the API's documented limit for the whole JSON body
 --   max_item_bytes   { field, bytes }: the documented limit for each element of an array field
+--   keyed_items      array field whose elements the API deduplicates by their own `idempotency_key`: when
+--                    every element carries one, repeating the request is harmless
 -- @module onesignal.operations
 
 local ROWS = {
@@ -27,7 +29,7 @@ local ROWS = {
     "app:body" },
   { "create_custom_events", "POST", "/apps/{app_id}/custom_events", "rest",
     "app_id:path custom_events_request:body",
-    { max_body_bytes = 1024 * 1024, max_item_bytes = { "events", 2024 } } },
+    { max_body_bytes = 1024 * 1024, max_item_bytes = { "events", 2024 }, keyed_items = "events" } },
   { "create_journey", "POST", "/apps/{app_id}/journeys", "rest",
     "app_id:path create_journey_request:body" },
   { "create_notification", "POST", "/notifications", "rest",

@@ -72,14 +72,19 @@ end
 -- The body as it will be sent: the caller's table, or a shallow copy with the client's default app_id
 -- and a fresh idempotency key added. The caller's table is never changed, so reusing it for another send
 -- cannot repeat an old key.
+-- Only operations the API deduplicates (op.idempotency_key) have a key that makes a resend harmless; an
+-- `idempotency_key` field in any other body is just data.
 local function effective_body(op, client, body)
   local add_app_id = op.body_app_id and body.app_id == nil and client.app_id
-  local key = body.idempotency_key
-  if key ~= nil and type(key) ~= "string" then
-    usage(op, argument(op.body) .. ": field idempotency_key must be a string")
-  end
-  if op.idempotency_key and key == nil and type(body.external_id) == "string" then
-    key = body.external_id -- the field's older name, which the API still honours
+  local key
+  if op.idempotency_key then
+    key = body.idempotency_key
+    if key ~= nil and type(key) ~= "string" then
+      usage(op, argument(op.body) .. ": field idempotency_key must be a string")
+    end
+    if key == nil and type(body.external_id) == "string" then
+      key = body.external_id -- the field's older name, which the API still honours
+    end
   end
   local new_key = op.idempotency_key and key == nil
   if not add_app_id and not new_key then return body, key end
@@ -193,7 +198,7 @@ function M.build(op, client, args, n)
     sent, key = effective_body(op, client, body)
     text = json.encode(sent, "onesignal." .. op.name .. ": " .. argument(op.body))
     check_limits(op, sent, text)
-    if not key and op.max_item_bytes then key = every_item_keyed(sent[op.max_item_bytes[1]]) end
+    if op.keyed_items then key = every_item_keyed(sent[op.keyed_items]) end
   end
 
   local req = {

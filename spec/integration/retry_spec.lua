@@ -316,6 +316,17 @@ describe("retries through the client", function()
       assert.are.equal(2, calls)
     end)
 
+    it("treats an idempotency_key field as a key only where the API deduplicates by it", function()
+      local client = new_client()
+      assert(client:create_user(nil, { identity = { external_id = "u-keyed" } }))
+      fault("update_user", { { drop = "after_read" } })
+      local _, err = client:update_user(nil, "external_id", "u-keyed",
+        { properties = { tags = { level = "3" } }, idempotency_key = onesignal.new_idempotency_key() })
+      assert.are.equal(1, err.attempts)
+      assert.is_true(err.maybe_sent)
+      assert.are.equal(1, #recorded("update_user"))
+    end)
+
     it("repeats a custom-events batch only when every event carries its own key", function()
       local client = new_client()
       local function event(name, key)
