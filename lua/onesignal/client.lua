@@ -64,24 +64,26 @@ function Client:_waiter()
   return wait, wake
 end
 
--- Sends a built request and returns what the call returns. Inside a coroutine run by this client the
--- request goes out non-blocking and the coroutine waits for it; elsewhere the call blocks.
-local function send(self, req)
-  if self.dry_run then return self.dry_run(req) end
+--- Sends a built request and returns the transport's raw `result` (docs/design.md). Inside a coroutine
+-- run by this client the request goes out non-blocking and the coroutine waits for it; elsewhere it blocks.
+function Client:_perform(req)
   local transport = self.transport
   local wait, wake = self:_waiter()
+  if not wait then return transport:request(req) end
   local result
-  if wait then
-    -- A transport may finish at once (a closed client does): then there is nothing to wait for.
-    transport:submit(req, function(r)
-      result = r
-      wake()
-    end)
-    if result == nil then wait() end
-  else
-    result = transport:request(req)
-  end
-  return response.finish(req, result, self.redact)
+  -- A transport may finish at once (a closed client does): then there is nothing to wait for.
+  transport:submit(req, function(r)
+    result = r
+    wake()
+  end)
+  if result == nil then wait() end
+  return result
+end
+
+-- Sends a built request and returns what the call returns.
+local function send(self, req)
+  if self.dry_run then return self.dry_run(req) end
+  return response.finish(req, self:_perform(req), self.redact)
 end
 
 local function build(self, op, args, n)

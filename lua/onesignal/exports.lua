@@ -20,8 +20,8 @@
 -- * `progress`: function called with one event table per step: `{ phase = "waiting", polls, waited,
 --   wait, status }` before each wait, `{ phase = "writing", bytes, total, path }` as the file is written
 --   (download_export), `{ phase = "done", bytes, polls, waited, path }` at the end
--- * `sleep`: function(seconds) that waits; default `ngx.sleep` under OpenResty, else the `sleep` command.
---   Pass your event loop's sleep to wait without blocking it.
+-- * `sleep`: function(seconds) that waits; default `client:sleep`, which keeps driving the client's other
+--   requests (and inside `client:spawn` suspends only the coroutine). Pass your event loop's own to use it.
 --
 -- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404,
 -- "network", "timeout", "tls"; `kind = "io"` when the file cannot be written (`message` says why).
@@ -39,14 +39,6 @@ local CHUNK = 1024 * 1024      -- bytes written between two "writing" progress e
 -- Answers that mean "not written yet": S3 answers 403 rather than 404 for a missing object when the
 -- reader may not list the bucket.
 local NOT_READY = { [403] = true, [404] = true }
-
-local function default_sleep(seconds)
-  if ngx and ngx.sleep then
-    ngx.sleep(seconds)
-  else
-    os.execute(string.format("sleep %.3f", seconds))
-  end
-end
 
 local function check_options(caller, options)
   if options == nil then return {} end
@@ -85,7 +77,7 @@ local function fetch(self, caller, url, options)
   local timeout = options.timeout or DEFAULTS.timeout
   local wait = options.interval or DEFAULTS.interval
   local max_wait = options.max_interval or DEFAULTS.max_interval
-  local sleep = options.sleep or default_sleep
+  local sleep = options.sleep or function(seconds) self:sleep(seconds) end
   local path = url:match("^%a+://[^/]+([^?#]*)")
   -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
   local req = { operation = caller, method = "GET", url = url }
@@ -94,7 +86,7 @@ local function fetch(self, caller, url, options)
   local polls, waited = 0, 0
   while true do
     polls = polls + 1
-    local result = self.transport:request(req)
+    local result = self:_perform(req)
     waited = waited + (result.elapsed or 0)
     local status = result.status or 0
     if not result.error and status >= 200 and status < 300 then
