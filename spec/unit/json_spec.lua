@@ -37,7 +37,7 @@ describe("onesignal.json", function()
     assert.are.equal(json.null, json.decode('{"a":null}').a)
   end)
 
-  it("keeps integers integers, also beyond 14 digits", function()
+  it("keeps integers integers, also beyond 14 digits #lua54", function()
     assert.are.equal('{"n":12345678901234567}', encode({ n = 12345678901234567 }))
     assert.are.equal('{"n":3}', encode({ n = 3 }))
     local v = json.decode('{"a":1,"b":[2,2.5],"c":12345678901}')
