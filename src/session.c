@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "fdset.h"
+#include "fork_guard.h"
 #include "headers.h"
 #include "idmap.h"
 #include "poller.h"
@@ -33,7 +34,7 @@ struct os_session {
     CURLSH *share;
     os_poller *poller;
     struct curl_slist *lists[OS_CRED_COUNT][2];
-    long pid;
+    unsigned long generation; /* os_fork_generation() when the multi handle was built */
     double curl_due; /* when libcurl wants its timeout handled; < 0: no timer, 0: at once */
     int running;
     os_timer_heap timers;
@@ -245,7 +246,7 @@ os_session *os_session_new(const os_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    s->pid = (long)getpid();
+    s->generation = os_fork_generation();
     s->curl_due = -1;
     add_secret(s, s->cfg.rest_key);
     add_secret(s, s->cfg.org_key);
@@ -677,10 +678,10 @@ static void teardown_curl(os_session *s)
 
 void os_session_check_fork(os_session *s)
 {
-    long pid = (long)getpid();
+    unsigned long generation = os_fork_generation();
     int devnull;
-    if (pid == s->pid) return;
-    s->pid = pid;
+    if (generation == s->generation) return;
+    s->generation = generation;
     devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     os_fdset_each(&s->sockets, cover_with, &devnull);
     if (devnull >= 0) close(devnull);

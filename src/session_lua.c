@@ -261,25 +261,38 @@ static void set_boolean(lua_State *L, const char *key, int value)
     lua_setfield(L, -2, key);
 }
 
+/* Whether an entry before offset `until` has this name (headers are few, so a scan beats a Lua lookup). */
+static int seen_before(const os_transfer *t, size_t until, const char *name, size_t name_len)
+{
+    size_t at = 0, other_len, value_len;
+    const char *other, *value;
+    while (at < until) {
+        size_t next = os_transfer_header_at(t, at, &other, &other_len, &value, &value_len);
+        if (other_len == name_len && memcmp(other, name, name_len) == 0) return 1;
+        at = next;
+    }
+    return 0;
+}
+
 /* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. */
 static void push_headers(lua_State *L, const os_transfer *t)
 {
-    size_t at = 0, name_len, value_len;
+    size_t at = 0, next, name_len, value_len;
     const char *name, *value;
     lua_createtable(L, 0, (int)t->header_count);
-    while ((at = os_transfer_header_at(t, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
+    while ((next = os_transfer_header_at(t, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
         lua_pushlstring(L, name, name_len);
-        lua_pushvalue(L, -1);
-        lua_rawget(L, -3);
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
-            lua_pushlstring(L, value, value_len);
-        } else {
+        if (seen_before(t, at, name, name_len)) {
+            lua_pushvalue(L, -1);
+            lua_rawget(L, -3);
             lua_pushliteral(L, ", ");
             lua_pushlstring(L, value, value_len);
             lua_concat(L, 3);
+        } else {
+            lua_pushlstring(L, value, value_len);
         }
         lua_rawset(L, -3);
+        at = next;
     }
 }
 

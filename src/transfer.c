@@ -206,6 +206,12 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
         return -1;
     }
     t->easy = e;
+    t->applied_url.len = 0;
+    t->applied_headers = NULL;
+    t->applied_send_body = -1;
+    t->applied_method = NULL;
+    t->applied_pipewait = 0;
+    t->applied_timeout_ms = 0;
     t->max_body = cfg->max_body;
     t->http_version = cfg->http_version;
     return 0;
@@ -249,33 +255,51 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
 {
     CURL *e = t->easy;
     int failed = 0;
-    SET(CURLOPT_URL, t->url.data);
+    int send_body = t->has_body || t->method == OS_POST || t->method == OS_PUT || t->method == OS_PATCH;
+    /* libcurl names the request after its mode (GET without a body, POST with one); anything else is
+     * named explicitly. */
+    const char *method = (t->method == OS_POST || (t->method == OS_GET && !send_body)) ? NULL : os_method_name(t->method);
     /* Waiting for a connection that may multiplex pays only where HTTP/2 can happen (TLS with ALPN, or
      * prior knowledge); over plain HTTP/1.1 it would hold every request back until a first answer. */
-    SET(CURLOPT_PIPEWAIT, (t->http_version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE ||
-                           (t->http_version != CURL_HTTP_VERSION_1_1 && strncmp(t->url.data, "https:", 6) == 0))
-                              ? 1L
-                              : 0L);
-    SET(CURLOPT_HTTPHEADER, t->extra_headers ? t->extra_headers : headers);
-    /* Methods that carry a body always send one (possibly empty, with Content-Length: 0); GET and DELETE
-     * send one only when given. */
-    int send_body = t->has_body || t->method == OS_POST || t->method == OS_PUT || t->method == OS_PATCH;
+    long pipewait = (t->http_version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE ||
+                     (t->http_version != CURL_HTTP_VERSION_1_1 && strncmp(t->url.data, "https:", 6) == 0))
+                        ? 1L
+                        : 0L;
+    struct curl_slist *list = t->extra_headers ? t->extra_headers : headers;
+
+    /* Options persist on the handle: only what differs from the previous request is set. */
+    if (t->applied_url.len != t->url.len || memcmp(t->applied_url.data, t->url.data, t->url.len) != 0) {
+        SET(CURLOPT_URL, t->url.data);
+        t->applied_url.len = 0;
+        if (os_buf_append(&t->applied_url, t->url.data, t->url.len) != 0) t->applied_url.len = 0;
+    }
+    /* Same address, same list: libcurl keeps only the pointer and reads it when sending. */
+    if (list != t->applied_headers || t->applied_send_body < 0) SET(CURLOPT_HTTPHEADER, list);
+    if (pipewait != t->applied_pipewait || t->applied_send_body < 0) SET(CURLOPT_PIPEWAIT, pipewait);
+    if (send_body != t->applied_send_body) {
+        if (send_body)
+            SET(CURLOPT_POST, 1L);
+        else
+            SET(CURLOPT_HTTPGET, 1L);
+    }
     if (send_body) {
-        SET(CURLOPT_POST, 1L);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body_len);
         /* A request that is safe to repeat hands libcurl the body itself (not copied), which lets it go
          * out with the headers in one write, as in any plain libcurl program. Any other goes through
          * on_read, because only then does libcurl ask on_seek before resending it. */
         SET(CURLOPT_POSTFIELDS, t->safe ? (t->body ? t->body : "") : NULL);
-    } else {
-        SET(CURLOPT_HTTPGET, 1L);
     }
-    /* libcurl names the request after its mode (GET without a body, POST with one); anything else is
-     * named explicitly. */
-    SET(CURLOPT_CUSTOMREQUEST, (t->method == OS_POST || (t->method == OS_GET && !send_body))
-                                   ? NULL
-                                   : os_method_name(t->method));
-    return failed ? -1 : 0;
+    if (method != t->applied_method || t->applied_send_body < 0) SET(CURLOPT_CUSTOMREQUEST, method);
+    if (failed) {
+        t->applied_send_body = -1; /* unknown state: set everything next time */
+        t->applied_url.len = 0;
+        return -1;
+    }
+    t->applied_headers = list;
+    t->applied_pipewait = pipewait;
+    t->applied_send_body = send_body;
+    t->applied_method = method;
+    return 0;
 }
 
 int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
@@ -295,7 +319,10 @@ int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
     t->has_retry_after = 0;
     t->retry_after = 0;
     t->attempt_started_at = now;
-    SET(CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (timeout_ms != t->applied_timeout_ms) {
+        SET(CURLOPT_TIMEOUT_MS, timeout_ms);
+        t->applied_timeout_ms = failed ? -1 : timeout_ms;
+    }
     return failed ? -1 : 0;
 }
 
@@ -378,6 +405,7 @@ void os_transfer_free(os_transfer *t)
     if (t->easy) curl_easy_cleanup(t->easy);
     free(t->extra_headers);
     os_buf_free(&t->url);
+    os_buf_free(&t->applied_url);
     os_buf_free(&t->headers);
     os_buf_free(&t->response);
     free(t);

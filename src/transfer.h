@@ -42,6 +42,14 @@ typedef struct os_transfer {
     long http_version; /* the session's, as a CURL_HTTP_VERSION_* value */
     int body_ref, operation_ref; /* the Lua binding's references; opaque here */
 
+    /* What the easy handle was last given, so that a request like the previous one sets nothing again. */
+    os_buf applied_url;
+    struct curl_slist *applied_headers;
+    int applied_send_body; /* -1: nothing applied yet */
+    const char *applied_method;
+    long applied_pipewait;
+    long applied_timeout_ms;
+
     /* Progress. */
     int attempt;
     int sends; /* times libcurl put this attempt's request on the wire (it resends on a dead reused connection) */
