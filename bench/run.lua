@@ -1,0 +1,204 @@
+--- The benchmark runner (`make bench`): starts the local test server in bench mode, runs every peer in
+-- every scenario several times, and prints the figures (medians) and the check of the issue's targets.
+--
+--   lua5.4 bench/run.lua [--smoke] [--reps N] [--only NAME,…] [--peers NAME,…] [--out DIR] [--no-pin]
+--
+-- Run from the repository root after `make bench-build`. See bench/README.md for the method.
+package.path = "./lua/?.lua;./lua/?/init.lua;./spec/?.lua;./bench/?.lua;" .. package.path
+package.cpath = "./build/5.4/?.so;" .. package.cpath
+
+local cjson = require("cjson")
+local server = require("support.server")
+local shell = require("server.harness.shell")
+local scenarios = require("runner.scenarios")
+local peers = require("runner.peers")
+local system = require("runner.system")
+local report = require("runner.report")
+
+local SERVER_CPU, CLIENT_CPU = 0, 1
+
+local function usage(message)
+  io.stderr:write((message and (message .. "\n") or ""),
+    "usage: lua5.4 bench/run.lua [--smoke] [--reps N] [--only NAME,...] [--peers NAME,...] [--out DIR] [--no-pin]\n",
+    "  --only: scenarios (sequential, concurrent-256, concurrent-1024, audience) or transports (http, h2)\n",
+    "  --peers: c, c-capped, lua5.4, luajit, lua5.4/send_many, node\n")
+  os.exit(message and 2 or 0)
+end
+
+local function set_of(text)
+  local s = {}
+  for name in text:gmatch("[^,%s]+") do s[name] = true end
+  return s
+end
+
+local function parse(args)
+  local o = { reps = nil, out = "build/bench" }
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    if a == "--smoke" then o.smoke = true
+    elseif a == "--no-pin" then o.no_pin = true
+    elseif a == "--reps" then i = i + 1; o.reps = tonumber(args[i]) or usage("--reps needs a number")
+    elseif a == "--only" then i = i + 1; o.only = set_of(args[i] or usage("--only needs names"))
+    elseif a == "--peers" then i = i + 1; o.peers = set_of(args[i] or usage("--peers needs names"))
+    elseif a == "--out" then i = i + 1; o.out = args[i] or usage("--out needs a directory")
+    elseif a == "--help" or a == "-h" then usage()
+    else usage("unknown argument " .. a) end
+    i = i + 1
+  end
+  o.reps = o.reps or (o.smoke and 1 or 5)
+  return o
+end
+
+local function wanted(o, sc)
+  return not o.only or o.only[sc.name] or o.only[sc.transport] or o.only[sc.id]
+end
+
+local function settings_for(srv, sc, peer)
+  local env = {
+    BENCH_URL = sc.transport == "h2" and srv.https_url or srv.url,
+    BENCH_KEY = srv.rest_key,
+    BENCH_APP_ID = srv.app_id,
+    BENCH_COUNT = tostring(sc.count),
+    BENCH_WARMUP = tostring(sc.warmup),
+    BENCH_INFLIGHT = tostring(sc.inflight or 1),
+    BENCH_AUDIENCE = tostring(sc.audience or 0),
+  }
+  if sc.transport == "h2" then
+    env.BENCH_CA_FILE = srv.ca_file
+    if peer.ca_env then env[peer.ca_env] = srv.ca_file end
+  end
+  for k, v in pairs(peer.env) do env[k] = v end
+  return env
+end
+
+-- One run of one peer: a fresh server state, the peer process, and the server's own count of what it got.
+local function run_once(srv, sc, peer, cpu)
+  srv:reset()
+  srv:set{ delay = sc.delay }
+  local result, err = system.run_peer(peer.command(sc), settings_for(srv, sc, peer), srv.prefix, cpu)
+  if not result then error(string.format("%s failed in %s: %s", peer.name, sc.id, err), 0) end
+  local stats = srv:stats()
+  local expected = sc.count + sc.warmup
+  -- Fewer means a peer counted answers it never got; more are retries (the SDK's own policy at work).
+  if stats.requests < expected then
+    error(string.format("%s in %s: the server counted %d requests, expected %d", peer.name, sc.id,
+      stats.requests, expected), 0)
+  end
+  result.connections = stats.connections
+  result.extra_requests = stats.requests - expected
+  return result
+end
+
+local function main(o)
+  if not shell.read_file("bench/run.lua") then error("run from the repository root", 0) end
+  local loads = { before = system.load() }
+  if loads.before[1] > 0.5 then
+    io.stderr:write(string.format(
+      "bench: load average is %.2f: other work shares this machine, figures will be noisy\n", loads.before[1]))
+  end
+  local info = system.describe()
+  local list = {}
+  local skipped = {}
+  for _, sc in ipairs(scenarios.list(o.smoke)) do
+    local why = sc.skip and sc.skip[sc.transport]
+    if why and wanted(o, sc) then
+      skipped[#skipped + 1] = sc.id .. ": " .. why
+      io.stderr:write("bench: skipping ", sc.id, ": ", why, "\n")
+    elseif wanted(o, sc) then
+      list[#list + 1] = sc
+    end
+  end
+  local chosen = peers.list(o.peers)
+  if not peers.has_send_many() then io.stderr:write("bench: client:send_many is not in the SDK yet: skipped\n") end
+
+  local failures = {}
+  local srv = server.start{ bench = true, tls = true, h2 = true, workers = 1, delay = 0 }
+  local ok, err = pcall(function()
+    srv:set{ record = false }
+    local pinning, client_cpu = "none (" .. system.cores() .. " cores)", nil
+    if not o.no_pin and system.cores() >= 2 and system.pin_server(srv, SERVER_CPU) then
+      client_cpu = CLIENT_CPU
+      pinning = string.format("server (nginx master + 1 worker) on CPU %d, each client on CPU %d (taskset)",
+        SERVER_CPU, CLIENT_CPU)
+    end
+    local raw, grouped, failed = {}, {}, {}
+    for _, sc in ipairs(list) do
+      grouped[sc.id] = {}
+      for rep = 1, o.reps do
+        for _, peer in ipairs(chosen) do
+          local key = sc.id .. " " .. peer.name
+          if peers.runs(peer, sc) and not failed[key] then
+            local done, r = pcall(run_once, srv, sc, peer, client_cpu)
+            if done then
+              r.scenario, r.rep = sc.id, rep
+              raw[#raw + 1] = r
+              grouped[sc.id][peer.name] = grouped[sc.id][peer.name] or {}
+              table.insert(grouped[sc.id][peer.name], r)
+              local f = report.figures(r)
+              io.stderr:write(string.format(
+                "bench: %-22s rep %d %-17s %9.0f req/s %8.1f µs CPU/req %6.1f MiB %4d conn%s\n",
+                sc.id, rep, peer.name, f.rps, f.cpu_us, f.rss_mib, f.connections,
+                r.extra_requests > 0 and string.format(" (%d retried)", r.extra_requests) or ""))
+            else
+              -- a failed peer gets no figures in this scenario; the run goes on and exits 1 at the end
+              failed[key] = true
+              failures[#failures + 1] = tostring(r)
+              io.stderr:write("bench: ", tostring(r), "\n")
+            end
+          end
+        end
+      end
+    end
+    loads.after = system.load()
+
+    local summary = {}
+    for id, by_peer in pairs(grouped) do
+      summary[id] = {}
+      for name, runs in pairs(by_peer) do summary[id][name] = report.summarize(runs) end
+    end
+    local out = {}
+    out[#out + 1] = (o.smoke and "# Benchmark smoke run (tiny counts: not figures)" or "# Benchmark figures")
+    out[#out + 1] = ""
+    out[#out + 1] = report.machine_table(info, loads, pinning)
+    out[#out + 1] = ""
+    out[#out + 1] = string.format("Medians of %d runs per peer and scenario.", o.reps)
+    for _, sc in ipairs(list) do
+      out[#out + 1] = ""
+      out[#out + 1] = report.scenario_table(sc, chosen, summary)
+    end
+    out[#out + 1] = ""
+    out[#out + 1] = "## Targets"
+    out[#out + 1] = ""
+    out[#out + 1] = report.targets_table(report.check_targets(list, chosen, summary))
+    if #skipped > 0 then
+      out[#out + 1] = ""
+      out[#out + 1] = "## Skipped scenarios"
+      out[#out + 1] = ""
+      for _, f in ipairs(skipped) do out[#out + 1] = "- " .. f end
+    end
+    if #failures > 0 then
+      out[#out + 1] = ""
+      out[#out + 1] = "## Failed runs (no figures)"
+      out[#out + 1] = ""
+      for _, f in ipairs(failures) do out[#out + 1] = "- " .. f end
+    end
+    local text = table.concat(out, "\n") .. "\n"
+    io.write(text)
+    shell.run("mkdir -p " .. shell.quote(o.out))
+    shell.write_file(o.out .. "/results.md", text)
+    shell.write_file(o.out .. "/results.json", cjson.encode({ machine = info, loads = loads, runs = raw }))
+    io.stderr:write("bench: written to " .. o.out .. "/results.md and results.json\n")
+  end)
+  srv:stop()
+  if not ok then
+    io.stderr:write("bench: ", tostring(err), "\n")
+    os.exit(1)
+  end
+  if #failures > 0 then
+    io.stderr:write("bench: ", #failures, " peer run(s) failed\n")
+    os.exit(1)
+  end
+end
+
+main(parse(arg))
