@@ -211,6 +211,8 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"sleep", l_sleep},
                                      {NULL, NULL}};
 
+int luaopen_onesignal_core(lua_State *L);
+
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((visibility("default")))
 #endif

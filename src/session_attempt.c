@@ -1,0 +1,147 @@
+/* Attempts: starting one (its timeout cut to the deadline), and finishing one: reading its outcome,
+ * asking the retry policy, telling the hook, then scheduling the retry or queueing the result. */
+#include "session_private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+
+/* The request is over: it moves from the active list to the queue of results, oldest first. */
+void os_session_finish(os_session *s, os_transfer *t, double now)
+{
+    t->elapsed = now - t->submitted_at;
+    t->state = OS_T_DONE;
+    os_list_remove(&s->active, t);
+    os_list_push(&s->done, t);
+}
+
+/* A failure of our own (libcurl refused the handle, no memory for a timer): the request ends here. */
+void os_session_fail(os_session *s, os_transfer *t, os_error_class error, const char *message, double now)
+{
+    t->error = error;
+    t->status = 0;
+    snprintf(t->message, sizeof t->message, "%s", message);
+    os_session_finish(s, t, now);
+}
+
+static long attempt_timeout_ms(const os_transfer *t, double now)
+{
+    double limit = t->timeout > 0 ? t->timeout : HUGE_VAL;
+    if (t->has_deadline) {
+        double left = t->deadline - (now - t->submitted_at);
+        if (left < limit) limit = left;
+    }
+    if (limit == HUGE_VAL || limit * 1000.0 >= 2147483647.0) return 0; /* no limit */
+    if (limit < 0.001) return 1; /* 0 would mean "none"; the smallest real limit instead */
+    return (long)ceil(limit * 1000.0);
+}
+
+void os_session_start_attempt(os_session *s, os_transfer *t, double now)
+{
+    if (os_transfer_begin_attempt(t, attempt_timeout_ms(t, now), now) != 0 ||
+        curl_multi_add_handle(s->multi, t->easy) != CURLM_OK) {
+        os_session_fail(s, t, OS_ERR_OTHER, "libcurl could not start the request", now);
+        return;
+    }
+    t->attempt++;
+    t->state = OS_T_RUNNING;
+    s->in_flight++;
+}
+
+static void redact_message(os_session *s, os_transfer *t)
+{
+    char out[OS_MESSAGE_SIZE];
+    size_t n;
+    if (s->n_secrets == 0 || t->message[0] == '\0') return;
+    n = os_redact(t->message, strlen(t->message), s->secrets, s->n_secrets, out, sizeof out - 1);
+    if (n > sizeof out - 1) n = sizeof out - 1;
+    out[n] = '\0';
+    memcpy(t->message, out, n + 1);
+}
+
+/* libcurl resends a request by itself when a reused keep-alive connection dies before answering (only
+ * for requests safe to repeat: on_seek refuses the others). The server may have seen each copy, so each
+ * one counts as an attempt and is shown to the hook as a reset that was retried at once. */
+static void count_resends(os_session *s, os_transfer *t, double now)
+{
+    os_attempt_report report;
+    for (; t->sends > 1; t->sends--) {
+        if (s->on_attempt != NULL) {
+            report.t = t;
+            report.attempt = t->attempt;
+            report.status = 0;
+            report.error = OS_ERR_RESET;
+            report.message = "the reused connection closed before an answer; libcurl sent the request again";
+            report.retry = 1;
+            report.wait = 0;
+            report.elapsed = now - t->submitted_at;
+            report.attempt_elapsed = now - t->attempt_started_at;
+            s->on_attempt(s->on_attempt_ud, &report);
+        }
+        t->attempt++;
+    }
+}
+
+void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code)
+{
+    double now = os_monotonic();
+    long connects = 0;
+    os_policy_input in;
+    os_policy_decision d;
+    os_attempt_report report;
+
+    curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
+    s->connects += connects;
+    os_transfer_conclude_attempt(t, code);
+    curl_multi_remove_handle(s->multi, t->easy);
+    s->in_flight--;
+    redact_message(s, t);
+    count_resends(s, t, now);
+
+    memset(&in, 0, sizeof in);
+    in.status = (int)t->status;
+    in.error = t->error;
+    in.sent = t->sent;
+    in.safe = t->safe;
+    in.attempt = t->attempt;
+    in.max_retries = t->max_retries;
+    in.has_retry_after = t->has_retry_after;
+    in.retry_after = t->retry_after;
+    in.base_delay = t->retry_base_delay;
+    in.max_delay = t->retry_max_delay;
+    in.elapsed = now - t->submitted_at;
+    in.has_deadline = t->has_deadline;
+    in.deadline = t->deadline;
+    /* Drawing costs a getpid(); successful answers never need it. */
+    if (t->error != OS_ERR_NONE || t->status == 429 || t->status >= 500) in.random01 = os_prng_next01(&s->prng);
+    os_policy_decide(&in, &d);
+
+    t->elapsed = in.elapsed;
+    if (s->on_attempt != NULL) {
+        report.t = t;
+        report.attempt = t->attempt;
+        report.status = t->status;
+        report.error = t->error;
+        report.message = t->message;
+        report.retry = d.retry;
+        report.wait = d.wait;
+        report.elapsed = in.elapsed;
+        report.attempt_elapsed = now - t->attempt_started_at;
+        s->on_attempt(s->on_attempt_ud, &report);
+    }
+    if (d.retry) {
+        if (os_timer_push(&s->timers, now + d.wait, t) == 0) {
+            t->state = OS_T_WAITING;
+            s->waiting++;
+            return;
+        }
+        /* No memory for the timer: report the attempt as it is, without retrying. */
+        d.maybe_sent = 0;
+        d.gave_up = OS_GAVE_UP_NONE;
+    }
+    t->maybe_sent = d.maybe_sent;
+    t->gave_up = d.gave_up;
+    os_session_finish(s, t, now);
+}

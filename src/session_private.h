@@ -1,0 +1,90 @@
+/* What the files of the engine share and nobody else sees: the session itself and the steps one file
+ * takes for another. session.c: life cycle and requests; session_multi.c: libcurl's multi handle and
+ * the loop that drives it; session_attempt.c: starting and finishing attempts; session_fork.c: fork
+ * safety and teardown. */
+#ifndef ONESIGNAL_SESSION_PRIVATE_H
+#define ONESIGNAL_SESSION_PRIVATE_H
+
+#include <curl/curl.h>
+
+#include "fdset.h"
+#include "idmap.h"
+#include "poller.h"
+#include "random.h"
+#include "redact.h"
+#include "session.h"
+#include "timer_heap.h"
+
+typedef struct {
+    os_transfer *head, *tail;
+} transfer_list;
+
+struct os_session {
+    os_config cfg;
+    CURLM *multi;
+    CURLSH *share;
+    os_poller *poller;
+    struct curl_slist *lists[OS_CRED_COUNT][2];
+    unsigned long generation; /* os_fork_generation() when the multi handle was built */
+    double curl_due; /* when libcurl wants its timeout handled; < 0: no timer, 0: at once */
+    int running;
+    os_timer_heap timers;
+    os_idmap ids;
+    transfer_list active; /* running or waiting for a retry */
+    transfer_list done;   /* finished, result not handed out; oldest first */
+    os_transfer *pool;    /* idle, linked through next */
+    unsigned long long next_id;
+    long in_flight, waiting, pending;
+    long long connects;
+    os_fdset sockets; /* every socket our connections opened, for fork safety */
+    os_prng prng;
+    os_attempt_fn on_attempt;
+    void *on_attempt_ud;
+    os_span secrets[2];
+    size_t n_secrets;
+};
+
+/* ---- transfer lists (intrusive, doubly linked) ---- */
+
+static inline void os_list_push(transfer_list *l, os_transfer *t)
+{
+    t->next = NULL;
+    t->prev = l->tail;
+    if (l->tail)
+        l->tail->next = t;
+    else
+        l->head = t;
+    l->tail = t;
+}
+
+static inline void os_list_remove(transfer_list *l, os_transfer *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        l->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    else
+        l->tail = t->prev;
+    t->prev = t->next = NULL;
+}
+
+/* session_multi.c */
+int os_session_build_multi(os_session *s);
+curl_socket_t os_session_on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address);
+int os_session_on_close_socket(void *clientp, curl_socket_t fd);
+double os_session_earliest(const os_session *s, double deadline);
+
+/* session_attempt.c */
+void os_session_start_attempt(os_session *s, os_transfer *t, double now);
+void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code);
+void os_session_finish(os_session *s, os_transfer *t, double now);
+void os_session_fail(os_session *s, os_transfer *t, os_error_class error, const char *message, double now);
+
+/* session_fork.c */
+void os_session_stop_active(os_session *s, int forked);
+void os_session_teardown_curl(os_session *s);
+void os_session_close_sockets(os_session *s); /* closes what libcurl left open, empties the set */
+
+#endif
