@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "compat.h"
+#include "lua_fields.h"
+#include "lua_results.h"
 #include "session.h"
 
 #define SESSION_MT "onesignal.core.session"
@@ -23,104 +25,10 @@ typedef struct {
 
 /* ---- argument checking ---- */
 
-static int has_control(const char *s, size_t len)
-{
-    size_t i;
-    for (i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 1;
-    return 0;
-}
-
-/* Pushes field name of the table at idx (a positive index); it must be nil or of the given type.
- * Returns whether it is present. */
-static int field(lua_State *L, int idx, const char *name, int type)
-{
-    int t;
-    /* Raw access: a metatable must not be able to hand the engine a string nobody keeps alive. */
-    lua_pushstring(L, name);
-    lua_rawget(L, idx);
-    t = lua_type(L, -1);
-    if (t != LUA_TNIL && t != type)
-        return luaL_error(L, PREFIX "'%s' must be a %s, not %s", name, lua_typename(L, type), luaL_typename(L, -1));
-    return t != LUA_TNIL;
-}
-
-static const char *opt_string(lua_State *L, int idx, const char *name, size_t *len)
-{
-    const char *s = NULL;
-    if (field(L, idx, name, LUA_TSTRING)) s = lua_tolstring(L, -1, len);
-    lua_pop(L, 1); /* the table still holds the string, so it stays alive */
-    return s;
-}
-
-static double opt_number(lua_State *L, int idx, const char *name, double dflt, double min)
-{
-    double v = dflt;
-    if (field(L, idx, name, LUA_TNUMBER)) {
-        v = lua_tonumber(L, -1);
-        if (!(v >= min)) luaL_error(L, PREFIX "'%s' must be a number >= %f", name, min);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-static double opt_positive(lua_State *L, int idx, const char *name, double dflt)
-{
-    double v = opt_number(L, idx, name, dflt, 0);
-    if (!(v > 0)) luaL_error(L, PREFIX "'%s' must be a positive number", name);
-    return v;
-}
-
-static long long opt_integer(lua_State *L, int idx, const char *name, long long dflt, long long min)
-{
-    double v = opt_number(L, idx, name, (double)dflt, (double)min);
-    if (v != floor(v) || v > 9007199254740992.0) luaL_error(L, PREFIX "'%s' must be an integer", name);
-    return (long long)v;
-}
-
-/* A header line: "Name: value", one line, no NUL. */
-static const char *check_line(lua_State *L, int idx, const char *what, size_t *len)
-{
-    const char *s;
-    if (lua_type(L, idx) != LUA_TSTRING) luaL_error(L, PREFIX "%s must hold strings", what);
-    s = lua_tolstring(L, idx, len);
-    if (has_control(s, *len) || memchr(s, ':', *len) == NULL)
-        luaL_error(L, PREFIX "%s must hold single 'Name: value' lines", what);
-    return s;
-}
-
-/* Header lines of an array field: pointers and lengths in a scratch userdata left on the stack. */
-static size_t opt_lines(lua_State *L, int idx, const char *name, const char ***lines, size_t **lens)
-{
-    size_t n = 0, i;
-    *lines = NULL;
-    *lens = NULL;
-    if (field(L, idx, name, LUA_TTABLE)) {
-        n = lua_rawlen(L, -1);
-        *lines = lua_newuserdata(L, n * (sizeof(char *) + sizeof(size_t)) + 1);
-        *lens = (size_t *)(void *)(*lines + n);
-        for (i = 0; i < n; i++) {
-            lua_rawgeti(L, -2, (int)i + 1);
-            (*lines)[i] = check_line(L, -1, name, &(*lens)[i]);
-            lua_pop(L, 1);
-        }
-        lua_remove(L, -2); /* the scratch stays, the table is still referenced by the caller's table */
-    } else {
-        lua_pop(L, 1);
-        lua_pushnil(L); /* keep the stack shape the same */
-    }
-    return n;
-}
-
-static int is_http_url(const char *s, size_t len)
-{
-    return (len > 7 && strncmp(s, "http://", 7) == 0) || (len > 8 && strncmp(s, "https://", 8) == 0);
-}
-
 static int check_secret(lua_State *L, const char *s, size_t len, const char *name)
 {
     /* The message names the option, never its value. */
-    if (has_control(s, len)) return luaL_error(L, PREFIX "'%s' contains a control character", name);
+    if (os_has_control(s, len)) return luaL_error(L, PREFIX "'%s' contains a control character", name);
     return 0;
 }
 
@@ -156,39 +64,39 @@ static int l_session_new(lua_State *L)
     }
     os_config_defaults(&cfg);
 
-    cfg.base_url = (char *)opt_string(L, 1, "base_url", &len);
-    if (cfg.base_url != NULL && (!is_http_url(cfg.base_url, len) || has_control(cfg.base_url, len) ||
+    cfg.base_url = (char *)os_opt_string(L, 1, "base_url", &len);
+    if (cfg.base_url != NULL && (!os_is_http_url(cfg.base_url, len) || os_has_control(cfg.base_url, len) ||
                                  strpbrk(cfg.base_url, " ?#") != NULL || cfg.base_url[len - 1] == '/'))
         luaL_error(L, PREFIX "'base_url' must look like http(s)://host[:port][/prefix], without a trailing slash");
-    cfg.rest_key = (char *)opt_string(L, 1, "rest_key", &len);
+    cfg.rest_key = (char *)os_opt_string(L, 1, "rest_key", &len);
     if (cfg.rest_key != NULL) check_secret(L, cfg.rest_key, len, "rest_key");
     if (cfg.rest_key != NULL && len == 0) cfg.rest_key = NULL;
-    cfg.org_key = (char *)opt_string(L, 1, "organization_key", &len);
+    cfg.org_key = (char *)os_opt_string(L, 1, "organization_key", &len);
     if (cfg.org_key != NULL) check_secret(L, cfg.org_key, len, "organization_key");
     if (cfg.org_key != NULL && len == 0) cfg.org_key = NULL;
-    s = opt_string(L, 1, "user_agent", &len);
-    if (s != NULL && has_control(s, len)) luaL_error(L, PREFIX "'user_agent' contains a control character");
+    s = os_opt_string(L, 1, "user_agent", &len);
+    if (s != NULL && os_has_control(s, len)) luaL_error(L, PREFIX "'user_agent' contains a control character");
     cfg.user_agent = (char *)s;
-    s = opt_string(L, 1, "ca_file", &len);
+    s = os_opt_string(L, 1, "ca_file", &len);
     if (s != NULL && strlen(s) != len) luaL_error(L, PREFIX "'ca_file' contains a NUL byte");
     cfg.ca_file = (char *)s;
-    s = opt_string(L, 1, "proxy", &len);
-    if (s != NULL && has_control(s, len)) luaL_error(L, PREFIX "'proxy' contains a control character");
+    s = os_opt_string(L, 1, "proxy", &len);
+    if (s != NULL && os_has_control(s, len)) luaL_error(L, PREFIX "'proxy' contains a control character");
     cfg.proxy = (char *)s;
-    if (field(L, 1, "verify", LUA_TBOOLEAN)) cfg.verify = lua_toboolean(L, -1);
+    if (os_field(L, 1, "verify", LUA_TBOOLEAN)) cfg.verify = lua_toboolean(L, -1);
     lua_pop(L, 1);
-    cfg.http_version = http_version(L, opt_string(L, 1, "http_version", &len));
-    cfg.timeout = opt_positive(L, 1, "timeout", cfg.timeout);
-    cfg.connect_timeout = opt_positive(L, 1, "connect_timeout", cfg.connect_timeout);
-    cfg.max_body = (size_t)opt_integer(L, 1, "max_body", (long long)cfg.max_body, 0);
-    max_retries = opt_integer(L, 1, "max_retries", cfg.max_retries, 0);
+    cfg.http_version = http_version(L, os_opt_string(L, 1, "http_version", &len));
+    cfg.timeout = os_opt_positive(L, 1, "timeout", cfg.timeout);
+    cfg.connect_timeout = os_opt_positive(L, 1, "connect_timeout", cfg.connect_timeout);
+    cfg.max_body = (size_t)os_opt_integer(L, 1, "max_body", (long long)cfg.max_body, 0);
+    max_retries = os_opt_integer(L, 1, "max_retries", cfg.max_retries, 0);
     if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
     cfg.max_retries = (int)max_retries;
-    cfg.retry_base_delay = opt_number(L, 1, "retry_base_delay", cfg.retry_base_delay, 0);
-    cfg.retry_max_delay = opt_number(L, 1, "retry_max_delay", cfg.retry_max_delay, 0);
-    cfg.max_connections = (long)opt_integer(L, 1, "max_connections", 0, 0);
-    n_headers = opt_lines(L, 1, "headers", &headers, &unused_lens);
-    n_body = opt_lines(L, 1, "body_headers", &body_headers, &unused_lens);
+    cfg.retry_base_delay = os_opt_number(L, 1, "retry_base_delay", cfg.retry_base_delay, 0);
+    cfg.retry_max_delay = os_opt_number(L, 1, "retry_max_delay", cfg.retry_max_delay, 0);
+    cfg.max_connections = (long)os_opt_integer(L, 1, "max_connections", 0, 0);
+    n_headers = os_opt_lines(L, 1, "headers", &headers, &unused_lens);
+    n_body = os_opt_lines(L, 1, "body_headers", &body_headers, &unused_lens);
     cfg.headers = (char **)headers;
     cfg.n_headers = n_headers;
     cfg.body_headers = (char **)body_headers;
@@ -236,92 +144,11 @@ static void drive(lua_State *L, lsession *ls, double timeout, const os_transfer 
     lua_pop(L, 1);
 }
 
-static void set_string(lua_State *L, const char *key, const char *value)
-{
-    if (value == NULL) return;
-    lua_pushstring(L, value);
-    lua_setfield(L, -2, key);
-}
-
-static void set_number(lua_State *L, const char *key, double value)
-{
-    lua_pushnumber(L, value);
-    lua_setfield(L, -2, key);
-}
-
-static void set_integer(lua_State *L, const char *key, lua_Integer value)
-{
-    lua_pushinteger(L, value);
-    lua_setfield(L, -2, key);
-}
-
-static void set_boolean(lua_State *L, const char *key, int value)
-{
-    lua_pushboolean(L, value);
-    lua_setfield(L, -2, key);
-}
-
-/* Whether an entry before offset `until` has this name (headers are few, so a scan beats a Lua lookup). */
-static int seen_before(const os_transfer *t, size_t until, const char *name, size_t name_len)
-{
-    size_t at = 0, other_len, value_len;
-    const char *other, *value;
-    while (at < until) {
-        size_t next = os_transfer_header_at(t, at, &other, &other_len, &value, &value_len);
-        if (other_len == name_len && memcmp(other, name, name_len) == 0) return 1;
-        at = next;
-    }
-    return 0;
-}
-
-/* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. */
-static void push_headers(lua_State *L, const os_transfer *t)
-{
-    size_t at = 0, next, name_len, value_len;
-    const char *name, *value;
-    lua_createtable(L, 0, (int)t->header_count);
-    while ((next = os_transfer_header_at(t, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
-        lua_pushlstring(L, name, name_len);
-        if (seen_before(t, at, name, name_len)) {
-            lua_pushvalue(L, -1);
-            lua_rawget(L, -3);
-            lua_pushliteral(L, ", ");
-            lua_pushlstring(L, value, value_len);
-            lua_concat(L, 3);
-        } else {
-            lua_pushlstring(L, value, value_len);
-        }
-        lua_rawset(L, -3);
-        at = next;
-    }
-}
-
-static void push_result(lua_State *L, const os_transfer *t)
-{
-    lua_createtable(L, 0, 13);
-    set_integer(L, "id", (lua_Integer)t->id);
-    set_integer(L, "status", (lua_Integer)t->status);
-    if (t->header_count > 0) {
-        push_headers(L, t);
-        lua_setfield(L, -2, "headers");
-    }
-    lua_pushlstring(L, t->response.len ? t->response.data : "", t->response.len);
-    lua_setfield(L, -2, "body");
-    set_integer(L, "attempts", t->attempt);
-    set_boolean(L, "replayed", t->replayed);
-    if (t->has_retry_after) set_number(L, "retry_after", t->retry_after);
-    set_string(L, "error", os_error_class_name(t->error));
-    if (t->error != OS_ERR_NONE) set_string(L, "message", t->message);
-    set_boolean(L, "maybe_sent", t->maybe_sent);
-    set_string(L, "gave_up", os_gave_up_name(t->gave_up));
-    set_number(L, "elapsed", t->elapsed);
-}
-
 /* Hands the result out: builds the table (which may raise a memory error while everything is still
  * intact), then lets go of the Lua values the request kept alive and of the request itself. */
 static void hand_out(lua_State *L, lsession *ls, os_transfer *t)
 {
-    push_result(L, t);
+    os_push_result(L, t);
     os_getuservalue(L, 1);
     luaL_unref(L, -1, t->body_ref);
     luaL_unref(L, -1, t->operation_ref);
@@ -331,38 +158,13 @@ static void hand_out(lua_State *L, lsession *ls, os_transfer *t)
 
 /* ---- hook ---- */
 
-static void push_redacted(lua_State *L, const os_session *s, const char *text, size_t len)
-{
-    size_t n = os_session_redact(s, text, len, NULL, 0);
-    char *out = lua_newuserdata(L, n + 1);
-    os_session_redact(s, text, len, out, n);
-    lua_pushlstring(L, out, n);
-    lua_remove(L, -2);
-}
-
 static int call_hook(lua_State *L)
 {
     const os_attempt_report *r = lua_touserdata(L, 1);
     const lsession *ls = lua_touserdata(L, 3);
-    const os_transfer *t = r->t;
     lua_getfield(L, 2, "hook");
     if (!lua_isfunction(L, -1)) return 0;
-    lua_createtable(L, 0, 11);
-    if (t->operation_ref >= 0) {
-        lua_rawgeti(L, 2, t->operation_ref);
-        lua_setfield(L, -2, "operation");
-    }
-    set_string(L, "method", os_method_name(t->method));
-    push_redacted(L, ls->s, t->url.data, t->url.len); /* a key passed as data in the path stays hidden */
-    lua_setfield(L, -2, "url");
-    set_integer(L, "attempt", r->attempt);
-    if (r->status > 0) set_integer(L, "status", (lua_Integer)r->status);
-    set_string(L, "error", os_error_class_name(r->error));
-    if (r->error != OS_ERR_NONE) set_string(L, "message", r->message);
-    set_boolean(L, "retry", r->retry);
-    if (r->retry) set_number(L, "wait", r->wait);
-    set_number(L, "elapsed", r->elapsed);
-    set_number(L, "attempt_elapsed", r->attempt_elapsed);
+    os_push_attempt(L, ls->s, r, 2);
     lua_call(L, 1, 0);
     return 0;
 }
@@ -427,16 +229,16 @@ static int l_submit(lua_State *L)
 
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
-    method_of(L, opt_string(L, 2, "method", &len), &method);
-    path = opt_string(L, 2, "path", &path_len);
-    url = opt_string(L, 2, "url", &url_len);
+    method_of(L, os_opt_string(L, 2, "method", &len), &method);
+    path = os_opt_string(L, 2, "path", &path_len);
+    url = os_opt_string(L, 2, "url", &url_len);
     if ((path == NULL) == (url == NULL)) luaL_error(L, PREFIX "a request needs exactly one of 'path' and 'url'");
-    if (path != NULL && (path_len == 0 || path[0] != '/' || has_control(path, path_len) || memchr(path, ' ', path_len)))
+    if (path != NULL && (path_len == 0 || path[0] != '/' || os_has_control(path, path_len) || memchr(path, ' ', path_len)))
         luaL_error(L, PREFIX "'path' must start with '/' and be encoded (no spaces or control characters)");
     if (path != NULL && cfg->base_url == NULL) luaL_error(L, PREFIX "this session has no base_url; give 'url'");
-    if (url != NULL && (!is_http_url(url, url_len) || has_control(url, url_len) || memchr(url, ' ', url_len)))
+    if (url != NULL && (!os_is_http_url(url, url_len) || os_has_control(url, url_len) || memchr(url, ' ', url_len)))
         luaL_error(L, PREFIX "'url' must be an encoded absolute http(s) URL");
-    cred = opt_string(L, 2, "credential", &len);
+    cred = os_opt_string(L, 2, "credential", &len);
     if (cred != NULL) {
         if (strcmp(cred, "rest") == 0)
             credential = OS_CRED_REST;
@@ -447,17 +249,17 @@ static int l_submit(lua_State *L)
         if (!os_session_has_key(ls->s, credential))
             luaL_error(L, PREFIX "this session has no %s key", credential == OS_CRED_REST ? "rest" : "organization");
     }
-    body = opt_string(L, 2, "body", &body_len);
-    opt_string(L, 2, "operation", &len);
-    safe = method == OS_GET || method == OS_PUT || method == OS_DELETE || opt_string(L, 2, "idempotency_key", &len);
-    timeout = opt_positive(L, 2, "timeout", cfg->timeout);
-    deadline = opt_number(L, 2, "deadline", -1, -1);
+    body = os_opt_string(L, 2, "body", &body_len);
+    os_opt_string(L, 2, "operation", &len);
+    safe = method == OS_GET || method == OS_PUT || method == OS_DELETE || os_opt_string(L, 2, "idempotency_key", &len);
+    timeout = os_opt_positive(L, 2, "timeout", cfg->timeout);
+    deadline = os_opt_number(L, 2, "deadline", -1, -1);
     if (deadline != -1 && !(deadline > 0)) luaL_error(L, PREFIX "'deadline' must be a positive number");
-    max_retries = opt_integer(L, 2, "max_retries", cfg->max_retries, 0);
+    max_retries = os_opt_integer(L, 2, "max_retries", cfg->max_retries, 0);
     if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
-    base_delay = opt_number(L, 2, "retry_base_delay", cfg->retry_base_delay, 0);
-    max_delay = opt_number(L, 2, "retry_max_delay", cfg->retry_max_delay, 0);
-    n_extra = opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 3 = scratch (or nil) */
+    base_delay = os_opt_number(L, 2, "retry_base_delay", cfg->retry_base_delay, 0);
+    max_delay = os_opt_number(L, 2, "retry_max_delay", cfg->retry_max_delay, 0);
+    n_extra = os_opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 3 = scratch (or nil) */
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
      * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
@@ -584,9 +386,9 @@ static int l_stats(lua_State *L)
     os_session_stats st;
     os_session_get_stats(ls->s, &st);
     lua_createtable(L, 0, 3);
-    set_integer(L, "connects", (lua_Integer)st.connects);
-    set_integer(L, "in_flight", st.in_flight);
-    set_integer(L, "waiting", st.waiting);
+    os_set_integer(L, "connects", (lua_Integer)st.connects);
+    os_set_integer(L, "in_flight", st.in_flight);
+    os_set_integer(L, "waiting", st.waiting);
     return 1;
 }
 

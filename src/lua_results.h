@@ -1,0 +1,15 @@
+/* The Lua tables the engine hands out: results and attempt reports. */
+#ifndef ONESIGNAL_LUA_RESULTS_H
+#define ONESIGNAL_LUA_RESULTS_H
+
+#include "compat.h"
+#include "session.h"
+
+/* Pushes the result table of a finished request (the `result` contract of docs/design.md). */
+void os_push_result(lua_State *L, const os_transfer *t);
+
+/* Pushes the table the attempt hook receives; uv is the stack index of the session's companion table
+ * (which holds the operation name). Keys are redacted from the url. */
+void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report *r, int uv);
+
+#endif
