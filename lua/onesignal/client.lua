@@ -121,25 +121,29 @@ local function invoke_async(self, op, ...)
   return true
 end
 
--- One closure per operation and flavour, shared by all clients.
+-- One closure per operation and flavour, shared by all clients. Names that are no operation are
+-- remembered as `false`: optional fields of a client (app_id, overrides, …) are read on every call, and a
+-- miss must stay cheap.
 local methods = {}
 local function method_for(name)
   local method = methods[name]
-  if method then return method end
+  if method ~= nil then return method end
   local op = operations.by_name[name]
   if op then
     method = function(self, ...) return invoke(self, op, ...) end
   else
     op = operations.by_name[name:match("^(.+)_async$") or ""]
-    if not op then return nil end
-    method = function(self, ...) return invoke_async(self, op, ...) end
+    method = op and function(self, ...) return invoke_async(self, op, ...) end or false
   end
   methods[name] = method
   return method
 end
 
 Client.__index = function(_, name)
-  return Client[name] or (type(name) == "string" and method_for(name)) or nil
+  local method = Client[name]
+  if method ~= nil then return method end
+  if type(name) ~= "string" then return nil end
+  return method_for(name) or nil
 end
 
 local function lookup(name)

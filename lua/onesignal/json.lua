@@ -38,6 +38,8 @@ local decoder = cjson.new()
 
 local math_type = math.type          -- nil on LuaJIT, where every number is a double
 local huge = math.huge
+local array_mt = M.array_mt
+local MAX_DEPTH = 64
 
 -- Values cjson cannot write as we need (empty arrays, numbers beyond its 14 digits) are swapped for a
 -- placeholder string while cjson encodes, then the placeholder's JSON text is replaced by the exact text.
@@ -69,6 +71,8 @@ local function path_string(stack, depth)
     local key = stack[i]
     if type(key) == "number" then
       parts[i] = "[" .. key .. "]"
+    elseif type(key) ~= "string" then
+      parts[i] = "[" .. type(key) .. " key]"
     else
       parts[i] = (i > 1 and "." or "") .. tostring(key)
     end
@@ -76,23 +80,16 @@ local function path_string(stack, depth)
   return table.concat(parts)
 end
 
--- Walks a value before cjson sees it: checks every value and returns the JSON text that must replace it
--- when cjson cannot write it right (an empty array, a long number), or nil.
-local function inspect(value, state, depth, key, parent_is_alias_map)
+-- The careful walk, run only when something is wrong: finds the first value JSON cannot carry and raises
+-- with the path to it. Returns normally when it finds nothing (then cjson's own message is used).
+local function explain(value, state, depth)
   local t = type(value)
   if t == "table" then
     if state.open[value] then
       state.fail("is a cyclic table (it contains itself)", depth)
     end
-    if depth > 64 then state.fail("is nested too deeply (more than 64 levels)", depth) end
-    if next(value) == nil then
-      if getmetatable(value) == M.array_mt or parent_is_alias_map or ARRAY_FIELDS[key] then
-        return "[]"
-      end
-      return nil
-    end
+    if depth > MAX_DEPTH then state.fail("is nested too deeply (more than " .. MAX_DEPTH .. " levels)", depth) end
     state.open[value] = true
-    local alias_map = MAP_OF_ARRAYS[key] == true
     local stack = state.stack
     for k, v in pairs(value) do
       local kt = type(k)
@@ -100,48 +97,96 @@ local function inspect(value, state, depth, key, parent_is_alias_map)
       if kt ~= "string" and kt ~= "number" then
         state.fail("has a key of type " .. kt .. " (JSON keys are strings)", depth + 1)
       end
-      local text = inspect(v, state, depth + 1, k, alias_map)
-      if text then
-        local swaps = state.swaps
-        swaps[#swaps + 1] = { value, k, v, text }
-      end
+      explain(v, state, depth + 1)
     end
     state.open[value] = nil
   elseif t == "number" then
     if value ~= value then state.fail("is NaN (not a number), which JSON cannot carry", depth) end
     if value == huge or value == -huge then state.fail("is infinite, which JSON cannot carry", depth) end
-    if not fits_14_digits(value) then return exact_number(value) end
   elseif not (t == "string" or t == "boolean" or value == M.null) then
     state.fail("is a " .. t .. ", which JSON cannot carry", depth)
   end
-  return nil
 end
 
-local function encode_or_fail(value, where)
-  local ok, text = pcall(encoder.encode, value)
-  if not ok then error({ usage = where .. " cannot be encoded as JSON: " .. tostring(text) }, 0) end
-  return text
+local function fail_with_path(value, where, fallback)
+  local state = { open = {}, stack = {} }
+  function state.fail(problem, depth)
+    local at = depth > 0 and (": field " .. path_string(state.stack, depth)) or ""
+    error({ usage = where .. at .. " " .. problem }, 0)
+  end
+  explain(value, state, 0)
+  error({ usage = where .. " cannot be encoded as JSON: " .. tostring(fallback) }, 0)
+end
+
+-- The quick walk, on every body: finds what cjson cannot write as meant (empty tables that are arrays,
+-- numbers beyond 14 digits) and appends (table, key, value, replacement JSON) to `swaps`. Everything else
+-- cjson checks itself while encoding. Returns false when it meets something wrong (NaN, infinity, more
+-- than MAX_DEPTH levels — which is also what a cycle looks like), so the careful walk can say what.
+local scan
+
+-- One value of table `t` under key `k` that is not a string (strings need nothing).
+local function visit(t, k, v, alias_map, swaps, depth)
+  local vt = type(v)
+  if vt == "table" then
+    if next(v) == nil then
+      if alias_map or ARRAY_FIELDS[k] or getmetatable(v) == array_mt then
+        local n = #swaps
+        swaps[n + 1], swaps[n + 2], swaps[n + 3], swaps[n + 4] = t, k, v, "[]"
+      end
+      return true
+    end
+    return scan(v, MAP_OF_ARRAYS[k], swaps, depth + 1)
+  elseif vt == "number" and not fits_14_digits(v) then
+    if v ~= v or v == huge or v == -huge then return false end
+    local n = #swaps
+    swaps[n + 1], swaps[n + 2], swaps[n + 3], swaps[n + 4] = t, k, v, exact_number(v)
+  end
+  return true
+end
+
+function scan(t, alias_map, swaps, depth)
+  if depth > MAX_DEPTH then return false end
+  -- The array part by index (a long list of ids is the common big body), then whatever keys follow.
+  local n = #t
+  for i = 1, n do
+    local v = t[i]
+    if type(v) ~= "string" and not visit(t, i, v, alias_map, swaps, depth) then return false end
+  end
+  for k, v in next, t, (n > 0 and n or nil) do
+    if type(v) ~= "string" and not visit(t, k, v, alias_map, swaps, depth) then return false end
+  end
+  return true
 end
 
 --- Encodes a request body. Raises `{ usage = message }` naming `where` (e.g. "create_notification: argument
 -- 'notification'") and the path to the bad value when the value cannot be sent.
 function M.encode(value, where)
-  local state = { open = {}, swaps = {}, stack = {} }
-  function state.fail(problem, depth)
-    local at = depth > 0 and (": field " .. path_string(state.stack, depth)) or ""
-    error({ usage = where .. at .. " " .. problem }, 0)
+  local vt = type(value)
+  if vt ~= "table" then
+    if vt == "number" and not fits_14_digits(value) then
+      if value ~= value or value == huge or value == -huge then fail_with_path(value, where) end
+      return exact_number(value)
+    end
+    local ok, text = pcall(encoder.encode, value)
+    if not ok then fail_with_path(value, where, text) end
+    return text
   end
-  local whole = inspect(value, state, 0, nil, false)
-  if whole then return whole end
-  local swaps = state.swaps
-  if #swaps == 0 then return encode_or_fail(value, where) end
+  if next(value) == nil then return getmetatable(value) == array_mt and "[]" or "{}" end
+  local swaps = {}
+  if not scan(value, false, swaps, 0) then fail_with_path(value, where) end
+  local n = #swaps
+  if n == 0 then
+    local ok, text = pcall(encoder.encode, value)
+    if not ok then fail_with_path(value, where, text) end
+    return text
+  end
   -- Swap in the placeholders for the time of one encode (cjson calls no Lua code in between), then put
   -- the caller's own values back, whatever happened.
-  for i, s in ipairs(swaps) do rawset(s[1], s[2], placeholder(i)) end
-  local ok, text = pcall(encode_or_fail, value, where)
-  for _, s in ipairs(swaps) do rawset(s[1], s[2], s[3]) end
-  if not ok then error(text, 0) end
-  return (text:gsub(PLACEHOLDER_PATTERN, function(i) return swaps[tonumber(i)][4] end))
+  for i = 1, n, 4 do rawset(swaps[i], swaps[i + 1], placeholder(i)) end
+  local ok, text = pcall(encoder.encode, value)
+  for i = 1, n, 4 do rawset(swaps[i], swaps[i + 1], swaps[i + 2]) end
+  if not ok then fail_with_path(value, where, text) end
+  return (text:gsub(PLACEHOLDER_PATTERN, function(i) return swaps[tonumber(i) + 3] end))
 end
 
 -- Lua 5.4: turn integral floats from cjson into integers, recursively.
