@@ -2,6 +2,7 @@
 -- every scenario several times, and prints the figures (medians) and the check of the issue's targets.
 --
 --   lua5.4 bench/run.lua [--smoke] [--reps N] [--only NAME,…] [--peers NAME,…] [--out DIR] [--no-pin]
+--   lua5.4 bench/run.lua --from build/bench/results.json      the tables again from a earlier run's raw data
 --
 -- Run from the repository root after `make bench-build`. See bench/README.md for the method.
 package.path = "./lua/?.lua;./lua/?/init.lua;./spec/?.lua;./bench/?.lua;" .. package.path
@@ -20,6 +21,7 @@ local SERVER_CPU, CLIENT_CPU = 0, 1
 local function usage(message)
   io.stderr:write((message and (message .. "\n") or ""),
     "usage: lua5.4 bench/run.lua [--smoke] [--reps N] [--only NAME,...] [--peers NAME,...] [--out DIR] [--no-pin]\n",
+    "       lua5.4 bench/run.lua --from results.json\n",
     "  --only: scenarios (sequential, concurrent-256, concurrent-1024, audience) or transports (http, h2)\n",
     "  --peers: c, c-capped, lua5.4, luajit, lua5.4/send_many, node\n")
   os.exit(message and 2 or 0)
@@ -41,6 +43,7 @@ local function parse(args)
     elseif a == "--reps" then i = i + 1; o.reps = tonumber(args[i]) or usage("--reps needs a number")
     elseif a == "--only" then i = i + 1; o.only = set_of(args[i] or usage("--only needs names"))
     elseif a == "--peers" then i = i + 1; o.peers = set_of(args[i] or usage("--peers needs names"))
+    elseif a == "--from" then i = i + 1; o.from = args[i] or usage("--from needs a file")
     elseif a == "--out" then i = i + 1; o.out = args[i] or usage("--out needs a directory")
     elseif a == "--help" or a == "-h" then usage()
     else usage("unknown argument " .. a) end
@@ -90,20 +93,66 @@ local function run_once(srv, sc, peer, cpu)
   return result
 end
 
-local function main(o)
-  if not shell.read_file("bench/run.lua") then error("run from the repository root", 0) end
-  local loads = { before = system.load() }
-  if loads.before[1] > 0.5 then
-    io.stderr:write(string.format(
-      "bench: load average is %.2f: other work shares this machine, figures will be noisy\n", loads.before[1]))
+-- The report: machine, one table per scenario, the targets, and what was skipped or failed.
+local function render(ctx)
+  local grouped = {}
+  for _, r in ipairs(ctx.runs) do
+    grouped[r.scenario] = grouped[r.scenario] or {}
+    grouped[r.scenario][r.bench_peer] = grouped[r.scenario][r.bench_peer] or {}
+    table.insert(grouped[r.scenario][r.bench_peer], r)
   end
-  local info = system.describe()
+  local summary = {}
+  for id, by_peer in pairs(grouped) do
+    summary[id] = {}
+    for name, runs in pairs(by_peer) do summary[id][name] = report.summarize(runs) end
+  end
+  local list, chosen = {}, {}
+  for _, sc in ipairs(scenarios.list(ctx.smoke)) do
+    if grouped[sc.id] then list[#list + 1] = sc end
+  end
+  for _, p in ipairs(peers.all()) do
+    for _, by_peer in pairs(grouped) do
+      if by_peer[p.name] then chosen[#chosen + 1] = p; break end
+    end
+  end
+  local out = {}
+  out[#out + 1] = (ctx.smoke and "# Benchmark smoke run (tiny counts: not figures)" or "# Benchmark figures")
+  out[#out + 1] = ""
+  out[#out + 1] = report.machine_table(ctx.machine, ctx.loads, ctx.pinning)
+  out[#out + 1] = ""
+  out[#out + 1] = string.format("Medians of %d runs per peer and scenario.", ctx.reps)
+  for _, sc in ipairs(list) do
+    out[#out + 1] = ""
+    out[#out + 1] = report.scenario_table(sc, chosen, summary)
+  end
+  out[#out + 1] = ""
+  out[#out + 1] = "## Targets"
+  out[#out + 1] = ""
+  out[#out + 1] = report.targets_table(report.check_targets(list, chosen, summary))
+  for _, part in ipairs({ { "Skipped scenarios", ctx.skipped }, { "Failed runs (no figures)", ctx.failures } }) do
+    if #part[2] > 0 then
+      out[#out + 1] = ""
+      out[#out + 1] = "## " .. part[1]
+      out[#out + 1] = ""
+      for _, f in ipairs(part[2]) do out[#out + 1] = "- " .. f end
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+-- Runs every chosen peer in every chosen scenario `o.reps` times; returns the run's record.
+local function measure(o)
+  local ctx = { smoke = o.smoke, reps = o.reps, loads = { before = system.load() }, machine = system.describe(),
+    runs = {}, skipped = {}, failures = {} }
+  if ctx.loads.before[1] > 0.5 then
+    io.stderr:write(string.format(
+      "bench: load average is %.2f: other work shares this machine, figures will be noisy\n", ctx.loads.before[1]))
+  end
   local list = {}
-  local skipped = {}
   for _, sc in ipairs(scenarios.list(o.smoke)) do
     local why = sc.skip and sc.skip[sc.transport]
     if why and wanted(o, sc) then
-      skipped[#skipped + 1] = sc.id .. ": " .. why
+      ctx.skipped[#ctx.skipped + 1] = sc.id .. ": " .. why
       io.stderr:write("bench: skipping ", sc.id, ": ", why, "\n")
     elseif wanted(o, sc) then
       list[#list + 1] = sc
@@ -112,29 +161,26 @@ local function main(o)
   local chosen = peers.list(o.peers)
   if not peers.has_send_many() then io.stderr:write("bench: client:send_many is not in the SDK yet: skipped\n") end
 
-  local failures = {}
   local srv = server.start{ bench = true, tls = true, h2 = true, workers = 1, delay = 0 }
   local ok, err = pcall(function()
     srv:set{ record = false }
-    local pinning, client_cpu = "none (" .. system.cores() .. " cores)", nil
+    local client_cpu
+    ctx.pinning = "none (" .. system.cores() .. " cores)"
     if not o.no_pin and system.cores() >= 2 and system.pin_server(srv, SERVER_CPU) then
       client_cpu = CLIENT_CPU
-      pinning = string.format("server (nginx master + 1 worker) on CPU %d, each client on CPU %d (taskset)",
+      ctx.pinning = string.format("server (nginx master + 1 worker) on CPU %d, each client on CPU %d (taskset)",
         SERVER_CPU, CLIENT_CPU)
     end
-    local raw, grouped, failed = {}, {}, {}
+    local failed = {}
     for _, sc in ipairs(list) do
-      grouped[sc.id] = {}
       for rep = 1, o.reps do
         for _, peer in ipairs(chosen) do
           local key = sc.id .. " " .. peer.name
           if peers.runs(peer, sc) and not failed[key] then
             local done, r = pcall(run_once, srv, sc, peer, client_cpu)
             if done then
-              r.scenario, r.rep = sc.id, rep
-              raw[#raw + 1] = r
-              grouped[sc.id][peer.name] = grouped[sc.id][peer.name] or {}
-              table.insert(grouped[sc.id][peer.name], r)
+              r.scenario, r.rep, r.bench_peer = sc.id, rep, peer.name
+              ctx.runs[#ctx.runs + 1] = r
               local f = report.figures(r)
               io.stderr:write(string.format(
                 "bench: %-22s rep %d %-17s %9.0f req/s %8.1f µs CPU/req %6.1f MiB %4d conn%s\n",
@@ -143,60 +189,41 @@ local function main(o)
             else
               -- a failed peer gets no figures in this scenario; the run goes on and exits 1 at the end
               failed[key] = true
-              failures[#failures + 1] = tostring(r)
+              ctx.failures[#ctx.failures + 1] = tostring(r)
               io.stderr:write("bench: ", tostring(r), "\n")
             end
           end
         end
       end
     end
-    loads.after = system.load()
-
-    local summary = {}
-    for id, by_peer in pairs(grouped) do
-      summary[id] = {}
-      for name, runs in pairs(by_peer) do summary[id][name] = report.summarize(runs) end
-    end
-    local out = {}
-    out[#out + 1] = (o.smoke and "# Benchmark smoke run (tiny counts: not figures)" or "# Benchmark figures")
-    out[#out + 1] = ""
-    out[#out + 1] = report.machine_table(info, loads, pinning)
-    out[#out + 1] = ""
-    out[#out + 1] = string.format("Medians of %d runs per peer and scenario.", o.reps)
-    for _, sc in ipairs(list) do
-      out[#out + 1] = ""
-      out[#out + 1] = report.scenario_table(sc, chosen, summary)
-    end
-    out[#out + 1] = ""
-    out[#out + 1] = "## Targets"
-    out[#out + 1] = ""
-    out[#out + 1] = report.targets_table(report.check_targets(list, chosen, summary))
-    if #skipped > 0 then
-      out[#out + 1] = ""
-      out[#out + 1] = "## Skipped scenarios"
-      out[#out + 1] = ""
-      for _, f in ipairs(skipped) do out[#out + 1] = "- " .. f end
-    end
-    if #failures > 0 then
-      out[#out + 1] = ""
-      out[#out + 1] = "## Failed runs (no figures)"
-      out[#out + 1] = ""
-      for _, f in ipairs(failures) do out[#out + 1] = "- " .. f end
-    end
-    local text = table.concat(out, "\n") .. "\n"
-    io.write(text)
-    shell.run("mkdir -p " .. shell.quote(o.out))
-    shell.write_file(o.out .. "/results.md", text)
-    shell.write_file(o.out .. "/results.json", cjson.encode({ machine = info, loads = loads, runs = raw }))
-    io.stderr:write("bench: written to " .. o.out .. "/results.md and results.json\n")
+    ctx.loads.after = system.load()
   end)
   srv:stop()
   if not ok then
     io.stderr:write("bench: ", tostring(err), "\n")
     os.exit(1)
   end
-  if #failures > 0 then
-    io.stderr:write("bench: ", #failures, " peer run(s) failed\n")
+  return ctx
+end
+
+local function main(o)
+  if not shell.read_file("bench/run.lua") then error("run from the repository root", 0) end
+  local ctx
+  if o.from then
+    ctx = cjson.decode((assert(shell.read_file(o.from), "cannot read " .. o.from)))
+  else
+    ctx = measure(o)
+    shell.run("mkdir -p " .. shell.quote(o.out))
+    shell.write_file(o.out .. "/results.json", cjson.encode(ctx))
+  end
+  local text = render(ctx)
+  io.write(text)
+  if not o.from then
+    shell.write_file(o.out .. "/results.md", text)
+    io.stderr:write("bench: written to " .. o.out .. "/results.md and results.json\n")
+  end
+  if #ctx.failures > 0 then
+    io.stderr:write("bench: ", #ctx.failures, " peer run(s) failed\n")
     os.exit(1)
   end
 end

@@ -72,6 +72,9 @@ function M.has_send_many()
   return ok and type(client.Client.send_many) == "function"
 end
 
+--- Every peer, in table order.
+function M.all() return ALL end
+
 --- The peers to run: all, or those named in `only` (a set), minus send_many while the SDK lacks it.
 function M.list(only)
   local out, send_many = {}, M.has_send_many()
