@@ -1,4 +1,5 @@
-/* Response header line parsing (see headers.h). Pure: reads only the bytes it is given. */
+/* Response header parsing and the header block of an attempt (see headers.h). Reads only the bytes it
+ * is given; allocates only through os_buf. */
 #include "headers.h"
 
 #include <string.h>
@@ -75,4 +76,92 @@ void os_ascii_lower(char *dst, const char *src, size_t len)
 {
     size_t i;
     for (i = 0; i < len; i++) dst[i] = lower(src[i]);
+}
+
+/* ---- the header block of a response ---- */
+
+static void put_size(os_buf *b, size_t v)
+{
+    memcpy(b->data + b->len, &v, sizeof v);
+    b->len += sizeof v;
+}
+
+static size_t get_size(const char *p)
+{
+    size_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+void os_header_block_clear(os_header_block *b, size_t keep)
+{
+    os_buf_clear(&b->buf, keep);
+    b->count = 0;
+    b->last_entry = OS_NO_ENTRY;
+    b->retry_after_entry = OS_NO_ENTRY;
+    b->replayed = 0;
+}
+
+static int add_field(os_header_block *b, const os_header_line *h)
+{
+    size_t at = b->buf.len;
+    /* One reservation for the whole entry, so the writes below cannot fail half-way. */
+    if (os_buf_reserve(&b->buf, 2 * sizeof(size_t) + h->name_len + h->value_len) != 0) return -1;
+    put_size(&b->buf, h->name_len);
+    put_size(&b->buf, h->value_len);
+    os_ascii_lower(b->buf.data + b->buf.len, h->name, h->name_len);
+    b->buf.len += h->name_len;
+    memcpy(b->buf.data + b->buf.len, h->value, h->value_len);
+    b->buf.len += h->value_len;
+    b->last_entry = at;
+    b->count++;
+    if (os_header_name_is(h->name, h->name_len, "retry-after")) b->retry_after_entry = at;
+    if (os_header_name_is(h->name, h->name_len, "idempotent-replayed"))
+        b->replayed = os_header_name_is(h->value, h->value_len, "true");
+    return 0;
+}
+
+/* A folded line continues the newest entry, which is the last thing in the buffer. */
+static int continue_field(os_header_block *b, const os_header_line *h)
+{
+    size_t value_len;
+    char *len_at;
+    if (b->last_entry == OS_NO_ENTRY || h->value_len == 0) return 0;
+    if (os_buf_reserve(&b->buf, 1 + h->value_len) != 0) return -1;
+    b->buf.data[b->buf.len++] = ' ';
+    memcpy(b->buf.data + b->buf.len, h->value, h->value_len);
+    b->buf.len += h->value_len;
+    len_at = b->buf.data + b->last_entry + sizeof(size_t);
+    value_len = get_size(len_at) + 1 + h->value_len;
+    memcpy(len_at, &value_len, sizeof value_len);
+    return 0;
+}
+
+int os_header_block_feed(os_header_block *b, const char *line, size_t len)
+{
+    os_header_line h;
+    switch (os_header_parse(line, len, &h)) {
+    case OS_HEADER_STATUS: os_header_block_clear(b, (size_t)-1); return 0; /* only the final block survives */
+    case OS_HEADER_FIELD: return add_field(b, &h);
+    case OS_HEADER_CONTINUATION: return continue_field(b, &h);
+    default: return 0;
+    }
+}
+
+size_t os_header_block_at(const os_header_block *b, size_t offset, const char **name, size_t *name_len,
+                          const char **value, size_t *value_len)
+{
+    const char *p;
+    if (offset == OS_NO_ENTRY || offset >= b->buf.len) return OS_NO_ENTRY;
+    p = b->buf.data + offset;
+    *name_len = get_size(p);
+    *value_len = get_size(p + sizeof(size_t));
+    *name = p + 2 * sizeof(size_t);
+    *value = *name + *name_len;
+    return offset + 2 * sizeof(size_t) + *name_len + *value_len;
+}
+
+void os_header_block_free(os_header_block *b)
+{
+    os_buf_free(&b->buf);
 }

@@ -1,8 +1,11 @@
-/* Parsing of one response header line as libcurl's header callback delivers it. */
+/* Response headers as libcurl's header callback delivers them: parsing one line, and keeping the block
+ * of the final response of an attempt. */
 #ifndef ONESIGNAL_HEADERS_H
 #define ONESIGNAL_HEADERS_H
 
 #include <stddef.h>
+
+#include "buf.h"
 
 typedef enum {
     OS_HEADER_STATUS,       /* "HTTP/1.1 200 OK": a new response (or an interim 1xx) begins */
@@ -28,5 +31,32 @@ int os_header_name_is(const char *name, size_t len, const char *lower);
 
 /* ASCII lower-casing of len bytes from src into dst (which may be src). */
 void os_ascii_lower(char *dst, const char *src, size_t len);
+
+#define OS_NO_ENTRY ((size_t)-1)
+
+/* The header fields of the response being received. Entries: name length, value length (two size_t),
+ * then the lower-cased name and the value, back to back. A status line starts the block afresh, so an
+ * interim 1xx answer or a proxy's CONNECT answer leaves nothing behind. Zero-initialised and then
+ * cleared with os_header_block_clear before first use. */
+typedef struct {
+    os_buf buf;
+    size_t count;
+    size_t last_entry;        /* offset of the newest entry, for folded continuation lines */
+    size_t retry_after_entry; /* offset of the last Retry-After entry, or OS_NO_ENTRY */
+    int replayed;             /* the last Idempotent-Replayed field says "true" */
+} os_header_block;
+
+/* Empties the block, keeping at most keep bytes of memory. */
+void os_header_block_clear(os_header_block *b, size_t keep);
+
+/* Takes one line as the header callback delivers it. Returns 0, or -1 when memory ran out. */
+int os_header_block_feed(os_header_block *b, const char *line, size_t len);
+
+/* Iterates entries: returns the offset of the entry after the one at offset (start with 0), or
+ * OS_NO_ENTRY at the end, and points name/value into the block. */
+size_t os_header_block_at(const os_header_block *b, size_t offset, const char **name, size_t *name_len,
+                          const char **value, size_t *value_len);
+
+void os_header_block_free(os_header_block *b);
 
 #endif

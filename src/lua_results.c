@@ -12,7 +12,7 @@ static int seen_before(const os_transfer *t, size_t until, const char *name, siz
     size_t at = 0, other_len, value_len;
     const char *other, *value;
     while (at < until) {
-        size_t next = os_transfer_header_at(t, at, &other, &other_len, &value, &value_len);
+        size_t next = os_header_block_at(&t->headers, at, &other, &other_len, &value, &value_len);
         if (other_len == name_len && memcmp(other, name, name_len) == 0) return 1;
         at = next;
     }
@@ -24,8 +24,8 @@ static void push_headers(lua_State *L, const os_transfer *t)
 {
     size_t at = 0, next, name_len, value_len;
     const char *name, *value;
-    lua_createtable(L, 0, (int)t->header_count);
-    while ((next = os_transfer_header_at(t, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
+    lua_createtable(L, 0, (int)t->headers.count);
+    while ((next = os_header_block_at(&t->headers, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
         lua_pushlstring(L, name, name_len);
         if (seen_before(t, at, name, name_len)) {
             lua_pushvalue(L, -1);
@@ -46,14 +46,14 @@ void os_push_result(lua_State *L, const os_transfer *t)
     lua_createtable(L, 0, 13);
     os_set_integer(L, "id", (lua_Integer)t->id);
     os_set_integer(L, "status", (lua_Integer)t->status);
-    if (t->header_count > 0) {
+    if (t->headers.count > 0) {
         push_headers(L, t);
         lua_setfield(L, -2, "headers");
     }
     lua_pushlstring(L, t->response.len ? t->response.data : "", t->response.len);
     lua_setfield(L, -2, "body");
     os_set_integer(L, "attempts", t->attempt);
-    os_set_boolean(L, "replayed", t->replayed);
+    os_set_boolean(L, "replayed", t->headers.replayed);
     if (t->has_retry_after) os_set_number(L, "retry_after", t->retry_after);
     os_set_string(L, "error", os_error_class_name(t->error));
     if (t->error != OS_ERR_NONE) os_set_string(L, "message", t->message);

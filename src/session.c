@@ -184,7 +184,7 @@ os_transfer *os_session_acquire(os_session *s)
     } else {
         t = calloc(1, sizeof *t);
         if (t == NULL) return NULL;
-        t->last_entry = t->retry_after_entry = OS_NO_ENTRY;
+        os_header_block_clear(&t->headers, 0);
     }
     t->next = t->prev = NULL;
     if (t->easy == NULL) {

@@ -7,7 +7,6 @@
 
 #include "classify.h"
 #include "clock.h"
-#include "headers.h"
 #include "retry_after.h"
 
 /* Buffers keep this much memory between requests; a rare huge response gives the rest back. */
@@ -39,70 +38,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-static int put_size(os_buf *b, size_t v)
-{
-    return os_buf_append(b, &v, sizeof v);
-}
-
-static size_t get_size(const char *p)
-{
-    size_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static int add_field(os_transfer *t, const os_header_line *h)
-{
-    size_t at = t->headers.len;
-    if (os_buf_reserve(&t->headers, 2 * sizeof(size_t) + h->name_len + h->value_len) != 0) return -1;
-    put_size(&t->headers, h->name_len);
-    put_size(&t->headers, h->value_len);
-    os_ascii_lower(t->headers.data + t->headers.len, h->name, h->name_len);
-    t->headers.len += h->name_len;
-    os_buf_append(&t->headers, h->value, h->value_len);
-    t->last_entry = at;
-    t->header_count++;
-    if (os_header_name_is(h->name, h->name_len, "retry-after")) t->retry_after_entry = at;
-    if (os_header_name_is(h->name, h->name_len, "idempotent-replayed"))
-        t->replayed = os_header_name_is(h->value, h->value_len, "true");
-    return 0;
-}
-
-/* A folded line continues the newest entry, which is the last thing in the buffer. */
-static int continue_field(os_transfer *t, const os_header_line *h)
-{
-    size_t value_len;
-    if (t->last_entry == OS_NO_ENTRY || h->value_len == 0) return 0;
-    if (os_buf_reserve(&t->headers, 1 + h->value_len) != 0) return -1;
-    os_buf_append(&t->headers, " ", 1);
-    os_buf_append(&t->headers, h->value, h->value_len);
-    value_len = get_size(t->headers.data + t->last_entry + sizeof(size_t)) + 1 + h->value_len;
-    memcpy(t->headers.data + t->last_entry + sizeof(size_t), &value_len, sizeof value_len);
-    return 0;
-}
-
 static void clear_headers(os_transfer *t)
 {
-    os_buf_clear(&t->headers, KEEP_HEADERS);
-    t->header_count = 0;
-    t->last_entry = OS_NO_ENTRY;
-    t->retry_after_entry = OS_NO_ENTRY;
-    t->replayed = 0;
+    os_header_block_clear(&t->headers, KEEP_HEADERS);
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 {
     os_transfer *t = userdata;
     size_t n = size * nmemb;
-    os_header_line h;
-    int failed = 0;
-    switch (os_header_parse(data, n, &h)) {
-    case OS_HEADER_STATUS: clear_headers(t); break; /* only the final response's block survives */
-    case OS_HEADER_FIELD: failed = add_field(t, &h); break;
-    case OS_HEADER_CONTINUATION: failed = continue_field(t, &h); break;
-    default: break;
-    }
-    if (failed) {
+    if (os_header_block_feed(&t->headers, data, n) != 0) {
         t->out_of_memory = 1;
         return 0;
     }
@@ -364,25 +309,12 @@ void os_transfer_conclude_attempt(os_transfer *t, CURLcode code)
         if (connect_code >= 300) t->error = OS_ERR_PROXY;
     }
     if (t->error != OS_ERR_NONE) set_message(t, code);
-    if (t->retry_after_entry != OS_NO_ENTRY) {
+    if (t->headers.retry_after_entry != OS_NO_ENTRY) {
         const char *name, *value;
         size_t name_len, value_len;
-        os_transfer_header_at(t, t->retry_after_entry, &name, &name_len, &value, &value_len);
+        os_header_block_at(&t->headers, t->headers.retry_after_entry, &name, &name_len, &value, &value_len);
         t->has_retry_after = os_parse_retry_after(value, value_len, os_wall(), &t->retry_after);
     }
-}
-
-size_t os_transfer_header_at(const os_transfer *t, size_t offset, const char **name, size_t *name_len,
-                             const char **value, size_t *value_len)
-{
-    const char *p;
-    if (offset == OS_NO_ENTRY || offset >= t->headers.len) return OS_NO_ENTRY;
-    p = t->headers.data + offset;
-    *name_len = get_size(p);
-    *value_len = get_size(p + sizeof(size_t));
-    *name = p + 2 * sizeof(size_t);
-    *value = *name + *name_len;
-    return offset + 2 * sizeof(size_t) + *name_len + *value_len;
 }
 
 void os_transfer_reset(os_transfer *t)
@@ -406,7 +338,7 @@ void os_transfer_free(os_transfer *t)
     free(t->extra_headers);
     os_buf_free(&t->url);
     os_buf_free(&t->applied_url);
-    os_buf_free(&t->headers);
+    os_header_block_free(&t->headers);
     os_buf_free(&t->response);
     free(t);
 }

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "headers.h"
 #include "policy.h"
 
 typedef enum { OS_GET, OS_POST, OS_PUT, OS_PATCH, OS_DELETE } os_method;
@@ -15,7 +16,6 @@ typedef enum { OS_CRED_NONE, OS_CRED_REST, OS_CRED_ORG, OS_CRED_COUNT } os_crede
 typedef enum { OS_T_IDLE, OS_T_RUNNING, OS_T_WAITING, OS_T_DONE } os_transfer_state;
 
 #define OS_MESSAGE_SIZE 256
-#define OS_NO_ENTRY ((size_t)-1)
 
 typedef struct os_transfer {
     CURL *easy; /* NULL until first used (and again after a fork dropped it) */
@@ -57,13 +57,8 @@ typedef struct os_transfer {
     double attempt_started_at;
     size_t body_pos;
 
-    /* Response of the current attempt. Header entries: name length, value length (two size_t), then the
-     * lower-cased name and the value, back to back. */
-    os_buf headers;
-    size_t header_count;
-    size_t last_entry;        /* offset of the newest entry, for folded continuation lines */
-    size_t retry_after_entry; /* offset of the Retry-After entry, or OS_NO_ENTRY */
-    int replayed;
+    /* Response of the current attempt. */
+    os_header_block headers;
     os_buf response;
     int too_large;
     int rewind_refused;
@@ -109,10 +104,6 @@ void os_transfer_reset(os_transfer *t);
 
 void os_transfer_free(os_transfer *t);
 
-/* Iterates header entries: returns the offset of the next entry after offset (start with 0), or
- * OS_NO_ENTRY at the end, and points name/value into the buffer. */
-size_t os_transfer_header_at(const os_transfer *t, size_t offset, const char **name, size_t *name_len,
-                             const char **value, size_t *value_len);
 
 const char *os_method_name(os_method m);
 
