@@ -1,4 +1,4 @@
-/* Session configuration (see config.h). */
+/* Session configuration and the checks of caller-supplied strings (see config.h). */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -94,4 +94,62 @@ void os_config_free(os_config *c)
     free_lines(c->headers, c->n_headers);
     free_lines(c->body_headers, c->n_body_headers);
     memset(c, 0, sizeof *c);
+}
+
+/* ---- checks of caller-supplied strings ---- */
+
+int os_has_control(const char *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 1;
+    return 0;
+}
+
+int os_is_http_url(const char *s, size_t len)
+{
+    return (len > 7 && strncmp(s, "http://", 7) == 0) || (len > 8 && strncmp(s, "https://", 8) == 0);
+}
+
+static int has_any(const char *s, size_t len, const char *set)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (strchr(set, s[i]) != NULL) return 1; /* s has no NUL here: callers check controls first */
+    return 0;
+}
+
+int os_valid_base_url(const char *s, size_t len)
+{
+    return os_is_http_url(s, len) && !os_has_control(s, len) && !has_any(s, len, " ?#") && s[len - 1] != '/';
+}
+
+/* RFC 9110 token characters, the only ones allowed in a field name. */
+static int is_tchar(unsigned char c)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return 1;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+int os_valid_header_line(const char *s, size_t len)
+{
+    size_t colon = 0;
+    if (os_has_control(s, len)) return 0;
+    while (colon < len && is_tchar((unsigned char)s[colon])) colon++;
+    return colon > 0 && colon < len && s[colon] == ':';
+}
+
+int os_valid_path(const char *s, size_t len)
+{
+    return len > 0 && s[0] == '/' && !os_has_control(s, len) && !has_any(s, len, " ");
+}
+
+int os_valid_url(const char *s, size_t len)
+{
+    return os_is_http_url(s, len) && !os_has_control(s, len) && !has_any(s, len, " ");
+}
+
+int os_valid_idempotency_key(const char *s, size_t len)
+{
+    return len > 0 && !os_has_control(s, len);
 }

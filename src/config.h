@@ -37,4 +37,30 @@ void os_config_free(os_config *c);
 /* Overwrites n bytes in a way the compiler may not drop as a dead store. */
 void os_wipe(void *p, size_t n);
 
+/* Checks of the strings a caller hands the engine (pure; each returns 1 when the text is acceptable). */
+
+/* 1 when any of len bytes is a control character (below 0x20, or DEL): CR, LF and NUL among them. */
+int os_has_control(const char *s, size_t len);
+
+/* 1 when s starts like an absolute http:// or https:// URL. */
+int os_is_http_url(const char *s, size_t len);
+
+/* A base URL: "http(s)://host[:port][/prefix]" without a trailing slash, query, fragment, space or
+ * control character. */
+int os_valid_base_url(const char *s, size_t len);
+
+/* A header line "Name: value": a non-empty token name, a colon, no control character anywhere (so no
+ * line can end early and start another header). */
+int os_valid_header_line(const char *s, size_t len);
+
+/* A request path relative to the base URL: starts with "/", already encoded (no space or control). */
+int os_valid_path(const char *s, size_t len);
+
+/* An absolute request URL: http(s), already encoded (no space or control). */
+int os_valid_url(const char *s, size_t len);
+
+/* An idempotency key: not empty (an empty key deduplicates nothing, yet would make a resend look safe),
+ * no control character. */
+int os_valid_idempotency_key(const char *s, size_t len);
+
 #endif

@@ -6,14 +6,6 @@
 
 #define PREFIX "onesignal.core: "
 
-int os_has_control(const char *s, size_t len)
-{
-    size_t i;
-    for (i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 1;
-    return 0;
-}
-
 /* Pushes field name of the table at idx (a positive index); it must be nil or of the given type.
  * Returns whether it is present. */
 int os_field(lua_State *L, int idx, const char *name, int type)
@@ -67,7 +59,7 @@ const char *os_check_line(lua_State *L, int idx, const char *what, size_t *len)
     const char *s;
     if (lua_type(L, idx) != LUA_TSTRING) luaL_error(L, PREFIX "%s must hold strings", what);
     s = lua_tolstring(L, idx, len);
-    if (os_has_control(s, *len) || memchr(s, ':', *len) == NULL)
+    if (!os_valid_header_line(s, *len))
         luaL_error(L, PREFIX "%s must hold single 'Name: value' lines", what);
     return s;
 }
@@ -93,11 +85,6 @@ size_t os_opt_lines(lua_State *L, int idx, const char *name, const char ***lines
         lua_pushnil(L); /* keep the stack shape the same */
     }
     return n;
-}
-
-int os_is_http_url(const char *s, size_t len)
-{
-    return (len > 7 && strncmp(s, "http://", 7) == 0) || (len > 8 && strncmp(s, "https://", 8) == 0);
 }
 
 void os_set_string(lua_State *L, const char *key, const char *value)

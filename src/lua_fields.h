@@ -6,12 +6,7 @@
 #include <stddef.h>
 
 #include "compat.h"
-
-/* 1 when any of len bytes is a control character (below 0x20, or DEL). */
-int os_has_control(const char *s, size_t len);
-
-/* 1 when s starts like an absolute http:// or https:// URL. */
-int os_is_http_url(const char *s, size_t len);
+#include "config.h"
 
 /* Pushes field name of the table at idx (a positive index); raises unless it is nil or of type. Returns
  * whether it is present. */

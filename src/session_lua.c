@@ -4,6 +4,8 @@
 #include "session_lua.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compat.h"
@@ -43,6 +45,18 @@ static long http_version(lua_State *L, const char *v)
 
 /* ---- core.session(config) ---- */
 
+static pthread_once_t insecure_warning = PTHREAD_ONCE_INIT;
+
+/* Once per process, however many clients a program makes: a warning repeated per client would be
+ * drowned out, or silenced with everything else. */
+static void warn_insecure(void)
+{
+    fputs("onesignal: WARNING: TLS certificate verification is off (insecure = true); anyone between this "
+          "program and the server can read the API key and change answers. Use it for testing only.\n",
+          stderr);
+    fflush(stderr);
+}
+
 static void attempt_hook(void *ud, const os_attempt_report *r);
 
 static int l_session_new(lua_State *L)
@@ -65,8 +79,7 @@ static int l_session_new(lua_State *L)
     os_config_defaults(&cfg);
 
     cfg.base_url = (char *)os_opt_string(L, 1, "base_url", &len);
-    if (cfg.base_url != NULL && (!os_is_http_url(cfg.base_url, len) || os_has_control(cfg.base_url, len) ||
-                                 strpbrk(cfg.base_url, " ?#") != NULL || cfg.base_url[len - 1] == '/'))
+    if (cfg.base_url != NULL && !os_valid_base_url(cfg.base_url, len))
         luaL_error(L, PREFIX "'base_url' must look like http(s)://host[:port][/prefix], without a trailing slash");
     cfg.rest_key = (char *)os_opt_string(L, 1, "rest_key", &len);
     if (cfg.rest_key != NULL) check_secret(L, cfg.rest_key, len, "rest_key");
@@ -85,6 +98,7 @@ static int l_session_new(lua_State *L)
     cfg.proxy = (char *)s;
     if (os_field(L, 1, "verify", LUA_TBOOLEAN)) cfg.verify = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    if (!cfg.verify) pthread_once(&insecure_warning, warn_insecure);
     cfg.http_version = http_version(L, os_opt_string(L, 1, "http_version", &len));
     cfg.timeout = os_opt_positive(L, 1, "timeout", cfg.timeout);
     cfg.connect_timeout = os_opt_positive(L, 1, "connect_timeout", cfg.connect_timeout);
@@ -219,7 +233,7 @@ static int l_submit(lua_State *L)
     os_method method = OS_GET;
     os_credential credential = OS_CRED_NONE;
     size_t path_len = 0, url_len = 0, body_len = 0, n_extra, *extra_lens, len;
-    const char *path, *url, *body, *cred, **extra;
+    const char *path, *url, *body, *cred, *key, **extra;
     int safe, uv, failed, body_ref, operation_ref;
     double timeout, deadline;
     long long max_retries;
@@ -233,10 +247,10 @@ static int l_submit(lua_State *L)
     path = os_opt_string(L, 2, "path", &path_len);
     url = os_opt_string(L, 2, "url", &url_len);
     if ((path == NULL) == (url == NULL)) luaL_error(L, PREFIX "a request needs exactly one of 'path' and 'url'");
-    if (path != NULL && (path_len == 0 || path[0] != '/' || os_has_control(path, path_len) || memchr(path, ' ', path_len)))
+    if (path != NULL && !os_valid_path(path, path_len))
         luaL_error(L, PREFIX "'path' must start with '/' and be encoded (no spaces or control characters)");
     if (path != NULL && cfg->base_url == NULL) luaL_error(L, PREFIX "this session has no base_url; give 'url'");
-    if (url != NULL && (!os_is_http_url(url, url_len) || os_has_control(url, url_len) || memchr(url, ' ', url_len)))
+    if (url != NULL && !os_valid_url(url, url_len))
         luaL_error(L, PREFIX "'url' must be an encoded absolute http(s) URL");
     cred = os_opt_string(L, 2, "credential", &len);
     if (cred != NULL) {
@@ -251,7 +265,10 @@ static int l_submit(lua_State *L)
     }
     body = os_opt_string(L, 2, "body", &body_len);
     os_opt_string(L, 2, "operation", &len);
-    safe = method == OS_GET || method == OS_PUT || method == OS_DELETE || os_opt_string(L, 2, "idempotency_key", &len);
+    key = os_opt_string(L, 2, "idempotency_key", &len);
+    if (key != NULL && !os_valid_idempotency_key(key, len))
+        luaL_error(L, PREFIX "'idempotency_key' must be non-empty text without control characters");
+    safe = method == OS_GET || method == OS_PUT || method == OS_DELETE || key != NULL;
     timeout = os_opt_positive(L, 2, "timeout", cfg->timeout);
     deadline = os_opt_number(L, 2, "deadline", -1, -1);
     if (deadline != -1 && !(deadline > 0)) luaL_error(L, PREFIX "'deadline' must be a positive number");
