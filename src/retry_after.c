@@ -107,8 +107,8 @@ static int imf_fixdate(cursor *c, civil_time *t)
     return time_of_day(c, &t->hour, &t->minute, &t->second) && eat(c, " GMT");
 }
 
-/* "Sunday, 06-Nov-94 08:49:37 GMT"; the century is the one that puts the date at most 50 years ahead of
- * now (RFC 9110 section 5.6.7). */
+/* "Sunday, 06-Nov-94 08:49:37 GMT"; the year is the latest one with those two digits that is at most 50
+ * years after now's year (RFC 9110 section 5.6.7): in 2080, "10" is 2110, in 2020 it is 2010. */
 static int rfc850_date(cursor *c, civil_time *t, long long now_year)
 {
     int yy;
@@ -116,8 +116,10 @@ static int rfc850_date(cursor *c, civil_time *t, long long now_year)
     if (one_of(c, LONG_DAYS, 7) < 0 || !eat(c, ", ")) return 0;
     if (!digits(c, 2, &t->day) || !eat(c, "-") || !month(c, &t->month) || !eat(c, "-")) return 0;
     if (!digits(c, 2, &yy) || !eat(c, " ")) return 0;
-    year = now_year - now_year % 100 + yy;
-    if (year > now_year + 50) year -= 100;
+    {
+        long long limit = now_year + 50, back = (limit - yy) % 100;
+        year = limit - (back < 0 ? back + 100 : back);
+    }
     t->year = year;
     return time_of_day(c, &t->hour, &t->minute, &t->second) && eat(c, " GMT");
 }
