@@ -31,15 +31,19 @@ const char *os_gave_up_name(os_gave_up g)
 
 double os_backoff(int attempt, double base_delay, double max_delay, double random01)
 {
-    double d = base_delay > 0 ? base_delay : 0;
+    double d = base_delay > 0 ? base_delay : 0; /* also catches NaN */
+    double wait;
     int i;
-    if (max_delay < 0) max_delay = 0;
+    if (!(max_delay >= 0)) max_delay = 0;
     /* Doubling stops at the cap, so a huge attempt number costs nothing and cannot overflow. */
     for (i = 1; i < attempt && d > 0 && d < max_delay; i++) d *= 2;
     if (d > max_delay) d = max_delay;
-    if (!(random01 >= 0)) random01 = 0; /* also catches NaN */
+    if (!(random01 >= 0)) random01 = 0;
     if (random01 >= 1) random01 = 0.999999999;
-    return d / 2 + random01 * d / 2;
+    /* One product rather than d/2 + r*d/2, which is NaN for an infinite d with r = 0 and can round above
+     * d for tiny ones (both found by fuzzing). */
+    wait = d * (0.5 + 0.5 * random01);
+    return wait < d ? wait : d;
 }
 
 typedef enum {
