@@ -7,6 +7,7 @@
 
 local core = require("onesignal.core")
 local json = require("onesignal.json")
+local operations = require("onesignal.operations")
 local VERSION = require("onesignal.version")
 
 local M = {}
@@ -33,6 +34,14 @@ end
 
 local function argument(param, index)
   return "argument '" .. param.name .. "'" .. (index and (" (#" .. index .. ")") or "")
+end
+
+-- Per operation, computed once: how errors in its body are introduced, and whether its path has no
+-- parameters (then the template is the path).
+local BODY_LABEL, STATIC_PATH = {}, {}
+for _, op in ipairs(operations.list) do
+  if op.body then BODY_LABEL[op] = "onesignal." .. op.name .. ": " .. argument(op.body) end
+  STATIC_PATH[op] = not op.path:find("{", 1, true)
 end
 
 -- Text of a path or query value: strings as they are, integral numbers without a fraction.
@@ -69,14 +78,15 @@ local function add_query(op, param, value, query)
   end
 end
 
--- The body as it will be sent: the caller's table, or a shallow copy with the client's default app_id
--- and a fresh idempotency key added. The caller's table is never changed, so reusing it for another send
--- cannot repeat an old key.
+-- What the body needs added before it is sent: the client's default app_id and, where the API
+-- deduplicates by it, a fresh idempotency key. Returns the key the request carries and the fields to add.
+-- The caller's table is never left changed (see encode_body), so reusing it for another send cannot repeat
+-- an old key.
 -- Only operations the API deduplicates (op.idempotency_key) have a key that makes a resend harmless; an
 -- `idempotency_key` field in any other body is just data.
-local function effective_body(op, client, body)
-  local add_app_id = op.body_app_id and body.app_id == nil and client.app_id
-  local key
+local function additions(op, client, body)
+  local app_id = op.body_app_id and body.app_id == nil and client.app_id or nil
+  local key, new_key
   if op.idempotency_key then
     key = body.idempotency_key
     if key ~= nil and type(key) ~= "string" then
@@ -85,18 +95,26 @@ local function effective_body(op, client, body)
     if key == nil and type(body.external_id) == "string" then
       key = body.external_id -- the field's older name, which the API still honours
     end
+    if key == nil then
+      key = core.uuid4()
+      new_key = key
+    end
   end
-  local new_key = op.idempotency_key and key == nil
-  if not add_app_id and not new_key then return body, key end
-  local copy = {}
-  for k, v in pairs(body) do copy[k] = v end
-  setmetatable(copy, getmetatable(body))
-  if add_app_id then copy.app_id = client.app_id end
-  if new_key then
-    key = core.uuid4()
-    copy.idempotency_key = key
-  end
-  return copy, key
+  return key, app_id, new_key
+end
+
+-- The JSON text of the body with the additions in it. They are set on the caller's table for the time of
+-- the encode only (nothing else runs in between) and removed again whatever happens: cheaper than a copy
+-- of a table that may hold 20,000 ids.
+local function encode_body(body, where, app_id, new_key)
+  if not app_id and not new_key then return json.encode(body, where) end
+  if app_id then rawset(body, "app_id", app_id) end
+  if new_key then rawset(body, "idempotency_key", new_key) end
+  local ok, text = pcall(json.encode, body, where)
+  if app_id then rawset(body, "app_id", nil) end
+  if new_key then rawset(body, "idempotency_key", nil) end
+  if not ok then error(text, 0) end
+  return text
 end
 
 -- create_custom_events: every event carrying its own key makes repeating the batch harmless.
@@ -185,20 +203,23 @@ function M.build(op, client, args, n)
       or "needs a REST API key (rest_api_key or ONESIGNAL_REST_API_KEY)")
   end
 
-  local parts = {}
-  for i, part in ipairs(op.path_parts) do
-    parts[i] = type(part) == "table" and values[part.param] or part
+  local path = op.path
+  if not STATIC_PATH[op] then
+    local parts = {}
+    for i, part in ipairs(op.path_parts) do
+      parts[i] = type(part) == "table" and values[part.param] or part
+    end
+    path = table.concat(parts)
   end
-  local path = table.concat(parts)
   if query[1] then path = path .. "?" .. table.concat(query, "&") end
 
   local text, key
   if body then
-    local sent
-    sent, key = effective_body(op, client, body)
-    text = json.encode(sent, "onesignal." .. op.name .. ": " .. argument(op.body))
-    check_limits(op, sent, text)
-    if op.keyed_items then key = every_item_keyed(sent[op.keyed_items]) end
+    local app_id, new_key
+    key, app_id, new_key = additions(op, client, body)
+    text = encode_body(body, BODY_LABEL[op], app_id, new_key)
+    if op.max_body_bytes or op.max_item_bytes then check_limits(op, body, text) end
+    if op.keyed_items then key = every_item_keyed(body[op.keyed_items]) end
   end
 
   local req = {
