@@ -1,0 +1,111 @@
+/* The header block of an attempt (os_header_block), fed a response's header lines as libcurl delivers
+ * them, compared with a model kept here: the fields since the last status line, names lower-cased,
+ * folded lines appended to the newest field with one space, Retry-After the last such field,
+ * Idempotent-Replayed true when the last such field said "true" (any case). The input is split into
+ * lines after each LF; a line "\x01" empties the block as a new attempt does. */
+#include "../src/headers.h"
+#include "check.h"
+
+#define MAX_FIELDS 256
+#define MAX_TEXT 8192
+
+typedef struct {
+    char name[MAX_TEXT], value[MAX_TEXT];
+    size_t name_len, value_len;
+} model_field;
+
+static model_field fields[MAX_FIELDS];
+
+static int equal_ci(const char *a, size_t n, const char *lower_b)
+{
+    size_t i;
+    if (strlen(lower_b) != n) return 0;
+    for (i = 0; i < n; i++) {
+        char c = (a[i] >= 'A' && a[i] <= 'Z') ? (char)(a[i] - 'A' + 'a') : a[i];
+        if (c != lower_b[i]) return 0;
+    }
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    os_header_block b;
+    size_t count = 0, at = 0, i, start = 0;
+    long retry_after = -1;
+    int replayed = 0;
+    int overflow = 0;
+
+    memset(&b, 0, sizeof b);
+    os_header_block_clear(&b, 0);
+    while (start < size && !overflow) {
+        const char *line = (const char *)data + start;
+        const uint8_t *lf = memchr(data + start, '\n', size - start);
+        size_t len = lf ? (size_t)(lf - (data + start)) + 1 : size - start;
+        os_header_line h;
+        start += len;
+        if (line[0] == '\x01' && (len == 1 || (len == 2 && line[1] == '\n'))) {
+            os_header_block_clear(&b, 64);
+            count = 0;
+            retry_after = -1;
+            replayed = 0;
+            continue;
+        }
+        CHECK(os_header_block_feed(&b, line, len) == 0);
+        switch (os_header_parse(line, len, &h)) {
+        case OS_HEADER_STATUS:
+            count = 0;
+            retry_after = -1;
+            replayed = 0;
+            break;
+        case OS_HEADER_FIELD:
+            if (count == MAX_FIELDS || h.value_len >= MAX_TEXT) {
+                overflow = 1; /* beyond what the model holds: stop comparing */
+                break;
+            }
+            for (i = 0; i < h.name_len; i++) {
+                char c = h.name[i];
+                fields[count].name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+            }
+            fields[count].name_len = h.name_len;
+            memcpy(fields[count].value, h.value, h.value_len);
+            fields[count].value_len = h.value_len;
+            if (equal_ci(h.name, h.name_len, "retry-after")) retry_after = (long)count;
+            if (equal_ci(h.name, h.name_len, "idempotent-replayed")) replayed = equal_ci(h.value, h.value_len, "true");
+            count++;
+            break;
+        case OS_HEADER_CONTINUATION:
+            if (count > 0 && h.value_len > 0) {
+                model_field *f = &fields[count - 1];
+                if (f->value_len + 1 + h.value_len >= MAX_TEXT) {
+                    overflow = 1;
+                    break;
+                }
+                f->value[f->value_len++] = ' ';
+                memcpy(f->value + f->value_len, h.value, h.value_len);
+                f->value_len += h.value_len;
+            }
+            break;
+        default: break;
+        }
+    }
+    if (!overflow) {
+        const char *name, *value;
+        size_t name_len, value_len, next, seen = 0;
+        CHECK(b.count == count);
+        CHECK(b.replayed == replayed);
+        while ((next = os_header_block_at(&b, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
+            CHECK(seen < count);
+            CHECK(name_len == fields[seen].name_len && memcmp(name, fields[seen].name, name_len) == 0);
+            CHECK(value_len == fields[seen].value_len && memcmp(value, fields[seen].value, value_len) == 0);
+            if (retry_after == (long)seen) CHECK(b.retry_after_entry == at);
+            CHECK(next > at && next <= b.buf.len);
+            at = next;
+            seen++;
+        }
+        CHECK(seen == count);
+        CHECK(at == b.buf.len);
+        if (retry_after < 0) CHECK(b.retry_after_entry == OS_NO_ENTRY);
+    }
+    os_header_block_free(&b);
+    return 0;
+}

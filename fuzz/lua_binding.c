@@ -1,0 +1,154 @@
+/* The Lua face of the pure functions, through a real Lua 5.4 state: core.escape, core.redact,
+ * core.parse_retry_after, core.policy and core.session's checks of its options, called with strings
+ * (and numbers) from the input, the way a Lua program could call them. The binding sizes buffers
+ * (escape's stack buffer, redact's userdata) and validates options before the engine sees them; ASan
+ * and UBSan watch that, and the results are checked against the C functions called directly.
+ *
+ * Input: one selector byte, then NUL-separated strings. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "../src/escape.h"
+#include "../src/redact.h"
+#include "../src/retry_after.h"
+#include "check.h"
+
+int luaopen_onesignal_core(lua_State *L);
+
+static lua_State *state;
+static unsigned long runs;
+
+static lua_State *get_state(void)
+{
+    if (state == NULL) {
+        state = luaL_newstate();
+        CHECK(state != NULL);
+        luaL_openlibs(state);
+        luaL_requiref(state, "onesignal.core", luaopen_onesignal_core, 0);
+        lua_setglobal(state, "core");
+    }
+    return state;
+}
+
+/* The i-th NUL-separated part of the input after the selector (empty when there are fewer). */
+static const char *part(const uint8_t *data, size_t size, int i, size_t *len)
+{
+    size_t start = 1, k;
+    for (k = 0; start <= size; k++) {
+        const uint8_t *nul = start < size ? memchr(data + start, 0, size - start) : NULL;
+        size_t end = nul ? (size_t)(nul - data) : size;
+        if ((int)k == i) {
+            *len = end - start;
+            return (const char *)data + (start < size ? start : size);
+        }
+        if (!nul) break;
+        start = end + 1;
+    }
+    *len = 0;
+    return "";
+}
+
+static void call_core(lua_State *L, const char *fn, int nargs)
+{
+    lua_getglobal(L, "core");
+    lua_getfield(L, -1, fn);
+    lua_remove(L, -2);
+    lua_insert(L, -1 - nargs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    lua_State *L = get_state();
+    int selector = size > 0 ? data[0] % 5 : 0;
+    size_t a_len, b_len, c_len;
+    const char *a = part(data, size, 0, &a_len), *b = part(data, size, 1, &b_len), *c = part(data, size, 2, &c_len);
+
+    lua_settop(L, 0);
+    if (selector == 0) {
+        char *direct = malloc(a_len > 0 ? OS_ESCAPE_MAX(a_len) : 1);
+        size_t n, got_len;
+        const char *got;
+        CHECK(direct != NULL);
+        n = os_escape(a, a_len, direct);
+        call_core(L, "escape", 0);
+        lua_pushlstring(L, a, a_len);
+        CHECK(lua_pcall(L, 1, 1, 0) == LUA_OK);
+        got = lua_tolstring(L, -1, &got_len);
+        CHECK(got_len == n && memcmp(got, direct, n) == 0);
+        free(direct);
+    } else if (selector == 1) {
+        os_span secrets[2];
+        size_t n, got_len;
+        char *direct;
+        const char *got;
+        secrets[0].ptr = b;
+        secrets[0].len = b_len;
+        secrets[1].ptr = c;
+        secrets[1].len = c_len;
+        n = os_redact(a, a_len, secrets, 2, NULL, 0);
+        direct = malloc(n + 1);
+        CHECK(direct != NULL);
+        os_redact(a, a_len, secrets, 2, direct, n);
+        call_core(L, "redact", 0);
+        lua_pushlstring(L, a, a_len);
+        lua_pushlstring(L, b, b_len);
+        if (c_len > 0) lua_pushlstring(L, c, c_len); else lua_pushnil(L);
+        CHECK(lua_pcall(L, 3, 1, 0) == LUA_OK);
+        got = lua_tolstring(L, -1, &got_len);
+        CHECK(got_len == n && memcmp(got, direct, n) == 0);
+        free(direct);
+    } else if (selector == 2) {
+        double direct = -1;
+        int ok = os_parse_retry_after(a, a_len, 784111777.0, &direct);
+        call_core(L, "parse_retry_after", 0);
+        lua_pushlstring(L, a, a_len);
+        lua_pushnumber(L, 784111777.0);
+        CHECK(lua_pcall(L, 2, 1, 0) == LUA_OK);
+        if (ok) CHECK(lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == direct);
+        else CHECK(lua_isnil(L, -1));
+    } else if (selector == 3) {
+        /* A policy table with numbers read as text by Lua's own conversion: anything, NaN included. */
+        call_core(L, "policy", 0);
+        lua_newtable(L);
+        lua_pushlstring(L, a, a_len); /* "nan", "inf", "1e999", "0x10": Lua's own conversion decides */
+        lua_pushnumber(L, lua_isnumber(L, -1) ? lua_tonumber(L, -1) : (double)a_len);
+        lua_remove(L, -2);
+        lua_setfield(L, -2, "retry_after");
+        lua_pushinteger(L, (lua_Integer)b_len);
+        lua_setfield(L, -2, "status");
+        lua_pushnumber(L, (double)c_len / 7.0);
+        lua_setfield(L, -2, "base_delay");
+        lua_pushinteger(L, (lua_Integer)(a_len % 5));
+        lua_setfield(L, -2, "attempt");
+        if (lua_pcall(L, 1, 4, 0) == LUA_OK) {
+            CHECK(lua_isboolean(L, -4));
+            CHECK(lua_tonumber(L, -3) >= 0);
+        }
+    } else {
+        /* Options of core.session: refused with an error, or accepted and closed again. No request is
+         * made, so nothing leaves the process. */
+        int ok;
+        call_core(L, "session", 0);
+        lua_newtable(L);
+        lua_pushlstring(L, a, a_len);
+        lua_setfield(L, -2, "base_url");
+        lua_pushlstring(L, b, b_len);
+        lua_setfield(L, -2, (b_len % 2) ? "user_agent" : "rest_key");
+        lua_createtable(L, 1, 0);
+        lua_pushlstring(L, c, c_len);
+        lua_rawseti(L, -2, 1);
+        lua_setfield(L, -2, "headers");
+        ok = lua_pcall(L, 1, 1, 0) == LUA_OK;
+        if (ok) {
+            lua_getfield(L, -1, "close");
+            lua_insert(L, -2);
+            CHECK(lua_pcall(L, 1, 0, 0) == LUA_OK);
+        } else {
+            CHECK(lua_type(L, -1) == LUA_TSTRING);
+        }
+    }
+    lua_settop(L, 0);
+    if (++runs % 4096 == 0) lua_gc(L, LUA_GCCOLLECT, 0);
+    return 0;
+}
