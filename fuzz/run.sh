@@ -21,7 +21,7 @@ mkdir -p "$build/artifacts"
 printf '%-16s %12s %8s %8s %8s %8s\n' target executions seconds cov ft corpus
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"
-  log="$build/$t.log"
+  log="$build/$t.$runs.log" # one per run length, so a short run beside a long one keeps its own
   start=$(date +%s)
   if ! "$build/$t" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" \
       "$build/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
