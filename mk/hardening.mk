@@ -9,6 +9,18 @@
 
 HARDENING_BUILD = $(BUILD)/hardening
 
+# ---- programs the hardening specs run ----
+
+# lua_host: Lua 5.4 embedded in a C program, N threads with a state each, fork() for scripts.
+HARDENING_PROGRAMS = $(HARDENING_BUILD)/lua_host
+
+$(HARDENING_BUILD)/lua_host: spec/hardening/lua_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CORE_WARN) $(OPTFLAGS) -pthread -I$(LUA54_INC) -o $@ $< -llua5.4
+
+# Every busted run includes spec/hardening, which needs them.
+specs: $(HARDENING_PROGRAMS)
+
 # ---- fuzzing (fuzz/README.md) ----
 
 FUZZ_BUILD   = $(BUILD)/fuzz

@@ -1,0 +1,139 @@
+/* A small program embedding Lua 5.4, for the hardening specs: runs one Lua script in N OS threads at
+ * once, each thread with a Lua state of its own, and gives scripts fork() and waitpid(), which plain
+ * Lua lacks.
+ *
+ *   lua_host [-t THREADS] SCRIPT [ARG...]
+ *
+ * Every thread runs SCRIPT with `...` = ARG... and a global `host` table: thread (1..N), threads (N),
+ * fork() → pid (0 in the child), wait(pid) → exit status, exit(code) (_exit: no atexit handlers and no
+ * flushing of the parent's stdio buffers in a child). The threads wait for each other at a barrier before
+ * running anything, so their first require("onesignal") (and libcurl's global initialisation) happen at
+ * the same moment. A script returns a string, printed as "thread I: TEXT"; an error is printed as
+ * "thread I failed: MESSAGE" and makes the exit status 1. Both states are closed before exit, so
+ * leak checkers see everything freed. */
+#define _DEFAULT_SOURCE
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_THREADS 16
+#define RESULT_SIZE 4096
+
+typedef struct {
+    int index, count, argc;
+    char **argv; /* script, then its arguments */
+    pthread_barrier_t *barrier;
+    int ok;
+    char result[RESULT_SIZE];
+} job;
+
+static int l_fork(lua_State *L)
+{
+    pid_t pid;
+    fflush(NULL); /* buffered output must not be written twice */
+    pid = fork();
+    if (pid < 0) return luaL_error(L, "fork failed");
+    lua_pushinteger(L, (lua_Integer)pid);
+    return 1;
+}
+
+static int l_wait(lua_State *L)
+{
+    pid_t pid = (pid_t)luaL_checkinteger(L, 1);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid) return luaL_error(L, "waitpid failed");
+    lua_pushinteger(L, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    return 1;
+}
+
+static int l_exit(lua_State *L)
+{
+    _exit((int)luaL_optinteger(L, 1, 0));
+    return 0;
+}
+
+static void record(job *j, int ok, const char *text)
+{
+    j->ok = ok;
+    snprintf(j->result, sizeof j->result, "%s", text ? text : "(no text)");
+}
+
+static void *run(void *arg)
+{
+    job *j = arg;
+    lua_State *L = luaL_newstate();
+    int i;
+    if (L == NULL) {
+        record(j, 0, "cannot create a Lua state");
+        pthread_barrier_wait(j->barrier);
+        return NULL;
+    }
+    luaL_openlibs(L);
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, j->index);
+    lua_setfield(L, -2, "thread");
+    lua_pushinteger(L, j->count);
+    lua_setfield(L, -2, "threads");
+    lua_pushcfunction(L, l_fork);
+    lua_setfield(L, -2, "fork");
+    lua_pushcfunction(L, l_wait);
+    lua_setfield(L, -2, "wait");
+    lua_pushcfunction(L, l_exit);
+    lua_setfield(L, -2, "exit");
+    lua_setglobal(L, "host");
+    pthread_barrier_wait(j->barrier);
+    if (luaL_loadfile(L, j->argv[0]) != LUA_OK) {
+        record(j, 0, lua_tostring(L, -1));
+    } else {
+        for (i = 1; i < j->argc; i++) lua_pushstring(L, j->argv[i]);
+        if (lua_pcall(L, j->argc - 1, 1, 0) != LUA_OK)
+            record(j, 0, lua_tostring(L, -1));
+        else
+            record(j, 1, lua_tostring(L, -1));
+    }
+    lua_close(L);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    int threads = 1, first = 1, i, failed = 0;
+    pthread_t ids[MAX_THREADS];
+    job jobs[MAX_THREADS];
+    pthread_barrier_t barrier;
+
+    if (argc > 2 && strcmp(argv[1], "-t") == 0) {
+        threads = atoi(argv[2]);
+        first = 3;
+    }
+    if (threads < 1 || threads > MAX_THREADS || first >= argc) {
+        fprintf(stderr, "usage: lua_host [-t THREADS (1-%d)] SCRIPT [ARG...]\n", MAX_THREADS);
+        return 2;
+    }
+    pthread_barrier_init(&barrier, NULL, (unsigned)threads);
+    for (i = 0; i < threads; i++) {
+        memset(&jobs[i], 0, sizeof jobs[i]);
+        jobs[i].index = i + 1;
+        jobs[i].count = threads;
+        jobs[i].argc = argc - first;
+        jobs[i].argv = argv + first;
+        jobs[i].barrier = &barrier;
+        if (pthread_create(&ids[i], NULL, run, &jobs[i]) != 0) {
+            fprintf(stderr, "lua_host: cannot start thread %d\n", i + 1);
+            return 2; /* the started threads wait at the barrier forever: exit ends them */
+        }
+    }
+    for (i = 0; i < threads; i++) pthread_join(ids[i], NULL);
+    pthread_barrier_destroy(&barrier);
+    for (i = 0; i < threads; i++) {
+        printf("thread %d%s: %s\n", jobs[i].index, jobs[i].ok ? "" : " failed", jobs[i].result);
+        if (!jobs[i].ok) failed = 1;
+    }
+    return failed;
+}
