@@ -18,6 +18,9 @@
 
 #include "peer.h"
 
+/* Transfer failures sent again per run before the run fails. */
+#define MAX_RETRIES 100
+
 typedef struct {
     CURL *easy;
     char body[512];
@@ -30,6 +33,7 @@ typedef struct {
     long timeout_ms; /* what libcurl last asked for; -1: no timer */
     slot *slots;
     long started, finished, goal;
+    long retries;
     const char *http;
 } engine;
 
@@ -80,11 +84,20 @@ static void reap(engine *e)
     int left;
     while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
         slot *s = NULL;
+        CURLcode rc = m->data.result; /* m does not outlive curl_multi_remove_handle */
         if (m->msg != CURLMSG_DONE) continue;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-        peer_check(s->easy, m->data.result);
-        e->http = peer_http_version(s->easy);
         curl_multi_remove_handle(e->multi, s->easy);
+        if (rc != CURLE_OK && e->retries < MAX_RETRIES) {
+            /* A transfer failure (curl 92, a reset stream, happens now and then in a burst of new HTTP/2
+             * connections) is sent again with the same body and idempotency key, as any client would;
+             * the server's request count shows it. HTTP statuses are never retried. */
+            e->retries++;
+            if (curl_multi_add_handle(e->multi, s->easy) != CURLM_OK) peer_check(s->easy, rc);
+            continue;
+        }
+        peer_check(s->easy, rc);
+        e->http = peer_http_version(s->easy);
         e->finished++;
         if (e->started < e->goal) start(e, s);
     }

@@ -25,6 +25,17 @@ function M.cores()
   return tonumber(first_line("nproc")) or 1
 end
 
+--- The commit measured: BENCH_SDK_COMMIT (for a copy made with git archive), else git's HEAD, marked when
+-- the SDK's files differ from it.
+function M.commit()
+  local given = os.getenv("BENCH_SDK_COMMIT")
+  if given and given ~= "" then return given end
+  local head, code = shell.capture("git rev-parse --short HEAD 2>/dev/null")
+  if code ~= 0 then return "unknown commit" end
+  local dirty = shell.capture("git status --porcelain -- lua src 2>/dev/null")
+  return trim(head) .. (trim(dirty) ~= "" and " with local changes to lua/ or src/" or "")
+end
+
 --- CPU, kernel, date and the versions of everything compared.
 function M.describe()
   local cpuinfo = shell.read_file("/proc/cpuinfo") or ""
@@ -40,7 +51,7 @@ function M.describe()
     node = first_line("node --version"),
     node_sdk = "@onesignal/node-onesignal " .. (sdk_pkg:match('"version"%s*:%s*"([^"]+)"') or "?"),
     nginx = first_line("nginx -v"),
-    sdk = "onesignal " .. require("onesignal.version"),
+    sdk = "onesignal " .. require("onesignal.version") .. " at " .. M.commit(),
   }
 end
 
