@@ -130,7 +130,7 @@ function M.run(t, req, authorization)
     })
     if t.hook then
       call_hook(t.hook, {
-        operation = req.operation, method = req.method, url = url, attempt = attempt,
+        operation = req.operation, method = req.method, url = t:redact(url), attempt = attempt,
         status = out.status > 0 and out.status or nil, error = out.error, message = out.error and out.message or nil,
         retry = retry, wait = retry and wait or nil, elapsed = now - started, attempt_elapsed = now - attempt_started,
       })
