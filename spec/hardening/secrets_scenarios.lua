@@ -1,0 +1,141 @@
+--- The secrets check's scenarios, shared by spec/hardening/secrets_spec.lua (libcurl transport, in
+-- busted and in a child process) and spec/hardening/ngx_secrets.lua (cosocket transport, inside nginx).
+-- Every scenario ends in something a program may print or log: an error, its fields, a Lua error
+-- message, a hook's table, a dump of a client. `run` returns all of it as text, for the caller to search
+-- for the keys.
+local onesignal = require("onesignal")
+
+local M = {}
+
+--- Fault scripts the test server must hold before `run` (one per operation, each used once): the
+-- server echoes the key back in every place an answer can carry it.
+function M.faults(key)
+  local json_echo = '{"errors":["invalid key ' .. key .. '"],"key":"' .. key .. '"}'
+  return {
+    { match = { operation = "get_segments" },
+      steps = { { status = 500, body = json_echo, headers = { ["X-Echo"] = "Key " .. key } } } },
+    { match = { operation = "view_templates" },
+      steps = { { status = 502, content_type = "text/html",
+        body = "<html><head><title>Denied " .. key .. "</title></head><body>" .. key .. "</body></html>" } } },
+    { match = { operation = "view_journeys" }, steps = { { status = 200, body = "not json " .. key } } },
+    { match = { operation = "get_notifications" },
+      steps = { { status = 503, body = json_echo }, { status = 503, body = json_echo } } },
+    { match = { operation = "view_journey" }, steps = { { delay = 1 } } },
+    { match = { operation = "get_app" }, steps = { { drop = "after_read" } } },
+  }
+end
+
+-- Every string reachable from a value through table keys, values and metatables, and what tostring
+-- makes of tables with __tostring: what a debug printer (inspect, serpent, a logger) would show.
+local function strings_in(value, out, seen)
+  out, seen = out or {}, seen or {}
+  local t = type(value)
+  if t == "string" then
+    out[#out + 1] = value
+  elseif t == "number" or t == "boolean" then
+    out[#out + 1] = tostring(value)
+  elseif t == "table" and not seen[value] then
+    seen[value] = true
+    local mt = getmetatable(value)
+    if type(mt) == "table" and mt.__tostring then out[#out + 1] = tostring(value) end
+    for k, v in pairs(value) do
+      strings_in(k, out, seen)
+      strings_in(v, out, seen)
+    end
+    if type(mt) == "table" then strings_in(mt, out, seen) end
+  end
+  return out
+end
+M.strings_in = strings_in
+
+--- Runs every scenario. o: url, rest_key, org_key, app_id, transport (nil: automatic), hook_raises (the
+-- attempt hook raises an error holding everything it was given, so that it ends up in a log).
+-- Returns a list of { where = label, text = string }.
+function M.run(o)
+  local texts = {}
+  local function add(where, value)
+    for _, s in ipairs(strings_in(value)) do texts[#texts + 1] = { where = where, text = s } end
+  end
+  local attempts = {}
+  local options = { base_url = o.url, rest_api_key = o.rest_key, organization_api_key = o.org_key,
+    app_id = o.app_id, transport = o.transport, max_retries = 0,
+    on_attempt = function(a)
+      attempts[#attempts + 1] = a
+      if o.hook_raises then
+        local parts = {}
+        for _, s in ipairs(strings_in(a)) do parts[#parts + 1] = s end
+        error("hook saw: " .. table.concat(parts, " "))
+      end
+    end }
+  local client = onesignal.new(options)
+
+  local function failure(where, body, err)
+    if body then error(where .. ": expected a failure, got an answer", 0) end
+    add(where .. ": tostring(err)", tostring(err))
+    add(where .. ": err", err)
+  end
+
+  failure("json error echoing the key", client:get_segments())
+  failure("html page echoing the key", client:view_templates())
+  failure("non-JSON 2xx echoing the key", client:view_journeys())
+  failure("retries echoing the key", client:with({ max_retries = 1, retry_base_delay = 0.01 }):get_notifications())
+  failure("timeout", client:with({ timeout = 0.3 }):view_journey(nil, "journey-1"))
+  failure("dropped connection", client:get_app())
+  failure("key as a path parameter", client:get_user(nil, "external_id", o.rest_key))
+  failure("key as a query value", client:view_template("template-1", o.rest_key))
+
+  local unreachable = onesignal.new({ base_url = "http://127.0.0.1:1", rest_api_key = o.rest_key,
+    organization_api_key = o.org_key, app_id = o.app_id, transport = o.transport, max_retries = 0 })
+  failure("connection refused", unreachable:get_segments())
+
+  -- Non-blocking calls hand the same errors to callbacks.
+  local async_done = false
+  client:get_user_async(nil, "external_id", o.org_key, function(body, err)
+    failure("callback error", body, err)
+    async_done = true
+  end)
+  client:run(10)
+  if not async_done then error("the non-blocking call did not finish", 0) end
+
+  -- Lua errors: mistakes in calling.
+  local function raised(where, fn)
+    local ok, err = pcall(fn)
+    if ok then error(where .. ": expected a Lua error", 0) end
+    add(where, tostring(err))
+  end
+  raised("key with a line break", function() onesignal.new({ rest_api_key = o.rest_key .. "\n" }) end)
+  raised("unknown option beside the key", function() onesignal.new({ rest_api_key = o.rest_key, bogus = 1 }) end)
+  raised("missing argument", function() client:get_user() end)
+  raised("no organization key", function()
+    onesignal.new({ base_url = o.url, rest_api_key = o.rest_key, transport = o.transport }):get_apps()
+  end)
+  raised("body JSON cannot carry", function()
+    client:create_notification({ contents = { en = o.rest_key }, data = { f = print } })
+  end)
+  if client.transport.name == "curl" then
+    -- The C core refuses such a key; the cosocket transport sends it inside the JSON body, where a line
+    -- break is harmless, so there is no error to look at there.
+    raised("idempotency key with a line break", function()
+      client:create_notification({ contents = { en = "x" }, included_segments = { "All" },
+        idempotency_key = o.rest_key .. "\r\n" })
+    end)
+  end
+
+  -- Hooks, dumps of clients and answers, dry runs.
+  add("hook tables", attempts)
+  add("client", client)
+  add("derived client", client:with({ deadline = 5 }))
+  add("tostring(client)", tostring(client))
+  local body, res = client:view_api_keys()
+  add("answer", { body, res })
+  local dry = onesignal.new({ base_url = o.url, rest_api_key = o.rest_key, organization_api_key = o.org_key,
+    app_id = o.app_id, dry_run = true })
+  add("dry-run client", dry)
+  add("dry-run description", { dry:create_notification({ contents = { en = "x" }, included_segments = { "All" } }) })
+  add("dry-run description (organization)", { dry:get_apps() })
+  client:close()
+  add("closed client", client)
+  return texts
+end
+
+return M

@@ -1,0 +1,114 @@
+-- API keys never show: not in tostring(err), error fields, Lua error messages, hook tables, dumps of
+-- clients and answers, dry runs, logs (stderr, nginx's error.log) or the command line's output, even
+-- when the server echoes a key back in a body, a header or an HTML page, or the key is passed as data.
+-- The test server's keys are random, so they serve as canaries. Both transports: libcurl here, the
+-- cosocket transport inside nginx (spec/hardening/ngx_secrets.lua).
+local server = require("support.server")
+local openresty = require("support.openresty")
+local support = require("hardening.support")
+local scenarios = require("hardening.secrets_scenarios")
+local cli = require("cli.run")
+local cjson = require("cjson")
+
+-- Fails naming every place a key showed up.
+local function assert_no_keys(srv, texts, what)
+  local leaks = {}
+  for _, t in ipairs(texts) do
+    for _, key in ipairs({ srv.rest_key, srv.org_key }) do
+      if t.text:find(key, 1, true) then leaks[#leaks + 1] = t.where .. ": " .. t.text end
+    end
+  end
+  assert.are.same({}, leaks, what)
+end
+
+local function queue_faults(srv)
+  srv:reset()
+  for _, script in ipairs(scenarios.faults(srv.rest_key)) do srv:fault(script) end
+  -- the callback scenario's user id is the organization key
+  srv:fault({ match = { operation = "get_user" },
+    steps = { { status = 404 }, { status = 404, body = '{"errors":["' .. srv.org_key .. '"]}',
+      headers = { ["X-Key"] = srv.org_key } } } })
+end
+
+describe("API keys", function()
+  local srv
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() if srv then srv:stop() end end)
+
+  it("are looked for where they would show (the check can fail)", function()
+    local texts = scenarios.strings_in({ nested = { deeper = { srv.rest_key } } })
+    assert.has_error(function()
+      assert_no_keys(srv, { { where = "planted", text = texts[#texts] } })
+    end)
+  end)
+
+  it("never show in errors, Lua errors, hook tables, dumps or dry runs (libcurl transport)", function()
+    queue_faults(srv)
+    local texts = scenarios.run({ url = srv.url, rest_key = srv.rest_key, org_key = srv.org_key,
+      app_id = srv.app_id })
+    assert.is_true(#texts > 100, "too little was looked at")
+    assert_no_keys(srv, texts)
+    -- the echoes really came back (so redaction, not luck, kept the keys out)
+    local redacted = 0
+    for _, t in ipairs(texts) do if t.text:find("[REDACTED]", 1, true) then redacted = redacted + 1 end end
+    assert.is_true(redacted >= 8, "only " .. redacted .. " texts show a redaction")
+    assert.are.same({}, srv:pending_faults())
+  end)
+
+  it("never show in what a program logs: warnings of a failing hook, stderr, stdout", function()
+    queue_faults(srv)
+    local script = string.format([[
+      warn("@on")
+      local scenarios = require("hardening.secrets_scenarios")
+      for _, t in ipairs(scenarios.run({ url = %q, rest_key = %q, org_key = %q, app_id = %q,
+        hook_raises = true })) do
+        print(t.where, t.text)
+      end]], srv.url, srv.rest_key, srv.org_key, srv.app_id)
+    local r = support.run(support.lua_env() .. " lua5.4 -e " .. support.quote(script))
+    assert.are.equal(0, r.code, r.stderr)
+    assert.matches("error in hook (ignored): ", r.stderr, 1, true) -- the hook's errors were logged
+    assert.matches("hook saw: ", r.stderr, 1, true)
+    assert_no_keys(srv, { { where = "stdout", text = r.stdout }, { where = "stderr", text = r.stderr } })
+  end)
+
+  it("never show in the command line's output, with ONESIGNAL_DEBUG set", function()
+    queue_faults(srv)
+    local echo = scenarios.faults(srv.rest_key)[1].steps[1]
+    srv:fault({ match = { operation = "get_segments" }, steps = { echo, echo, echo, echo } }) -- every retry
+    local env = cli.env_for(srv, { ONESIGNAL_DEBUG = "1" })
+    local runs = {
+      cli.cli({ "get_segments" }, env),                                  -- a JSON error echoing the key
+      cli.cli({ "get_user", "external_id", srv.rest_key }, env),         -- the key as a path parameter
+      cli.cli({ "get_apps", "--dry-run" }, env),                         -- the request, printed
+      cli.cli({ "create_notification", "--json", '{"contents":{"en":"x"},"included_segments":["All"]}',
+        "--dry-run" }, env),
+      cli.cli({ "get_segments", "--rest-api-key", srv.rest_key .. "\n" }, env), -- a usage error about it
+    }
+    local texts = {}
+    for i, r in ipairs(runs) do
+      texts[#texts + 1] = { where = "run " .. i .. " stdout", text = r.stdout }
+      texts[#texts + 1] = { where = "run " .. i .. " stderr", text = r.stderr }
+    end
+    assert.are.equal(0, runs[3].code, runs[3].stderr)
+    assert.matches("Authorization: Key [REDACTED]", runs[3].stdout, 1, true)
+    assert.are_not.equal(0, runs[1].code)
+    assert_no_keys(srv, texts)
+  end)
+
+  it("never show in errors, Lua errors, hook tables, dumps or nginx's error.log (cosocket transport)", function()
+    local app = openresty.start({ server = srv,
+      locations = '    location = /hardening/secrets { content_by_lua_block { '
+        .. 'require("hardening.ngx_secrets").handle() } }' })
+    finally(function() app:stop() end)
+    queue_faults(srv)
+    local status, text = app:request("POST", "/hardening/secrets", { url = srv.url, rest_key = srv.rest_key,
+      org_key = srv.org_key, app_id = srv.app_id })
+    assert.are.equal(200, status, text .. app:error_log())
+    local texts = cjson.decode(text)
+    assert.is_true(#texts > 100, "too little was looked at")
+    texts[#texts + 1] = { where = "nginx error.log", text = app:error_log() }
+    assert_no_keys(srv, texts)
+    assert.are.same({}, srv:pending_faults())
+  end)
+end)
