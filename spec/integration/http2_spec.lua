@@ -80,4 +80,45 @@ describe("HTTP/2", function()
     assert.is_true(connects <= 2, "libcurl opened " .. connects .. " connections")
     assert.is_true(srv:stats().connections <= 2)
   end)
+
+  -- More requests than one connection's 100 streams: libcurl would open a new TLS connection for each
+  -- request started while the extra connections are still being set up; the default cap over https
+  -- (onesignal.config.HTTP2_CONNECTIONS) makes them wait for a connection and multiplex instead.
+  describe("with more requests at once than one connection carries", function()
+    local MANY = 400
+
+    local function burst(client)
+      srv:reset()
+      local steps = {}
+      for i = 1, MANY do steps[i] = { delay = DELAY } end
+      srv:fault({ match = { operation = "create_notification" }, steps = steps })
+      local ok = 0
+      for i = 1, MANY do
+        client:create_notification_async(notification(i), function(body, res)
+          assert(body, tostring(res))
+          ok = ok + 1
+        end)
+      end
+      assert.is_true(client:run(60))
+      assert.are.equal(MANY, ok)
+      local connects = client.transport.session:stats().connects
+      client:close()
+      return connects
+    end
+
+    it("keeps to a few connections by default", function()
+      if not core.features.http2 then return pending("libcurl without HTTP/2") end
+      local connects = burst(client_for(nil))
+      assert.is_true(connects <= require("onesignal.config").HTTP2_CONNECTIONS, "opened " .. connects)
+      assert.is_true(srv:stats().connections <= require("onesignal.config").HTTP2_CONNECTIONS)
+    end)
+
+    it("opens far more without the cap", function()
+      if not core.features.http2 then return pending("libcurl without HTTP/2") end
+      local client = onesignal.new({ base_url = srv.https_url, ca_file = srv.ca_file, rest_api_key = srv.rest_key,
+        app_id = srv.app_id, max_connections = 100000 })
+      local connects = burst(client)
+      assert.is_true(connects > 50, "opened only " .. connects)
+    end)
+  end)
 end)

@@ -34,6 +34,7 @@ function M.new(cfg)
     max_retries = cfg.max_retries,
     retry_base_delay = cfg.retry_base_delay,
     retry_max_delay = cfg.retry_max_delay,
+    max_connections = cfg.max_connections,
   })
   if cfg.on_attempt then session:set_hook(cfg.on_attempt) end
   local self = setmetatable({ name = "curl", session = session, callbacks = {}, ready = {}, head = 1, tail = 0 },
