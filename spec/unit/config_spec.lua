@@ -35,6 +35,13 @@ describe("onesignal.config", function()
     assert.are.equal(64 * 1024 * 1024, cfg.max_body_size)
   end)
 
+  it("caps connections over https (HTTP/2 multiplexes), not over plain http or forced HTTP/1.1", function()
+    assert.are.equal(config.HTTP2_CONNECTIONS, config.resolve({}, env({})).max_connections)
+    assert.is_nil(config.resolve({ http_version = "1.1" }, env({})).max_connections)
+    assert.is_nil(config.resolve({ base_url = "http://127.0.0.1:8080" }, env({})).max_connections)
+    assert.are.equal(500, config.resolve({ max_connections = 500 }, env({})).max_connections)
+  end)
+
   it("refuses unknown options and wrong types, naming them", function()
     assert.matches("unknown option 'rest_key'", usage_of({ rest_key = "x" }))
     assert.matches("option 'timeout' must be a non%-negative number, got string", usage_of({ timeout = "5" }))
