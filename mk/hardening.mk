@@ -57,3 +57,70 @@ fuzz: fuzz-build ## every libFuzzer target for FUZZ_RUNS (100,000) executions; f
 
 fuzz-long: fuzz-build ## every libFuzzer target for 10,000,000 executions (not in CI; see fuzz/README.md)
 	fuzz/run.sh 10000000 $(FUZZ_TARGETS)
+
+# ---- sanitizers ----
+
+# The host interpreter (lua5.4) is not instrumented: the shared ASan runtime (which carries UBSan too)
+# is preloaded, with keep_loaded.so, whose dlclose() keeps libraries loaded, so that LeakSanitizer sees
+# libcurl's one-time global state as reachable and symbolises our stacks (spec/hardening/keep_loaded.c).
+# busted closes the Lua state at exit (os.exit(code, true)), so every session, buffer and handle of
+# ours must have been freed by then. Child processes inherit all this (nginx, curl and openssl are
+# started without it by the server harness).
+ASAN_RUNTIME = $(shell clang -print-file-name=libclang_rt.asan-x86_64.so)
+SANITIZE_ENV = LD_PRELOAD='$(ASAN_RUNTIME) $(CURDIR)/$(HARDENING_BUILD)/keep_loaded.so' \
+               ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+               LSAN_OPTIONS=suppressions=$(CURDIR)/spec/hardening/lsan.supp:print_suppressions=0 \
+               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+$(HARDENING_BUILD)/keep_loaded.so: spec/hardening/keep_loaded.c
+	@mkdir -p $(@D)
+	$(CC) $(CORE_WARN) -fPIC -shared -o $@ $<
+
+$(HARDENING_BUILD)/sanitizer_canary.so: spec/hardening/sanitizer_canary.c
+	@mkdir -p $(@D)
+	clang $(CORE_ASAN_FLAGS) -shared -I$(LUA54_INC) -o $@ $<
+
+# $(call canary,FUNCTION,TEXT THE SANITIZER MUST PRINT)
+define canary
+	@if $(SANITIZE_ENV) LUA_CPATH='./$(HARDENING_BUILD)/?.so' $(LUA) -e 'require("sanitizer_canary").$(1)()' \
+	    >$(HARDENING_BUILD)/canary-$(1).log 2>&1; then \
+	  echo "sanitize: the planted $(1) went unnoticed: the sanitizers are not working" >&2; exit 1; fi
+	@grep -q '$(2)' $(HARDENING_BUILD)/canary-$(1).log && grep -q 'sanitizer_canary.c' $(HARDENING_BUILD)/canary-$(1).log \
+	  || { cat $(HARDENING_BUILD)/canary-$(1).log >&2; echo "sanitize: no report with a stack for the planted $(1)" >&2; exit 1; }
+	@echo "sanitize: planted $(1) caught ($(2))"
+endef
+
+.PHONY: sanitize valgrind
+
+sanitize: build $(BUILD)/asan/onesignal/core.so $(HARDENING_PROGRAMS) $(HARDENING_BUILD)/keep_loaded.so \
+          $(HARDENING_BUILD)/sanitizer_canary.so ## every busted spec with the C core under ASan + UBSan + LeakSanitizer
+	$(call canary,leak,LeakSanitizer: detected memory leaks)
+	$(call canary,overflow,AddressSanitizer: heap-buffer-overflow)
+	$(call canary,undefined,runtime error: signed integer overflow)
+	$(SANITIZE_ENV) $(LUA_ENV) $(BUSTED) --cpath='./$(BUILD)/asan/?.so'
+
+# ---- valgrind ----
+
+# The C-core specs, the hardening specs that drive the core's checks and TLS, and the two-thread host
+# (run by threads_spec under memcheck through HARDENING_HOST_WRAPPER). Suppressions: spec/core/valgrind.supp
+# (libldap and SASL, initialised by curl_version()), each entry explained in its file.
+VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+           --errors-for-leak-kinds=definite,indirect --keep-debuginfo=yes \
+           --suppressions=$(CURDIR)/spec/core/valgrind.supp --error-exitcode=99
+
+valgrind: $(BUILD)/5.4/onesignal/core.so $(HARDENING_PROGRAMS) ## C-core specs and the two-thread host under valgrind memcheck
+	$(LUA_ENV) $(VALGRIND) $(BUSTED) spec/core spec/hardening/hostile_input_spec.lua spec/hardening/tls_spec.lua
+	$(LUA_ENV) HARDENING_HOST_WRAPPER='$(VALGRIND)' $(BUSTED) spec/hardening/threads_spec.lua spec/hardening/fork_spec.lua
+
+# ---- soak ----
+
+SOAK_CALLS ?= 500000
+
+.PHONY: soak
+soak: build ## 500,000 calls through one client with faults: RSS growth < 2 MiB, no descriptor growth
+	$(LUA_ENV) $(LUA) spec/hardening/soak.lua $(SOAK_CALLS)
+
+# ---- CI ----
+
+# test-core-luajit runs the core's fork specs (they fork through LuaJIT's FFI).
+check: sanitize valgrind fuzz soak test-core-luajit

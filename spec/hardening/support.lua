@@ -38,8 +38,10 @@ function M.program(name)
 end
 
 --- Runs a Lua script in the embedding host (spec/hardening/lua_host.c) with `threads` OS threads.
+-- $HARDENING_HOST_WRAPPER, when set, is put in front of the host (`make valgrind` runs it under memcheck).
 function M.host(threads, script, ...)
-  local words = { M.lua_env(), M.quote(M.program("lua_host")), "-t", tostring(threads), M.quote(script) }
+  local words = { M.lua_env(), os.getenv("HARDENING_HOST_WRAPPER") or "", M.quote(M.program("lua_host")), "-t",
+    tostring(threads), M.quote(script) }
   for _, a in ipairs({ ... }) do words[#words + 1] = M.quote(a) end
   return M.run(table.concat(words, " "))
 end
