@@ -159,12 +159,12 @@ while calls < CALLS do
     quiesce(client, function() end)
     local fds, listing = descriptors()
     local row = { calls = calls, seconds = core.monotonic() - started, rss = rss_kb(),
-      heap = collectgarbage("count"), fds = fds, listing = listing }
+      heap = collectgarbage("count"), fds = fds }
     rows[#rows + 1] = row
     print(string.format("%10d %9.1f %10d %12.0f %5d", row.calls, row.seconds, row.rss, row.heap, row.fds))
     io.stdout:flush()
     if not warm_rss then warm_rss, warm_fds = row.rss, row.fds end
-    if row.fds > worst_fds then worst_fds, worst_listing = row.fds, row.listing end
+    if row.fds > worst_fds then worst_fds, worst_listing = row.fds, listing end
     next_checkpoint = next_checkpoint + (CALLS - WARM_UP) / (CHECKPOINTS - 1)
   end
 end
