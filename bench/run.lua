@@ -53,8 +53,16 @@ local function parse(args)
   return o
 end
 
+-- --only NAME,…: scenario names (or ids) and transports; both kinds given means both must match.
+local TRANSPORTS = { http = true, h2 = true }
 local function wanted(o, sc)
-  return not o.only or o.only[sc.name] or o.only[sc.transport] or o.only[sc.id]
+  if not o.only then return true end
+  local by_name, by_transport = false, false
+  for name in pairs(o.only) do
+    if TRANSPORTS[name] then by_transport = true else by_name = true end
+  end
+  return (not by_name or o.only[sc.name] or o.only[sc.id] or false)
+    and (not by_transport or o.only[sc.transport] or false)
 end
 
 local function settings_for(srv, sc, peer)
