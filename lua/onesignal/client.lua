@@ -139,12 +139,16 @@ local function method_for(name)
   return method
 end
 
-Client.__index = function(_, name)
-  local method = Client[name]
-  if method ~= nil then return method end
+-- A client's fields, then Client's own methods, then the operations: the first call of an operation
+-- stores its method in Client, so later calls find it by a plain table lookup.
+Client.__index = Client
+setmetatable(Client, { __index = function(_, name)
   if type(name) ~= "string" then return nil end
-  return method_for(name) or nil
-end
+  local method = method_for(name)
+  if not method then return nil end
+  rawset(Client, name, method)
+  return method
+end })
 
 local function lookup(name)
   local op = type(name) == "string" and operations.by_name[name]
@@ -354,6 +358,9 @@ function M.new(options)
     has_key = { rest = cfg.rest_api_key ~= nil, organization = cfg.organization_api_key ~= nil },
     max_concurrency = cfg.max_concurrency,
     sleepers = {},
+    -- Read on every call: present (false) rather than absent, so the read stays a plain table hit.
+    overrides = false,
+    dry_run = false,
   }, Client)
   self.root = self
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end
