@@ -39,6 +39,14 @@ double os_opt_number(lua_State *L, int idx, const char *name, double dflt, doubl
     return v;
 }
 
+double os_opt_delay(lua_State *L, int idx, const char *name, double dflt)
+{
+    double v = os_opt_number(L, idx, name, dflt, 0);
+    /* An infinite delay would park a retry in the timer heap forever, with the caller waiting on it. */
+    if (v == HUGE_VAL) luaL_error(L, PREFIX "'%s' must be a finite number of seconds", name);
+    return v;
+}
+
 double os_opt_positive(lua_State *L, int idx, const char *name, double dflt)
 {
     double v = os_opt_number(L, idx, name, dflt, 0);

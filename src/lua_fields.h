@@ -18,6 +18,7 @@ const char *os_opt_string(lua_State *L, int idx, const char *name, size_t *len);
 /* Number fields: dflt when absent; raises below min (or when not > 0, or not an integer). */
 double os_opt_number(lua_State *L, int idx, const char *name, double dflt, double min);
 double os_opt_positive(lua_State *L, int idx, const char *name, double dflt);
+double os_opt_delay(lua_State *L, int idx, const char *name, double dflt); /* >= 0 and finite */
 long long os_opt_integer(lua_State *L, int idx, const char *name, long long dflt, long long min);
 
 /* The value at idx as one "Name: value" header line; raises otherwise (what names the field). */

@@ -106,8 +106,8 @@ static int l_session_new(lua_State *L)
     max_retries = os_opt_integer(L, 1, "max_retries", cfg.max_retries, 0);
     if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
     cfg.max_retries = (int)max_retries;
-    cfg.retry_base_delay = os_opt_number(L, 1, "retry_base_delay", cfg.retry_base_delay, 0);
-    cfg.retry_max_delay = os_opt_number(L, 1, "retry_max_delay", cfg.retry_max_delay, 0);
+    cfg.retry_base_delay = os_opt_delay(L, 1, "retry_base_delay", cfg.retry_base_delay);
+    cfg.retry_max_delay = os_opt_delay(L, 1, "retry_max_delay", cfg.retry_max_delay);
     cfg.max_connections = (long)os_opt_integer(L, 1, "max_connections", 0, 0);
     n_headers = os_opt_lines(L, 1, "headers", &headers, &unused_lens);
     n_body = os_opt_lines(L, 1, "body_headers", &body_headers, &unused_lens);
@@ -274,8 +274,8 @@ static int l_submit(lua_State *L)
     if (deadline != -1 && !(deadline > 0)) luaL_error(L, PREFIX "'deadline' must be a positive number");
     max_retries = os_opt_integer(L, 2, "max_retries", cfg->max_retries, 0);
     if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
-    base_delay = os_opt_number(L, 2, "retry_base_delay", cfg->retry_base_delay, 0);
-    max_delay = os_opt_number(L, 2, "retry_max_delay", cfg->retry_max_delay, 0);
+    base_delay = os_opt_delay(L, 2, "retry_base_delay", cfg->retry_base_delay);
+    max_delay = os_opt_delay(L, 2, "retry_max_delay", cfg->retry_max_delay);
     n_extra = os_opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 3 = scratch (or nil) */
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua

@@ -76,6 +76,15 @@ describe("hostile input", function()
     end)
   end)
 
+  describe("settings", function()
+    it("refuses infinite retry delays, which would park a retry forever", function()
+      for _, name in ipairs({ "retry_base_delay", "retry_max_delay" }) do
+        local message = refused(function() client:with({ [name] = math.huge }):get_segments() end)
+        assert.matches("'" .. name .. "' must be a finite number of seconds", message, 1, true)
+      end
+    end)
+  end)
+
   describe("a body JSON cannot carry", function()
     local cases = {
       ["a function"] = { function() end, "is a function" },
