@@ -5,6 +5,7 @@
 #   make valgrind     the C-core specs (and the two-thread host) under valgrind memcheck
 #   make fuzz         every libFuzzer target of fuzz/ for FUZZ_RUNS executions (100,000)
 #   make fuzz-long    the same with 10,000,000 executions each (not in CI; results in fuzz/README.md)
+#   make tsan         the two-thread host and the C core under ThreadSanitizer
 #   make soak         500,000 requests through one client with faults: memory and descriptors stay flat
 
 HARDENING_BUILD = $(BUILD)/hardening
@@ -112,6 +113,23 @@ valgrind: $(BUILD)/5.4/onesignal/core.so $(HARDENING_PROGRAMS) ## C-core specs a
 	$(LUA_ENV) $(VALGRIND) $(BUSTED) spec/core spec/hardening/hostile_input_spec.lua spec/hardening/tls_spec.lua
 	$(LUA_ENV) HARDENING_HOST_WRAPPER='$(VALGRIND)' $(BUSTED) spec/hardening/threads_spec.lua spec/hardening/fork_spec.lua
 
+# ---- ThreadSanitizer ----
+
+# The two-thread host and the core built with -fsanitize=thread (liblua, libcurl and OpenSSL are not
+# instrumented, so only our code and what it hands libcurl is watched); threads_spec runs them through
+# HARDENING_HOST / HARDENING_HOST_CPATH. Any report fails the host with exit code 66.
+TSAN_FLAGS = $(CORE_WARN) -fPIC -pthread -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+
+$(eval $(call core_flavour,tsan,clang,$(TSAN_FLAGS),$(LUA54_INC)))
+
+$(HARDENING_BUILD)/tsan/lua_host: spec/hardening/lua_host.c
+	@mkdir -p $(@D)
+	clang $(TSAN_FLAGS) -I$(LUA54_INC) -o $@ $< -llua5.4
+
+.PHONY: tsan
+tsan: build $(BUILD)/tsan/onesignal/core.so $(HARDENING_BUILD)/tsan/lua_host $(HARDENING_PROGRAMS) ## two threads, a Lua state each, under ThreadSanitizer
+	$(LUA_ENV) TSAN_OPTIONS=halt_on_error=1:exitcode=66 HARDENING_HOST=$(CURDIR)/$(HARDENING_BUILD)/tsan/lua_host 	  HARDENING_HOST_CPATH='$(CURDIR)/$(BUILD)/tsan/?.so;;' $(BUSTED) spec/hardening/threads_spec.lua
+
 # ---- soak ----
 
 SOAK_CALLS ?= 500000
@@ -123,4 +141,4 @@ soak: build ## 500,000 calls through one client with faults: RSS growth < 2 MiB,
 # ---- CI ----
 
 # test-core-luajit runs the core's fork specs (they fork through LuaJIT's FFI).
-check: sanitize valgrind fuzz soak test-core-luajit
+check: sanitize valgrind tsan fuzz soak test-core-luajit

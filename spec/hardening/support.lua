@@ -38,10 +38,16 @@ function M.program(name)
 end
 
 --- Runs a Lua script in the embedding host (spec/hardening/lua_host.c) with `threads` OS threads.
--- $HARDENING_HOST_WRAPPER, when set, is put in front of the host (`make valgrind` runs it under memcheck).
+-- Set by mk/hardening.mk: $HARDENING_HOST_WRAPPER is put in front of the host (`make valgrind` runs it
+-- under memcheck); $HARDENING_HOST and $HARDENING_HOST_CPATH replace the host and its C module path
+-- (`make tsan` runs a ThreadSanitizer host with a ThreadSanitizer core).
 function M.host(threads, script, ...)
-  local words = { M.lua_env(), os.getenv("HARDENING_HOST_WRAPPER") or "", M.quote(M.program("lua_host")), "-t",
-    tostring(threads), M.quote(script) }
+  local env = M.lua_env()
+  local cpath = os.getenv("HARDENING_HOST_CPATH")
+  if cpath then env = env .. " LUA_CPATH=" .. M.quote(cpath) end
+  local program = os.getenv("HARDENING_HOST") or M.program("lua_host")
+  local words = { env, os.getenv("HARDENING_HOST_WRAPPER") or "", M.quote(program), "-t", tostring(threads),
+    M.quote(script) }
   for _, a in ipairs({ ... }) do words[#words + 1] = M.quote(a) end
   return M.run(table.concat(words, " "))
 end
