@@ -304,8 +304,8 @@ function Client:with(settings)
   for k, v in pairs(settings) do
     local want = OVERRIDES[k]
     if not want then usage.raise("onesignal: client:with: unknown setting '" .. tostring(k) .. "'") end
-    if type(v) ~= "number" or v ~= v or v < 0 or (want == "integer" and v ~= math.floor(v)) then
-      usage.raise("onesignal: client:with: setting '" .. k .. "' must be a non-negative " .. want)
+    if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge or (want == "integer" and v ~= math.floor(v)) then
+      usage.raise("onesignal: client:with: setting '" .. k .. "' must be a finite non-negative " .. want)
     end
     merged[k] = v
   end

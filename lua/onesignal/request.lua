@@ -89,8 +89,9 @@ local function additions(op, client, body)
   local key, new_key
   if op.idempotency_key then
     key = body.idempotency_key
-    if key ~= nil and type(key) ~= "string" then
-      usage(op, argument(op.body) .. ": field idempotency_key must be a string")
+    if key ~= nil and (type(key) ~= "string" or key == "" or key:find("%c")) then
+      usage(op, argument(op.body) .. ": field idempotency_key must be a non-empty string without control"
+        .. " characters (a UUID)")
     end
     if key == nil and type(body.external_id) == "string" then
       key = body.external_id -- the field's older name, which the API still honours

@@ -38,6 +38,8 @@ local function lua_module_version()
   return string.format("ngx_lua/%d.%d.%d", math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
 end
 
+local warned_insecure = false
+
 --- Whether this Lua runs inside nginx with ngx_lua's cosocket API.
 function M.available()
   return type(ngx) == "table" and type(ngx.config) == "table" and ngx.config.ngx_lua_version ~= nil
@@ -59,6 +61,12 @@ function M.new(cfg)
   end
   local target, problem = target_of.parse(cfg.base_url, not cfg.insecure)
   if not target then usage.raise("onesignal.new: " .. problem) end
+  if cfg.insecure and not warned_insecure then
+    -- Once per worker, as the C core warns once per process: a warning per client would drown the log.
+    warned_insecure = true
+    ngx.log(ngx.WARN, "onesignal: TLS certificate verification is off (insecure = true); anyone between this"
+      .. " worker and the API can read and change the traffic, keys included")
+  end
   if cfg.ca_file then
     -- Cosockets trust what nginx.conf says; a file named here would be a false sense of pinning.
     ngx.log(ngx.WARN, "onesignal: option 'ca_file' has no effect on the ngx transport; nginx verifies"
