@@ -13,4 +13,3 @@ docs: ## reference docs of every module with LDoc into docs/ref/ (fails on LDoc 
 	fi
 
 # What CI runs (`make check`, see mk/test.mk) includes the reference docs.
-check: docs

@@ -8,4 +8,3 @@ examples: build ## run every example against a local test server (Lua 5.4 and Lu
 	$(LUA_ENV) $(LUA) mk/run_examples.lua $(EXAMPLES_LUAS)
 
 # What CI runs (`make check`, see mk/test.mk) includes the examples.
-check: examples

@@ -93,7 +93,7 @@ endef
 
 .PHONY: sanitize valgrind
 
-sanitize: build $(BUILD)/asan/onesignal/core.so $(HARDENING_PROGRAMS) $(HARDENING_BUILD)/keep_loaded.so \
+sanitize: build contract-deps $(BUILD)/asan/onesignal/core.so $(HARDENING_PROGRAMS) $(HARDENING_BUILD)/keep_loaded.so \
           $(HARDENING_BUILD)/sanitizer_canary.so ## every busted spec with the C core under ASan + UBSan + LeakSanitizer
 	$(call canary,leak,LeakSanitizer: detected memory leaks)
 	$(call canary,overflow,AddressSanitizer: heap-buffer-overflow)
@@ -141,4 +141,3 @@ soak: build ## 500,000 calls through one client with faults: RSS growth < 2 MiB,
 # ---- CI ----
 
 # test-core-luajit runs the core's fork specs (they fork through LuaJIT's FFI).
-check: sanitize valgrind tsan fuzz soak test-core-luajit

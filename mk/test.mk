@@ -8,13 +8,15 @@ CONTRACT_DIR = tools/contract
 test: deps ## install missing packages, build, run every test
 	$(MAKE) check
 
-# Everything but the package installation, for machines that have it all.
-check: build contract-deps lint specs test-core-noepoll test-luarocks
+# Everything but the package installation, for machines that have it all; in this order (the lists of
+# the other mk files' targets live here so that what needs Prism comes after contract-deps).
+check: build contract-deps lint specs test-core-noepoll test-core-luajit test-luarocks examples docs \
+  sanitize valgrind tsan fuzz soak
 
 lint: ## luacheck over the Lua code and specs
 	luacheck -q .
 
-specs: build ## all busted specs under Lua 5.4 (C core, test server, Lua layer, integration, contract)
+specs: build contract-deps ## all busted specs under Lua 5.4 (C core, test server, Lua layer, integration, contract)
 	$(LUA_ENV) $(BUSTED)
 
 contract-deps: $(CONTRACT_DIR)/node_modules/.bin/prism ## Prism for the contract spec (npm, pinned)
