@@ -19,23 +19,8 @@ describe("response bodies", function()
     return c
   end
 
-  local function answer(operation, steps)
-    srv:fault({ match = { operation = operation }, steps = steps })
-  end
 
-  local function repeated(n, step)
-    local out = {}
-    for i = 1, n do out[i] = step end
-    return out
-  end
 
-  local function recorded(operation)
-    local out = {}
-    for _, r in ipairs(srv:requests()) do
-      if r.operation == operation then out[#out + 1] = r end
-    end
-    return out
-  end
 
   -- A JSON object text of exactly `size` bytes.
   local function json_of_size(size)
@@ -58,7 +43,7 @@ describe("response bodies", function()
 
     it("asks for gzip and brotli", function()
       assert(client:get_segments(nil))
-      local accepted = recorded("get_segments")[1].headers["accept-encoding"]
+      local accepted = srv:recorded("get_segments")[1].headers["accept-encoding"]
       assert.matches("gzip", accepted)
       assert.matches("br", accepted)
     end)
@@ -67,7 +52,8 @@ describe("response bodies", function()
       it("decodes a " .. encoding.name .. " body", function()
         local packed = encoding.pack(text)
         assert.is_true(#packed < #text / 4, "the body really is compressed")
-        answer("get_segments", { { status = 201, body = packed, headers = { ["Content-Encoding"] = encoding.name } } })
+        srv:fault_on("get_segments",
+          { { status = 201, body = packed, headers = { ["Content-Encoding"] = encoding.name } } })
         local body, res = client:get_segments(nil)
         assert.is_table(body, tostring(res))
         assert.are.same(cjson.decode(text), body)
@@ -75,7 +61,7 @@ describe("response bodies", function()
       end)
 
       it("decodes a " .. encoding.name .. " error body into messages", function()
-        answer("get_segments", { { status = 400, body = encoding.pack('{"errors":["compressed complaint"]}'),
+        srv:fault_on("get_segments", { { status = 400, body = encoding.pack('{"errors":["compressed complaint"]}'),
           headers = { ["Content-Encoding"] = encoding.name } } })
         local _, err = client:get_segments(nil)
         assert.are.equal(400, err.status)
@@ -87,7 +73,7 @@ describe("response bodies", function()
   describe("the size cap (max_body_size)", function()
     it("fails a larger body clearly, without retrying, and lets one at the cap through", function()
       local capped = new_client({ max_body_size = 1000 })
-      answer("get_segments", repeated(2, { status = 201, body = json_of_size(1001) }))
+      srv:fault_on("get_segments", server.times(2, { status = 201, body = json_of_size(1001) }))
       local body, err = capped:get_segments(nil)
       assert.is_nil(body)
       assert.are.equal("decode", err.kind)
@@ -95,10 +81,10 @@ describe("response bodies", function()
       assert.are.equal(1, err.attempts)
       assert.matches("max_body", tostring(err))
       assert.matches("1000", tostring(err))
-      assert.are.equal(1, #recorded("get_segments"))
+      assert.are.equal(1, #srv:recorded("get_segments"))
 
       srv:reset()
-      answer("get_segments", { { status = 201, body = json_of_size(1000) } })
+      srv:fault_on("get_segments", { { status = 201, body = json_of_size(1000) } })
       local ok, res = capped:get_segments(nil)
       assert.is_table(ok, tostring(res))
       assert.are.equal(992, #ok.p)
@@ -109,7 +95,8 @@ describe("response bodies", function()
         local capped = new_client({ max_body_size = 64 * 1024 })
         local packed = encoding.pack(json_of_size(4 * 1024 * 1024))
         assert.is_true(#packed < 64 * 1024)
-        answer("get_segments", { { status = 201, body = packed, headers = { ["Content-Encoding"] = encoding.name } } })
+        srv:fault_on("get_segments",
+          { { status = 201, body = packed, headers = { ["Content-Encoding"] = encoding.name } } })
         local _, err = capped:get_segments(nil)
         assert.are.equal("decode", err.kind)
         assert.are.equal("too_large", err.reason)
@@ -117,7 +104,7 @@ describe("response bodies", function()
     end
 
     it("lets a body of some megabytes through under the default cap", function()
-      answer("get_segments", { { status = 201, body = json_of_size(3 * 1024 * 1024) } })
+      srv:fault_on("get_segments", { { status = 201, body = json_of_size(3 * 1024 * 1024) } })
       local body, res = client:get_segments(nil)
       assert.is_table(body, tostring(res))
       assert.are.equal(3 * 1024 * 1024 - 8, #body.p)
@@ -127,7 +114,7 @@ describe("response bodies", function()
   describe("bodies that are not what the call expects", function()
     it("reports a truncated body with the part that arrived", function()
       local text = cjson.encode({ total_count = 0, segments = {}, padding = string.rep("p", 400) })
-      answer("get_segments", repeated(4, { status = 201, body = text, truncate = true }))
+      srv:fault_on("get_segments", server.times(4, { status = 201, body = text, truncate = true }))
       local body, err = client:get_segments(nil)
       assert.is_nil(body)
       assert.are.equal("network", err.kind)
@@ -139,7 +126,7 @@ describe("response bodies", function()
     end)
 
     it("does not repeat a truncated create_user, which was applied", function()
-      answer("create_user", repeated(2, { truncate = true }))
+      srv:fault_on("create_user", server.times(2, { truncate = true }))
       local _, err = client:create_user(nil, { identity = { external_id = "cut" } })
       assert.are.equal("partial", err.reason)
       assert.are.equal(1, err.attempts)
@@ -152,7 +139,7 @@ describe("response bodies", function()
     it("reports a proxy's HTML 502 page as an API error with the page kept", function()
       local page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
         .. "</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
-      answer("get_segments", repeated(4, { status = 502, body = page, content_type = "text/html" }))
+      srv:fault_on("get_segments", server.times(4, { status = 502, body = page, content_type = "text/html" }))
       local body, err = client:get_segments(nil)
       assert.is_nil(body)
       assert.are.equal("api", err.kind)
@@ -165,7 +152,7 @@ describe("response bodies", function()
 
     it("reports an HTML page with status 200 as a decode error keeping the page", function()
       local page = "<!doctype html><html><head><title>Maintenance</title></head><body>back soon</body></html>"
-      answer("get_segments", { { status = 200, body = page, content_type = "text/html" } })
+      srv:fault_on("get_segments", { { status = 200, body = page, content_type = "text/html" } })
       local _, err = client:get_segments(nil)
       assert.are.equal("decode", err.kind)
       assert.are.equal("json", err.reason)
@@ -175,7 +162,7 @@ describe("response bodies", function()
     end)
 
     it("reports an empty 200 where JSON was due", function()
-      answer("get_segments", { { status = 200 } })
+      srv:fault_on("get_segments", { { status = 200 } })
       local body, err = client:get_segments(nil)
       assert.is_nil(body)
       assert.are.equal("decode", err.kind)
@@ -187,7 +174,7 @@ describe("response bodies", function()
 
     it("reports invalid JSON with the raw text", function()
       local text = '{"id": "b7e1", "recipients": '
-      answer("create_notification", { { status = 200, body = text } })
+      srv:fault_on("create_notification", { { status = 200, body = text } })
       local body, err = client:create_notification({ contents = { en = "x" }, included_segments = { "All" } })
       assert.is_nil(body)
       assert.are.equal("decode", err.kind)
@@ -198,7 +185,7 @@ describe("response bodies", function()
     end)
 
     it("keeps a non-JSON error body as text and as the message", function()
-      answer("get_segments",
+      srv:fault_on("get_segments",
         { { status = 400, body = "bad request: no\nsegments today", content_type = "text/plain" } })
       local _, err = client:get_segments(nil)
       assert.are.equal("api", err.kind)
@@ -227,7 +214,7 @@ describe("response bodies", function()
     end)
 
     it("return {} for 204 from any operation", function()
-      answer("get_segments", { { status = 204 } })
+      srv:fault_on("get_segments", { { status = 204 } })
       local body, res = client:get_segments(nil)
       assert.are.same({}, body, tostring(res))
       assert.are.equal(204, res.status)
@@ -235,7 +222,7 @@ describe("response bodies", function()
 
     it("still decode a body when one comes", function()
       assert(client:create_user(nil, { identity = { external_id = "talkative" } }))
-      answer("delete_user", { { status = 200, body = '{"deleted":true}' } })
+      srv:fault_on("delete_user", { { status = 200, body = '{"deleted":true}' } })
       local body = assert(client:delete_user(nil, "external_id", "talkative"))
       assert.are.same({ deleted = true }, body)
     end)

@@ -8,23 +8,8 @@ local NULL = require("cjson").null
 describe("retries on the ngx transport", function()
   local srv, app
 
-  local function fault(operation, steps)
-    srv:fault({ match = { operation = operation }, steps = steps })
-  end
 
-  local function repeated(n, step)
-    local out = {}
-    for i = 1, n do out[i] = step end
-    return out
-  end
 
-  local function recorded(operation)
-    local out = {}
-    for _, r in ipairs(srv:requests()) do
-      if r.operation == operation then out[#out + 1] = r end
-    end
-    return out
-  end
 
   local NOTIFICATION = { contents = { en = "retry me" }, included_segments = { "All" } }
 
@@ -48,7 +33,7 @@ describe("retries on the ngx transport", function()
   before_each(function() srv:reset() end)
 
   it("waits what 429's Retry-After asks, then succeeds", function()
-    fault("create_notification", { { status = 429, headers = { ["Retry-After"] = "1" } } })
+    srv:fault_on("create_notification", { { status = 429, headers = { ["Retry-After"] = "1" } } })
     local r, hooks = call("create_notification", { NOTIFICATION })
     assert.is_true(r.ok, r.text)
     assert.are.equal(2, r.attempts)
@@ -57,7 +42,7 @@ describe("retries on the ngx transport", function()
     assert.is_true(hooks[1].retry)
     assert.are.equal(1, hooks[1].wait)
     assert.is_false(hooks[2].retry)
-    local seen = recorded("create_notification")
+    local seen = srv:recorded("create_notification")
     assert.are.equal(2, #seen)
     assert.is_true(seen[2].time - seen[1].time >= 0.99, "the server saw the retry too early")
     -- the same key both times, and one notification
@@ -66,7 +51,7 @@ describe("retries on the ngx transport", function()
   end)
 
   it("returns at once when Retry-After is longer than retry_max_delay, with retry_after set", function()
-    fault("create_notification", { { status = 429, headers = { ["Retry-After"] = "120" } } })
+    srv:fault_on("create_notification", { { status = 429, headers = { ["Retry-After"] = "120" } } })
     local r = call("create_notification", { NOTIFICATION }, { retry_max_delay = 5 })
     assert.is_false(r.ok)
     assert.are.equal(429, r.status)
@@ -77,7 +62,7 @@ describe("retries on the ngx transport", function()
   end)
 
   it("gets through 503, 503 on the third attempt", function()
-    fault("view_templates", { { status = 503 }, { status = 503 } })
+    srv:fault_on("view_templates", { { status = 503 }, { status = 503 } })
     local r, hooks = call("view_templates", { NULL })
     assert.is_true(r.ok, r.text)
     assert.are.equal(3, r.attempts)
@@ -85,32 +70,32 @@ describe("retries on the ngx transport", function()
   end)
 
   it("stops after max_retries: five 503s with max_retries = 3 are four attempts", function()
-    fault("view_templates", repeated(5, { status = 503 }))
+    srv:fault_on("view_templates", server.times(5, { status = 503 }))
     local r = call("view_templates", { NULL }, { max_retries = 3 })
     assert.is_false(r.ok)
     assert.are.equal(503, r.status)
     assert.are.equal(4, r.attempts)
     assert.are.equal("max_retries", r.gave_up)
-    assert.are.equal(4, #recorded("view_templates"))
+    assert.are.equal(4, #srv:recorded("view_templates"))
   end)
 
   it("never repeats other 4xx", function()
     for _, status in ipairs({ 400, 401, 403, 404, 409, 422 }) do
       srv:reset()
-      fault("view_templates", { { status = status } })
+      srv:fault_on("view_templates", { { status = status } })
       local r = call("view_templates", { NULL })
       assert.is_false(r.ok)
       assert.are.equal(status, r.status)
       assert.are.equal(1, r.attempts)
-      assert.are.equal(1, #recorded("view_templates"))
+      assert.are.equal(1, #srv:recorded("view_templates"))
     end
   end)
 
   it("resends create_notification after a connection dropped after the request was read: one notification", function()
-    fault("create_notification", { { drop = "after_read" } })
+    srv:fault_on("create_notification", { { drop = "after_read" } })
     local r, hooks = call("create_notification", { NOTIFICATION })
     assert.is_true(r.ok, r.text)
-    local seen = recorded("create_notification")
+    local seen = srv:recorded("create_notification")
     assert.are.equal(2, #seen)
     assert.are.equal(seen[1].body, seen[2].body)
     assert.matches('"idempotency_key":"' .. r.idempotency_key .. '"', seen[1].body, 1, true)
@@ -119,19 +104,19 @@ describe("retries on the ngx transport", function()
   end)
 
   it("does not resend create_user after a dropped connection, and says it may have been applied", function()
-    fault("create_user", { { drop = "after_read" } })
+    srv:fault_on("create_user", { { drop = "after_read" } })
     local r = call("create_user", { NULL, { identity = { external_id = "dropped-user" } } })
     assert.is_false(r.ok)
     assert.are.equal("network", r.kind)
     assert.are.equal("reset", r.reason)
     assert.is_true(r.maybe_sent)
     assert.are.equal(1, r.attempts)
-    assert.are.equal(1, #recorded("create_user"))
+    assert.are.equal(1, #srv:recorded("create_user"))
     assert.matches("may have been applied", r.text, 1, true)
   end)
 
   it("gives up on a server that never answers after the timeout, and retries a safe request", function()
-    fault("view_templates", { { delay = 3600 } })
+    srv:fault_on("view_templates", { { delay = 3600 } })
     local r, hooks = call("view_templates", { NULL }, { timeout = 0.5 })
     assert.is_true(r.ok, r.text) -- the second attempt found a server that answers
     assert.are.equal(2, r.attempts)
@@ -141,7 +126,7 @@ describe("retries on the ngx transport", function()
   end)
 
   it("reports a timeout of create_user as maybe applied, without repeating it", function()
-    fault("create_user", { { delay = 3600 } })
+    srv:fault_on("create_user", { { delay = 3600 } })
     local r = call("create_user", { NULL, { identity = { external_id = "slow-user" } } }, { timeout = 0.5 })
     assert.is_false(r.ok)
     assert.are.equal("timeout", r.kind)
@@ -151,7 +136,7 @@ describe("retries on the ngx transport", function()
   end)
 
   it("lets a deadline cut retries short", function()
-    fault("view_templates", repeated(10, { status = 503 }))
+    srv:fault_on("view_templates", server.times(10, { status = 503 }))
     local r = call("view_templates", { NULL }, { retry_base_delay = 0.4, deadline = 1 })
     assert.is_false(r.ok)
     assert.are.equal("deadline", r.gave_up)
@@ -160,7 +145,7 @@ describe("retries on the ngx transport", function()
   end)
 
   it("reports a truncated body as a partial transfer, keeping what arrived", function()
-    fault("view_templates", repeated(4, { truncate = true }))
+    srv:fault_on("view_templates", server.times(4, { truncate = true }))
     local r = call("view_templates", { NULL }, { max_retries = 0 })
     assert.is_false(r.ok)
     assert.are.equal("network", r.kind)
@@ -170,7 +155,7 @@ describe("retries on the ngx transport", function()
   end)
 
   it("keeps the raw text of an HTML error page", function()
-    fault("view_templates", { { status = 502, body = "<html><body>Bad gateway</body></html>",
+    srv:fault_on("view_templates", { { status = 502, body = "<html><body>Bad gateway</body></html>",
       content_type = "text/html" } })
     local r = call("view_templates", { NULL }, { max_retries = 0 })
     assert.is_false(r.ok)

@@ -169,6 +169,20 @@ function Server:fault(script)
   return self:control("POST", "faults", { match = script.match, steps = script.steps })
 end
 
+-- fault_on("create_notification", steps): a script for one operation's requests.
+function Server:fault_on(operation, steps)
+  return self:fault({ match = { operation = operation }, steps = steps })
+end
+
+-- The recorded requests of one operation, oldest first.
+function Server:recorded(operation)
+  local out = {}
+  for _, r in ipairs(self:requests()) do
+    if r.operation == operation then out[#out + 1] = r end
+  end
+  return out
+end
+
 -- random_faults{ match=, rate=, steps=, seed= }
 function Server:random_faults(cfg)
   assert(type(cfg) == "table", "random_faults{ match=, rate=, steps=, seed= } expected")
@@ -261,6 +275,13 @@ local function launch(srv, o)
 end
 
 -- opts: tls, h2, bench, delay, workers; ports = { ... } (HTTP ports to try first; for tests)
+-- n copies of one fault step: server.times(5, { status = 503 }).
+function server.times(n, step)
+  local out = {}
+  for i = 1, n do out[i] = step end
+  return out
+end
+
 function server.start(opts)
   opts = opts or {}
   seed_random()
