@@ -24,12 +24,18 @@ $(CONTRACT_DIR)/node_modules/.bin/prism: $(CONTRACT_DIR)/package.json $(CONTRACT
 	cd $(CONTRACT_DIR) && npm ci --no-audit --no-fund
 	@touch $@
 
-# The rockspec builds and installs for Lua 5.4 and LuaJIT, and what it installs loads.
+# The rockspec builds and installs for Lua 5.4 and LuaJIT, and what it installs loads and runs (the
+# `onesignal` command too). LuaRocks builds in the source tree, so it works on a copy of the files the
+# rockspec names, leaving no objects behind here.
 test-luarocks: ## `luarocks make` into a temporary tree, for Lua 5.4 and LuaJIT
-	@tree=$$(mktemp -d) && trap 'rm -rf "$$tree"' EXIT && \
-	luarocks --lua-version=5.4 --tree="$$tree" make --deps-mode=none onesignal-*.rockspec >/dev/null && \
-	LUA_PATH="$$tree/share/lua/5.4/?.lua;;" LUA_CPATH="$$tree/lib/lua/5.4/?.so;;" \
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp -r lua src bin onesignal-*.rockspec "$$tmp/" && cd "$$tmp" && \
+	luarocks --lua-version=5.4 --tree="$$tmp/tree" make --deps-mode=none onesignal-*.rockspec >/dev/null && \
+	LUA_PATH="$$tmp/tree/share/lua/5.4/?.lua;;" LUA_CPATH="$$tmp/tree/lib/lua/5.4/?.so;;" \
 	  $(LUA) -e 'local o = require("onesignal"); assert(#o.operations == 56); print("luarocks (Lua 5.4): onesignal " .. o._VERSION)' && \
-	luarocks --lua-version=5.1 --tree="$$tree" make --deps-mode=none onesignal-*.rockspec LUA_INCDIR=$(LUAJIT_INC) >/dev/null && \
-	LUA_PATH="$$tree/share/lua/5.1/?.lua;;" LUA_CPATH="$$tree/lib/lua/5.1/?.so;;" \
+	LUA_PATH="$$tmp/tree/share/lua/5.4/?.lua;;" LUA_CPATH="$$tmp/tree/lib/lua/5.4/?.so;;" \
+	  "$$tmp/tree/bin/onesignal" --version && \
+	rm -f src/*.o onesignal/core.so && \
+	luarocks --lua-version=5.1 --tree="$$tmp/tree51" make --deps-mode=none onesignal-*.rockspec LUA_INCDIR=$(LUAJIT_INC) >/dev/null && \
+	LUA_PATH="$$tmp/tree51/share/lua/5.1/?.lua;;" LUA_CPATH="$$tmp/tree51/lib/lua/5.1/?.so;;" \
 	  $(LUAJIT) -e 'local o = require("onesignal"); assert(#o.operations == 56); print("luarocks (LuaJIT): onesignal " .. o._VERSION)'
