@@ -249,6 +249,13 @@ os_transfer *os_session_first_done(const os_session *s)
     return s->done.head;
 }
 
+void os_session_each_pending(const os_session *s, void (*fn)(void *ud, const os_transfer *t), void *ud)
+{
+    const os_transfer *t;
+    for (t = s->active.head; t != NULL; t = t->next) fn(ud, t);
+    for (t = s->done.head; t != NULL; t = t->next) fn(ud, t);
+}
+
 void os_session_release(os_session *s, os_transfer *t)
 {
     os_list_remove(&s->done, t);

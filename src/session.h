@@ -65,6 +65,10 @@ void os_session_run(os_session *s, double timeout, const os_transfer *target);
 /* The oldest finished request whose result has not been released, or NULL. */
 os_transfer *os_session_first_done(const os_session *s);
 
+/* Calls fn(ud, t) for every submitted request whose result has not been released (running, waiting
+ * for a retry, or finished), in no particular order. fn must not change the session. */
+void os_session_each_pending(const os_session *s, void (*fn)(void *ud, const os_transfer *t), void *ud);
+
 /* The result of a finished request has been handed out: forget the request, keep the transfer. */
 void os_session_release(os_session *s, os_transfer *t);
 

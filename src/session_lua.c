@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
@@ -159,13 +160,23 @@ static void drive(lua_State *L, lsession *ls, double timeout, const os_transfer 
 }
 
 /* Hands the result out: builds the table (which may raise a memory error while everything is still
- * intact), then lets go of the Lua values the request kept alive and of the request itself. */
-static void hand_out(lua_State *L, lsession *ls, os_transfer *t)
+ * intact) and, when contexts is a stack index, stores the request's context there at [i] (false when it
+ * has none); then lets go of the Lua values the request kept alive and of the request itself. The result
+ * is left on the stack. */
+static void hand_out(lua_State *L, lsession *ls, os_transfer *t, int contexts, int i)
 {
     os_push_result(L, t);
     os_getuservalue(L, 1);
+    if (contexts != 0) {
+        if (t->context_ref != LUA_NOREF)
+            lua_rawgeti(L, -1, t->context_ref);
+        else
+            lua_pushboolean(L, 0);
+        lua_rawseti(L, contexts, i);
+    }
     luaL_unref(L, -1, t->body_ref);
     luaL_unref(L, -1, t->operation_ref);
+    luaL_unref(L, -1, t->context_ref);
     lua_pop(L, 1);
     os_session_release(ls->s, t);
 }
@@ -234,7 +245,7 @@ static int l_submit(lua_State *L)
     os_credential credential = OS_CRED_NONE;
     size_t path_len = 0, url_len = 0, body_len = 0, n_extra, *extra_lens, len;
     const char *path, *url, *body, *cred, *key, **extra;
-    int safe, uv, failed, body_ref, operation_ref;
+    int safe, uv, failed, body_ref, operation_ref, context_ref;
     double timeout, deadline;
     long long max_retries;
     double base_delay, max_delay;
@@ -242,7 +253,7 @@ static int l_submit(lua_State *L)
     os_transfer *t;
 
     luaL_checktype(L, 2, LUA_TTABLE);
-    lua_settop(L, 2);
+    lua_settop(L, 3); /* 3 = the context (any value the caller wants back with the result, or nil) */
     method_of(L, os_opt_string(L, 2, "method", &len), &method);
     path = os_opt_string(L, 2, "path", &path_len);
     url = os_opt_string(L, 2, "url", &url_len);
@@ -276,7 +287,7 @@ static int l_submit(lua_State *L)
     if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
     base_delay = os_opt_delay(L, 2, "retry_base_delay", cfg->retry_base_delay);
     max_delay = os_opt_delay(L, 2, "retry_max_delay", cfg->retry_max_delay);
-    n_extra = os_opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 3 = scratch (or nil) */
+    n_extra = os_opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 4 = scratch (or nil) */
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
      * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
@@ -284,6 +295,11 @@ static int l_submit(lua_State *L)
     uv = lua_gettop(L);
     body_ref = ref_field(L, 2, uv, "body");
     operation_ref = ref_field(L, 2, uv, "operation");
+    context_ref = LUA_NOREF;
+    if (!lua_isnil(L, 3)) {
+        lua_pushvalue(L, 3);
+        context_ref = luaL_ref(L, uv);
+    }
     t = os_session_acquire(ls->s);
     failed = t == NULL;
     if (!failed) {
@@ -301,6 +317,7 @@ static int l_submit(lua_State *L)
         t->retry_max_delay = max_delay;
         t->body_ref = body_ref;
         t->operation_ref = operation_ref;
+        t->context_ref = context_ref;
         failed = path != NULL ? os_transfer_set_url(t, cfg->base_url, path, path_len)
                               : os_transfer_set_url(t, NULL, url, url_len);
         failed = failed || os_transfer_set_extra_headers(t, extra, extra_lens, n_extra,
@@ -311,6 +328,7 @@ static int l_submit(lua_State *L)
     if (failed) {
         luaL_unref(L, uv, body_ref);
         luaL_unref(L, uv, operation_ref);
+        luaL_unref(L, uv, context_ref);
         return luaL_error(L, PREFIX "out of memory (or libcurl refused the request)");
     }
     lua_pushinteger(L, (lua_Integer)t->id);
@@ -330,12 +348,14 @@ static int l_poll(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
+    /* 2 = results, 3 = their contexts */
+    lua_newtable(L);
     lua_newtable(L);
     while ((t = os_session_first_done(ls->s)) != NULL) {
-        hand_out(L, ls, t);
-        lua_rawseti(L, -2, ++i);
+        hand_out(L, ls, t, 3, ++i);
+        lua_rawseti(L, 2, i);
     }
-    return 1;
+    return 2;
 }
 
 static int l_wait(lua_State *L)
@@ -348,7 +368,7 @@ static int l_wait(lua_State *L)
     lua_settop(L, 1);
     drive(L, ls, -1, t);
     if (t->state != OS_T_DONE) return luaL_error(L, PREFIX "request %d could not finish", (int)id);
-    hand_out(L, ls, t);
+    hand_out(L, ls, t, 0, 0);
     return 1;
 }
 
@@ -420,13 +440,64 @@ static void close_session(lua_State *L, lsession *ls)
     os_setuservalue(L, 1);
 }
 
+typedef struct {
+    const os_transfer **list;
+    size_t n, cap;
+} pending_list;
+
+static void add_with_context(void *ud, const os_transfer *t)
+{
+    pending_list *p = ud;
+    if (t->context_ref != LUA_NOREF && p->n < p->cap) p->list[p->n++] = t;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    unsigned long long x = (*(const os_transfer *const *)a)->id, y = (*(const os_transfer *const *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* Pushes the ids and the contexts of the requests that had one and whose results were never handed out,
+ * oldest first: whoever gave the contexts still owes those requests an answer. */
+static void push_abandoned(lua_State *L, lsession *ls)
+{
+    os_session_stats st;
+    pending_list p;
+    size_t i;
+    os_session_get_stats(ls->s, &st);
+    p.list = lua_newuserdata(L, ((size_t)st.pending + 1) * sizeof *p.list);
+    p.n = 0;
+    p.cap = (size_t)st.pending;
+    os_session_each_pending(ls->s, add_with_context, &p);
+    qsort((void *)p.list, p.n, sizeof *p.list, by_id);
+    lua_createtable(L, (int)p.n, 0);
+    lua_createtable(L, (int)p.n, 0);
+    os_getuservalue(L, 1);
+    for (i = 0; i < p.n; i++) {
+        lua_pushinteger(L, (lua_Integer)p.list[i]->id);
+        lua_rawseti(L, -4, (int)i + 1);
+        lua_rawgeti(L, -1, p.list[i]->context_ref);
+        lua_rawseti(L, -3, (int)i + 1);
+    }
+    lua_pop(L, 1);
+    lua_remove(L, -3);
+}
+
+/* Returns the ids and contexts of the requests it abandons (see push_abandoned); two empty lists when
+ * the session was closed already. */
 static int l_close(lua_State *L)
 {
     lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
     if (ls->driving) return luaL_error(L, PREFIX "poll, wait and close cannot be called from a hook");
     lua_settop(L, 1);
+    if (ls->s == NULL) {
+        lua_newtable(L);
+        lua_newtable(L);
+        return 2;
+    }
+    push_abandoned(L, ls);
     close_session(L, ls);
-    return 0;
+    return 2;
 }
 
 static int l_gc(lua_State *L)

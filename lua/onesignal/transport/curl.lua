@@ -37,8 +37,11 @@ function M.new(cfg)
     max_connections = cfg.max_connections,
   })
   if cfg.on_attempt then session:set_hook(cfg.on_attempt) end
-  local self = setmetatable({ name = "curl", session = session, callbacks = {}, ready = {}, head = 1, tail = 0 },
-    Transport)
+  -- Results ready for their callbacks: a queue of (result, callback) pairs from head to tail. The engine
+  -- keeps each callback with its request until then (a table keyed by ever-new request ids would be
+  -- rehashed over and over as entries come and go).
+  local self = setmetatable({ name = "curl", session = session, ready = {}, ready_callbacks = {}, head = 1,
+    tail = 0 }, Transport)
   secrets[self] = { cfg.rest_api_key, cfg.organization_api_key }
   return self
 end
@@ -56,9 +59,10 @@ local function closed_result(id, in_flight)
     message = "the client was closed", maybe_sent = in_flight, elapsed = 0 }
 end
 
-local function enqueue(self, result)
+local function enqueue(self, result, callback)
   local tail = self.tail + 1
   self.ready[tail] = result
+  self.ready_callbacks[tail] = callback or false
   self.tail = tail
 end
 
@@ -71,24 +75,19 @@ end
 
 --- Starts a request; `callback(result)` runs inside a later `poll`.
 function Transport:submit(req, callback)
-  local id
-  if self.closed then
-    -- Ids of the engine count up from 1; these count down, so the two never meet.
-    id = (self.closed_ids or 0) - 1
-    self.closed_ids = id
-    enqueue(self, closed_result(id, false))
-  else
-    id = self.session:submit(req)
-  end
-  self.callbacks[id] = callback
+  if not self.closed then return self.session:submit(req, callback) end
+  -- Ids of the engine count up from 1; these count down, so the two never meet.
+  local id = (self.closed_ids or 0) - 1
+  self.closed_ids = id
+  enqueue(self, closed_result(id, false), callback)
   return id
 end
 
--- Moves finished results from the engine to the ready queue.
+-- Moves finished results, with the callbacks the engine kept for them, to the ready queue.
 local function collect(self, timeout)
-  local done = self.session:poll(timeout)
+  local done, callbacks = self.session:poll(timeout)
   if done then
-    for i = 1, #done do enqueue(self, done[i]) end
+    for i = 1, #done do enqueue(self, done[i], callbacks[i]) end
   end
 end
 
@@ -97,16 +96,17 @@ end
 -- time it runs cannot keep one call going forever.
 local function deliver(self)
   local ran, last = 0, self.tail
+  local ready, callbacks = self.ready, self.ready_callbacks
   while self.head <= last do
     local head = self.head
-    local result = self.ready[head]
-    self.ready[head] = nil
+    local result, callback = ready[head], callbacks[head]
+    ready[head], callbacks[head] = nil, nil
     self.head = head + 1
-    local callback = self.callbacks[result.id]
-    self.callbacks[result.id] = nil
     ran = ran + 1
     if callback then callback(result) end
   end
+  -- An empty queue starts again at 1, so its keys stay few and in the tables' array parts.
+  if self.head > self.tail then self.head, self.tail = 1, 0 end
   return ran
 end
 
@@ -141,15 +141,8 @@ end
 function Transport:close()
   if self.closed then return end
   self.closed = true
-  self.session:close()
-  local queued = {}
-  for i = self.head, self.tail do queued[self.ready[i].id] = true end
-  local abandoned = {}
-  for id in pairs(self.callbacks) do
-    if not queued[id] then abandoned[#abandoned + 1] = id end
-  end
-  table.sort(abandoned)
-  for _, id in ipairs(abandoned) do enqueue(self, closed_result(id, true)) end
+  local ids, callbacks = self.session:close()
+  for i = 1, #ids do enqueue(self, closed_result(ids[i], true), callbacks[i]) end
   deliver(self)
 end
 
