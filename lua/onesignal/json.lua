@@ -10,6 +10,7 @@
 -- @module onesignal.json
 
 local cjson = require("cjson")
+local json_quick_walk = require("onesignal.core").json_quick_walk
 
 local M = {}
 
@@ -118,44 +119,19 @@ local function fail_with_path(value, where, fallback)
   error({ usage = where .. " cannot be encoded as JSON: " .. tostring(fallback) }, 0)
 end
 
--- The quick walk, on every body: finds what cjson cannot write as meant (empty tables that are arrays,
--- numbers beyond 14 digits) and appends (table, key, value, replacement JSON) to `swaps`. Everything else
--- cjson checks itself while encoding. Returns false when it meets something wrong (NaN, infinity, more
--- than MAX_DEPTH levels — which is also what a cycle looks like), so the careful walk can say what.
-local scan
-
--- One value of table `t` under key `k` that is not a string (strings need nothing).
-local function visit(t, k, v, alias_map, swaps, depth)
-  local vt = type(v)
-  if vt == "table" then
-    if next(v) == nil then
-      if alias_map or ARRAY_FIELDS[k] or getmetatable(v) == array_mt then
-        local n = #swaps
-        swaps[n + 1], swaps[n + 2], swaps[n + 3], swaps[n + 4] = t, k, v, "[]"
-      end
-      return true
+-- The quick walk, on every body (in C: onesignal.core's json_quick_walk): finds what cjson cannot write as
+-- meant (empty tables that are arrays, numbers beyond 14 digits) and returns them as (table, key, value,
+-- replacement JSON or false for a number) quadruples, or nil when there is none. Everything else cjson
+-- checks itself while encoding. Returns false when it meets something wrong (NaN, infinity, more than
+-- MAX_DEPTH levels — which is also what a cycle looks like), so the careful walk can say what.
+local function quick_walk(value)
+  local ok, swaps = json_quick_walk(value, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH)
+  if swaps then
+    for i = 4, #swaps, 4 do
+      if not swaps[i] then swaps[i] = exact_number(swaps[i - 1]) end
     end
-    return scan(v, MAP_OF_ARRAYS[k], swaps, depth + 1)
-  elseif vt == "number" and not fits_14_digits(v) then
-    if v ~= v or v == huge or v == -huge then return false end
-    local n = #swaps
-    swaps[n + 1], swaps[n + 2], swaps[n + 3], swaps[n + 4] = t, k, v, exact_number(v)
   end
-  return true
-end
-
-function scan(t, alias_map, swaps, depth)
-  if depth > MAX_DEPTH then return false end
-  -- The array part by index (a long list of ids is the common big body), then whatever keys follow.
-  local n = #t
-  for i = 1, n do
-    local v = t[i]
-    if type(v) ~= "string" and not visit(t, i, v, alias_map, swaps, depth) then return false end
-  end
-  for k, v in next, t, (n > 0 and n or nil) do
-    if type(v) ~= "string" and not visit(t, k, v, alias_map, swaps, depth) then return false end
-  end
-  return true
+  return ok, swaps
 end
 
 --- Encodes a request body. Raises `{ usage = message }` naming `where` (e.g. "create_notification: argument
@@ -172,18 +148,19 @@ function M.encode(value, where)
     return text
   end
   if next(value) == nil then return getmetatable(value) == array_mt and "[]" or "{}" end
-  local swaps = {}
-  if not scan(value, false, swaps, 0) then fail_with_path(value, where) end
-  local n = #swaps
-  if n == 0 then
-    local ok, text = pcall(encoder.encode, value)
+  local ok, swaps = quick_walk(value)
+  if not ok then fail_with_path(value, where) end
+  local text
+  if not swaps then
+    ok, text = pcall(encoder.encode, value)
     if not ok then fail_with_path(value, where, text) end
     return text
   end
   -- Swap in the placeholders for the time of one encode (cjson calls no Lua code in between), then put
   -- the caller's own values back, whatever happened.
+  local n = #swaps
   for i = 1, n, 4 do rawset(swaps[i], swaps[i + 1], placeholder(i)) end
-  local ok, text = pcall(encoder.encode, value)
+  ok, text = pcall(encoder.encode, value)
   for i = 1, n, 4 do rawset(swaps[i], swaps[i + 1], swaps[i + 2]) end
   if not ok then fail_with_path(value, where, text) end
   return (text:gsub(PLACEHOLDER_PATTERN, function(i) return swaps[tonumber(i) + 3] end))
