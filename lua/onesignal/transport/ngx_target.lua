@@ -33,11 +33,19 @@ local function load_hosts(path)
   return map
 end
 
---- The address /etc/hosts gives for `name`, or nil. `path` is for tests.
+--- The address /etc/hosts gives for `name`, or nil. `path` is for tests. `localhost` and names under
+-- `.localhost` are this machine even where /etc/hosts does not say so (RFC 6761; libcurl answers them
+-- itself too).
 function M.lookup(name, path)
-  if path then return load_hosts(path)[name:lower()] end
-  hosts = hosts or load_hosts("/etc/hosts")
-  return hosts[name:lower()]
+  name = name:lower()
+  local map
+  if path then map = load_hosts(path) else
+    hosts = hosts or load_hosts("/etc/hosts")
+    map = hosts
+  end
+  local address = map[name]
+  if not address and (name == "localhost" or name:find("%.localhost$")) then address = "127.0.0.1" end
+  return address
 end
 
 --- Parses a base URL (already checked by onesignal.config). Returns the target, or nil and a message.
