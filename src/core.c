@@ -41,16 +41,27 @@ static void init_curl(void)
     curl_has_brotli = (info->features & CURL_VERSION_BROTLI) != 0;
 }
 
-/* The generator behind jitter when the caller gives none; one per Lua state (upvalue 1). */
-static os_prng *state_prng(lua_State *L)
+/* What the module's functions keep per Lua state (upvalue 1): never shared between threads. */
+typedef struct {
+    os_prng prng;         /* behind jitter when the caller gives none */
+    os_random_pool pool;  /* behind identifiers */
+} core_state;
+
+static core_state *state_of(lua_State *L)
 {
     return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static os_prng *state_prng(lua_State *L)
+{
+    return &state_of(L)->prng;
 }
 
 static int l_uuid4(lua_State *L)
 {
     char out[OS_UUID_LEN + 1];
-    if (os_uuid4(out) != 0) return luaL_error(L, PREFIX "no randomness available from the kernel");
+    if (os_uuid4(&state_of(L)->pool, out) != 0)
+        return luaL_error(L, PREFIX "no randomness available from the kernel");
     lua_pushlstring(L, out, OS_UUID_LEN);
     return 1;
 }
@@ -397,14 +408,14 @@ __attribute__((visibility("default")))
 #endif
 int luaopen_onesignal_core(lua_State *L)
 {
-    os_prng *prng;
+    core_state *state;
     pthread_once(&curl_once, init_curl);
     if (curl_init_result != CURLE_OK) return luaL_error(L, PREFIX "curl_global_init failed");
     os_lua_session_register(L);
 
     lua_createtable(L, 0, 12);
-    prng = lua_newuserdata(L, sizeof *prng);
-    memset(prng, 0, sizeof *prng);
+    state = lua_newuserdata(L, sizeof *state);
+    memset(state, 0, sizeof *state);
     luaL_setfuncs(L, FUNCTIONS, 1);
     lua_pushcfunction(L, os_lua_session_new);
     lua_setfield(L, -2, "session");

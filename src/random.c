@@ -12,6 +12,8 @@
 #include <sys/random.h>
 #endif
 
+#include "fork_guard.h"
+
 static int read_urandom(unsigned char *p, size_t len)
 {
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -44,6 +46,31 @@ int os_random_bytes(void *buf, size_t len)
     if (len == 0) return 0;
 #endif
     return read_urandom(p, len);
+}
+
+int os_random_pool_take(os_random_pool *p, void *out, size_t len)
+{
+    unsigned long generation = os_fork_generation();
+    unsigned char *from;
+    if (len > sizeof p->bytes) return -1;
+    if (generation != p->generation) {
+        /* Drawn before a fork: the other process holds the same bytes. */
+        memset(p->bytes, 0, sizeof p->bytes);
+        p->left = 0;
+        p->generation = generation;
+    }
+    if (p->left < len) {
+        if (os_random_bytes(p->bytes, sizeof p->bytes) != 0) {
+            p->left = 0;
+            return -1;
+        }
+        p->left = sizeof p->bytes;
+    }
+    from = p->bytes + (sizeof p->bytes - p->left);
+    memcpy(out, from, len);
+    memset(from, 0, len); /* a byte is handed out once, and does not linger in memory */
+    p->left -= len;
+    return 0;
 }
 
 /* splitmix64: one add and a few multiply-xorshift steps; plenty for spreading retries apart. */

@@ -1,8 +1,6 @@
 /* Random (version 4) UUIDs (see uuid.h). */
 #include "uuid.h"
 
-#include "random.h"
-
 void os_uuid4_format(const unsigned char bytes[16], char out[OS_UUID_LEN + 1])
 {
     static const char hex[] = "0123456789abcdef";
@@ -19,10 +17,10 @@ void os_uuid4_format(const unsigned char bytes[16], char out[OS_UUID_LEN + 1])
     out[o] = '\0';
 }
 
-int os_uuid4(char out[OS_UUID_LEN + 1])
+int os_uuid4(os_random_pool *pool, char out[OS_UUID_LEN + 1])
 {
     unsigned char bytes[16];
-    if (os_random_bytes(bytes, sizeof bytes) != 0) return -1;
+    if (os_random_pool_take(pool, bytes, sizeof bytes) != 0) return -1;
     os_uuid4_format(bytes, out);
     return 0;
 }
