@@ -2,11 +2,12 @@
 # through sudo) and does nothing when all are present, so offline re-runs work.
 #
 # luajit2 / libluajit2-5.1-dev are OpenResty's LuaJIT branch: Debian's lua-resty-core needs it and it
-# conflicts with the `luajit` package.
+# conflicts with the `luajit` package. llvm-14 brings llvm-symbolizer, without which the sanitizers print
+# no stacks (clang only recommends it, and recommends are not installed).
 DEBIAN_PACKAGES = make gcc libc6-dev pkg-config curl openssl ca-certificates \
   lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-busted lua-check lua-ldoc luarocks \
   luajit2 libluajit2-5.1-dev nginx-core libnginx-mod-http-lua lua-resty-core nghttp2-server \
-  clang libclang-rt-14-dev valgrind brotli lua-luv lua-socket lua-system
+  clang libclang-rt-14-dev llvm-14 valgrind brotli lua-luv lua-socket lua-system
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
