@@ -1,6 +1,7 @@
 /* The Lua face of the pure functions, through a real Lua 5.4 state: core.escape, core.redact,
- * core.parse_retry_after, core.policy and core.session's checks of its options, called with strings
- * (and numbers) from the input, the way a Lua program could call them. The binding sizes buffers
+ * core.parse_retry_after, core.policy, core.session's checks of its options and the JSON text
+ * core.json_quick_walk writes for long string lists, called with strings (and numbers) from the input,
+ * the way a Lua program could call them. The binding sizes buffers
  * (escape's stack buffer, redact's userdata) and validates options before the engine sees them; ASan
  * and UBSan watch that, and the results are checked against the C functions called directly.
  *
@@ -49,6 +50,50 @@ static const char *part(const uint8_t *data, size_t size, int i, size_t *len)
     return "";
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    CHECK(0);
+    return 0;
+}
+
+/* text must be the JSON array of the n strings want[i % 3], escaped only where JSON requires. */
+static void check_string_list(const char *text, size_t len, const char *const *want, const size_t *want_len,
+                              size_t n)
+{
+    size_t pos = 0, i, k;
+    CHECK(len >= 2 && text[pos++] == '[');
+    for (i = 0; i < n; i++) {
+        const char *w = want[i % 3];
+        CHECK(pos < len && text[pos++] == '"');
+        for (k = 0;; k++) {
+            unsigned char c;
+            CHECK(pos < len);
+            c = (unsigned char)text[pos++];
+            if (c == '"') break;
+            if (c == '\\') {
+                CHECK(pos < len);
+                c = (unsigned char)text[pos++];
+                if (c == 'u') {
+                    CHECK(pos + 4 <= len && text[pos] == '0' && text[pos + 1] == '0');
+                    c = (unsigned char)(hex_digit(text[pos + 2]) * 16 + hex_digit(text[pos + 3]));
+                    CHECK(c < 0x20);
+                    pos += 4;
+                } else {
+                    CHECK(c == '"' || c == '\\');
+                }
+            } else {
+                CHECK(c >= 0x20);
+            }
+            CHECK(k < want_len[i % 3] && (unsigned char)w[k] == c);
+        }
+        CHECK(k == want_len[i % 3]);
+        CHECK(pos < len && text[pos++] == (i + 1 < n ? ',' : ']'));
+    }
+    CHECK(pos == len);
+}
+
 static void call_core(lua_State *L, const char *fn, int nargs)
 {
     lua_getglobal(L, "core");
@@ -60,7 +105,7 @@ static void call_core(lua_State *L, const char *fn, int nargs)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     lua_State *L = get_state();
-    int selector = size > 0 ? data[0] % 5 : 0;
+    int selector = size > 0 ? data[0] % 6 : 0;
     size_t a_len, b_len, c_len;
     const char *a = part(data, size, 0, &a_len), *b = part(data, size, 1, &b_len), *c = part(data, size, 2, &c_len);
 
@@ -125,6 +170,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(lua_isboolean(L, -4));
             CHECK(lua_tonumber(L, -3) >= 0);
         }
+    } else if (selector == 4) {
+        /* { list = { a, b, c, a, … } } with 256 or more strings: written by the walk itself. */
+        const char *want[3];
+        size_t want_len[3], n = 256 + a_len % 64, i, text_len;
+        const char *text;
+        want[0] = a, want[1] = b, want[2] = c;
+        want_len[0] = a_len, want_len[1] = b_len, want_len[2] = c_len;
+        call_core(L, "json_quick_walk", 0);
+        lua_createtable(L, 0, 1);
+        lua_createtable(L, (int)n, 0);
+        for (i = 0; i < n; i++) {
+            lua_pushlstring(L, want[i % 3], want_len[i % 3]);
+            lua_rawseti(L, -2, (int)i + 1);
+        }
+        lua_setfield(L, -2, "list");
+        lua_newtable(L);
+        lua_newtable(L);
+        lua_newtable(L);
+        lua_pushinteger(L, 64);
+        CHECK(lua_pcall(L, 5, 2, 0) == LUA_OK);
+        CHECK(lua_toboolean(L, -2) && lua_istable(L, -1) && lua_rawlen(L, -1) == 4);
+        lua_rawgeti(L, -1, 4);
+        text = lua_tolstring(L, -1, &text_len);
+        CHECK(text != NULL);
+        check_string_list(text, text_len, want, want_len, n);
     } else {
         /* Options of core.session: refused with an error, or accepted and closed again. No request is
          * made, so nothing leaves the process. */

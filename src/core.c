@@ -1,7 +1,6 @@
 /* luaopen_onesignal_core: the module table, and the pure functions exposed to Lua (each only marshals
  * arguments to the C function that does the work). */
 #include <curl/curl.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "clock.h"
 #include "compat.h"
 #include "escape.h"
+#include "json_walk.h"
 #include "policy.h"
 #include "poller.h"
 #include "random.h"
@@ -209,172 +209,6 @@ static int l_redact(lua_State *L)
     return 1;
 }
 
-/* ---- the quick walk of json.encode (lua/onesignal/json.lua) ----
- * A request body is walked before lua-cjson encodes it, to find what cjson cannot write as the API means
- * it: empty tables that are JSON arrays, and numbers that do not survive cjson's 14 significant digits.
- * Done here because a Lua loop over every value cost as much as cjson's own encoding (a 20,000-id
- * audience, or a small notification on every call). Access is raw, as cjson's own. */
-
-typedef struct {
-    lua_State *L;
-    int array_fields, map_of_arrays, array_mt; /* stack indices of the arguments */
-    int swaps;                                 /* stack index of the list of swaps (nil until the first) */
-    int max_depth;
-} json_walk;
-
-/* Appends (table, key, value, replacement) to the swaps; the key is at -2 and the value at -1. A false
- * replacement asks json.lua for the exact text of a number. */
-static void add_swap(json_walk *w, int t, const char *replacement)
-{
-    lua_State *L = w->L;
-    int n;
-    if (lua_isnil(L, w->swaps)) {
-        lua_newtable(L);
-        lua_replace(L, w->swaps);
-    }
-    n = (int)lua_rawlen(L, w->swaps);
-    lua_pushvalue(L, t);
-    lua_rawseti(L, w->swaps, n + 1);
-    lua_pushvalue(L, -2);
-    lua_rawseti(L, w->swaps, n + 2);
-    lua_pushvalue(L, -1);
-    lua_rawseti(L, w->swaps, n + 3);
-    if (replacement != NULL)
-        lua_pushstring(L, replacement);
-    else
-        lua_pushboolean(L, 0);
-    lua_rawseti(L, w->swaps, n + 4);
-}
-
-/* What cjson writes with "%.14g" reads back as the same number (json.lua's fits_14_digits). */
-static int fits_14_digits(lua_State *L, int idx)
-{
-    char text[64];
-    double d;
-#if LUA_VERSION_NUM >= 503
-    if (lua_isinteger(L, idx)) {
-        lua_Integer i = lua_tointeger(L, idx);
-        return i < 100000000000000LL && i > -100000000000000LL;
-    }
-#endif
-    d = lua_tonumber(L, idx);
-    snprintf(text, sizeof text, "%.14g", d);
-    return strtod(text, NULL) == d;
-}
-
-/* The table at -1 is an empty JSON array: marked with array_mt (as getmetatable sees it). */
-static int has_array_mark(json_walk *w)
-{
-    lua_State *L = w->L;
-    int marked;
-    if (!lua_getmetatable(L, -1)) return 0;
-    lua_pushliteral(L, "__metatable");
-    lua_rawget(L, -2);
-    if (lua_isnil(L, -1))
-        lua_pop(L, 1);
-    else
-        lua_remove(L, -2);
-    marked = lua_rawequal(L, -1, w->array_mt);
-    lua_pop(L, 1);
-    return marked;
-}
-
-/* Whether the string key at -2 names a field of set (a table at stack index set). */
-static int key_in(json_walk *w, int set)
-{
-    lua_State *L = w->L;
-    int found;
-    if (lua_type(L, -2) != LUA_TSTRING) return 0;
-    lua_pushvalue(L, -2);
-    lua_rawget(L, set);
-    found = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return found;
-}
-
-static int walk_table(json_walk *w, int t, int alias_map, int depth);
-
-/* The value at -1, under the key at -2, of the table at t (json.lua's visit). 0: NaN or infinity, or too
- * deep (also what a cycle looks like). */
-static int walk_value(json_walk *w, int t, int alias_map, int depth)
-{
-    lua_State *L = w->L;
-    int type = lua_type(L, -1);
-    if (type == LUA_TTABLE) {
-        lua_pushnil(L);
-        if (lua_next(L, -2) == 0) {
-            if (alias_map || key_in(w, w->array_fields) || has_array_mark(w)) add_swap(w, t, "[]");
-            return 1;
-        }
-        lua_pop(L, 2);
-        return walk_table(w, lua_gettop(L), key_in(w, w->map_of_arrays), depth + 1);
-    }
-    if (type == LUA_TNUMBER) {
-        double d = lua_tonumber(L, -1);
-        if (d != d || d == HUGE_VAL || d == -HUGE_VAL) return 0;
-        if (!fits_14_digits(L, -1)) add_swap(w, t, NULL);
-    }
-    return 1;
-}
-
-static int walk_table(json_walk *w, int t, int alias_map, int depth)
-{
-    lua_State *L = w->L;
-    size_t n, i;
-    if (depth > w->max_depth) return 0;
-    luaL_checkstack(L, 8, "onesignal.json: nested too deeply");
-    /* The array part by index (a long list of ids is the common big body), then whatever keys follow. */
-    n = lua_rawlen(L, t);
-    for (i = 1; i <= n; i++) {
-        lua_rawgeti(L, t, (int)i);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            int ok;
-            lua_pushinteger(L, (lua_Integer)i);
-            lua_insert(L, -2);
-            ok = walk_value(w, t, alias_map, depth);
-            lua_pop(L, 2);
-            if (!ok) return 0;
-        } else {
-            lua_pop(L, 1);
-        }
-    }
-    if (n > 0)
-        lua_pushinteger(L, (lua_Integer)n);
-    else
-        lua_pushnil(L);
-    while (lua_next(L, t) != 0) {
-        if (lua_type(L, -1) != LUA_TSTRING && !walk_value(w, t, alias_map, depth)) {
-            lua_pop(L, 2);
-            return 0;
-        }
-        lua_pop(L, 1);
-    }
-    return 1;
-}
-
-/* core.json_quick_walk(value, array_fields, map_of_arrays, array_mt, max_depth) -> ok, swaps or nil */
-static int l_json_quick_walk(lua_State *L)
-{
-    json_walk w;
-    int ok;
-    luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    luaL_checktype(L, 3, LUA_TTABLE);
-    w.L = L;
-    w.array_fields = 2;
-    w.map_of_arrays = 3;
-    w.array_mt = 4;
-    w.max_depth = (int)luaL_checkinteger(L, 5);
-    lua_settop(L, 5);
-    lua_pushnil(L);
-    w.swaps = 6;
-    ok = walk_table(&w, 1, 0, 0);
-    lua_settop(L, 6);
-    lua_pushboolean(L, ok);
-    lua_insert(L, 6);
-    return 2;
-}
-
 static void push_features(lua_State *L)
 {
     lua_createtable(L, 0, 3);
@@ -398,7 +232,7 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"redact", l_redact},
                                      {"monotonic", l_monotonic},
                                      {"sleep", l_sleep},
-                                     {"json_quick_walk", l_json_quick_walk},
+                                     {"json_quick_walk", os_lua_json_quick_walk},
                                      {NULL, NULL}};
 
 int luaopen_onesignal_core(lua_State *L);

@@ -42,8 +42,9 @@ local huge = math.huge
 local array_mt = M.array_mt
 local MAX_DEPTH = 64
 
--- Values cjson cannot write as we need (empty arrays, numbers beyond its 14 digits) are swapped for a
--- placeholder string while cjson encodes, then the placeholder's JSON text is replaced by the exact text.
+-- Values cjson cannot write as we need (empty arrays, numbers beyond its 14 digits, long string lists) are
+-- swapped for a placeholder string while cjson encodes, then the placeholder's JSON text is replaced by the
+-- exact text.
 -- The NUL bytes make a placeholder impossible to meet in ordinary text; the random tag makes it unguessable.
 local TAG = "onesignal." .. tostring({}):match("0x(%x+)") .. tostring(os.time())
 -- cjson writes a NUL as \u0000, so a placeholder reads `"\u0000<TAG>.<n>\u0000"` in its output.
@@ -120,8 +121,9 @@ local function fail_with_path(value, where, fallback)
 end
 
 -- The quick walk, on every body (in C: onesignal.core's json_quick_walk): finds what cjson cannot write as
--- meant (empty tables that are arrays, numbers beyond 14 digits) and returns them as (table, key, value,
--- replacement JSON or false for a number) quadruples, or nil when there is none. Everything else cjson
+-- meant (empty tables that are arrays, numbers beyond 14 digits) and what it writes slowly (lists of 256
+-- strings or more, such as a large audience, which the walk writes itself) and returns them as (table,
+-- key, value, replacement JSON or false for a number) quadruples, or nil when there is none. Everything else cjson
 -- checks itself while encoding. Returns false when it meets something wrong (NaN, infinity, more than
 -- MAX_DEPTH levels — which is also what a cycle looks like), so the careful walk can say what.
 local function quick_walk(value)

@@ -75,13 +75,66 @@ describe("json.encode's quick walk", function()
     assert.is_nil(next(empty))
   end)
 
-  it("answers nil (nothing to swap) for a body of strings, however long", function()
+  it("answers nil (nothing to swap) for a body of plain values and short lists", function()
     local ids = {}
-    for i = 1, 20000 do ids[i] = "user-" .. i end
+    for i = 1, 255 do ids[i] = "user-" .. i end
     local ok, swaps = core.json_quick_walk({ include_aliases = { external_id = ids }, contents = { en = "x" } },
       {}, { include_aliases = true }, json.array_mt, 64)
     assert.is_true(ok)
     assert.is_nil(swaps)
+  end)
+
+  it("writes a long list of strings itself, as one swap with its JSON text", function()
+    local ids = {}
+    for i = 1, 20000 do ids[i] = "user-" .. i end
+    local aliases = { external_id = ids }
+    local ok, swaps = core.json_quick_walk({ include_aliases = aliases, contents = { en = "x" } },
+      {}, { include_aliases = true }, json.array_mt, 64)
+    assert.is_true(ok)
+    assert.are.equal(4, #swaps)
+    assert.are.equal(aliases, swaps[1])
+    assert.are.equal("external_id", swaps[2])
+    assert.are.equal(ids, swaps[3])
+    assert.are.equal('["user-1","user-2",', swaps[4]:sub(1, 19))
+    assert.are.same(ids, json.decode(swaps[4]))
+  end)
+
+  it("escapes what JSON strings cannot hold raw in a long list, and passes UTF-8 through", function()
+    local odd = { 'say "hi"', "back\\slash", "a/b", "nul\0byte", "tab\tnew\nline\r", "\1\31\127",
+      "emoji 🚀", "עברית", "" }
+    local ids = {}
+    for i = 1, 300 do ids[i] = odd[i % #odd + 1] .. i end
+    local text = encode({ include_aliases = { external_id = ids } })
+    assert.are.same(ids, json.decode(text).include_aliases.external_id)
+    assert.truthy(text:find('"emoji 🚀', 1, true))
+    assert.truthy(text:find('\\u0000', 1, true))
+    assert.is_nil(text:find("[%z\1-\31]"))
+  end)
+
+  it("leaves lists that are not only strings under 1..n to the ordinary walk and cjson", function()
+    local mixed = {}
+    for i = 1, 300 do mixed[i] = "id-" .. i end
+    mixed[150] = 1234567890123456
+    local text = encode({ ids = mixed })
+    assert.truthy(text:find(',1234567890123456,', 1, true))
+    assert.are.same(mixed, json.decode(text).ids)
+
+    local keyed = {}
+    for i = 1, 300 do keyed[i] = "id-" .. i end
+    keyed.extra = "x"
+    local decoded = json.decode(encode({ ids = keyed }))
+    assert.are.equal("x", decoded.ids.extra)
+    assert.are.equal("id-7", decoded.ids["7"])
+  end)
+
+  it("puts a long list back in its table after encoding it", function()
+    local ids = {}
+    for i = 1, 1000 do ids[i] = "u" .. i end
+    local body = { include_aliases = { external_id = ids }, included_segments = {} }
+    local text = encode(body)
+    assert.are.equal(ids, body.include_aliases.external_id)
+    assert.are.equal(1000, #json.decode(text).include_aliases.external_id)
+    assert.truthy(text:find('"included_segments":[]', 1, true))
   end)
 
   it("lists each swap as table, key, value and replacement", function()
