@@ -3,44 +3,24 @@
 local server = require("support.server")
 local support = require("core.support")
 
-local has_ffi, ffi = pcall(require, "ffi")
-if has_ffi then
-  pcall(ffi.cdef, [[
-    int fork(void);
-    int waitpid(int pid, int *status, int options);
-    void _exit(int status);
-  ]])
-end
-
--- Runs fn in a forked child and returns its exit code; the child never returns into busted.
-local function in_child(fn)
-  local pid = ffi.C.fork()
-  assert(pid >= 0, "fork failed")
-  if pid == 0 then
-    local ok, good = pcall(fn)
-    ffi.C._exit((ok and good) and 0 or 1)
-  end
-  local status = ffi.new("int[1]")
-  assert(ffi.C.waitpid(pid, status, 0) == pid)
-  return math.floor(status[0] / 256) % 256
-end
+local in_child = support.in_child
 
 describe("a session across fork()", function()
   local srv, s
 
   setup(function()
-    if has_ffi then srv = server.start({}) end
+    if support.can_fork then srv = server.start({}) end
   end)
   teardown(function() if srv then srv:stop() end end)
   before_each(function()
-    if not has_ffi then return end
+    if not support.can_fork then return end
     srv:reset()
     s = support.session(srv)
   end)
   after_each(function() if s then s:close() end end)
 
   it("gives the child its own connections and leaves the parent's alone", function()
-    if not has_ffi then return pending("needs LuaJIT's FFI to fork") end
+    if not support.can_fork then return pending("needs LuaJIT's FFI to fork") end
     assert.is_nil(s:wait(s:submit(support.get_segments(srv, "offset=1"))).error)
     local code = in_child(function()
       local r = s:wait(s:submit(support.get_segments(srv, "offset=2")))
@@ -58,7 +38,7 @@ describe("a session across fork()", function()
   end)
 
   it("ends requests inherited in flight as closed in the child, while the parent gets its answer", function()
-    if not has_ffi then return pending("needs LuaJIT's FFI to fork") end
+    if not support.can_fork then return pending("needs LuaJIT's FFI to fork") end
     srv:fault({ match = { method = "GET" }, steps = { { delay = 0.5 } } })
     local id = s:submit(support.get_segments(srv, "offset=5"))
     s:poll(0.1) -- the request is on the wire

@@ -2,15 +2,7 @@
 -- parent still holds (the same idempotency key from two processes would make the server drop one of the
 -- notifications). Forking from Lua needs LuaJIT's FFI: these run under `make test-core-luajit`.
 local core = require("onesignal.core")
-
-local has_ffi, ffi = pcall(require, "ffi")
-if has_ffi then
-  pcall(ffi.cdef, [[
-    int fork(void);
-    int waitpid(int pid, int *status, int options);
-    void _exit(int status);
-  ]])
-end
+local support = require("core.support")
 
 -- More than one pool's worth (4,096 bytes, 16 per key), so a refill happens on both sides.
 local DRAWS = 300
@@ -23,26 +15,20 @@ end
 
 describe("core.uuid4 across fork()", function()
   it("gives parent and child keys of their own, though the parent's pool was part used", function()
-    if not has_ffi then
+    if not support.can_fork then
       pending("needs LuaJIT's FFI to fork")
       return
     end
     draw(3) -- the pool is filled, and most of it is still unused
     local path = os.tmpname()
-    local pid = ffi.C.fork()
-    assert(pid >= 0, "fork failed")
-    if pid == 0 then
-      local ok = pcall(function()
-        local f = assert(io.open(path, "w"))
-        f:write(table.concat(draw(DRAWS), "\n"))
-        f:close()
-      end)
-      ffi.C._exit(ok and 0 or 1)
-    end
+    local code = support.in_child(function()
+      local f = assert(io.open(path, "w"))
+      f:write(table.concat(draw(DRAWS), "\n"))
+      f:close()
+      return true
+    end)
+    assert.are.equal(0, code)
     local parent = draw(DRAWS)
-    local status = ffi.new("int[1]")
-    assert(ffi.C.waitpid(pid, status, 0) == pid)
-    assert.are.equal(0, status[0])
     local f = assert(io.open(path))
     local child_text = f:read("*a")
     f:close()
