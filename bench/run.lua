@@ -101,7 +101,7 @@ local function run_once(srv, sc, peer, cpu)
   return result
 end
 
--- The report: machine, one table per scenario, the targets, and what was skipped or failed.
+-- The report: machine, one table per scenario, the targets, and what failed.
 local function render(ctx)
   local grouped = {}
   for _, r in ipairs(ctx.runs) do
@@ -137,13 +137,11 @@ local function render(ctx)
   out[#out + 1] = "## Targets"
   out[#out + 1] = ""
   out[#out + 1] = report.targets_table(report.check_targets(list, chosen, summary))
-  for _, part in ipairs({ { "Skipped scenarios", ctx.skipped }, { "Failed runs (no figures)", ctx.failures } }) do
-    if #part[2] > 0 then
-      out[#out + 1] = ""
-      out[#out + 1] = "## " .. part[1]
-      out[#out + 1] = ""
-      for _, f in ipairs(part[2]) do out[#out + 1] = "- " .. f end
-    end
+  if #ctx.failures > 0 then
+    out[#out + 1] = ""
+    out[#out + 1] = "## Failed runs (no figures)"
+    out[#out + 1] = ""
+    for _, f in ipairs(ctx.failures) do out[#out + 1] = "- " .. f end
   end
   return table.concat(out, "\n") .. "\n"
 end
@@ -151,20 +149,14 @@ end
 -- Runs every chosen peer in every chosen scenario `o.reps` times; returns the run's record.
 local function measure(o)
   local ctx = { smoke = o.smoke, reps = o.reps, loads = { before = system.load() }, machine = system.describe(),
-    runs = {}, skipped = {}, failures = {} }
+    runs = {}, failures = {} }
   if ctx.loads.before[1] > 0.5 then
     io.stderr:write(string.format(
       "bench: load average is %.2f: other work shares this machine, figures will be noisy\n", ctx.loads.before[1]))
   end
   local list = {}
   for _, sc in ipairs(scenarios.list(o.smoke)) do
-    local why = sc.skip and sc.skip[sc.transport]
-    if why and wanted(o, sc) then
-      ctx.skipped[#ctx.skipped + 1] = sc.id .. ": " .. why
-      io.stderr:write("bench: skipping ", sc.id, ": ", why, "\n")
-    elseif wanted(o, sc) then
-      list[#list + 1] = sc
-    end
+    if wanted(o, sc) then list[#list + 1] = sc end
   end
   local chosen = peers.list(o.peers)
   if not peers.has_send_many() then io.stderr:write("bench: client:send_many is not in the SDK yet: skipped\n") end
