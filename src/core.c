@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "compat.h"
+#include "curl_info.h"
 #include "escape.h"
 #include "json_walk.h"
 #include "policy.h"
@@ -24,21 +25,10 @@
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_OK;
 
-/* What libcurl says about itself, read once. curl_version() and curl_version_info() fill static buffers
- * of libcurl on every call, so two Lua states loading this module at the same moment would race on them
- * (ThreadSanitizer saw it in spec/hardening/threads_spec.lua). */
-static char curl_version_text[256];
-static int curl_has_http2, curl_has_brotli;
-
 /* curl_global_init is not thread-safe and must run once per process, whichever Lua state loads us first. */
 static void init_curl(void)
 {
-    const curl_version_info_data *info;
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-    snprintf(curl_version_text, sizeof curl_version_text, "%s", curl_version());
-    info = curl_version_info(CURLVERSION_NOW);
-    curl_has_http2 = (info->features & CURL_VERSION_HTTP2) != 0;
-    curl_has_brotli = (info->features & CURL_VERSION_BROTLI) != 0;
 }
 
 /* What the module's functions keep per Lua state (upvalue 1): never shared between threads. */
@@ -211,10 +201,11 @@ static int l_redact(lua_State *L)
 
 static void push_features(lua_State *L)
 {
+    const os_curl_info *curl = os_curl_info_get();
     lua_createtable(L, 0, 3);
-    lua_pushboolean(L, curl_has_http2);
+    lua_pushboolean(L, curl->http2);
     lua_setfield(L, -2, "http2");
-    lua_pushboolean(L, curl_has_brotli);
+    lua_pushboolean(L, curl->brotli);
     lua_setfield(L, -2, "brotli");
 #ifdef OS_POLLER_EPOLL
     lua_pushboolean(L, 1);
@@ -255,7 +246,7 @@ int luaopen_onesignal_core(lua_State *L)
     lua_setfield(L, -2, "session");
     lua_pushliteral(L, VERSION);
     lua_setfield(L, -2, "_VERSION");
-    lua_pushstring(L, curl_version_text);
+    lua_pushstring(L, os_curl_info_get()->version);
     lua_setfield(L, -2, "curl_version");
     push_features(L);
     lua_setfield(L, -2, "features");

@@ -134,15 +134,20 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     /* An Authorization header must never travel to whatever host a redirect names. */
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_PATH_AS_IS, 1L);
-    SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding this libcurl can decode */
+    /* Decode every encoding this libcurl can; the Accept-Encoding line itself is in the header list. */
+    SET(CURLOPT_ACCEPT_ENCODING, "");
     SET(CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE); /* request headers are not shown to a proxy */
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(cfg->connect_timeout));
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
-    if (cfg->user_agent) SET(CURLOPT_USERAGENT, cfg->user_agent);
     if (cfg->ca_file) SET(CURLOPT_CAINFO, cfg->ca_file);
-    if (cfg->proxy) SET(CURLOPT_PROXY, cfg->proxy);
+    if (cfg->proxy) {
+        SET(CURLOPT_PROXY, cfg->proxy);
+        /* The request's User-Agent is a line of the session's header list (session.c); this one is for
+         * the proxy's CONNECT, which never sees that list (CURLHEADER_SEPARATE). */
+        if (cfg->user_agent) SET(CURLOPT_USERAGENT, cfg->user_agent);
+    }
     SET(CURLOPT_SSL_VERIFYPEER, cfg->verify ? 1L : 0L);
     SET(CURLOPT_SSL_VERIFYHOST, cfg->verify ? 2L : 0L);
     if (cfg->http_version != CURL_HTTP_VERSION_NONE) SET(CURLOPT_HTTP_VERSION, cfg->http_version);
