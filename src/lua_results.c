@@ -43,7 +43,9 @@ static void push_headers(lua_State *L, const os_transfer *t)
 
 void os_push_result(lua_State *L, const os_transfer *t)
 {
-    lua_createtable(L, 0, 13);
+    /* A result without error becomes the call's response table (lua/onesignal/response.lua): its seven
+     * fields plus the idempotency_key added there fit eight slots, so that addition never resizes it. */
+    lua_createtable(L, 0, t->error == OS_ERR_NONE ? 8 : 13);
     os_set_integer(L, "id", (lua_Integer)t->id);
     os_set_integer(L, "status", (lua_Integer)t->status);
     if (t->headers.count > 0) {
@@ -57,7 +59,7 @@ void os_push_result(lua_State *L, const os_transfer *t)
     if (t->has_retry_after) os_set_number(L, "retry_after", t->retry_after);
     os_set_string(L, "error", os_error_class_name(t->error));
     if (t->error != OS_ERR_NONE) os_set_string(L, "message", t->message);
-    os_set_boolean(L, "maybe_sent", t->maybe_sent);
+    if (t->maybe_sent) os_set_boolean(L, "maybe_sent", 1);
     os_set_string(L, "gave_up", os_gave_up_name(t->gave_up));
     os_set_number(L, "elapsed", t->elapsed);
 }

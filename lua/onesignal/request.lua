@@ -149,9 +149,7 @@ end
 -- deadline, timeout, retry settings).
 function M.build(op, client, args, n)
   local positional = op.positional
-  local values = {}
-  local query = {}
-  local body
+  local values, query, body -- the tables only when the operation has path or query parameters
   local max_args = #positional + (op.options[1] and 1 or 0)
   if n > max_args then
     usage(op, "takes " .. max_args .. " argument" .. (max_args == 1 and "" or "s") .. ", got " .. n)
@@ -173,8 +171,10 @@ function M.build(op, client, args, n)
     else
       local text = scalar_text(op, param, i, value)
       if param.where == "path" then
+        values = values or {}
         values[param.name] = escape(text)
       else
+        query = query or {}
         query[#query + 1] = escape(param.name) .. "=" .. escape(text)
       end
     end
@@ -193,7 +193,10 @@ function M.build(op, client, args, n)
     end
     for _, param in ipairs(op.options) do
       local value = options[param.name]
-      if value ~= nil then add_query(op, param, value, query) end
+      if value ~= nil then
+        query = query or {}
+        add_query(op, param, value, query)
+      end
     end
   end
 
@@ -212,7 +215,7 @@ function M.build(op, client, args, n)
     end
     path = table.concat(parts)
   end
-  if query[1] then path = path .. "?" .. table.concat(query, "&") end
+  if query and query[1] then path = path .. "?" .. table.concat(query, "&") end
 
   local text, key
   if body then

@@ -83,14 +83,15 @@ function M.finish(req, result, redact)
       body = text,
     }, redact)
   end
-  return body, {
-    status = status,
-    headers = result.headers,
-    attempts = result.attempts,
-    replayed = result.replayed == true,
-    idempotency_key = req.idempotency_key,
-    elapsed = result.elapsed,
-  }
+  -- The result becomes the response (one table less per call): status, headers, attempts, replayed and
+  -- elapsed stay; what only the transport needed goes. Absent fields are left alone rather than set to
+  -- nil, which would add keys under LuaJIT.
+  result.body = nil
+  if result.id ~= nil then result.id = nil end
+  if result.maybe_sent ~= nil then result.maybe_sent = nil end
+  if result.retry_after ~= nil then result.retry_after = nil end
+  result.idempotency_key = req.idempotency_key
+  return body, result
 end
 
 return M

@@ -111,6 +111,25 @@ describe("the client", function()
   end)
 
   describe("answers", function()
+    -- The engine's result table becomes the response: nothing only the transport needed may stay in it.
+    it("hand back a response with exactly the documented fields, blocking or not", function()
+      local function fields(res)
+        local names = {}
+        for k in pairs(res) do names[#names + 1] = k end
+        table.sort(names)
+        return table.concat(names, " ")
+      end
+      local expected = "attempts elapsed headers idempotency_key replayed status"
+      local n = { contents = { en = "x" }, include_aliases = { external_id = { "u-1" } }, target_channel = "push" }
+      local _, res = assert(client:create_notification(n))
+      assert.are.equal(expected, fields(res))
+      local got
+      client:create_notification_async(n, function(_, r) got = r end)
+      assert.is_true(client:run(5))
+      assert.are.equal(expected, fields(got))
+      assert.are.equal("attempts elapsed headers replayed status", fields(select(2, assert(client:get_apps()))))
+    end)
+
     it("tells a notification that reached nobody", function()
       local body, res = client:create_notification({ contents = { en = "x" }, included_segments = { "Empty Segment" } })
       assert.are.equal(200, res.status)

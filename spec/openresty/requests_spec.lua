@@ -107,6 +107,8 @@ describe("the ngx transport in nginx", function()
     srv:clear()
     local out = app:case("call", { operation = "view_templates", args = { NULL } })
     assert.is_true(out.results[1].ok)
+    -- the response has the documented fields only, as over libcurl (spec/integration/client_spec.lua)
+    assert.are.equal("attempts elapsed headers replayed status", out.results[1].fields)
     local agent = srv:requests()[1].headers["user-agent"]
     local version = onesignal._VERSION:gsub("%.", "%%.")
     assert.matches("^onesignal%-lua/" .. version .. " %(LuaJIT 2%.1[^;]*; ngx_lua/0%.%d+%.%d+%)$", agent)

@@ -152,8 +152,10 @@ local function send(streams, flags, options, cfg, op, req)
   local result = transport:request(req)
   transport:close()
   local function redact(text) return transport:redact(text) end
-  local body, res = response.finish(req, result, redact)
+  -- The text as the server wrote it (key order, [] and {}), taken before finish turns the result into
+  -- the response.
   local text = redact(result.body or "")
+  local body, res = response.finish(req, result, redact)
   if not body then
     if text ~= "" and json.decode(text) ~= nil then print_json(streams, flags, text) end
     return failed(streams, res)

@@ -56,8 +56,11 @@ end
 --- A call's outcome as plain data.
 function M.outcome(body, res)
   if body then
+    local fields = {}
+    for k in pairs(res) do fields[#fields + 1] = k end
+    table.sort(fields)
     return { ok = true, body = body, status = res.status, attempts = res.attempts, replayed = res.replayed,
-      idempotency_key = res.idempotency_key, headers = res.headers }
+      idempotency_key = res.idempotency_key, headers = res.headers, fields = table.concat(fields, " ") }
   end
   return { ok = false, kind = res.kind, reason = res.reason, status = res.status, attempts = res.attempts,
     maybe_sent = res.maybe_sent, gave_up = res.gave_up, retry_after = res.retry_after, message = res.message,
