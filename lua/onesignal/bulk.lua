@@ -44,7 +44,9 @@ local function check_options(self, options)
   return concurrency, rate, burst, on_progress
 end
 
--- Every request, built before anything is sent. Usage errors name the item.
+-- Every request, built before anything is sent. Usage errors name the item. Requests of one batch differ
+-- only in body and idempotency key, so those are kept per item and one built request serves as the
+-- template of the rest: a long batch waiting to be sent holds a string and a key per item, not a table.
 local function build_all(self, notifications)
   if type(notifications) ~= "table" then
     usage.raise(NAME .. ": argument 'notifications' must be a list of tables, got " .. type(notifications))
@@ -57,7 +59,7 @@ local function build_all(self, notifications)
         .. tostring(k))
     end
   end
-  local reqs, seen = {}, {}
+  local bodies, keys, template, seen = {}, {}, nil, {}
   for i = 1, total do
     local n = notifications[i]
     if type(n) ~= "table" then
@@ -74,9 +76,18 @@ local function build_all(self, notifications)
       usage.raise(NAME .. ": notifications #" .. seen[key] .. " and #" .. i .. " have the same idempotency_key")
     end
     if key then seen[key] = i end
-    reqs[i] = req
+    bodies[i], keys[i], template = req.body, key or false, req
   end
-  return reqs, total
+  return bodies, keys, template, total
+end
+
+-- The request for item i: the template with the item's body and key.
+local function request_for(template, bodies, keys, i)
+  local req = {}
+  for k, v in pairs(template) do req[k] = v end
+  req.body, req.idempotency_key = bodies[i], keys[i] or nil
+  bodies[i], keys[i] = false, false
+  return req
 end
 
 -- A token bucket: `burst` tokens at most, `rate` new ones a second. take() spends one and returns nil,
@@ -106,7 +117,7 @@ end
 -- Blocks while it drives the client (other callbacks run meanwhile); inside `client:spawn` it suspends.
 local function send_many(self, notifications, options)
   local concurrency, rate, burst, on_progress = check_options(self, options)
-  local reqs, total = build_all(self, notifications)
+  local bodies, keys, template, total = build_all(self, notifications)
   local started = core.monotonic()
   local results = {}
   local summary = { total = total, succeeded = 0, failed = 0 }
@@ -117,8 +128,7 @@ local function send_many(self, notifications, options)
 
   local function start(i)
     in_flight = in_flight + 1
-    self:_submit(reqs[i], function(body, res)
-      reqs[i] = nil
+    self:_submit(request_for(template, bodies, keys, i), function(body, res)
       results[i] = body ~= nil and { body = body, response = res } or { err = res }
       in_flight = in_flight - 1
       finished[#finished + 1] = i
