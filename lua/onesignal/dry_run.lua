@@ -16,8 +16,8 @@
 -- | `settings` | `timeout`, `deadline`, `max_retries`, `retry_base_delay`, `retry_max_delay` for this call |
 --
 -- `response` is `{ status = 0, attempts = 0, dry_run = true }`. Non-blocking calls hand the same pair to
--- their callback at once. Headers that libcurl adds by itself on the wire (`Accept-Encoding`, and `Expect`
--- handling) depend on the transport and are not listed; `Host` and `Content-Length` are.
+-- their callback at once. Headers that depend on the transport (`Accept-Encoding`: the encodings it can
+-- decode; `Expect` handling) are not listed; `Host` and `Content-Length` are.
 -- @module onesignal.dry_run
 
 local core = require("onesignal.core")
