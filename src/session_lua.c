@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "headers.h"
 #include "lua_fields.h"
 #include "lua_results.h"
 #include "session.h"
@@ -227,6 +228,22 @@ static int method_of(lua_State *L, const char *m, os_method *out)
     return luaL_error(L, PREFIX "'method' must be one of GET, POST, PUT, PATCH, DELETE");
 }
 
+/* A request's own lines go ahead of the session's list, which already names the client, the encodings
+ * it decodes and the key: the same name twice would send both lines. */
+static void check_own_lines(lua_State *L, const char *const *lines, const size_t *lens, size_t n)
+{
+    static const char *const session_names[] = {"user-agent", "accept-encoding", "authorization", NULL};
+    size_t i, name_len;
+    int k;
+    for (i = 0; i < n; i++) {
+        name_len = strcspn(lines[i], ":");
+        if (name_len > lens[i]) name_len = lens[i];
+        for (k = 0; session_names[k] != NULL; k++)
+            if (os_header_name_is(lines[i], name_len, session_names[k]))
+                luaL_error(L, PREFIX "'headers' cannot set %s: the session sets it", session_names[k]);
+    }
+}
+
 static int ref_field(lua_State *L, int req, int uv, const char *name)
 {
     lua_pushstring(L, name);
@@ -288,6 +305,7 @@ static int l_submit(lua_State *L)
     base_delay = os_opt_delay(L, 2, "retry_base_delay", cfg->retry_base_delay);
     max_delay = os_opt_delay(L, 2, "retry_max_delay", cfg->retry_max_delay);
     n_extra = os_opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 4 = scratch (or nil) */
+    check_own_lines(L, extra, extra_lens, n_extra);
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
      * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */

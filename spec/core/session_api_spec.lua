@@ -91,6 +91,10 @@ describe("session:submit", function()
 
   it("checks extra headers and overrides", function()
     assert.matches("headers", error_of(s.submit, s, { method = "GET", path = "/x", headers = { "X: 1\nY: 2" } }))
+    for _, line in ipairs({ "User-Agent: other/1", "accept-encoding: identity", "Authorization: Key x" }) do
+      local message = error_of(s.submit, s, { method = "GET", path = "/x", headers = { line } })
+      assert.is_truthy(message:find("'headers' cannot set " .. line:match("^[^:]+"):lower(), 1, true), message)
+    end
     assert.matches("'deadline'", error_of(s.submit, s, { method = "GET", path = "/x", deadline = 0 }))
     assert.matches("'timeout'", error_of(s.submit, s, { method = "GET", path = "/x", timeout = -5 }))
     assert.matches("'body'", error_of(s.submit, s, { method = "POST", path = "/x", body = {} }))
