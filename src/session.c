@@ -47,7 +47,8 @@ static int add_identity_lines(const os_config *cfg, struct curl_slist **l)
 {
     const char *encodings = os_curl_info_get()->accept_encoding;
     char line[512];
-    if (cfg->user_agent != NULL && cfg->user_agent[0] != '\0') {
+    /* A session line of the same name (core.session{ headers = … }) stands instead. */
+    if (cfg->user_agent != NULL && cfg->user_agent[0] != '\0' && !names_header(*l, "user-agent")) {
         size_t n = strlen("User-Agent: ") + strlen(cfg->user_agent) + 1;
         char *ua = n <= sizeof line ? line : malloc(n);
         int failed;
@@ -57,7 +58,7 @@ static int add_identity_lines(const os_config *cfg, struct curl_slist **l)
         if (ua != line) free(ua);
         if (failed) return -1;
     }
-    if (encodings[0] != '\0') {
+    if (encodings[0] != '\0' && !names_header(*l, "accept-encoding")) {
         snprintf(line, sizeof line, "Accept-Encoding: %s", encodings);
         if (append(l, line) != 0) return -1;
     }
@@ -69,8 +70,8 @@ static int build_list(const os_config *cfg, const char *key, int has_body, struc
     struct curl_slist *l = NULL;
     size_t i;
     int failed = 0;
-    failed = add_identity_lines(cfg, &l);
     for (i = 0; i < cfg->n_headers && !failed; i++) failed = append(&l, cfg->headers[i]);
+    if (!failed) failed = add_identity_lines(cfg, &l);
     if (has_body) {
         for (i = 0; i < cfg->n_body_headers && !failed; i++) failed = append(&l, cfg->body_headers[i]);
         /* No "Expect: 100-continue" round trip before a body. */

@@ -57,6 +57,26 @@ describe("session round trips", function()
     end
   end)
 
+  -- The session writes User-Agent and Accept-Encoding into its own header list (libcurl would format
+  -- its own afresh for every request); a session line of the same name stands instead, never beside.
+  it("sends User-Agent and Accept-Encoding once, a session line of that name instead of its own", function()
+    local path = support.segments_path(srv, "limit=1&offset=0")
+    assert.is_nil(s:wait(s:submit({ method = "GET", path = path, credential = "rest" })).error)
+    local h = only_request(path:match("^[^?]*")).headers
+    assert.same("onesignal-lua-core-spec/1", h["user-agent"])
+    assert.is_string(h["accept-encoding"])
+    assert.matches("gzip", h["accept-encoding"])
+
+    srv:reset()
+    local own = support.session(srv, { headers = { "Accept: application/json", "User-Agent: mine/2",
+      "Accept-Encoding: gzip" } })
+    assert.is_nil(own:wait(own:submit({ method = "GET", path = path, credential = "rest" })).error)
+    own:close()
+    h = only_request(path:match("^[^?]*")).headers
+    assert.same("mine/2", h["user-agent"])
+    assert.same("gzip", h["accept-encoding"])
+  end)
+
   it("sends Content-Length: 0 for a POST without body", function()
     local path = "/notifications/" .. core.uuid4() .. "/history"
     s:wait(s:submit({ method = "POST", path = path, credential = "rest" }))
