@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "json_walk.h"
@@ -98,10 +99,33 @@ static const unsigned char escape_extra[256] = {
     5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
     ['"'] = 1, ['\\'] = 1};
 
+/* Whether any of len bytes needs escaping, eight at a time: most strings need none, and a byte-by-byte
+ * look at a 20,000-id audience was most of the walk's time. A word has such a byte when one of its bytes
+ * is below 0x20, or equal to '"' or '\\' (the classic "has a zero byte" test on v ^ that byte); each
+ * test is exact about whether any byte matches, which is all that is asked here. */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+static int needs_escape(const unsigned char *p, size_t len)
+{
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t v, quote, backslash;
+        memcpy(&v, p, 8);
+        quote = v ^ (ONES * '"');
+        backslash = v ^ (ONES * '\\');
+        if (((v - ONES * 0x20) & ~v & HIGHS) | ((quote - ONES) & ~quote & HIGHS) |
+            ((backslash - ONES) & ~backslash & HIGHS))
+            return 1;
+    }
+    for (; len > 0; p++, len--)
+        if (escape_extra[*p]) return 1;
+    return 0;
+}
+
 static size_t json_string_size(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     size_t size = len + 2;
+    if (!needs_escape(p, len)) return size;
     for (; p < end; p++) size += escape_extra[*p];
     return size;
 }

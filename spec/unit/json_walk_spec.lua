@@ -111,6 +111,21 @@ describe("json.encode's quick walk", function()
     assert.is_nil(text:find("[%z\1-\31]"))
   end)
 
+  -- The walk looks at eight bytes at a time for anything to escape: each such byte at each place of a
+  -- word, and beside its neighbours (0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff), must come out right.
+  it("finds a byte to escape wherever it sits in a long string", function()
+    local ids = {}
+    for _, byte in ipairs({ 0, 1, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff }) do
+      for at = 1, 24 do
+        ids[#ids + 1] = ("x"):rep(at - 1) .. string.char(byte) .. ("y"):rep(24 - at)
+      end
+    end
+    assert.is_true(#ids >= 256)
+    local text = encode({ include_aliases = { external_id = ids } })
+    assert.are.same(ids, json.decode(text).include_aliases.external_id)
+    assert.is_nil(text:find("[%z\1-\31]"))
+  end)
+
   it("leaves lists that are not only strings under 1..n to the ordinary walk and cjson", function()
     local mixed = {}
     for i = 1, 300 do mixed[i] = "id-" .. i end
