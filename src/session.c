@@ -38,30 +38,35 @@ static int names_header(const struct curl_slist *l, const char *lower_name)
     return 0;
 }
 
-/* User-Agent and Accept-Encoding as lines of our own list rather than libcurl options: libcurl formats
- * an option's line afresh for every request, one character at a time (~100 instructions each, a tenth of
- * a small request's CPU in user space), while list lines are copied as they are. CURLOPT_ACCEPT_ENCODING
- * stays set: it is what makes libcurl decode the answer; our line only stands in for the one it would
- * write. */
+/* Appends the line "<prefix><value>". The copy made on the way is wiped, since value may be a key. */
+static int append_joined(struct curl_slist **l, const char *prefix, const char *value)
+{
+    size_t n = strlen(prefix) + strlen(value) + 1;
+    char *line = malloc(n);
+    int failed;
+    if (line == NULL) return -1;
+    snprintf(line, n, "%s%s", prefix, value);
+    failed = append(l, line);
+    os_wipe(line, n);
+    free(line);
+    return failed;
+}
+
+/* User-Agent and Accept-Encoding as lines of our own list rather than libcurl options. For an option
+ * libcurl formats the line into a string of its own on every request and then formats that into the
+ * request, both through its printf engine a character at a time (~100 instructions a character); a list
+ * line goes through it once. For these two lines that is ~9k instructions a request saved.
+ * CURLOPT_ACCEPT_ENCODING stays set: it is what makes libcurl decode the answer. A session line of the
+ * same name (core.session{ headers = … }) stands instead of ours. */
 static int add_identity_lines(const os_config *cfg, struct curl_slist **l)
 {
     const char *encodings = os_curl_info_get()->accept_encoding;
-    char line[512];
-    /* A session line of the same name (core.session{ headers = … }) stands instead. */
-    if (cfg->user_agent != NULL && cfg->user_agent[0] != '\0' && !names_header(*l, "user-agent")) {
-        size_t n = strlen("User-Agent: ") + strlen(cfg->user_agent) + 1;
-        char *ua = n <= sizeof line ? line : malloc(n);
-        int failed;
-        if (ua == NULL) return -1;
-        snprintf(ua, n, "User-Agent: %s", cfg->user_agent);
-        failed = append(l, ua);
-        if (ua != line) free(ua);
-        if (failed) return -1;
-    }
-    if (encodings[0] != '\0' && !names_header(*l, "accept-encoding")) {
-        snprintf(line, sizeof line, "Accept-Encoding: %s", encodings);
-        if (append(l, line) != 0) return -1;
-    }
+    if (cfg->user_agent != NULL && cfg->user_agent[0] != '\0' && !names_header(*l, "user-agent") &&
+        append_joined(l, "User-Agent: ", cfg->user_agent) != 0)
+        return -1;
+    if (encodings[0] != '\0' && !names_header(*l, "accept-encoding") &&
+        append_joined(l, "Accept-Encoding: ", encodings) != 0)
+        return -1;
     return 0;
 }
 
@@ -79,18 +84,7 @@ static int build_list(const os_config *cfg, const char *key, int has_body, struc
     }
     /* libcurl would call any POST form-encoded; only the Lua layer's own lines name a content type. */
     if (!failed && !names_header(l, "content-type")) failed = append(&l, "Content-Type:");
-    if (key != NULL && !failed) {
-        size_t n = strlen("Authorization: Key ") + strlen(key) + 1;
-        char *line = malloc(n);
-        if (line == NULL) {
-            failed = 1;
-        } else {
-            snprintf(line, n, "Authorization: Key %s", key);
-            failed = append(&l, line);
-            os_wipe(line, n);
-            free(line);
-        }
-    }
+    if (key != NULL && !failed) failed = append_joined(&l, "Authorization: Key ", key);
     *out = l;
     return failed ? -1 : 0;
 }
