@@ -4,6 +4,7 @@ local onesignal = require("onesignal")
 local json = require("onesignal.json")
 local operations = require("onesignal.operations")
 local server = require("support.server")
+local files = require("support.files")
 local samples = require("support.samples")
 local run = require("cli.run")
 local exit = require("onesignal.cli.exit")
@@ -106,10 +107,7 @@ describe("onesignal against the test server", function()
   end)
 
   it("reads --json from a file and from standard input", function()
-    local file = os.tmpname()
-    local f = assert(io.open(file, "w"))
-    f:write('{ "identity": { "external_id": "from-file" } }')
-    f:close()
+    local file = files.temp('{ "identity": { "external_id": "from-file" } }')
     assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "@" .. file }, env).code)
     os.remove(file)
     assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "-" }, env,
@@ -230,13 +228,13 @@ describe("onesignal against the test server", function()
     f:close()
     os.remove(file)
     assert.matches("^id,identifier,", csv)
-    local files = 0
+    local fetches = 0
     for _, req in ipairs(srv:requests()) do
       if req.path:match("^/__files/") then
-        files = files + 1
+        fetches = fetches + 1
         assert.is_nil(req.headers.authorization, "the key went to the file host")
       end
     end
-    assert.are.equal(2, files)
+    assert.are.equal(2, fetches)
   end)
 end)

@@ -55,7 +55,7 @@ describe("driving a session", function()
     end
     assert.same(0, s:pending())
     assert.is_nil(s:poll(0))
-    assert.same(1000, #support.recorded(srv, support.segments_path(srv)))
+    assert.same(1000, #srv:recorded(support.segments_path(srv), "path"))
   end)
 
   it("wait(id) keeps the other results for poll", function()

@@ -30,7 +30,7 @@ describe("a session across fork()", function()
     assert.is_nil(s:wait(s:submit(support.get_segments(srv, "offset=3"))).error)
     assert.same(1, s:stats().connects)
     local by_offset = {}
-    for _, seen in ipairs(support.recorded(srv, support.segments_path(srv))) do
+    for _, seen in ipairs(srv:recorded(support.segments_path(srv), "path")) do
       by_offset[seen.args.offset] = seen.connection
     end
     assert.same(by_offset["1"], by_offset["3"])
@@ -49,6 +49,6 @@ describe("a session across fork()", function()
     assert.same(0, code)
     local result = s:wait(id)
     assert.is_nil(result.error, result.message)
-    assert.same(1, #support.recorded(srv, support.segments_path(srv)))
+    assert.same(1, #srv:recorded(support.segments_path(srv), "path"))
   end)
 end)

@@ -3,6 +3,7 @@ local core = require("onesignal.core")
 local cjson = require("cjson")
 local server = require("support.server")
 local support = require("core.support")
+local compress = require("support.compress")
 
 describe("session round trips", function()
   local srv, s
@@ -16,7 +17,7 @@ describe("session round trips", function()
   after_each(function() s:close() end)
 
   local function only_request(path)
-    local list = support.recorded(srv, path)
+    local list = srv:recorded(path, "path")
     assert.same(1, #list, "requests recorded for " .. path)
     return list[1]
   end
@@ -91,7 +92,7 @@ describe("session round trips", function()
     local anonymous = support.get_segments(srv, "offset=2")
     anonymous.credential = nil
     s:wait(s:submit(anonymous))
-    local rest = support.recorded(srv, support.segments_path(srv))
+    local rest = srv:recorded(support.segments_path(srv), "path")
     local org = only_request("/apps")
     assert.same("Key " .. srv.rest_key, rest[1].headers.authorization)
     assert.same("Key " .. srv.org_key, org.headers.authorization)
@@ -122,7 +123,7 @@ describe("session round trips", function()
   it("sends a path exactly as given, dot segments included", function()
     local path = "/apps/" .. srv.app_id .. "/users/by/external_id/./x/../" .. core.escape("a b/%2E")
     s:wait(s:submit({ method = "GET", path = path, credential = "rest" }))
-    assert.same(1, #support.recorded(srv, path))
+    assert.same(1, #srv:recorded(path, "path"))
   end)
 
   it("reports Idempotent-Replayed and Retry-After of the final response", function()
@@ -135,7 +136,7 @@ describe("session round trips", function()
 
   it("decodes a gzip response", function()
     local text = cjson.encode({ offset = 0, limit = 300, padding = string.rep("compress me ", 500) })
-    local packed = support.gzip(text)
+    local packed = compress.gzip(text)
     assert.is_true(#packed < #text / 4)
     srv:fault({ match = { method = "GET" }, steps = {
       { status = 200, body = packed, headers = { ["Content-Encoding"] = "gzip" } } } })
@@ -162,7 +163,7 @@ describe("session round trips", function()
   it("applies max_body to decoded bytes", function()
     s:close()
     s = support.session(srv, { max_body = 10000 })
-    local packed = support.gzip(string.rep("0", 200000))
+    local packed = compress.gzip(string.rep("0", 200000))
     assert.is_true(#packed < 10000)
     srv:fault({ match = { method = "GET" }, steps = {
       { status = 200, body = packed, headers = { ["Content-Encoding"] = "gzip" } } } })
@@ -173,7 +174,7 @@ describe("session round trips", function()
   it("keeps connections alive between requests", function()
     for i = 1, 5 do s:wait(s:submit(support.get_segments(srv, "offset=" .. i))) end
     assert.same(1, s:stats().connects)
-    local list = support.recorded(srv, support.segments_path(srv))
+    local list = srv:recorded(support.segments_path(srv), "path")
     assert.same(5, #list)
     for i = 2, 5 do assert.same(list[1].connection, list[i].connection) end
   end)
@@ -205,7 +206,7 @@ describe("session round trips", function()
     for i = 1, 8 do ids[i] = s:submit(support.get_segments(srv, "offset=" .. i)) end
     for _, r in pairs(support.collect(s, ids)) do assert.is_nil(r.error, r.message) end
     local connections = {}
-    for _, seen in ipairs(support.recorded(srv, support.segments_path(srv))) do connections[seen.connection] = true end
+    for _, seen in ipairs(srv:recorded(support.segments_path(srv), "path")) do connections[seen.connection] = true end
     local count = 0
     for _ in pairs(connections) do count = count + 1 end
     assert.same(2, count)
@@ -217,7 +218,7 @@ describe("session round trips", function()
       { status = 302, body = "", headers = { Location = srv.url .. "/apps" } } } })
     local result = s:wait(s:submit(support.get_segments(srv)))
     assert.same(302, result.status)
-    assert.same(0, #support.recorded(srv, "/apps"))
+    assert.same(0, #srv:recorded("/apps", "path"))
   end)
 end)
 
@@ -257,7 +258,7 @@ describe("session over TLS", function()
       local ids = {}
       for i = 1, 5 do ids[i] = s:submit(support.get_segments(srv, "offset=" .. i)) end
       for _, r in pairs(support.collect(s, ids)) do assert.is_nil(r.error, r.message) end
-      for _, seen in ipairs(support.recorded(srv, support.segments_path(srv))) do
+      for _, seen in ipairs(srv:recorded(support.segments_path(srv), "path")) do
         assert.same(expected, seen.http_version)
       end
       s:close()

@@ -34,28 +34,7 @@ function M.get_segments(srv, query, extra)
   return req
 end
 
---- The recorded requests whose path is `path`.
-function M.recorded(srv, path)
-  local out = {}
-  for _, r in ipairs(srv:requests()) do
-    if r.path == path then out[#out + 1] = r end
-  end
-  return out
-end
 
---- gzip-compresses text with the system's gzip (real compression for a real Content-Encoding).
-function M.gzip(text)
-  local plain = os.tmpname()
-  local fh = assert(io.open(plain, "wb"))
-  fh:write(text)
-  fh:close()
-  local pipe = assert(io.popen("gzip -c -9 < '" .. plain .. "'", "r"))
-  local packed = pipe:read("*a")
-  pipe:close()
-  os.remove(plain)
-  assert(#packed > 18, "gzip produced no output")
-  return packed
-end
 
 --- Polls until every id in `ids` has a result; returns results by id.
 function M.collect(session, ids, limit)

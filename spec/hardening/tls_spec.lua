@@ -2,6 +2,7 @@
 -- given as ca_file; insecure = true turns verification off and says so once per process on stderr;
 -- plain http:// is refused unless the host is this machine or allow_http = true.
 local server = require("support.server")
+local files = require("support.files")
 local support = require("hardening.support")
 local onesignal = require("onesignal")
 
@@ -45,10 +46,7 @@ describe("TLS", function()
   end)
 
   it("refuses a CA file that does not hold the server's CA", function()
-    local other = os.tmpname()
-    local f = assert(io.open(other, "w"))
-    f:write("not a certificate\n")
-    f:close()
+    local other = files.temp("not a certificate\n")
     local client = onesignal.new({ base_url = srv.https_url, rest_api_key = srv.rest_key, app_id = srv.app_id,
       ca_file = other })
     local _, err = client:get_segments()

@@ -18,11 +18,16 @@ describe("HTTP/2", function()
   setup(function() srv = server.start({ tls = true, h2 = true }) end)
   teardown(function() srv:stop() end)
 
+  -- The next n create_notification requests are answered after DELAY.
+  local function delay_next(n)
+    local steps = {}
+    for i = 1, n do steps[i] = { delay = DELAY } end
+    srv:fault({ match = { operation = "create_notification" }, steps = steps })
+  end
+
   before_each(function()
     srv:reset()
-    local steps = {}
-    for i = 1, IN_FLIGHT do steps[i] = { delay = DELAY } end
-    srv:fault({ match = { operation = "create_notification" }, steps = steps })
+    delay_next(IN_FLIGHT)
   end)
 
   local function client_for(version)
@@ -30,18 +35,24 @@ describe("HTTP/2", function()
       app_id = srv.app_id, http_version = version })
   end
 
-  -- Starts IN_FLIGHT create_notification calls at once and drives them; returns what both sides counted.
-  local function concurrent(client)
+  -- Starts n create_notification calls at once; returns a function telling how many have succeeded.
+  local function start_all(client, n)
     local ok = 0
-    for i = 1, IN_FLIGHT do
+    for i = 1, n do
       client:create_notification_async(notification(i), function(body, res)
         assert(body, tostring(res))
         ok = ok + 1
       end)
     end
+    return function() return ok end
+  end
+
+  -- Starts IN_FLIGHT create_notification calls at once and drives them; returns what both sides counted.
+  local function concurrent(client)
+    local succeeded = start_all(client, IN_FLIGHT)
     assert.are.equal(IN_FLIGHT, client:pending())
     assert.is_true(client:run(30))
-    assert.are.equal(IN_FLIGHT, ok)
+    assert.are.equal(IN_FLIGHT, succeeded())
     local versions = {}
     for _, r in ipairs(srv:requests()) do versions[r.http_version] = (versions[r.http_version] or 0) + 1 end
     local connects = client.transport.session:stats().connects
@@ -89,18 +100,10 @@ describe("HTTP/2", function()
 
     local function burst(client)
       srv:reset()
-      local steps = {}
-      for i = 1, MANY do steps[i] = { delay = DELAY } end
-      srv:fault({ match = { operation = "create_notification" }, steps = steps })
-      local ok = 0
-      for i = 1, MANY do
-        client:create_notification_async(notification(i), function(body, res)
-          assert(body, tostring(res))
-          ok = ok + 1
-        end)
-      end
+      delay_next(MANY)
+      local succeeded = start_all(client, MANY)
       assert.is_true(client:run(60))
-      assert.are.equal(MANY, ok)
+      assert.are.equal(MANY, succeeded())
       local connects = client.transport.session:stats().connects
       client:close()
       return connects

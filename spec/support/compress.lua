@@ -1,12 +1,11 @@
 --- Real gzip and brotli bytes for Content-Encoding checks, made by the system's command-line tools
 -- (Debian packages gzip and brotli), so the SDK decodes what an encoder really produced.
+local files = require("support.files")
+
 local M = {}
 
 local function through(command, text)
-  local plain = os.tmpname()
-  local fh = assert(io.open(plain, "wb"))
-  fh:write(text)
-  fh:close()
+  local plain = files.temp(text)
   local pipe = assert(io.popen(command .. " < '" .. plain .. "'", "r"))
   local packed = pipe:read("*a")
   local ok = pipe:close()

@@ -174,11 +174,13 @@ function Server:fault_on(operation, steps)
   return self:fault({ match = { operation = operation }, steps = steps })
 end
 
--- The recorded requests of one operation, oldest first.
-function Server:recorded(operation)
+-- The recorded requests of one operation, oldest first; or, with `field`, those whose field has that value
+-- (recorded(path, "path")).
+function Server:recorded(value, field)
+  field = field or "operation"
   local out = {}
   for _, r in ipairs(self:requests()) do
-    if r.operation == operation then out[#out + 1] = r end
+    if r[field] == value then out[#out + 1] = r end
   end
   return out
 end

@@ -1,13 +1,8 @@
 local json = require("onesignal.json")
 local cjson = require("cjson")
 
-local function encode(v) return json.encode(v, "onesignal.op: argument 'x'") end
-local function usage_of(fn)
-  local ok, err = pcall(fn)
-  assert.is_false(ok)
-  assert.is_table(err)
-  return err.usage
-end
+local checks = require("support.json_checks")
+local encode, usage_of = checks.encode, checks.usage_of
 
 describe("onesignal.json", function()
   it("sends empty tables in array fields as [] and other empty tables as {}", function()

@@ -3,13 +3,8 @@
 local json = require("onesignal.json")
 local core = require("onesignal.core")
 
-local function encode(v) return json.encode(v, "onesignal.op: argument 'x'") end
-local function usage_of(fn)
-  local ok, err = pcall(fn)
-  assert.is_false(ok)
-  assert.is_table(err)
-  return err.usage
-end
+local checks = require("support.json_checks")
+local encode, usage_of = checks.encode, checks.usage_of
 
 describe("json.encode's quick walk", function()
   it("finds empty arrays deep down, in array fields, alias maps and marked tables", function()
