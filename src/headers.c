@@ -72,6 +72,11 @@ int os_header_name_is(const char *name, size_t len, const char *lower_name)
     return lower_name[len] == '\0';
 }
 
+int os_header_line_names(const char *line, const char *lower)
+{
+    return os_header_name_is(line, strcspn(line, ":"), lower);
+}
+
 void os_ascii_lower(char *dst, const char *src, size_t len)
 {
     size_t i;

@@ -29,6 +29,9 @@ os_header_kind os_header_parse(const char *line, size_t len, os_header_line *out
 /* 1 when name (len bytes, any case) equals lower, which must be lower-case. */
 int os_header_name_is(const char *name, size_t len, const char *lower);
 
+/* 1 when the "Name: value" line (NUL-terminated) has the name lower, which must be lower-case. */
+int os_header_line_names(const char *line, const char *lower);
+
 /* ASCII lower-casing of len bytes from src into dst (which may be src). */
 void os_ascii_lower(char *dst, const char *src, size_t len);
 

@@ -32,9 +32,8 @@ static int append(struct curl_slist **l, const char *line)
 
 static int names_header(const struct curl_slist *l, const char *lower_name)
 {
-    size_t n = strlen(lower_name);
     for (; l != NULL; l = l->next)
-        if (os_header_name_is(l->data, strcspn(l->data, ":"), lower_name) && l->data[n] == ':') return 1;
+        if (os_header_line_names(l->data, lower_name)) return 1;
     return 0;
 }
 

@@ -230,18 +230,15 @@ static int method_of(lua_State *L, const char *m, os_method *out)
 
 /* A request's own lines go ahead of the session's list, which already names the client, the encodings
  * it decodes and the key: the same name twice would send both lines. */
-static void check_own_lines(lua_State *L, const char *const *lines, const size_t *lens, size_t n)
+static void check_own_lines(lua_State *L, const char *const *lines, size_t n)
 {
     static const char *const session_names[] = {"user-agent", "accept-encoding", "authorization", NULL};
-    size_t i, name_len;
+    size_t i;
     int k;
-    for (i = 0; i < n; i++) {
-        name_len = strcspn(lines[i], ":");
-        if (name_len > lens[i]) name_len = lens[i];
+    for (i = 0; i < n; i++)
         for (k = 0; session_names[k] != NULL; k++)
-            if (os_header_name_is(lines[i], name_len, session_names[k]))
+            if (os_header_line_names(lines[i], session_names[k]))
                 luaL_error(L, PREFIX "'headers' cannot set %s: the session sets it", session_names[k]);
-    }
 }
 
 static int ref_field(lua_State *L, int req, int uv, const char *name)
@@ -305,7 +302,7 @@ static int l_submit(lua_State *L)
     base_delay = os_opt_delay(L, 2, "retry_base_delay", cfg->retry_base_delay);
     max_delay = os_opt_delay(L, 2, "retry_max_delay", cfg->retry_max_delay);
     n_extra = os_opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 4 = scratch (or nil) */
-    check_own_lines(L, extra, extra_lens, n_extra);
+    check_own_lines(L, extra, n_extra); /* checked lines: no NUL inside, so each ends where its length does */
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
      * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
