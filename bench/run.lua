@@ -23,7 +23,7 @@ local function usage(message)
     "usage: lua5.4 bench/run.lua [--smoke] [--reps N] [--only NAME,...] [--peers NAME,...] [--out DIR] [--no-pin]\n",
     "       lua5.4 bench/run.lua --from results.json\n",
     "  --only: scenarios (sequential, concurrent-256, concurrent-1024, audience) or transports (http, h2)\n",
-    "  --peers: c, c-capped, lua5.4, luajit, lua5.4/send_many, node\n")
+    "  --peers: c, c-bare, c-capped, lua5.4, luajit, lua5.4/send_many, node\n")
   os.exit(message and 2 or 0)
 end
 
@@ -74,6 +74,7 @@ local function settings_for(srv, sc, peer)
     BENCH_WARMUP = tostring(sc.warmup),
     BENCH_INFLIGHT = tostring(sc.inflight or 1),
     BENCH_AUDIENCE = tostring(sc.audience or 0),
+    BENCH_REQUEST_HEADERS = peers.sdk_header_lines(),
   }
   if sc.transport == "h2" then
     env.BENCH_CA_FILE = srv.ca_file

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     s.cfg = &cfg;
     s.easy = curl_easy_init();
     if (s.easy == NULL) return 2;
-    headers = peer_headers(cfg.key);
+    headers = peer_headers(cfg.key, cfg.request_headers);
     peer_setup_easy(s.easy, &cfg, url, headers);
     if (audience) s.ids = peer_audience_ids(cfg.audience);
 

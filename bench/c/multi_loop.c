@@ -148,7 +148,7 @@ int main(int argc, char **argv)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return 2;
     https = strncmp(cfg.url, "https:", 6) == 0;
     snprintf(url, sizeof url, "%s/notifications", cfg.url);
-    headers = peer_headers(cfg.key);
+    headers = peer_headers(cfg.key, cfg.request_headers);
 
     memset(&e, 0, sizeof e);
     e.cfg = &cfg;

@@ -46,6 +46,7 @@ void peer_config_load(peer_config *c)
     c->warmup = number("BENCH_WARMUP", 100);
     c->inflight = number("BENCH_INFLIGHT", 1);
     c->audience = number("BENCH_AUDIENCE", 20000);
+    c->request_headers = getenv("BENCH_REQUEST_HEADERS");
     if (c->count == 0 || c->inflight == 0) die("count and inflight must be positive", NULL);
 }
 
@@ -192,7 +193,26 @@ size_t peer_audience_body(char **buf, size_t *cap, const char *app_id, char *con
     return len;
 }
 
-struct curl_slist *peer_headers(const char *key)
+/* Appends each line of a newline-separated list. */
+static struct curl_slist *append_lines(struct curl_slist *l, const char *lines)
+{
+    while (lines != NULL && *lines != '\0') {
+        size_t len = strcspn(lines, "\n");
+        char *line = malloc(len + 1);
+        struct curl_slist *n;
+        if (line == NULL) die("out of memory", NULL);
+        memcpy(line, lines, len);
+        line[len] = '\0';
+        n = len > 0 ? curl_slist_append(l, line) : l;
+        free(line);
+        if (n == NULL) die("out of memory", NULL);
+        l = n;
+        lines += len + (lines[len] == '\n');
+    }
+    return l;
+}
+
+struct curl_slist *peer_headers(const char *key, const char *request_headers)
 {
     struct curl_slist *l = NULL, *n;
     size_t size = strlen(key) + 32;
@@ -206,7 +226,7 @@ struct curl_slist *peer_headers(const char *key)
     if ((n = curl_slist_append(l, "Content-Type: application/json")) == NULL) die("out of memory", NULL);
     l = n;
     if ((n = curl_slist_append(l, "Accept: application/json")) == NULL) die("out of memory", NULL);
-    return n;
+    return append_lines(n, request_headers);
 }
 
 /* The answer is read and dropped: a floor does not decode what it does not need. */

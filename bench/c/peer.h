@@ -17,6 +17,7 @@ typedef struct {
     long warmup;         /* BENCH_WARMUP: requests before the measurement */
     long inflight;       /* BENCH_INFLIGHT: requests kept in flight (multi peer) */
     long audience;       /* BENCH_AUDIENCE: external ids in audience mode */
+    const char *request_headers; /* BENCH_REQUEST_HEADERS: more header lines, newline-separated (optional) */
 } peer_config;
 
 /* A point in time of this process: monotonic wall clock and getrusage(RUSAGE_SELF) user + system. */
@@ -48,8 +49,10 @@ void peer_free_ids(char **ids, long n);
  * as needed; returns the length. */
 size_t peer_audience_body(char **buf, size_t *cap, const char *app_id, char *const *ids, long n);
 
-/* Authorization, Content-Type and Accept: what the SDKs send that the server looks at. */
-struct curl_slist *peer_headers(const char *key);
+/* Authorization, Content-Type and Accept, then the lines of `request_headers` (newline-separated, may be
+ * NULL): the runner passes the other lines the Lua SDK must send (User-Agent, OS-Usage-Data,
+ * Accept-Encoding), so that the floor sends the same request as the SDK. */
+struct curl_slist *peer_headers(const char *key, const char *request_headers);
 
 /* The common options of an easy handle: URL, headers, CA, response sink. */
 void peer_setup_easy(CURL *easy, const peer_config *c, const char *url, struct curl_slist *headers);

@@ -15,13 +15,18 @@ Transport.__index = Transport
 -- Keys stay out of the transport table, so printing or dumping it shows none.
 local secrets = setmetatable({}, { __mode = "k" })
 
+--- The User-Agent this transport sends: the caller's product (optional) first, then this library and libcurl.
+function M.user_agent(custom)
+  return request.user_agent(custom, core.curl_version:match("^%S+") or "libcurl")
+end
+
 --- Opens a session for a resolved configuration (see onesignal.config).
 function M.new(cfg)
   local session = core.session({
     base_url = cfg.base_url,
     rest_key = cfg.rest_api_key,
     organization_key = cfg.organization_api_key,
-    user_agent = request.user_agent(cfg.user_agent, core.curl_version:match("^%S+") or "libcurl"),
+    user_agent = M.user_agent(cfg.user_agent),
     headers = request.HEADERS,
     body_headers = request.BODY_HEADERS,
     timeout = cfg.timeout,
