@@ -7,12 +7,12 @@
 #include "lua_fields.h"
 
 /* Whether an entry before offset `until` has this name (headers are few, so a scan beats a Lua lookup). */
-static int seen_before(const os_transfer *t, size_t until, const char *name, size_t name_len)
+static int seen_before(const os_header_block *b, size_t until, const char *name, size_t name_len)
 {
     size_t at = 0, other_len, value_len;
     const char *other, *value;
     while (at < until) {
-        size_t next = os_header_block_at(&t->headers, at, &other, &other_len, &value, &value_len);
+        size_t next = os_header_block_at(b, at, &other, &other_len, &value, &value_len);
         if (other_len == name_len && memcmp(other, name, name_len) == 0) return 1;
         at = next;
     }
@@ -20,14 +20,14 @@ static int seen_before(const os_transfer *t, size_t until, const char *name, siz
 }
 
 /* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. */
-static void push_headers(lua_State *L, const os_transfer *t)
+static void push_headers(lua_State *L, const os_header_block *b, size_t count)
 {
     size_t at = 0, next, name_len, value_len;
     const char *name, *value;
-    lua_createtable(L, 0, (int)t->headers.count);
-    while ((next = os_header_block_at(&t->headers, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
+    lua_createtable(L, 0, (int)count);
+    while ((next = os_header_block_at(b, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
         lua_pushlstring(L, name, name_len);
-        if (seen_before(t, at, name, name_len)) {
+        if (seen_before(b, at, name, name_len)) {
             lua_pushvalue(L, -1);
             lua_rawget(L, -3);
             lua_pushliteral(L, ", ");
@@ -41,6 +41,75 @@ static void push_headers(lua_State *L, const os_transfer *t)
     }
 }
 
+/* A result's `headers` is made when first read: a call's answer carries a dozen or more headers that
+ * most callers never look at, and a Lua string per name and value plus their table cost more than the
+ * rest of the result (bench/README.md). Until then the result's own metatable keeps the header block
+ * (a copy of the engine's, which is reused by the next request) as [1] and its entry count as [2]. */
+static void materialize_headers(lua_State *L, int result)
+{
+    os_header_block view;
+    if (!lua_getmetatable(L, result)) return;
+    memset(&view, 0, sizeof view);
+    lua_rawgeti(L, -1, 1);
+    view.buf.data = (char *)lua_tolstring(L, -1, &view.buf.len); /* only read, by os_header_block_at */
+    if (view.buf.data != NULL) {
+        lua_rawgeti(L, -2, 2);
+        push_headers(L, &view, (size_t)lua_tointeger(L, -1));
+        lua_setfield(L, result, "headers");
+        lua_pop(L, 1);
+        /* Read once: the metatable goes, so the result is a plain table again. */
+        lua_pushnil(L);
+        lua_setmetatable(L, result);
+    }
+    lua_pop(L, 2);
+}
+
+static int result_index(lua_State *L)
+{
+    size_t len;
+    const char *key;
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    key = lua_tolstring(L, 2, &len);
+    if (len != 7 || memcmp(key, "headers", 7) != 0) return 0;
+    materialize_headers(L, 1);
+    lua_getfield(L, 1, "headers");
+    return 1;
+}
+
+static int result_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (lua_next(L, 1)) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+/* pairs(result) on Lua 5.2+ shows `headers` too (LuaJIT ignores __pairs: read it first there). */
+static int result_pairs(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    materialize_headers(L, 1);
+    lua_pushcfunction(L, result_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static void set_lazy_headers(lua_State *L, const os_header_block *b)
+{
+    lua_createtable(L, 2, 2);
+    lua_pushlstring(L, b->buf.data, b->buf.len);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, (lua_Integer)b->count);
+    lua_rawseti(L, -2, 2);
+    lua_pushcfunction(L, result_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, result_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_setmetatable(L, -2);
+}
+
 void os_push_result(lua_State *L, const os_transfer *t)
 {
     /* A result without error becomes the call's response table (lua/onesignal/response.lua): its seven
@@ -48,10 +117,6 @@ void os_push_result(lua_State *L, const os_transfer *t)
     lua_createtable(L, 0, t->error == OS_ERR_NONE ? 8 : 13);
     os_set_integer(L, "id", (lua_Integer)t->id);
     os_set_integer(L, "status", (lua_Integer)t->status);
-    if (t->headers.count > 0) {
-        push_headers(L, t);
-        lua_setfield(L, -2, "headers");
-    }
     lua_pushlstring(L, t->response.len ? t->response.data : "", t->response.len);
     lua_setfield(L, -2, "body");
     os_set_integer(L, "attempts", t->attempt);
@@ -62,6 +127,7 @@ void os_push_result(lua_State *L, const os_transfer *t)
     if (t->maybe_sent) os_set_boolean(L, "maybe_sent", 1);
     os_set_string(L, "gave_up", os_gave_up_name(t->gave_up));
     os_set_number(L, "elapsed", t->elapsed);
+    if (t->headers.count > 0) set_lazy_headers(L, &t->headers);
 }
 
 static void push_redacted(lua_State *L, const os_session *s, const char *text, size_t len)
