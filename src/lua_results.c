@@ -44,11 +44,25 @@ static void push_headers(lua_State *L, const os_header_block *b, size_t count)
 /* A result's `headers` is made when first read: a call's answer carries a dozen or more headers that
  * most callers never look at, and a Lua string per name and value plus their table cost more than the
  * rest of the result (bench/README.md). Until then the result's own metatable keeps the header block
- * (a copy of the engine's, which is reused by the next request) as [1] and its entry count as [2]. */
+ * (a copy of the engine's, which is reused by the next request) as [1], its entry count as [2] and the
+ * marker below as [3]. */
+/* Marks a metatable this file made: a light userdata to this address is at [3]. Lua code cannot make one. */
+static const char block_marker = 0;
+
 static void materialize_headers(lua_State *L, int result)
 {
     os_header_block view;
+    int ours;
     if (!lua_getmetatable(L, result)) return;
+    /* Only a block this file wrote is read: these functions, taken out of a result's metatable and set
+     * elsewhere, must not parse whatever another table holds at [1]. */
+    lua_rawgeti(L, -1, 3);
+    ours = lua_touserdata(L, -1) == (void *)&block_marker;
+    lua_pop(L, 1);
+    if (!ours) {
+        lua_pop(L, 1);
+        return;
+    }
     memset(&view, 0, sizeof view);
     lua_rawgeti(L, -1, 1);
     view.buf.data = (char *)lua_tolstring(L, -1, &view.buf.len); /* only read, by os_header_block_at */
@@ -72,7 +86,8 @@ static int result_index(lua_State *L)
     key = lua_tolstring(L, 2, &len);
     if (len != 7 || memcmp(key, "headers", 7) != 0) return 0;
     materialize_headers(L, 1);
-    lua_getfield(L, 1, "headers");
+    lua_pushliteral(L, "headers");
+    lua_rawget(L, 1); /* raw: a table that is no result of ours must not come back here */
     return 1;
 }
 
@@ -98,11 +113,13 @@ static int result_pairs(lua_State *L)
 
 static void set_lazy_headers(lua_State *L, const os_header_block *b)
 {
-    lua_createtable(L, 2, 2);
+    lua_createtable(L, 3, 2);
     lua_pushlstring(L, b->buf.data, b->buf.len);
     lua_rawseti(L, -2, 1);
     lua_pushinteger(L, (lua_Integer)b->count);
     lua_rawseti(L, -2, 2);
+    lua_pushlightuserdata(L, (void *)&block_marker);
+    lua_rawseti(L, -2, 3);
     lua_pushcfunction(L, result_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, result_pairs);
