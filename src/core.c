@@ -2,8 +2,6 @@
  * arguments to the C function that does the work). */
 #include <curl/curl.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
