@@ -8,7 +8,7 @@
 #include "compat.h"
 #include "curl_info.h"
 #include "escape.h"
-#include "json_walk.h"
+#include "json_encode.h"
 #include "policy.h"
 #include "poller.h"
 #include "random.h"
@@ -223,7 +223,7 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"redact", l_redact},
                                      {"monotonic", l_monotonic},
                                      {"sleep", l_sleep},
-                                     {"json_quick_walk", os_lua_json_quick_walk},
+                                     {"json_encode", os_lua_json_encode},
                                      {NULL, NULL}};
 
 int luaopen_onesignal_core(lua_State *L);

@@ -1,8 +1,9 @@
---- JSON for request and response bodies, on lua-cjson.
+--- JSON for request and response bodies.
 --
 -- Plain Lua tables cannot say whether an empty table is `[]` or `{}`, and Debian's lua-cjson (2.1.0) has no
 -- way to mark one, prints integers beyond 14 digits in exponent form and decodes every number as a float.
--- This module closes those gaps without leaving lua-cjson:
+-- Bodies are therefore written by the C core (onesignal.core's json_encode), in lua-cjson's shapes, and
+-- answers are read with lua-cjson:
 --   * an empty table is sent as `[]` where the API declares an array (field names in ARRAY_FIELDS, the values
 --     of MAP_OF_ARRAYS fields such as `include_aliases`), or when it carries `array_mt`; `{}` otherwise;
 --   * integers stay integers both ways (on Lua 5.4 decoded integral numbers come back as integers);
@@ -10,7 +11,7 @@
 -- @module onesignal.json
 
 local cjson = require("cjson")
-local json_quick_walk = require("onesignal.core").json_quick_walk
+local json_encode = require("onesignal.core").json_encode
 
 local M = {}
 
@@ -34,37 +35,12 @@ for name in ([[
 -- Object fields whose every value is an array (`include_aliases = { external_id = {...} }`).
 local MAP_OF_ARRAYS = { include_aliases = true }
 
-local encoder = cjson.new()
 local decoder = cjson.new()
 
 local math_type = math.type          -- nil on LuaJIT, where every number is a double
 local huge = math.huge
 local array_mt = M.array_mt
 local MAX_DEPTH = 64
-
--- Values cjson cannot write as we need (empty arrays, numbers beyond its 14 digits, long string lists) are
--- swapped for a placeholder string while cjson encodes, then the placeholder's JSON text is replaced by the
--- exact text.
--- The NUL bytes make a placeholder impossible to meet in ordinary text; the random tag makes it unguessable.
-local TAG = "onesignal." .. tostring({}):match("0x(%x+)") .. tostring(os.time())
--- cjson writes a NUL as \u0000, so a placeholder reads `"\u0000<TAG>.<n>\u0000"` in its output.
-local PLACEHOLDER_PATTERN = '"\\u0000' .. TAG:gsub("%.", "%%.") .. '%.(%d+)\\u0000"'
-
-local function placeholder(i) return "\0" .. TAG .. "." .. i .. "\0" end
-
--- The shortest text that reads back as exactly this number (cjson stops at 14 significant digits).
-local function exact_number(n)
-  if math_type and math_type(n) == "integer" then return string.format("%d", n) end
-  for digits = 15, 17 do
-    local text = string.format("%." .. digits .. "g", n)
-    if tonumber(text) == n then return text end
-  end
-end
-
-local function fits_14_digits(n)
-  if math_type and math_type(n) == "integer" then return n < 1e14 and n > -1e14 end
-  return tonumber(string.format("%.14g", n)) == n
-end
 
 -- "data.items[2].name" for the value at `depth` of the walk, "" for the top.
 local function path_string(stack, depth)
@@ -83,7 +59,7 @@ local function path_string(stack, depth)
 end
 
 -- The careful walk, run only when something is wrong: finds the first value JSON cannot carry and raises
--- with the path to it. Returns normally when it finds nothing (then cjson's own message is used).
+-- with the path to it. Returns normally when it finds nothing (then the writer's own reason is used).
 local function explain(value, state, depth)
   local t = type(value)
   if t == "table" then
@@ -120,52 +96,14 @@ local function fail_with_path(value, where, fallback)
   error({ usage = where .. " cannot be encoded as JSON: " .. tostring(fallback) }, 0)
 end
 
--- The quick walk, on every body (in C: onesignal.core's json_quick_walk): finds what cjson cannot write as
--- meant (empty tables that are arrays, numbers beyond 14 digits) and what it writes slowly (lists of 256
--- strings or more, such as a large audience, which the walk writes itself) and returns them as (table,
--- key, value, replacement JSON or false for a number) quadruples, or nil when there is none. Everything else cjson
--- checks itself while encoding. Returns false when it meets something wrong (NaN, infinity, more than
--- MAX_DEPTH levels — which is also what a cycle looks like), so the careful walk can say what.
-local function quick_walk(value)
-  local ok, swaps = json_quick_walk(value, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH)
-  if swaps then
-    for i = 4, #swaps, 4 do
-      if not swaps[i] then swaps[i] = exact_number(swaps[i - 1]) end
-    end
-  end
-  return ok, swaps
-end
-
---- Encodes a request body. Raises `{ usage = message }` naming `where` (e.g. "create_notification: argument
--- 'notification'") and the path to the bad value when the value cannot be sent.
-function M.encode(value, where)
-  local vt = type(value)
-  if vt ~= "table" then
-    if vt == "number" and not fits_14_digits(value) then
-      if value ~= value or value == huge or value == -huge then fail_with_path(value, where) end
-      return exact_number(value)
-    end
-    local ok, text = pcall(encoder.encode, value)
-    if not ok then fail_with_path(value, where, text) end
-    return text
-  end
-  if next(value) == nil then return getmetatable(value) == array_mt and "[]" or "{}" end
-  local ok, swaps = quick_walk(value)
-  if not ok then fail_with_path(value, where) end
-  local text
-  if not swaps then
-    ok, text = pcall(encoder.encode, value)
-    if not ok then fail_with_path(value, where, text) end
-    return text
-  end
-  -- Swap in the placeholders for the time of one encode (cjson calls no Lua code in between), then put
-  -- the caller's own values back, whatever happened.
-  local n = #swaps
-  for i = 1, n, 4 do rawset(swaps[i], swaps[i + 1], placeholder(i)) end
-  ok, text = pcall(encoder.encode, value)
-  for i = 1, n, 4 do rawset(swaps[i], swaps[i + 1], swaps[i + 2]) end
-  if not ok then fail_with_path(value, where, text) end
-  return (text:gsub(PLACEHOLDER_PATTERN, function(i) return swaps[tonumber(i) + 3] end))
+--- Encodes a request body (in C: onesignal.core's json_encode, one pass that writes the text). Raises
+-- `{ usage = message }` naming `where` (e.g. "create_notification: argument 'notification'") and the path to
+-- the bad value when the value cannot be sent. Optional `name, value` string pairs after `where` are members
+-- written in front of the table's own (a nil value leaves its pair out); the table itself is not changed.
+function M.encode(value, where, ...)
+  local text, problem = json_encode(value, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH, ...)
+  if text then return text end
+  fail_with_path(value, where, problem)
 end
 
 -- Lua 5.4: turn integral floats from cjson into integers, recursively.

@@ -1,0 +1,237 @@
+-- The writer of request bodies (onesignal.core's json_encode, behind json.encode): what it must write as
+-- the API means it at any depth and in any part of a table, the shapes it shares with lua-cjson, and
+-- what it must refuse.
+local json = require("onesignal.json")
+local core = require("onesignal.core")
+local cjson = require("cjson")
+
+local checks = require("support.json_checks")
+local encode, usage_of = checks.encode, checks.usage_of
+
+describe("json.encode's writer", function()
+  it("writes empty arrays deep down, in array fields, alias maps and marked tables", function()
+    local body = {
+      a = { b = { c = { included_segments = {}, d = setmetatable({}, json.array_mt) } } },
+      include_aliases = { external_id = {}, onesignal_id = {} },
+      filters = { { field = "tag", key = "k", relation = "exists" } },
+      buttons = { {} }, -- an element of an array field is an object
+      data = {},
+    }
+    local text = encode(body)
+    assert.truthy(text:find('"included_segments":[]', 1, true))
+    assert.truthy(text:find('"d":[]', 1, true))
+    assert.truthy(text:find('"external_id":[]', 1, true))
+    assert.truthy(text:find('"onesignal_id":[]', 1, true))
+    assert.truthy(text:find('"buttons":[{}]', 1, true))
+    assert.truthy(text:find('"data":{}', 1, true))
+    assert.truthy(text:find('"relation":"exists"', 1, true))
+  end)
+
+  it("writes numbers beyond 14 digits in array parts and hash parts alike", function()
+    local text = encode({ list = { 1, 123456789012345, "x", 2.5 }, n = 1234567890123456, f = 1 / 3 })
+    assert.truthy(text:find("[1,123456789012345,\"x\",2.5]", 1, true))
+    assert.truthy(text:find('"n":1234567890123456', 1, true))
+    assert.are.equal(1 / 3, json.decode(text).f)
+  end)
+
+  it("writes the keys after the array part of a mixed table", function()
+    local t = { "a", "b" }
+    t.n, t.included_segments = 1234567890123456, {}
+    local text = encode({ t = t })
+    assert.truthy(text:find('"n":1234567890123456', 1, true))
+    assert.truthy(text:find('"included_segments":[]', 1, true))
+  end)
+
+  it("refuses NaN and infinities wherever they are", function()
+    assert.matches("field a%[3%] is NaN", usage_of(function() encode({ a = { "x", "y", 0 / 0 } }) end))
+    assert.matches("field a.b.c is infinite", usage_of(function() encode({ a = { b = { c = -math.huge } } }) end))
+    assert.matches("field list%[2%] is infinite", usage_of(function() encode({ list = { 1, math.huge } }) end))
+  end)
+
+  it("refuses nesting deeper than 64 levels and cycles, naming them", function()
+    local deep = {}
+    local at = deep
+    for _ = 1, 70 do
+      at.x = {}
+      at = at.x
+    end
+    at.y = 1
+    assert.matches("nested too deeply", usage_of(function() encode(deep) end))
+    local cyclic = { list = {} }
+    cyclic.list[1] = cyclic
+    assert.matches("field list%[1%] is a cyclic table", usage_of(function() encode(cyclic) end))
+  end)
+
+  it("leaves the caller's tables as they were", function()
+    local empty, marked = {}, setmetatable({}, json.array_mt)
+    local body = { included_segments = empty, m = marked, n = 1234567890123456 }
+    encode(body)
+    assert.are.equal(empty, body.included_segments)
+    assert.are.equal(marked, body.m)
+    assert.are.equal(1234567890123456, body.n)
+    assert.is_nil(next(empty))
+  end)
+
+  it("escapes what JSON strings cannot hold raw in a long list, and passes UTF-8 through", function()
+    local odd = { 'say "hi"', "back\\slash", "a/b", "nul\0byte", "tab\tnew\nline\r", "\1\31\127",
+      "emoji 🚀", "עברית", "" }
+    local ids = {}
+    for i = 1, 300 do ids[i] = odd[i % #odd + 1] .. i end
+    local text = encode({ include_aliases = { external_id = ids } })
+    assert.are.same(ids, json.decode(text).include_aliases.external_id)
+    assert.truthy(text:find('"emoji 🚀', 1, true))
+    assert.truthy(text:find('\\u0000', 1, true))
+    assert.is_nil(text:find("[%z\1-\31]"))
+  end)
+
+  -- The walk looks at eight bytes at a time for anything to escape: each such byte at each place of a
+  -- word, and beside its neighbours (0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff), must come out right.
+  it("escapes a byte wherever it sits in a long string", function()
+    local ids = {}
+    for _, byte in ipairs({ 0, 1, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff }) do
+      for at = 1, 24 do
+        ids[#ids + 1] = ("x"):rep(at - 1) .. string.char(byte) .. ("y"):rep(24 - at)
+      end
+    end
+    assert.is_true(#ids >= 256)
+    local text = encode({ include_aliases = { external_id = ids } })
+    assert.are.same(ids, json.decode(text).include_aliases.external_id)
+    assert.is_nil(text:find("[%z\1-\31]"))
+  end)
+
+  it("writes lists that are not only strings under 1..n as cjson shapes them", function()
+    local mixed = {}
+    for i = 1, 300 do mixed[i] = "id-" .. i end
+    mixed[150] = 1234567890123456
+    local text = encode({ ids = mixed })
+    assert.truthy(text:find(',1234567890123456,', 1, true))
+    assert.are.same(mixed, json.decode(text).ids)
+
+    local keyed = {}
+    for i = 1, 300 do keyed[i] = "id-" .. i end
+    keyed.extra = "x"
+    local decoded = json.decode(encode({ ids = keyed }))
+    assert.are.equal("x", decoded.ids.extra)
+    assert.are.equal("id-7", decoded.ids["7"])
+  end)
+
+  it("leaves a long list in its table after writing it", function()
+    local ids = {}
+    for i = 1, 1000 do ids[i] = "u" .. i end
+    local body = { include_aliases = { external_id = ids }, included_segments = {} }
+    local text = encode(body)
+    assert.are.equal(ids, body.include_aliases.external_id)
+    assert.are.equal(1000, #json.decode(text).include_aliases.external_id)
+    assert.truthy(text:find('"included_segments":[]', 1, true))
+  end)
+
+  it("writes a table of keys 1..n wherever they are stored as an array, holes as null", function()
+    local backwards = {}
+    for i = 5, 1, -1 do backwards[i] = i * 10 end -- stored in the hash part, in no particular order
+    assert.are.equal("[10,20,30,40,50]", encode(backwards))
+    assert.are.equal('[1,null,3]', encode({ 1, nil, 3 }))
+    assert.are.equal('{"a":[true,false]}', encode({ a = { true, false } }))
+  end)
+
+  it("writes a table with any key that is not a positive integer as an object, number keys as strings", function()
+    local list = {}
+    for i = 1, 300 do list[i] = "id-" .. i end
+    list.extra = "kept" -- a string key after the array part: nothing of the table may be lost
+    local back = cjson.decode(encode({ list = list }))
+    assert.are.equal("kept", back.list.extra)
+    assert.are.equal("id-300", back.list["300"])
+    assert.are.same({ ["0"] = "a", ["1"] = "b" }, cjson.decode(encode({ [0] = "a", [1] = "b" })))
+    assert.are.same({ ["-2"] = "n", ["1.5"] = "f" }, cjson.decode(encode({ [-2] = "n", [1.5] = "f" })))
+  end)
+
+  it("refuses an array with more holes than lua-cjson allows, saying so", function()
+    assert.matches("cannot be encoded as JSON: a table is an array with too many holes",
+      usage_of(function() encode({ ids = { [1] = "a", [40] = "b" } }) end))
+    assert.are.equal('[1,null,null,null,null,null,null,null,null,10]', encode({ [1] = 1, [10] = 10 }))
+  end)
+
+  it("writes Lua 5.4 integers with every digit, also beyond 14 digits #lua54", function()
+    assert.are.equal("[0,-1,9007199254740993,-9223372036854775808,9223372036854775807]",
+      encode({ 0, -1, 9007199254740993, math.mininteger, math.maxinteger }))
+  end)
+
+  it("writes whole numbers as integers and fractions as the shortest exact text", function()
+    assert.are.equal("[0,-1,9007199254740991,1000000000000000,-123456789012345]",
+      encode({ 0, -1, 2 ^ 53 - 1, 1e15, -123456789012345 }))
+    assert.are.equal("[3,-0.5,0.1,1e+300,2.5e-10,0.30000000000000004]",
+      encode({ 3.0, -0.5, 0.1, 1e300, 2.5e-10, 0.1 + 0.2 }))
+    for _, n in ipairs({ 1 / 3, 2 / 3, math.pi, -1e-300, 123456.789e10, 2 ^ 60 + 0.0, 5e-324 }) do
+      assert.are.equal(n, cjson.decode(encode({ n }))[1])
+    end
+  end)
+
+  it("writes every string byte so that it reads back the same, control characters escaped", function()
+    local bytes = {}
+    for b = 0, 255 do bytes[#bytes + 1] = string.char(b) end
+    local all = table.concat(bytes)
+    local text = encode({ s = all, t = "tab\tnew\nline\rback\bfeed\f" })
+    assert.are.equal(all, cjson.decode(text).s)
+    assert.truthy(text:find('"tab\\tnew\\nline\\rback\\bfeed\\f"', 1, true))
+    assert.truthy(text:find('\\u0000\\u0001', 1, true))
+    assert.is_nil(text:find("[%z\1-\31]"))
+  end)
+
+  it("writes top-level values of every kind", function()
+    assert.are.equal('"x"', encode("x"))
+    assert.are.equal("12", encode(12))
+    assert.are.equal("true", encode(true))
+    assert.are.equal("null", encode(json.null))
+    assert.are.equal("{}", encode({}))
+  end)
+
+  it("writes members given beside a table in front of its own, leaving the table as it was", function()
+    local body = { contents = { en = "hi" } }
+    local text = json.encode(body, "x", "app_id", "a-1", "idempotency_key", "k-1")
+    assert.are.equal('{"app_id":"a-1","idempotency_key":"k-1","contents":{"en":"hi"}}', text)
+    assert.is_nil(body.app_id)
+    assert.is_nil(body.idempotency_key)
+    assert.are.equal('{"idempotency_key":"k-2"}', json.encode({}, "x", "app_id", nil, "idempotency_key", "k-2"))
+    assert.are.same({ ["1"] = "a", app_id = "b" }, cjson.decode(json.encode({ "a" }, "x", "app_id", "b")))
+  end)
+
+  it("returns nil and a reason from the core, and raises nothing, for what it cannot write", function()
+    local text, problem = core.json_encode({ f = print }, {}, {}, json.array_mt, 64)
+    assert.is_nil(text)
+    assert.is_string(problem)
+    text, problem = core.json_encode({ [true] = 1 }, {}, {}, json.array_mt, 64)
+    assert.is_nil(text)
+    assert.matches("neither a string nor a number", problem)
+  end)
+
+  -- Random bodies, the same every run: what the writer sends must read back (with lua-cjson) as the
+  -- table it was given, through every shape and a text long enough to leave the writer's first buffer.
+  it("writes random nested tables that read back as themselves", function()
+    local seed = 12345
+    local function random(n)
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    end
+    local function value(depth)
+      local kind = random(depth > 4 and 4 or 6)
+      if kind == 0 then return random(2) == 0
+      elseif kind == 1 then return random(1000000) - 500000
+      elseif kind == 2 then return (random(1000000) - 500000) / 64
+      elseif kind == 3 then
+        local chars = {}
+        for i = 1, random(40) do chars[i] = string.char(random(256)) end
+        return table.concat(chars)
+      elseif kind == 4 then
+        local list = {}
+        for i = 1, 1 + random(8) do list[i] = value(depth + 1) end
+        return list
+      end
+      local object = {}
+      for i = 1, 1 + random(8) do object["k" .. i .. "-" .. random(100)] = value(depth + 1) end
+      return object
+    end
+    for _ = 1, 200 do
+      local body = { data = value(0) }
+      assert.are.same(body, cjson.decode(encode(body)))
+    end
+  end)
+end)

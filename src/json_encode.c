@@ -1,0 +1,510 @@
+/* The JSON writer of request bodies (json.encode in lua/onesignal/json.lua).
+ *
+ * Written in C rather than left to lua-cjson because a body must come out as the API means it, which
+ * cjson 2.1.0 cannot do by itself: an empty table is `[]` where the API declares an array, integers
+ * keep every digit, a fraction keeps the shortest text that reads back as the same number. Doing that
+ * around cjson took a walk of the body before it and a substitution after it, and the three passes cost
+ * more than the send itself; one pass that writes the text is cheaper than cjson alone.
+ *
+ * Tables are read raw (no metamethods), as cjson reads them, and in its shapes: a table whose keys are
+ * all positive integers is an array (holes are null; an array sparser than cjson allows is refused), any
+ * other table is an object whose number keys become strings. Nothing here calls Lua code, so nothing can
+ * change a table while it is being written. Text goes into a buffer on the C stack and, once that is
+ * outgrown, into a malloc'd block owned by a box on the Lua stack: an error raised by Lua (out of memory)
+ * leaks nothing, and no state is shared with another call (a finalizer run by the collector may encode
+ * too). */
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_encode.h"
+
+/* cjson's limits for arrays with holes: more than twice as many slots as values, beyond the first 10. */
+#define SPARSE_RATIO 2
+#define SPARSE_SAFE 10
+
+typedef struct {
+    lua_State *L;
+    char *data;
+    size_t len, cap;
+    char **box;                                /* the box owning data once `small` is outgrown (else NULL) */
+    int anchor;                                /* stack slot of the box */
+    int array_fields, map_of_arrays, array_mt; /* stack indices of the arguments */
+    int metatable_key;                         /* stack index of the string "__metatable" */
+    int max_depth;
+    const char *problem; /* why writing stopped */
+    char small[2048];
+} json_writer;
+
+#define BUFFER_BOX "onesignal.json_buffer"
+
+/* A box on the Lua stack owning the malloc'd block a long text is written into: its __gc frees the
+ * block when a Lua error (out of memory) unwinds past os_lua_json_encode, which frees it itself
+ * otherwise. The block lives outside Lua's heap, so growing it does not make the collector walk the
+ * (possibly large) body being written. */
+static int box_gc(lua_State *L)
+{
+    char **block = luaL_checkudata(L, 1, BUFFER_BOX);
+    free(*block);
+    *block = NULL;
+    return 0;
+}
+
+/* Makes room for n more bytes at data + len when there is not (reserve, below, is the check). Raises
+ * only when memory runs out. */
+static void grow(json_writer *w, size_t n)
+{
+    lua_State *L = w->L;
+    size_t cap = w->cap * 2;
+    char *bigger;
+    if (cap - w->len < n) cap = w->len + n;
+    if (w->box == NULL) {
+        w->box = lua_newuserdata(L, sizeof *w->box);
+        *w->box = NULL;
+        if (luaL_newmetatable(L, BUFFER_BOX)) {
+            lua_pushcfunction(L, box_gc);
+            lua_setfield(L, -2, "__gc");
+        }
+        lua_setmetatable(L, -2);
+        lua_replace(L, w->anchor);
+    }
+    bigger = realloc(*w->box, cap);
+    if (bigger == NULL) luaL_error(L, "onesignal.json: out of memory");
+    if (*w->box == NULL) memcpy(bigger, w->data, w->len); /* leaving `small` */
+    *w->box = bigger;
+    w->data = bigger;
+    w->cap = cap;
+}
+
+static inline void reserve(json_writer *w, size_t n)
+{
+    if (w->cap - w->len < n) grow(w, n);
+}
+
+static void put(json_writer *w, const char *s, size_t n)
+{
+    reserve(w, n);
+    memcpy(w->data + w->len, s, n);
+    w->len += n;
+}
+
+static inline void put_char(json_writer *w, char c)
+{
+    reserve(w, 1);
+    w->data[w->len++] = c;
+}
+
+static int fail(json_writer *w, const char *problem)
+{
+    w->problem = problem;
+    return 0;
+}
+
+/* The bytes a JSON string needs beyond its own: 1 for '"', '\\' and the five control characters JSON
+ * names (\b \f \n \r \t), 5 for the other control characters (\u00XX), 0 for the rest. Bytes at or above
+ * 0x80 pass through unchanged: UTF-8 stays as it is. */
+static const unsigned char escape_extra[256] = {
+    5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    ['"'] = 1, ['\\'] = 1};
+
+/* Whether any of len bytes needs escaping, eight at a time: most strings need none, and a byte-by-byte
+ * look at a 20,000-id audience was most of the time spent writing it. A word has such a byte when one of
+ * its bytes is below 0x20, or equal to '"' or '\\' (the classic "has a zero byte" test on v ^ that byte);
+ * each test is exact about whether any byte matches, which is all that is asked here. */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+static inline int word_needs_escape(const unsigned char *p)
+{
+    uint64_t v, quote, backslash;
+    memcpy(&v, p, 8);
+    quote = v ^ (ONES * '"');
+    backslash = v ^ (ONES * '\\');
+    return (((v - ONES * 0x20) & ~v & HIGHS) | ((quote - ONES) & ~quote & HIGHS) |
+            ((backslash - ONES) & ~backslash & HIGHS)) != 0;
+}
+
+static int needs_escape(const unsigned char *p, size_t len)
+{
+    size_t i;
+    if (len < 8) {
+        for (i = 0; i < len; i++)
+            if (escape_extra[p[i]]) return 1;
+        return 0;
+    }
+    for (i = 0; i + 8 <= len; i += 8)
+        if (word_needs_escape(p + i)) return 1;
+    return i < len && word_needs_escape(p + len - 8); /* the tail, as the last eight bytes */
+}
+
+static void put_escaped(json_writer *w, const unsigned char *p, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *end = p + len;
+    size_t size = len + 2;
+    char *out;
+    for (; p < end; p++) size += escape_extra[*p];
+    p = end - len;
+    reserve(w, size);
+    out = w->data + w->len;
+    *out++ = '"';
+    for (; p < end; p++) {
+        unsigned char c = *p;
+        switch (escape_extra[c]) {
+        case 0:
+            *out++ = (char)c;
+            break;
+        case 1:
+            *out++ = '\\';
+            *out++ = c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+            break;
+        default:
+            memcpy(out, "\\u00", 4);
+            out[4] = hex[c >> 4];
+            out[5] = hex[c & 15];
+            out += 6;
+        }
+    }
+    *out++ = '"';
+    w->len = (size_t)(out - w->data);
+}
+
+static void put_string(json_writer *w, int idx)
+{
+    size_t len;
+    const char *s = lua_tolstring(w->L, idx, &len);
+    char *out;
+    if (needs_escape((const unsigned char *)s, len)) {
+        put_escaped(w, (const unsigned char *)s, len);
+        return;
+    }
+    reserve(w, len + 2);
+    out = w->data + w->len;
+    out[0] = '"';
+    if (len >= 8 && len <= 16) { /* most keys and ids: two fixed-size moves the compiler inlines */
+        memcpy(out + 1, s, 8);
+        memcpy(out + 1 + len - 8, s + len - 8, 8);
+    } else {
+        memcpy(out + 1, s, len);
+    }
+    out[len + 1] = '"';
+    w->len += len + 2;
+}
+
+static void put_integer(json_writer *w, long long n)
+{
+    char digits[24], *p = digits + sizeof digits;
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (n < 0) *--p = '-';
+    put(w, p, (size_t)(digits + sizeof digits - p));
+}
+
+/* The shortest of 14 to 17 significant digits that reads back as d, with '.' whatever the locale says
+ * (printf and strtod both use the locale's decimal point, so the round trip is checked in its form). */
+static void put_fraction(json_writer *w, double d)
+{
+    char text[40];
+    const char *point = localeconv()->decimal_point;
+    size_t point_len = strlen(point), n, i, out = 0;
+    int digits;
+    for (digits = 14; digits < 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, d);
+        if (strtod(text, NULL) == d) break;
+    }
+    if (digits == 17) snprintf(text, sizeof text, "%.17g", d);
+    n = strlen(text);
+    for (i = 0; i < n; i++) {
+        if (point_len > 0 && strncmp(text + i, point, point_len) == 0) {
+            text[out++] = '.';
+            i += point_len - 1;
+        } else {
+            text[out++] = text[i];
+        }
+    }
+    put(w, text, out);
+}
+
+/* Integers as integers with every digit; floats that hold a whole number below 2^53 (every number is a
+ * float on LuaJIT) the same way; other floats as the shortest exact text. */
+static int put_number(json_writer *w, int idx)
+{
+    double d;
+#if LUA_VERSION_NUM >= 503
+    if (lua_isinteger(w->L, idx)) {
+        put_integer(w, (long long)lua_tointeger(w->L, idx));
+        return 1;
+    }
+#endif
+    d = lua_tonumber(w->L, idx);
+    if (d != d || d == HUGE_VAL || d == -HUGE_VAL) return fail(w, "a number is NaN or infinite");
+    if (d == floor(d) && fabs(d) < 9007199254740992.0)
+        put_integer(w, (long long)d);
+    else
+        put_fraction(w, d);
+    return 1;
+}
+
+/* Whether the key at stack index key (0: none) is a string naming a field of the set at stack index set. */
+static int key_in(json_writer *w, int key, int set)
+{
+    lua_State *L = w->L;
+    int found;
+    if (key == 0 || lua_type(L, key) != LUA_TSTRING) return 0;
+    lua_pushvalue(L, key);
+    lua_rawget(L, set);
+    found = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return found;
+}
+
+/* The table at t is marked with array_mt (as getmetatable sees it, so a __metatable field counts). */
+static int has_array_mark(json_writer *w, int t)
+{
+    lua_State *L = w->L;
+    int marked;
+    if (!lua_getmetatable(L, t)) return 0;
+    lua_pushvalue(L, w->metatable_key);
+    lua_rawget(L, -2);
+    if (lua_isnil(L, -1))
+        lua_pop(L, 1);
+    else
+        lua_remove(L, -2);
+    marked = lua_rawequal(L, -1, w->array_mt);
+    lua_pop(L, 1);
+    return marked;
+}
+
+/* Whether the key at idx is the integer n (a float on LuaJIT). */
+static int key_is_index(lua_State *L, int idx, lua_Integer n)
+{
+#if LUA_VERSION_NUM >= 503
+    return lua_isinteger(L, idx) && lua_tointeger(L, idx) == n; /* 5.4 stores 2.0 as the key 2 */
+#else
+    return lua_type(L, idx) == LUA_TNUMBER && lua_tonumber(L, idx) == (lua_Number)n;
+#endif
+}
+
+static int put_value(json_writer *w, int key, int in_alias_map, int depth);
+
+/* cjson's decision for the table at t: its length as an array, or -1 when it is an object. */
+static int array_length(json_writer *w, int t, lua_Integer *length)
+{
+    lua_State *L = w->L;
+    lua_Integer max = 0, items = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        lua_Number k;
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TNUMBER || (k = lua_tonumber(L, -1)) < 1 || k != floor(k) || k > 9.0e15) {
+            lua_pop(L, 1);
+            *length = -1;
+            return 1;
+        }
+        if ((lua_Integer)k > max) max = (lua_Integer)k;
+        items++;
+    }
+    if (max > items * SPARSE_RATIO && max > SPARSE_SAFE) return fail(w, "a table is an array with too many holes");
+    *length = max;
+    return 1;
+}
+
+/* The value under each key of the table at t, from the pair now on the stack (key at -2, value at -1)
+ * to the last; keys are strings, or numbers written as strings. */
+static int put_members(json_writer *w, int t, int alias_map, int depth, int first)
+{
+    lua_State *L = w->L;
+    do {
+        int key_type = lua_type(L, -2);
+        if (!first) put_char(w, ',');
+        first = 0;
+        if (key_type == LUA_TSTRING) {
+            put_string(w, -2);
+        } else if (key_type == LUA_TNUMBER) {
+            put_char(w, '"');
+            if (!put_number(w, -2)) return 0;
+            put_char(w, '"');
+        } else {
+            return fail(w, "a table has a key that is neither a string nor a number");
+        }
+        put_char(w, ':');
+        if (!put_value(w, os_absindex(L, -2), alias_map, depth)) return 0;
+        lua_pop(L, 1);
+    } while (lua_next(L, t) != 0);
+    return 1;
+}
+
+/* A table cjson would call an array or an object, written from scratch (the quick guess in put_table
+ * was wrong). */
+static int put_decided(json_writer *w, int t, int alias_map, int depth)
+{
+    lua_State *L = w->L;
+    lua_Integer n, i;
+    if (!array_length(w, t, &n)) return 0;
+    if (n < 0) {
+        put_char(w, '{');
+        lua_pushnil(L);
+        if (lua_next(L, t) != 0 && !put_members(w, t, alias_map, depth, 1)) return 0;
+        put_char(w, '}');
+        return 1;
+    }
+    put_char(w, '[');
+    for (i = 1; i <= n; i++) {
+        if (i > 1) put_char(w, ',');
+        lua_rawgeti(L, t, (int)i);
+        if (!put_value(w, 0, alias_map, depth)) return 0;
+        lua_pop(L, 1);
+    }
+    put_char(w, ']');
+    return 1;
+}
+
+/* The table at t, found under the key at stack index key (0: none) of a table that is an alias map or not.
+ * Keys 1, 2, 3, … in traversal order (the array part comes first) are written as an array at once; a
+ * first key that is a string makes an object at once; anything else is decided the long way. */
+static int put_table(json_writer *w, int t, int key, int in_alias_map, int depth)
+{
+    lua_State *L = w->L;
+    size_t start = w->len;
+    int alias_map;
+    lua_Integer next_index = 1;
+    if (depth > w->max_depth) return fail(w, "a table is nested too deeply (or contains itself)");
+    luaL_checkstack(L, 8, "onesignal.json: nested too deeply");
+    lua_pushnil(L);
+    if (lua_next(L, t) == 0) {
+        if (in_alias_map || key_in(w, key, w->array_fields) || has_array_mark(w, t))
+            put(w, "[]", 2);
+        else
+            put(w, "{}", 2);
+        return 1;
+    }
+    alias_map = key_in(w, key, w->map_of_arrays);
+    if (lua_type(L, -2) == LUA_TSTRING) {
+        put_char(w, '{');
+        if (!put_members(w, t, alias_map, depth, 1)) return 0;
+        put_char(w, '}');
+        return 1;
+    }
+    put_char(w, '[');
+    while (key_is_index(L, -2, next_index)) {
+        if (next_index > 1) put_char(w, ',');
+        if (lua_type(L, -1) == LUA_TSTRING) /* the common element, a string, without a second dispatch */
+            put_string(w, -1);
+        else if (!put_value(w, 0, alias_map, depth))
+            return 0;
+        lua_pop(L, 1);
+        next_index++;
+        if (lua_next(L, t) == 0) {
+            put_char(w, ']');
+            return 1;
+        }
+    }
+    lua_pop(L, 2);
+    w->len = start;
+    return put_decided(w, t, alias_map, depth);
+}
+
+/* The value at the top of the stack, under the key at stack index key (0: none). */
+static int put_value(json_writer *w, int key, int in_alias_map, int depth)
+{
+    lua_State *L = w->L;
+    switch (lua_type(L, -1)) {
+    case LUA_TSTRING:
+        put_string(w, -1);
+        return 1;
+    case LUA_TNUMBER:
+        return put_number(w, -1);
+    case LUA_TBOOLEAN:
+        if (lua_toboolean(L, -1))
+            put(w, "true", 4);
+        else
+            put(w, "false", 5);
+        return 1;
+    case LUA_TNIL: /* a hole in an array */
+        put(w, "null", 4);
+        return 1;
+    case LUA_TLIGHTUSERDATA:
+        if (lua_touserdata(L, -1) != NULL) return fail(w, "a value is a light userdata");
+        put(w, "null", 4); /* json.null, which is cjson.null */
+        return 1;
+    case LUA_TTABLE:
+        return put_table(w, lua_gettop(L), key, in_alias_map, depth + 1);
+    default:
+        return fail(w, "a value is a function, userdata or thread");
+    }
+}
+
+/* A table given with members to add in front of its own (the string pairs at stack indices from..to,
+ * a pair without a value skipped): always an object, as the table with those fields set in it would be.
+ * The caller's table is never changed, so it can be sent again (with another idempotency key). */
+static int put_with_members(json_writer *w, int from, int to)
+{
+    lua_State *L = w->L;
+    int i, first = 1;
+    put_char(w, '{');
+    for (i = from; i + 1 <= to; i += 2) {
+        if (lua_isnil(L, i + 1)) continue;
+        if (!first) put_char(w, ',');
+        first = 0;
+        put_string(w, i);
+        put_char(w, ':');
+        put_string(w, i + 1);
+    }
+    lua_pushnil(L);
+    if (lua_next(L, 1) != 0 && !put_members(w, 1, 0, 0, first)) return 0;
+    put_char(w, '}');
+    return 1;
+}
+
+/* core.json_encode(value, array_fields, map_of_arrays, array_mt, max_depth [, name, value]...)
+ *   -> text | nil, problem */
+int os_lua_json_encode(lua_State *L)
+{
+    json_writer w;
+    int ok, i, top = lua_gettop(L);
+    luaL_checkany(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    w.max_depth = (int)luaL_checkinteger(L, 5);
+    for (i = 6; i <= top; i += 2) {
+        luaL_checktype(L, i, LUA_TSTRING);
+        if (!lua_isnoneornil(L, i + 1)) luaL_checktype(L, i + 1, LUA_TSTRING);
+    }
+    if (top > 5) luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkstack(L, 4, "onesignal.json");
+    lua_pushliteral(L, "__metatable");
+    lua_pushnil(L);
+    w.L = L;
+    w.data = w.small;
+    w.len = 0;
+    w.cap = sizeof w.small;
+    w.array_fields = 2;
+    w.map_of_arrays = 3;
+    w.array_mt = 4;
+    w.metatable_key = top + 1;
+    w.anchor = top + 2;
+    w.problem = NULL;
+    w.box = NULL;
+    if (top > 5) {
+        ok = put_with_members(&w, 6, top);
+    } else {
+        lua_pushvalue(L, 1);
+        ok = put_value(&w, 0, 0, -1);
+    }
+    if (ok) {
+        lua_pushlstring(L, w.data, w.len);
+    } else {
+        lua_pushnil(L);
+        lua_pushstring(L, w.problem);
+    }
+    if (w.box != NULL) { /* freed now rather than when the collector gets to the box */
+        free(*w.box);
+        *w.box = NULL;
+    }
+    return ok ? 1 : 2;
+}
