@@ -1,16 +1,19 @@
---- JSON for request and response bodies, on lua-cjson.
+--- JSON for request and response bodies: encoded with lua-cjson, decoded by the C core.
 --
 -- Plain Lua tables cannot say whether an empty table is `[]` or `{}`, and Debian's lua-cjson (2.1.0) has no
 -- way to mark one, prints integers beyond 14 digits in exponent form and decodes every number as a float.
--- This module closes those gaps without leaving lua-cjson:
+-- This module closes those gaps:
 --   * an empty table is sent as `[]` where the API declares an array (field names in ARRAY_FIELDS, the values
 --     of MAP_OF_ARRAYS fields such as `include_aliases`), or when it carries `array_mt`; `{}` otherwise;
 --   * integers stay integers both ways (on Lua 5.4 decoded integral numbers come back as integers);
 --   * bad values (functions, userdata, cycles, NaN, infinities, odd keys) are refused with the path to them.
+-- Bodies are decoded by onesignal.core's json_decode (src/json_decode.c): lua-cjson's reading, strict about
+-- numbers, with the integers made in the same pass.
 -- @module onesignal.json
 
 local cjson = require("cjson")
-local json_quick_walk = require("onesignal.core").json_quick_walk
+local core = require("onesignal.core")
+local json_quick_walk, json_decode = core.json_quick_walk, core.json_decode
 
 local M = {}
 
@@ -35,7 +38,6 @@ for name in ([[
 local MAP_OF_ARRAYS = { include_aliases = true }
 
 local encoder = cjson.new()
-local decoder = cjson.new()
 
 local math_type = math.type          -- nil on LuaJIT, where every number is a double
 local huge = math.huge
@@ -168,28 +170,11 @@ function M.encode(value, where)
   return (text:gsub(PLACEHOLDER_PATTERN, function(i) return swaps[tonumber(i) + 3] end))
 end
 
--- Lua 5.4: turn integral floats from cjson into integers, recursively.
-local function integers(value)
-  for k, v in pairs(value) do
-    local t = type(v)
-    if t == "number" then
-      local i = math.tointeger(v)
-      if i then value[k] = i end
-    elseif t == "table" then
-      integers(v)
-    end
-  end
-end
-
---- Decodes a response body. Returns the value, or nil and a message.
+--- Decodes a response body. Returns the value, or nil and a message naming what is wrong and the byte where
+-- it is. JSON `null` is `json.null`; on Lua 5.4 numbers with an integral value are integers.
 function M.decode(text)
-  local ok, value = pcall(decoder.decode, text)
-  if not ok then return nil, tostring(value) end
-  if math_type then
-    local t = type(value)
-    if t == "table" then integers(value)
-    elseif t == "number" then value = math.tointeger(value) or value end
-  end
+  local value, problem = json_decode(text)
+  if problem then return nil, problem end
   return value
 end
 

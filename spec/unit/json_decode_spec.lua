@@ -44,6 +44,7 @@ end
 
 local DECODERS = {
   { "core.json_decode", core.json_decode },
+  { "json.decode", json.decode },
 }
 
 for _, entry in ipairs(DECODERS) do
