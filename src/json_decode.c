@@ -30,11 +30,6 @@
 #define STRINGIFY(x) #x
 #define TEXT_OF(x) STRINGIFY(x)
 
-/* Up to this depth no stack check is needed: a C function starts with LUA_MINSTACK (20) free slots, a
- * level holds two (its table and a key), and the innermost value at most three more (the scratch, a
- * bigger one on its way in, the value itself). Deeper levels ask luaL_checkstack for theirs. */
-#define UNCHECKED_DEPTH 8
-
 /* The functions with a buffer on the C stack must stay out of the recursive ones: inlined, every level
  * of nesting would carry their buffers. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -310,17 +305,21 @@ static int push_integer_literal(lua_State *L, uint64_t u, int negative)
 }
 
 /* The number text from start to stop (valid JSON) through strtod, which rounds correctly but reads the
- * C locale's decimal point: the text is copied with its '.' replaced by that (as Lua's own tonumber
- * does), NUL-terminated. */
+ * C locale's decimal point: the text is copied, NUL-terminated, with its '.' replaced by that point (as
+ * Lua's own tonumber does). */
 static NOINLINE const char *push_strtod(json_decoder *d, const char *start, const char *stop)
 {
-    char small[64], *text, *dot, *parsed_end, point = localeconv()->decimal_point[0];
+    char small[64], *text, *dot, *parsed_end;
     size_t len = (size_t)(stop - start);
     double v;
     text = len < sizeof small ? small : scratch(d, len + 1);
     memcpy(text, start, len);
     text[len] = '\0';
-    if (point != '.' && (dot = memchr(text, '.', len)) != NULL) *dot = point;
+    dot = memchr(text, '.', len);
+    if (dot != NULL) {
+        char point = localeconv()->decimal_point[0];
+        if (point != '\0') *dot = point;
+    }
     v = strtod(text, &parsed_end);
     if (parsed_end != text + len) return fail(d, "invalid number", start);
     push_double(d->L, v);
@@ -373,11 +372,16 @@ static const char *literal(json_decoder *d, const char *p, const char *word, siz
     return unexpected(d, p + i);
 }
 
-/* Entering an array or object at p: within the depth limit, and with room on the Lua stack. */
+/* Entering an array or object at p: within the depth limit, and with room on the Lua stack for what
+ * this level holds (its table, a key) and what the innermost value may need (the scratch, a bigger one
+ * on its way in, the value itself). */
 static int descend(json_decoder *d, const char *p)
 {
-    if (++d->depth > MAX_DEPTH) return fail(d, "nested deeper than " TEXT_OF(MAX_DEPTH) " levels", p), 0;
-    if (d->depth > UNCHECKED_DEPTH) luaL_checkstack(d->L, 5, "onesignal.core: json_decode");
+    if (++d->depth > MAX_DEPTH) {
+        fail(d, "nested deeper than " TEXT_OF(MAX_DEPTH) " levels", p);
+        return 0;
+    }
+    luaL_checkstack(d->L, 5, "onesignal.core: json_decode");
     return 1;
 }
 
