@@ -338,7 +338,8 @@ static const char *decode_number(json_decoder *d, const char *p)
 {
     const char *start = p, *end = d->end;
     uint64_t magnitude = 0;
-    int digits = 0, integral = 1, negative = *p == '-';
+    size_t digits = 0;
+    int integral = 1, negative = *p == '-';
     p += negative;
     if (!is_digit(p, end)) return fail(d, "invalid number", start);
     if (*p == '0') {
