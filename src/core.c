@@ -8,6 +8,7 @@
 #include "compat.h"
 #include "curl_info.h"
 #include "escape.h"
+#include "json_decode.h"
 #include "json_encode.h"
 #include "policy.h"
 #include "poller.h"
@@ -224,6 +225,7 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"monotonic", l_monotonic},
                                      {"sleep", l_sleep},
                                      {"json_encode", os_lua_json_encode},
+                                     {"json_decode", os_lua_json_decode},
                                      {NULL, NULL}};
 
 int luaopen_onesignal_core(lua_State *L);

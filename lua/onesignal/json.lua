@@ -2,8 +2,8 @@
 --
 -- Plain Lua tables cannot say whether an empty table is `[]` or `{}`, and Debian's lua-cjson (2.1.0) has no
 -- way to mark one, prints integers beyond 14 digits in exponent form and decodes every number as a float.
--- Bodies are therefore written by the C core (onesignal.core's json_encode), in lua-cjson's shapes, and
--- answers are read with lua-cjson:
+-- Bodies are therefore written and read by the C core (onesignal.core's json_encode and json_decode), in
+-- lua-cjson's shapes:
 --   * an empty table is sent as `[]` where the API declares an array (field names in ARRAY_FIELDS, the values
 --     of MAP_OF_ARRAYS fields such as `include_aliases`), or when it carries `array_mt`; `{}` otherwise;
 --   * integers stay integers both ways (on Lua 5.4 decoded integral numbers come back as integers);
@@ -11,7 +11,8 @@
 -- @module onesignal.json
 
 local cjson = require("cjson")
-local json_encode = require("onesignal.core").json_encode
+local core = require("onesignal.core")
+local json_encode = core.json_encode
 
 local M = {}
 
@@ -35,9 +36,6 @@ for name in ([[
 -- Object fields whose every value is an array (`include_aliases = { external_id = {...} }`).
 local MAP_OF_ARRAYS = { include_aliases = true }
 
-local decoder = cjson.new()
-
-local math_type = math.type          -- nil on LuaJIT, where every number is a double
 local huge = math.huge
 local array_mt = M.array_mt
 local MAX_DEPTH = 64
@@ -106,29 +104,10 @@ function M.encode(value, where, ...)
   fail_with_path(value, where, problem)
 end
 
--- Lua 5.4: turn integral floats from cjson into integers, recursively.
-local function integers(value)
-  for k, v in pairs(value) do
-    local t = type(v)
-    if t == "number" then
-      local i = math.tointeger(v)
-      if i then value[k] = i end
-    elseif t == "table" then
-      integers(v)
-    end
-  end
-end
-
---- Decodes a response body. Returns the value, or nil and a message.
-function M.decode(text)
-  local ok, value = pcall(decoder.decode, text)
-  if not ok then return nil, tostring(value) end
-  if math_type then
-    local t = type(value)
-    if t == "table" then integers(value)
-    elseif t == "number" then value = math.tointeger(value) or value end
-  end
-  return value
-end
+--- Decodes a response body (a string). Returns the value, or nil and a message naming what is wrong and the
+-- byte where it is. JSON `null` is `json.null`; on Lua 5.4 numbers with an integral value are integers.
+-- In C (onesignal.core's json_decode): lua-cjson's reading, strict about numbers, the integers made in the
+-- same pass.
+M.decode = core.json_decode
 
 return M
