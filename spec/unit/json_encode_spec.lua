@@ -9,6 +9,8 @@ local checks = require("support.json_checks")
 local encode, usage_of = checks.encode, checks.usage_of
 
 describe("json.encode's writer", function()
+  teardown(require("support.comma_locale").cleanup)
+
   it("writes empty arrays deep down, in array fields, alias maps and marked tables", function()
     local body = {
       a = { b = { c = { included_segments = {}, d = setmetatable({}, json.array_mt) } } },
@@ -163,6 +165,19 @@ describe("json.encode's writer", function()
     for _, n in ipairs({ 1 / 3, 2 / 3, math.pi, -1e-300, 123456.789e10, 2 ^ 60 + 0.0, 5e-324 }) do
       assert.are.equal(n, cjson.decode(encode({ n }))[1])
     end
+  end)
+
+  it("writes a '.' as the decimal point whatever the C locale", function()
+    local out, why = require("support.comma_locale").run([[
+      local text = require("onesignal.json").encode({ 1.5, 0.1, 1 / 3, 2.5e-10 }, "x")
+      assert(text == "[1.5,0.1,0.3333333333333333,2.5e-10]", text)
+      io.write("ok")
+    ]])
+    if out == nil then
+      pending(why)
+      return
+    end
+    assert.are.equal("ok", out)
   end)
 
   it("writes every string byte so that it reads back the same, control characters escaped", function()

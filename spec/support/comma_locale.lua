@@ -1,0 +1,41 @@
+--- Runs Lua code in a child process with the numeric locale set to one whose decimal point is a comma, for
+-- the specs of code that writes or reads numbers (printf and strtod follow that locale).
+local M = {}
+
+-- Runs Lua code in a child process with the numeric locale set to one whose decimal point is a comma
+-- (de_DE, made with localedef into a temporary directory: glibc reads LOCPATH when a process starts) and
+-- returns what it wrote, or nil and why it could not be run.
+local comma_locale -- its LOCPATH, or false when it cannot be made
+function M.run(code)
+  if comma_locale == nil then
+    local dir = os.tmpname()
+    os.remove(dir)
+    comma_locale = false
+    if os.execute("mkdir " .. dir .. " && localedef -i de_DE -f UTF-8 " .. dir .. "/de_DE.UTF-8 >/dev/null 2>&1")
+    then
+      comma_locale = dir
+    else
+      os.execute("rm -rf " .. dir)
+    end
+  end
+  if not comma_locale then return nil, "localedef cannot make a de_DE locale here" end
+  local script = os.tmpname()
+  local f = assert(io.open(script, "w"))
+  f:write('assert(os.setlocale("de_DE.UTF-8", "numeric"), "no de_DE locale")\n',
+          'assert(tostring(0.5) == "0,5" or jit, "the locale is not in force")\n', code)
+  f:close()
+  local pipe = assert(io.popen("LOCPATH='" .. comma_locale .. "' LUA_PATH='" .. package.path .. "' LUA_CPATH='"
+    .. package.cpath .. "' " .. (jit and "luajit" or "lua5.4") .. " " .. script .. " 2>&1"))
+  local out = pipe:read("*a")
+  pipe:close()
+  os.remove(script)
+  return out
+end
+
+--- Removes the locale made for the runs (call from a teardown).
+function M.cleanup()
+  if comma_locale then os.execute("rm -rf " .. comma_locale) end
+  comma_locale = nil
+end
+
+return M
