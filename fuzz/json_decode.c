@@ -11,38 +11,28 @@
  *     stops at a NUL): what it decodes, cjson decodes to the same values (numbers as cjson's double, which
  *     ours equals once converted to a double); so what cjson refuses, it refuses too. cjson is more
  *     lenient about numbers ("01", "+1", "1.", hex, NaN, Infinity), so the other way is not checked. */
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
 #include <math.h>
 
 #include "check.h"
-
-int luaopen_onesignal_core(lua_State *L);
+#include "lua_state.h"
 
 #define MAX_DEPTH 1000
 
-static lua_State *state;
 static unsigned long runs;
 
-static lua_State *get_state(void)
+/* The decoder under test and lua-cjson's, as globals. */
+static void add_decoders(lua_State *L)
 {
-    if (state == NULL) {
-        state = luaL_newstate();
-        CHECK(state != NULL);
-        luaL_openlibs(state);
-        luaL_requiref(state, "onesignal.core", luaopen_onesignal_core, 0);
-        lua_getfield(state, -1, "json_decode");
-        lua_setglobal(state, "json_decode");
-        lua_pop(state, 1);
-        lua_getglobal(state, "require");
-        lua_pushliteral(state, "cjson");
-        CHECK(lua_pcall(state, 1, 1, 0) == LUA_OK);
-        lua_getfield(state, -1, "decode");
-        lua_setglobal(state, "cjson_decode");
-        lua_pop(state, 1);
-    }
-    return state;
+    lua_getglobal(L, "core");
+    lua_getfield(L, -1, "json_decode");
+    lua_setglobal(L, "json_decode");
+    lua_pop(L, 1);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "cjson");
+    CHECK(lua_pcall(L, 1, 1, 0) == LUA_OK);
+    lua_getfield(L, -1, "decode");
+    lua_setglobal(L, "cjson_decode");
+    lua_pop(L, 1);
 }
 
 /* ---- a small JSON writer ---- */
@@ -299,7 +289,7 @@ static void round_trip(lua_State *L, int value, int escaped)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    lua_State *L = get_state();
+    lua_State *L = fuzz_lua_state(add_decoders);
     const char *s = (const char *)data;
     int ours_ok, has_nul = memchr(data, 0, size) != NULL;
 

@@ -6,31 +6,13 @@
  * and UBSan watch that, and the results are checked against the C functions called directly.
  *
  * Input: one selector byte, then NUL-separated strings. */
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
-
 #include "../src/escape.h"
 #include "../src/redact.h"
 #include "../src/retry_after.h"
 #include "check.h"
+#include "lua_state.h"
 
-int luaopen_onesignal_core(lua_State *L);
-
-static lua_State *state;
 static unsigned long runs;
-
-static lua_State *get_state(void)
-{
-    if (state == NULL) {
-        state = luaL_newstate();
-        CHECK(state != NULL);
-        luaL_openlibs(state);
-        luaL_requiref(state, "onesignal.core", luaopen_onesignal_core, 0);
-        lua_setglobal(state, "core");
-    }
-    return state;
-}
 
 /* The i-th NUL-separated part of the input after the selector (empty when there are fewer). */
 static const char *part(const uint8_t *data, size_t size, int i, size_t *len)
@@ -128,7 +110,7 @@ static void call_core(lua_State *L, const char *fn, int nargs)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    lua_State *L = get_state();
+    lua_State *L = fuzz_lua_state(NULL);
     int selector = size > 0 ? data[0] % 6 : 0;
     size_t a_len, b_len, c_len;
     const char *a = part(data, size, 0, &a_len), *b = part(data, size, 1, &b_len), *c = part(data, size, 2, &c_len);

@@ -45,7 +45,7 @@ FUZZ_SRC_json_decode    = $(CORE_SOURCES)
 FUZZ_LIBS_json_decode   = -I$(LUA54_INC) -llua5.4 -lcurl -pthread
 
 define fuzz_target
-$(FUZZ_BUILD)/$(1): fuzz/$(1).c fuzz/check.h $(FUZZ_SRC_$(1)) $(CORE_HEADERS)
+$(FUZZ_BUILD)/$(1): fuzz/$(1).c fuzz/check.h fuzz/lua_state.h $(FUZZ_SRC_$(1)) $(CORE_HEADERS)
 	@mkdir -p $$(@D)
 	clang $(FUZZ_FLAGS) -o $$@ $$< $(FUZZ_SRC_$(1)) $(FUZZ_LIBS_$(1)) -lm
 endef
