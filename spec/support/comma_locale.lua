@@ -36,6 +36,14 @@ function M.run(code)
   return out
 end
 
+--- Runs code that writes "ok" when all its checks pass; fails the calling test with what it wrote
+-- otherwise, and marks the test pending (busted's `pending`, passed in) where no such locale can be made.
+function M.check(code, pending)
+  local out, why = M.run(code)
+  if out == nil then return pending(why) end
+  if out ~= "ok" then error("in a de_DE locale: " .. out, 2) end
+end
+
 --- Removes the locale made for the runs (call from a teardown).
 function M.cleanup()
   if comma_locale then os.execute("rm -rf " .. comma_locale) end

@@ -168,16 +168,11 @@ describe("json.encode's writer", function()
   end)
 
   it("writes a '.' as the decimal point whatever the C locale", function()
-    local out, why = require("support.comma_locale").run([[
+    require("support.comma_locale").check([[
       local text = require("onesignal.json").encode({ 1.5, 0.1, 1 / 3, 2.5e-10 }, "x")
       assert(text == "[1.5,0.1,0.3333333333333333,2.5e-10]", text)
       io.write("ok")
-    ]])
-    if out == nil then
-      pending(why)
-      return
-    end
-    assert.are.equal("ok", out)
+    ]], pending)
   end)
 
   it("writes every string byte so that it reads back the same, control characters escaped", function()
