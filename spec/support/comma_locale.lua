@@ -2,10 +2,10 @@
 -- the specs of code that writes or reads numbers (printf and strtod follow that locale).
 local M = {}
 
---- Runs Lua code in a child process with the numeric locale set to one whose decimal point is a comma
--- (de_DE, made with localedef into a temporary directory: glibc reads LOCPATH when a process starts) and
--- returns what it wrote, or nil and why it could not be run.
 local comma_locale -- its LOCPATH, or false when it cannot be made
+
+--- Runs Lua code in the child (de_DE, made with localedef into a temporary directory: glibc reads LOCPATH
+-- when a process starts) and returns what it wrote, or nil and why it could not be run.
 function M.run(code)
   if comma_locale == nil then
     local dir = os.tmpname()
