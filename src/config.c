@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "headers.h"
+
 void os_config_defaults(os_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -124,24 +126,22 @@ int os_valid_base_url(const char *s, size_t len)
     return os_is_http_url(s, len) && !os_has_control(s, len) && !has_any(s, len, " ?#") && s[len - 1] != '/';
 }
 
-/* RFC 9110 token characters, the only ones allowed in a field name. */
-static int is_tchar(unsigned char c)
-{
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 int os_valid_header_line(const char *s, size_t len)
 {
     size_t colon = 0;
     if (os_has_control(s, len)) return 0;
-    while (colon < len && is_tchar((unsigned char)s[colon])) colon++;
+    while (colon < len && os_is_tchar((unsigned char)s[colon])) colon++;
     return colon > 0 && colon < len && s[colon] == ':';
 }
 
+/* Checked on every request: one pass, a byte at a time, rather than a pass per kind of bad byte. */
 int os_valid_path(const char *s, size_t len)
 {
-    return len > 0 && s[0] == '/' && !os_has_control(s, len) && !has_any(s, len, " ");
+    size_t i;
+    if (len == 0 || s[0] != '/') return 0;
+    for (i = 1; i < len; i++)
+        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) return 0; /* spaces and control characters */
+    return 1;
 }
 
 int os_valid_url(const char *s, size_t len)

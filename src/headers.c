@@ -4,11 +4,14 @@
 
 #include <string.h>
 
-/* RFC 9110 token characters, the only ones allowed in a field name. */
-static int is_tchar(unsigned char c)
+int os_is_tchar(unsigned char c)
 {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.': case '^':
+    case '_': case '`': case '|': case '~': return 1;
+    default: return 0;
+    }
 }
 
 static void trim(const char **p, size_t *len)
@@ -49,7 +52,7 @@ os_header_kind os_header_parse(const char *line, size_t len, os_header_line *out
         return OS_HEADER_CONTINUATION;
     }
     for (colon = 0; colon < len && line[colon] != ':'; colon++)
-        if (!is_tchar((unsigned char)line[colon])) return OS_HEADER_INVALID;
+        if (!os_is_tchar((unsigned char)line[colon])) return OS_HEADER_INVALID;
     if (colon == 0 || colon == len) return OS_HEADER_INVALID;
     out->name = line;
     out->name_len = colon;
@@ -120,8 +123,11 @@ static int add_field(os_header_block *b, const os_header_line *h)
     b->buf.len += h->value_len;
     b->last_entry = at;
     b->count++;
-    if (os_header_name_is(h->name, h->name_len, "retry-after")) b->retry_after_entry = at;
-    if (os_header_name_is(h->name, h->name_len, "idempotent-replayed"))
+    /* Two names matter to the engine; their lengths rule out every other header at once. */
+    if (h->name_len == sizeof "retry-after" - 1 && os_header_name_is(h->name, h->name_len, "retry-after"))
+        b->retry_after_entry = at;
+    if (h->name_len == sizeof "idempotent-replayed" - 1 &&
+        os_header_name_is(h->name, h->name_len, "idempotent-replayed"))
         b->replayed = os_header_name_is(h->value, h->value_len, "true");
     return 0;
 }

@@ -23,6 +23,9 @@ typedef struct {
     int status; /* for OS_HEADER_STATUS: the three-digit code */
 } os_header_line;
 
+/* 1 for the characters RFC 9110 allows in a field name (token characters). */
+int os_is_tchar(unsigned char c);
+
 /* Classifies line (len bytes, with or without its CRLF) and fills out with pointers into it. */
 os_header_kind os_header_parse(const char *line, size_t len, os_header_line *out);
 
