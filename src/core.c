@@ -244,7 +244,7 @@ int luaopen_onesignal_core(lua_State *L)
     state = lua_newuserdata(L, sizeof *state);
     memset(state, 0, sizeof *state);
     luaL_setfuncs(L, FUNCTIONS, 1);
-    lua_pushcfunction(L, os_lua_session_new);
+    os_lua_push_session_new(L);
     lua_setfield(L, -2, "session");
     lua_pushliteral(L, VERSION);
     lua_setfield(L, -2, "_VERSION");

@@ -6,58 +6,76 @@
 
 #define PREFIX "onesignal.core: "
 
-/* Pushes field name of the table at idx (a positive index); it must be nil or of the given type.
- * Returns whether it is present. */
-int os_field(lua_State *L, int idx, const char *name, int type)
+void os_push_field_reader(lua_State *L, lua_CFunction fn, const char *const *names, int n)
 {
-    int t;
-    /* Raw access: a metatable must not be able to hand the engine a string nobody keeps alive. */
-    lua_pushstring(L, name);
-    lua_rawget(L, idx);
-    t = lua_type(L, -1);
+    int i;
+    luaL_checkstack(L, n, PREFIX "no room on the Lua stack");
+    for (i = 0; i < n; i++) lua_pushstring(L, names[i]);
+    lua_pushcclosure(L, fn, n);
+}
+
+void os_read_fields(lua_State *L, int idx, const char *const *names, int n, os_field_values *out)
+{
+    int i;
+    luaL_checkstack(L, n + 1, PREFIX "no room on the Lua stack");
+    out->L = L;
+    out->names = names;
+    out->first = lua_gettop(L) + 1;
+    for (i = 0; i < n; i++) {
+        lua_pushvalue(L, lua_upvalueindex(i + 1));
+        lua_rawget(L, idx);
+    }
+}
+
+int os_slot(const os_field_values *f, int which)
+{
+    return f->first + which;
+}
+
+int os_has(const os_field_values *f, int which, int type)
+{
+    lua_State *L = f->L;
+    int at = f->first + which, t = lua_type(L, at);
     if (t != LUA_TNIL && t != type)
-        return luaL_error(L, PREFIX "'%s' must be a %s, not %s", name, lua_typename(L, type), luaL_typename(L, -1));
+        return luaL_error(L, PREFIX "'%s' must be a %s, not %s", f->names[which], lua_typename(L, type),
+                          luaL_typename(L, at));
     return t != LUA_TNIL;
 }
 
-const char *os_opt_string(lua_State *L, int idx, const char *name, size_t *len)
+const char *os_get_string(const os_field_values *f, int which, size_t *len)
 {
-    const char *s = NULL;
-    if (os_field(L, idx, name, LUA_TSTRING)) s = lua_tolstring(L, -1, len);
-    lua_pop(L, 1); /* the table still holds the string, so it stays alive */
-    return s;
+    return os_has(f, which, LUA_TSTRING) ? lua_tolstring(f->L, f->first + which, len) : NULL;
 }
 
-double os_opt_number(lua_State *L, int idx, const char *name, double dflt, double min)
+double os_get_number(const os_field_values *f, int which, double dflt, double min)
 {
-    double v = dflt;
-    if (os_field(L, idx, name, LUA_TNUMBER)) {
-        v = lua_tonumber(L, -1);
-        if (!(v >= min)) luaL_error(L, PREFIX "'%s' must be a number >= %f", name, min);
-    }
-    lua_pop(L, 1);
+    double v;
+    if (!os_has(f, which, LUA_TNUMBER)) return dflt;
+    v = lua_tonumber(f->L, f->first + which);
+    if (!(v >= min)) luaL_error(f->L, PREFIX "'%s' must be a number >= %f", f->names[which], min);
     return v;
 }
 
-double os_opt_delay(lua_State *L, int idx, const char *name, double dflt)
+double os_get_delay(const os_field_values *f, int which, double dflt)
 {
-    double v = os_opt_number(L, idx, name, dflt, 0);
+    double v = os_get_number(f, which, dflt, 0);
     /* An infinite delay would park a retry in the timer heap forever, with the caller waiting on it. */
-    if (v == HUGE_VAL) luaL_error(L, PREFIX "'%s' must be a finite number of seconds", name);
+    if (v == HUGE_VAL) luaL_error(f->L, PREFIX "'%s' must be a finite number of seconds", f->names[which]);
     return v;
 }
 
-double os_opt_positive(lua_State *L, int idx, const char *name, double dflt)
+double os_get_positive(const os_field_values *f, int which, double dflt)
 {
-    double v = os_opt_number(L, idx, name, dflt, 0);
-    if (!(v > 0)) luaL_error(L, PREFIX "'%s' must be a positive number", name);
+    double v = os_get_number(f, which, dflt, 0);
+    if (!(v > 0)) luaL_error(f->L, PREFIX "'%s' must be a positive number", f->names[which]);
     return v;
 }
 
-long long os_opt_integer(lua_State *L, int idx, const char *name, long long dflt, long long min)
+long long os_get_integer(const os_field_values *f, int which, long long dflt, long long min)
 {
-    double v = os_opt_number(L, idx, name, (double)dflt, (double)min);
-    if (v != floor(v) || v > 9007199254740992.0) luaL_error(L, PREFIX "'%s' must be an integer", name);
+    double v = os_get_number(f, which, (double)dflt, (double)min);
+    if (v != floor(v) || v > 9007199254740992.0)
+        luaL_error(f->L, PREFIX "'%s' must be an integer", f->names[which]);
     return (long long)v;
 }
 
@@ -72,24 +90,23 @@ const char *os_check_line(lua_State *L, int idx, const char *what, size_t *len)
     return s;
 }
 
-/* Header lines of an array field: pointers and lengths in a scratch userdata left on the stack. */
-size_t os_opt_lines(lua_State *L, int idx, const char *name, const char ***lines, size_t **lens)
+size_t os_get_lines(const os_field_values *f, int which, const char ***lines, size_t **lens)
 {
+    lua_State *L = f->L;
+    int at = f->first + which;
     size_t n = 0, i;
     *lines = NULL;
     *lens = NULL;
-    if (os_field(L, idx, name, LUA_TTABLE)) {
-        n = lua_rawlen(L, -1);
+    if (os_has(f, which, LUA_TTABLE)) {
+        n = lua_rawlen(L, at);
         *lines = lua_newuserdata(L, n * (sizeof(char *) + sizeof(size_t)) + 1);
         *lens = (size_t *)(void *)(*lines + n);
         for (i = 0; i < n; i++) {
-            lua_rawgeti(L, -2, (int)i + 1);
-            (*lines)[i] = os_check_line(L, -1, name, &(*lens)[i]);
-            lua_pop(L, 1);
+            lua_rawgeti(L, at, (int)i + 1);
+            (*lines)[i] = os_check_line(L, -1, f->names[which], &(*lens)[i]);
+            lua_pop(L, 1); /* the table in its slot keeps the string alive */
         }
-        lua_remove(L, -2); /* the scratch stays, the table is still referenced by the caller's table */
     } else {
-        lua_pop(L, 1);
         lua_pushnil(L); /* keep the stack shape the same */
     }
     return n;

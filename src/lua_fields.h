@@ -1,5 +1,5 @@
-/* Reading and writing fields of Lua tables for the binding. Readers use raw access (a metatable must not
- * be able to hand C a string nobody keeps alive) and raise "onesignal.core: ..." errors naming the field. */
+/* Reading and writing fields of Lua tables for the binding. Reads are raw (a metatable must not be able
+ * to hand C a string nobody keeps alive) and raise "onesignal.core: ..." errors naming the field. */
 #ifndef ONESIGNAL_LUA_FIELDS_H
 #define ONESIGNAL_LUA_FIELDS_H
 
@@ -8,25 +8,43 @@
 #include "compat.h"
 #include "config.h"
 
-/* Pushes field name of the table at idx (a positive index); raises unless it is nil or of type. Returns
- * whether it is present. */
-int os_field(lua_State *L, int idx, const char *name, int type);
+/* The fields of a table that a reader knows, copied to consecutive stack slots: the value of names[i] is
+ * at first + i (nil when absent). */
+typedef struct {
+    lua_State *L;
+    int first;
+    const char *const *names;
+} os_field_values;
 
-/* The string field name, or NULL when absent; stays valid while the table holds it. */
-const char *os_opt_string(lua_State *L, int idx, const char *name, size_t *len);
+/* Pushes fn as a C closure holding the n names as upvalues 1..n, for os_read_fields: a key made once
+ * costs less to look up than a key made from a C string on every call (a request is read on every call). */
+void os_push_field_reader(lua_State *L, lua_CFunction fn, const char *const *names, int n);
 
-/* Number fields: dflt when absent; raises below min (or when not > 0, or not an integer). */
-double os_opt_number(lua_State *L, int idx, const char *name, double dflt, double min);
-double os_opt_positive(lua_State *L, int idx, const char *name, double dflt);
-double os_opt_delay(lua_State *L, int idx, const char *name, double dflt); /* >= 0 and finite */
-long long os_opt_integer(lua_State *L, int idx, const char *name, long long dflt, long long min);
+/* In a function pushed by os_push_field_reader with the same names: pushes the n fields of the table at
+ * idx (a positive index), raw, onto n new stack slots and describes them in out. */
+void os_read_fields(lua_State *L, int idx, const char *const *names, int n, os_field_values *out);
+
+/* The stack index of field `which`. */
+int os_slot(const os_field_values *f, int which);
+
+/* Raises unless field `which` is nil or of type; returns whether it is present. */
+int os_has(const os_field_values *f, int which, int type);
+
+/* The string, or NULL when absent; stays valid while the table holds it. */
+const char *os_get_string(const os_field_values *f, int which, size_t *len);
+
+/* Numbers: dflt when absent; raises below min (or when not > 0, infinite, or not an integer). */
+double os_get_number(const os_field_values *f, int which, double dflt, double min);
+double os_get_positive(const os_field_values *f, int which, double dflt);
+double os_get_delay(const os_field_values *f, int which, double dflt); /* >= 0 and finite */
+long long os_get_integer(const os_field_values *f, int which, long long dflt, long long min);
 
 /* The value at idx as one "Name: value" header line; raises otherwise (what names the field). */
 const char *os_check_line(lua_State *L, int idx, const char *what, size_t *len);
 
-/* The header lines of array field name: pointers and lengths in a scratch userdata left on the stack
+/* The header lines of an array field: pointers and lengths in a scratch userdata pushed on the stack
  * (nil when absent). Returns how many. */
-size_t os_opt_lines(lua_State *L, int idx, const char *name, const char ***lines, size_t **lens);
+size_t os_get_lines(const os_field_values *f, int which, const char ***lines, size_t **lens);
 
 /* Fields of the table on top of the stack (a NULL string is left out). */
 void os_set_string(lua_State *L, const char *key, const char *value);

@@ -61,9 +61,21 @@ static void warn_insecure(void)
 
 static void attempt_hook(void *ud, const os_attempt_report *r);
 
+/* The options core.session reads, in the order of their stack slots. */
+enum {
+    S_BASE_URL, S_REST_KEY, S_ORG_KEY, S_USER_AGENT, S_CA_FILE, S_PROXY, S_VERIFY, S_HTTP_VERSION, S_TIMEOUT,
+    S_CONNECT_TIMEOUT, S_MAX_BODY, S_MAX_RETRIES, S_BASE_DELAY, S_MAX_DELAY, S_MAX_CONNECTIONS, S_HEADERS,
+    S_BODY_HEADERS, S_COUNT
+};
+static const char *const SESSION_FIELDS[S_COUNT] = {
+    "base_url", "rest_key", "organization_key", "user_agent", "ca_file", "proxy", "verify", "http_version",
+    "timeout", "connect_timeout", "max_body", "max_retries", "retry_base_delay", "retry_max_delay",
+    "max_connections", "headers", "body_headers"};
+
 static int l_session_new(lua_State *L)
 {
     os_config cfg;
+    os_field_values f;
     lsession *ls;
     size_t len, n_headers, n_body, *unused_lens;
     const char **headers, **body_headers, *s;
@@ -79,40 +91,40 @@ static int l_session_new(lua_State *L)
         lua_settop(L, 1);
     }
     os_config_defaults(&cfg);
+    os_read_fields(L, 1, SESSION_FIELDS, S_COUNT, &f);
 
-    cfg.base_url = (char *)os_opt_string(L, 1, "base_url", &len);
+    cfg.base_url = (char *)os_get_string(&f, S_BASE_URL, &len);
     if (cfg.base_url != NULL && !os_valid_base_url(cfg.base_url, len))
         luaL_error(L, PREFIX "'base_url' must look like http(s)://host[:port][/prefix], without a trailing slash");
-    cfg.rest_key = (char *)os_opt_string(L, 1, "rest_key", &len);
+    cfg.rest_key = (char *)os_get_string(&f, S_REST_KEY, &len);
     if (cfg.rest_key != NULL) check_secret(L, cfg.rest_key, len, "rest_key");
     if (cfg.rest_key != NULL && len == 0) cfg.rest_key = NULL;
-    cfg.org_key = (char *)os_opt_string(L, 1, "organization_key", &len);
+    cfg.org_key = (char *)os_get_string(&f, S_ORG_KEY, &len);
     if (cfg.org_key != NULL) check_secret(L, cfg.org_key, len, "organization_key");
     if (cfg.org_key != NULL && len == 0) cfg.org_key = NULL;
-    s = os_opt_string(L, 1, "user_agent", &len);
+    s = os_get_string(&f, S_USER_AGENT, &len);
     if (s != NULL && os_has_control(s, len)) luaL_error(L, PREFIX "'user_agent' contains a control character");
     cfg.user_agent = (char *)s;
-    s = os_opt_string(L, 1, "ca_file", &len);
+    s = os_get_string(&f, S_CA_FILE, &len);
     if (s != NULL && strlen(s) != len) luaL_error(L, PREFIX "'ca_file' contains a NUL byte");
     cfg.ca_file = (char *)s;
-    s = os_opt_string(L, 1, "proxy", &len);
+    s = os_get_string(&f, S_PROXY, &len);
     if (s != NULL && os_has_control(s, len)) luaL_error(L, PREFIX "'proxy' contains a control character");
     cfg.proxy = (char *)s;
-    if (os_field(L, 1, "verify", LUA_TBOOLEAN)) cfg.verify = lua_toboolean(L, -1);
-    lua_pop(L, 1);
+    if (os_has(&f, S_VERIFY, LUA_TBOOLEAN)) cfg.verify = lua_toboolean(L, os_slot(&f, S_VERIFY));
     if (!cfg.verify) pthread_once(&insecure_warning, warn_insecure);
-    cfg.http_version = http_version(L, os_opt_string(L, 1, "http_version", &len));
-    cfg.timeout = os_opt_positive(L, 1, "timeout", cfg.timeout);
-    cfg.connect_timeout = os_opt_positive(L, 1, "connect_timeout", cfg.connect_timeout);
-    cfg.max_body = (size_t)os_opt_integer(L, 1, "max_body", (long long)cfg.max_body, 0);
-    max_retries = os_opt_integer(L, 1, "max_retries", cfg.max_retries, 0);
+    cfg.http_version = http_version(L, os_get_string(&f, S_HTTP_VERSION, &len));
+    cfg.timeout = os_get_positive(&f, S_TIMEOUT, cfg.timeout);
+    cfg.connect_timeout = os_get_positive(&f, S_CONNECT_TIMEOUT, cfg.connect_timeout);
+    cfg.max_body = (size_t)os_get_integer(&f, S_MAX_BODY, (long long)cfg.max_body, 0);
+    max_retries = os_get_integer(&f, S_MAX_RETRIES, cfg.max_retries, 0);
     if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
     cfg.max_retries = (int)max_retries;
-    cfg.retry_base_delay = os_opt_delay(L, 1, "retry_base_delay", cfg.retry_base_delay);
-    cfg.retry_max_delay = os_opt_delay(L, 1, "retry_max_delay", cfg.retry_max_delay);
-    cfg.max_connections = (long)os_opt_integer(L, 1, "max_connections", 0, 0);
-    n_headers = os_opt_lines(L, 1, "headers", &headers, &unused_lens);
-    n_body = os_opt_lines(L, 1, "body_headers", &body_headers, &unused_lens);
+    cfg.retry_base_delay = os_get_delay(&f, S_BASE_DELAY, cfg.retry_base_delay);
+    cfg.retry_max_delay = os_get_delay(&f, S_MAX_DELAY, cfg.retry_max_delay);
+    cfg.max_connections = (long)os_get_integer(&f, S_MAX_CONNECTIONS, 0, 0);
+    n_headers = os_get_lines(&f, S_HEADERS, &headers, &unused_lens);
+    n_body = os_get_lines(&f, S_BODY_HEADERS, &body_headers, &unused_lens);
     cfg.headers = (char **)headers;
     cfg.n_headers = n_headers;
     cfg.body_headers = (char **)body_headers;
@@ -241,22 +253,29 @@ static void check_own_lines(lua_State *L, const char *const *lines, size_t n)
                 luaL_error(L, PREFIX "'headers' cannot set %s: the session sets it", session_names[k]);
 }
 
-static int ref_field(lua_State *L, int req, int uv, const char *name)
+/* Keeps the value at idx alive for the engine: a reference in the uservalue table (none for nil). */
+static int ref_value(lua_State *L, int idx, int uv)
 {
-    lua_pushstring(L, name);
-    lua_rawget(L, req);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        return LUA_NOREF;
-    }
+    if (lua_isnil(L, idx)) return LUA_NOREF;
+    lua_pushvalue(L, idx);
     return luaL_ref(L, uv);
 }
+
+/* The fields of a request (docs/design.md), in the order of their stack slots. */
+enum {
+    R_METHOD, R_PATH, R_URL, R_CREDENTIAL, R_BODY, R_OPERATION, R_KEY, R_TIMEOUT, R_DEADLINE, R_MAX_RETRIES,
+    R_BASE_DELAY, R_MAX_DELAY, R_HEADERS, R_COUNT
+};
+static const char *const REQUEST_FIELDS[R_COUNT] = {
+    "method", "path", "url", "credential", "body", "operation", "idempotency_key", "timeout", "deadline",
+    "max_retries", "retry_base_delay", "retry_max_delay", "headers"};
 
 static int l_submit(lua_State *L)
 {
     lsession *ls = check_open(L);
     os_method method = OS_GET;
     os_credential credential = OS_CRED_NONE;
+    os_field_values f;
     size_t path_len = 0, url_len = 0, body_len = 0, n_extra, *extra_lens, len;
     const char *path, *url, *body, *cred, *key, **extra;
     int safe, uv, failed, body_ref, operation_ref, context_ref;
@@ -268,16 +287,17 @@ static int l_submit(lua_State *L)
 
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 3); /* 3 = the context (any value the caller wants back with the result, or nil) */
-    method_of(L, os_opt_string(L, 2, "method", &len), &method);
-    path = os_opt_string(L, 2, "path", &path_len);
-    url = os_opt_string(L, 2, "url", &url_len);
+    os_read_fields(L, 2, REQUEST_FIELDS, R_COUNT, &f);
+    method_of(L, os_get_string(&f, R_METHOD, &len), &method);
+    path = os_get_string(&f, R_PATH, &path_len);
+    url = os_get_string(&f, R_URL, &url_len);
     if ((path == NULL) == (url == NULL)) luaL_error(L, PREFIX "a request needs exactly one of 'path' and 'url'");
     if (path != NULL && !os_valid_path(path, path_len))
         luaL_error(L, PREFIX "'path' must start with '/' and be encoded (no spaces or control characters)");
     if (path != NULL && cfg->base_url == NULL) luaL_error(L, PREFIX "this session has no base_url; give 'url'");
     if (url != NULL && !os_valid_url(url, url_len))
         luaL_error(L, PREFIX "'url' must be an encoded absolute http(s) URL");
-    cred = os_opt_string(L, 2, "credential", &len);
+    cred = os_get_string(&f, R_CREDENTIAL, &len);
     if (cred != NULL) {
         if (strcmp(cred, "rest") == 0)
             credential = OS_CRED_REST;
@@ -288,33 +308,29 @@ static int l_submit(lua_State *L)
         if (!os_session_has_key(ls->s, credential))
             luaL_error(L, PREFIX "this session has no %s key", credential == OS_CRED_REST ? "rest" : "organization");
     }
-    body = os_opt_string(L, 2, "body", &body_len);
-    os_opt_string(L, 2, "operation", &len);
-    key = os_opt_string(L, 2, "idempotency_key", &len);
+    body = os_get_string(&f, R_BODY, &body_len);
+    os_has(&f, R_OPERATION, LUA_TSTRING);
+    key = os_get_string(&f, R_KEY, &len);
     if (key != NULL && !os_valid_idempotency_key(key, len))
         luaL_error(L, PREFIX "'idempotency_key' must be non-empty text without control characters");
     safe = method == OS_GET || method == OS_PUT || method == OS_DELETE || key != NULL;
-    timeout = os_opt_positive(L, 2, "timeout", cfg->timeout);
-    deadline = os_opt_number(L, 2, "deadline", -1, -1);
+    timeout = os_get_positive(&f, R_TIMEOUT, cfg->timeout);
+    deadline = os_get_number(&f, R_DEADLINE, -1, -1);
     if (deadline != -1 && !(deadline > 0)) luaL_error(L, PREFIX "'deadline' must be a positive number");
-    max_retries = os_opt_integer(L, 2, "max_retries", cfg->max_retries, 0);
+    max_retries = os_get_integer(&f, R_MAX_RETRIES, cfg->max_retries, 0);
     if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
-    base_delay = os_opt_delay(L, 2, "retry_base_delay", cfg->retry_base_delay);
-    max_delay = os_opt_delay(L, 2, "retry_max_delay", cfg->retry_max_delay);
-    n_extra = os_opt_lines(L, 2, "headers", &extra, &extra_lens); /* stack: 4 = scratch (or nil) */
+    base_delay = os_get_delay(&f, R_BASE_DELAY, cfg->retry_base_delay);
+    max_delay = os_get_delay(&f, R_MAX_DELAY, cfg->retry_max_delay);
+    n_extra = os_get_lines(&f, R_HEADERS, &extra, &extra_lens); /* pushes a scratch (or nil) */
     check_own_lines(L, extra, n_extra); /* checked lines: no NUL inside, so each ends where its length does */
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
      * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
     os_getuservalue(L, 1);
     uv = lua_gettop(L);
-    body_ref = ref_field(L, 2, uv, "body");
-    operation_ref = ref_field(L, 2, uv, "operation");
-    context_ref = LUA_NOREF;
-    if (!lua_isnil(L, 3)) {
-        lua_pushvalue(L, 3);
-        context_ref = luaL_ref(L, uv);
-    }
+    body_ref = ref_value(L, os_slot(&f, R_BODY), uv);
+    operation_ref = ref_value(L, os_slot(&f, R_OPERATION), uv);
+    context_ref = ref_value(L, 3, uv);
     t = os_session_acquire(ls->s);
     failed = t == NULL;
     if (!failed) {
@@ -531,14 +547,16 @@ static int l_tostring(lua_State *L)
 }
 
 static const luaL_Reg METHODS[] = {
-    {"submit", l_submit}, {"poll", l_poll},         {"wait", l_wait},   {"pending", l_pending},
-    {"fd", l_fd},         {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},
-    {"close", l_close},   {NULL, NULL}};
+    {"poll", l_poll},         {"wait", l_wait},         {"pending", l_pending}, {"fd", l_fd},
+    {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},     {"close", l_close},
+    {NULL, NULL}};
 
 void os_lua_session_register(lua_State *L)
 {
     luaL_newmetatable(L, SESSION_MT);
     luaL_newlib(L, METHODS);
+    os_push_field_reader(L, l_submit, REQUEST_FIELDS, R_COUNT); /* with the request's field names */
+    lua_setfield(L, -2, "submit");
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_gc);
     lua_setfield(L, -2, "__gc");
@@ -551,7 +569,7 @@ void os_lua_session_register(lua_State *L)
     lua_pop(L, 1);
 }
 
-int os_lua_session_new(lua_State *L)
+void os_lua_push_session_new(lua_State *L)
 {
-    return l_session_new(L);
+    os_push_field_reader(L, l_session_new, SESSION_FIELDS, S_COUNT);
 }

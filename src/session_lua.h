@@ -7,7 +7,7 @@
 /* Creates the session metatable; called once by luaopen. */
 void os_lua_session_register(lua_State *L);
 
-/* core.session(config) */
-int os_lua_session_new(lua_State *L);
+/* Pushes core.session(config), a closure holding the names of the options it reads. */
+void os_lua_push_session_new(lua_State *L);
 
 #endif
