@@ -19,12 +19,20 @@ static int seen_before(const os_header_block *b, size_t until, const char *name,
     return 0;
 }
 
+static size_t count_entries(const os_header_block *b)
+{
+    size_t at = 0, n = 0, name_len, value_len;
+    const char *name, *value;
+    while ((at = os_header_block_at(b, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) n++;
+    return n;
+}
+
 /* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. */
-static void push_headers(lua_State *L, const os_header_block *b, size_t count)
+static void push_headers(lua_State *L, const os_header_block *b)
 {
     size_t at = 0, next, name_len, value_len;
     const char *name, *value;
-    lua_createtable(L, 0, (int)count);
+    lua_createtable(L, 0, (int)count_entries(b));
     while ((next = os_header_block_at(b, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
         lua_pushlstring(L, name, name_len);
         if (seen_before(b, at, name, name_len)) {
@@ -43,34 +51,22 @@ static void push_headers(lua_State *L, const os_header_block *b, size_t count)
 
 /* A result's `headers` is made when first read: a call's answer carries a dozen or more headers that
  * most callers never look at, and a Lua string per name and value plus their table cost more than the
- * rest of the result (bench/README.md). Until then the result's own metatable keeps the header block
- * (a copy of the engine's, which is reused by the next request) as [1], its entry count as [2] and the
- * marker below as [3]. */
-/* Marks a metatable this file made: a light userdata to this address is at [3]. Lua code cannot make one. */
-static const char block_marker = 0;
+ * rest of the result (bench/README.md). Until then the result's own metatable keeps the header block (a
+ * copy of the engine's, which is reused by the next request) under the key below: a light userdata to
+ * this address, which Lua code cannot make, so only a metatable this file wrote is ever parsed. */
+static const char block_key = 0;
 
 static void materialize_headers(lua_State *L, int result)
 {
     os_header_block view;
-    int ours;
     if (!lua_getmetatable(L, result)) return;
-    /* Only a block this file wrote is read: these functions, taken out of a result's metatable and set
-     * elsewhere, must not parse whatever another table holds at [1]. */
-    lua_rawgeti(L, -1, 3);
-    ours = lua_touserdata(L, -1) == (void *)&block_marker;
-    lua_pop(L, 1);
-    if (!ours) {
-        lua_pop(L, 1);
-        return;
-    }
-    memset(&view, 0, sizeof view);
-    lua_rawgeti(L, -1, 1);
-    view.buf.data = (char *)lua_tolstring(L, -1, &view.buf.len); /* only read, by os_header_block_at */
-    if (view.buf.data != NULL) {
-        lua_rawgeti(L, -2, 2);
-        push_headers(L, &view, (size_t)lua_tointeger(L, -1));
+    lua_pushlightuserdata(L, (void *)&block_key);
+    lua_rawget(L, -2);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        memset(&view, 0, sizeof view);
+        view.buf.data = (char *)lua_tolstring(L, -1, &view.buf.len); /* only read, by os_header_block_at */
+        push_headers(L, &view);
         lua_setfield(L, result, "headers");
-        lua_pop(L, 1);
         /* Read once: the metatable goes, so the result is a plain table again. */
         lua_pushnil(L);
         lua_setmetatable(L, result);
@@ -113,13 +109,10 @@ static int result_pairs(lua_State *L)
 
 static void set_lazy_headers(lua_State *L, const os_header_block *b)
 {
-    lua_createtable(L, 3, 2);
+    lua_createtable(L, 0, 3);
+    lua_pushlightuserdata(L, (void *)&block_key);
     lua_pushlstring(L, b->buf.data, b->buf.len);
-    lua_rawseti(L, -2, 1);
-    lua_pushinteger(L, (lua_Integer)b->count);
-    lua_rawseti(L, -2, 2);
-    lua_pushlightuserdata(L, (void *)&block_marker);
-    lua_rawseti(L, -2, 3);
+    lua_rawset(L, -3);
     lua_pushcfunction(L, result_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, result_pairs);
