@@ -1,5 +1,7 @@
 --- Runs Lua code in a child process with the numeric locale set to one whose decimal point is a comma, for
 -- the specs of code that writes or reads numbers (printf and strtod follow that locale).
+local files = require("support.files")
+
 local M = {}
 
 local comma_locale -- its LOCPATH, or false when it cannot be made
@@ -20,11 +22,8 @@ function M.run(code)
     end
   end
   if not comma_locale then return nil, "localedef cannot make a de_DE locale here" end
-  local script = os.tmpname()
-  local f = assert(io.open(script, "w"))
-  f:write('assert(os.setlocale("de_DE.UTF-8", "numeric"), "no de_DE locale")\n',
-          'assert(tostring(0.5) == "0,5" or jit, "the locale is not in force")\n', code)
-  f:close()
+  local script = files.temp('assert(os.setlocale("de_DE.UTF-8", "numeric"), "no de_DE locale")\n'
+    .. 'assert(tostring(0.5) == "0,5" or jit, "the locale is not in force")\n' .. code)
   -- Under `make sanitize` the child has the sanitizers too, but not the leak check: glibc's setlocale
   -- leaks a little of what it reads from LOCPATH.
   local pipe = assert(io.popen("LOCPATH='" .. comma_locale .. "' LUA_PATH='" .. package.path .. "' LUA_CPATH='"
