@@ -41,7 +41,7 @@ audience.include_aliases.external_id = ids
 audience.app_id, audience.idempotency_key = sent.app_id, sent.idempotency_key
 
 local answer = '{"id":"b98881cc-1e94-4366-bbd9-db8f3429292b","external_id":null}'
-local req = request.build(op, client, { notification }, 1)
+local req = request.build(op, client, 1, notification)
 -- A fresh result per call, as a transport hands out: response.finish turns it into the response.
 local function result()
   return { status = 200, body = answer, attempts = 1, elapsed = 0.001,
@@ -55,7 +55,7 @@ local rows = {
   { "client field miss (client.overrides, nil)", 1e6, function() return client.overrides end },
   { "uuid4 (idempotency key)", 2e5, function() return onesignal.new_idempotency_key() end },
   { "request.build (validation, copy, key, encode)", 1e5,
-    function() return request.build(op, client, { notification }, 1) end },
+    function() return request.build(op, client, 1, notification) end },
   { "json.encode, small notification", 1e5, function() return json.encode(sent, "x") end },
   { "  floor: cjson.encode, same table", 1e5, function() return cjson.encode(sent) end },
   { "response.finish (decode; the result made first)", 1e5,

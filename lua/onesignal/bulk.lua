@@ -65,7 +65,7 @@ local function build_all(self, notifications)
     if type(n) ~= "table" then
       usage.raise(NAME .. ": notification #" .. i .. " must be a table, got " .. type(n))
     end
-    local ok, req = pcall(request.build, op, self, { n }, 1)
+    local ok, req = pcall(request.build, op, self, 1, n)
     if not ok then
       if type(req) == "table" and req.usage then usage.raise(NAME .. ": notification #" .. i .. ": " .. req.usage) end
       error(req, 0)

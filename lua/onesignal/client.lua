@@ -27,8 +27,8 @@ local function resume(co, ...)
 end
 
 local function in_spawned(self)
-  local co = coroutine.running()
-  if co and spawned[co] == self.root then return co end
+  local co, main = coroutine.running()
+  if not main and spawned[co] == self.root then return co end
   return nil
 end
 
@@ -68,8 +68,8 @@ end
 -- run by this client the request goes out non-blocking and the coroutine waits for it; elsewhere it blocks.
 function Client:_perform(req)
   local transport = self.transport
+  if not in_spawned(self) then return transport:request(req) end
   local wait, wake = self:_waiter()
-  if not wait then return transport:request(req) end
   local result
   -- A transport may finish at once (a closed client does): then there is nothing to wait for.
   transport:submit(req, function(r)
@@ -80,20 +80,17 @@ function Client:_perform(req)
   return result
 end
 
--- Sends a built request and returns what the call returns.
-local function send(self, req)
-  if self.dry_run then return self.dry_run(req) end
-  return response.finish(req, self:_perform(req), self.redact)
-end
-
-local function build(self, op, args, n)
-  local ok, req = pcall(request.build, op, self, args, n)
+local function build(self, op, n, ...)
+  local ok, req = pcall(request.build, op, self, n, ...)
   if not ok then usage.rethrow(req) end
   return req
 end
 
+-- Builds the request, sends it and returns what the call returns.
 local function invoke(self, op, ...)
-  return send(self, build(self, op, { ... }, select("#", ...)))
+  local req = build(self, op, select("#", ...), ...)
+  if self.dry_run then return self.dry_run(req) end
+  return response.finish(req, self:_perform(req), self.redact)
 end
 
 --- Starts a built request; `callback(body, response)` or `callback(nil, err)` runs in a later `poll`
@@ -115,9 +112,7 @@ local function invoke_async(self, op, ...)
   if type(callback) ~= "function" then
     usage.raise("onesignal." .. op.name .. "_async: the last argument must be a callback function")
   end
-  local args = { ... }
-  args[n] = nil
-  self:_submit(build(self, op, args, n - 1), callback)
+  self:_submit(build(self, op, n - 1, ...), callback)
   return true
 end
 

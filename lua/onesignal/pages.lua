@@ -21,6 +21,7 @@
 
 local operations = require("onesignal.operations")
 local request = require("onesignal.request")
+local unpack = table.unpack or unpack
 local errors = require("onesignal.errors")
 local usage = require("onesignal.usage")
 
@@ -90,7 +91,7 @@ local function prepare(self, caller, op, list, args, n)
   if self.dry_run then
     usage.raise("onesignal." .. caller .. ": a dry-run client sends nothing, so it has no pages to walk")
   end
-  local ok, problem = pcall(request.build, op, self, args, n)
+  local ok, problem = pcall(request.build, op, self, n, unpack(args, 1, n))
   if not ok then usage.rethrow(problem) end
   local count = #op.positional
   local positional = {}
@@ -106,7 +107,6 @@ local function page_iterator(self, caller, name, ...)
   local op = operations.by_name[name]
   local list = LISTS[name]
   local positional, count, options = prepare(self, caller, op, list, { ... }, select("#", ...))
-  local unpack = table.unpack or unpack
   local done = false
   return function()
     if done then return nil end

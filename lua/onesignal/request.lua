@@ -137,19 +137,22 @@ local function check_limits(op, body, text)
   end
 end
 
---- Builds the request for `op` from the caller's arguments (`n` of them in `args`).
+--- Builds the request for `op` from the caller's arguments: the `n` values after `n`. They come as
+-- arguments rather than in a table: a table per call cost more than the rest of the checks together.
 -- `client` supplies `app_id` (default), `has_key` (credential name → bool) and `overrides` (per-client
 -- deadline, timeout, retry settings).
-function M.build(op, client, args, n)
+function M.build(op, client, n, ...)
   local positional = op.positional
+  local count = #positional
   local values, query, body -- the tables only when the operation has path or query parameters
-  local max_args = #positional + (op.options[1] and 1 or 0)
+  local max_args = count + (op.options[1] and 1 or 0)
   if n > max_args then
     usage(op, "takes " .. max_args .. " argument" .. (max_args == 1 and "" or "s") .. ", got " .. n)
   end
-  for i, param in ipairs(positional) do
-    local value = args[i]
-    if param.name == "app_id" and value == nil then value = client.app_id end
+  for i = 1, count do
+    local param = positional[i]
+    local value = (select(i, ...))
+    if value == nil and param.name == "app_id" then value = client.app_id end
     if param.where == "body" then
       if value == nil then
         if not param.optional then usage(op, argument(param, i) .. " (a table) is required") end
@@ -172,7 +175,8 @@ function M.build(op, client, args, n)
       end
     end
   end
-  local options = args[#positional + 1]
+  local options
+  if n > count then options = select(count + 1, ...) end
   if options ~= nil then
     if type(options) ~= "table" then
       usage(op, "the last argument (query options) must be a table, got " .. type(options))

@@ -194,7 +194,7 @@ local function call(streams, command, words, flags)
   end
   local context = { app_id = cfg.app_id, has_key = { rest = cfg.rest_api_key ~= nil,
     organization = cfg.organization_api_key ~= nil } }
-  local ok, req = pcall(request.build, op, context, call_args, n)
+  local ok, req = pcall(request.build, op, context, n, unpack(call_args, 1, n))
   if not ok then fail(type(req) == "table" and req.usage or tostring(req)) end
 
   if cfg.dry_run then
