@@ -149,12 +149,12 @@ static void push_redacted(lua_State *L, const os_session *s, const char *text, s
     lua_remove(L, -2);
 }
 
-void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report *r, int uv)
+void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report *r)
 {
     const os_transfer *t = r->t;
     lua_createtable(L, 0, 11);
-    if (t->operation_ref >= 0) {
-        lua_rawgeti(L, uv, t->operation_ref);
+    if (t->has_operation) {
+        lua_pushlstring(L, t->operation.data, t->operation.len);
         lua_setfield(L, -2, "operation");
     }
     os_set_string(L, "method", os_method_name(t->method));

@@ -8,8 +8,7 @@
 /* Pushes the result table of a finished request (the `result` contract of docs/design.md). */
 void os_push_result(lua_State *L, const os_transfer *t);
 
-/* Pushes the table the attempt hook receives; uv is the stack index of the session's companion table
- * (which holds the operation name). Keys are redacted from the url. */
-void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report *r, int uv);
+/* Pushes the table the attempt hook receives. Keys are redacted from the url. */
+void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report *r);
 
 #endif

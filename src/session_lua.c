@@ -188,7 +188,6 @@ static void hand_out(lua_State *L, lsession *ls, os_transfer *t, int contexts, i
         lua_rawseti(L, contexts, i);
     }
     luaL_unref(L, -1, t->body_ref);
-    luaL_unref(L, -1, t->operation_ref);
     luaL_unref(L, -1, t->context_ref);
     lua_pop(L, 1);
     os_session_release(ls->s, t);
@@ -202,7 +201,7 @@ static int call_hook(lua_State *L)
     const lsession *ls = lua_touserdata(L, 3);
     lua_getfield(L, 2, "hook");
     if (!lua_isfunction(L, -1)) return 0;
-    os_push_attempt(L, ls->s, r, 2);
+    os_push_attempt(L, ls->s, r);
     lua_call(L, 1, 0);
     return 0;
 }
@@ -276,9 +275,9 @@ static int l_submit(lua_State *L)
     os_method method = OS_GET;
     os_credential credential = OS_CRED_NONE;
     os_field_values f;
-    size_t path_len = 0, url_len = 0, body_len = 0, n_extra, *extra_lens, len;
-    const char *path, *url, *body, *cred, *key, **extra;
-    int safe, uv, failed, body_ref, operation_ref, context_ref;
+    size_t path_len = 0, url_len = 0, body_len = 0, operation_len = 0, n_extra, *extra_lens, len;
+    const char *path, *url, *body, *operation, *cred, *key, **extra;
+    int safe, uv, failed, body_ref, context_ref;
     double timeout, deadline;
     long long max_retries;
     double base_delay, max_delay;
@@ -309,7 +308,7 @@ static int l_submit(lua_State *L)
             luaL_error(L, PREFIX "this session has no %s key", credential == OS_CRED_REST ? "rest" : "organization");
     }
     body = os_get_string(&f, R_BODY, &body_len);
-    os_has(&f, R_OPERATION, LUA_TSTRING);
+    operation = os_get_string(&f, R_OPERATION, &operation_len);
     key = os_get_string(&f, R_KEY, &len);
     if (key != NULL && !os_valid_idempotency_key(key, len))
         luaL_error(L, PREFIX "'idempotency_key' must be non-empty text without control characters");
@@ -329,7 +328,6 @@ static int l_submit(lua_State *L)
     os_getuservalue(L, 1);
     uv = lua_gettop(L);
     body_ref = ref_value(L, os_slot(&f, R_BODY), uv);
-    operation_ref = ref_value(L, os_slot(&f, R_OPERATION), uv);
     context_ref = ref_value(L, 3, uv);
     t = os_session_acquire(ls->s);
     failed = t == NULL;
@@ -347,10 +345,11 @@ static int l_submit(lua_State *L)
         t->retry_base_delay = base_delay;
         t->retry_max_delay = max_delay;
         t->body_ref = body_ref;
-        t->operation_ref = operation_ref;
         t->context_ref = context_ref;
-        failed = path != NULL ? os_transfer_set_url(t, cfg->base_url, path, path_len)
-                              : os_transfer_set_url(t, NULL, url, url_len);
+        t->has_operation = operation != NULL;
+        failed = operation != NULL && os_buf_append(&t->operation, operation, operation_len) != 0;
+        failed = failed || (path != NULL ? os_transfer_set_url(t, cfg->base_url, path, path_len)
+                              : os_transfer_set_url(t, NULL, url, url_len));
         failed = failed || os_transfer_set_extra_headers(t, extra, extra_lens, n_extra,
                                                           os_session_headers(ls->s, credential, t->has_body));
         failed = failed || os_session_submit(ls->s, t) != 0;
@@ -358,7 +357,6 @@ static int l_submit(lua_State *L)
     }
     if (failed) {
         luaL_unref(L, uv, body_ref);
-        luaL_unref(L, uv, operation_ref);
         luaL_unref(L, uv, context_ref);
         return luaL_error(L, PREFIX "out of memory (or libcurl refused the request)");
     }
@@ -466,7 +464,7 @@ static void close_session(lua_State *L, lsession *ls)
     if (s == NULL) return;
     ls->s = NULL;
     os_session_free(s);
-    /* Drop every kept body, operation name and the hook in one go. */
+    /* Drop every kept body, context and the hook in one go. */
     lua_newtable(L);
     os_setuservalue(L, 1);
 }

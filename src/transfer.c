@@ -329,6 +329,8 @@ void os_transfer_reset(os_transfer *t)
     t->body = NULL;
     t->body_len = 0;
     t->has_body = 0;
+    t->has_operation = 0;
+    os_buf_clear(&t->operation, 256); /* one small block kept: an odd long name is not */
     t->id = 0;
     t->attempt = 0;
     t->state = OS_T_IDLE;
@@ -343,6 +345,7 @@ void os_transfer_free(os_transfer *t)
     free(t->extra_headers);
     os_buf_free(&t->url);
     os_buf_free(&t->applied_url);
+    os_buf_free(&t->operation);
     os_header_block_free(&t->headers);
     os_buf_free(&t->response);
     free(t);

@@ -40,7 +40,11 @@ typedef struct os_transfer {
     double retry_max_delay;
     size_t max_body;
     long http_version; /* the session's, as a CURL_HTTP_VERSION_* value */
-    int body_ref, operation_ref, context_ref; /* the Lua binding's references; opaque here */
+    int body_ref, context_ref; /* the Lua binding's references; opaque here */
+    /* The request's operation name, for the attempt hook's reports: a copy in memory this transfer keeps
+     * from request to request costs less than a reference to the Lua string. */
+    os_buf operation;
+    int has_operation;
 
     /* What the easy handle was last given, so that a request like the previous one sets nothing again. */
     os_buf applied_url;
