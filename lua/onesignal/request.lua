@@ -137,8 +137,8 @@ local function check_limits(op, body, text)
   end
 end
 
---- Builds the request for `op` from the caller's arguments: the `n` values after `n`. They come as
--- arguments rather than in a table: a table per call cost more than the rest of the checks together.
+--- Builds the request for `op` from the caller's arguments: the `n` values after `n` (as arguments
+-- rather than in a table, which would be one more allocation per call).
 -- `client` supplies `app_id` (default), `has_key` (credential name → bool) and `overrides` (per-client
 -- deadline, timeout, retry settings).
 function M.build(op, client, n, ...)
