@@ -330,7 +330,8 @@ void os_transfer_reset(os_transfer *t)
     t->body_len = 0;
     t->has_body = 0;
     t->has_operation = 0;
-    os_buf_clear(&t->operation, 256); /* one small block kept: an odd long name is not */
+    /* Keeps os_buf's first block (256 bytes, buf.c), so a usual name costs no allocation; a long one goes. */
+    os_buf_clear(&t->operation, 256);
     t->id = 0;
     t->attempt = 0;
     t->state = OS_T_IDLE;
