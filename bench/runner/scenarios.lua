@@ -5,8 +5,10 @@
 -- (or calls, in audience mode); `warmup` requests go first in the same process and are not measured.
 local M = {}
 
+-- Sequential runs are long enough to last a few seconds per peer: at 10,000 requests (about a second)
+-- the rate of one peer moved by ±10 % between repetitions, as much as the margin the target leaves.
 local BASE = {
-  { name = "sequential", mode = "sequential", delay = 0, count = 10000, warmup = 1000 },
+  { name = "sequential", mode = "sequential", delay = 0, count = 30000, warmup = 1000 },
   { name = "concurrent-256", mode = "concurrent", delay = 0.05, inflight = 256, count = 10240, warmup = 512 },
   { name = "concurrent-1024", mode = "concurrent", delay = 0.05, inflight = 1024, count = 10240, warmup = 2048 },
   { name = "audience", mode = "audience", delay = 0, count = 30, warmup = 3, audience = 20000 },
