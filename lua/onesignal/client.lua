@@ -44,12 +44,9 @@ local function choose_transport(cfg)
   return require("onesignal.transport." .. name).new(cfg)
 end
 
---- For code that waits for callbacks (client:send_many): inside a coroutine run by this client's `spawn`
--- returns `wait()`, which suspends it, and `wake()`, which resumes it if (and only if) it is suspended
--- in `wait`; elsewhere returns nothing, and the caller drives the client with `poll` instead.
-function Client:_waiter()
-  local co = in_spawned(self)
-  if not co then return nil end
+-- `wait()`, which suspends the coroutine co (the running one), and `wake()`, which resumes it if (and
+-- only if) it is suspended in `wait`.
+local function waiter_for(co)
   local parked = false
   local function wait()
     parked = true
@@ -64,12 +61,22 @@ function Client:_waiter()
   return wait, wake
 end
 
+--- For code that waits for callbacks (client:send_many): inside a coroutine run by this client's `spawn`
+-- returns its `wait` and `wake` (waiter_for above); elsewhere returns nothing, and the caller drives the
+-- client with `poll` instead.
+function Client:_waiter()
+  local co = in_spawned(self)
+  if not co then return nil end
+  return waiter_for(co)
+end
+
 --- Sends a built request and returns the transport's raw `result` (docs/design.md). Inside a coroutine
 -- run by this client the request goes out non-blocking and the coroutine waits for it; elsewhere it blocks.
 function Client:_perform(req)
   local transport = self.transport
-  if not in_spawned(self) then return transport:request(req) end
-  local wait, wake = self:_waiter()
+  local co = in_spawned(self)
+  if not co then return transport:request(req) end
+  local wait, wake = waiter_for(co)
   local result
   -- A transport may finish at once (a closed client does): then there is nothing to wait for.
   transport:submit(req, function(r)
