@@ -138,6 +138,10 @@ local function render(ctx)
   out[#out + 1] = "## Targets"
   out[#out + 1] = ""
   out[#out + 1] = report.targets_table(report.check_targets(list, chosen, summary))
+  out[#out + 1] = ""
+  out[#out + 1] = "Targets relative to the floor, as ratios within each round (peer / `c` of the same repetition):"
+  out[#out + 1] = ""
+  out[#out + 1] = report.paired_table(list, chosen, ctx.runs)
   if #ctx.failures > 0 then
     out[#out + 1] = ""
     out[#out + 1] = "## Failed runs (no figures)"

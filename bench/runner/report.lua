@@ -90,15 +90,19 @@ end
 
 -- The issue's targets. `value` reads the figure of a peer; `limit` derives the bound from the peers'
 -- summaries of the same scenario; `at_least` says which side of the bound passes.
+-- `of_floor` marks a bound that is a multiple of the floor's figure (see paired_table).
+local function floor_times(factor, figure)
+  return function(s) return s.c and factor * s.c[figure] end
+end
 local TARGETS = {
   { scenario = "sequential", what = "req/s ≥ 0.85 × plain libcurl", figure = "rps", at_least = true,
-    limit = function(s) return s.c and 0.85 * s.c.rps end },
+    of_floor = 0.85, limit = floor_times(0.85, "rps") },
   { scenario = "concurrent-1024", what = "req/s ≥ 0.8 × plain libcurl multi", figure = "rps", at_least = true,
-    limit = function(s) return s.c and 0.8 * s.c.rps end },
+    of_floor = 0.8, limit = floor_times(0.8, "rps") },
   { scenario = "concurrent-1024", what = "req/s ≥ 6,000", figure = "rps", at_least = true,
     limit = function() return 6000 end },
   { scenario = "concurrent-1024", what = "CPU µs/req ≤ 1.5 × plain libcurl multi", figure = "cpu_us",
-    limit = function(s) return s.c and 1.5 * s.c.cpu_us end },
+    of_floor = 1.5, limit = floor_times(1.5, "cpu_us") },
   { scenario = "concurrent-1024", what = "peak RSS ≤ 64 MiB", figure = "rss_mib",
     limit = function() return 64 end },
 }
@@ -174,6 +178,40 @@ function M.targets_table(rows)
     local cells = { string.format("| %s | %s | %s | %s", l.scenario, l.target, l.transport, l.bound) }
     for _, c in ipairs(columns) do cells[#cells + 1] = " | " .. (l.cells[c] or "–") end
     lines[#lines + 1] = table.concat(cells) .. " |"
+  end
+  return table.concat(lines, "\n")
+end
+
+--- The targets stated as a multiple of the floor, as ratios within each round: peer / floor of the same
+-- repetition, median and min–max over the rounds. The peers run interleaved in a round, so a slow phase
+-- of the machine moves both figures of a pair alike; the ratio of the medians in the targets table can
+-- pair a fast floor run with a slow SDK run. Shown beside the verdict, not instead of it.
+function M.paired_table(scenarios, peers, runs)
+  local by = {} -- scenario id → rep → peer name → figures
+  for _, r in ipairs(runs) do
+    local reps = by[r.scenario] or {}
+    by[r.scenario] = reps
+    reps[r.rep] = reps[r.rep] or {}
+    reps[r.rep][r.bench_peer] = M.figures(r)
+  end
+  local lines = { "| scenario | target | transport | peer | ratio (median) | min–max | rounds |",
+    "|---|---|---|---|---:|---|---:|" }
+  for _, t in ipairs(TARGETS) do
+    for _, sc in ipairs(scenarios) do
+      if t.of_floor and sc.name == t.scenario and by[sc.id] then
+        for _, p in ipairs(peers) do
+          local ratios = {}
+          for _, round in pairs(by[sc.id]) do
+            local mine, floor = round[p.name], round.c
+            if p.lua and mine and floor then ratios[#ratios + 1] = mine[t.figure] / floor[t.figure] end
+          end
+          if #ratios > 0 then
+            lines[#lines + 1] = string.format("| %s | %s | %s | %s | %.3f | %.3f–%.3f | %d |", sc.name, t.what,
+              sc.transport, p.name, median(ratios), math.min(unpack(ratios)), math.max(unpack(ratios)), #ratios)
+          end
+        end
+      end
+    end
   end
   return table.concat(lines, "\n")
 end
