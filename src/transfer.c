@@ -66,7 +66,8 @@ static size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata)
 }
 
 /* libcurl rewinds to resend the body, e.g. when a reused keep-alive connection turned out dead. The server
- * may have applied the first copy, so that is only allowed for requests that are safe to repeat. */
+ * may have applied the first copy, so that is only allowed for requests that are safe to repeat (on_prereq
+ * below stops the resend of an unsafe request without a body). */
 static int on_seek(void *userdata, curl_off_t offset, int origin)
 {
     os_transfer *t = userdata;
@@ -80,7 +81,8 @@ static int on_seek(void *userdata, curl_off_t offset, int origin)
 }
 
 /* Runs each time libcurl is about to send the request, including its own resend after a reused
- * connection turned out dead, so that a resend can be counted as the attempt it really is. */
+ * connection turned out dead, so that a resend can be counted as the attempt it really is. A request
+ * without a body is resent without on_seek being asked, so an unsafe one is stopped here. */
 static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
     os_transfer *t = userdata;
@@ -88,6 +90,10 @@ static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int prima
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
+    if (t->sends > 0 && !t->safe) {
+        t->rewind_refused = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
     t->sends++;
     return CURL_PREREQFUNC_OK;
 }
@@ -304,7 +310,8 @@ void os_transfer_conclude_attempt(os_transfer *t, CURLcode code)
     curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
     t->status = status;
     t->sent = request_size > 0 || t->body_pos > 0 || t->rewind_refused;
-    if (t->rewind_refused && code == CURLE_OK) code = CURLE_SEND_FAIL_REWIND;
+    /* Whatever libcurl made of the refusal (an abort from on_prereq, or nothing), it is a lost connection. */
+    if (t->rewind_refused) code = CURLE_SEND_FAIL_REWIND;
     if (code == CURLE_FILESIZE_EXCEEDED) t->too_large = 1; /* the announced length was already too much */
     t->error = t->out_of_memory ? OS_ERR_OTHER : os_classify_curl(code, t->too_large);
     if (t->error != OS_ERR_NONE && t->error != OS_ERR_TOO_LARGE) {

@@ -103,6 +103,18 @@ describe("session retries", function()
     assert.same(1, #srv:recorded("/notifications", "path"))
   end)
 
+  it("refuses that resend for an unsafe POST without a body too", function()
+    s:wait(s:submit(support.get_segments(srv))) -- leaves a connection to reuse
+    srv:fault({ match = { method = "POST" }, steps = { { drop = "after_read" }, { drop = "after_read" } } })
+    local result = s:wait(s:submit({ method = "POST", path = "/apps/" .. srv.app_id .. "/rotate", credential = "rest",
+      max_retries = 0 }))
+    assert.same("reset", result.error)
+    assert.matches("not safe to repeat", result.message)
+    assert.is_true(result.maybe_sent)
+    assert.same(1, result.attempts)
+    assert.same(1, #srv:recorded("/apps/" .. srv.app_id .. "/rotate", "path"))
+  end)
+
   it("counts libcurl's own resend on a dead keep-alive connection as an attempt", function()
     s:wait(s:submit(support.get_segments(srv))) -- leaves a connection to reuse
     srv:reset()
