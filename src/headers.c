@@ -163,10 +163,17 @@ size_t os_header_block_at(const os_header_block *b, size_t offset, const char **
                           const char **value, size_t *value_len)
 {
     const char *p;
+    size_t left;
     if (offset == OS_NO_ENTRY || offset >= b->buf.len) return OS_NO_ENTRY;
+    /* Every entry is checked against the block's length: a block read back from Lua (lua_results.c) is
+     * a string Lua code can reach and replace, so its lengths are not trusted. */
+    left = b->buf.len - offset;
+    if (left < 2 * sizeof(size_t)) return OS_NO_ENTRY;
     p = b->buf.data + offset;
     *name_len = get_size(p);
     *value_len = get_size(p + sizeof(size_t));
+    left -= 2 * sizeof(size_t);
+    if (*name_len > left || *value_len > left - *name_len) return OS_NO_ENTRY;
     *name = p + 2 * sizeof(size_t);
     *value = *name + *name_len;
     return offset + 2 * sizeof(size_t) + *name_len + *value_len;

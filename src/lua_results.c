@@ -53,7 +53,8 @@ static void push_headers(lua_State *L, const os_header_block *b)
  * most callers never look at, and a Lua string per name and value plus their table cost more than the
  * rest of the result (bench/README.md). Until then the result's own metatable keeps the header block (a
  * copy of the engine's, which is reused by the next request) under the key below: a light userdata to
- * this address, which Lua code cannot make, so only a metatable this file wrote is ever parsed. */
+ * this address. Lua code cannot make that key but can find it (pairs over the metatable) and put another
+ * string there, so os_header_block_at checks every length it reads against the string's own. */
 static const char block_key = 0;
 
 static void materialize_headers(lua_State *L, int result)

@@ -146,6 +146,30 @@ describe("session round trips", function()
     assert.same("third", third.headers["x-spec-order"])
   end)
 
+  it("reads a header block replaced by Lua code only as far as the block's own length", function()
+    local result = s:wait(s:submit(support.get_segments(srv)))
+    local meta, key = getmetatable(result), nil
+    for k, v in pairs(meta) do
+      if type(v) == "string" then key = k end
+    end
+    assert.is_not_nil(key, "the block is no longer kept in the metatable: rewrite this spec")
+    local function size_t(n) -- as the core writes lengths: 8 bytes, little-endian (x86-64)
+      local bytes = {}
+      for i = 1, 8 do
+        bytes[i] = string.char(n % 256)
+        n = math.floor(n / 256)
+      end
+      return table.concat(bytes)
+    end
+    local function entry(name_len, value_len, text) return size_t(name_len) .. size_t(value_len) .. text end
+    -- a good entry, then one whose lengths run past the end of the string
+    meta[key] = entry(1, 2, "abc") .. entry(100000, 1, "xy")
+    assert.same({ a = "bc" }, result.headers)
+    local other = s:wait(s:submit(support.get_segments(srv)))
+    getmetatable(other)[key] = string.rep("\255", 11) -- shorter than one entry's two lengths
+    assert.same({}, other.headers)
+  end)
+
   it("passes an absolute url as given, without the base", function()
     local result = s:wait(s:submit({ method = "GET", url = srv.url .. support.segments_path(srv, "offset=4"),
       credential = "rest" }))
