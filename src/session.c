@@ -278,12 +278,11 @@ void os_session_each_pending(const os_session *s, void (*fn)(void *ud, const os_
     for (t = s->done.head; t != NULL; t = t->next) fn(ud, t);
 }
 
-void os_session_release(os_session *s, os_transfer *t)
+void os_session_take(os_session *s, os_transfer *t)
 {
     os_list_remove(&s->done, t);
     os_idmap_remove(&s->ids, t->id);
     s->pending--;
-    os_session_discard(s, t);
 }
 
 double os_session_next_timeout(const os_session *s)

@@ -69,8 +69,9 @@ os_transfer *os_session_first_done(const os_session *s);
  * for a retry, or finished), in no particular order. fn must not change the session. */
 void os_session_each_pending(const os_session *s, void (*fn)(void *ud, const os_transfer *t), void *ud);
 
-/* The result of a finished request has been handed out: forget the request, keep the transfer. */
-void os_session_release(os_session *s, os_transfer *t);
+/* Takes a finished request off the books (it is no longer pending or found by id) before its result is
+ * handed out; the transfer then goes back with os_session_discard. */
+void os_session_take(os_session *s, os_transfer *t);
 
 /* Seconds until the session next needs driving: 0 when a result waits or work is due; -1 when nothing
  * is pending at all. */

@@ -25,6 +25,10 @@ typedef struct {
     int driving;
     int in_hook;
     int has_hook;
+    /* Results being handed out now. A finalizer run by an allocation while one is being made can close
+     * the session: the engine is then freed by hand_out once no transfer of its is out (orphan). */
+    int handing;
+    os_session *orphan;
 } lsession;
 
 /* ---- argument checking ---- */
@@ -172,25 +176,41 @@ static void drive(lua_State *L, lsession *ls, double timeout, const os_transfer 
     lua_pop(L, 1);
 }
 
-/* Hands the result out: builds the table (which may raise a memory error while everything is still
- * intact) and, when contexts is a stack index, stores the request's context there at [i] (false when it
- * has none); then lets go of the Lua values the request kept alive and of the request itself. The result
- * is left on the stack. */
+/* Hands the result out: builds the table and, when contexts is a stack index, stores the request's
+ * context there at [i] (false when it has none); then lets go of the Lua values the request kept alive
+ * and of the request itself. The result is left on the stack.
+ * Any allocation here may run a finalizer, and a finalizer may call this session's poll, wait or close.
+ * So the request is off the engine's books before the first allocation (a nested poll cannot hand it out
+ * twice), its context is on the stack before it (a nested close empties the companion table), and a
+ * nested close leaves the engine for this function to free (close_session). An out-of-memory error here
+ * loses this one result and its transfer. */
 static void hand_out(lua_State *L, lsession *ls, os_transfer *t, int contexts, int i)
 {
-    os_push_result(L, t);
+    os_session *s = ls->s;
+    int uv;
+    os_session_take(s, t);
+    ls->handing++;
     os_getuservalue(L, 1);
+    uv = lua_gettop(L);
     if (contexts != 0) {
         if (t->context_ref != LUA_NOREF)
-            lua_rawgeti(L, -1, t->context_ref);
+            lua_rawgeti(L, uv, t->context_ref);
         else
             lua_pushboolean(L, 0);
-        lua_rawseti(L, contexts, i);
     }
-    luaL_unref(L, -1, t->body_ref);
-    luaL_unref(L, -1, t->context_ref);
+    os_push_result(L, t);
+    lua_insert(L, uv); /* result, companion table[, context] */
+    uv++;
+    if (contexts != 0) lua_rawseti(L, contexts, i);
+    luaL_unref(L, uv, t->body_ref);
+    luaL_unref(L, uv, t->context_ref);
     lua_pop(L, 1);
-    os_session_release(ls->s, t);
+    ls->handing--;
+    os_session_discard(s, t);
+    if (ls->orphan == s && ls->handing == 0) {
+        ls->orphan = NULL;
+        os_session_free(s);
+    }
 }
 
 /* ---- hook ---- */
@@ -329,6 +349,9 @@ static int l_submit(lua_State *L)
     uv = lua_gettop(L);
     body_ref = ref_value(L, os_slot(&f, R_BODY), uv);
     context_ref = ref_value(L, 3, uv);
+    /* Nothing below allocates from Lua; a finalizer run by what came before may have closed the session. */
+    if (ls->s == NULL) return luaL_error(L, PREFIX "session is closed");
+    cfg = os_session_config(ls->s);
     t = os_session_acquire(ls->s);
     failed = t == NULL;
     if (!failed) {
@@ -380,7 +403,7 @@ static int l_poll(lua_State *L)
     /* 2 = results, 3 = their contexts */
     lua_newtable(L);
     lua_newtable(L);
-    while ((t = os_session_first_done(ls->s)) != NULL) {
+    while (ls->s != NULL && (t = os_session_first_done(ls->s)) != NULL) { /* a finalizer may close it */
         hand_out(L, ls, t, 3, ++i);
         lua_rawseti(L, 2, i);
     }
@@ -463,7 +486,10 @@ static void close_session(lua_State *L, lsession *ls)
     os_session *s = ls->s;
     if (s == NULL) return;
     ls->s = NULL;
-    os_session_free(s);
+    if (ls->handing > 0)
+        ls->orphan = s; /* closed by a finalizer while a result is handed out: hand_out frees it */
+    else
+        os_session_free(s);
     /* Drop every kept body, context and the hook in one go. */
     lua_newtable(L);
     os_setuservalue(L, 1);
@@ -494,13 +520,15 @@ static void push_abandoned(lua_State *L, lsession *ls)
     pending_list p;
     size_t i;
     os_session_get_stats(ls->s, &st);
+    /* Every allocation first (sized for all pending requests, so the filling below allocates nothing): a
+     * finalizer they run may close the session, and then there is nothing left to list. */
     p.list = lua_newuserdata(L, ((size_t)st.pending + 1) * sizeof *p.list);
+    lua_createtable(L, (int)st.pending, 0);
+    lua_createtable(L, (int)st.pending, 0);
     p.n = 0;
-    p.cap = (size_t)st.pending;
-    os_session_each_pending(ls->s, add_with_context, &p);
+    p.cap = ls->s != NULL ? (size_t)st.pending : 0;
+    if (ls->s != NULL) os_session_each_pending(ls->s, add_with_context, &p);
     qsort((void *)p.list, p.n, sizeof *p.list, by_id);
-    lua_createtable(L, (int)p.n, 0);
-    lua_createtable(L, (int)p.n, 0);
     os_getuservalue(L, 1);
     for (i = 0; i < p.n; i++) {
         lua_pushinteger(L, (lua_Integer)p.list[i]->id);
@@ -525,7 +553,7 @@ static int l_close(lua_State *L)
         return 2;
     }
     push_abandoned(L, ls);
-    close_session(L, ls);
+    close_session(L, ls); /* nothing left to do if a finalizer closed it meanwhile */
     return 2;
 }
 
@@ -534,6 +562,9 @@ static int l_gc(lua_State *L)
     lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
     if (ls->s != NULL) os_session_free(ls->s);
     ls->s = NULL;
+    /* Left by an out-of-memory error in hand_out after a finalizer closed the session. */
+    if (ls->orphan != NULL) os_session_free(ls->orphan);
+    ls->orphan = NULL;
     return 0;
 }
 

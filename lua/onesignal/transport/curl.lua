@@ -145,8 +145,8 @@ end
 -- those of results already collected.
 function Transport:close()
   if self.closed then return end
+  local ids, callbacks = self.session:close() -- raises from a hook, and then the client stays open
   self.closed = true
-  local ids, callbacks = self.session:close()
   for i = 1, #ids do enqueue(self, closed_result(ids[i], true), callbacks[i]) end
   deliver(self)
 end

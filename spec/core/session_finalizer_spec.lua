@@ -1,0 +1,31 @@
+-- A finalizer can run at any allocation, also while session:poll is handing out results, and it may call
+-- that session's poll or close (a wrapper object whose __gc closes its client, say). Each request must
+-- then still be answered exactly once — in a result or in close's list of abandoned requests — and
+-- nothing may be read after it was freed (under `make sanitize-core` the child process below runs with
+-- AddressSanitizer too). The rounds run in a child process: see finalizer_rounds.lua.
+local server = require("support.server")
+
+-- Tables have finalizers from Lua 5.2 on; LuaJIT (5.1) has none, and so nothing to check here.
+local it_with_gc = _VERSION == "Lua 5.1" and pending or it
+
+describe("a session used from a finalizer while poll hands out results", function()
+  local srv
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() if srv then srv:stop() end end)
+
+  local function rounds(mode)
+    local command = string.format("timeout 120 lua5.4 spec/core/finalizer_rounds.lua %s %s %s %s 2>&1", mode, srv.url,
+      srv.rest_key, srv.app_id)
+    local child = assert(io.popen(command))
+    local out = child:read("a")
+    local ok = child:close()
+    assert.is_true(ok, out)
+    local acted = tonumber(out:match("acted (%d+)"))
+    assert.is_true(acted ~= nil and acted > 0, "the finalizer never ran inside poll: " .. out)
+  end
+
+  it_with_gc("answers every request once when a finalizer closes it mid-poll", function() rounds("close") end)
+
+  it_with_gc("hands out no result twice when a finalizer polls it mid-poll", function() rounds("poll") end)
+end)
