@@ -54,7 +54,8 @@ local function scalar_text(op, param, index, value)
     if value ~= value or value == math.huge or value == -math.huge then
       usage(op, argument(param, index) .. " must be a finite number")
     end
-    if value == math.floor(value) then return string.format("%d", value) end
+    -- %d only where the value fits an integer (Lua 5.4 raises beyond it, LuaJIT wraps round).
+    if value == math.floor(value) and value >= -2 ^ 63 and value < 2 ^ 63 then return string.format("%d", value) end
     return string.format("%.17g", value)
   elseif t == "boolean" and param.where == "query" then
     return tostring(value)
@@ -84,17 +85,25 @@ end
 -- old key.
 -- Only operations the API deduplicates (op.idempotency_key) have a key that makes a resend harmless; an
 -- `idempotency_key` field in any other body is just data.
+-- A key the caller gave must be one the engine can carry (checked here, so that nothing of a batch is sent
+-- before a bad key is found).
+local function check_key(op, key, field)
+  if type(key) ~= "string" or key == "" or key:find("%c") then
+    usage(op, argument(op.body) .. ": field " .. field .. " must be a non-empty string without control"
+      .. " characters (a UUID)")
+  end
+  return key
+end
+
 local function additions(op, client, body)
   local app_id = op.body_app_id and body.app_id == nil and client.app_id or nil
   local key, new_key
   if op.idempotency_key then
     key = body.idempotency_key
-    if key ~= nil and (type(key) ~= "string" or key == "" or key:find("%c")) then
-      usage(op, argument(op.body) .. ": field idempotency_key must be a non-empty string without control"
-        .. " characters (a UUID)")
-    end
-    if key == nil and type(body.external_id) == "string" then
-      key = body.external_id -- the field's older name, which the API still honours
+    if key ~= nil then
+      check_key(op, key, "idempotency_key")
+    elseif type(body.external_id) == "string" then -- the field's older name, which the API still honours
+      key = check_key(op, body.external_id, "external_id")
     end
     if key == nil then
       key = core.uuid4()
@@ -112,12 +121,15 @@ local function encode_body(body, where, app_id, new_key)
 end
 
 -- create_custom_events: every event carrying its own key makes repeating the batch harmless.
-local function every_item_keyed(list)
+-- A key an event does carry is checked like any other.
+local function every_item_keyed(op, list, field)
   if type(list) ~= "table" or list[1] == nil then return nil end
-  for _, item in ipairs(list) do
-    if type(item) ~= "table" or type(item.idempotency_key) ~= "string" then return nil end
+  local all = true
+  for i, item in ipairs(list) do
+    local key = type(item) == "table" and item.idempotency_key
+    if type(key) == "string" then check_key(op, key, field .. "[" .. i .. "].idempotency_key") else all = false end
   end
-  return list[1].idempotency_key
+  return all and list[1].idempotency_key or nil
 end
 
 local function check_limits(op, body, text)
@@ -220,7 +232,7 @@ function M.build(op, client, n, ...)
     key, app_id, new_key = additions(op, client, body)
     text = encode_body(body, BODY_LABEL[op], app_id, new_key)
     if op.max_body_bytes or op.max_item_bytes then check_limits(op, body, text) end
-    if op.keyed_items then key = every_item_keyed(body[op.keyed_items]) end
+    if op.keyed_items then key = every_item_keyed(op, body[op.keyed_items], op.keyed_items) end
   end
 
   local req = {

@@ -55,7 +55,8 @@ describe("hostile input", function()
           client:create_notification({ contents = { en = "x" }, included_segments = { "All" },
             external_id = "key" .. bad })
         end)
-        assert.matches("idempotency_key", message, 1, true)
+        assert.matches("external_id", message, 1, true)
+        assert.matches("control character", message, 1, true)
       end)
     end
 

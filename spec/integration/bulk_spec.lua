@@ -205,6 +205,9 @@ describe("client:send_many", function()
     list = notifications(3)
     list[1].idempotency_key, list[3].idempotency_key = "same-key", "same-key"
     refused("notifications #1 and #3 have the same idempotency_key", list)
+    list = notifications(3)
+    list[3].external_id = "" -- found before #1 and #2 are sent
+    refused("notification #3: onesignal%.create_notification: argument 'notification': field external_id", list)
     refused("argument 'notifications' must be a list", { a = {} })
     refused("argument 'notifications' must be a list of tables, got nil", nil)
     refused("unknown option 'concurency'", notifications(1), { concurency = 2 })

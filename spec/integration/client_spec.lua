@@ -233,6 +233,12 @@ describe("the client", function()
       assert.are.equal("/organizations/org%201/audit_logs", got.path)
     end)
 
+    it("writes integral numbers without a fraction, and those beyond 64 bits as they are", function()
+      srv:clear()
+      client:get_notifications(nil, { limit = 5.0, offset = 2 ^ 63 })
+      assert.are.equal("app_id=" .. srv.app_id .. "&limit=5&offset=9.2233720368547758e%2B18", srv:requests()[1].query)
+    end)
+
     it("sends null, empty arrays, integers and UTF-8 as meant", function()
       srv:clear()
       client:create_notification({ contents = { en = "Hi 👋", he = "שלום" }, included_segments = { "All" },
@@ -292,6 +298,14 @@ describe("the client", function()
       refused("field data%.cb is a function", function()
         client:create_notification({ contents = { en = "x" }, data = { cb = print } })
       end)
+      -- A key given under the field's older name, or an event's own key, is checked like idempotency_key.
+      refused("onesignal%.create_notification: argument 'notification': field external_id must be a non%-empty"
+        .. " string", function() client:create_notification({ contents = { en = "x" }, external_id = "" }) end)
+      refused("onesignal%.create_custom_events: argument 'custom_events_request': field events%[2%]%.idempotency_key"
+        .. " must be a non%-empty string", function()
+          client:create_custom_events(nil, { events = { { name = "a", idempotency_key = "k-1" },
+            { name = "b", idempotency_key = "k\n2" } } })
+        end)
       refused("onesignal%.get_segments_async: the last argument must be a callback function", function()
         client:get_segments_async(nil)
       end)
@@ -321,6 +335,15 @@ describe("the client", function()
       local ok, err = pcall(onesignal.new, { rest_key = "x" })
       assert.is_false(ok)
       assert.matches("client_spec%.lua:%d+: onesignal%.new: unknown option 'rest_key'", err)
+      for _, name in ipairs({ "timeout", "connect_timeout", "deadline" }) do
+        ok, err = pcall(onesignal.new, { rest_api_key = "k", [name] = 0 })
+        assert.is_false(ok)
+        assert.matches("client_spec%.lua:%d+: onesignal%.new: option '" .. name .. "' must be a positive number", err)
+      end
+      refused("client:with: setting 'timeout' must be a positive number", function() client:with({ timeout = 0 }) end)
+      refused("client:with: setting 'deadline' must be a positive number", function()
+        client:create_notification_with_retry({ contents = { en = "x" } }, { deadline = 0 })
+      end)
     end)
   end)
 end)
