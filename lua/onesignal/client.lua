@@ -309,6 +309,9 @@ function Client:with(settings)
     if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge or (want == "integer" and v ~= math.floor(v)) then
       usage.raise("onesignal: client:with: setting '" .. k .. "' must be a finite non-negative " .. want)
     end
+    if v == 0 and (k == "deadline" or k == "timeout") then
+      usage.raise("onesignal: client:with: setting '" .. k .. "' must be a positive number of seconds")
+    end
     merged[k] = v
   end
   local derived = {}

@@ -125,6 +125,10 @@ function M.resolve(options, getenv)
   if cfg.transport and not TRANSPORTS[cfg.transport] then
     fail("option 'transport' must be \"curl\" or \"ngx\"")
   end
+  -- Waits of zero seconds would end every request before it starts.
+  for _, name in ipairs({ "timeout", "connect_timeout", "deadline" }) do
+    if cfg[name] == 0 then fail("option '" .. name .. "' must be a positive number of seconds") end
+  end
   if cfg.max_retries < 0 then fail("option 'max_retries' must not be negative") end
   if cfg.max_concurrency < 1 then fail("option 'max_concurrency' must be at least 1") end
   if cfg.max_connections == nil then

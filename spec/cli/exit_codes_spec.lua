@@ -65,6 +65,11 @@ describe("onesignal exits", function()
       { "a non-integer where the API wants one", { "get_notifications", "--query", "limit=ten" },
         "%-%-query limit must be an integer" },
       { "a bad number flag", { "get_apps", "--timeout", "soon" }, "%-%-timeout must be a non%-negative number" },
+      { "a zero timeout", { "get_apps", "--timeout", "0" }, "%-%-timeout %(or its environment variable%) must be"
+        .. " a positive number" },
+      { "a bad --download wait, before the export is asked for",
+        { "export_subscriptions", "--download", "/tmp/never.csv", "--poll-interval", "0" },
+        "%-%-poll%-interval must be a positive number" },
       { "a push without a target", { "push", "--message", "hi" }, "push needs a target" },
       { "a push without content", { "push", "--to", "external_id:u-1" }, "push needs %-%-message" },
       { "an email without subject", { "email", "--to", "external_id:u-1", "--message", "hi" },

@@ -137,9 +137,7 @@ local function download(streams, flags, options, body)
     end
   end
   local info, err = client:download_export(url, flags.download, {
-    timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
-    interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"]),
-    progress = progress,
+    timeout = flags.export_waits.timeout, interval = flags.export_waits.interval, progress = progress,
   })
   client:close()
   if not info then return failed(streams, err) end
@@ -178,6 +176,13 @@ local function call(streams, command, words, flags)
   args.check_allowed(flags, command, help.kinds(command))
   local options = client_options(flags)
   local cfg = resolve(options)
+  if flags.download then
+    -- Checked now: a mistake found after the export request was sent would leave an export behind.
+    flags.export_waits = {
+      timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
+      interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"], false, true),
+    }
+  end
   local body = flags.json and read_json(flags.json, streams.stdin)
   if channel then
     if words[1] then fail(command .. " takes flags only, no arguments") end

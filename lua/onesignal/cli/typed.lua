@@ -30,12 +30,13 @@ function M.query_value(name, text)
   return text
 end
 
---- A number flag (--timeout and the like); `integer` refuses fractions.
-function M.number_flag(name, text, integer)
+--- A number flag (--timeout and the like); `integer` refuses fractions, `positive` refuses zero.
+function M.number_flag(name, text, integer, positive)
   local value = tonumber(text)
   if not value or value ~= value or value < 0 or value == math.huge
-    or (integer and value ~= math.floor(value)) then
-    fail("--" .. name .. " must be a non-negative " .. (integer and "integer" or "number") .. ", got '" .. text .. "'")
+    or (integer and value ~= math.floor(value)) or (positive and value == 0) then
+    fail("--" .. name .. " must be a " .. (positive and "positive " or "non-negative ")
+      .. (integer and "integer" or "number") .. ", got '" .. text .. "'")
   end
   return value
 end
