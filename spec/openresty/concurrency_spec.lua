@@ -113,6 +113,13 @@ describe("concurrency on the ngx transport", function()
     assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread", out.failure)
   end)
 
+  it("raises a spawned thread's error from run, not inside another thread that sleeps meanwhile", function()
+    local out = app:case("spawn_failure_elsewhere", {})
+    assert.is_true(out.sleeper.ok, out.sleeper.err)
+    assert.is_false(out.run_ok)
+    assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread", out.run_err)
+  end)
+
   it("sends a list with send_many, at most `concurrency` at a time", function()
     local list = {}
     for i = 1, 20 do list[i] = { contents = { en = "item " .. i }, included_segments = { "All" } } end

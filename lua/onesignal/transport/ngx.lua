@@ -140,21 +140,35 @@ function Transport:request(req)
   return run(self, req)
 end
 
--- The state of the current request (or timer): results waiting for `poll`, threads still running.
+-- The state of a request (or timer): results waiting for `poll` (ready, head, tail), requests and spawned
+-- threads still running, the threads of requests (by id), the coroutines of spawned threads, and the
+-- errors of spawned threads not yet raised.
+local function new_state()
+  return { ready = {}, head = 1, tail = 0, running = 0, threads = {},
+    spawned = setmetatable({}, { __mode = "k" }), failures = {} }
+end
+
+-- The state of the current request (or timer).
 local function state(self)
   local ok, ctx = pcall(function() return ngx.ctx end)
   local st
   if ok and ctx then
     st = ctx[self.state_key]
     if not st then
-      st = { ready = {}, head = 1, tail = 0, running = 0, threads = {} }
+      st = new_state()
       ctx[self.state_key] = st
     end
   else
-    self.fallback = self.fallback or { ready = {}, head = 1, tail = 0, running = 0, threads = {} }
+    self.fallback = self.fallback or new_state()
     st = self.fallback
   end
   return st
+end
+
+-- A spawned thread's error is raised by the request's own poll or run, never inside another spawned
+-- thread: that one (polling within client:sleep or send_many) would take it for its own.
+local function in_spawned_thread(st)
+  return st.spawned[coroutine.running()] == true
 end
 
 local function push(st, entry)
@@ -199,11 +213,17 @@ function Transport:spawn(fn, ...)
   local args = { n = select("#", ...), ... }
   st.running = st.running + 1
   local thread, err = ngx.thread.spawn(function()
+    st.spawned[coroutine.running()] = true
     local ok, problem = xpcall(function() return fn(unpack(args, 1, args.n)) end, debug.traceback)
     st.running = st.running - 1
-    -- Logged too: a caller that never polls again would otherwise never hear of it.
-    if not ok then ngx.log(ngx.ERR, "onesignal: a thread run by client:spawn failed: ", problem) end
-    push(st, { failure = not ok and problem or nil })
+    if ok then
+      push(st, {})
+    else
+      -- Logged too: a caller that never polls again would otherwise never hear of it.
+      ngx.log(ngx.ERR, "onesignal: a thread run by client:spawn failed: ", problem)
+      st.failures[#st.failures + 1] = problem
+      if st.semaphore then st.semaphore:post(1) end
+    end
   end)
   if not thread then
     st.running = st.running - 1
@@ -228,8 +248,13 @@ end
 function Transport:poll(timeout)
   timeout = timeout or 0
   local st = state(self)
-  if st.head > st.tail and st.running > 0 then wait(st, timeout) end
+  local raises = not in_spawned_thread(st)
+  if st.head > st.tail and st.running > 0 and not (raises and st.failures[1]) then wait(st, timeout) end
   local semaphore = st.semaphore
+  if raises and st.failures[1] then
+    if semaphore and semaphore:count() > 0 then semaphore:wait(0) end -- its post
+    error("onesignal: a thread run by client:spawn failed: " .. tostring(table.remove(st.failures, 1)), 0)
+  end
   local ran = 0
   while st.head <= st.tail do
     local head = st.head
@@ -238,18 +263,17 @@ function Transport:poll(timeout)
     st.head = head + 1
     ran = ran + 1
     if semaphore and semaphore:count() > 0 then semaphore:wait(0) end -- this entry's post
-    if entry.failure then
-      error("onesignal: a thread run by client:spawn failed: " .. tostring(entry.failure), 0)
-    end
     if entry.callback then entry.callback(entry.result) end
   end
   return ran
 end
 
---- Requests (and spawned threads) of the current request not yet handed to `poll`.
+--- Requests (and spawned threads) of the current request not yet handed to `poll`, and the errors of
+-- spawned threads that this coroutine's `poll` would raise.
 function Transport:pending()
   local st = state(self)
-  return st.running + (st.tail - st.head + 1)
+  local failures = in_spawned_thread(st) and 0 or #st.failures
+  return st.running + (st.tail - st.head + 1) + failures
 end
 
 --- No descriptor to watch: nginx's event loop drives cosockets.

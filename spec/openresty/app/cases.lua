@@ -140,6 +140,23 @@ function M.spawn(settings, args)
   return { results = results, pending_after_spawn = pending, failure = failure }
 end
 
+--- A spawned thread fails while another one sleeps in client:sleep (which drives the client meanwhile):
+-- the failure is for the request's own run to raise, not for the sleeping thread.
+function M.spawn_failure_elsewhere(settings, args)
+  local client = new_client(settings, args)
+  local sleeper = {}
+  client:spawn(function()
+    client:sleep(0.05)
+    error("deliberate failure in a spawned thread")
+  end)
+  client:spawn(function()
+    sleeper.ok, sleeper.err = pcall(client.sleep, client, 0.3)
+    sleeper.err = sleeper.err and tostring(sleeper.err)
+  end)
+  local ok, err = pcall(client.run, client, 3)
+  return { sleeper = sleeper, run_ok = ok, run_err = not ok and tostring(err) or nil }
+end
+
 --- client:send_many (issue 4) on cosockets: { notifications, options }.
 function M.send_many(settings, args)
   local client = new_client(settings, args)
