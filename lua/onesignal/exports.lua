@@ -7,8 +7,9 @@
 --
 -- `export_subscriptions` and `export_events` answer at once with the URL of a CSV file that the API
 -- writes later; until then the URL answers 404 (or 403, as S3 does for a missing object). The helpers poll
--- it with exponential backoff, bounded by `timeout` seconds of waiting in all. The file is fetched with no
--- credential: the API key is never sent to the storage host.
+-- it with exponential backoff, bounded by `timeout` seconds of waiting in all (the last wait is cut short,
+-- so the last check comes as `timeout` ends). The file is fetched with no credential: the API key is
+-- never sent to the storage host.
 --
 -- Options (all optional):
 --
@@ -48,8 +49,11 @@ local function check_options(caller, options)
       if type(value) ~= "function" then usage.raise("onesignal." .. caller .. ": option '" .. name
         .. "' must be a function") end
     elseif name == "timeout" or name == "interval" or name == "max_interval" or name == "request_timeout" then
-      if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge then
-        usage.raise("onesignal." .. caller .. ": option '" .. name .. "' must be a non-negative number")
+      -- Only the total may be zero (one check, no wait): a zero wait would poll without pause.
+      local least = name == "timeout" and "non-negative" or "positive"
+      if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge
+        or (value == 0 and least == "positive") then
+        usage.raise("onesignal." .. caller .. ": option '" .. name .. "' must be a " .. least .. " number")
       end
     else
       usage.raise("onesignal." .. caller .. ": unknown option '" .. tostring(name) .. "'")
@@ -97,7 +101,7 @@ local function fetch(self, caller, url, options)
       return response.finish({ operation = caller, method = "GET", path = path ~= "" and path or "/" }, result,
         self.redact)
     end
-    if waited + wait > timeout then
+    if waited >= timeout then
       return nil, errors.new({
         kind = "timeout", reason = "export_not_ready", operation = caller, method = "GET", path = path,
         status = status, attempts = polls,
@@ -105,9 +109,11 @@ local function fetch(self, caller, url, options)
           polls == 1 and "" or "s", waited),
       })
     end
-    notify(options, { phase = "waiting", polls = polls, waited = waited, wait = wait, status = status })
-    sleep(wait)
-    waited = waited + wait
+    -- The last wait is cut to what is left, so the file gets one more check at the end of `timeout`.
+    local pause = math.min(wait, timeout - waited)
+    notify(options, { phase = "waiting", polls = polls, waited = waited, wait = pause, status = status })
+    sleep(pause)
+    waited = waited + pause
     wait = math.min(wait * 2, max_wait)
   end
 end
