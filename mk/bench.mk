@@ -4,7 +4,7 @@
 #   make bench                 the full run: every figure, medians of BENCH_REPS runs, targets checked
 #   make bench-smoke           tiny counts, one run: every peer and scenario works (no figures)
 #   make bench-breakdown       CPU per stage of a call (build, encode, finish) beside bare lua-cjson
-#   make bench BENCH_ARGS='--only concurrent --reps 3'      see `lua5.4 bench/run.lua --help`
+#   make bench BENCH_ARGS='--only concurrent-256,concurrent-1024 --reps 3'   see `lua5.4 bench/run.lua --help`
 
 BENCH_BUILD = $(BUILD)/bench
 BENCH_CFLAGS = -std=c99 -Wall -Wextra -Werror -O2 -g

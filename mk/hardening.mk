@@ -95,8 +95,7 @@ endef
 
 .PHONY: sanitize valgrind
 
-sanitize: build contract-deps $(BUILD)/asan/onesignal/core.so $(HARDENING_PROGRAMS) $(HARDENING_BUILD)/keep_loaded.so \
-          $(HARDENING_BUILD)/sanitizer_canary.so ## every busted spec with the C core under ASan + UBSan + LeakSanitizer
+sanitize: build contract-deps $(BUILD)/asan/onesignal/core.so $(HARDENING_PROGRAMS) $(HARDENING_BUILD)/keep_loaded.so $(HARDENING_BUILD)/sanitizer_canary.so ## every busted spec with the C core under ASan + UBSan + LeakSanitizer
 	$(call canary,leak,LeakSanitizer: detected memory leaks)
 	$(call canary,overflow,AddressSanitizer: heap-buffer-overflow)
 	$(call canary,undefined,runtime error: signed integer overflow)
