@@ -1,8 +1,8 @@
 -- A finalizer can run at any allocation, also while session:poll is handing out results, and it may call
 -- that session's poll or close (a wrapper object whose __gc closes its client, say). Each request must
 -- then still be answered exactly once — in a result or in close's list of abandoned requests — and
--- nothing may be read after it was freed (under `make sanitize-core` the child process below runs with
--- AddressSanitizer too). The rounds run in a child process: see finalizer_rounds.lua.
+-- nothing may be read after it was freed (under `make sanitize-core` the child process below loads the
+-- AddressSanitizer build too). The rounds run in a child process: see finalizer_rounds.lua.
 local server = require("support.server")
 
 -- Tables have finalizers from Lua 5.2 on; LuaJIT (5.1) has none, and so nothing to check here.
@@ -15,8 +15,10 @@ describe("a session used from a finalizer while poll hands out results", functio
   teardown(function() if srv then srv:stop() end end)
 
   local function rounds(mode)
-    local command = string.format("timeout 120 lua5.4 spec/core/finalizer_rounds.lua %s %s %s %s 2>&1", mode, srv.url,
-      srv.rest_key, srv.app_id)
+    -- This process's module paths, not the environment's: sanitize-core and test-core-noepoll choose the
+    -- core's build with busted's --cpath.
+    local command = string.format("LUA_PATH='%s' LUA_CPATH='%s' timeout 120 lua5.4 spec/core/finalizer_rounds.lua"
+      .. " %s %s %s %s 2>&1", package.path, package.cpath, mode, srv.url, srv.rest_key, srv.app_id)
     local child = assert(io.popen(command))
     local out = child:read("a")
     local ok = child:close()
