@@ -62,8 +62,9 @@ static void redact_message(os_session *s, os_transfer *t)
 }
 
 /* libcurl resends a request by itself when a reused keep-alive connection dies before answering (only
- * for requests safe to repeat: on_seek and on_prereq in transfer.c refuse the others). The server may have seen each copy, so each
- * one counts as an attempt and is shown to the hook as a reset that was retried at once. */
+ * for requests safe to repeat: on_seek and on_prereq in transfer.c refuse the others). The server may
+ * have seen each copy, so each one counts as an attempt and is shown to the hook as a reset that was
+ * retried at once. */
 static void count_resends(os_session *s, os_transfer *t, double now)
 {
     os_attempt_report report;

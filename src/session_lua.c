@@ -526,7 +526,7 @@ static void push_abandoned(lua_State *L, lsession *ls)
     lua_createtable(L, (int)st.pending, 0);
     lua_createtable(L, (int)st.pending, 0);
     p.n = 0;
-    p.cap = ls->s != NULL ? (size_t)st.pending : 0;
+    p.cap = (size_t)st.pending;
     if (ls->s != NULL) os_session_each_pending(ls->s, add_with_context, &p);
     qsort((void *)p.list, p.n, sizeof *p.list, by_id);
     os_getuservalue(L, 1);

@@ -50,10 +50,11 @@ local function check_options(caller, options)
         .. "' must be a function") end
     elseif name == "timeout" or name == "interval" or name == "max_interval" or name == "request_timeout" then
       -- Only the total may be zero (one check, no wait): a zero wait would poll without pause.
-      local least = name == "timeout" and "non-negative" or "positive"
+      local positive = name ~= "timeout"
       if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge
-        or (value == 0 and least == "positive") then
-        usage.raise("onesignal." .. caller .. ": option '" .. name .. "' must be a " .. least .. " number")
+        or (positive and value == 0) then
+        usage.raise("onesignal." .. caller .. ": option '" .. name .. "' must be a "
+          .. (positive and "positive" or "non-negative") .. " number")
       end
     else
       usage.raise("onesignal." .. caller .. ": unknown option '" .. tostring(name) .. "'")
