@@ -296,6 +296,20 @@ local OVERRIDES = {
   retry_base_delay = "number", retry_max_delay = "number",
 }
 
+-- Raises unless `v` suits the per-call setting `setting`; `what` names it the way the caller wrote it.
+local function check_override(what, setting, v)
+  local want = OVERRIDES[setting]
+  if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge or (want == "integer" and v ~= math.floor(v)) then
+    usage.raise(what .. " must be a finite non-negative " .. want)
+  end
+  if v == 0 and (setting == "deadline" or setting == "timeout") then
+    usage.raise(what .. " must be a positive number of seconds")
+  end
+  if setting == "max_retries" and v > config.MAX_RETRIES then
+    usage.raise(what .. " must be at most " .. config.MAX_RETRIES)
+  end
+end
+
 --- A client sharing this one's connections, with other per-call settings:
 -- `client:with{ deadline = 5 }:create_notification(n)`. Settings: deadline, timeout, max_retries,
 -- retry_base_delay, retry_max_delay.
@@ -304,14 +318,8 @@ function Client:with(settings)
   local merged = {}
   for k, v in pairs(self.overrides or {}) do merged[k] = v end
   for k, v in pairs(settings) do
-    local want = OVERRIDES[k]
-    if not want then usage.raise("onesignal: client:with: unknown setting '" .. tostring(k) .. "'") end
-    if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge or (want == "integer" and v ~= math.floor(v)) then
-      usage.raise("onesignal: client:with: setting '" .. k .. "' must be a finite non-negative " .. want)
-    end
-    if v == 0 and (k == "deadline" or k == "timeout") then
-      usage.raise("onesignal: client:with: setting '" .. k .. "' must be a positive number of seconds")
-    end
+    if not OVERRIDES[k] then usage.raise("onesignal: client:with: unknown setting '" .. tostring(k) .. "'") end
+    check_override("onesignal: client:with: setting '" .. k .. "'", k, v)
     merged[k] = v
   end
   local derived = {}
@@ -320,23 +328,26 @@ function Client:with(settings)
   return setmetatable(derived, getmetatable(self))
 end
 
+-- create_notification_with_retry's options → the client:with settings they set.
+local RETRY_OPTIONS = {
+  max_retries = "max_retries", base_delay = "retry_base_delay", max_delay = "retry_max_delay", deadline = "deadline",
+}
+
 --- create_notification with explicit retry settings, for parity with the official SDKs. Every call
 -- already retries safely; this only changes how much. `response.replayed` tells a replayed answer.
 function Client:create_notification_with_retry(notification, options)
   if options ~= nil and type(options) ~= "table" then
     usage.raise("onesignal.create_notification_with_retry: argument 'options' must be a table")
   end
-  options = options or {}
   local settings = {}
-  for k in pairs(options) do
-    if k ~= "max_retries" and k ~= "base_delay" and k ~= "max_delay" and k ~= "deadline" then
+  for k, v in pairs(options or {}) do
+    local setting = RETRY_OPTIONS[k]
+    if not setting then
       usage.raise("onesignal.create_notification_with_retry: unknown option '" .. tostring(k) .. "'")
     end
+    check_override("onesignal.create_notification_with_retry: option '" .. k .. "'", setting, v)
+    settings[setting] = v
   end
-  settings.max_retries = options.max_retries
-  settings.retry_base_delay = options.base_delay
-  settings.retry_max_delay = options.max_delay
-  settings.deadline = options.deadline
   return self:with(settings):create_notification(notification)
 end
 

@@ -4,6 +4,8 @@
 local M = {}
 
 M.DEFAULT_BASE_URL = "https://api.onesignal.com"
+-- The C core refuses more (src/session_lua.c); checking here names the caller's option at the caller's line.
+M.MAX_RETRIES = 1000000
 
 -- name → { type, default }. Types: "string", "number", "integer", "boolean", "function".
 local OPTIONS = {
@@ -130,6 +132,7 @@ function M.resolve(options, getenv)
     if cfg[name] == 0 then fail("option '" .. name .. "' must be a positive number of seconds") end
   end
   if cfg.max_retries < 0 then fail("option 'max_retries' must not be negative") end
+  if cfg.max_retries > M.MAX_RETRIES then fail("option 'max_retries' must be at most " .. M.MAX_RETRIES) end
   if cfg.max_concurrency < 1 then fail("option 'max_concurrency' must be at least 1") end
   if cfg.max_connections == nil then
     cfg.max_connections = M.default_max_connections(cfg.base_url, cfg.http_version)

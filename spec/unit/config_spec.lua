@@ -46,6 +46,8 @@ describe("onesignal.config", function()
     assert.matches("unknown option 'rest_key'", usage_of({ rest_key = "x" }))
     assert.matches("option 'timeout' must be a non%-negative number, got string", usage_of({ timeout = "5" }))
     assert.matches("option 'max_retries' must be an integer", usage_of({ max_retries = 1.5 }))
+    assert.matches("option 'max_retries' must be at most 1000000", usage_of({ max_retries = 1000001 }))
+    assert.are.equal(1000000, config.resolve({ max_retries = 1000000 }, env({})).max_retries)
     assert.matches("option 'timeout' must be a non%-negative number", usage_of({ timeout = -1 }))
   end)
 
