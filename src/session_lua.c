@@ -65,6 +65,15 @@ static void warn_insecure(void)
 
 static void attempt_hook(void *ud, const os_attempt_report *r);
 
+/* A retry count, as a session option or per request: more than this is a mistake rather than a policy
+ * (lua/onesignal/config.lua refuses it first, naming the caller's option). */
+static int get_max_retries(lua_State *L, const os_field_values *f, int which, int dflt)
+{
+    long long v = os_get_integer(f, which, dflt, 0);
+    if (v > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
+    return (int)v;
+}
+
 /* The options core.session reads, in the order of their stack slots. */
 enum {
     S_BASE_URL, S_REST_KEY, S_ORG_KEY, S_USER_AGENT, S_CA_FILE, S_PROXY, S_VERIFY, S_HTTP_VERSION, S_TIMEOUT,
@@ -84,7 +93,6 @@ static int l_session_new(lua_State *L)
     size_t len, n_headers, n_body, *unused_lens;
     const char **headers, **body_headers, *s;
     char err[128];
-    long long max_retries;
     os_session *engine;
 
     if (lua_isnoneornil(L, 1)) {
@@ -121,9 +129,7 @@ static int l_session_new(lua_State *L)
     cfg.timeout = os_get_positive(&f, S_TIMEOUT, cfg.timeout);
     cfg.connect_timeout = os_get_positive(&f, S_CONNECT_TIMEOUT, cfg.connect_timeout);
     cfg.max_body = (size_t)os_get_integer(&f, S_MAX_BODY, (long long)cfg.max_body, 0);
-    max_retries = os_get_integer(&f, S_MAX_RETRIES, cfg.max_retries, 0);
-    if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
-    cfg.max_retries = (int)max_retries;
+    cfg.max_retries = get_max_retries(L, &f, S_MAX_RETRIES, cfg.max_retries);
     cfg.retry_base_delay = os_get_delay(&f, S_BASE_DELAY, cfg.retry_base_delay);
     cfg.retry_max_delay = os_get_delay(&f, S_MAX_DELAY, cfg.retry_max_delay);
     cfg.max_connections = (long)os_get_integer(&f, S_MAX_CONNECTIONS, 0, 0);
@@ -297,9 +303,8 @@ static int l_submit(lua_State *L)
     os_field_values f;
     size_t path_len = 0, url_len = 0, body_len = 0, operation_len = 0, n_extra, *extra_lens, len;
     const char *path, *url, *body, *operation, *cred, *key, **extra;
-    int safe, uv, failed, body_ref, context_ref;
+    int safe, uv, failed, body_ref, context_ref, max_retries;
     double timeout, deadline;
-    long long max_retries;
     double base_delay, max_delay;
     const os_config *cfg = os_session_config(ls->s);
     os_transfer *t;
@@ -336,8 +341,7 @@ static int l_submit(lua_State *L)
     timeout = os_get_positive(&f, R_TIMEOUT, cfg->timeout);
     deadline = os_get_number(&f, R_DEADLINE, -1, -1);
     if (deadline != -1 && !(deadline > 0)) luaL_error(L, PREFIX "'deadline' must be a positive number");
-    max_retries = os_get_integer(&f, R_MAX_RETRIES, cfg->max_retries, 0);
-    if (max_retries > 1000000) luaL_error(L, PREFIX "'max_retries' is unreasonably large");
+    max_retries = get_max_retries(L, &f, R_MAX_RETRIES, cfg->max_retries);
     base_delay = os_get_delay(&f, R_BASE_DELAY, cfg->retry_base_delay);
     max_delay = os_get_delay(&f, R_MAX_DELAY, cfg->retry_max_delay);
     n_extra = os_get_lines(&f, R_HEADERS, &extra, &extra_lens); /* pushes a scratch (or nil) */
@@ -351,7 +355,6 @@ static int l_submit(lua_State *L)
     context_ref = ref_value(L, 3, uv);
     /* Nothing below allocates from Lua; a finalizer run by what came before may have closed the session. */
     if (ls->s == NULL) return luaL_error(L, PREFIX "session is closed");
-    cfg = os_session_config(ls->s);
     t = os_session_acquire(ls->s);
     failed = t == NULL;
     if (!failed) {
@@ -364,7 +367,7 @@ static int l_submit(lua_State *L)
         t->timeout = timeout;
         t->has_deadline = deadline > 0;
         t->deadline = deadline;
-        t->max_retries = (int)max_retries;
+        t->max_retries = max_retries;
         t->retry_base_delay = base_delay;
         t->retry_max_delay = max_delay;
         t->body_ref = body_ref;
