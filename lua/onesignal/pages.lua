@@ -6,8 +6,8 @@
 --   end
 --
 -- Each iterator takes the same arguments as the operation it walks (`each_notification` those of
--- `get_notifications`, …). The options' `limit` is the page size (default: the API's maximum for that
--- list); `offset` (or `cursor`) says where to start.
+-- `get_notifications`, …). The options' `limit` is the page size (default and upper bound: the API's
+-- maximum for that list); `offset`, `cursor` or `time_offset` says where to start.
 --
 -- **Errors.** Bad arguments raise at the `each_*` call, before anything is sent. When a page fails, the
 -- iterator yields `false, err` once (`err` as any call returns it) and then ends: a loop written
@@ -28,10 +28,16 @@ local usage = require("onesignal.usage")
 local M = {}
 
 -- How each list pages. `items`: the field holding the page's items; `max`: the API's largest page.
---   offset  offset/limit; the last page is the one shorter than the page size (or reaching total_count)
---   cursor  the answer's `next_cursor` leads to the next page; null (or has_more = false) ends the list
+--   offset  offset/limit; the last page is the one shorter than the page size, or (`total`) the one
+--           reaching the answer's total_count. Only get_notifications declares total_count as the size of
+--           the whole list; get_segments' is "the number of Segments in the response", so it ends nothing.
+--           get_notifications with time_offset instead follows next_time_offset to an empty page, as the
+--           API asks.
+--   cursor  the answer's `next_cursor` leads to the next page; has_more = false or no new cursor ends the
+--           list. An empty page ends it too unless the answer says has_more = true (a filtered scan of the
+--           audit log can have empty pages before later events).
 local LISTS = {
-  get_notifications = { items = "notifications", style = "offset", max = 50 },
+  get_notifications = { items = "notifications", style = "offset", max = 50, total = true },
   view_templates = { items = "templates", style = "offset", max = 50 },
   get_segments = { items = "segments", style = "offset", max = 300 },
   view_journeys = { items = "journeys", style = "cursor", max = 50 },
@@ -62,25 +68,27 @@ end
 
 -- Decides the options of the page after `body` (which answered `options`), or nil when `body` was the last.
 local function next_options(list, options, body, count)
-  if count == 0 then return nil end
   local nxt = copy(options)
   if list.style == "cursor" then
-    if body.has_more == false or not is_cursor(body.next_cursor) or body.next_cursor == options.cursor then
+    if body.has_more == false or (count == 0 and body.has_more ~= true) or not is_cursor(body.next_cursor)
+      or body.next_cursor == options.cursor then
       return nil
     end
     nxt.cursor = body.next_cursor
     return nxt
   end
-  local limit = type(body.limit) == "number" and body.limit or tonumber(options.limit)
-  if limit and count < limit then return nil end
+  if count == 0 then return nil end
   if options.time_offset ~= nil then
-    -- get_notifications with time_offset pages by the opaque next_time_offset instead of offset
+    -- get_notifications with time_offset pages by the opaque next_time_offset instead of offset, until an
+    -- empty page: a short page is not the last one there.
     if not is_cursor(body.next_time_offset) or body.next_time_offset == options.time_offset then return nil end
     nxt.time_offset = body.next_time_offset
     return nxt
   end
+  local limit = type(body.limit) == "number" and body.limit or tonumber(options.limit)
+  if limit and count < limit then return nil end
   local offset = (tonumber(options.offset) or 0) + count
-  if type(body.total_count) == "number" and offset >= body.total_count then return nil end
+  if list.total and type(body.total_count) == "number" and offset >= body.total_count then return nil end
   nxt.offset = offset
   return nxt
 end
@@ -97,7 +105,10 @@ local function prepare(self, caller, op, list, args, n)
   local positional = {}
   for i = 1, count do positional[i] = args[i] end
   local options = copy(args[count + 1])
-  if options.limit == nil then options.limit = list.max end
+  -- The page size: the API's maximum unless smaller. A larger one is lowered to it, because the API would
+  -- answer with fewer items than asked and the short page would look like the last one.
+  local limit = tonumber(options.limit)
+  if options.limit == nil or (limit and limit > list.max) then options.limit = list.max end
   return positional, count, options
 end
 

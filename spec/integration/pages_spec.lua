@@ -1,5 +1,6 @@
 -- The pagination iterators against the test server: every item once, across page boundaries, for the
 -- offset lists and the cursor lists; a failed page yields `false, err` once and ends the loop.
+local cjson = require("cjson")
 local onesignal = require("onesignal")
 local server = require("support.server")
 
@@ -55,10 +56,36 @@ describe("paged lists", function()
     end)
 
     it("stops after a full last page when total_count says so, without asking for an empty page", function()
-      seeded("segments", 6)
-      local items = collect(client:each_segment(nil, { limit = 3 }))
+      seeded("notifications", 6)
+      local items = collect(client:each_notification(nil, { limit = 3 }))
       assert.are.equal(6, #items)
       assert.are.equal(2, #srv:requests())
+    end)
+
+    it("segments: a total_count that counts only the page (as the spec words it) ends nothing", function()
+      local created = seeded("segments", 5)
+      -- The first page as the OpenAPI text describes it: total_count is the number in this answer.
+      local first = { total_count = 3, offset = 0, limit = 3, segments = {} }
+      for i = 1, 3 do first.segments[i] = { id = created[i], name = "s" .. i } end
+      srv:fault({ match = { operation = "get_segments" }, steps = { { status = 201, body = cjson.encode(first) } } })
+      assert.are.same(created, ids(collect(client:each_segment(nil, { limit = 3 }))))
+      assert.are.same({ "limit=3", "offset=3&limit=3" }, queries())
+    end)
+
+    it("lowers a page size above the API's largest to it, so the API's short page does not end the walk", function()
+      local created = seeded("templates", 60)
+      assert.are.same(created, ids(collect(client:each_template(nil, { limit = 100 }))))
+      local q = queries()
+      assert.are.equal(2, #q)
+      for _, query in ipairs(q) do assert.matches("limit=50", query) end
+    end)
+
+    it("notifications by time_offset: follows next_time_offset past a short page, to an empty one", function()
+      local created = seeded("notifications", 5)
+      local items = collect(client:each_notification(nil, { time_offset = "2000-01-01T00:00:00.000Z", limit = 2 }))
+      assert.are.same(created, ids(items))
+      -- pages of 2, 2 and 1, then the empty page the API says ends the list
+      assert.are.equal(4, #srv:requests())
     end)
 
     it("asks once more after a full last page when the list gives no total (templates)", function()
@@ -101,6 +128,17 @@ describe("paged lists", function()
       assert.are.equal(3, #q)
       assert.are.equal("limit=2", q[1])
       assert.matches("^cursor=[^&]+&limit=2$", q[2])
+    end)
+
+    it("goes past an empty page that says has_more = true", function()
+      local created = seeded("audit_logs", 2)
+      -- An empty first page of a filtered scan. Its cursor is the test server's own (spec/server/cursor.lua:
+      -- base64 of "audit:999999", a position before every event), so the next page holds them all.
+      local empty = '{"audit_logs":[],"has_more":true,"next_cursor":"YXVkaXQ6OTk5OTk5"}'
+      srv:fault({ match = { operation = "list_audit_logs" }, steps = { { status = 200, body = empty } } })
+      local items = collect(client:each_audit_log(srv.org_id, { start_time = "2000-01-01T00:00:00Z" }))
+      assert.are.same({ created[2], created[1] }, ids(items))
+      assert.are.equal(2, #srv:requests())
     end)
 
     it("audit logs: newest first, the filters kept with the cursor", function()
