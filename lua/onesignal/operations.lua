@@ -6,7 +6,9 @@
 --
 -- Traits:
 --   no_content       the API may answer 2xx with an empty body (the spec declares no content)
---   idempotency_key  the body carries an idempotency key; one is generated when the caller gives none
+--   idempotency_key  the API deduplicates by the body's `idempotency_key`; one is generated when the caller
+--                    gives none
+--   legacy_key       an older body field the API still honours as that key when `idempotency_key` is absent
 --   body_app_id      the body carries `app_id`; the client's default fills it when missing
 --   max_body_bytes   the API's documented limit for the whole JSON body
 --   max_item_bytes   { field, bytes }: the documented limit for each element of an array field
@@ -33,7 +35,7 @@ local ROWS = {
   { "create_journey", "POST", "/apps/{app_id}/journeys", "rest",
     "app_id:path create_journey_request:body" },
   { "create_notification", "POST", "/notifications", "rest",
-    "notification:body", { idempotency_key = true, body_app_id = true } },
+    "notification:body", { idempotency_key = true, legacy_key = "external_id", body_app_id = true } },
   { "create_segment", "POST", "/apps/{app_id}/segments", "rest",
     "app_id:path ?segment:body" },
   { "create_subscription", "POST", "/apps/{app_id}/users/by/{alias_label}/{alias_id}/subscriptions", "rest",
@@ -94,7 +96,7 @@ local ROWS = {
   { "rotate_api_key", "POST", "/apps/{app_id}/auth/tokens/{token_id}/rotate", "organization",
     "app_id:path token_id:path" },
   { "start_live_activity", "POST", "/apps/{app_id}/activities/activity/{activity_type}", "rest",
-    "app_id:path activity_type:path start_live_activity_request:body" },
+    "app_id:path activity_type:path start_live_activity_request:body", { idempotency_key = true } },
   { "transfer_subscription", "PATCH", "/apps/{app_id}/subscriptions/{subscription_id}/owner", "rest",
     "app_id:path subscription_id:path transfer_subscription_request_body:body" },
   { "unsubscribe_email_with_token", "POST", "/apps/{app_id}/notifications/{notification_id}/unsubscribe", "rest",

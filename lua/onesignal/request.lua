@@ -102,8 +102,8 @@ local function additions(op, client, body)
     key = body.idempotency_key
     if key ~= nil then
       check_key(op, key, "idempotency_key")
-    elseif type(body.external_id) == "string" then -- the field's older name, which the API still honours
-      key = check_key(op, body.external_id, "external_id")
+    elseif op.legacy_key and type(body[op.legacy_key]) == "string" then
+      key = check_key(op, body[op.legacy_key], op.legacy_key)
     end
     if key == nil then
       key = core.uuid4()

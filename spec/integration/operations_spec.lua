@@ -100,7 +100,7 @@ describe("every operation", function()
            row.name == "get_notification_history" or row.name == "estimate_notification_recipients" then
           expected.app_id = expected.app_id or srv.app_id
         end
-        if row.name == "create_notification" then
+        if row.name == "create_notification" or row.name == "start_live_activity" then
           assert.matches("^%x+%-%x+%-4%x+%-[89ab]%x+%-%x+$", decoded.idempotency_key)
           expected.idempotency_key = decoded.idempotency_key
           assert.is_nil(sent_body.idempotency_key, "the caller's table was changed")

@@ -202,6 +202,24 @@ describe("retries through the client", function()
       assert.are.equal(1, created())
     end)
 
+    it("repeats start_live_activity with its generated key; the server answers the repeat from the first", function()
+      local client = new_client()
+      srv:fault_on("start_live_activity", { { drop = "after_read" } })
+      local activity = { event = "start", activity_id = "match-42", event_attributes = {}, event_updates = {},
+        name = "match", contents = { en = "Kick-off" }, headings = { en = "Match" },
+        include_aliases = { external_id = { "fan-1" } } }
+      local body, res = client:start_live_activity(nil, "match_activity", activity)
+      assert.is_table(body, tostring(res))
+      assert.are.equal(2, res.attempts)
+      assert.is_true(res.replayed)
+      assert.is_nil(activity.idempotency_key) -- the caller's table is left as it was
+      local seen = srv:recorded("start_live_activity")
+      assert.are.equal(2, #seen)
+      for _, r in ipairs(seen) do
+        assert.are.equal(res.idempotency_key, require("cjson").decode(r.body).idempotency_key)
+      end
+    end)
+
     it("does not repeat create_user, and says it may have been applied", function()
       local client = new_client()
       srv:fault_on("create_user", { { drop = "after_read" } })

@@ -33,6 +33,25 @@ function reply.str_arg(args, name)
   return v
 end
 
+-- Creation the API deduplicates by the body's idempotency_key (create_notification, start_live_activity):
+-- a key seen before gets the stored answer again, with Idempotent-Replayed: true, and nothing is applied
+-- twice. `create()` applies the request and returns status, response; errors (>= 400) are not stored.
+-- Keys are kept per app (`space`) and per operation (`scope`).
+function reply.idempotent(space, scope, body, create)
+  local key = body.idempotency_key
+  if key ~= nil and type(key) ~= "string" then
+    return reply.errors(400, "idempotency_key must be a string")
+  end
+  local slot = key and (scope .. ":" .. key)
+  local original = slot and space.idempotency[slot]
+  if original then return original.status, original.body, { ["Idempotent-Replayed"] = "true" } end
+  local status, response = create()
+  if status >= 400 then return status, response end
+  local encoded = json.encode(response)
+  if slot then space.idempotency[slot] = { status = status, body = encoded } end
+  return status, encoded
+end
+
 -- A slice of a list for offset/limit pagination.
 function reply.page(items, offset, limit)
   local out = json.array()

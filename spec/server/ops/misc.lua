@@ -17,8 +17,10 @@ function M.start_live_activity(ctx)
     return reply.errors(400, "activity_id is required")
   end
   local space = store.space(ctx.params.app_id)
-  space.activities[body.activity_id] = { type = ctx.params.activity_type, updates = 0, ended = false }
-  return 201, { notification_id = ids.uuid() }
+  return reply.idempotent(space, "activity", body, function()
+    space.activities[body.activity_id] = { type = ctx.params.activity_type, updates = 0, ended = false }
+    return 201, { notification_id = ids.uuid() }
+  end)
 end
 
 function M.update_live_activity(ctx)

@@ -78,30 +78,17 @@ function M.create_notification(ctx)
   local body = ctx.body or json.object()
   local app_id = body.app_id
   if type(app_id) ~= "string" or app_id == "" then return reply.errors(400, "app_id is required") end
-  local space = store.space(app_id)
-  local key = body.idempotency_key
-  if key ~= nil and type(key) ~= "string" then
-    return reply.errors(400, "idempotency_key must be a string")
-  end
-  if key and space.idempotency[key] then
-    local original = space.idempotency[key]
-    return original.status, original.body, { ["Idempotent-Replayed"] = "true" }
-  end
-  if not has_targeting(body) then return reply.errors(400, ctx.messages.NO_TARGETING_SPECIFIED) end
-
-  local status, response
-  if targets_empty_segment(body) then
-    status, response = 200, { id = "", errors = json.array({ ctx.messages.NO_SUBSCRIBERS }) }
-  else
+  return reply.idempotent(store.space(app_id), "notification", body, function()
+    if not has_targeting(body) then return reply.errors(400, ctx.messages.NO_TARGETING_SPECIFIED) end
+    if targets_empty_segment(body) then
+      return 200, { id = "", errors = json.array({ ctx.messages.NO_SUBSCRIBERS }) }
+    end
     local n = M.store(app_id, body, 1)
     stats.notification_created()
     local external_id = body.external_id
     if external_id == nil then external_id = json.null end
-    status, response = 200, { id = n.id, external_id = external_id }
-  end
-  local encoded = json.encode(response)
-  if key then space.idempotency[key] = { status = status, body = encoded } end
-  return status, encoded
+    return 200, { id = n.id, external_id = external_id }
+  end)
 end
 
 local function present(n)
