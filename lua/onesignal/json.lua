@@ -30,7 +30,7 @@ for name in ([[
   include_chrome_reg_ids include_chrome_web_reg_ids include_android_reg_ids email_to email_bcc filters buttons
   web_buttons sms_media_urls subscriptions events purchases ip_allowlist extra_fields included_segment_ids
   excluded_segment_ids entry_event_match_attributes attributes windows outcome_names app_ids actions actor_ids
-  actor_emails target_types target_ids ip_addresses
+  actor_emails target_types target_ids ip_addresses nodes branches
 ]]):gmatch("%S+") do ARRAY_FIELDS[name] = true end
 
 -- Object fields whose every value is an array (`include_aliases = { external_id = {...} }`).

@@ -14,6 +14,13 @@ describe("onesignal.json", function()
     assert.is_table(back.data)
   end)
 
+  it("sends a journey's empty node and branch lists as []", function()
+    local text = encode({ name = "draft", nodes = { { id = "n1", branches = { { id = "b1", nodes = {} } } } } })
+    assert.truthy(text:find('"branches":[{', 1, true))
+    assert.truthy(text:find('"nodes":[]', 1, true))
+    assert.are.equal('{"nodes":[]}', encode({ nodes = {} }))
+  end)
+
   it("honours an explicit array mark at any place", function()
     assert.are.equal("[]", encode(setmetatable({}, json.array_mt)))
     assert.are.equal('{"custom":[]}', encode({ custom = setmetatable({}, json.array_mt) }))
