@@ -162,8 +162,10 @@ local function send_many(self, notifications, options)
   end
 
   while done < total do
-    local delay = start_more()
+    -- Report before refilling: on_progress may suspend (inside spawn) while the requests in flight finish,
+    -- and their slots must be refilled before this waits, or nothing would be left to wake it.
     report()
+    local delay = start_more()
     if done < total and reported == #finished then
       if wait then
         -- Suspended; a finishing request wakes us, or the bucket's next token.

@@ -241,6 +241,21 @@ describe("client:send_many", function()
     for _, item in ipairs(results) do assert.is_nil(item.err) end
   end)
 
+  it("inside client:spawn, finishes the list when on_progress itself makes a call that suspends", function()
+    -- The call in on_progress outlasts the requests in flight, so they finish while it is suspended.
+    srv:fault({ match = { operation = "view_templates" }, steps = server.times(6, { delay = 0.3 }) })
+    local results, summary
+    client:spawn(function()
+      results, summary = client:send_many(notifications(6), { concurrency = 2, on_progress = function()
+        assert(client:view_templates(nil))
+      end })
+    end)
+    assert.is_true(client:run(10))
+    assert.is_table(summary, "send_many never returned")
+    assert.are.equal(6, summary.succeeded)
+    assert.are.equal(6, #srv:recorded("create_notification"))
+  end)
+
   it("fails the rest with reason 'closed' when the client is closed midway", function()
     local doomed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
     srv:fault(delays(6, 2))
