@@ -253,6 +253,7 @@ describe("client:send_many", function()
     assert.is_true(client:run(10))
     assert.is_table(summary, "send_many never returned")
     assert.are.equal(6, summary.succeeded)
+    for i = 1, 6 do assert.is_table(results[i].body) end
     assert.are.equal(6, #srv:recorded("create_notification"))
   end)
 
