@@ -169,10 +169,12 @@ function Client:call_async(name, ...)
 end
 
 -- Coroutines asleep in `client:sleep`, soonest first: { due = monotonic seconds, co = coroutine }.
+-- Only those due before this began: one that sleeps again at once (`sleep(0)` in a loop, to let the others
+-- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
 local function wake_due(root)
   local sleepers = root.sleepers
-  local woken = 0
-  while sleepers[1] and sleepers[1].due <= core.monotonic() do
+  local woken, now = 0, core.monotonic()
+  while sleepers[1] and sleepers[1].due < now do
     -- Out of the list before resuming: an error in one leaves the others asleep, not lost.
     local co = table.remove(sleepers, 1).co
     woken = woken + 1

@@ -241,6 +241,25 @@ describe("coroutines run by client:spawn", function()
     assert.is_true(clock.now() - started >= 0.2)
   end)
 
+  it("sleep(0) in a loop lets the callbacks run: each poll wakes a sleeper once at most", function()
+    local done, spins = false, 0
+    client:get_segments_async(nil, function() done = true end)
+    client:spawn(function()
+      while not done do
+        spins = spins + 1
+        if spins > 100000 then error("woken over and over inside one poll") end
+        client:sleep(0)
+      end
+    end)
+    local polls = 0
+    while not done do
+      polls = polls + 1
+      client:poll(0.01)
+    end
+    assert.is_true(client:run(5))
+    assert.is_true(spins <= polls + 1, spins .. " wake-ups in " .. polls .. " polls")
+  end)
+
   it("do not suspend in a coroutine the client did not start", function()
     local co = coroutine.create(function() return client:get_segments(nil) end)
     local ok, body, res = coroutine.resume(co)
