@@ -15,8 +15,6 @@ local core = require("onesignal.core")
 local M = {}
 local Client = {}
 
--- Coroutines started by `spawn`, with the client that drives them (weak: a finished one is collected).
-local spawned = setmetatable({}, { __mode = "k" })
 
 -- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll, run or close).
 local function resume(co, ...)
@@ -28,7 +26,7 @@ end
 
 local function in_spawned(self)
   local co, main = coroutine.running()
-  if not main and spawned[co] == self.root then return co end
+  if not main and self.root.spawned[co] then return co end
   return nil
 end
 
@@ -265,7 +263,7 @@ function Client:spawn(fn, ...)
   if type(fn) ~= "function" then usage.raise("onesignal: client:spawn needs a function") end
   if self.transport.spawn then return self.transport:spawn(fn, ...) end
   local co = coroutine.create(fn)
-  spawned[co] = self.root
+  self.root.spawned[co] = true
   resume(co, ...)
   return co
 end
@@ -376,6 +374,10 @@ function M.new(options)
     has_key = { rest = cfg.rest_api_key ~= nil, organization = cfg.organization_api_key ~= nil },
     max_concurrency = cfg.max_concurrency,
     sleepers = {},
+    -- Coroutines started by `spawn` (weak: a finished one is collected). Kept per client, holding `true`:
+    -- a module-wide table holding the client would, on LuaJIT (whose weak tables are no ephemerons), keep
+    -- every client with a suspended coroutine alive for ever.
+    spawned = setmetatable({}, { __mode = "k" }),
     -- Read on every call: present (false) rather than absent, so the read stays a plain table hit.
     overrides = false,
     dry_run = false,
