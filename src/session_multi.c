@@ -157,7 +157,13 @@ void os_session_run(os_session *s, double timeout, const os_transfer *target)
         double now = os_monotonic(), next;
         fire_due(s, now);
         if (target != NULL ? target->state == OS_T_DONE : s->done.head != NULL) return;
-        if (s->in_flight == 0 && s->waiting == 0) return;
+        if (s->in_flight == 0 && s->waiting == 0) {
+            /* Idle: collect the registrations of cached connections the peer has closed since (kept
+             * lazily, see os_poller_unwatch). Only a wait clears them, and while one stays the
+             * descriptor an outside loop watches stays readable: it would wake that loop for ever. */
+            (void)os_poller_wait(s->poller, 0, on_ready, s);
+            return;
+        }
         if (waited && deadline >= 0 && now >= deadline) return;
         next = os_session_earliest(s, deadline);
         if (os_poller_wait(s->poller, next < 0 ? -1 : wait_ms(next - now), on_ready, s) < 0) {

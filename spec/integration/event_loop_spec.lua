@@ -100,6 +100,35 @@ describe("an outside event loop (luv)", function()
     assert.is_true(count.polls < 400, "polls: " .. count.polls)
   end)
 
+  it("is not woken over and over once the server closes the idle connections", function()
+    if not has_luv then return end
+    local own = server.start({})
+    local idle_client = onesignal.new({ base_url = own.url, rest_api_key = own.rest_key, app_id = own.app_id })
+    local kick, count, detach = attach(idle_client)
+    local done = 0
+    for i = 1, 2 do
+      idle_client:create_notification_async({ contents = { en = "idle " .. i }, included_segments = { "All" } },
+        function(body, err)
+          assert(body, tostring(err))
+          done = done + 1
+        end)
+    end
+    kick()
+    uv.run()
+    assert.are.equal(2, done)
+    -- Both connections stay cached, idle. The server goes away and closes them (a load balancer's idle
+    -- timeout does the same); a timer of the application keeps the loop running for 0.3 s meanwhile.
+    own:stop()
+    local before = count.polls
+    local app = uv.new_timer()
+    app:start(300, 0, function() app:close() end)
+    uv.run()
+    detach()
+    local woken = count.polls - before
+    idle_client:close()
+    assert.is_true(woken <= 4, "polls while idle: " .. woken)
+  end)
+
   it("runs examples/luv_loop.lua", function()
     if not has_luv then return end
     local ok, out = run_example("luv_loop.lua")
