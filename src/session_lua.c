@@ -390,16 +390,13 @@ static int l_submit(lua_State *L)
     return 1;
 }
 
-static int l_poll(lua_State *L)
+/* Hands out every finished result: returns the list of results and the list of their contexts, or nil
+ * when none has finished. */
+static int push_finished(lua_State *L, lsession *ls)
 {
-    lsession *ls = check_drivable(L);
-    double timeout = luaL_optnumber(L, 2, 0);
     os_transfer *t;
     int i = 0;
-    if (!(timeout >= 0)) return luaL_error(L, PREFIX "poll timeout must be a number >= 0");
-    lua_settop(L, 1);
-    drive(L, ls, timeout, NULL);
-    if (os_session_first_done(ls->s) == NULL) {
+    if (ls->s == NULL || os_session_first_done(ls->s) == NULL) {
         lua_pushnil(L);
         return 1;
     }
@@ -411,6 +408,25 @@ static int l_poll(lua_State *L)
         lua_rawseti(L, 2, i);
     }
     return 2;
+}
+
+static int l_poll(lua_State *L)
+{
+    lsession *ls = check_drivable(L);
+    double timeout = luaL_optnumber(L, 2, 0);
+    if (!(timeout >= 0)) return luaL_error(L, PREFIX "poll timeout must be a number >= 0");
+    lua_settop(L, 1);
+    drive(L, ls, timeout, NULL);
+    return push_finished(L, ls);
+}
+
+/* What poll returns, without driving the engine: the results that finished already (a blocking call
+ * drove the engine meanwhile). close() abandons every request it still has, so these are taken first. */
+static int l_finished(lua_State *L)
+{
+    lsession *ls = check_drivable(L);
+    lua_settop(L, 1);
+    return push_finished(L, ls);
 }
 
 static int l_wait(lua_State *L)
@@ -581,7 +597,7 @@ static int l_tostring(lua_State *L)
 static const luaL_Reg METHODS[] = {
     {"poll", l_poll},         {"wait", l_wait},         {"pending", l_pending}, {"fd", l_fd},
     {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},     {"close", l_close},
-    {NULL, NULL}};
+    {"finished", l_finished}, {NULL, NULL}};
 
 void os_lua_session_register(lua_State *L)
 {

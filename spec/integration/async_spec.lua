@@ -98,6 +98,22 @@ describe("non-blocking calls", function()
     assert.are.equal(0, client:pending())
   end)
 
+  it("count each callback once in poll's return, also when a callback polls again", function()
+    local ran, inner = 0, nil
+    for i = 1, 3 do
+      client:get_segments_async(nil, function()
+        ran = ran + 1
+        if i == 1 then inner = client:poll(0) end -- runs the other two
+      end)
+    end
+    srv:fault({ match = { operation = "get_user" }, steps = { { delay = 0.3 } } })
+    client:get_user(nil, "external_id", "nobody") -- drives the engine: the three finish meanwhile
+    local outer = client:poll(0)
+    assert.are.equal(3, ran)
+    assert.are.equal(2, inner)
+    assert.are.equal(1, outer)
+  end)
+
   it("refuse a missing callback and bad timeouts at the caller's line", function()
     local ok, err = pcall(function() client:create_notification_async(notification("x")) end)
     assert.is_false(ok)
@@ -312,5 +328,21 @@ describe("closing a client", function()
     assert.are.equal(0, client:pending())
     assert.is_nil(client:fd())
     client:close() -- twice is fine
+  end)
+
+  it("hands a request that finished before the close its real answer", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 0.3 } } })
+    local got_body, got_err
+    client:create_notification_async(notification("done early"), function(body, err)
+      got_body, got_err = body, err
+    end)
+    -- The blocking call drives the engine for 0.3 s: the notification finishes meanwhile, unpolled.
+    assert(client:get_segments(nil))
+    assert.is_nil(got_body)
+    client:close()
+    assert.is_table(got_body, tostring(got_err))
+    assert.is_string(got_body.id)
+    assert.are.equal(1, srv:stats().notifications_created)
   end)
 end)

@@ -88,12 +88,15 @@ function Transport:submit(req, callback)
   return id
 end
 
--- Moves finished results, with the callbacks the engine kept for them, to the ready queue.
-local function collect(self, timeout)
-  local done, callbacks = self.session:poll(timeout)
+local function enqueue_all(self, done, callbacks)
   if done then
     for i = 1, #done do enqueue(self, done[i], callbacks[i]) end
   end
+end
+
+-- Moves finished results, with the callbacks the engine kept for them, to the ready queue.
+local function collect(self, timeout)
+  enqueue_all(self, self.session:poll(timeout))
 end
 
 -- Runs the callbacks of the results queued now, one at a time: one that raises leaves the rest queued.
@@ -102,13 +105,16 @@ end
 local function deliver(self)
   local ran, last = 0, self.tail
   local ready, callbacks = self.ready, self.ready_callbacks
-  while self.head <= last do
+  -- A callback may poll or close, and so deliver the rest itself: then head passes tail and this stops.
+  while self.head <= last and self.head <= self.tail do
     local head = self.head
     local result, callback = ready[head], callbacks[head]
     ready[head], callbacks[head] = nil, nil
     self.head = head + 1
-    ran = ran + 1
-    if callback then callback(result) end
+    if callback then
+      ran = ran + 1
+      callback(result)
+    end
   end
   -- An empty queue starts again at 1, so its keys stay few and in the tables' array parts.
   if self.head > self.tail then self.head, self.tail = 1, 0 end
@@ -141,10 +147,11 @@ function Transport:timeout()
   return self.session:timeout()
 end
 
---- Closes the session. Requests it still had finish with error "closed"; their callbacks run now, after
--- those of results already collected.
+--- Closes the session. Results that had finished keep their answers; requests still under way finish with
+-- error "closed". Their callbacks run now, after those of results already collected.
 function Transport:close()
   if self.closed then return end
+  enqueue_all(self, self.session:finished())
   local ids, callbacks = self.session:close() -- raises from a hook, and then the client stays open
   self.closed = true
   for i = 1, #ids do enqueue(self, closed_result(ids[i], true), callbacks[i]) end
