@@ -435,10 +435,11 @@ static int l_wait(lua_State *L)
     lua_Number id = luaL_checknumber(L, 2);
     os_transfer *t = NULL;
     if (id >= 1 && id == floor(id) && id < 9007199254740992.0) t = os_session_find(ls->s, (unsigned long long)id);
-    if (t == NULL) return luaL_error(L, PREFIX "no pending request with id %d", (int)id);
+    /* The id as given (%f prints numbers with %.14g): a cast to int would be undefined beyond its range. */
+    if (t == NULL) return luaL_error(L, PREFIX "no pending request with id %f", id);
     lua_settop(L, 1);
     drive(L, ls, -1, t);
-    if (t->state != OS_T_DONE) return luaL_error(L, PREFIX "request %d could not finish", (int)id);
+    if (t->state != OS_T_DONE) return luaL_error(L, PREFIX "request %f could not finish", id);
     hand_out(L, ls, t, 0, 0);
     return 1;
 }

@@ -118,7 +118,8 @@ describe("session methods", function()
     local s = session()
     s:close()
     s:close()
-    for _, name in ipairs({ "submit", "poll", "wait", "pending", "fd", "timeout", "set_hook", "stats" }) do
+    for _, name in ipairs({ "submit", "poll", "wait", "pending", "fd", "timeout", "set_hook", "stats",
+                            "finished" }) do
       assert.matches("session is closed", error_of(s[name], s, { method = "GET", path = "/" }), name)
     end
     assert.matches("closed", tostring(s))
@@ -128,6 +129,9 @@ describe("session methods", function()
     local s = session()
     assert.matches("no pending request", error_of(s.wait, s, 12345))
     assert.matches("no pending request", error_of(s.wait, s, 0))
+    -- named as given, also beyond an int (sanitize-core checks the conversion)
+    assert.matches("no pending request with id 3000000000", error_of(s.wait, s, 3e9), 1, true)
+    assert.matches("no pending request with id -1e+300", error_of(s.wait, s, -1e300), 1, true)
     s:close()
   end)
 

@@ -72,6 +72,29 @@ describe("driving a session", function()
     assert.has_error(function() s:wait(first) end)
   end)
 
+  it("finished() hands out what finished already, without driving, with the contexts", function()
+    srv:fault({ match = { method = "GET", path = support.segments_path(srv) }, steps = { { delay = 0.3 } } })
+    local context = {}
+    local first = s:submit({ method = "GET", path = "/apps", credential = "organization" }, context)
+    local never = s:submit({ method = "GET", path = "/apps", credential = "organization" })
+    assert.is_nil(s:finished())
+    s:wait(s:submit(support.get_segments(srv))) -- drives: the two /apps requests finish meanwhile
+    local done, contexts = s:finished()
+    assert.same(2, #done)
+    local by_id = {}
+    for i, r in ipairs(done) do
+      assert.same(200, r.status)
+      by_id[r.id] = contexts[i] or "none"
+    end
+    assert.equal(context, by_id[first])
+    assert.equal("none", by_id[never])
+    assert.is_nil(s:finished())
+    -- a request still under way stays with the engine: finished() does not wait for it
+    local later = s:submit(support.get_segments(srv))
+    assert.is_nil(s:finished())
+    assert.same(later, s:wait(later).id)
+  end)
+
   it("hands each result out exactly once across wait and poll", function()
     local ids = {}
     for i = 1, 20 do ids[i] = s:submit(support.get_segments(srv, "offset=" .. i)) end
