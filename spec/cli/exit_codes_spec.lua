@@ -65,8 +65,9 @@ describe("onesignal exits", function()
       { "a non-integer where the API wants one", { "get_notifications", "--query", "limit=ten" },
         "%-%-query limit must be an integer" },
       { "a bad number flag", { "get_apps", "--timeout", "soon" }, "%-%-timeout must be a non%-negative number" },
-      { "a zero timeout", { "get_apps", "--timeout", "0" }, "%-%-timeout %(or its environment variable%) must be"
-        .. " a positive number" },
+      -- No environment variable sets --timeout or --max-retries, so their messages name the flag alone.
+      { "a zero timeout", { "get_apps", "--timeout", "0" }, "%-%-timeout must be a positive number" },
+      { "too many retries", { "get_apps", "--max-retries", "2000000" }, "%-%-max%-retries must be at most" },
       { "a bad --download wait, before the export is asked for",
         { "export_subscriptions", "--download", "/tmp/never.csv", "--poll-interval", "0" },
         "%-%-poll%-interval must be a positive number" },

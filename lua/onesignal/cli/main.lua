@@ -28,10 +28,15 @@ local unpack = table.unpack or unpack
 
 local function fail(message) error({ usage = message }, 0) end
 
--- Library option names in configuration errors, as the flags that set them.
+-- Library option names in configuration errors, as the flags that set them; those an environment variable
+-- can also set (onesignal.config) say so.
 local FLAG_OF = {
-  rest_api_key = "--rest-api-key", organization_api_key = "--organization-api-key", app_id = "--app-id",
-  base_url = "--api-url", timeout = "--timeout", max_retries = "--max-retries",
+  rest_api_key = "--rest-api-key (or its environment variable)",
+  organization_api_key = "--organization-api-key (or its environment variable)",
+  app_id = "--app-id (or its environment variable)",
+  base_url = "--api-url (or its environment variable)",
+  timeout = "--timeout",
+  max_retries = "--max-retries",
 }
 
 local function client_options(flags)
@@ -51,7 +56,7 @@ local function resolve(options)
   if not ok then
     local message = type(cfg) == "table" and cfg.usage or tostring(cfg)
     message = message:gsub("^onesignal%.new: ", ""):gsub("option '([%w_]+)'", function(name)
-      return FLAG_OF[name] and (FLAG_OF[name] .. " (or its environment variable)") or ("option '" .. name .. "'")
+      return FLAG_OF[name] or ("option '" .. name .. "'")
     end)
     fail(message)
   end
