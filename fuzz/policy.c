@@ -1,7 +1,8 @@
 /* The retry policy (os_policy_decide, os_backoff) on any inputs, including the NaN, infinite and
  * negative numbers a caller of onesignal.core.policy could pass. Invariants, always: no undefined
- * behaviour (UBSan), a wait that is never negative and never NaN, nothing but a retry has a wait, and
- * giving up or retrying excludes "maybe sent" accordingly. For sane settings (finite, non-negative
+ * behaviour (UBSan), a wait that is never negative and never NaN, nothing but a retry has a wait,
+ * giving up or retrying excludes "maybe sent" accordingly, and an earlier attempt that may have been
+ * applied is carried over, reported and never repeated unless repeating is safe. For sane settings (finite, non-negative
  * delays): the wait is at most max_delay; a Retry-After is honoured exactly; no retry beyond
  * max_retries; a non-repeatable request that may have been applied is never retried; a retry never
  * crosses the deadline. */
@@ -33,9 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.has_deadline = (int)(fuzz_bits(&r, 1) & 1);
     in.deadline = fuzz_double(&r);
     in.random01 = fuzz_double(&r);
+    in.applied_before = (int)(fuzz_bits(&r, 1) & 1);
 
     os_policy_decide(&in, &d);
     CHECK(d.retry == 0 || d.retry == 1);
+    /* What may have been applied stays so, is reported when the call stops without a 2xx, and is never
+     * repeated unless repeating is safe. */
+    if (in.applied_before) CHECK(d.applied);
+    if (d.maybe_sent) CHECK(d.applied);
+    if (!d.retry && d.applied && !(in.error == OS_ERR_NONE && in.status >= 200 && in.status < 300))
+        CHECK(d.maybe_sent);
+    if (d.retry && d.applied) CHECK(in.safe);
     CHECK(d.wait >= 0); /* false for NaN */
     if (!d.retry) CHECK(d.wait == 0);
     if (d.retry) CHECK(!d.maybe_sent && d.gave_up == OS_GAVE_UP_NONE);

@@ -159,6 +159,7 @@ static int l_policy(lua_State *L)
     lua_getfield(L, 1, "random");
     in.random01 = lua_isnil(L, -1) ? os_prng_next01(state_prng(L)) : num_field(L, "random", 0);
     lua_pop(L, 1);
+    in.applied_before = bool_field(L, "applied_before");
     os_policy_decide(&in, &d);
     lua_pushboolean(L, d.retry);
     lua_pushnumber(L, d.wait);
@@ -167,7 +168,8 @@ static int l_policy(lua_State *L)
         lua_pushstring(L, os_gave_up_name(d.gave_up));
     else
         lua_pushnil(L);
-    return 4;
+    lua_pushboolean(L, d.applied);
+    return 5;
 }
 
 static int l_backoff(lua_State *L)

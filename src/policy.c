@@ -79,12 +79,13 @@ void os_policy_decide(const os_policy_input *in, os_policy_decision *out)
     double wait;
     out->retry = 0;
     out->wait = 0;
-    out->maybe_sent = 0;
     out->gave_up = OS_GAVE_UP_NONE;
+    /* An attempt that may have been applied stays so: when a later one ends on a refusal (429, 503), a
+     * connect failure or an error status, the call's outcome is still unknown. Only a 2xx answer is known. */
+    out->applied = in->applied_before || o == OUTCOME_RETRY_SAFE;
+    out->maybe_sent = out->applied && !(in->error == OS_ERR_NONE && in->status >= 200 && in->status < 300);
     if (o == OUTCOME_FINAL) return;
-    /* From here on, every way of stopping leaves an unknown outcome behind for RETRY_SAFE. */
-    out->maybe_sent = o == OUTCOME_RETRY_SAFE;
-    if (o == OUTCOME_RETRY_SAFE && !in->safe) return;
+    if (out->applied && !in->safe) return;
     if (in->attempt > in->max_retries) {
         out->gave_up = OS_GAVE_UP_MAX_RETRIES;
         return;

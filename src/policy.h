@@ -36,12 +36,15 @@ typedef struct {
     int has_deadline;
     double deadline; /* overall seconds allowed for the call */
     double random01; /* jitter source in [0, 1) */
+    int applied_before; /* an earlier attempt of this call may have been applied (its `applied`) */
 } os_policy_input;
 
 typedef struct {
     int retry;
     double wait;    /* seconds before the next attempt; 0 when not retrying */
-    int maybe_sent; /* not retried and the request may have been applied */
+    int maybe_sent; /* not retried and not answered 2xx, and this attempt or an earlier one may have been
+                     * applied */
+    int applied;    /* this attempt or an earlier one may have been applied: the next attempt's applied_before */
     os_gave_up gave_up;
 } os_policy_decision;
 

@@ -230,6 +230,7 @@ os_transfer *os_session_acquire(os_session *s)
     t->retry_base_delay = s->cfg.retry_base_delay;
     t->retry_max_delay = s->cfg.retry_max_delay;
     t->maybe_sent = 0;
+    t->applied = 0;
     t->gave_up = OS_GAVE_UP_NONE;
     t->elapsed = 0;
     return t;

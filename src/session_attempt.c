@@ -115,10 +115,12 @@ void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code)
     in.elapsed = now - t->submitted_at;
     in.has_deadline = t->has_deadline;
     in.deadline = t->deadline;
+    in.applied_before = t->applied;
     /* Drawing costs a getpid(); successful answers never need it. */
     if (t->error != OS_ERR_NONE || t->status == 429 || t->status >= 500) in.random01 = os_prng_next01(&s->prng);
     os_policy_decide(&in, &d);
 
+    t->applied = d.applied;
     t->elapsed = in.elapsed;
     if (s->on_attempt != NULL) {
         report.t = t;
@@ -138,8 +140,9 @@ void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code)
             s->waiting++;
             return;
         }
-        /* No memory for the timer: report the attempt as it is, without retrying. */
-        d.maybe_sent = 0;
+        /* No memory for the timer: report the attempt as it is, without retrying. A retry is never decided
+         * after a 2xx, so what may have been applied is unknown. */
+        d.maybe_sent = d.applied;
         d.gave_up = OS_GAVE_UP_NONE;
     }
     t->maybe_sent = d.maybe_sent;

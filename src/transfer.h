@@ -77,6 +77,7 @@ typedef struct os_transfer {
     int has_retry_after;
     double retry_after;
     int maybe_sent;
+    int applied; /* an attempt so far may have been applied (os_policy_decision.applied) */
     os_gave_up gave_up;
     double elapsed;
 } os_transfer;

@@ -81,6 +81,26 @@ describe("core.policy", function()
     assert.is_false(d.maybe_sent)
   end)
 
+  it("carries an attempt that may have been applied over to the end of the call", function()
+    -- the fifth value: this attempt or an earlier one may have been applied
+    assert.is_true(select(5, core.policy({ status = 502, safe = true, random = 0 })))
+    assert.is_false(select(5, core.policy({ status = 503, safe = true, random = 0 })))
+    assert.is_true(select(5, core.policy({ status = 503, safe = true, random = 0, applied_before = true })))
+    -- a later refusal, connect failure or error status leaves the outcome unknown; only a 2xx settles it
+    local d = decide({ status = 503, safe = true, attempt = 4, max_retries = 3, applied_before = true })
+    assert.same({ retry = false, wait = 0, maybe_sent = true, gave_up = "max_retries" }, d)
+    d = decide({ status = 429, safe = true, retry_after = 60, max_delay = 30, applied_before = true })
+    assert.same({ retry = false, wait = 0, maybe_sent = true, gave_up = "retry_after_too_long" }, d)
+    assert.is_true(decide({ error = "connect", safe = true, attempt = 2, max_retries = 1,
+      applied_before = true }).maybe_sent)
+    assert.is_true(decide({ status = 404, safe = true, applied_before = true }).maybe_sent)
+    assert.is_false(decide({ status = 200, safe = true, applied_before = true }).maybe_sent)
+    assert.is_true(decide({ status = 503, safe = true, applied_before = true }).retry)
+    -- what is not safe to repeat is not repeated once it may have been applied, whatever comes after
+    assert.same({ retry = false, wait = 0, maybe_sent = true },
+      decide({ status = 503, safe = false, applied_before = true }))
+  end)
+
   it("waits exactly what Retry-After asks, never less", function()
     local d = decide({ status = 429, retry_after = 7, random = 0 })
     assert.same({ retry = true, wait = 7, maybe_sent = false }, d)

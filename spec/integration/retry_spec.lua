@@ -220,6 +220,20 @@ describe("retries through the client", function()
       end
     end)
 
+    it("still says maybe_sent when the retries after an applied attempt end on a refusal", function()
+      local client = new_client({ max_retries = 2 })
+      srv:fault_on("create_notification", { { drop = "after_read" }, { status = 503 }, { status = 503 } })
+      local body, err = client:create_notification(notification())
+      assert.is_nil(body)
+      assert.are.equal(503, err.status)
+      assert.are.equal(3, err.attempts)
+      assert.are.equal("max_retries", err.gave_up)
+      -- the first attempt created it: the call's outcome is not "nothing happened"
+      assert.are.equal(1, created())
+      assert.is_true(err.maybe_sent)
+      assert.matches("may have been applied", tostring(err), 1, true)
+    end)
+
     it("does not repeat create_user, and says it may have been applied", function()
       local client = new_client()
       srv:fault_on("create_user", { { drop = "after_read" } })

@@ -99,6 +99,7 @@ function M.run(t, req, authorization)
   local target, request_target, url = destination(t, req)
   local text = request_text(t, req, authorization, target, request_target)
   local attempt, out, decision = 0, nil, nil -- luacheck: ignore 311
+  local applied = false -- an attempt so far may have been applied (the policy carries it over)
   local resent = false
   while true do
     attempt = attempt + 1
@@ -123,10 +124,11 @@ function M.run(t, req, authorization)
     local headers = out.headers
     local retry_after = headers and headers["retry-after"] and core.parse_retry_after(headers["retry-after"])
     out.retry_after = retry_after
-    local retry, wait, maybe_sent, gave_up = core.policy({
+    local retry, wait, maybe_sent, gave_up
+    retry, wait, maybe_sent, gave_up, applied = core.policy({
       status = out.status, error = out.error, sent = out.sent, safe = safe, attempt = attempt,
       max_retries = max_retries, retry_after = retry_after, base_delay = base_delay, max_delay = max_delay,
-      elapsed = now - started, deadline = deadline,
+      elapsed = now - started, deadline = deadline, applied_before = applied,
     })
     if t.hook then
       call_hook(t.hook, {
