@@ -466,6 +466,23 @@ describe("retries through the client", function()
       local _, longer = client:with({ deadline = 3 }):create_notification(notification())
       assert.is_true(longer.attempts > err.attempts, longer.attempts .. " vs " .. err.attempts)
     end)
+
+    it("starts no retry after the deadline, even when the program polls late", function()
+      local attempts = 0
+      local client = new_client({ deadline = 0.6, retry_base_delay = 0.3, retry_max_delay = 0.3,
+        on_attempt = function() attempts = attempts + 1 end })
+      srv:fault_on("create_notification", { { status = 503 } })
+      local got
+      client:create_notification_async(notification(), function(body, err) got = { body = body, err = err } end)
+      while attempts == 0 do client:poll(0.01) end -- the retry is due 0.15 to 0.3 s later
+      require("onesignal.core").sleep(0.8) -- busy elsewhere: the retry falls due, then the deadline passes
+      assert.is_true(client:run(5))
+      assert.is_nil(got.body)
+      assert.are.equal(503, got.err.status)
+      assert.are.equal("deadline", got.err.gave_up)
+      assert.are.equal(1, got.err.attempts)
+      assert.are.equal(1, #srv:recorded("create_notification"))
+    end)
   end)
 
   describe("create_notification_with_retry", function()

@@ -79,6 +79,18 @@ describe("retries on the ngx transport", function()
     assert.is_true(r.maybe_sent)
   end)
 
+  it("starts no retry after the deadline, even when the worker wakes late", function()
+    srv:fault_on("create_notification", { { status = 503 } })
+    local out = app:case("call", { operation = "create_notification", args = { NOTIFICATION }, hook = true,
+      hook_busy = 0.8, options = { deadline = 0.6, retry_base_delay = 0.3, retry_max_delay = 0.3 } })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal(503, r.status)
+    assert.are.equal("deadline", r.gave_up)
+    assert.are.equal(1, r.attempts)
+    assert.are.equal(1, #srv:recorded("create_notification"))
+  end)
+
   it("stops after max_retries: five 503s with max_retries = 3 are four attempts", function()
     srv:fault_on("view_templates", server.times(5, { status = 503 }))
     local r = call("view_templates", { NULL }, { max_retries = 3 })

@@ -142,6 +142,12 @@ function M.run(t, req, authorization)
       break
     end
     if wait > 0 then ngx.sleep(wait) end
+    if deadline and M.now() - started >= deadline then
+      -- Woken after the deadline (a busy worker): no attempt starts past it. The call ends with the last
+      -- attempt's outcome, one to retry and so never a 2xx.
+      decision = { maybe_sent = applied, gave_up = "deadline" }
+      break
+    end
   end
   local headers = out.headers
   local replayed = headers and headers["idempotent-replayed"]

@@ -36,6 +36,11 @@ local function new_client(settings, args, hooks)
       local copy = {}
       for k, v in pairs(info) do copy[k] = v end
       hooks[#hooks + 1] = copy
+      -- `hook_busy`: the first attempt's hook keeps the worker busy that long (a late wake-up after it)
+      if args.hook_busy and #hooks == 1 then
+        local until_t = os.clock() + args.hook_busy
+        repeat until os.clock() >= until_t
+      end
     end
   end
   local client = onesignal.new(options)
@@ -67,7 +72,8 @@ function M.outcome(body, res)
     messages = res.messages, text = tostring(res), body = type(res.body) == "string" and res.body or nil }
 end
 
---- One operation, `times` times in a row: { operation, args = [...], options, with, base, hook, times }.
+--- One operation, `times` times in a row: { operation, args = [...], options, with, base, hook, hook_busy,
+-- times }.
 function M.call(settings, args)
   local hooks = args.hook and {} or nil
   local client = new_client(settings, args, hooks)
