@@ -16,7 +16,8 @@ M.TABLE = {
   { M.OK, "success" },
   { M.INTERNAL, "internal error, or a file could not be written" },
   { M.USAGE, "usage error: bad flags, arguments or JSON, or a missing key; nothing was sent" },
-  { M.API, "API error: the server answered HTTP >= 400 (or that a message reached nobody)" },
+  { M.API, "API error: the server answered a status outside 2xx (3xx included: no redirect is followed), or"
+    .. " that a message reached nobody" },
   { M.NETWORK, "network error: no answer (connect, DNS, reset, timeout, TLS), or an export never ready" },
   { M.DECODE, "the server's answer could not be read (not JSON, or too large)" },
 }
