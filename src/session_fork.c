@@ -4,6 +4,7 @@
 #include "session_private.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -31,6 +32,8 @@ void os_session_close_sockets(os_session *s)
     os_fdset_free(&s->sockets);
 }
 
+#define FORKED_MESSAGE "the process forked while this request was pending; it belongs to the parent"
+
 static void drop_easy_handles(os_transfer *t)
 {
     for (; t != NULL; t = t->next) {
@@ -55,10 +58,7 @@ void os_session_stop_active(os_session *s, int forked)
         }
         t->maybe_sent = 1;
         t->gave_up = OS_GAVE_UP_NONE;
-        os_session_fail(s, t, OS_ERR_CLOSED,
-                     forked ? "the process forked while this request was pending; it belongs to the parent"
-                            : "the session was closed",
-                     now);
+        os_session_fail(s, t, OS_ERR_CLOSED, forked ? FORKED_MESSAGE : "the session was closed", now);
     }
     while (os_timer_pop(&s->timers) != NULL) {
     }
@@ -79,6 +79,7 @@ void os_session_teardown_curl(os_session *s)
 void os_session_check_fork(os_session *s)
 {
     unsigned long generation = os_fork_generation();
+    os_transfer *t;
     int devnull;
     if (generation == s->generation) return;
     s->generation = generation;
@@ -88,6 +89,16 @@ void os_session_check_fork(os_session *s)
     /* The epoll set is shared with the parent: replace ours before libcurl unregisters anything. */
     os_poller_renew(s->poller);
     os_session_stop_active(s, 1);
+    /* Results the parent had finished but not handed out are the parent's too: the child's copy of the
+     * caller would act on them a second time. They end as closed like the rest. */
+    for (t = s->done.head; t != NULL; t = t->next) {
+        if (t->error == OS_ERR_CLOSED) continue; /* ended just above */
+        os_transfer_clear_outcome(t);
+        t->error = OS_ERR_CLOSED;
+        snprintf(t->message, sizeof t->message, "%s", FORKED_MESSAGE);
+        t->maybe_sent = 1;
+        t->gave_up = OS_GAVE_UP_NONE;
+    }
     os_session_teardown_curl(s);
     os_session_close_sockets(s);
     if (os_session_build_multi(s) != 0) {

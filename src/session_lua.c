@@ -426,6 +426,7 @@ static int l_finished(lua_State *L)
 {
     lsession *ls = check_drivable(L);
     lua_settop(L, 1);
+    os_session_check_fork(ls->s); /* in a forked child, what finished is the parent's */
     return push_finished(L, ls);
 }
 

@@ -258,10 +258,8 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
     return 0;
 }
 
-int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
+void os_transfer_clear_outcome(os_transfer *t)
 {
-    CURL *e = t->easy;
-    int failed = 0;
     clear_headers(t);
     os_buf_clear(&t->response, KEEP_RESPONSE);
     t->too_large = t->rewind_refused = t->out_of_memory = 0;
@@ -274,6 +272,13 @@ int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
     t->message[0] = '\0';
     t->has_retry_after = 0;
     t->retry_after = 0;
+}
+
+int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
+{
+    CURL *e = t->easy;
+    int failed = 0;
+    os_transfer_clear_outcome(t);
     t->attempt_started_at = now;
     if (timeout_ms != t->applied_timeout_ms) {
         SET(CURLOPT_TIMEOUT_MS, timeout_ms);

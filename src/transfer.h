@@ -96,6 +96,9 @@ int os_transfer_set_extra_headers(os_transfer *t, const char *const *lines, cons
 /* Applies the request (URL, method, body, header list) to the easy handle. Returns 0 or -1. */
 int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers);
 
+/* Forgets the last attempt's outcome: response, headers, status, error, message, Retry-After. */
+void os_transfer_clear_outcome(os_transfer *t);
+
 /* Prepares attempt number t->attempt + 1: clears the previous response, rewinds the body, sets the
  * attempt's timeout (0: none). Returns 0 or -1. */
 int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now);

@@ -51,4 +51,19 @@ describe("a session across fork()", function()
     assert.is_nil(result.error, result.message)
     assert.same(1, #srv:recorded(support.segments_path(srv), "path"))
   end)
+
+  it("ends a result the parent had finished but not handed out as closed in the child too", function()
+    if not support.can_fork then return pending("needs LuaJIT's FFI to fork") end
+    local id = s:submit(support.get_segments(srv, "offset=6"), "context")
+    s:wait(s:submit(support.get_segments(srv, "offset=7"))) -- drives: the first finishes meanwhile
+    local code = in_child(function()
+      local done, contexts = s:finished()
+      return done ~= nil and #done == 1 and done[1].id == id and done[1].error == "closed"
+        and done[1].maybe_sent == true and done[1].body == "" and contexts[1] == "context"
+    end)
+    assert.same(0, code)
+    local result = s:wait(id)
+    assert.is_nil(result.error, result.message)
+    assert.same(201, result.status) -- the test server's answer to get_segments
+  end)
 end)
