@@ -6,19 +6,6 @@
 
 #include "lua_fields.h"
 
-/* Whether an entry before offset `until` has this name (headers are few, so a scan beats a Lua lookup). */
-static int seen_before(const os_header_block *b, size_t until, const char *name, size_t name_len)
-{
-    size_t at = 0, other_len, value_len;
-    const char *other, *value;
-    while (at < until) {
-        size_t next = os_header_block_at(b, at, &other, &other_len, &value, &value_len);
-        if (other_len == name_len && memcmp(other, name, name_len) == 0) return 1;
-        at = next;
-    }
-    return 0;
-}
-
 static size_t count_entries(const os_header_block *b)
 {
     size_t at = 0, n = 0, name_len, value_len;
@@ -27,7 +14,9 @@ static size_t count_entries(const os_header_block *b)
     return n;
 }
 
-/* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. */
+/* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. A repeat is found
+ * in the table being built (a scan of the block for each entry would be quadratic in a hostile server's
+ * thousands of headers). */
 static void push_headers(lua_State *L, const os_header_block *b)
 {
     size_t at = 0, next, name_len, value_len;
@@ -35,14 +24,15 @@ static void push_headers(lua_State *L, const os_header_block *b)
     lua_createtable(L, 0, (int)count_entries(b));
     while ((next = os_header_block_at(b, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
         lua_pushlstring(L, name, name_len);
-        if (seen_before(b, at, name, name_len)) {
-            lua_pushvalue(L, -1);
-            lua_rawget(L, -3);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3); /* the value so far, or nil */
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushlstring(L, value, value_len);
+        } else {
             lua_pushliteral(L, ", ");
             lua_pushlstring(L, value, value_len);
             lua_concat(L, 3);
-        } else {
-            lua_pushlstring(L, value, value_len);
         }
         lua_rawset(L, -3);
         at = next;
