@@ -1,7 +1,8 @@
 /* The header block of an attempt (os_header_block), fed a response's header lines as libcurl delivers
  * them, compared with a model kept here: the fields since the last status line, names lower-cased,
  * folded lines appended to the newest field with one space, Retry-After the last such field,
- * Idempotent-Replayed true when the last such field said "true" (any case). The input is split into
+ * Idempotent-Replayed true when the last such field said "true" (any case); fields after the empty line
+ * that ends a final (>= 200) response's block are trailers, left out. The input is split into
  * lines after each LF; a line "\x01" empties the block as a new attempt does. */
 #include "../src/headers.h"
 #include "check.h"
@@ -34,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long retry_after = -1;
     int replayed = 0;
     int overflow = 0;
+    int status = 0, complete = 0;
 
     memset(&b, 0, sizeof b);
     os_header_block_clear(&b, 0);
@@ -48,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             count = 0;
             retry_after = -1;
             replayed = 0;
+            status = complete = 0;
             continue;
         }
         CHECK(os_header_block_feed(&b, line, len) == 0);
@@ -56,8 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             count = 0;
             retry_after = -1;
             replayed = 0;
+            status = h.status;
+            complete = 0;
+            break;
+        case OS_HEADER_END:
+            if (status >= 200) complete = 1;
             break;
         case OS_HEADER_FIELD:
+            if (complete) break;
             if (count == MAX_FIELDS || h.value_len >= MAX_TEXT) {
                 overflow = 1; /* beyond what the model holds: stop comparing */
                 break;
@@ -74,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             count++;
             break;
         case OS_HEADER_CONTINUATION:
-            if (count > 0 && h.value_len > 0) {
+            if (!complete && count > 0 && h.value_len > 0) {
                 model_field *f = &fields[count - 1];
                 if (f->value_len + 1 + h.value_len >= MAX_TEXT) {
                     overflow = 1;

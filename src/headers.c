@@ -108,6 +108,8 @@ void os_header_block_clear(os_header_block *b, size_t keep)
     b->last_entry = OS_NO_ENTRY;
     b->retry_after_entry = OS_NO_ENTRY;
     b->replayed = 0;
+    b->status = 0;
+    b->complete = 0;
 }
 
 static int add_field(os_header_block *b, const os_header_line *h)
@@ -152,9 +154,15 @@ int os_header_block_feed(os_header_block *b, const char *line, size_t len)
 {
     os_header_line h;
     switch (os_header_parse(line, len, &h)) {
-    case OS_HEADER_STATUS: os_header_block_clear(b, (size_t)-1); return 0; /* only the final block survives */
-    case OS_HEADER_FIELD: return add_field(b, &h);
-    case OS_HEADER_CONTINUATION: return continue_field(b, &h);
+    case OS_HEADER_STATUS: /* only the final block survives */
+        os_header_block_clear(b, (size_t)-1);
+        b->status = h.status;
+        return 0;
+    case OS_HEADER_END:
+        if (b->status >= 200) b->complete = 1;
+        return 0;
+    case OS_HEADER_FIELD: return b->complete ? 0 : add_field(b, &h);
+    case OS_HEADER_CONTINUATION: return b->complete ? 0 : continue_field(b, &h);
     default: return 0;
     }
 }

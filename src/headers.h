@@ -50,12 +50,16 @@ typedef struct {
     size_t last_entry;        /* offset of the newest entry, for folded continuation lines */
     size_t retry_after_entry; /* offset of the last Retry-After entry, or OS_NO_ENTRY */
     int replayed;             /* the last Idempotent-Replayed field says "true" */
+    int status;               /* of the status line that began this block */
+    int complete;             /* a final (>= 200) response's header block ended: later fields are trailers */
 } os_header_block;
 
 /* Empties the block, keeping at most keep bytes of memory. */
 void os_header_block_clear(os_header_block *b, size_t keep);
 
-/* Takes one line as the header callback delivers it. Returns 0, or -1 when memory ran out. */
+/* Takes one line as the header callback delivers it. Returns 0, or -1 when memory ran out. Fields after
+ * the final response's header block (chunked trailers, which libcurl delivers the same way) are left
+ * out: a trailer must not pass for a header such as Retry-After. */
 int os_header_block_feed(os_header_block *b, const char *line, size_t len);
 
 /* Iterates entries: returns the offset of the entry after the one at offset (start with 0), or

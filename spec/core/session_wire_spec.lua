@@ -63,6 +63,20 @@ describe("response parsing", function()
     assert.same("yes", r.headers["x-final"])
   end)
 
+  it("leaves chunked trailers out of the headers: they pass for no Retry-After or replay mark", function()
+    local r = exchange("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      .. "2\r\nno\r\n0\r\nRetry-After: 9999\r\nX-Trailer: t\r\n\r\n")
+    assert.same(429, r.status)
+    assert.same("no", r.body)
+    assert.same(1, r.retry_after)
+    assert.same("1", r.headers["retry-after"])
+    assert.is_nil(r.headers["x-trailer"])
+    r = exchange("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      .. "2\r\n{}\r\n0\r\nIdempotent-Replayed: true\r\n\r\n")
+    assert.same(200, r.status)
+    assert.is_false(r.replayed)
+  end)
+
   it("unfolds obsolete line folding and trims values", function()
     local r = exchange("HTTP/1.1 200 OK\r\nX-Fold: first\r\n   second\r\nX-Pad: \t padded \t\r\n"
       .. "Content-Length: 0\r\n\r\n")
