@@ -56,9 +56,10 @@ local function is_integer(v)
   return type(v) == "number" and v == math.floor(v) and v > -math.huge and v < math.huge
 end
 
--- A value that becomes part of a header line must not be able to start another header.
+-- A value that becomes part of a header line must not be able to start another header; the C core refuses
+-- every control character (tab included) in them, so this refuses the same, at the caller's line.
 local function check_header_safe(name, value)
-  if value:find("[%z\r\n]") then fail("option '" .. name .. "' contains a control character (CR, LF or NUL)") end
+  if value:find("%c") then fail("option '" .. name .. "' contains a control character (CR, LF, NUL, tab, …)") end
 end
 
 local LOOPBACK = { ["127.0.0.1"] = true, ["localhost"] = true, ["[::1]"] = true }

@@ -3,7 +3,8 @@
 local server = require("support.server")
 local onesignal = require("onesignal")
 
-local CONTROL = { ["CR"] = "\r", ["LF"] = "\n", ["NUL"] = "\0", ["CRLF header"] = "\r\nX-Injected: 1" }
+local CONTROL = { ["CR"] = "\r", ["LF"] = "\n", ["NUL"] = "\0", ["CRLF header"] = "\r\nX-Injected: 1",
+  ["tab"] = "\t", ["DEL"] = "\127" }
 
 describe("hostile input", function()
   local srv, client
@@ -30,7 +31,7 @@ describe("hostile input", function()
     client = new()
   end)
 
-  describe("CR, LF or NUL in a header value", function()
+  describe("a control character in a header value", function()
     for label, bad in pairs(CONTROL) do
       for _, option in ipairs({ "rest_api_key", "organization_api_key", "user_agent", "app_id" }) do
         it("is refused in " .. option .. " (" .. label .. ")", function()
