@@ -158,6 +158,8 @@ function M.build(op, client, n, ...)
   local count = #positional
   local values, query, body -- the tables only when the operation has path or query parameters
   local max_args = count + (op.options[1] and 1 or 0)
+  -- Trailing nils are no arguments (a wrapper passing its own optional ones on): only values count.
+  while n > max_args and select(n, ...) == nil do n = n - 1 end
   if n > max_args then
     usage(op, "takes " .. max_args .. " argument" .. (max_args == 1 and "" or "s") .. ", got " .. n)
   end
