@@ -73,7 +73,8 @@ function M.outcome(body, res)
 end
 
 --- One operation, `times` times in a row: { operation, args = [...], options, with, base, hook, hook_busy,
--- times }.
+-- times, linger }. `linger`: seconds the app's request stays after the calls (a socket the transport left
+-- open stays open until the request ends).
 function M.call(settings, args)
   local hooks = args.hook and {} or nil
   local client = new_client(settings, args, hooks)
@@ -86,6 +87,7 @@ function M.call(settings, args)
     out.elapsed = now() - t0
     results[i] = out
   end
+  if args.linger then ngx.sleep(args.linger) end
   return { results = results, hooks = hooks, transport = client.transport.name,
     user_agent = client.transport.user_agent, elapsed = now() - started }
 end

@@ -2,7 +2,8 @@
 -- Hand-made upstream answers for the cosocket transport's HTTP and decoding paths.
 --
 --   /fixture/<encoding>/…  a JSON body sent with that Content-Encoding (gzip: by nginx's gzip filter)
---   /raw/<name>/…          raw bytes on the request's socket, for what nginx itself would never send
+--   /raw/<name>/…          raw bytes on the request's socket, for what nginx itself would never send:
+--                          a string sent at once, or a function that writes (slowly, or endlessly) itself
 local cjson = require("cjson")
 local encode = require("openresty.app.encode")
 
@@ -50,6 +51,36 @@ local function chunked(text, size)
   return table.concat(parts)
 end
 
+-- Sends `bytes` one at a time, `every` seconds apart: a server that trickles (nginx restarts a cosocket's
+-- timeout on every byte). Stops when the client has gone.
+local function trickle(sock, bytes, every)
+  for i = 1, #bytes do
+    ngx.sleep(every)
+    if not sock:send(bytes:sub(i, i)) then return end
+  end
+end
+
+-- Sends `size` bytes of `char` as fast as the client takes them: a line that does not end. Stops when the
+-- client has gone.
+local function flood(sock, char, size)
+  local piece = string.rep(char, 65536)
+  for _ = 1, size / #piece do
+    if not sock:send(piece) then return end
+  end
+end
+
+local function nested_gzip(text, layers)
+  for _ = 1, layers do text = encode.gzip(text) end
+  return text
+end
+
+local function stacked(layers)
+  local body, names = nested_gzip('{"id":"stacked"}', layers), {}
+  for i = 1, layers do names[i] = "gzip" end
+  return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: "
+    .. table.concat(names, ", ") .. "\r\nContent-Length: " .. #body .. "\r\nConnection: close\r\n\r\n" .. body
+end
+
 local RAW = {
   close_delimited = function(text)
     return "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" .. text
@@ -73,13 +104,83 @@ local RAW = {
   not_http = function()
     return "SSH-2.0-OpenSSH_9.2\r\n\r\n"
   end,
+  -- a body of 16 bytes, one every 0.25 s
+  trickle_body = function(_, sock)
+    sock:send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n")
+    trickle(sock, '{"id":"trickle"}', 0.25)
+  end,
+  -- a header line whose 16 bytes come one every 0.25 s
+  trickle_head = function(_, sock)
+    sock:send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: ")
+    trickle(sock, "abcdefghijklmnop", 0.25)
+    sock:send("\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+  end,
+  -- lines that do not end (8 MB of them before the server gives up)
+  long_header = function(_, sock)
+    sock:send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Long: ")
+    flood(sock, "a", 8 * 1024 * 1024)
+  end,
+  long_chunk_size = function(_, sock)
+    sock:send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    flood(sock, "0", 8 * 1024 * 1024)
+  end,
+  long_trailer = function(_, sock)
+    sock:send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+      .. "2\r\n{}\r\n0\r\nX-Trailer: ")
+    flood(sock, "a", 8 * 1024 * 1024)
+  end,
+  -- Content-Encoding: libcurl takes at most 5
+  stacked_5 = function() return stacked(5) end,
+  stacked_6 = function() return stacked(6) end,
+  -- status lines and headers libcurl refuses, and a 101 nobody asked for
+  status_099 = function()
+    return "HTTP/1.1 099 Early\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
+  status_2000 = function()
+    return "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
+  no_colon = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nNo colon here\r\nContent-Length: 2\r\n"
+      .. "Connection: close\r\n\r\n{}"
+  end,
+  switching = function()
+    -- libcurl reads an unasked-for 101 as final, its body up to the end of the connection
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: something\r\nContent-Length: 0\r\n\r\n{}"
+  end,
+  -- a header value of 60000 spaces inside: trimming it must not take quadratic time
+  spaced_value = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Spaced: a" .. string.rep(" ", 60000)
+      .. "b  \r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
+  -- repeated headers: the engine goes by the last value, as the C engine does
+  retry_after_twice = function()
+    return "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+      .. "Retry-After: 1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
+  replayed_twice = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nIdempotent-Replayed: true\r\n"
+      .. "Idempotent-Replayed: true\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
+  -- a complete answer followed by stray bytes on a connection left open: how long until the client closes it
+  -- (results "raw:stray_bytes")
+  stray_bytes = function(_, sock)
+    sock:send('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}JUNK')
+    ngx.update_time()
+    local started = ngx.now()
+    sock:settimeout(3000)
+    sock:receive(1)
+    ngx.update_time()
+    ngx.shared.results:set("raw:stray_bytes", cjson.encode(ngx.now() - started))
+  end,
 }
 
 function M.raw(uri)
   local name = uri:match("^/raw/([%w_]+)")
   local make = RAW[name]
   local sock = assert(ngx.req.socket(true))
-  sock:send(make and make(M.document(name)) or "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+  local bytes = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+  if make then bytes = make(M.document(name), sock) end
+  if bytes then sock:send(bytes) end
   -- Returning ends the raw request and closes the connection: close-delimited bodies end here.
 end
 
