@@ -114,7 +114,9 @@ function M.run(a)
   sink:close()
   out.body = text
   if http.reusable(head, framing) then
-    sock:setkeepalive(ms(a.keepalive), a.pool_size)
+    -- ngx_lua refuses to pool a connection in a doubtful state (unread bytes after the answer) and then
+    -- leaves it open until the request ends or the collector runs: close it now.
+    if not sock:setkeepalive(ms(a.keepalive), a.pool_size) then sock:close() end
   else
     sock:close()
   end

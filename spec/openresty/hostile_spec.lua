@@ -1,0 +1,50 @@
+-- The cosocket transport against servers that misbehave on purpose (raw answers made inside the app,
+-- spec/openresty/app/fixtures.lua): each is met as the libcurl transport meets it, and none may hold the
+-- worker, its memory or its sockets beyond the call's limits.
+local server = require("support.server")
+local openresty = require("support.openresty")
+local NULL = require("cjson").null
+
+describe("hostile servers on the ngx transport", function()
+  local srv, app
+
+  -- get_notification against a raw fixture of the app; returns the outcome and the whole case answer.
+  local function fetch(fixture, options, extra)
+    local settings = { max_retries = 0 }
+    for k, v in pairs(options or {}) do settings[k] = v end
+    local args = { operation = "get_notification", args = { NULL, "n-1" }, base = "/raw/" .. fixture,
+      options = settings }
+    for k, v in pairs(extra or {}) do args[k] = v end
+    local out = app:case("call", args)
+    return out.results[1], out
+  end
+
+  -- What a fixture recorded in the app's shared dict, waiting up to `seconds` for it.
+  local function recorded(key, seconds)
+    local deadline = os.time() + (seconds or 5)
+    repeat
+      local got = app:case("collect", { key = key })
+      if got.found then return got.value end
+      os.execute("sleep 0.1")
+    until os.time() > deadline
+    return nil
+  end
+
+  setup(function()
+    srv = server.start({})
+    app = openresty.start({ server = srv })
+  end)
+  teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+  end)
+
+  it("closes a connection that cannot go back to the pool (stray bytes after the answer) at once", function()
+    local r = fetch("stray_bytes", nil, { linger = 1.5 })
+    assert.is_true(r.ok, r.text)
+    -- the server saw the close while the app's request still lingered, not when it ended
+    local waited = recorded("raw:stray_bytes")
+    assert.is_number(waited)
+    assert.is_true(waited < 0.5, "the connection stayed open " .. tostring(waited) .. " s")
+  end)
+end)
