@@ -39,6 +39,37 @@ describe("hostile servers on the ngx transport", function()
     if srv then srv:stop() end
   end)
 
+  -- nginx restarts a cosocket's timeout on every byte: a read that waits for a whole line or length would
+  -- last as long as the server trickles. libcurl times out when the attempt's time is up.
+  for _, fixture in ipairs({ "trickle_body", "trickle_head" }) do
+    it("times out on schedule while the server trickles (" .. fixture .. ")", function()
+      local r = fetch(fixture, { timeout = 1 })
+      assert.is_false(r.ok)
+      assert.are.equal("timeout", r.reason)
+      assert.is_true(r.elapsed < 2, "took " .. r.elapsed .. " s")
+    end)
+  end
+
+  it("keeps a deadline while the server trickles, and starts no retry after it", function()
+    local r = fetch("trickle_body", { timeout = 30, max_retries = 3, deadline = 1 })
+    assert.is_false(r.ok)
+    assert.are.equal("timeout", r.reason)
+    assert.are.equal(1, r.attempts)
+    assert.is_true(r.elapsed < 2, "took " .. r.elapsed .. " s")
+  end)
+
+  -- A line is read up to its limit, not buffered whole first: an endless one cannot grow the worker.
+  for _, case in ipairs({ { "long_header", "response headers" }, { "long_chunk_size", "chunk size line" },
+    { "long_trailer", "response trailers" } }) do
+    it("stops reading a line that does not end at the limit (" .. case[1] .. ")", function()
+      local r = fetch(case[1], { timeout = 10 })
+      assert.is_false(r.ok)
+      assert.are.equal("other", r.reason)
+      assert.matches(case[2] .. " larger than 102400 bytes", r.message, 1, true)
+      assert.is_true(r.elapsed < 2, "took " .. r.elapsed .. " s")
+    end)
+  end
+
   it("closes a connection that cannot go back to the pool (stray bytes after the answer) at once", function()
     local r = fetch("stray_bytes", nil, { linger = 1.5 })
     assert.is_true(r.ok, r.text)

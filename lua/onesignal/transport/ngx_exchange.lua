@@ -90,12 +90,10 @@ function M.run(a)
     return fail("reset", "the connection failed while sending the request: " .. tostring(err))
   end
 
-  local head, class, message, got = http.read_head(sock, arm)
-  if not head then
-    out.got = got
-    return fail(class, message)
-  end
-  out.got = true
+  local reader = http.reader(sock, arm)
+  local head, class, message = http.read_head(reader)
+  out.got = reader.got
+  if not head then return fail(class, message) end
   out.status = head.status
   out.headers = head.count > 0 and head.headers or nil
   local framing, length, problem = http.framing(head, a.max_body)
@@ -103,7 +101,7 @@ function M.run(a)
   local sink
   sink, class, message = body_sink.new(head.headers["content-encoding"], a.max_body)
   if not sink then return fail(class, message) end
-  ok, class, message = http.read_body(sock, arm, sink, framing, length)
+  ok, class, message = http.read_body(reader, sink, framing, length)
   local text
   if ok then text, class, message = sink:finish() end
   if not text then
@@ -113,7 +111,8 @@ function M.run(a)
   end
   sink:close()
   out.body = text
-  if http.reusable(head, framing) then
+  -- Bytes after the answer leave the connection out of step with the next request.
+  if http.reusable(head, framing) and not reader:leftover() then
     -- ngx_lua refuses to pool a connection in a doubtful state (unread bytes after the answer) and then
     -- leaves it open until the request ends or the collector runs: close it now.
     if not sock:setkeepalive(ms(a.keepalive), a.pool_size) then sock:close() end

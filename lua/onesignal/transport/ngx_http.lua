@@ -2,7 +2,7 @@
 -- body framed by Content-Length, chunked encoding or the end of the connection).
 --
 -- No policy here. Failures come back as a transport class of docs/design.md and a message; the caller
--- decides about retries and keep-alive. `arm(sock)` is called before every socket operation: it sets
+-- decides about retries and keep-alive. `arm(sock)` is called before every read from the socket: it sets
 -- the time left for the attempt and returns false when none is left.
 -- @module onesignal.transport.ngx_http
 
@@ -39,9 +39,11 @@ function M.request(r)
   return out
 end
 
--- A failed read: the class depends on where it happened and on what the socket said.
-local function read_failure(err, in_body, what)
+-- A failed read: the class depends on where it happened and on what the socket (or the reader) said.
+-- `limited`: what a line too long was part of.
+local function read_failure(err, in_body, what, limited)
   if err == "timeout" then return "timeout", "timed out while reading " .. what end
+  if err == "too long" then return "other", (limited or what) .. " larger than " .. MAX_HEAD .. " bytes" end
   if err == "closed" then
     if in_body then return "partial", "the connection closed before the whole " .. what .. " arrived" end
     return "reset", "the connection closed before the " .. what .. " arrived"
@@ -49,40 +51,104 @@ local function read_failure(err, in_body, what)
   return "reset", "error while reading " .. what .. ": " .. tostring(err)
 end
 
-local function receive(sock, arm, pattern)
-  if not arm(sock) then return nil, "timeout", "" end
-  return sock:receive(pattern)
+-- The response is read through a Reader. Every read from the socket is `receiveany`, which returns as
+-- soon as any byte is there, and `arm` gives it only the attempt's time left: nginx restarts a cosocket's
+-- timeout on every byte that arrives, so a read waiting for a whole line or length (`receive("*l")`,
+-- `receive(n)`) would last as long as a server trickles bytes, and a line would be buffered without
+-- limit before its length could be checked. Bytes read past what was asked wait in `buf` (from `pos`).
+local Reader = {}
+Reader.__index = Reader
+
+--- A reader of `sock`; `arm(sock)` sets the time left before each read (false: none left).
+function M.reader(sock, arm)
+  return setmetatable({ sock = sock, arm = arm, buf = "", pos = 1, got = false }, Reader)
 end
 
---- Reads the status line and headers of the final response (1xx responses are skipped, as libcurl
--- keeps only the last block). Returns head = { status, version, headers (lower-cased names; repeated
--- names joined with ", "), count }, or nil, class, message, got (whether any byte arrived).
-function M.read_head(sock, arm)
-  local got = false
+-- One read from the socket: the bytes, or nil and "timeout", "closed" or the socket's error.
+function Reader:fill()
+  if not self.arm(self.sock) then return nil, "timeout" end
+  local data, err = self.sock:receiveany(PIECE)
+  if data then self.got = true end
+  return data, err
+end
+
+--- The next bytes, at most `max`: what is buffered, or else what one read brings. Returns them, or nil
+-- and the error.
+function Reader:piece(max)
+  local buf, pos = self.buf, self.pos
+  if pos > #buf then
+    local err
+    buf, err = self:fill()
+    if not buf then return nil, err end
+    pos = 1
+  end
+  local last = math.min(#buf, pos + max - 1)
+  self.buf, self.pos = buf, last + 1
+  if pos == 1 and last == #buf then return buf end
+  return buf:sub(pos, last)
+end
+
+--- The next line without its end (LF, or CR LF: libcurl takes both), when it is at most `limit` bytes.
+-- Returns the line, or nil and "too long" (as soon as the limit is passed), "timeout", "closed" or the
+-- socket's error.
+function Reader:line(limit)
+  local buf, pos = self.buf, self.pos
+  local parts, size -- a line spread over several reads
   while true do
-    local line, err, partial = receive(sock, arm, "*l")
-    if not line then
-      got = got or (partial ~= nil and partial ~= "")
-      local class, message = read_failure(err, false, "response")
-      return nil, class, message, got
+    local stop = buf:find("\n", pos, true)
+    local last = stop and stop - 1 or #buf
+    local length = (size or 0) + last - pos + 1
+    if length > limit + 1 then return nil, "too long" end -- + 1: the CR before the LF
+    if stop then
+      self.buf, self.pos = buf, stop + 1
+      local line
+      if parts then
+        parts[#parts + 1] = buf:sub(pos, last)
+        line = table.concat(parts)
+      else
+        line = buf:sub(pos, last)
+      end
+      if line:byte(-1) == 13 then line = line:sub(1, -2) end
+      if #line > limit then return nil, "too long" end
+      return line
     end
-    got = true
+    parts = parts or {}
+    if pos <= last then parts[#parts + 1] = buf:sub(pos) end
+    size = length
+    local err
+    buf, err = self:fill()
+    if not buf then
+      self.buf, self.pos = "", 1
+      return nil, err
+    end
+    pos = 1
+  end
+end
+
+--- Whether bytes arrived past the end of the response (the connection cannot carry another one).
+function Reader:leftover() return self.pos <= #self.buf end
+
+--- Reads the status line and headers of the final response (1xx responses are skipped, as libcurl
+-- keeps only the last block) from reader `r`. Returns head = { status, version, headers (lower-cased
+-- names; repeated names joined with ", "), count }, or nil, class, message.
+function M.read_head(r)
+  while true do
+    local line, err = r:line(MAX_HEAD)
+    if not line then return nil, read_failure(err, false, "response", "response headers") end
     local major, minor, status = line:match("^HTTP/(%d)%.?(%d?)%s+(%d%d%d)")
     if not status then
-      return nil, "other", "not an HTTP response: " .. line:sub(1, 60):gsub("[%c]", "?"), got
+      return nil, "other", "not an HTTP response: " .. line:sub(1, 60):gsub("[%c]", "?")
     end
     local head = { status = tonumber(status), version = major .. "." .. (minor ~= "" and minor or "0"),
       headers = {}, count = 0 }
     local size, last = #line, nil
     while true do
-      line, err = receive(sock, arm, "*l")
-      if not line then
-        local class, message = read_failure(err, false, "response headers")
-        return nil, class, message, got
-      end
+      -- MAX_HEAD counts the whole block: a line may have what the lines before it left
+      line, err = r:line(MAX_HEAD - size)
+      if not line then return nil, read_failure(err, false, "response headers") end
       if line == "" then break end
       size = size + #line + 2
-      if size > MAX_HEAD then return nil, "other", "response headers larger than " .. MAX_HEAD .. " bytes", got end
+      if size > MAX_HEAD then return nil, read_failure("too long", false, "response headers") end
       local headers = head.headers
       if line:find("^[ \t]") then
         -- an obsolete folded line continues the previous header
@@ -104,13 +170,10 @@ function M.read_head(sock, arm)
 end
 
 -- Reads exactly `length` bytes into the sink.
-local function read_exact(sock, arm, sink, length)
+local function read_exact(r, sink, length)
   while length > 0 do
-    local data, err, partial = receive(sock, arm, length < PIECE and length or PIECE)
-    if not data then
-      if partial and partial ~= "" then sink:put(partial) end
-      return nil, read_failure(err, true, "response body")
-    end
+    local data, err = r:piece(length)
+    if not data then return nil, read_failure(err, true, "response body") end
     length = length - #data
     local ok, class, message = sink:put(data)
     if not ok then return nil, class, message end
@@ -118,32 +181,35 @@ local function read_exact(sock, arm, sink, length)
   return true
 end
 
-local function read_chunked(sock, arm, sink)
+local function read_chunked(r, sink)
   while true do
-    local line, err = receive(sock, arm, "*l")
-    if not line then return nil, read_failure(err, true, "response body") end
+    local line, err = r:line(MAX_HEAD)
+    if not line then return nil, read_failure(err, true, "response body", "chunk size line") end
     local hex = line:match("^%s*(%x+)")
     if not hex or #hex > 15 then return nil, "other", "bad chunk size line in the response body" end
     local size = tonumber(hex, 16)
     if size == 0 then
-      repeat -- trailer fields, up to the empty line
-        line, err = receive(sock, arm, "*l")
-        if not line then return nil, read_failure(err, true, "response body") end
+      local left = MAX_HEAD
+      repeat -- trailer fields, up to the empty line; their limit is the headers'
+        line, err = r:line(left)
+        if not line then return nil, read_failure(err, true, "response body", "response trailers") end
+        left = math.max(left - #line - 2, 0)
       until line == ""
       return true
     end
-    local ok, class, message = read_exact(sock, arm, sink, size)
+    local ok, class, message = read_exact(r, sink, size)
     if not ok then return nil, class, message end
-    line, err = receive(sock, arm, "*l")
-    if not line then return nil, read_failure(err, true, "response body") end
-    if line ~= "" then return nil, "other", "a chunk of the response body is longer than announced" end
+    line, err = r:line(0)
+    if not line then
+      if err == "too long" then return nil, "other", "a chunk of the response body is longer than announced" end
+      return nil, read_failure(err, true, "response body")
+    end
   end
 end
 
-local function read_to_close(sock, arm, sink)
+local function read_to_close(r, sink)
   while true do
-    if not arm(sock) then return nil, "timeout", "timed out while reading response body" end
-    local data, err = sock:receiveany(PIECE)
+    local data, err = r:piece(PIECE)
     if not data then
       if err == "closed" then return true end
       return nil, read_failure(err, true, "response body")
@@ -174,12 +240,12 @@ function M.framing(head, max)
   return "close"
 end
 
---- Reads the body as `framing` says into the sink. Returns true, or nil, class, message.
-function M.read_body(sock, arm, sink, framing, length)
+--- Reads the body as `framing` says from reader `r` into the sink. Returns true, or nil, class, message.
+function M.read_body(r, sink, framing, length)
   if framing == "none" then return true end
-  if framing == "length" then return read_exact(sock, arm, sink, length) end
-  if framing == "chunked" then return read_chunked(sock, arm, sink) end
-  return read_to_close(sock, arm, sink)
+  if framing == "length" then return read_exact(r, sink, length) end
+  if framing == "chunked" then return read_chunked(r, sink) end
+  return read_to_close(r, sink)
 end
 
 --- Whether the connection may carry another request after this response was read completely.
