@@ -70,6 +70,40 @@ describe("hostile servers on the ngx transport", function()
     end)
   end
 
+  -- libcurl's answers to the same bytes: status code of three digits and at least 100, a colon in
+  -- every header line.
+  for _, fixture in ipairs({ "status_099", "status_2000" }) do
+    it("refuses a status code libcurl refuses (" .. fixture .. ")", function()
+      local r = fetch(fixture)
+      assert.is_false(r.ok)
+      assert.are.equal("other", r.reason)
+      assert.is_nil(r.status) -- none arrived
+      assert.matches("Unsupported response code in HTTP response", r.message, 1, true)
+    end)
+  end
+
+  it("refuses a header line without a colon, with the status that came", function()
+    local r = fetch("no_colon")
+    assert.is_false(r.ok)
+    assert.are.equal("other", r.reason)
+    assert.are.equal(200, r.status)
+    assert.matches("Header without colon", r.message, 1, true)
+  end)
+
+  it("takes an unasked-for 101 as final and reads its body to the end of the connection", function()
+    local r = fetch("switching")
+    assert.is_false(r.ok)
+    assert.are.equal(101, r.status)
+    assert.are.equal("switched", r.body)
+  end)
+
+  it("trims a header value full of spaces in linear time", function()
+    local r = fetch("spaced_value")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal("a" .. string.rep(" ", 60000) .. "b", r.headers["x-spaced"])
+    assert.is_true(r.elapsed < 1, "took " .. r.elapsed .. " s")
+  end)
+
   it("closes a connection that cannot go back to the pool (stray bytes after the answer) at once", function()
     local r = fetch("stray_bytes", nil, { linger = 1.5 })
     assert.is_true(r.ok, r.text)

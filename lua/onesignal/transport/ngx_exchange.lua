@@ -91,9 +91,12 @@ function M.run(a)
   end
 
   local reader = http.reader(sock, arm)
-  local head, class, message = http.read_head(reader)
+  local head, class, message, status = http.read_head(reader)
   out.got = reader.got
-  if not head then return fail(class, message) end
+  if not head then
+    out.status = status or 0
+    return fail(class, message)
+  end
   out.status = head.status
   out.headers = head.count > 0 and head.headers or nil
   local framing, length, problem = http.framing(head, a.max_body)

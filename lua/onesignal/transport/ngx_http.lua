@@ -128,44 +128,62 @@ end
 --- Whether bytes arrived past the end of the response (the connection cannot carry another one).
 function Reader:leftover() return self.pos <= #self.buf end
 
+-- `line` from byte `from` on, without the spaces and tabs around it. Scanned by hand: a pattern such as
+-- "^%s*(.-)%s*$" takes quadratic time on a value full of spaces (seconds of a worker for 100 KB).
+local function trimmed(line, from)
+  local first = line:find("[^ \t]", from)
+  if not first then return "" end
+  local last = #line
+  while line:byte(last) == 32 or line:byte(last) == 9 do last = last - 1 end
+  return line:sub(first, last)
+end
+
+-- A failure after the status line: the status stays known, as libcurl reports it.
+local function head_failure(head, class, message)
+  return nil, class, message, head.status
+end
+
 --- Reads the status line and headers of the final response (1xx responses are skipped, as libcurl
 -- keeps only the last block) from reader `r`. Returns head = { status, version, headers (lower-cased
--- names; repeated names joined with ", "), count }, or nil, class, message.
+-- names; repeated names joined with ", "), count }, or nil, class, message and the status when the
+-- status line was read.
 function M.read_head(r)
   while true do
     local line, err = r:line(MAX_HEAD)
     if not line then return nil, read_failure(err, false, "response", "response headers") end
-    local major, minor, status = line:match("^HTTP/(%d)%.?(%d?)%s+(%d%d%d)")
-    if not status then
+    local major, minor, digits = line:match("^HTTP/(%d)%.?(%d?)%s+(%d+)")
+    if not major then
       return nil, "other", "not an HTTP response: " .. line:sub(1, 60):gsub("[%c]", "?")
     end
-    local head = { status = tonumber(status), version = major .. "." .. (minor ~= "" and minor or "0"),
-      headers = {}, count = 0 }
-    local size, last = #line, nil
+    -- As libcurl: three digits, not a longer number cut short, and nothing below 100.
+    local status = tonumber(digits)
+    if #digits ~= 3 or status < 100 then return nil, "other", "Unsupported response code in HTTP response" end
+    local head = { status = status, version = major .. "." .. (minor ~= "" and minor or "0"), headers = {},
+      count = 0 }
+    local headers, size, last = head.headers, #line, nil
     while true do
       -- MAX_HEAD counts the whole block: a line may have what the lines before it left
       line, err = r:line(MAX_HEAD - size)
-      if not line then return nil, read_failure(err, false, "response headers") end
+      if not line then return head_failure(head, read_failure(err, false, "response headers")) end
       if line == "" then break end
       size = size + #line + 2
-      if size > MAX_HEAD then return nil, read_failure("too long", false, "response headers") end
-      local headers = head.headers
-      if line:find("^[ \t]") then
+      if size > MAX_HEAD then return head_failure(head, read_failure("too long", false, "response headers")) end
+      local first = line:byte(1)
+      if first == 32 or first == 9 then
         -- an obsolete folded line continues the previous header
-        local more = line:match("^%s*(.-)%s*$")
+        local more = trimmed(line, 1)
         if last and more ~= "" then headers[last] = headers[last] .. " " .. more end
       else
-        local name, value = line:match("^([^:]+):%s*(.-)%s*$")
-        if name then
-          name = name:lower()
-          headers[name] = headers[name] and (headers[name] .. ", " .. value) or value
-          head.count = head.count + 1
-          last = name
-        end
+        local colon = line:find(":", 1, true)
+        if not colon then return head_failure(head, "other", "Header without colon") end -- libcurl's words
+        local name, value = line:sub(1, colon - 1):lower(), trimmed(line, colon + 1)
+        headers[name] = headers[name] and (headers[name] .. ", " .. value) or value
+        head.count = head.count + 1
+        last = name
       end
     end
-    -- 101 would switch protocols, which this client never asks for: it is a final answer like any other.
-    if head.status >= 200 or head.status == 101 or head.status < 100 then return head end
+    -- 101 would switch protocols, which this client never asks for: libcurl takes it as the final answer.
+    if status >= 200 or status == 101 then return head end
   end
 end
 
@@ -223,6 +241,9 @@ end
 -- Returns nil, class, message for a Content-Length that is not a number or exceeds `max`.
 function M.framing(head, max)
   local status = head.status
+  -- An unasked-for 101 ends as libcurl ends it: its body is what comes until the connection closes, whatever
+  -- Content-Length says, so the connection is never used again.
+  if status == 101 then return "close" end
   if status == 204 or status == 304 or status < 200 then return "none" end
   local headers = head.headers
   local te = headers["transfer-encoding"]
