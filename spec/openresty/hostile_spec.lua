@@ -104,6 +104,23 @@ describe("hostile servers on the ngx transport", function()
     assert.is_true(r.elapsed < 1, "took " .. r.elapsed .. " s")
   end)
 
+  -- result.headers joins repeats ("1, 1"), as the C engine's table does; the engine decides by the last.
+  it("waits what the last of two Retry-After headers asks", function()
+    local r, out = fetch("retry_after_twice", { max_retries = 1 }, { hook = true })
+    assert.is_false(r.ok)
+    assert.are.equal(429, r.status)
+    assert.are.equal(2, r.attempts)
+    assert.are.equal(1, r.retry_after)
+    assert.are.equal(1, out.hooks[1].wait)
+  end)
+
+  it("reads the last of two Idempotent-Replayed headers", function()
+    local r = fetch("replayed_twice")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal("true, true", r.headers["idempotent-replayed"])
+    assert.is_true(r.replayed)
+  end)
+
   it("closes a connection that cannot go back to the pool (stray bytes after the answer) at once", function()
     local r = fetch("stray_bytes", nil, { linger = 1.5 })
     assert.is_true(r.ok, r.text)

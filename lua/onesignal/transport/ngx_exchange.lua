@@ -1,8 +1,9 @@
 --- One attempt over a cosocket: connect (or take a kept-alive connection), TLS, write the request, read
 -- the response, and give the connection back to the pool when it can carry another request.
 --
--- The outcome is what the retry policy needs: { status, headers, count, body, error, message, sent,
--- got (any response byte arrived), reused (the connection came from the pool) }.
+-- The outcome is what the retry policy needs: { status, headers, retry_after_text and replayed (from the
+-- last of those headers), body, error, message, sent, got (any response byte arrived), reused (the
+-- connection came from the pool) }.
 -- @module onesignal.transport.ngx_exchange
 
 local http = require("onesignal.transport.ngx_http")
@@ -99,6 +100,7 @@ function M.run(a)
   end
   out.status = head.status
   out.headers = head.count > 0 and head.headers or nil
+  out.retry_after_text, out.replayed = head.retry_after, head.replayed
   local framing, length, problem = http.framing(head, a.max_body)
   if not framing then return fail(length, problem) end
   local sink

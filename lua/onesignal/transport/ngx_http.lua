@@ -145,8 +145,10 @@ end
 
 --- Reads the status line and headers of the final response (1xx responses are skipped, as libcurl
 -- keeps only the last block) from reader `r`. Returns head = { status, version, headers (lower-cased
--- names; repeated names joined with ", "), count }, or nil, class, message and the status when the
--- status line was read.
+-- names; repeated names joined with ", "), count, retry_after, replayed }, or nil, class, message and the
+-- status when the status line was read. retry_after (text) and replayed (boolean) come from the last
+-- Retry-After and Idempotent-Replayed, as the C engine reads them (src/headers.c): the joined text of
+-- repeats ("1, 1") would be misread.
 function M.read_head(r)
   while true do
     local line, err = r:line(MAX_HEAD)
@@ -172,12 +174,20 @@ function M.read_head(r)
       if first == 32 or first == 9 then
         -- an obsolete folded line continues the previous header
         local more = trimmed(line, 1)
-        if last and more ~= "" then headers[last] = headers[last] .. " " .. more end
+        if last and more ~= "" then
+          headers[last] = headers[last] .. " " .. more
+          if last == "retry-after" then head.retry_after = head.retry_after .. " " .. more end
+        end
       else
         local colon = line:find(":", 1, true)
         if not colon then return head_failure(head, "other", "Header without colon") end -- libcurl's words
         local name, value = line:sub(1, colon - 1):lower(), trimmed(line, colon + 1)
         headers[name] = headers[name] and (headers[name] .. ", " .. value) or value
+        if name == "retry-after" then
+          head.retry_after = value
+        elseif name == "idempotent-replayed" then
+          head.replayed = value:lower() == "true"
+        end
         head.count = head.count + 1
         last = name
       end

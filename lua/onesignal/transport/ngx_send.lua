@@ -121,8 +121,7 @@ function M.run(t, req, authorization)
     end
     if out.message then out.message = t:redact(out.message) end
     local now = M.now()
-    local headers = out.headers
-    local retry_after = headers and headers["retry-after"] and core.parse_retry_after(headers["retry-after"])
+    local retry_after = out.retry_after_text and core.parse_retry_after(out.retry_after_text)
     out.retry_after = retry_after
     local retry, wait, maybe_sent, gave_up
     retry, wait, maybe_sent, gave_up, applied = core.policy({
@@ -149,14 +148,12 @@ function M.run(t, req, authorization)
       break
     end
   end
-  local headers = out.headers
-  local replayed = headers and headers["idempotent-replayed"]
   return {
     status = out.status,
-    headers = headers,
+    headers = out.headers,
     body = out.body or "",
     attempts = attempt,
-    replayed = replayed ~= nil and replayed:lower() == "true",
+    replayed = out.replayed == true,
     retry_after = out.retry_after,
     error = out.error,
     message = out.error and out.message or nil,
