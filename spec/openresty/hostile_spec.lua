@@ -121,6 +121,19 @@ describe("hostile servers on the ngx transport", function()
     assert.is_true(r.replayed)
   end)
 
+  -- Each Content-Encoding is a decoder: thousands of stacked gzip layers grew the worker by hundreds of MB
+  -- or overflowed its stack. libcurl takes at most 5, and refuses more before decoding any.
+  it("decodes five stacked encodings and refuses six, as libcurl does", function()
+    local r = fetch("stacked_5")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal("stacked", r.body.id)
+    r = fetch("stacked_6")
+    assert.is_false(r.ok)
+    assert.are.equal("other", r.reason)
+    assert.are.equal(200, r.status)
+    assert.matches("Reject response due to more than 5 content encodings", r.message, 1, true)
+  end)
+
   it("closes a connection that cannot go back to the pool (stray bytes after the answer) at once", function()
     local r = fetch("stray_bytes", nil, { linger = 1.5 })
     assert.is_true(r.ok, r.text)

@@ -15,6 +15,11 @@ local CODECS = {
 
 local available -- token → decoder module, for the codecs whose library loads here
 
+-- Content-Encodings accepted on one response, "identity" included: libcurl's limit (it answers more with
+-- CURLE_BAD_CONTENT_ENCODING, class "other"). Each one is a decoder, so thousands of stacked layers would
+-- grow the worker by hundreds of MB, or overflow its stack.
+local MAX_ENCODINGS = 5
+
 local function codecs()
   if not available then
     available = {}
@@ -43,6 +48,13 @@ Sink.__index = Sink
 --- A sink for a body sent with `content_encoding` (nil: none), keeping at most `max` decoded bytes.
 -- Returns the sink, or nil, a transport class and a message.
 function M.new(content_encoding, max)
+  local tokens = {}
+  for token in (content_encoding or ""):gmatch("[^,%s]+") do
+    if #tokens == MAX_ENCODINGS then
+      return nil, "other", "Reject response due to more than " .. MAX_ENCODINGS .. " content encodings"
+    end
+    tokens[#tokens + 1] = token:lower()
+  end
   local self = setmetatable({ parts = {}, size = 0, max = max, decoders = {} }, Sink)
   local function keep(piece)
     if self.size + #piece > max then
@@ -55,8 +67,7 @@ function M.new(content_encoding, max)
   end
   local put = keep
   -- "gzip, br" was gzipped first: the raw bytes go to the br decoder, its output to the gzip one.
-  for token in (content_encoding or ""):gmatch("[^,%s]+") do
-    token = token:lower()
+  for _, token in ipairs(tokens) do
     if token ~= "identity" then
       local codec = codecs()[token]
       if not codec then
