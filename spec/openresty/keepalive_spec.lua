@@ -70,9 +70,16 @@ describe("keep-alive on the ngx transport", function()
     local out = call({ hook = true })
     local r = out.results[1]
     assert.is_true(r.ok, r.text)
-    -- as libcurl does: within the same attempt, so the hook saw one attempt
-    assert.are.equal(1, r.attempts)
-    assert.are.equal(1, #out.hooks)
+    -- as the C engine counts libcurl's resend: an attempt of its own, shown to the hook as a reset
+    -- retried at once
+    assert.are.equal(2, r.attempts)
+    assert.are.equal(2, #out.hooks)
+    assert.are.equal("reset", out.hooks[1].error)
+    assert.is_true(out.hooks[1].retry)
+    assert.are.equal(0, out.hooks[1].wait)
+    assert.are.equal(1, out.hooks[1].attempt)
+    assert.are.equal(2, out.hooks[2].attempt)
+    assert.is_nil(out.hooks[2].error)
     local seen = srv:requests()
     assert.are.equal(2, #seen)
     assert.are_not.equal(seen[1].connection, seen[2].connection)

@@ -100,7 +100,11 @@ function M.run(t, req, authorization)
   local text = request_text(t, req, authorization, target, request_target)
   local attempt, out, decision = 0, nil, nil -- luacheck: ignore 311
   local applied = false -- an attempt so far may have been applied (the policy carries it over)
-  local resent = false
+  local function report(info) -- the on_attempt hook, with what every report carries
+    if not t.hook then return end
+    info.operation, info.method, info.url = req.operation, req.method, t:redact(url)
+    call_hook(t.hook, info)
+  end
   while true do
     attempt = attempt + 1
     local attempt_started = M.now()
@@ -109,11 +113,17 @@ function M.run(t, req, authorization)
     local a = { target = target, request = text, now = M.now, ends = attempt_started + math.max(limit, 0.001),
       connect_timeout = s.connect_timeout, max_body = s.max_body, keepalive = s.keepalive, pool_size = s.pool_size }
     out = exchange.run(a)
-    -- A kept-alive connection the server had closed fails before any answer. libcurl sends once more on
-    -- a new connection then, within the same attempt, when the request is safe to repeat; so does this.
-    if out.error == "reset" and out.reused and not out.got and not resent then
+    -- A kept-alive connection the server had closed fails before any answer. libcurl then sends once more
+    -- by itself when the request is safe to repeat, and as the server may have seen both, the C engine
+    -- counts that as an attempt of its own, shown to the hook as a reset retried at once
+    -- (src/session_attempt.c, count_resends); so does this.
+    if out.error == "reset" and out.reused and not out.got then
       if safe then
-        resent = true
+        local now = M.now()
+        report({ attempt = attempt, error = "reset", retry = true, wait = 0, elapsed = now - started,
+          attempt_elapsed = now - attempt_started,
+          message = "the reused connection closed before an answer; the request was sent again" })
+        attempt = attempt + 1
         out = exchange.run(a)
       else
         out.message = "connection lost while sending; not resent because the request is not safe to repeat"
@@ -129,13 +139,9 @@ function M.run(t, req, authorization)
       max_retries = max_retries, retry_after = retry_after, base_delay = base_delay, max_delay = max_delay,
       elapsed = now - started, deadline = deadline, applied_before = applied,
     })
-    if t.hook then
-      call_hook(t.hook, {
-        operation = req.operation, method = req.method, url = t:redact(url), attempt = attempt,
-        status = out.status > 0 and out.status or nil, error = out.error, message = out.error and out.message or nil,
-        retry = retry, wait = retry and wait or nil, elapsed = now - started, attempt_elapsed = now - attempt_started,
-      })
-    end
+    report({ attempt = attempt, status = out.status > 0 and out.status or nil, error = out.error,
+      message = out.error and out.message or nil, retry = retry, wait = retry and wait or nil,
+      elapsed = now - started, attempt_elapsed = now - attempt_started })
     if not retry then
       decision = { maybe_sent = maybe_sent, gave_up = gave_up }
       break
