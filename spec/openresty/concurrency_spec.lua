@@ -146,4 +146,24 @@ describe("concurrency on the ngx transport", function()
     assert.are.equal("closed", out.after.reason)
     assert.are.equal(0, out.pending)
   end)
+
+  -- close() cannot kill a thread it did not start, but the call's retry loop sees the client closed: no
+  -- attempt starts after close, and the call ends as the C engine ends an active request (maybe_sent).
+  for _, case in ipairs({ { "waiting to retry", { { status = 503 } }, 0.1 },
+    { "in flight", { { status = 503, delay = 0.4 } }, 0.1 } }) do
+    it("stops a call retrying in a spawned thread when the client is closed (" .. case[1] .. ")", function()
+      srv:fault({ match = { operation = "create_notification" }, steps = case[2] })
+      srv:fault({ match = { operation = "create_notification" }, steps = { { status = 503 }, { status = 503 },
+        { status = 503 }, { status = 503 }, { status = 503 } } })
+      local out = app:case("close_spawned", { operation = "create_notification", args = { NOTIFICATION },
+        options = { max_retries = 5, retry_base_delay = 0.3, retry_max_delay = 0.3 }, close_after = case[3] })
+      assert.is_true(out.finished)
+      local r = out.result
+      assert.is_false(r.ok)
+      assert.are.equal("closed", r.reason)
+      assert.are.equal(1, r.attempts)
+      assert.is_true(r.maybe_sent)
+      assert.are.equal(1, #srv:recorded("create_notification"))
+    end)
+  end
 end)

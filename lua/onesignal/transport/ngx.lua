@@ -120,14 +120,9 @@ local function authorization(self, req)
   return "Authorization: Key " .. key
 end
 
-local function closed_result()
-  return { status = 0, body = "", attempts = 0, replayed = false, error = "closed",
-    message = "the client was closed", maybe_sent = false, elapsed = 0 }
-end
-
 -- Runs the call; an error inside (a bug, or memory) still ends in a result rather than a lost callback.
 local function run(self, req)
-  if self.closed then return closed_result() end
+  if self.closed then return send.closed(0, false, 0) end
   local ok, result = pcall(function() return send.run(self, req, authorization(self, req)) end)
   if ok then return result end
   return { status = 0, body = "", attempts = 1, replayed = false, error = "other",
@@ -293,8 +288,9 @@ function Transport.sleep(_, seconds)
 end
 
 --- Closes the client: later calls fail with reason "closed", and the requests this request (or timer)
--- still has running are abandoned: their callbacks run now with reason "closed". Kept-alive connections
--- stay in nginx's pool, which closes them when idle.
+-- still has running are abandoned: their callbacks run now with reason "closed". Calls running in other
+-- threads (client:spawn, other requests) start no further attempt and end with reason "closed" too
+-- (ngx_send). Kept-alive connections stay in nginx's pool, which closes them when idle.
 function Transport:close()
   self.closed = true
   local ok, st = pcall(state, self)
@@ -309,9 +305,8 @@ function Transport:close()
     st.abandoned[id] = true
     -- Only the coroutine that spawned a thread may kill it; any other finishes unheard.
     if ngx.thread.kill(entry.thread) then st.running = st.running - 1 end
-    local result = closed_result()
+    local result = send.closed(0, true, 0)
     result.id = id
-    result.maybe_sent = true
     push(st, { result = result, callback = entry.callback })
   end
   if #ids > 0 then self:poll(0) end

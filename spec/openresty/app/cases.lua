@@ -194,6 +194,19 @@ function M.close(settings, args)
   return { results = results, after = after, pending = client:pending() }
 end
 
+--- A blocking call in a thread of client:spawn, and the client closed `close_after` seconds later (while
+-- the call waits to retry, or is in flight): { operation, args, options, close_after }.
+function M.close_spawned(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local result
+  client:spawn(function() result = M.outcome(client[args.operation](client, unpack(list, 1, n))) end)
+  client:sleep(args.close_after)
+  client:close()
+  local finished = client:run(10)
+  return { result = result, finished = finished }
+end
+
 --- Sends from a timer (the request that schedules it answers at once); `collect` reads the outcome.
 function M.timer(settings, args)
   local ok, err = ngx.timer.at(0, function(premature)
