@@ -37,6 +37,36 @@ local function tls_failure(err, where)
   return "connect", "TLS handshake with " .. where .. " failed: " .. err
 end
 
+local function sleep(seconds) ngx.sleep(seconds) end
+
+-- Connects `sock` to a name for nginx's resolver within `seconds`. The resolver waits `resolver_timeout`
+-- (30 s unless nginx.conf says otherwise) whatever the socket's timeout, and a coroutine cannot stop its
+-- own wait, while libcurl's connect timeout covers the name lookup. So the connect runs in a light thread
+-- raced against one that sleeps: the loser is killed (ngx_lua then aborts a pending lookup or connect),
+-- and this coroutine goes on with the socket, which ngx_lua allows within one request.
+-- Cosockets look in the pool before resolving (ngx_lua documents it), and an empty host fails at once
+-- after that, with no I/O and nothing logged: so a pooled connection is taken without any thread, and the
+-- two threads (some memory of the request's each, until it ends) are only for new connections.
+local function connect_in_time(sock, host, port, options, seconds)
+  if sock:connect("", port, options) then return true end
+  local ok, err, finished
+  local connector = ngx.thread.spawn(function()
+    ok, err = sock:connect(host, port, options)
+    finished = true
+    return "connector"
+  end)
+  if finished then
+    ngx.thread.wait(connector) -- reaped
+    return ok, err
+  end
+  local sleeper = ngx.thread.spawn(sleep, seconds)
+  local _, first = ngx.thread.wait(connector, sleeper)
+  local other = first == "connector" and sleeper or connector
+  if not ngx.thread.kill(other) then ngx.thread.wait(other) end -- it ended too: reaped
+  if not finished then return nil, "timeout" end
+  return ok, err
+end
+
 local function ms(seconds)
   local v = math.ceil(seconds * 1000)
   if v < 1 then v = 1 end
@@ -64,9 +94,16 @@ function M.run(a)
     return out
   end
 
-  local remaining = left()
-  sock:settimeout(ms(math.max(math.min(a.connect_timeout, remaining), 0.001)))
-  local ok, err = sock:connect(target_of.connect_host(t), t.port, { pool = t.pool })
+  local connect_time = math.max(math.min(a.connect_timeout, left()), 0.001)
+  sock:settimeout(ms(connect_time))
+  local host, by_resolver = target_of.connect_host(t)
+  local options = { pool = t.pool }
+  local ok, err
+  if by_resolver then
+    ok, err = connect_in_time(sock, host, t.port, options, connect_time)
+  else
+    ok, err = sock:connect(host, t.port, options)
+  end
   if not ok then
     out.error, out.message = connect_failure(err, where)
     return out

@@ -86,10 +86,12 @@ function M.parse(base_url, verify)
 end
 
 --- The host to hand to `sock:connect`: an address literal as it is, a name from /etc/hosts by its
--- address, any other name as it is (for nginx's resolver).
+-- address, any other name as it is (for nginx's resolver); and whether it goes to the resolver.
 function M.connect_host(t)
-  if t.literal then return t.host end
-  return M.lookup(t.host) or t.host
+  if t.literal then return t.host, false end
+  local address = M.lookup(t.host)
+  if address then return address, false end
+  return t.host, true
 end
 
 return M

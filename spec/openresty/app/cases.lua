@@ -45,6 +45,9 @@ local function new_client(settings, args, hooks)
   end
   local client = onesignal.new(options)
   if args.with then client = client:with(args.with) end
+  -- `as_name`: the base URL's address is connected to as a name for nginx's resolver would be (the specs
+  -- have no DNS server; an address there needs no lookup, so the connection still succeeds)
+  if args.as_name then client.transport.target.literal = false end
   return client
 end
 
@@ -72,8 +75,8 @@ function M.outcome(body, res)
     messages = res.messages, text = tostring(res), body = type(res.body) == "string" and res.body or nil }
 end
 
---- One operation, `times` times in a row: { operation, args = [...], options, with, base, hook, hook_busy,
--- times, linger }. `linger`: seconds the app's request stays after the calls (a socket the transport left
+--- One operation, `times` times in a row: { operation, args = [...], options, with, base, as_name, hook,
+-- hook_busy, times, linger }. `linger`: seconds the app's request stays after the calls (a socket the transport left
 -- open stays open until the request ends).
 function M.call(settings, args)
   local hooks = args.hook and {} or nil

@@ -1,0 +1,56 @@
+-- Name lookups on cosockets go to nginx's resolver, which waits `resolver_timeout` (30 s unless nginx.conf
+-- says otherwise) whatever the socket's timeout. libcurl's connect timeout covers the lookup, and so do
+-- the transport's connect_timeout, timeout and deadline. The app's resolver here is a port where nothing
+-- answers (nginx keeps asking until resolver_timeout).
+local server = require("support.server")
+local openresty = require("support.openresty")
+local NULL = require("cjson").null
+
+describe("name lookups on the ngx transport", function()
+  local srv, app
+
+  local function call(options, extra)
+    local settings = { allow_http = true, max_retries = 0 }
+    for k, v in pairs(options or {}) do settings[k] = v end
+    local args = { operation = "view_templates", args = { NULL }, options = settings, hook = true }
+    for k, v in pairs(extra or {}) do args[k] = v end
+    return app:case("call", args)
+  end
+
+  setup(function()
+    srv = server.start({})
+    app = openresty.start({ server = srv, http = "  resolver 127.0.0.1:1 ipv6=off;\n  resolver_timeout 30s;" })
+  end)
+  teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+  end)
+  before_each(function() srv:reset() end)
+
+  local UNANSWERED = "http://api.onesignal-spec.invalid:8080"
+
+  it("gives up a lookup nobody answers after connect_timeout", function()
+    local out = call({ connect_timeout = 1, timeout = 5 }, { base = UNANSWERED })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal("timeout", r.reason)
+    assert.matches("connecting to api.onesignal-spec.invalid:8080 timed out", r.message, 1, true)
+    assert.is_true(r.elapsed >= 0.9 and r.elapsed < 2, "took " .. r.elapsed .. " s")
+  end)
+
+  it("keeps the deadline through lookups and their retries", function()
+    local out = call({ connect_timeout = 10, timeout = 10, max_retries = 3, retry_base_delay = 0.01,
+      deadline = 1 }, { base = UNANSWERED })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal("timeout", r.reason)
+    assert.is_true(r.elapsed < 2, "took " .. r.elapsed .. " s")
+  end)
+
+  it("connects through a lookup's thread, then keeps the connection in the pool as usual", function()
+    local out = call(nil, { as_name = true, times = 3 })
+    for _, r in ipairs(out.results) do assert.is_true(r.ok, r.text) end
+    assert.are.equal(3, #srv:requests())
+    assert.are.equal(1, srv:stats().connections)
+  end)
+end)
