@@ -18,7 +18,7 @@ describe("name lookups on the ngx transport", function()
   end
 
   setup(function()
-    srv = server.start({})
+    srv = server.start({ tls = true })
     app = openresty.start({ server = srv, http = "  resolver 127.0.0.1:1 ipv6=off;\n  resolver_timeout 30s;" })
   end)
   teardown(function()
@@ -51,6 +51,14 @@ describe("name lookups on the ngx transport", function()
     local out = call(nil, { as_name = true, times = 3 })
     for _, r in ipairs(out.results) do assert.is_true(r.ok, r.text) end
     assert.are.equal(3, #srv:requests())
+    assert.are.equal(1, srv:stats().connections)
+  end)
+
+  it("does the TLS handshake on a connection made in a lookup's thread", function()
+    -- by address, so the certificate cannot match: this is about the socket, not about verification
+    local out = call({ insecure = true }, { as_name = true, times = 2, base = "https_ip" })
+    for _, r in ipairs(out.results) do assert.is_true(r.ok, r.text) end
+    assert.are.equal("https", srv:requests()[1].scheme)
     assert.are.equal(1, srv:stats().connections)
   end)
 end)
