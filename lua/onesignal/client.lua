@@ -15,7 +15,6 @@ local core = require("onesignal.core")
 local M = {}
 local Client = {}
 
-
 -- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll, run or close).
 local function resume(co, ...)
   local ok, err = coroutine.resume(co, ...)

@@ -7,6 +7,13 @@ local errors = require("onesignal.errors")
 
 local M = {}
 
+--- The `result` a transport gives a call that closing the client ended (both transports): error "closed",
+-- after `attempts` attempts. `maybe_sent`: the call was under way, so it may have reached the server.
+function M.closed(attempts, maybe_sent, elapsed)
+  return { status = 0, body = "", attempts = attempts, replayed = false, error = "closed",
+    message = "the client was closed", maybe_sent = maybe_sent, elapsed = elapsed }
+end
+
 -- Transport classes (docs/design.md) → error kinds users branch on.
 local KIND = {
   timeout = "timeout",

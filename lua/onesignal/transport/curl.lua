@@ -7,6 +7,7 @@
 
 local core = require("onesignal.core")
 local request = require("onesignal.request")
+local response = require("onesignal.response")
 
 local M = {}
 local Transport = {}
@@ -60,8 +61,9 @@ end
 -- What a request gets once the client is closed: nothing more will happen to it. A request that was in
 -- flight may have reached the server, so it may have been sent.
 local function closed_result(id, in_flight)
-  return { id = id, status = 0, body = "", attempts = 0, replayed = false, error = "closed",
-    message = "the client was closed", maybe_sent = in_flight, elapsed = 0 }
+  local result = response.closed(0, in_flight, 0)
+  result.id = id
+  return result
 end
 
 local function enqueue(self, result, callback)

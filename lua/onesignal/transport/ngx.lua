@@ -15,6 +15,7 @@ local usage = require("onesignal.usage")
 local target_of = require("onesignal.transport.ngx_target")
 local body = require("onesignal.transport.ngx_body")
 local send = require("onesignal.transport.ngx_send")
+local closed = require("onesignal.response").closed
 
 local M = {}
 local Transport = {}
@@ -122,7 +123,7 @@ end
 
 -- Runs the call; an error inside (a bug, or memory) still ends in a result rather than a lost callback.
 local function run(self, req)
-  if self.closed then return send.closed(0, false, 0) end
+  if self.closed then return closed(0, false, 0) end
   local ok, result = pcall(function() return send.run(self, req, authorization(self, req)) end)
   if ok then return result end
   return { status = 0, body = "", attempts = 1, replayed = false, error = "other",
@@ -305,7 +306,7 @@ function Transport:close()
     st.abandoned[id] = true
     -- Only the coroutine that spawned a thread may kill it; any other finishes unheard.
     if ngx.thread.kill(entry.thread) then st.running = st.running - 1 end
-    local result = send.closed(0, true, 0)
+    local result = closed(0, true, 0)
     result.id = id
     push(st, { result = result, callback = entry.callback })
   end

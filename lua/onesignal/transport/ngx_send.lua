@@ -7,6 +7,7 @@ local core = require("onesignal.core")
 local exchange = require("onesignal.transport.ngx_exchange")
 local http = require("onesignal.transport.ngx_http")
 local target_of = require("onesignal.transport.ngx_target")
+local closed = require("onesignal.response").closed
 
 local M = {}
 
@@ -84,13 +85,6 @@ local function call_hook(hook, info)
   if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", tostring(err)) end
 end
 
---- The result of a call that `close` ended: error "closed", after `attempts` attempts. `maybe_sent`: the
--- call was under way (the C engine says so of every request that closing ends before its answer).
-function M.closed(attempts, maybe_sent, elapsed)
-  return { status = 0, body = "", attempts = attempts, replayed = false, error = "closed",
-    message = "the client was closed", maybe_sent = maybe_sent, elapsed = elapsed }
-end
-
 --- Sends `req` for transport `t` (fields: target, settings, lines, body_lines, user_agent, accept_encoding,
 -- base_url, hook, and a redact method) with the Authorization line `authorization` (or nil). Returns the result.
 function M.run(t, req, authorization)
@@ -115,7 +109,7 @@ function M.run(t, req, authorization)
   while true do
     -- `close` can stop only the threads that `submit` started; a call in a thread of `client:spawn` (or
     -- anywhere else) stops here: no attempt starts on a closed client.
-    if t.closed then return M.closed(attempt, attempt > 0, M.now() - started) end
+    if t.closed then return closed(attempt, attempt > 0, M.now() - started) end
     attempt = attempt + 1
     local attempt_started = M.now()
     local limit = timeout
@@ -156,7 +150,7 @@ function M.run(t, req, authorization)
       decision = { maybe_sent = maybe_sent, gave_up = gave_up }
       break
     end
-    if t.closed then return M.closed(attempt, true, M.now() - started) end
+    if t.closed then return closed(attempt, true, M.now() - started) end
     if wait > 0 then ngx.sleep(wait) end
     if deadline and M.now() - started >= deadline then
       -- Woken after the deadline (a busy worker): no attempt starts past it. The call ends with the last
