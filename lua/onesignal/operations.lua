@@ -14,6 +14,8 @@
 --   max_item_bytes   { field, bytes }: the documented limit for each element of an array field
 --   keyed_items      array field whose elements the API deduplicates by their own `idempotency_key`: when
 --                    every element carries one, repeating the request is harmless
+--   list_options     query options that take a list (sent as the name repeated, OpenAPI's exploded form
+--                    style); every other query parameter takes one value
 -- @module onesignal.operations
 
 local ROWS = {
@@ -82,7 +84,8 @@ local ROWS = {
     "app_id:query ?limit:query ?offset:query ?kind:query ?time_offset:query" },
   { "get_outcomes", "GET", "/apps/{app_id}/outcomes", "rest",
     "app_id:path outcome_names:query ?outcome_names[]:query ?outcome_time_range:query ?outcome_platforms:query"
-    .. " ?outcome_attribution:query" },
+    .. " ?outcome_attribution:query",
+    { list_options = "outcome_names[]" } },
   { "get_segment", "GET", "/apps/{app_id}/segments/{segment_id}", "rest",
     "app_id:path segment_id:path ?include-segment-detail:query" },
   { "get_segments", "GET", "/apps/{app_id}/segments", "rest",
@@ -92,7 +95,8 @@ local ROWS = {
   { "list_audit_logs", "GET", "/organizations/{organization_id}/audit_logs", "organization",
     "organization_id:path ?start_time:query ?end_time:query ?cursor:query ?limit:query ?app_ids:query"
     .. " ?actions:query ?actor_ids:query ?actor_emails:query ?target_types:query ?target_ids:query"
-    .. " ?ip_addresses:query" },
+    .. " ?ip_addresses:query",
+    { list_options = "app_ids actions actor_ids actor_emails target_types target_ids ip_addresses" } },
   { "rotate_api_key", "POST", "/apps/{app_id}/auth/tokens/{token_id}/rotate", "organization",
     "app_id:path token_id:path" },
   { "start_live_activity", "POST", "/apps/{app_id}/activities/activity/{activity_type}", "rest",
@@ -146,10 +150,13 @@ local function compile(row)
     positional = {}, options = {}, option_set = {}, path_parts = {},
   }
   for k, v in pairs(traits) do op[k] = v end
+  local lists = {}
+  for pname in (traits.list_options or ""):gmatch("%S+") do lists[pname] = true end
   for spec in params:gmatch("%S+") do
     local optional, pname, where = spec:match("^(%??)([^:]+):(%a+)$")
     assert(pname, "bad parameter spec " .. spec .. " in " .. name)
-    local param = { name = pname, where = where, optional = optional == "?" }
+    local param = { name = pname, where = where, optional = optional == "?", list = lists[pname] }
+    lists[pname] = nil
     if param.optional and where == "query" then
       op.options[#op.options + 1] = param
       op.option_set[pname] = param
@@ -167,6 +174,7 @@ local function compile(row)
     pos = e + 1
   end
   if pos <= #path then op.path_parts[#op.path_parts + 1] = path:sub(pos) end
+  assert(next(lists) == nil, "list_options of " .. name .. " names an unknown parameter")
   return op
 end
 

@@ -66,8 +66,8 @@ end
 
 local function add_query(op, param, value, query)
   local name = escape(param.name)
-  if type(value) == "table" then
-    -- Arrays explode into repeated names (OpenAPI form style): app_ids=a&app_ids=b.
+  if type(value) == "table" and param.list then
+    -- Lists explode into repeated names (OpenAPI form style): app_ids=a&app_ids=b; an empty one sends none.
     if next(value) ~= nil and value[1] == nil then
       usage(op, argument(param) .. " must be a scalar or an array of scalars")
     end

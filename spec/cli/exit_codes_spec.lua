@@ -64,6 +64,8 @@ describe("onesignal exits", function()
       { "a query option without '='", { "get_notifications", "--query", "limit" }, "%-%-query wants NAME=VALUE" },
       { "a non-integer where the API wants one", { "get_notifications", "--query", "limit=ten" },
         "%-%-query limit must be an integer" },
+      { "a one-value query option given twice", { "get_notifications", "--query", "limit=5", "--query", "limit=6" },
+        "%-%-query limit takes one value; it was given twice" },
       { "a bad number flag", { "get_apps", "--timeout", "soon" }, "%-%-timeout must be a non%-negative number" },
       -- No environment variable sets --timeout or --max-retries, so their messages name the flag alone.
       { "a zero timeout", { "get_apps", "--timeout", "0" }, "%-%-timeout must be a positive number" },

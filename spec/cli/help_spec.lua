@@ -58,6 +58,13 @@ describe("onesignal help", function()
     assert.is_false(has(help.operation("get_user"), "--download"))
   end)
 
+  it("marks the query options that take a list", function()
+    local text = help.operation("list_audit_logs")
+    assert.is_true(has(text, "\n  app_ids (list)\n"))
+    assert.is_true(has(text, "\n  limit (integer)\n"))
+    assert.is_true(has(help.operation("get_outcomes"), "\n  outcome_names[] (list)\n"))
+  end)
+
   it("knows no operation that does not exist", function()
     assert.is_nil(help.operation("get_usr"))
   end)

@@ -231,6 +231,14 @@ describe("the client", function()
       local got = srv:requests()[1]
       assert.are.equal("start_time=2026-01-01T00%3A00%3A00Z&app_ids=a%20b&app_ids=c%26d", got.query)
       assert.are.equal("/organizations/org%201/audit_logs", got.path)
+      srv:clear()
+      client:get_outcomes(nil, "os__click.count", { ["outcome_names[]"] = { "Sales, Purchase.count", "x.sum" } })
+      assert.are.equal("outcome_names=os__click.count&outcome_names%5B%5D=Sales%2C%20Purchase.count"
+        .. "&outcome_names%5B%5D=x.sum", srv:requests()[1].query)
+      -- an empty list is no filter: the name is not sent
+      srv:clear()
+      client:list_audit_logs("org 1", { app_ids = {}, start_time = "2026-01-01T00:00:00Z" })
+      assert.are.equal("start_time=2026-01-01T00%3A00%3A00Z", srv:requests()[1].query)
     end)
 
     it("writes integral numbers without a fraction, and those beyond 64 bits as they are", function()
@@ -289,6 +297,11 @@ describe("the client", function()
       refused("onesignal%.get_notifications: unknown query option 'limt'", function()
         client:get_notifications(nil, { limt = 5 })
       end)
+      -- only the options the API takes as lists repeat; a list for any other would send the name twice
+      refused("onesignal%.get_notifications: argument 'limit' must be a string, number or boolean, got table",
+        function() client:get_notifications(nil, { limit = { 5, 10 } }) end)
+      refused("onesignal%.view_templates: argument 'channel' must be a string, number or boolean, got table",
+        function() client:view_templates(nil, { channel = {} }) end)
       refused("onesignal%.get_user: takes 3 arguments, got 4", function()
         client:get_user(nil, "external_id", "u", {})
       end)

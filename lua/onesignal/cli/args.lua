@@ -27,7 +27,7 @@ M.FLAGS = {
 
   ["json"] = { value = "BODY", who = "call", help = "request body: JSON text, @FILE, or - for standard input" },
   ["query"] = { value = "NAME=VALUE", who = "call", many = true,
-    help = "an optional query parameter (repeat a name for a list)" },
+    help = "an optional query parameter (repeat a list's name for each item)" },
   ["all"] = { who = "list", help = "every item of every page, as one JSON array" },
   ["download"] = { value = "FILE", who = "export", help = "wait for the CSV file and save it to FILE" },
   ["export-timeout"] = { value = "SECONDS", who = "export", help = "longest wait for the file (default 600)" },

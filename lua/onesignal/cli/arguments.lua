@@ -35,6 +35,8 @@ local function query_options(op, queries)
     local previous = options[name]
     if previous == nil then
       options[name] = value
+    elseif not op.option_set[name].list then
+      fail("--query " .. name .. " takes one value; it was given twice")
     elseif type(previous) == "table" then
       previous[#previous + 1] = value
     else

@@ -166,9 +166,9 @@ function M.operation(name)
   end
   if op.options[1] then
     out[#out + 1] = ""
-    out[#out + 1] = "Query options (--query NAME=VALUE; repeat a name for a list):"
+    out[#out + 1] = "Query options (--query NAME=VALUE; repeat a list's name for each item):"
     for _, param in ipairs(op.options) do
-      local kind = typed.QUERY[param.name]
+      local kind = param.list and "list" or typed.QUERY[param.name]
       out[#out + 1] = "  " .. param.name .. (kind and (" (" .. kind .. ")") or "")
     end
   end
