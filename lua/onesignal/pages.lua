@@ -24,6 +24,9 @@ local request = require("onesignal.request")
 local unpack = table.unpack or unpack
 local errors = require("onesignal.errors")
 local usage = require("onesignal.usage")
+local json = require("onesignal.json")
+
+local NO_ITEMS = {}
 
 local M = {}
 
@@ -128,6 +131,8 @@ local function page_iterator(self, caller, name, ...)
       return false, response
     end
     local items = type(body) == "table" and body[list.items]
+    -- `null` where the list belongs is an empty list (an answer with nothing in it), not a broken answer.
+    if items == json.null then items = NO_ITEMS end
     if type(items) ~= "table" then
       done = true
       return false, not_a_page(op, response, list)
@@ -146,6 +151,7 @@ local function item_iterator(self, caller, name, ...)
       local body, err = pages()
       if not body then return body, err end
       items, index = body[list.items], 0
+      if items == json.null then items = NO_ITEMS end
     end
     index = index + 1
     return items[index]

@@ -186,6 +186,23 @@ describe("paged lists", function()
       assert.matches("no 'segments' list", tostring(err))
     end)
 
+    it("a list written as null is an empty page, which ends the walk", function()
+      srv:fault({ match = { operation = "get_segments" },
+        steps = { { status = 200, body = '{"total_count":0,"offset":0,"limit":300,"segments":null}' } } })
+      local seen = 0
+      for segment, err in client:each_segment() do
+        assert(segment, tostring(err))
+        seen = seen + 1
+      end
+      assert.are.equal(0, seen)
+      local pages = 0
+      for body in client:each_page("get_segments") do
+        assert(body)
+        pages = pages + 1
+      end
+      assert.are.equal(1, pages)
+    end)
+
     it("the iterator is done after its error", function()
       srv:fault({ match = { operation = "view_templates" }, steps = { { status = 500 } } })
       local next_item = client:each_template()
