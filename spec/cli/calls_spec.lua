@@ -207,6 +207,14 @@ describe("onesignal against the test server", function()
     assert.are.equal("[]\n", r.stdout)
   end)
 
+  it("--all takes a list written as null for an empty page", function()
+    srv:fault({ match = { operation = "get_segments" },
+      steps = { { status = 200, body = '{"total_count":0,"offset":0,"limit":300,"segments":null}' } } })
+    local r = run.cli({ "get_segments", "--all" }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.are.equal("[]\n", r.stdout)
+  end)
+
   it("--all stops at a failed page with its error", function()
     srv:seed({ kind = "segments", count = 5 })
     srv:fault({ match = { operation = "get_segments" }, steps = { { pass = true }, { status = 400 } } })
