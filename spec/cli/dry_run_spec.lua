@@ -21,6 +21,13 @@ describe("onesignal --dry-run", function()
     end
   end
 
+  it("takes a plain http URL to another host with --allow-http", function()
+    local r = run.cli({ "--dry-run", "--allow-http", "get_apps", "--organization-api-key", ORG,
+      "--api-url", "http://onesignal.internal.example:8080" }, {})
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.matches("^GET http://onesignal%.internal%.example:8080/apps\n", r.stdout)
+  end)
+
   it("prints method, URL, headers with the key redacted, and the exact body, and sends nothing", function()
     local r = run.cli({ "--dry-run", "push", "--to", "external_id:u-1", "--title", "Hi", "--message", "Hello",
       "--idempotency-key", "0d1f3c4a-1111-4222-8333-444455556666", "--rest-api-key", REST, "--app-id", "app-1",

@@ -83,7 +83,8 @@ describe("onesignal exits", function()
       { "an argument the library refuses", { "get_user", "external_id", "" },
         "argument 'alias_id' %(#3%) must not be empty" },
       { "plain http to a remote host", { "get_apps", "--api-url", "http://example.com" },
-        "%-%-api%-url %(or its environment variable%) uses plain http" },
+        "%-%-api%-url %(or its environment variable%) uses plain http to example%.com; keys would travel"
+          .. " unencrypted %(use https, or %-%-allow%-http%)" },
     }
     for _, case in ipairs(cases) do
       it("for " .. case[1], function()

@@ -45,6 +45,7 @@ local function client_options(flags)
     organization_api_key = flags["organization-api-key"],
     app_id = flags["app-id"],
     base_url = flags["api-url"],
+    allow_http = flags["allow-http"] == true,
     timeout = flags.timeout and typed.number_flag("timeout", flags.timeout),
     max_retries = flags["max-retries"] and typed.number_flag("max-retries", flags["max-retries"], true),
     dry_run = flags["dry-run"] == true,
@@ -55,9 +56,8 @@ local function resolve(options)
   local ok, cfg = pcall(config.resolve, options)
   if not ok then
     local message = type(cfg) == "table" and cfg.usage or tostring(cfg)
-    message = message:gsub("^onesignal%.new: ", ""):gsub("option '([%w_]+)'", function(name)
-      return FLAG_OF[name] or ("option '" .. name .. "'")
-    end)
+    message = message:gsub("^onesignal%.new: ", ""):gsub("allow_http = true", "--allow-http")
+      :gsub("option '([%w_]+)'", function(name) return FLAG_OF[name] or ("option '" .. name .. "'") end)
     fail(message)
   end
   return cfg
