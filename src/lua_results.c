@@ -14,28 +14,72 @@ static size_t count_entries(const os_header_block *b)
     return n;
 }
 
+/* Joins the values a repeated name collected (an array at the top of the stack) into one string with
+ * ", ", replacing the array. */
+static void join_values(lua_State *L)
+{
+    luaL_Buffer b;
+    lua_Integer i, n = (lua_Integer)lua_rawlen(L, -1);
+    int list = lua_gettop(L);
+    luaL_buffinit(L, &b);
+    for (i = 1; i <= n; i++) {
+        if (i > 1) luaL_addlstring(&b, ", ", 2);
+        lua_rawgeti(L, list, i);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    lua_replace(L, list);
+}
+
 /* Names are lower-cased already; repeated names are joined with ", " as HTTP allows. A repeat is found
  * in the table being built (a scan of the block for each entry would be quadratic in a hostile server's
- * thousands of headers). */
+ * thousands of headers), and its values are gathered in a list joined once at the end: joining as they
+ * come would copy the growing value again for every repeat. */
 static void push_headers(lua_State *L, const os_header_block *b)
 {
     size_t at = 0, next, name_len, value_len;
     const char *name, *value;
+    int table, repeats = 0;
     lua_createtable(L, 0, (int)count_entries(b));
+    table = lua_gettop(L);
     while ((next = os_header_block_at(b, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
         lua_pushlstring(L, name, name_len);
         lua_pushvalue(L, -1);
-        lua_rawget(L, -3); /* the value so far, or nil */
-        if (lua_isnil(L, -1)) {
+        lua_rawget(L, table); /* the value so far, or nil */
+        switch (lua_type(L, -1)) {
+        case LUA_TNIL: /* the first: the value itself */
             lua_pop(L, 1);
             lua_pushlstring(L, value, value_len);
-        } else {
-            lua_pushliteral(L, ", ");
+            lua_rawset(L, table);
+            break;
+        case LUA_TSTRING: /* the second: a list of both */
+            lua_createtable(L, 4, 0);
+            lua_insert(L, -2);
+            lua_rawseti(L, -2, 1);
             lua_pushlstring(L, value, value_len);
-            lua_concat(L, 3);
+            lua_rawseti(L, -2, 2);
+            lua_rawset(L, table);
+            repeats = 1;
+            break;
+        default: /* a later one: onto the list */
+            lua_pushlstring(L, value, value_len);
+            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+            lua_pop(L, 2);
+            break;
         }
-        lua_rawset(L, -3);
         at = next;
+    }
+    if (!repeats) return;
+    lua_pushnil(L);
+    while (lua_next(L, table)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            join_values(L);
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, table); /* an existing key: allowed during the traversal */
+        } else {
+            lua_pop(L, 1);
+        }
     }
 }
 

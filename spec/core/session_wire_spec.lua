@@ -55,6 +55,23 @@ describe("response parsing", function()
     assert.same("ok", r.body)
   end)
 
+  it("joins thousands of repeats of interleaved names, each in order", function()
+    local lines, many, other = {}, {}, {}
+    for i = 1, 3000 do
+      lines[#lines + 1] = "X-Many: v" .. i .. "\r\n"
+      many[#many + 1] = "v" .. i
+      if i % 3 == 0 then
+        lines[#lines + 1] = "X-Other: o" .. i .. "\r\n"
+        other[#other + 1] = "o" .. i
+      end
+    end
+    local r = exchange("HTTP/1.1 200 OK\r\n" .. table.concat(lines) .. "X-Once: 1\r\nContent-Length: 0\r\n\r\n")
+    assert.is_nil(r.error, r.message)
+    assert.same(table.concat(many, ", "), r.headers["x-many"])
+    assert.same(table.concat(other, ", "), r.headers["x-other"])
+    assert.same("1", r.headers["x-once"])
+  end)
+
   it("keeps only the final response's fields after interim 1xx responses", function()
     local r = exchange("HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n"
       .. "HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 0\r\n\r\n")

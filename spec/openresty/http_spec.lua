@@ -89,8 +89,20 @@ describe("responses on the ngx transport", function()
     local r = fetch("/raw/continue_folded")
     assert.is_true(r.ok, r.text)
     assert.are.equal("first second", r.headers["x-folded"])
-    assert.are.equal("1, 2", r.headers["x-twice"])
+    assert.are.equal("1, 2 more", r.headers["x-twice"])
     assert.is_nil(r.headers["x-interim"])
+  end)
+
+  it("joins thousands of repeats and folds of one name, in order", function()
+    local r = fetch("/raw/many_repeats")
+    assert.is_true(r.ok, r.text)
+    local many, other = {}, {}
+    for i = 1, 2000 do
+      many[i] = "v" .. i .. (i % 10 == 0 and " f" .. i or "")
+      other[i] = "o"
+    end
+    assert.are.equal(table.concat(many, ", "), r.headers["x-many"])
+    assert.are.equal(table.concat(other, ", "), r.headers["x-other"])
   end)
 
   it("reads chunks with extensions and trailers", function()

@@ -143,6 +143,25 @@ local function head_failure(head, class, message)
   return nil, class, message, head.status
 end
 
+-- Adds `text` after `sep` to header `name`. A value that grows (a repeated name, a folded line) becomes
+-- a list of its parts, joined once by `join_parts`: joining as they come would copy the growing value
+-- again for every piece, quadratic in a hostile server's thousands of repeats.
+local function add_part(headers, name, sep, text)
+  local value = headers[name]
+  if type(value) == "table" then
+    value[#value + 1] = sep
+    value[#value + 1] = text
+  else
+    headers[name] = { value, sep, text }
+  end
+end
+
+local function join_parts(headers)
+  for name, value in pairs(headers) do
+    if type(value) == "table" then headers[name] = table.concat(value) end -- an existing key: allowed
+  end
+end
+
 --- Reads the status line and headers of the final response (1xx responses are skipped, as libcurl
 -- keeps only the last block) from reader `r`. Returns head = { status, version, headers (lower-cased
 -- names; repeated names joined with ", "), count, retry_after, replayed }, or nil, class, message and the
@@ -162,12 +181,16 @@ function M.read_head(r)
     if #digits ~= 3 or status < 100 then return nil, "other", "Unsupported response code in HTTP response" end
     local head = { status = status, version = major .. "." .. (minor ~= "" and minor or "0"), headers = {},
       count = 0 }
-    local headers, size, last = head.headers, #line, nil
+    local headers, size, last, grown, retry_after = head.headers, #line, nil, false, nil
     while true do
       -- MAX_HEAD counts the whole block: a line may have what the lines before it left
       line, err = r:line(MAX_HEAD - size)
       if not line then return head_failure(head, read_failure(err, false, "response headers")) end
-      if line == "" then break end
+      if line == "" then
+        if grown then join_parts(headers) end
+        if retry_after then head.retry_after = table.concat(retry_after) end
+        break
+      end
       size = size + #line + 2
       if size > MAX_HEAD then return head_failure(head, read_failure("too long", false, "response headers")) end
       local first = line:byte(1)
@@ -175,16 +198,25 @@ function M.read_head(r)
         -- an obsolete folded line continues the previous header
         local more = trimmed(line, 1)
         if last and more ~= "" then
-          headers[last] = headers[last] .. " " .. more
-          if last == "retry-after" then head.retry_after = head.retry_after .. " " .. more end
+          add_part(headers, last, " ", more)
+          grown = true
+          if last == "retry-after" then
+            retry_after[#retry_after + 1] = " "
+            retry_after[#retry_after + 1] = more
+          end
         end
       else
         local colon = line:find(":", 1, true)
         if not colon then return head_failure(head, "other", "Header without colon") end -- libcurl's words
         local name, value = line:sub(1, colon - 1):lower(), trimmed(line, colon + 1)
-        headers[name] = headers[name] and (headers[name] .. ", " .. value) or value
+        if headers[name] == nil then
+          headers[name] = value
+        else
+          add_part(headers, name, ", ", value)
+          grown = true
+        end
         if name == "retry-after" then
-          head.retry_after = value
+          retry_after = { value }
         elseif name == "idempotent-replayed" then
           head.replayed = value:lower() == "true"
         end

@@ -87,8 +87,17 @@ local RAW = {
   end,
   continue_folded = function(text)
     return "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-      .. "X-Folded: first\r\n   second\r\nX-Twice: 1\r\nX-Twice: 2\r\nConnection: close\r\n"
+      .. "X-Folded: first\r\n   second\r\nX-Twice: 1\r\nX-Twice: 2\r\n  more\r\nConnection: close\r\n"
       .. "Content-Length: " .. #text .. "\r\n\r\n" .. text
+  end,
+  -- 2,000 repeats of one name, every tenth folded onto a second line, interleaved with another name
+  many_repeats = function(text)
+    local lines = {}
+    for i = 1, 2000 do
+      lines[#lines + 1] = "X-Many: v" .. i .. (i % 10 == 0 and "\r\n\tf" .. i or "") .. "\r\nX-Other: o\r\n"
+    end
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" .. table.concat(lines)
+      .. "Connection: close\r\nContent-Length: " .. #text .. "\r\n\r\n" .. text
   end,
   chunked_trailers = function(text)
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
