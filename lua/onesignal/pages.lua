@@ -26,8 +26,6 @@ local errors = require("onesignal.errors")
 local usage = require("onesignal.usage")
 local json = require("onesignal.json")
 
-local NO_ITEMS = {}
-
 local M = {}
 
 -- How each list pages. `items`: the field holding the page's items; `max`: the API's largest page.
@@ -131,8 +129,12 @@ local function page_iterator(self, caller, name, ...)
       return false, response
     end
     local items = type(body) == "table" and body[list.items]
-    -- `null` where the list belongs is an empty list (an answer with nothing in it), not a broken answer.
-    if items == json.null then items = NO_ITEMS end
+    -- `null` where the list belongs is an empty list (an answer with nothing in it), not a broken answer;
+    -- the page gets an empty array there, so no caller of each_page meets the null.
+    if items == json.null then
+      items = setmetatable({}, json.array_mt)
+      body[list.items] = items
+    end
     if type(items) ~= "table" then
       done = true
       return false, not_a_page(op, response, list)
@@ -151,7 +153,6 @@ local function item_iterator(self, caller, name, ...)
       local body, err = pages()
       if not body then return body, err end
       items, index = body[list.items], 0
-      if items == json.null then items = NO_ITEMS end
     end
     index = index + 1
     return items[index]

@@ -195,9 +195,11 @@ describe("paged lists", function()
         seen = seen + 1
       end
       assert.are.equal(0, seen)
+      srv:fault({ match = { operation = "get_segments" },
+        steps = { { status = 200, body = '{"total_count":0,"offset":0,"limit":300,"segments":null}' } } })
       local pages = 0
       for body in client:each_page("get_segments") do
-        assert(body)
+        assert.are.same({}, body.segments)
         pages = pages + 1
       end
       assert.are.equal(1, pages)

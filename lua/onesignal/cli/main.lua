@@ -117,10 +117,7 @@ local function print_all(streams, flags, options, op, call_args, n)
       return failed(streams, res)
     end
     if flags.verbose then report(streams, res) end
-    local page = body[field]
-    if page ~= json.null then -- a list written as null is an empty page
-      for _, item in ipairs(page) do items[#items + 1] = item end
-    end
+    for _, item in ipairs(body[field]) do items[#items + 1] = item end
   end
   client:close()
   print_json(streams, flags, json.encode(items, "the list"))
