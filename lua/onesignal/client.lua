@@ -90,11 +90,25 @@ local function build(self, op, n, ...)
   return req
 end
 
+local build_into = request.build_into
+
 -- Builds the request, sends it and returns what the call returns.
+-- A client without overrides builds its request in the table of its previous call (`self.spare[1]`)
+-- rather than a new one each time. The table is taken out while the call runs: a call that starts
+-- meanwhile on the same client (from a hook, a finalizer, another coroutine or nginx thread) builds in a
+-- table of its own instead of overwriting this one. It goes back once the call is done with it: not in
+-- dry-run, whose answer may keep it, and not after an error (the next call makes a new one).
 local function invoke(self, op, ...)
-  local req = build(self, op, select("#", ...), ...)
-  if self.dry_run then return self.dry_run(req) end
-  return response.finish(req, self:_perform(req), self.redact)
+  if self.dry_run then return self.dry_run(build(self, op, select("#", ...), ...)) end
+  local spare = not self.overrides and self.spare
+  local req = spare and spare[1]
+  if req then spare[1] = nil end
+  local ok
+  ok, req = pcall(build_into, req, op, self, select("#", ...), ...)
+  if not ok then usage.rethrow(req) end
+  local body, res = response.finish(req, self:_perform(req), self.redact)
+  if spare then spare[1] = req end
+  return body, res
 end
 
 --- Starts a built request; `callback(body, response)` or `callback(nil, err)` runs in a later `poll`
@@ -380,6 +394,7 @@ function M.new(options)
     -- Read on every call: present (false) rather than absent, so the read stays a plain table hit.
     overrides = false,
     dry_run = false,
+    spare = {}, -- the request table blocking calls reuse (see invoke)
   }, Client)
   self.root = self
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end

@@ -149,11 +149,8 @@ local function check_limits(op, body, text)
   end
 end
 
---- Builds the request for `op` from the caller's arguments: the `n` values after `n` (as arguments
--- rather than in a table, which would be one more allocation per call).
--- `client` supplies `app_id` (default), `has_key` (credential name → bool) and `overrides` (per-client
--- deadline, timeout, retry settings).
-function M.build(op, client, n, ...)
+-- See M.build and M.build_into.
+local function build(req, op, client, n, ...)
   local positional = op.positional
   local count = #positional
   local values, query, body -- the tables only when the operation has path or query parameters
@@ -237,7 +234,15 @@ function M.build(op, client, n, ...)
     if op.keyed_items then key = every_item_keyed(op, body[op.keyed_items], op.keyed_items) end
   end
 
-  local req = {
+  local overrides = client.overrides
+  if req and not overrides then
+    -- Every field a request of any operation has is set, absent ones to nil, so nothing of the request
+    -- this table carried before stays.
+    req.operation, req.method, req.path, req.credential = op.name, op.method, path, credential
+    req.body, req.idempotency_key, req.no_content = text, key, op.no_content
+    return req
+  end
+  req = {
     operation = op.name,
     method = op.method,
     path = path,
@@ -246,11 +251,23 @@ function M.build(op, client, n, ...)
     idempotency_key = key,
     no_content = op.no_content,
   }
-  local overrides = client.overrides
   if overrides then
     for k, v in pairs(overrides) do req[k] = v end
   end
   return req
 end
+
+--- Builds the request for `op` from the caller's arguments: the `n` values after `n` (as arguments
+-- rather than in a table, which would be one more allocation per call).
+-- `client` supplies `app_id` (default), `has_key` (credential name → bool) and `overrides` (per-client
+-- deadline, timeout, retry settings).
+function M.build(op, client, n, ...)
+  return build(nil, op, client, n, ...)
+end
+
+--- M.build, written into `req` (a table a request of an earlier call was built in, or nil for a new
+-- one) when `client` has no overrides: a blocking call reuses one table instead of making one per call.
+-- Returns the request.
+M.build_into = build
 
 return M

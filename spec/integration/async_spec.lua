@@ -4,6 +4,7 @@
 local onesignal = require("onesignal")
 local server = require("support.server")
 local clock = require("support.clock")
+local cjson = require("cjson")
 
 local function notification(text)
   return { contents = { en = text }, included_segments = { "All" } }
@@ -186,6 +187,32 @@ describe("coroutines run by client:spawn", function()
     assert.are.equal(2, #seen)
     assert.is_true(math.abs(seen[2].time - seen[1].time) < 0.3, "arrivals " .. seen[1].time .. ", " .. seen[2].time)
     assert.are_not.equal(seen[1].connection, seen[2].connection)
+  end)
+
+  -- A blocking call builds its request in the table its client's previous call used (client.lua's
+  -- invoke); one that starts while another is suspended in its call must not write into that table.
+  it("two calls in flight at once each keep their own request", function()
+    local keys = {}
+    local function worker(name)
+      local body, res = client:create_notification(notification(name))
+      assert(body, tostring(res))
+      keys[name] = res.idempotency_key
+    end
+    assert(client:create_notification(notification("before"))) -- the table to reuse exists
+    srv:reset()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 0.2 }, { delay = 0.2 } } })
+    client:spawn(worker, "a")
+    client:spawn(worker, "b")
+    assert.is_true(client:run(10))
+    local sent = {}
+    for _, r in ipairs(srv:requests()) do
+      local body = cjson.decode(r.body)
+      sent[body.contents.en] = body.idempotency_key
+    end
+    assert.is_string(keys.a)
+    assert.are.equal(sent.a, keys.a)
+    assert.are.equal(sent.b, keys.b)
+    assert.are_not.equal(keys.a, keys.b)
   end)
 
   it("suspend in every call style, also through client:with and call", function()
