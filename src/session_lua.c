@@ -295,9 +295,11 @@ static const char *const REQUEST_FIELDS[R_COUNT] = {
     "method", "path", "url", "credential", "body", "operation", "idempotency_key", "timeout", "deadline",
     "max_retries", "retry_base_delay", "retry_max_delay", "headers"};
 
-static int l_submit(lua_State *L)
+/* Checks the request at 2 and hands it to the engine. With keep, the body and the context at 3 are kept
+ * alive by references (the request outlives this call); without, the caller keeps the body on its stack
+ * until the engine is done with it and there is no context. */
+static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
 {
-    lsession *ls = check_open(L);
     os_method method = OS_GET;
     os_credential credential = OS_CRED_NONE;
     os_field_values f;
@@ -311,7 +313,9 @@ static int l_submit(lua_State *L)
 
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 3); /* 3 = the context (any value the caller wants back with the result, or nil) */
+    if (!keep && !lua_isnil(L, 3)) luaL_error(L, PREFIX "a blocking request takes no context");
     os_read_fields(L, 2, REQUEST_FIELDS, R_COUNT, &f);
+    *body_slot = os_slot(&f, R_BODY);
     method_of(L, os_get_string(&f, R_METHOD, &len), &method);
     path = os_get_string(&f, R_PATH, &path_len);
     url = os_get_string(&f, R_URL, &url_len);
@@ -351,10 +355,13 @@ static int l_submit(lua_State *L)
      * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
     os_getuservalue(L, 1);
     uv = lua_gettop(L);
-    body_ref = ref_value(L, os_slot(&f, R_BODY), uv);
-    context_ref = ref_value(L, 3, uv);
+    body_ref = keep ? ref_value(L, os_slot(&f, R_BODY), uv) : LUA_NOREF;
+    context_ref = keep ? ref_value(L, 3, uv) : LUA_NOREF;
     /* Nothing below allocates from Lua; a finalizer run by what came before may have closed the session. */
-    if (ls->s == NULL) return luaL_error(L, PREFIX "session is closed");
+    if (ls->s == NULL) {
+        luaL_error(L, PREFIX "session is closed");
+        return NULL;
+    }
     t = os_session_acquire(ls->s);
     failed = t == NULL;
     if (!failed) {
@@ -384,9 +391,17 @@ static int l_submit(lua_State *L)
     if (failed) {
         luaL_unref(L, uv, body_ref);
         luaL_unref(L, uv, context_ref);
-        return luaL_error(L, PREFIX "out of memory (or libcurl refused the request)");
+        luaL_error(L, PREFIX "out of memory (or libcurl refused the request)");
+        return NULL;
     }
-    lua_pushinteger(L, (lua_Integer)t->id);
+    return t;
+}
+
+static int l_submit(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    int unused;
+    lua_pushinteger(L, (lua_Integer)submit(L, ls, 1, &unused)->id);
     return 1;
 }
 
@@ -441,6 +456,28 @@ static int l_wait(lua_State *L)
     lua_settop(L, 1);
     drive(L, ls, -1, t);
     if (t->state != OS_T_DONE) return luaL_error(L, PREFIX "request %f could not finish", id);
+    hand_out(L, ls, t, 0, 0);
+    return 1;
+}
+
+/* session:request(req): session:wait(session:submit(req)) in one call. The body stays on this function's
+ * stack while the engine reads it, so it needs no reference, and no id is looked up. */
+static int l_request(lua_State *L)
+{
+    lsession *ls = check_drivable(L); /* before submitting: a refusal then leaves nothing behind */
+    int body;
+    os_transfer *t;
+    /* The request's fields stay on the stack below what the drive, the hook and the result push. */
+    luaL_checkstack(L, R_COUNT + LUA_MINSTACK + 4, PREFIX "no room on the Lua stack");
+    t = submit(L, ls, 0, &body);
+    drive(L, ls, -1, t);
+    if (t->state != OS_T_DONE) {
+        /* The engine still has it and may read the body after this returns: from now on a reference
+         * keeps the body alive, as for a submitted request. */
+        os_getuservalue(L, 1);
+        t->body_ref = ref_value(L, body, lua_gettop(L));
+        return luaL_error(L, PREFIX "request %f could not finish", (lua_Number)t->id);
+    }
     hand_out(L, ls, t, 0, 0);
     return 1;
 }
@@ -607,6 +644,8 @@ void os_lua_session_register(lua_State *L)
     luaL_newlib(L, METHODS);
     os_push_field_reader(L, l_submit, REQUEST_FIELDS, R_COUNT); /* with the request's field names */
     lua_setfield(L, -2, "submit");
+    os_push_field_reader(L, l_request, REQUEST_FIELDS, R_COUNT);
+    lua_setfield(L, -2, "request");
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_gc);
     lua_setfield(L, -2, "__gc");

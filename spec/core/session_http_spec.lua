@@ -114,6 +114,42 @@ describe("session round trips", function()
     assert.is_true(result.elapsed >= 0 and result.elapsed < 10)
   end)
 
+  -- session:request is submit and wait in one call; the body is kept alive only by the caller's stack
+  -- frame, so a collection during the call (in the hook, between a failed attempt and its retry) must not
+  -- take it: the retry sends it again.
+  it("request(req) submits and waits in one call, and the body outlives a collection meanwhile", function()
+    srv:fault({ match = { method = "POST" }, steps = { { status = 503, body = "{}" } } })
+    local collected = 0
+    s:set_hook(function()
+      collectgarbage()
+      collected = collected + 1
+    end)
+    local result = s:request({ method = "POST", path = "/notifications", credential = "rest",
+      idempotency_key = core.uuid4(),
+      body = table.concat({ '{"app_id":"', srv.app_id, '","contents":{"en":"one call"},',
+        '"included_segments":["All"]}' }) })
+    s:set_hook(nil)
+    assert.is_nil(result.error, tostring(result.message))
+    assert.same(200, result.status)
+    assert.same(2, result.attempts)
+    assert.same(2, collected)
+    local sent = srv:recorded("/notifications", "path")
+    assert.same(2, #sent)
+    for _, r in ipairs(sent) do assert.same("one call", cjson.decode(r.body).contents.en) end
+    assert.same(0, s:pending())
+  end)
+
+  it("request(req) takes no context and refuses to run from a hook", function()
+    assert.has_error(function() s:request(support.get_segments(srv), "context") end,
+      "onesignal.core: a blocking request takes no context")
+    local inner
+    s:set_hook(function() inner = select(2, pcall(s.request, s, support.get_segments(srv))) end)
+    s:request(support.get_segments(srv))
+    s:set_hook(nil)
+    assert.matches("cannot be called from a hook", inner)
+    assert.same(0, s:pending())
+  end)
+
   -- A result keeps a copy of its header block and makes `headers` on first read (most callers never
   -- read them; bench/README.md); from then on it is a plain table.
   it("makes headers on first read, from its own copy of the block", function()

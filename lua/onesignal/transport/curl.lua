@@ -76,8 +76,7 @@ end
 --- Sends and waits (blocking).
 function Transport:request(req)
   if self.closed then return closed_result(nil, false) end
-  local session = self.session
-  return session:wait(session:submit(req))
+  return self.session:request(req)
 end
 
 --- Starts a request; `callback(result)` runs inside a later `poll`.
