@@ -24,6 +24,7 @@ typedef struct os_config {
     double retry_base_delay;
     double retry_max_delay;
     long max_connections; /* 0: no cap */
+    int env_proxy; /* set by the session: a proxy variable was in the environment when it was made */
 } os_config;
 
 void os_config_defaults(os_config *c);

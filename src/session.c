@@ -111,6 +111,21 @@ static void add_secret(os_session *s, const char *key)
     s->n_secrets++;
 }
 
+/* Whether the environment names a proxy libcurl would use for http or https (its own rules: http_proxy
+ * in lower case only, https_proxy in either, all_proxy in either; HTTP_PROXY too, to stay on the safe
+ * side). Without one, no_proxy has nothing to exempt. */
+static int proxy_in_environment(void)
+{
+    static const char *const names[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                        "ALL_PROXY", NULL};
+    int i;
+    for (i = 0; names[i] != NULL; i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL && v[0] != '\0') return 1;
+    }
+    return 0;
+}
+
 /* ---- life cycle ---- */
 
 os_session *os_session_new(const os_config *cfg, char *err, size_t errlen)
@@ -125,6 +140,8 @@ os_session *os_session_new(const os_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* Read once: libcurl would read the proxy variables again for every transfer (transfer.c). */
+    s->cfg.env_proxy = s->cfg.proxy == NULL && proxy_in_environment();
     s->generation = os_fork_generation();
     s->curl_due = -1;
     add_secret(s, s->cfg.rest_key);

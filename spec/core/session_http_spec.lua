@@ -280,6 +280,42 @@ describe("session round trips", function()
     assert.same("api.onesignal.invalid", seen.headers.host)
   end)
 
+  -- A session reads the proxy variables when it is made, so each case runs in a process of its own.
+  local function in_process_with(env, base_url)
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write([[
+      local core = require("onesignal.core")
+      local s = core.session({ base_url = arg[1], rest_key = arg[2], timeout = 10, connect_timeout = 5,
+        max_retries = 0 })
+      local r = s:wait(s:submit({ method = "GET", path = arg[3], credential = "rest" }))
+      io.write(tostring(r.error), " ", r.status)
+    ]])
+    f:close()
+    local vars = {}
+    for name, value in pairs(env) do vars[#vars + 1] = name .. "='" .. value .. "'" end
+    local command = string.format("env -u http_proxy -u HTTP_PROXY -u https_proxy -u HTTPS_PROXY -u all_proxy"
+      .. " -u ALL_PROXY -u no_proxy -u NO_PROXY %s LUA_CPATH='%s' %s %s '%s' '%s' '%s'", table.concat(vars, " "),
+      package.cpath, jit and "luajit" or "lua5.4", script, base_url, srv.rest_key, support.segments_path(srv))
+      .. " 2>&1"
+    local p = io.popen(command)
+    local out = p:read("*a")
+    p:close()
+    os.remove(script)
+    return out
+  end
+
+  it("goes through a proxy the environment names, unless no_proxy exempts the host", function()
+    assert.same("nil 201", in_process_with({ http_proxy = srv.url }, "http://api.onesignal.invalid"))
+    assert.same("api.onesignal.invalid", only_request(support.segments_path(srv)).headers.host)
+    srv:reset()
+    local dead = "http://127.0.0.1:1"
+    assert.same("connect 0", in_process_with({ http_proxy = dead }, srv.url))
+    assert.same("nil 201", in_process_with({ http_proxy = dead, no_proxy = "127.0.0.1" }, srv.url))
+    assert.same("connect 0", in_process_with({ ALL_PROXY = dead }, srv.url))
+    assert.same("nil 201", in_process_with({}, srv.url))
+  end)
+
   it("reports a proxy that refuses the tunnel as proxy, without retrying", function()
     s:close()
     s = support.session(srv, { base_url = "https://api.onesignal.invalid", proxy = srv.url })
