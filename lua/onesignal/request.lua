@@ -68,11 +68,16 @@ local function add_query(op, param, value, query)
   local name = escape(param.name)
   if type(value) == "table" and param.list then
     -- Lists explode into repeated names (OpenAPI form style): app_ids=a&app_ids=b; an empty one sends none.
-    if next(value) ~= nil and value[1] == nil then
-      usage(op, argument(param) .. " must be a scalar or an array of scalars")
-    end
-    for _, item in ipairs(value) do
+    local count = 0
+    for i, item in ipairs(value) do
       query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item))
+      count = i
+    end
+    -- Anything ipairs did not reach (a key, or an item after a hole) would be left out without a word.
+    local entries = 0
+    for _ in pairs(value) do entries = entries + 1 end
+    if entries ~= count then
+      usage(op, argument(param) .. " must be a scalar or an array of scalars without holes")
     end
   else
     query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, value))

@@ -302,6 +302,13 @@ describe("the client", function()
         function() client:get_notifications(nil, { limit = { 5, 10 } }) end)
       refused("onesignal%.view_templates: argument 'channel' must be a string, number or boolean, got table",
         function() client:view_templates(nil, { channel = {} }) end)
+      -- a list with a hole or a key of another kind would lose items without a word
+      refused("onesignal%.list_audit_logs: argument 'app_ids' must be a scalar or an array of scalars without holes",
+        function() client:list_audit_logs("org", { app_ids = { "a", nil, "c" } }) end)
+      refused("onesignal%.list_audit_logs: argument 'actions' must be a scalar or an array of scalars without holes",
+        function() client:list_audit_logs("org", { actions = { "a", extra = "b" } }) end)
+      refused("onesignal%.list_audit_logs: argument 'actions' must be a scalar or an array of scalars without holes",
+        function() client:list_audit_logs("org", { actions = { x = "b" } }) end)
       refused("onesignal%.get_user: takes 3 arguments, got 4", function()
         client:get_user(nil, "external_id", "u", {})
       end)
