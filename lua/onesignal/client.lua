@@ -107,7 +107,10 @@ local function invoke(self, op, ...)
   ok, req = pcall(build_into, req, op, self, select("#", ...), ...)
   if not ok then usage.rethrow(req) end
   local body, res = response.finish(req, self:_perform(req), self.redact)
-  if spare then spare[1] = req end
+  if spare then
+    req.body = nil -- an idle client keeps no copy of its last body (up to a megabyte of JSON)
+    spare[1] = req
+  end
   return body, res
 end
 

@@ -225,6 +225,24 @@ describe("the client", function()
       end
     end)
 
+    it("keeps no copy of the last request body once a call is done", function()
+      local function sent_and_dropped(count)
+        local ids = {}
+        for i = 1, count do ids[i] = "kept-body-user-" .. i end
+        assert(client:create_notification({ contents = { en = "x" }, include_aliases = { external_id = ids },
+          target_channel = "push" }))
+      end
+      sent_and_dropped(1) -- makes what a client keeps for good (the request table blocking calls reuse, …)
+      collectgarbage()
+      collectgarbage()
+      local before = collectgarbage("count")
+      sent_and_dropped(20000) -- a body of ~530 KB of JSON
+      collectgarbage()
+      collectgarbage()
+      local grown = collectgarbage("count") - before
+      assert.is_true(grown < 100, string.format("%.0f KB still held", grown))
+    end)
+
     it("encodes query values and repeats array values", function()
       srv:clear()
       client:list_audit_logs("org 1", { app_ids = { "a b", "c&d" }, start_time = "2026-01-01T00:00:00Z" })
