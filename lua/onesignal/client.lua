@@ -84,13 +84,13 @@ function Client:_perform(req)
   return result
 end
 
-local function build(self, op, n, ...)
-  local ok, req = pcall(request.build, op, self, n, ...)
-  if not ok then usage.rethrow(req) end
-  return req
+-- Builds the request into `req` (nil: a new table; see request.build_into), raising a usage error at the
+-- caller's line.
+local function build(self, req, op, n, ...)
+  local ok, built = pcall(request.build_into, req, op, self, n, ...)
+  if not ok then usage.rethrow(built) end
+  return built
 end
-
-local build_into = request.build_into
 
 -- Builds the request, sends it and returns what the call returns.
 -- A client without overrides builds its request in the table of its previous call (`self.spare[1]`)
@@ -99,13 +99,11 @@ local build_into = request.build_into
 -- table of its own instead of overwriting this one. It goes back once the call is done with it: not in
 -- dry-run, whose answer may keep it, and not after an error (the next call makes a new one).
 local function invoke(self, op, ...)
-  if self.dry_run then return self.dry_run(build(self, op, select("#", ...), ...)) end
+  if self.dry_run then return self.dry_run(build(self, nil, op, select("#", ...), ...)) end
   local spare = not self.overrides and self.spare
   local req = spare and spare[1]
   if req then spare[1] = nil end
-  local ok
-  ok, req = pcall(build_into, req, op, self, select("#", ...), ...)
-  if not ok then usage.rethrow(req) end
+  req = build(self, req, op, select("#", ...), ...)
   local body, res = response.finish(req, self:_perform(req), self.redact)
   if spare then
     req.body = nil -- an idle client keeps no copy of its last body (up to a megabyte of JSON)
@@ -133,7 +131,7 @@ local function invoke_async(self, op, ...)
   if type(callback) ~= "function" then
     usage.raise("onesignal." .. op.name .. "_async: the last argument must be a callback function")
   end
-  self:_submit(build(self, op, n - 1, ...), callback)
+  self:_submit(build(self, nil, op, n - 1, ...), callback)
   return true
 end
 
