@@ -70,6 +70,13 @@ local function check_base_url(url, allow_http)
   if not scheme then fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. url .. "'") end
   scheme = scheme:lower()
   if scheme ~= "https" and scheme ~= "http" then fail("option 'base_url' must use https, got " .. scheme) end
+  -- libcurl reads http://127.0.0.1:80@host as user "127.0.0.1", password "80" and host `host`: the loopback
+  -- check below would take that for loopback and let the key travel unencrypted to `host`. A base URL never
+  -- needs a user name, so none is taken.
+  if host:find("@", 1, true) then
+    fail("option 'base_url' must not carry a user name or password (user@host); the keys go in"
+      .. " rest_api_key and organization_api_key")
+  end
   if scheme == "http" and not allow_http then
     local hostname = host:match("^(%[[^%]]+%])") or host:match("^([^:]+)")
     if not LOOPBACK[hostname:lower()] then

@@ -371,6 +371,18 @@ describe("the client", function()
       org_only:close()
     end)
 
+    it("to another host through a loopback-looking user name are refused (the key would go out unencrypted)",
+      function()
+        -- libcurl reads http://127.0.0.1:80@host as user "127.0.0.1", password "80", host "host": the
+        -- loopback exception for plain http saw 127.0.0.1 and let the key travel in clear text to `host`.
+        for _, url in ipairs({ "http://127.0.0.1:80@127.0.0.2:1", "http://localhost@example.com",
+          "https://user:pass@api.onesignal.com" }) do
+          local ok, err = pcall(onesignal.new, { rest_api_key = "k", base_url = url })
+          assert.is_false(ok, url)
+          assert.matches("client_spec%.lua:%d+: onesignal%.new: option 'base_url' must not carry a user name", err)
+        end
+      end)
+
     it("in options are Lua errors from onesignal.new", function()
       local ok, err = pcall(onesignal.new, { rest_key = "x" })
       assert.is_false(ok)
