@@ -34,7 +34,7 @@ local OPTIONS = {
 }
 
 local DESCRIPTION = {
-  string = "a string", number = "a non-negative number", integer = "an integer", boolean = "a boolean",
+  string = "a string", number = "a non-negative number", integer = "an integer of at most 2^53", boolean = "a boolean",
   ["function"] = "a function",
 }
 
@@ -52,8 +52,17 @@ local function fail(message)
   error({ usage = "onesignal.new: " .. message }, 0)
 end
 
+-- The C core takes integers up to 2^53 (exact in a double); beyond that it would raise from inside the
+-- library, naming its own field rather than the option.
+local MAX_INTEGER = 2 ^ 53
 local function is_integer(v)
-  return type(v) == "number" and v == math.floor(v) and v > -math.huge and v < math.huge
+  return type(v) == "number" and v == math.floor(v) and v >= -MAX_INTEGER and v <= MAX_INTEGER
+end
+
+-- What the caller gave, for a message: the value itself when it is a number (a negative one is a number
+-- too, so "got number" would not say what was wrong), else its type.
+local function got(v)
+  return type(v) == "number" and tostring(v) or type(v)
 end
 
 -- A value that becomes part of a header line must not be able to start another header; the C core refuses
@@ -85,6 +94,7 @@ local function check_base_url(url, allow_http)
     end
   end
   if url:find("[?#]") then fail("option 'base_url' must not carry a query or fragment") end
+  if url:find(" ", 1, true) then fail("option 'base_url' must not contain spaces (percent-encode them)") end
   check_header_safe("base_url", url)
   return (url:gsub("/+$", ""))
 end
@@ -121,7 +131,7 @@ function M.resolve(options, getenv)
       local want = spec[1]
       local ok = (want == "integer" and is_integer(value)) or type(value) == want
       if want == "number" and ok and (value ~= value or value < 0 or value == math.huge) then ok = false end
-      if not ok then fail("option '" .. name .. "' must be " .. DESCRIPTION[want] .. ", got " .. type(value)) end
+      if not ok then fail("option '" .. name .. "' must be " .. DESCRIPTION[want] .. ", got " .. got(value)) end
     end
     cfg[name] = value
   end
@@ -141,6 +151,7 @@ function M.resolve(options, getenv)
   end
   if cfg.max_retries < 0 then fail("option 'max_retries' must not be negative") end
   if cfg.max_retries > M.MAX_RETRIES then fail("option 'max_retries' must be at most " .. M.MAX_RETRIES) end
+  if cfg.max_body_size < 0 then fail("option 'max_body_size' must not be negative") end
   if cfg.max_concurrency < 1 then fail("option 'max_concurrency' must be at least 1") end
   if cfg.max_connections == nil then
     cfg.max_connections = M.default_max_connections(cfg.base_url, cfg.http_version)

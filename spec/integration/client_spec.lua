@@ -371,6 +371,26 @@ describe("the client", function()
       org_only:close()
     end)
 
+    it("in option values the engine would refuse are Lua errors from onesignal.new, naming the option", function()
+      -- These reached the C core unchecked: it raised from inside the library (transport/curl.lua) with its
+      -- own names ('max_body'), instead of at the caller's line with the option's name.
+      local function new_refused(pattern, options)
+        local ok, err = pcall(onesignal.new, options)
+        assert.is_false(ok)
+        assert.matches("client_spec%.lua:%d+: onesignal%.new: " .. pattern, err)
+      end
+      new_refused("option 'max_body_size' must not be negative", { rest_api_key = "k", max_body_size = -1 })
+      new_refused("option 'max_body_size' must be an integer of at most 2%^53, got 1e%+300",
+        { rest_api_key = "k", max_body_size = 1e300 })
+      new_refused("option 'max_connections' must be an integer of at most 2%^53, got 1e%+300",
+        { rest_api_key = "k", max_connections = 1e300 })
+      new_refused("option 'max_concurrency' must be an integer of at most 2%^53, got 1e%+300",
+        { rest_api_key = "k", max_concurrency = 1e300 })
+      new_refused("option 'base_url' must not contain spaces", { rest_api_key = "k", base_url = "https://a b.test" })
+      -- A negative number is a number: the message says which value was wrong rather than "got number".
+      new_refused("option 'deadline' must be a non%-negative number, got %-1", { rest_api_key = "k", deadline = -1 })
+    end)
+
     it("to another host through a loopback-looking user name are refused (the key would go out unencrypted)",
       function()
         -- libcurl reads http://127.0.0.1:80@host as user "127.0.0.1", password "80", host "host": the
