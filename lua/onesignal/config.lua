@@ -122,6 +122,11 @@ function M.resolve(options, getenv)
   local cfg = {}
   for name, spec in pairs(OPTIONS) do
     local value = options[name]
+    -- An empty key or app_id counts as not given, as an empty environment variable does (a
+    -- `rest_api_key = os.getenv(...)` whose variable is set but empty): an empty key would pass the
+    -- credential check and then be refused by the engine, and an empty app_id would be sent in bodies.
+    -- An empty base_url stays an error: taking it as not given would send to the live API.
+    if value == "" and ENVIRONMENT[name] and name ~= "base_url" then value = nil end
     if value == nil and ENVIRONMENT[name] then
       value = getenv(ENVIRONMENT[name])
       if value == "" then value = nil end

@@ -403,6 +403,27 @@ describe("the client", function()
         end
       end)
 
+    it("an empty key or app_id counts as not given, as an empty environment variable does", function()
+      -- An empty rest_api_key passed the credential check, then the engine raised "this session has no rest
+      -- key" from inside the library; an empty app_id was put into bodies as "app_id": "".
+      local empty = onesignal.new({ base_url = srv.url, rest_api_key = "", organization_api_key = srv.org_key,
+        app_id = "" })
+      refused("onesignal%.get_user: needs a REST API key", function() empty:get_user("a", "external_id", "x") end)
+      refused("onesignal%.view_api_keys: argument 'app_id' %(#1%) is required %(or give the client a default app_id%)",
+        function() empty:view_api_keys(nil) end)
+      empty:close()
+      local no_org = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = "",
+        app_id = srv.app_id })
+      refused("onesignal%.get_apps: needs an Organization API key", function() no_org:get_apps() end)
+      no_org:close()
+      local no_app = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = "" })
+      srv:clear()
+      no_app:create_notification({ contents = { en = "x" }, included_segments = { "A" } })
+      local sent = srv:requests()[1]
+      assert.is_nil(sent.body:find('"app_id"', 1, true), sent.body)
+      no_app:close()
+    end)
+
     it("in options are Lua errors from onesignal.new", function()
       local ok, err = pcall(onesignal.new, { rest_key = "x" })
       assert.is_false(ok)
