@@ -58,12 +58,19 @@ local function is_cursor(value)
   return type(value) == "string" and value ~= ""
 end
 
--- An answer that is not a page of this list is a failure of the call, like any other undecodable answer.
-local function not_a_page(op, response, list)
+-- An answer that is not a page of this list is a failure of the call, like any other undecodable answer,
+-- and like every error it carries no key: its path and headers are redacted as response.lua does (a 2xx
+-- response's headers are not, since only errors get logged). `path` is the request's path.
+local function not_a_page(self, op, path, response, list)
+  local headers
+  if response.headers then
+    headers = {}
+    for name, value in pairs(response.headers) do headers[name] = self.redact(value) end
+  end
   return errors.new({
-    kind = "decode", reason = "json", operation = op.name, method = op.method, status = response.status,
-    headers = response.headers, attempts = response.attempts,
-    message = "the answer has no '" .. list.items .. "' list",
+    kind = "decode", reason = "json", operation = op.name, method = op.method,
+    path = self.redact(path:match("^[^?]*")), status = response.status, headers = headers,
+    attempts = response.attempts, message = "the answer has no '" .. list.items .. "' list",
   })
 end
 
@@ -137,7 +144,8 @@ local function page_iterator(self, caller, name, ...)
     end
     if type(items) ~= "table" then
       done = true
-      return false, not_a_page(op, response, list)
+      local path = request.build(op, self, count + 1, unpack(positional, 1, count + 1)).path
+      return false, not_a_page(self, op, path, response, list)
     end
     options = next_options(list, options, body, #items)
     done = options == nil

@@ -186,6 +186,18 @@ describe("paged lists", function()
       assert.matches("no 'segments' list", tostring(err))
     end)
 
+    it("an answer without the list gives an error whose headers carry no key", function()
+      -- The error was made from the response's headers as they came, without the redaction every other
+      -- error gets: a server echoing the key in a header put it into err.headers.
+      srv:fault({ match = { operation = "get_segments" }, steps = { { status = 200,
+        headers = { ["X-Echo"] = "key=" .. srv.rest_key }, body = '{"total_count":3}' } } })
+      local first, err = client:each_segment()()
+      assert.is_false(first)
+      assert.are.equal("key=[REDACTED]", err.headers["x-echo"])
+      assert.are.equal("GET", err.method)
+      assert.matches("^/apps/[^?]+/segments$", err.path)
+    end)
+
     it("a list written as null is an empty page, which ends the walk", function()
       srv:fault({ match = { operation = "get_segments" },
         steps = { { status = 200, body = '{"total_count":0,"offset":0,"limit":300,"segments":null}' } } })
