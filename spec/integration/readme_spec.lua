@@ -33,3 +33,40 @@ describe("the README quick start", function()
     assert.are.equal(1, stats.notifications_created)
   end)
 end)
+
+-- The Lua block of "Calling convention": every line is a call whose answer must be a success.
+local function calling_convention()
+  local f = assert(io.open(shared.root .. "/README.md"))
+  local text = f:read("*a")
+  f:close()
+  local section = assert(text:match("\n## Calling convention\n(.-)\n## "), "no Calling convention section")
+  return (assert(section:match("```lua\n(.-)```"), "no Lua block in Calling convention"))
+end
+
+describe("the README calling convention", function()
+  it("answers every example call as written", function()
+    local onesignal = require("onesignal")
+    local srv = server.start({})
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key,
+      organization_api_key = srv.org_key, app_id = srv.app_id, max_retries = 0 })
+    local ok, problem = pcall(function()
+      assert(client:create_user(srv.app_id, { identity = { external_id = "u-1" } }))
+      local segment = assert(client:create_segment(srv.app_id, { name = "README", filters = {} }))
+      -- The names the examples leave to the reader.
+      local env = { client = client, app_id = srv.app_id, org_id = srv.org_id, segment_id = segment.id,
+        app_a = srv.app_id, app_b = "another-app", since = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 86400) }
+      local calls = 0
+      for line in calling_convention():gmatch("[^\n]+") do
+        local call = line:gsub("%-%-.*$", "")
+        local chunk = assert(load("return " .. call, "=README", "t", env))
+        local body, err = chunk()
+        assert(body, line .. " -> " .. tostring(err))
+        calls = calls + 1
+      end
+      assert.are.equal(6, calls)
+    end)
+    client:close()
+    srv:stop()
+    assert(ok, problem)
+  end)
+end)
