@@ -174,6 +174,10 @@ local function build(req, op, client, n, ...)
         if not param.optional then usage(op, argument(param, i) .. " (a table) is required") end
       elseif type(value) ~= "table" then
         usage(op, argument(param, i) .. " must be a table, got " .. type(value))
+      elseif rawget(value, 1) ~= nil or getmetatable(value) == json.array_mt then
+        -- Every body of the API is a JSON object: a list would go out as an array, or, with app_id or an
+        -- idempotency key added in front, as an object with members "1", "2", …
+        usage(op, argument(param, i) .. " must be a table of named fields (a JSON object), got a list")
       else
         body = value
       end

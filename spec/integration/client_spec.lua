@@ -352,6 +352,26 @@ describe("the client", function()
       refused("onesignal: unknown operation 'get_usr'", function() client:call("get_usr") end)
     end)
 
+    it("refuse a list where the API takes an object as body", function()
+      -- Every request body of the API is a JSON object. A list was sent as it is (create_custom_events
+      -- without its `events` wrapper went out as [{…}]), or, where the client adds app_id and an idempotency
+      -- key, silently turned into an object with members "1", "2", … (create_notification given a list of
+      -- notifications meant for send_many).
+      refused("onesignal%.create_custom_events: argument 'custom_events_request' %(#2%) must be a table of named"
+        .. " fields %(a JSON object%), got a list", function()
+          client:create_custom_events(nil, { { name = "purchase", external_id = "u-1" } })
+        end)
+      refused("onesignal%.create_notification: argument 'notification' %(#1%) must be a table of named fields",
+        function() client:create_notification({ { contents = { en = "a" } }, { contents = { en = "b" } } }) end)
+      refused("onesignal%.create_user: argument 'user' %(#2%) must be a table of named fields", function()
+        client:create_user(nil, onesignal.array({}))
+      end)
+      refused("onesignal%.send_many: notification #1: onesignal%.create_notification: argument 'notification' %(#1%)"
+        .. " must be a table of named fields", function()
+          client:send_many({ { { contents = { en = "a" } } } })
+        end)
+    end)
+
     it("need an app_id when the client has no default", function()
       local bare = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key })
       refused("onesignal%.get_segments: argument 'app_id' %(#1%) is required %(or give the client a default app_id%)",
