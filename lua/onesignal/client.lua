@@ -16,7 +16,10 @@ local M = {}
 local Client = {}
 
 -- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll, run or close).
+-- One its owner closed (coroutine.close, Lua 5.4: how a task is cancelled) is left alone: what it
+-- waited for has nobody to go to, and resuming it would raise "cannot resume dead coroutine".
 local function resume(co, ...)
+  if coroutine.status(co) == "dead" then return end
   local ok, err = coroutine.resume(co, ...)
   if not ok then
     error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. tostring(err)), 0)
@@ -181,22 +184,34 @@ function Client:call_async(name, ...)
 end
 
 -- Coroutines asleep in `client:sleep`, soonest first: { due = monotonic seconds, co = coroutine }.
+-- A sleeper its owner closed (coroutine.close) is dropped before anything counts or waits for it: else
+-- `run` would wait out the sleep of a coroutine that no longer exists.
+local function drop_closed_sleepers(root)
+  local sleepers = root.sleepers
+  for i = #sleepers, 1, -1 do
+    if coroutine.status(sleepers[i].co) == "dead" then table.remove(sleepers, i) end
+  end
+  return sleepers
+end
+
 -- Only those due before this began: one that sleeps again at once (`sleep(0)` in a loop, to let the others
 -- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
 local function wake_due(root)
-  local sleepers = root.sleepers
+  local sleepers = drop_closed_sleepers(root)
   local woken, now = 0, core.monotonic()
   while sleepers[1] and sleepers[1].due < now do
     -- Out of the list before resuming: an error in one leaves the others asleep, not lost.
     local co = table.remove(sleepers, 1).co
-    woken = woken + 1
-    resume(co)
+    if coroutine.status(co) ~= "dead" then -- one woken before it may have closed it
+      woken = woken + 1
+      resume(co)
+    end
   end
   return woken
 end
 
 local function seconds_to_first_wake(root)
-  local first = root.sleepers[1]
+  local first = drop_closed_sleepers(root)[1]
   if not first then return nil end
   local left = first.due - core.monotonic()
   return left > 0 and left or 0
@@ -250,7 +265,7 @@ end
 
 --- Requests started and not yet finished, plus coroutines asleep in `client:sleep`.
 function Client:pending()
-  return self.transport:pending() + #self.root.sleepers
+  return self.transport:pending() + #drop_closed_sleepers(self.root)
 end
 
 --- For outside event loops (luv, cqueues): a descriptor to watch for readability (nil when there is none:

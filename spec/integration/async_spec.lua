@@ -303,6 +303,27 @@ describe("coroutines run by client:spawn", function()
     assert.is_true(spins <= polls + 1, spins .. " wake-ups in " .. polls .. " polls")
   end)
 
+  -- Lua 5.4's coroutine.close is how a program cancels a task it no longer wants.
+  it("let a coroutine closed by its owner go: nothing resumes it and nothing waits for it", function()
+    assert.is_function(coroutine.close, "these specs run on Lua 5.4")
+    local went_on = {}
+    local caller = client:spawn(function()
+      client:get_segments(nil)
+      went_on[#went_on + 1] = "caller"
+    end)
+    local sleeper = client:spawn(function()
+      client:sleep(3600)
+      went_on[#went_on + 1] = "sleeper"
+    end)
+    assert.is_true(coroutine.close(caller))
+    assert.is_true(coroutine.close(sleeper))
+    local took = clock.timed(function() assert.is_true(client:run(5)) end)
+    assert.is_true(took < 2, "run took " .. took .. " s")
+    assert.are.same({}, went_on)
+    assert.are.equal(0, client:pending())
+    assert.is_nil(client:timeout())
+  end)
+
   it("do not suspend in a coroutine the client did not start", function()
     local co = coroutine.create(function() return client:get_segments(nil) end)
     local ok, body, res = coroutine.resume(co)
