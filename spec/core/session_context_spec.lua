@@ -77,10 +77,11 @@ describe("a request's context", function()
     local ids = {}
     for i = 1, 5 do ids[i] = s:submit(support.get_segments(srv, "offset=" .. i), "ctx" .. i) end
     s:submit(support.get_segments(srv, "offset=9")) -- no context: nobody is owed an answer
-    local closed_ids, contexts = s:close()
+    local closed_ids, contexts, attempts = s:close()
     assert.same(ids, closed_ids)
     assert.same({ "ctx1", "ctx2", "ctx3", "ctx4", "ctx5" }, contexts)
-    assert.same({ {}, {} }, { s:close() })
+    assert.same({ 1, 1, 1, 1, 1 }, attempts) -- each one's first attempt was on the wire
+    assert.same({ {}, {}, {} }, { s:close() })
   end)
 
   it("is handed back by close for results finished but not yet polled", function()

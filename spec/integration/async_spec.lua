@@ -378,6 +378,31 @@ describe("closing a client", function()
     client:close() -- twice is fine
   end)
 
+  it("counts the attempts a request made before the close ended it", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      retry_base_delay = 0.01, retry_max_delay = 0.02 })
+    srv:fault({ match = { operation = "create_notification" }, steps = { { status = 503 }, { delay = 3 } } })
+    srv:fault({ match = { operation = "get_segments" }, steps = { { status = 503 }, { status = 503 } } })
+    local errs = {}
+    client:create_notification_async(notification("second attempt in flight"), function(_, err) errs.n = err end)
+    client:with({ retry_base_delay = 10, retry_max_delay = 10 }):get_segments_async(nil, function(_, err)
+      errs.s = err
+    end)
+    -- until the notification's second attempt is on the wire and the segments wait for their second
+    local started = clock.now()
+    while #srv:requests() < 3 and clock.now() - started < 5 do client:poll(0.05) end
+    assert.are.equal(3, #srv:requests())
+    client:close()
+    assert.are.equal("closed", errs.n.reason)
+    assert.are.equal(2, errs.n.attempts)
+    assert.matches("[2 attempts; the request may have been applied]", tostring(errs.n), 1, true)
+    assert.are.equal("closed", errs.s.reason)
+    assert.are.equal(1, errs.s.attempts)
+    -- and one started after the close made none
+    local _, err = client:get_segments(nil)
+    assert.are.equal(0, err.attempts)
+  end)
+
   it("hands a request that finished before the close its real answer", function()
     local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
     srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 0.3 } } })

@@ -59,9 +59,9 @@ function Transport:redact(text)
 end
 
 -- What a request gets once the client is closed: nothing more will happen to it. A request that was in
--- flight may have reached the server, so it may have been sent.
-local function closed_result(id, in_flight)
-  local result = response.closed(0, in_flight, 0)
+-- flight may have reached the server, so it may have been sent. `attempts`: those it made before.
+local function closed_result(id, in_flight, attempts)
+  local result = response.closed(attempts or 0, in_flight, 0)
   result.id = id
   return result
 end
@@ -153,9 +153,9 @@ end
 function Transport:close()
   if self.closed then return end
   enqueue_all(self, self.session:finished())
-  local ids, callbacks = self.session:close() -- raises from a hook, and then the client stays open
+  local ids, callbacks, attempts = self.session:close() -- raises from a hook, and then the client stays open
   self.closed = true
-  for i = 1, #ids do enqueue(self, closed_result(ids[i], true), callbacks[i]) end
+  for i = 1, #ids do enqueue(self, closed_result(ids[i], true, attempts[i]), callbacks[i]) end
   deliver(self)
 end
 
