@@ -248,17 +248,22 @@ function Client:poll(timeout)
 end
 
 --- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
+-- It polls at least once, so `run(0)` hands out what has finished, as `poll(0)` would.
 function Client:run(timeout)
   if timeout ~= nil then check_seconds("client:run: timeout", timeout) end
-  local started = core.monotonic()
+  local started, polled = core.monotonic(), false
   while self:pending() > 0 do
     local wait = 1
     if timeout then
       local left = timeout - (core.monotonic() - started)
-      if left <= 0 then return false end
+      if left <= 0 then
+        if polled then return false end
+        left = 0
+      end
       if left < wait then wait = left end
     end
     self:poll(wait)
+    polled = true
   end
   return true
 end

@@ -138,6 +138,22 @@ describe("non-blocking calls", function()
     assert.is_true(done)
   end)
 
+  it("let run(0) poll once: what has finished is handed out, nothing is waited for", function()
+    local done = false
+    client:get_segments_async(nil, function() done = true end)
+    srv:fault({ match = { operation = "get_user" }, steps = { { delay = 0.3 } } })
+    client:get_user(nil, "external_id", "nobody") -- drives the engine: the segments finish meanwhile
+    assert.is_false(done)
+    assert.is_true(client:run(0))
+    assert.is_true(done)
+    srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 0.5 } } })
+    client:get_segments_async(nil, function() end)
+    local took, finished = clock.timed(client.run, client, 0)
+    assert.is_false(finished)
+    assert.is_true(took < 0.25, "run(0) took " .. took .. " s")
+    assert.is_true(client:run(10))
+  end)
+
   it("tell an outside loop what to wait on", function()
     assert.is_nil(client:timeout())
     client:get_segments_async(nil, function() end)
