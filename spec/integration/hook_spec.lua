@@ -137,6 +137,28 @@ describe("the on_attempt hook", function()
     assert.is_table(body, tostring(res))
   end)
 
+  -- The hook runs while the engine drives the request: closing there is refused like polling, and the
+  -- refusal, an error raised by the hook, is ignored with the rest (README says so).
+  it("may start requests but neither drive nor close the client", function()
+    local client
+    local inner, tried = nil, {}
+    client = recording_client({ on_attempt = function()
+      if not inner then
+        inner = true
+        client:get_segments_async(nil, function(body) inner = body end)
+        tried.poll = { pcall(client.poll, client, 0) }
+        tried.close = { pcall(client.close, client) }
+      end
+    end })
+    assert(client:get_segments(nil))
+    assert.is_false(tried.poll[1])
+    assert.is_false(tried.close[1])
+    assert.matches("cannot be called from a hook", tried.close[2])
+    assert.is_true(client:run(5))
+    assert.is_table(inner) -- the request it started was answered: the client stayed open
+    assert(client:get_segments(nil))
+  end)
+
   describe("and keys", function()
     local function echoing_steps(keys)
       local echoed = "Key " .. table.concat(keys, " / Key ")
