@@ -394,6 +394,22 @@ describe("closing a client", function()
     client:close() -- twice is fine
   end)
 
+  it("raises a callback's error from close, and leaves the callbacks after it to the next poll", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 3 }, { delay = 3 } } })
+    local ran = 0
+    client:get_segments_async(nil, function() error("boom while closing") end)
+    client:get_segments_async(nil, function() ran = ran + 1 end)
+    local ok, err = pcall(client.close, client)
+    assert.is_false(ok)
+    assert.matches("boom while closing", err)
+    assert.are.equal(0, ran)
+    assert.are.equal(1, client:pending())
+    assert.is_true(client:run(1))
+    assert.are.equal(1, ran)
+    assert.are.equal(0, client:pending())
+  end)
+
   it("counts the attempts a request made before the close ended it", function()
     local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
       retry_base_delay = 0.01, retry_max_delay = 0.02 })
