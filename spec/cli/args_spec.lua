@@ -37,6 +37,19 @@ describe("onesignal.cli.args", function()
     assert.are.equal("flag --app-id is given twice", usage_of(args.parse, { "--app-id", "a", "--app-id=b" }))
   end)
 
+  it("never takes a known flag for the value of the flag before it", function()
+    assert.are.equal("flag --app-id needs a value (ID), not the flag --rest-api-key (write --app-id=VALUE for"
+      .. " a value that starts with a dash)", usage_of(args.parse, { "--app-id", "--rest-api-key", "K" }))
+    local message = usage_of(args.parse, { "--json", "--organization-api-key=SECRET-3" })
+    assert.matches("not the flag %-%-organization%-api%-key ", message)
+    assert.is_nil(message:find("SECRET-3", 1, true))
+    assert.matches("not the flag %-%-help ", usage_of(args.parse, { "--app-id", "-h" }))
+    -- other values that start with a dash stay values
+    assert.are.same({ message = "--not-a-flag", subject = "-", language = "-x" },
+      args.parse({ "--message", "--not-a-flag", "--subject", "-", "--language", "-x" }).flags)
+    assert.are.same({ message = "--rest-api-key" }, args.parse({ "--message=--rest-api-key" }).flags)
+  end)
+
   it("never repeats the value of a flag it refuses", function()
     for _, word in ipairs({ "--rest-api-kye=SECRET-1", "--rest-api-key-SECRET-1=SECRET-1" }) do
       local message = usage_of(args.parse, { "get_apps", word })

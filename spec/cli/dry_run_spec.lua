@@ -106,6 +106,22 @@ describe("onesignal --dry-run", function()
     no_key_in(r, { ORG })
   end)
 
+  it("never takes a key for the value of a flag left without one", function()
+    -- `--app-id $EMPTY --rest-api-key KEY`: the key must not become the app id (it would be printed here,
+    -- and put in the URL of a real call)
+    for _, words in ipairs({
+      { "get_app", "--dry-run", "--app-id", "--rest-api-key", REST },
+      { "get_segments", "--dry-run", "--app-id", "--rest-api-key=" .. REST },
+      { "--app-id", "--organization-api-key", ORG, "get_apps", "--dry-run" },
+    }) do
+      local r = run.cli(words, { ONESIGNAL_REST_API_KEY = "other-rest", ONESIGNAL_ORGANIZATION_API_KEY = "other-org" })
+      assert.are.equal(exit.USAGE, r.code, r.stdout)
+      assert.matches("flag %-%-app%-id needs a value %(ID%)", r.stderr)
+      assert.are.equal("", r.stdout)
+      no_key_in(r, { REST, ORG })
+    end
+  end)
+
   it("runs under LuaJIT too", function()
     local r = run.cli({ "--dry-run", "sms", "--to", "external_id:u-1", "--message", "hé", "--json",
       '{"sms_media_urls":[]}' }, { ONESIGNAL_REST_API_KEY = REST, ONESIGNAL_APP_ID = "app-1" }, { lua = "luajit" })

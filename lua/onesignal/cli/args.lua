@@ -1,8 +1,9 @@
 --- The command line's words: flags (anywhere, before or after the operation) and positional arguments.
 --
--- `--name value` and `--name=value` both work; `--` ends the flags, so a positional argument may start
--- with a dash. Problems raise `{ usage = message }`. No message ever repeats a flag's value: a mistyped
--- flag may carry a key (`--rest-api-kye=…`).
+-- `--name value` and `--name=value` both work (`--name` never takes a known flag after it as its value);
+-- `--` ends the flags, so a positional argument may start with a dash. Problems raise
+-- `{ usage = message }`. No message ever repeats a flag's value: a mistyped flag may carry a key
+-- (`--rest-api-kye=…`).
 -- @module onesignal.cli.args
 
 local M = {}
@@ -88,6 +89,14 @@ function M.parse(argv)
           i = i + 1
           value = argv[i]
           if value == nil then fail("flag --" .. name .. " needs a value (" .. spec.value .. ")") end
+          -- A flag left without its value (`--app-id $EMPTY --rest-api-key KEY`) must not take the next
+          -- flag as its value: that flag's value, a key, would then be a positional argument, printed by
+          -- --dry-run and sent in a URL.
+          local next_flag = SHORT[value:match("^%-(%a)$") or ""] or value:match("^%-%-([^=]+)")
+          if next_flag and M.FLAGS[next_flag] then
+            fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not the flag --" .. next_flag
+              .. " (write --" .. name .. "=VALUE for a value that starts with a dash)")
+          end
         end
         if spec.many then
           flags[name] = flags[name] or {}
