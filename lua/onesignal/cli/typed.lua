@@ -20,6 +20,10 @@ function M.query_value(name, text)
   local kind = M.QUERY[name]
   if kind == "integer" then
     if not text:match("^%-?%d+$") then fail("--query " .. name .. " must be an integer, got '" .. text .. "'") end
+    -- Longer ones become floats (in Lua 5.4 past 2^63, in LuaJIT past 2^53) and would be sent as 1e+20.
+    if #text:match("^%-?0*(%d+)$") > 15 then
+      fail("--query " .. name .. " must be an integer of at most 15 digits, got '" .. text .. "'")
+    end
     return tonumber(text)
   elseif kind == "boolean" then
     if text ~= "true" and text ~= "false" then
