@@ -120,6 +120,14 @@ describe("the ngx transport in nginx", function()
     assert.matches("^shop/2%.0 onesignal%-lua/", srv:requests()[1].headers["user-agent"])
   end)
 
+  -- A cosocket refuses a timeout of 2^31 ms (24.8 days) or more ("bad timeout value"); libcurl takes it.
+  it("takes a timeout longer than a cosocket's longest, as the curl transport does", function()
+    for _, options in ipairs({ { timeout = 3e6 }, { timeout = 1e9, connect_timeout = 1e9 } }) do
+      local r = app:case("call", { operation = "view_templates", args = { NULL }, options = options }).results[1]
+      assert.is_true(r.ok, r.text)
+    end
+  end)
+
   it("keeps the base URL's path prefix", function()
     srv:clear()
     local out = app:case("call", { operation = "view_templates", args = { NULL }, base = srv.url .. "/prefix" })

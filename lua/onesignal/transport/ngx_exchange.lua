@@ -67,9 +67,14 @@ local function connect_in_time(sock, host, port, options, seconds)
   return ok, err
 end
 
+-- A cosocket's timeout in ms: at least 1, and below 2^31, which ngx_lua refuses ("bad timeout value").
+-- `arm` sets the time left again before every read, so only one read idle for 24.8 days stops short.
+local LONGEST = 2 ^ 31 - 1
+
 local function ms(seconds)
   local v = math.ceil(seconds * 1000)
   if v < 1 then v = 1 end
+  if v > LONGEST then v = LONGEST end
   return v
 end
 
