@@ -134,6 +134,18 @@ describe("hostile servers on the ngx transport", function()
     assert.matches("Reject response due to more than 5 content encodings", r.message, 1, true)
   end)
 
+  -- Two lengths that disagree leave the end of the body unknown: taking the first would read a body that
+  -- is not the one sent, and leave the rest to be taken for the next answer.
+  it("refuses Content-Length headers that disagree, and takes repeats of one value", function()
+    local r = fetch("length_twice")
+    assert.is_false(r.ok)
+    assert.are.equal("other", r.reason)
+    assert.are.equal(200, r.status)
+    assert.matches("bad Content-Length in the response: 2, 16", r.message, 1, true)
+    r = fetch("length_same_twice")
+    assert.is_true(r.ok, r.text)
+  end)
+
   it("closes a connection that cannot go back to the pool (stray bytes after the answer) at once", function()
     local r = fetch("stray_bytes", nil, { linger = 1.5 })
     assert.is_true(r.ok, r.text)

@@ -292,7 +292,13 @@ function M.framing(head, max)
   if te and te:lower():find("chunked", 1, true) then return "chunked" end
   local cl = headers["content-length"]
   if cl then
-    local text = cl:match("^%s*(%d+)%s*$") or cl:match("^%s*(%d+)%s*,") -- repeated identical values
+    -- Repeats (joined with ", ") must all say the same: lengths that disagree leave the body's end unknown.
+    local text = cl:match("^%s*(%d+)%s*$") or cl:match("^%s*(%d+)%s*,")
+    if text and cl:find(",", 1, true) then
+      for value in cl:gmatch("[^,]+") do
+        if tonumber(value:match("^%s*(%d+)%s*$")) ~= tonumber(text) then text = nil break end
+      end
+    end
     local length = text and #text <= 15 and tonumber(text)
     if not length then return nil, "other", "bad Content-Length in the response: " .. cl:sub(1, 40) end
     if length > max then

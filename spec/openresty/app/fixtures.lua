@@ -170,6 +170,15 @@ local RAW = {
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nIdempotent-Replayed: true\r\n"
       .. "Idempotent-Replayed: true\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
   end,
+  -- two Content-Length headers that disagree: where the body ends is unknown (RFC 9112 6.3)
+  length_twice = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 16\r\n"
+      .. 'Connection: close\r\n\r\n{}{"id":"second"}'
+  end,
+  length_same_twice = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n"
+      .. "Connection: close\r\n\r\n{}"
+  end,
   -- a complete answer followed by stray bytes on a connection left open: how long until the client closes it
   -- (results "raw:stray_bytes")
   stray_bytes = function(_, sock)
