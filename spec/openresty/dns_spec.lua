@@ -62,3 +62,52 @@ describe("name lookups on the ngx transport", function()
     assert.are.equal(1, srv:stats().connections)
   end)
 end)
+
+-- libcurl's connect timeout covers the lookup, the TCP connect and the TLS handshake together. A lookup
+-- that takes most of connect_timeout leaves the handshake only the rest. The peer (spec/support/
+-- slow_peer.lua) answers lookups after 0.7 s and never reads on its TCP port, so a handshake there waits
+-- until the transport gives up.
+describe("connect_timeout on the ngx transport", function()
+  local shell = require("server.harness.shell")
+  local srv, app, peer, tcp_port
+
+  setup(function()
+    local ports = os.tmpname()
+    os.remove(ports)
+    peer = tonumber(shell.capture("setsid lua5.4 " .. shell.quote(openresty.root .. "/spec/support/slow_peer.lua")
+      .. " 0.7 " .. shell.quote(ports)
+      .. " 120 >/dev/null 2>&1 </dev/null & echo $!"):match("%d+"))
+    local text
+    for _ = 1, 100 do
+      text = shell.read_file(ports)
+      if text then break end
+      shell.sleep(0.05)
+    end
+    os.remove(ports)
+    local dns_port
+    dns_port, tcp_port = assert(text, "the slow peer did not start"):match("(%d+) (%d+)")
+    srv = server.start({})
+    app = openresty.start({ server = srv,
+      http = "  resolver 127.0.0.1:" .. dns_port .. " ipv6=off;\n  resolver_timeout 30s;" })
+  end)
+  teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+    if peer then shell.run("kill " .. peer .. " 2>/dev/null") end
+  end)
+
+  -- connect_timeout 1 s, or a timeout of 1 s cutting a longer connect_timeout short; each case its own
+  -- name, so that nginx's resolver has none of them cached
+  for i, options in ipairs({ { connect_timeout = 1, timeout = 10 }, { connect_timeout = 10, timeout = 1 } }) do
+    it("covers the lookup and the TLS handshake together, as libcurl's does (" .. i .. ")", function()
+      options.max_retries = 0
+      local host = "slow-handshake-" .. i .. ".onesignal-spec.invalid:" .. tcp_port
+      local r = app:case("call", { operation = "view_templates", args = { NULL }, base = "https://" .. host,
+        options = options }).results[1]
+      assert.is_false(r.ok)
+      assert.are.equal("timeout", r.reason)
+      assert.matches("TLS handshake with " .. host .. " timed out", r.message, 1, true)
+      assert.is_true(r.elapsed >= 0.9 and r.elapsed < 1.4, "took " .. r.elapsed .. " s")
+    end)
+  end
+end)

@@ -100,6 +100,7 @@ function M.run(a)
   end
 
   local connect_time = math.max(math.min(a.connect_timeout, left()), 0.001)
+  local connect_ends = a.now() + connect_time
   sock:settimeout(ms(connect_time))
   local host, by_resolver = target_of.connect_host(t)
   local options = { pool = t.pool }
@@ -115,7 +116,10 @@ function M.run(a)
   end
   out.reused = (sock:getreusedtimes() or 0) > 0
   if t.tls and not out.reused then
-    -- The connect timeout covers the handshake too, as in libcurl.
+    -- The connect timeout covers the handshake too, as in libcurl: what the lookup and the connect left.
+    local remaining = connect_ends - a.now()
+    if remaining <= 0 then return fail(tls_failure("timeout", where)) end
+    sock:settimeout(ms(remaining))
     ok, err = sock:sslhandshake(false, t.server_name, t.verify)
     if ok and not sock:getreusedtimes() then
       -- ngx_lua 0.10.23 answers true for a certificate it rejected when the handshake finishes at once
