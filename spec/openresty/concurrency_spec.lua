@@ -102,6 +102,17 @@ describe("concurrency on the ngx transport", function()
     assert.are.equal(6, srv:stats().connections)
   end)
 
+  -- ngx.semaphore takes the wait in ms as a C int: 2^31 ms or more wrapped round and returned at once,
+  -- so a loop of long polls spun instead of waiting.
+  it("waits in client:poll for a result however long the timeout, as the curl transport does", function()
+    for _, wait in ipairs({ 5, 3e6 }) do
+      srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.3 } } })
+      local out = app:case("poll_once", { operation = "view_templates", args = { NULL }, wait = wait })
+      assert.are.equal(1, out.ran, "poll(" .. wait .. ")")
+      assert.is_true(out.waited >= 0.25, "poll(" .. wait .. ") waited " .. out.waited .. " s")
+    end
+  end)
+
   it("suspends only the light thread of client:spawn, and raises a spawned thread's error from run", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.3 }, { delay = 0.3 },
       { delay = 0.3 }, { delay = 0.3 } } })

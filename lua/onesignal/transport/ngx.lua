@@ -228,10 +228,14 @@ function Transport:spawn(fn, ...)
   return thread
 end
 
+-- The longest wait ngx.semaphore takes: it passes the ms to C as an int, and 2^31 ms or more wrapped
+-- round into a wait that ended at once. A poll may end before its timeout anyway.
+local LONGEST_WAIT = (2 ^ 31 - 1) / 1000
+
 local function wait(st, timeout)
   if timeout > 0 then
     if not st.semaphore then st.semaphore = require("ngx.semaphore").new(0) end
-    st.semaphore:wait(timeout)
+    st.semaphore:wait(math.min(timeout, LONGEST_WAIT))
   else
     -- Let the threads move even when called in a loop with timeout 0.
     ngx.sleep(0)

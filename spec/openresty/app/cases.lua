@@ -210,6 +210,19 @@ function M.close_spawned(settings, args)
   return { result = result, finished = finished }
 end
 
+--- One _async call, then one client:poll(args.wait): how long it waited and how many callbacks ran.
+function M.poll_once(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  list[n + 1] = function() end
+  client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  local t0 = now()
+  local ran = client:poll(args.wait)
+  local waited = now() - t0
+  client:run(10)
+  return { ran = ran, waited = waited }
+end
+
 --- Sends from a timer (the request that schedules it answers at once); `collect` reads the outcome.
 function M.timer(settings, args)
   local ok, err = ngx.timer.at(0, function(premature)
