@@ -180,6 +180,21 @@ describe("onesignal exits", function()
     assert.matches("cannot write the export", r.stderr)
   end)
 
+  -- A script that saves the answer (`onesignal get_segments > segments.json`) must hear of a full disk.
+  it("1 when the answer cannot be written to standard output", function()
+    for _, words in ipairs({ { "get_segments" }, { "get_segments", "--dry-run" }, { "help" }, { "--version" } }) do
+      local r = run.cli(words, env, { stdout = "/dev/full" })
+      assert.are.equal(exit.INTERNAL, r.code, table.concat(words, " "))
+      assert.matches("^onesignal: cannot write to standard output: No space left on device\n$", r.stderr)
+    end
+    -- an error's own code stays; the write problem is said too
+    srv:fault({ match = { operation = "get_segments" }, steps = { { status = 400 } } })
+    local r = run.cli({ "get_segments" }, env, { stdout = "/dev/full" })
+    assert.are.equal(exit.API, r.code)
+    assert.matches("HTTP 400", r.stderr)
+    assert.matches("cannot write to standard output", r.stderr)
+  end)
+
   it("1 on an internal error, reported in one line", function()
     local errors = {}
     local broken = { write = function() error("disk on fire") end, flush = function() end }

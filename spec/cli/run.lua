@@ -32,7 +32,8 @@ function M.env_for(srv, extra)
 end
 
 --- Runs the command line `words` with `env`; `options.stdin` is text for standard input, `options.lua`
--- the interpreter (default lua5.4). Returns { code, stdout, stderr }.
+-- the interpreter (default lua5.4), `options.stdout` a file for standard output instead (e.g. /dev/full;
+-- then r.stdout is ""). Returns { code, stdout, stderr }.
 function M.cli(words, env, options)
   options = options or {}
   local out, err, input = os.tmpname(), os.tmpname(), os.tmpname()
@@ -45,12 +46,13 @@ function M.cli(words, env, options)
   parts[#parts + 1] = options.lua or "lua5.4"
   parts[#parts + 1] = "bin/onesignal"
   for _, word in ipairs(words) do parts[#parts + 1] = quote(word) end
-  parts[#parts + 1] = "<" .. quote(input) .. " >" .. quote(out) .. " 2>" .. quote(err)
+  parts[#parts + 1] = "<" .. quote(input) .. " >" .. quote(options.stdout or out) .. " 2>" .. quote(err)
   local ok, how, code = os.execute(table.concat(parts, " "))
   os.remove(input)
   if type(ok) == "number" then code = ok >= 256 and math.floor(ok / 256) or ok end -- Lua 5.1 / LuaJIT
   assert(how == "exit" or type(ok) == "number", "the CLI was killed by a signal")
-  return { code = code, stdout = slurp(out), stderr = slurp(err) }
+  local stdout = slurp(out)
+  return { code = code, stdout = options.stdout and "" or stdout, stderr = slurp(err) }
 end
 
 return M

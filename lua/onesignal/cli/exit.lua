@@ -14,7 +14,7 @@ local M = {
 --- The documented table, in order: { code, meaning }.
 M.TABLE = {
   { M.OK, "success" },
-  { M.INTERNAL, "internal error, or a file could not be written" },
+  { M.INTERNAL, "internal error, or the output or a downloaded file could not be written" },
   { M.USAGE, "usage error: bad flags, arguments or JSON, or a missing key; nothing was sent" },
   { M.API, "API error: the server answered a status outside 2xx (3xx included: no redirect is followed), or"
     .. " that a message reached nobody" },

@@ -238,10 +238,29 @@ local function run(argv, streams)
   return call(streams, command, words, flags)
 end
 
---- Runs the command line `argv` (the words after the program name); `streams` = { stdout, stderr, stdin }
--- (default: the process's). Returns the exit code.
-function M.main(argv, streams)
-  streams = streams or { stdout = io.stdout, stderr = io.stderr, stdin = io.stdin }
+-- `stream` (standard output) as an object that keeps the first failure of a write or flush (a full
+-- disk): an answer that was not written must not end in exit code 0. Returns it and a function that
+-- flushes and returns the failure, if any.
+local function checked(stream)
+  local failure
+  local out = {}
+  function out.write(_, ...)
+    local ok, err = stream:write(...)
+    if not ok then failure = failure or err end
+    return out
+  end
+  function out.flush()
+    local ok, err = stream:flush()
+    if not ok then failure = failure or err end
+    return ok, err
+  end
+  return out, function()
+    out.flush()
+    return failure
+  end
+end
+
+local function outcome(argv, streams)
   local ok, code = xpcall(run, function(err)
     if type(err) == "table" and err.usage then return err end
     return { internal = tostring(err), traceback = debug.traceback() }
@@ -254,6 +273,21 @@ function M.main(argv, streams)
   streams.stderr:write("onesignal: internal error: ", code.internal, "\n")
   if os.getenv("ONESIGNAL_DEBUG") then streams.stderr:write(code.traceback, "\n") end
   return exit.INTERNAL
+end
+
+--- Runs the command line `argv` (the words after the program name); `streams` = { stdout, stderr, stdin }
+-- (default: the process's). Returns the exit code: an error's own, or else INTERNAL when standard output
+-- could not be written.
+function M.main(argv, streams)
+  streams = streams or { stdout = io.stdout, stderr = io.stderr, stdin = io.stdin }
+  local stdout, write_failure = checked(streams.stdout)
+  local code = outcome(argv, { stdout = stdout, stderr = streams.stderr, stdin = streams.stdin })
+  local failure = write_failure()
+  if failure then
+    streams.stderr:write("onesignal: cannot write to standard output: ", tostring(failure), "\n")
+    if code == exit.OK then code = exit.INTERNAL end
+  end
+  return code
 end
 
 return M
