@@ -81,6 +81,13 @@ describe("onesignal exits", function()
       { "an email without subject", { "email", "--to", "external_id:u-1", "--message", "hi" },
         "email needs %-%-subject and %-%-message" },
       { "a bad --to", { "sms", "--to", "u-1", "--message", "hi" }, "%-%-to wants LABEL:ID" },
+      -- arrays are not objects: '[1,2]' was sent as "data":[1,2], and '["x"]' as a field "1":"x"
+      { "a --data that is an array", { "push", "--segment", "All", "--message", "hi", "--data", "[1,2]" },
+        "%-%-data must be a JSON object" },
+      { "a shortcut's --json that is an array", { "push", "--segment", "All", "--message", "hi", "--json", '["x"]' },
+        "%-%-json must be a JSON object" },
+      { "a shortcut's --json that is an empty array", { "sms", "--segment", "All", "--message", "hi", "--json",
+        "[]" }, "%-%-json must be a JSON object" },
       { "a shortcut with arguments", { "push", "extra", "--segment", "All", "--message", "hi" },
         "push takes flags only" },
       { "an argument the library refuses", { "get_user", "external_id", "" },

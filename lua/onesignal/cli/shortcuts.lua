@@ -18,6 +18,11 @@ local TARGETS = {
 
 local function fail(message) error({ usage = message }, 0) end
 
+-- Whether a decoded JSON value is an object: a table, but not an array (json_text marks an empty one).
+local function is_object(value)
+  return type(value) == "table" and getmetatable(value) ~= json.array_mt and value[1] == nil
+end
+
 local function list_field(body, field)
   local list = body[field]
   if list == nil then
@@ -78,7 +83,7 @@ local function add_content(channel, body, flags, decode)
     if flags.url then body.url = flags.url end
     if flags.data then
       local data, problem = decode(flags.data)
-      if type(data) ~= "table" then fail("--data must be a JSON object" .. (problem and (": " .. problem) or "")) end
+      if not is_object(data) then fail("--data must be a JSON object" .. (problem and (": " .. problem) or "")) end
       body.data = data
     end
   elseif channel == "email" then
@@ -109,7 +114,7 @@ end
 -- nil; `decode` decodes JSON text (for --data).
 function M.body(channel, flags, base, decode)
   local body = base or {}
-  if type(body) ~= "table" then fail("--json must be a JSON object") end
+  if not is_object(body) then fail("--json must be a JSON object") end
   body.target_channel = channel
   add_targets(body, flags)
   add_content(channel, body, flags, decode)
