@@ -88,6 +88,17 @@ describe("onesignal exits", function()
         "%-%-json must be a JSON object" },
       { "a shortcut's --json that is an empty array", { "sms", "--segment", "All", "--message", "hi", "--json",
         "[]" }, "%-%-json must be a JSON object" },
+      -- the flags add to --json's fields, which must then be of the right kind: '{"contents":["a"]}' and
+      -- --message were sent as "contents":{"1":"a","en":"hi"}
+      { "a --json text field that is an array", { "push", "--segment", "All", "--message", "hi", "--json",
+        '{"contents":["a"]}' }, "%-%-json: field contents must be an object of texts by language" },
+      { "a --json list field that is an object", { "push", "--segment", "All", "--message", "hi", "--json",
+        '{"included_segments":{"a":1}}' }, "%-%-json: field included_segments must be a list" },
+      { "a --json include_aliases that is an array", { "push", "--to", "external_id:u-1", "--message", "hi",
+        "--json", '{"include_aliases":["a"]}' }, "%-%-json: field include_aliases must be an object" },
+      { "a --json alias that is not a list", { "push", "--to", "external_id:u-1", "--message", "hi",
+        "--json", '{"include_aliases":{"external_id":"u-0"}}' },
+        "%-%-json: field include_aliases.external_id must be a list" },
       { "a shortcut with arguments", { "push", "extra", "--segment", "All", "--message", "hi" },
         "push takes flags only" },
       { "an argument the library refuses", { "get_user", "external_id", "" },

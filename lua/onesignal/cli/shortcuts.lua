@@ -23,13 +23,14 @@ local function is_object(value)
   return type(value) == "table" and getmetatable(value) ~= json.array_mt and value[1] == nil
 end
 
-local function list_field(body, field)
+-- body[field] as a list to append to (made when absent); `name` for messages (default: field).
+local function list_field(body, field, name)
   local list = body[field]
   if list == nil then
     list = setmetatable({}, json.array_mt)
     body[field] = list
-  elseif type(list) ~= "table" then
-    fail("--json: field " .. field .. " must be a list")
+  elseif type(list) ~= "table" or (list[1] == nil and next(list) ~= nil) then
+    fail("--json: field " .. (name or field) .. " must be a list")
   end
   return list
 end
@@ -39,7 +40,7 @@ local function text_field(body, field, language, text)
   if map == nil then
     map = {}
     body[field] = map
-  elseif type(map) ~= "table" then
+  elseif not is_object(map) then
     fail("--json: field " .. field .. " must be an object of texts by language")
   end
   map[language] = text
@@ -53,11 +54,10 @@ local function add_targets(body, flags)
     if aliases == nil then
       aliases = {}
       body.include_aliases = aliases
-    elseif type(aliases) ~= "table" then
+    elseif not is_object(aliases) then
       fail("--json: field include_aliases must be an object")
     end
-    aliases[label] = aliases[label] or setmetatable({}, json.array_mt)
-    table.insert(aliases[label], id)
+    table.insert(list_field(aliases, label, "include_aliases." .. label), id)
   end
   for _, id in ipairs(flags.subscription or {}) do table.insert(list_field(body, "include_subscription_ids"), id) end
   for _, name in ipairs(flags.segment or {}) do table.insert(list_field(body, "included_segments"), name) end
