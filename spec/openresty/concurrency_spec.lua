@@ -158,6 +158,16 @@ describe("concurrency on the ngx transport", function()
     assert.are.equal(0, out.pending)
   end)
 
+  it("counts the attempts a request made before the close ended it", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { status = 503 }, { delay = 2 } } })
+    local out = app:case("close", { operation = "view_templates", args = { NULL }, count = 1, close_after = 0.5,
+      options = { retry_base_delay = 0.01, retry_max_delay = 0.02 } })
+    local r = out.results[1]
+    assert.are.equal("closed", r.reason)
+    assert.are.equal(2, r.attempts)
+    assert.are.equal(2, #srv:recorded("view_templates"))
+  end)
+
   -- close() cannot kill a thread it did not start, but the call's retry loop sees the client closed: no
   -- attempt starts after close, and the call ends as the C engine ends an active request (maybe_sent).
   for _, case in ipairs({ { "waiting to retry", { { status = 503 } }, 0.1 },

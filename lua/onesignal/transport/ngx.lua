@@ -122,9 +122,10 @@ local function authorization(self, req)
 end
 
 -- Runs the call; an error inside (a bug, or memory) still ends in a result rather than a lost callback.
-local function run(self, req)
+-- `progress`: see ngx_send.run.
+local function run(self, req, progress)
   if self.closed then return closed(0, false, 0) end
-  local ok, result = pcall(function() return send.run(self, req, authorization(self, req)) end)
+  local ok, result = pcall(function() return send.run(self, req, authorization(self, req), progress) end)
   if ok then return result end
   return { status = 0, body = "", attempts = 1, replayed = false, error = "other",
     message = self:redact("internal error: " .. tostring(result)), maybe_sent = true, elapsed = 0 }
@@ -182,9 +183,10 @@ function Transport:submit(req, callback)
   next_id = next_id + 1
   local id = next_id
   local finished = false
+  local progress = { attempts = 0 }
   st.running = st.running + 1
   local thread, err = ngx.thread.spawn(function()
-    local result = run(self, req)
+    local result = run(self, req, progress)
     result.id = id
     finished = true
     st.running = st.running - 1
@@ -197,7 +199,7 @@ function Transport:submit(req, callback)
     error("onesignal: could not start a light thread: " .. tostring(err), 0)
   end
   -- The thread may have finished already (a refused connection needs no waiting).
-  if not finished then st.threads[id] = { thread = thread, callback = callback } end
+  if not finished then st.threads[id] = { thread = thread, callback = callback, progress = progress } end
   return id
 end
 
@@ -310,7 +312,7 @@ function Transport:close()
     st.abandoned[id] = true
     -- Only the coroutine that spawned a thread may kill it; any other finishes unheard.
     if ngx.thread.kill(entry.thread) then st.running = st.running - 1 end
-    local result = closed(0, true, 0)
+    local result = closed(entry.progress.attempts, true, 0)
     result.id = id
     push(st, { result = result, callback = entry.callback })
   end

@@ -87,7 +87,9 @@ end
 
 --- Sends `req` for transport `t` (fields: target, settings, lines, body_lines, user_agent, accept_encoding,
 -- base_url, hook, and a redact method) with the Authorization line `authorization` (or nil). Returns the result.
-function M.run(t, req, authorization)
+-- `progress` (optional) is a table whose `attempts` follows the attempts started, for a `close` that
+-- abandons the call to tell how far it got.
+function M.run(t, req, authorization, progress)
   check(req)
   local s = t.settings
   local started = M.now()
@@ -111,6 +113,7 @@ function M.run(t, req, authorization)
     -- anywhere else) stops here: no attempt starts on a closed client.
     if t.closed then return closed(attempt, attempt > 0, M.now() - started) end
     attempt = attempt + 1
+    if progress then progress.attempts = attempt end
     local attempt_started = M.now()
     local limit = timeout
     if deadline then limit = math.min(limit, deadline - (attempt_started - started)) end
@@ -128,6 +131,7 @@ function M.run(t, req, authorization)
           attempt_elapsed = now - attempt_started,
           message = "the reused connection closed before an answer; the request was sent again" })
         attempt = attempt + 1
+        if progress then progress.attempts = attempt end
         out = exchange.run(a)
       else
         out.message = "connection lost while sending; not resent because the request is not safe to repeat"

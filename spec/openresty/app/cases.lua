@@ -183,15 +183,17 @@ function M.send_many(settings, args)
   return { items = out, progress = progress }
 end
 
---- Two requests started, then the client closed before they finish; and a call after closing.
+--- Two requests (or `count`) started, then the client closed before they finish (`close_after` seconds
+-- later, if given); and a call after closing.
 function M.close(settings, args)
   local client = new_client(settings, args)
   local list, n = call_args(args.args)
   local results = {}
-  for i = 1, 2 do
+  for i = 1, args.count or 2 do
     list[n + 1] = function(body, res) results[i] = M.outcome(body, res) end
     client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
   end
+  if args.close_after then client:sleep(args.close_after) end
   client:close()
   local after = M.outcome(client[args.operation](client, unpack(list, 1, n)))
   return { results = results, after = after, pending = client:pending() }
