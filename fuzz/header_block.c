@@ -1,6 +1,7 @@
 /* The header block of an attempt (os_header_block), fed a response's header lines as libcurl delivers
  * them, compared with a model kept here: the fields since the last status line, names lower-cased,
- * folded lines appended to the newest field with one space, Retry-After the last such field,
+ * folded lines appended to the newest field with one space (none when its value is empty so far), and
+ * dropped when the line before them was left out, Retry-After the last such field,
  * Idempotent-Replayed true when the last such field said "true" (any case); fields after the empty line
  * that ends a final (>= 200) response's block are trailers, left out. The input is split into
  * lines after each LF; a line "\x01" empties the block as a new attempt does. */
@@ -36,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int replayed = 0;
     int overflow = 0;
     int status = 0, complete = 0;
+    int foldable = 0; /* the last line was a field kept (or a continuation of one) */
 
     memset(&b, 0, sizeof b);
     os_header_block_clear(&b, 0);
@@ -51,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             retry_after = -1;
             replayed = 0;
             status = complete = 0;
+            foldable = 0;
             continue;
         }
         CHECK(os_header_block_feed(&b, line, len) == 0);
@@ -61,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             replayed = 0;
             status = h.status;
             complete = 0;
+            foldable = 0;
             break;
         case OS_HEADER_END:
             if (status >= 200) complete = 1;
@@ -81,20 +85,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (equal_ci(h.name, h.name_len, "retry-after")) retry_after = (long)count;
             if (equal_ci(h.name, h.name_len, "idempotent-replayed")) replayed = equal_ci(h.value, h.value_len, "true");
             count++;
+            foldable = 1;
             break;
         case OS_HEADER_CONTINUATION:
-            if (!complete && count > 0 && h.value_len > 0) {
+            if (!complete && foldable && h.value_len > 0) {
                 model_field *f = &fields[count - 1];
                 if (f->value_len + 1 + h.value_len >= MAX_TEXT) {
                     overflow = 1;
                     break;
                 }
-                f->value[f->value_len++] = ' ';
+                if (f->value_len > 0) f->value[f->value_len++] = ' ';
                 memcpy(f->value + f->value_len, h.value, h.value_len);
                 f->value_len += h.value_len;
             }
             break;
-        default: break;
+        default:
+            foldable = 0;
+            break;
         }
     }
     if (!overflow) {

@@ -134,18 +134,22 @@ static int add_field(os_header_block *b, const os_header_line *h)
     return 0;
 }
 
-/* A folded line continues the newest entry, which is the last thing in the buffer. */
+/* A folded line continues the newest entry, which is the last thing in the buffer. The fold stands for one
+ * space between the parts; a value that was empty so far gets none, since a field value has no leading
+ * whitespace (RFC 9112 section 5.2, RFC 9110 section 5.5). */
 static int continue_field(os_header_block *b, const os_header_line *h)
 {
-    size_t value_len;
+    size_t value_len, space;
     char *len_at;
     if (b->last_entry == OS_NO_ENTRY || h->value_len == 0) return 0;
-    if (os_buf_reserve(&b->buf, 1 + h->value_len) != 0) return -1;
-    b->buf.data[b->buf.len++] = ' ';
+    value_len = get_size(b->buf.data + b->last_entry + sizeof(size_t));
+    space = value_len > 0;
+    if (os_buf_reserve(&b->buf, space + h->value_len) != 0) return -1;
+    if (space) b->buf.data[b->buf.len++] = ' ';
     memcpy(b->buf.data + b->buf.len, h->value, h->value_len);
     b->buf.len += h->value_len;
     len_at = b->buf.data + b->last_entry + sizeof(size_t);
-    value_len = get_size(len_at) + 1 + h->value_len;
+    value_len += space + h->value_len;
     memcpy(len_at, &value_len, sizeof value_len);
     return 0;
 }
@@ -163,7 +167,10 @@ int os_header_block_feed(os_header_block *b, const char *line, size_t len)
         return 0;
     case OS_HEADER_FIELD: return b->complete ? 0 : add_field(b, &h);
     case OS_HEADER_CONTINUATION: return b->complete ? 0 : continue_field(b, &h);
-    default: return 0;
+    default:
+        /* A line left out takes its folded continuation lines along: they are not the field before it. */
+        b->last_entry = OS_NO_ENTRY;
+        return 0;
     }
 }
 

@@ -101,6 +101,23 @@ describe("response parsing", function()
     assert.same("padded", r.headers["x-pad"])
   end)
 
+  it("folds a continuation onto an empty value without a leading space", function()
+    local r = exchange("HTTP/1.1 429 Too Many Requests\r\nRetry-After:\r\n 7\r\nX-Empty: \t\r\n\t a \r\n"
+      .. "Content-Length: 0\r\n\r\n")
+    assert.same("7", r.headers["retry-after"])
+    assert.same(7, r.retry_after)
+    assert.same("a", r.headers["x-empty"])
+  end)
+
+  it("drops the continuation of a line it dropped, rather than gluing it onto the field before", function()
+    local r = exchange("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nBad Name: x\r\n 000\r\n"
+      .. "X-A: a\r\nX-B : b\r\n folded\r\nContent-Length: 0\r\n\r\n")
+    assert.same("1", r.headers["retry-after"])
+    assert.same(1, r.retry_after)
+    assert.same("a", r.headers["x-a"])
+    assert.is_nil(r.headers["x-b"])
+  end)
+
   it("parses a Retry-After date against the current time", function()
     local date = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + 100)
     local r = exchange("HTTP/1.1 429 Too Many Requests\r\nRetry-After: " .. date .. "\r\n"
