@@ -1,9 +1,9 @@
 /* The header block of an attempt (os_header_block), fed a response's header lines as libcurl delivers
  * them, compared with a model kept here: the fields since the last status line, names lower-cased,
  * folded lines appended to the newest field with one space (none when its value is empty so far), and
- * dropped when the line before them was left out, Retry-After the last such field,
- * Idempotent-Replayed true when the last such field said "true" (any case); fields after the empty line
- * that ends a final (>= 200) response's block are trailers, left out. The input is split into
+ * dropped when the line before them was left out, Retry-After the last such field, Idempotent-Replayed
+ * true when the last such field said "true" (any case, folded lines included); fields after the empty
+ * line that ends a final (>= 200) response's block are trailers, left out. The input is split into
  * lines after each LF; a line "\x01" empties the block as a new attempt does. */
 #include "../src/headers.h"
 #include "check.h"
@@ -97,6 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (f->value_len > 0) f->value[f->value_len++] = ' ';
                 memcpy(f->value + f->value_len, h.value, h.value_len);
                 f->value_len += h.value_len;
+                if (equal_ci(f->name, f->name_len, "idempotent-replayed"))
+                    replayed = equal_ci(f->value, f->value_len, "true");
             }
             break;
         default:

@@ -112,6 +112,17 @@ void os_header_block_clear(os_header_block *b, size_t keep)
     b->complete = 0;
 }
 
+/* The newest entry is an Idempotent-Replayed field: the replay mark is what its whole value says, folded
+ * lines included. */
+static void note_replayed(os_header_block *b)
+{
+    const char *name, *value;
+    size_t name_len, value_len;
+    if (os_header_block_at(b, b->last_entry, &name, &name_len, &value, &value_len) != OS_NO_ENTRY &&
+        name_len == sizeof "idempotent-replayed" - 1 && memcmp(name, "idempotent-replayed", name_len) == 0)
+        b->replayed = os_header_name_is(value, value_len, "true");
+}
+
 static int add_field(os_header_block *b, const os_header_line *h)
 {
     size_t at = b->buf.len;
@@ -128,9 +139,7 @@ static int add_field(os_header_block *b, const os_header_line *h)
     /* Two names matter to the engine; their lengths rule out every other header at once. */
     if (h->name_len == sizeof "retry-after" - 1 && os_header_name_is(h->name, h->name_len, "retry-after"))
         b->retry_after_entry = at;
-    if (h->name_len == sizeof "idempotent-replayed" - 1 &&
-        os_header_name_is(h->name, h->name_len, "idempotent-replayed"))
-        b->replayed = os_header_name_is(h->value, h->value_len, "true");
+    if (h->name_len == sizeof "idempotent-replayed" - 1) note_replayed(b);
     return 0;
 }
 
@@ -151,6 +160,7 @@ static int continue_field(os_header_block *b, const os_header_line *h)
     len_at = b->buf.data + b->last_entry + sizeof(size_t);
     value_len += space + h->value_len;
     memcpy(len_at, &value_len, sizeof value_len);
+    note_replayed(b);
     return 0;
 }
 
