@@ -121,6 +121,27 @@ describe("hostile servers on the ngx transport", function()
     assert.is_true(r.replayed)
   end)
 
+  -- Folded lines as the C engine reads them (spec/core/session_wire_spec.lua): no space before the first
+  -- part of an empty value, a line whose name is not a token left out with its folds, the replay mark read
+  -- from the whole folded value.
+  it("folds onto empty values, leaves out a bad name with its folds, and reads a folded replay mark", function()
+    local r = fetch("folded_fields")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal("a", r.headers["x-empty"])
+    assert.are.equal("a", r.headers["x-a"])
+    assert.is_nil(r.headers["bad name"])
+    assert.is_nil(r.headers["x-b "])
+    assert.are.equal("true", r.headers["idempotent-replayed"])
+    assert.is_true(r.replayed)
+    r = fetch("folded_not_replayed")
+    assert.is_true(r.ok, r.text)
+    assert.are.equal("true really", r.headers["idempotent-replayed"])
+    assert.is_false(r.replayed)
+    r = fetch("retry_after_folded")
+    assert.are.equal(429, r.status)
+    assert.are.equal(1, r.retry_after)
+  end)
+
   -- Each Content-Encoding is a decoder: thousands of stacked gzip layers grew the worker by hundreds of MB
   -- or overflowed its stack. libcurl takes at most 5, and refuses more before decoding any.
   it("decodes five stacked encodings and refuses six, as libcurl does", function()

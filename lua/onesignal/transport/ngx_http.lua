@@ -138,6 +138,9 @@ local function trimmed(line, from)
   return line:sub(first, last)
 end
 
+-- A header name: one or more token characters (RFC 9110 5.1).
+local TOKEN = "^[%w!#$%%&'*+.^_`|~-]+$"
+
 -- A failure after the status line: the status stays known, as libcurl reports it.
 local function head_failure(head, class, message)
   return nil, class, message, head.status
@@ -181,7 +184,10 @@ function M.read_head(r)
     if #digits ~= 3 or status < 100 then return nil, "other", "Unsupported response code in HTTP response" end
     local head = { status = status, version = major .. "." .. (minor ~= "" and minor or "0"), headers = {},
       count = 0 }
-    local headers, size, last, grown, retry_after = head.headers, #line, nil, false, nil
+    local headers, size, grown = head.headers, #line, false
+    -- The newest field kept (its name and the length of its value so far: a fold onto an empty value
+    -- adds no space), and the parts of the last Retry-After and Idempotent-Replayed, which the engine reads.
+    local last, last_len, retry_after, replayed = nil, 0, nil, nil
     while true do
       -- MAX_HEAD counts the whole block: a line may have what the lines before it left
       line, err = r:line(MAX_HEAD - size)
@@ -189,39 +195,49 @@ function M.read_head(r)
       if line == "" then
         if grown then join_parts(headers) end
         if retry_after then head.retry_after = table.concat(retry_after) end
+        if replayed then head.replayed = table.concat(replayed):lower() == "true" end
         break
       end
       size = size + #line + 2
       if size > MAX_HEAD then return head_failure(head, read_failure("too long", false, "response headers")) end
       local first = line:byte(1)
       if first == 32 or first == 9 then
-        -- an obsolete folded line continues the previous header
+        -- an obsolete folded line continues the previous header (a value has no leading space, RFC 9110 5.5)
         local more = trimmed(line, 1)
         if last and more ~= "" then
-          add_part(headers, last, " ", more)
+          local sep = last_len > 0 and " " or ""
+          add_part(headers, last, sep, more)
           grown = true
-          if last == "retry-after" then
-            retry_after[#retry_after + 1] = " "
-            retry_after[#retry_after + 1] = more
+          last_len = last_len + #sep + #more
+          local parts = last == "retry-after" and retry_after or last == "idempotent-replayed" and replayed
+          if parts then
+            parts[#parts + 1] = sep
+            parts[#parts + 1] = more
           end
         end
       else
         local colon = line:find(":", 1, true)
         if not colon then return head_failure(head, "other", "Header without colon") end -- libcurl's words
         local name, value = line:sub(1, colon - 1):lower(), trimmed(line, colon + 1)
-        if headers[name] == nil then
-          headers[name] = value
+        if not name:find(TOKEN) then
+          -- A name that is not a token ("Bad Name", "X-B "): the line is left out, and the folded lines
+          -- after it with it, as the C engine does (src/headers.c).
+          last = nil
         else
-          add_part(headers, name, ", ", value)
-          grown = true
+          if headers[name] == nil then
+            headers[name] = value
+          else
+            add_part(headers, name, ", ", value)
+            grown = true
+          end
+          if name == "retry-after" then
+            retry_after = { value }
+          elseif name == "idempotent-replayed" then
+            replayed = { value }
+          end
+          head.count = head.count + 1
+          last, last_len = name, #value
         end
-        if name == "retry-after" then
-          retry_after = { value }
-        elseif name == "idempotent-replayed" then
-          head.replayed = value:lower() == "true"
-        end
-        head.count = head.count + 1
-        last = name
       end
     end
     -- 101 would switch protocols, which this client never asks for: libcurl takes it as the final answer.

@@ -170,6 +170,20 @@ local RAW = {
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nIdempotent-Replayed: true\r\n"
       .. "Idempotent-Replayed: true\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
   end,
+  -- folds onto empty values, a name that is not a token (and its fold), a fold that makes a replay mark
+  folded_fields = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Empty: \t\r\n\t a \r\nX-A: a\r\n"
+      .. "Bad Name: x\r\n 000\r\nX-B : b\r\n folded\r\nIdempotent-Replayed:\r\n true\r\n"
+      .. "Content-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
+  folded_not_replayed = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nIdempotent-Replayed: true\r\n really\r\n"
+      .. "Content-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
+  retry_after_folded = function()
+    return "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+      .. "Bad Name: x\r\n 000\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+  end,
   -- two Content-Length headers that disagree: where the body ends is unknown (RFC 9112 6.3)
   length_twice = function()
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 16\r\n"
