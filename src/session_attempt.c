@@ -42,6 +42,8 @@ void os_session_start_attempt(os_session *s, os_transfer *t, double now)
 {
     if (os_transfer_begin_attempt(t, attempt_timeout_ms(t, now), now) != 0 ||
         curl_multi_add_handle(s->multi, t->easy) != CURLM_OK) {
+        /* A retry that cannot start ends the call as it stands: an earlier attempt may have been applied. */
+        t->maybe_sent = t->applied;
         os_session_fail(s, t, OS_ERR_OTHER, "libcurl could not start the request", now);
         return;
     }

@@ -140,7 +140,10 @@ static int l_session_new(lua_State *L)
     cfg.body_headers = (char **)body_headers;
     cfg.n_body_headers = n_body;
 
-    /* The userdata exists before the engine, so a memory error cannot orphan the engine. */
+    /* The userdata exists before the engine, so a memory error cannot orphan the engine. The options'
+     * slots and the header lists fill the stack a C function is promised (LUA_MINSTACK); the userdata,
+     * its metatable and its uservalue need room beyond it. */
+    luaL_checkstack(L, 3, PREFIX "no room on the Lua stack");
     ls = os_newuserdata(L, sizeof *ls);
     memset(ls, 0, sizeof *ls);
     luaL_setmetatable(L, SESSION_MT);
