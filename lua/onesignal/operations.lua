@@ -139,6 +139,15 @@ local ROWS = {
     "app_id:query ?limit:query ?offset:query ?channel:query" },
 }
 
+-- Query options the API declares as integers or booleans, by wire name (OneSignal's OpenAPI spec); every
+-- other query parameter is text. The request builder and the command line both check values against it.
+local QUERY_TYPES = {
+  limit = "integer",
+  offset = "integer",
+  kind = "integer",
+  ["include-segment-detail"] = "boolean",
+}
+
 -- Turns a row into the shape the request builder works with:
 --   positional  parameters taken positionally (everything but optional query ones), in calling order
 --   options     optional query parameters, in declared order (taken from one trailing table)
@@ -155,7 +164,8 @@ local function compile(row)
   for spec in params:gmatch("%S+") do
     local optional, pname, where = spec:match("^(%??)([^:]+):(%a+)$")
     assert(pname, "bad parameter spec " .. spec .. " in " .. name)
-    local param = { name = pname, where = where, optional = optional == "?", list = lists[pname] }
+    local param = { name = pname, where = where, optional = optional == "?", list = lists[pname],
+      type = where == "query" and QUERY_TYPES[pname] or nil }
     lists[pname] = nil
     if param.optional and where == "query" then
       op.options[#op.options + 1] = param
@@ -178,7 +188,7 @@ local function compile(row)
   return op
 end
 
-local M = { list = {}, by_name = {} }
+local M = { list = {}, by_name = {}, query_types = QUERY_TYPES }
 for i, row in ipairs(ROWS) do
   local op = compile(row)
   M.list[i] = op

@@ -64,7 +64,21 @@ local function scalar_text(op, param, index, value)
     or " or number") .. ", got " .. t)
 end
 
+-- A typed query option's value (see operations.query_types): an integer, exact in a double (beyond 2^53
+-- the text sent would not be the number meant), or a boolean. The server would answer 400 to anything else.
+local function check_typed(op, param, value)
+  if param.type == "integer" then
+    if type(value) ~= "number" or value ~= math.floor(value) or value < -2 ^ 53 or value > 2 ^ 53 then
+      usage(op, argument(param) .. " must be an integer, got " .. (type(value) == "number" and tostring(value)
+        or type(value)))
+    end
+  elseif type(value) ~= "boolean" then
+    usage(op, argument(param) .. " must be a boolean, got " .. type(value))
+  end
+end
+
 local function add_query(op, param, value, query)
+  if param.type then check_typed(op, param, value) end
   local name = escape(param.name)
   if type(value) == "table" and param.list then
     -- Lists explode into repeated names (OpenAPI form style): app_ids=a&app_ids=b; an empty one sends none.

@@ -259,10 +259,35 @@ describe("the client", function()
       assert.are.equal("start_time=2026-01-01T00%3A00%3A00Z", srv:requests()[1].query)
     end)
 
-    it("writes integral numbers without a fraction, and those beyond 64 bits as they are", function()
+    it("writes integral numbers without a fraction", function()
       srv:clear()
-      client:get_notifications(nil, { limit = 5.0, offset = 2 ^ 63 })
-      assert.are.equal("app_id=" .. srv.app_id .. "&limit=5&offset=9.2233720368547758e%2B18", srv:requests()[1].query)
+      client:get_notifications(nil, { limit = 5.0, offset = 2 ^ 53 })
+      assert.are.equal("app_id=" .. srv.app_id .. "&limit=5&offset=9007199254740992", srv:requests()[1].query)
+      srv:clear()
+      client:get_segment(nil, "seg-1", { ["include-segment-detail"] = true })
+      assert.are.equal("include-segment-detail=true", srv:requests()[1].query)
+    end)
+
+    -- The API declares limit, offset and kind integers and include-segment-detail a boolean: anything else
+    -- would be a 400 (or, past 2^53, a number other than the one meant).
+    it("refuses a typed query option of another type, naming it, and sends nothing", function()
+      srv:clear()
+      for _, case in ipairs({
+        { "get_notifications", { limit = 1.5 }, "argument 'limit' must be an integer, got 1.5" },
+        { "get_notifications", { limit = "ten" }, "argument 'limit' must be an integer, got string" },
+        { "get_notifications", { offset = 2 ^ 63 }, "argument 'offset' must be an integer, got 9.2233720368548e+18" },
+        { "get_segments", { offset = true }, "argument 'offset' must be an integer, got boolean" },
+        { "get_notifications", { kind = 0 / 0 }, "argument 'kind' must be an integer" },
+      }) do
+        local ok, err = pcall(client[case[1]], client, nil, case[2])
+        assert.is_false(ok)
+        assert.matches("onesignal." .. case[1] .. ": " .. case[3], tostring(err), 1, true)
+      end
+      local ok, err = pcall(client.get_segment, client, nil, "seg-1", { ["include-segment-detail"] = "yes" })
+      assert.is_false(ok)
+      assert.matches("onesignal.get_segment: argument 'include-segment-detail' must be a boolean, got string",
+        tostring(err), 1, true)
+      assert.are.equal(0, #srv:requests())
     end)
 
     it("sends null, empty arrays, integers and UTF-8 as meant", function()
@@ -316,7 +341,7 @@ describe("the client", function()
         client:get_notifications(nil, { limt = 5 })
       end)
       -- only the options the API takes as lists repeat; a list for any other would send the name twice
-      refused("onesignal%.get_notifications: argument 'limit' must be a string, number or boolean, got table",
+      refused("onesignal%.get_notifications: argument 'limit' must be an integer, got table",
         function() client:get_notifications(nil, { limit = { 5, 10 } }) end)
       refused("onesignal%.view_templates: argument 'channel' must be a string, number or boolean, got table",
         function() client:view_templates(nil, { channel = {} }) end)

@@ -6,12 +6,7 @@
 local M = {}
 
 --- Query options with a type other than text (OneSignal's OpenAPI spec), by wire name.
-M.QUERY = {
-  limit = "integer",
-  offset = "integer",
-  kind = "integer",
-  ["include-segment-detail"] = "boolean",
-}
+M.QUERY = require("onesignal.operations").query_types
 
 local function fail(message) error({ usage = message }, 0) end
 
