@@ -84,6 +84,7 @@ local function fetch(self, caller, url, options)
   local max_wait = options.max_interval or DEFAULTS.max_interval
   local sleep = options.sleep or function(seconds) self:sleep(seconds) end
   local path = url:match("^%a+://[^/]+([^?#]*)")
+  if path == "" then path = "/" end -- for errors, as a request path
   -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
   local req = { operation = caller, method = "GET", url = url }
   for k, v in pairs(self.overrides or {}) do req[k] = v end
@@ -99,7 +100,7 @@ local function fetch(self, caller, url, options)
     end
     if result.error or not NOT_READY[status] then
       -- Anything else fails as the same answer to an API call would.
-      return response.finish({ operation = caller, method = "GET", path = path ~= "" and path or "/" }, result,
+      return response.finish({ operation = caller, method = "GET", path = path }, result,
         self.redact)
     end
     if waited >= timeout then
