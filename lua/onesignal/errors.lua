@@ -66,12 +66,19 @@ function M.is_error(value)
   return getmetatable(value) == Error
 end
 
+-- A message is always a string: decoded JSON may hold null (a userdata), numbers or tables where text is
+-- expected, and anything but a string in `messages` would make tostring(err) raise.
+local function scalar(value)
+  local t = type(value)
+  if t == "string" then return value end
+  if t == "number" or t == "boolean" then return tostring(value) end
+end
+
 local function describe(value)
   if type(value) == "table" then
-    return value.title or value.message or value.detail or value.code
-  elseif value ~= nil and type(value) ~= "userdata" then
-    return tostring(value)
+    return scalar(value.title) or scalar(value.message) or scalar(value.detail) or scalar(value.code)
   end
+  return scalar(value)
 end
 
 local function add_all(out, list)

@@ -193,6 +193,21 @@ describe("response bodies", function()
       assert.are.same({ "bad request: no segments today" }, err.messages)
       assert.is_nil(tostring(err):find("\n", 1, true))
     end)
+
+    it("turns an envelope with null, numbers or objects where text is due into string messages", function()
+      srv:fault_on("get_segments", { { status = 422,
+        body = '{"errors":[{"code":"c-1","title":null},{"code":4221}],"reference":null}' } })
+      local ok, body, err = pcall(client.get_segments, client, nil)
+      assert.is_true(ok, tostring(body))
+      assert.is_nil(body)
+      assert.are.same({ "c-1", "4221" }, err.messages)
+      assert.are.equal("onesignal: get_segments failed: HTTP 422: c-1; 4221 [1 attempt]", tostring(err))
+
+      srv:fault_on("get_segments", { { status = 400, body = '{"errors":{"name":{"title":{"en":"too long"}}}}' } })
+      ok, body, err = pcall(client.get_segments, client, nil)
+      assert.is_true(ok, tostring(body))
+      assert.are.same({ "name: invalid" }, err.messages)
+    end)
   end)
 
   describe("operations without content", function()

@@ -35,6 +35,19 @@ describe("onesignal.errors", function()
     it("gives nothing for an empty body", function()
       assert.are.same({}, errors.messages(""))
     end)
+    -- Decoded JSON can hold null (a userdata), numbers and tables where text is expected: each message
+    -- must still be a string, or tostring(err) (table.concat) raises, and a table there made the call raise.
+    it("gives only strings, whatever the values in the envelope are", function()
+      local null = require("onesignal.json").null
+      assert.are.same({ "c-1", "404", "true" }, errors.messages({ errors = {
+        { title = null, code = "c-1" }, { code = 404 }, true, null, { title = { en = "x" } }, { { "nested" } } } }))
+      assert.are.same({ "field: c-2", "other: invalid", "third: invalid" }, errors.messages({ errors = {
+        field = { title = null, message = { "x" }, code = "c-2" }, other = { title = { en = "x" } }, third = null } }))
+      assert.are.same({ "id: 7" }, errors.messages({ errors = { id = { 7, null, { x = 1 } } } }))
+      local err = errors.new({ kind = "api", status = 400, operation = "get_user", attempts = 1,
+        messages = errors.messages({ errors = { { title = null, code = "c-1" } } }) })
+      assert.are.equal("onesignal: get_user failed: HTTP 400: c-1 [1 attempt]", tostring(err))
+    end)
   end)
 
   it("prints one line with operation, status, messages and attempts", function()
