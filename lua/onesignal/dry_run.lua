@@ -11,6 +11,9 @@
 -- | `method`, `url` | HTTP method and the full URL, query included |
 -- | `headers` | list of header lines in sending order; the key shows as `Authorization: Key [REDACTED]` |
 -- | `body` | the exact JSON text that would be sent (default `app_id` and idempotency key filled in), or nil |
+--
+-- A client's key passed by mistake as a value (in the path, the query or the body) shows as `[REDACTED]`
+-- in `url` and `body`, as it does in errors and in the `on_attempt` table: a description gets printed.
 -- | `credential` | `"rest"`, `"organization"` or nil: which key the request would carry |
 -- | `idempotency_key` | the key in the body, or nil |
 -- | `settings` | `timeout`, `deadline`, `max_retries`, `retry_base_delay`, `retry_max_delay` for this call |
@@ -31,6 +34,7 @@ local SETTINGS = { "timeout", "deadline", "max_retries", "retry_base_delay", "re
 function M.new(cfg)
   local user_agent = request.user_agent(cfg.user_agent, core.curl_version:match("^%S+") or "libcurl")
   local host = cfg.base_url:match("^%a[%w+.-]*://([^/]+)")
+  local function redact(text) return text and core.redact(text, cfg.rest_api_key, cfg.organization_api_key) end
   return function(req)
     local headers = { "Host: " .. host, "User-Agent: " .. user_agent }
     for _, line in ipairs(request.HEADERS) do headers[#headers + 1] = line end
@@ -49,10 +53,10 @@ function M.new(cfg)
       dry_run = true,
       operation = req.operation,
       method = req.method,
-      url = cfg.base_url .. req.path,
+      url = redact(cfg.base_url .. req.path),
       credential = req.credential,
       headers = headers,
-      body = req.body,
+      body = redact(req.body),
       idempotency_key = req.idempotency_key,
       settings = settings,
     }, { status = 0, attempts = 0, dry_run = true }

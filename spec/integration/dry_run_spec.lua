@@ -84,6 +84,22 @@ describe("a dry-run client", function()
     end
   end)
 
+  -- As in err.path and the on_attempt url: a key passed by mistake as a value is hidden too.
+  it("never shows a key passed as a path, query or body value", function()
+    for _, description in ipairs({
+      (dry:get_user(nil, "external_id", srv.rest_key)),
+      (dry:create_user(nil, { identity = { external_id = srv.rest_key },
+        properties = { tags = { k = srv.org_key } } })),
+      (dry:list_audit_logs(srv.org_id, { start_time = "2026-01-01T00:00:00Z", app_ids = { srv.rest_key } })),
+    }) do
+      local text = table.concat(description.headers, "\n") .. (description.body or "") .. description.url
+      assert.is_nil(text:find(srv.rest_key, 1, true), text)
+      assert.is_nil(text:find(srv.org_key, 1, true), text)
+    end
+    local description = dry:get_user(nil, "external_id", srv.rest_key)
+    assert.are.equal(srv.url .. "/apps/" .. srv.app_id .. "/users/by/external_id/[REDACTED]", description.url)
+  end)
+
   it("lists the settings the call would run with, a client:with override included", function()
     local description = dry:with({ deadline = 5, max_retries = 1 }):get_segments(nil)
     assert.are.same({ timeout = 30, deadline = 5, max_retries = 1, retry_base_delay = 0.5, retry_max_delay = 30 },
