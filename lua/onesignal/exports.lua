@@ -139,7 +139,13 @@ local function write_file(caller, path, text, options)
       return io_error(caller, "cannot write the export: " .. tostring(write_problem))
     end
     at = last
-    notify(options, { phase = "writing", bytes = at, total = total, path = path })
+    -- A progress function that raises (to cancel, say) must not leave the partial file behind.
+    local notified, raised = pcall(notify, options, { phase = "writing", bytes = at, total = total, path = path })
+    if not notified then
+      file:close()
+      os.remove(partial)
+      error(raised, 0)
+    end
   until at >= total
   local closed, close_problem = file:close()
   if not closed then

@@ -157,6 +157,19 @@ describe("exports", function()
     assert.matches("cannot write the export", tostring(err))
   end)
 
+  it("leaves no partial file when the progress function raises while the file is written", function()
+    srv:set({ export_ready_after = 0 })
+    local path = os.tmpname()
+    os.remove(path)
+    local ok, err = pcall(client.download_export, client, export_url(), path, {
+      progress = function(event) if event.phase == "writing" then error("cancelled by the user", 0) end end,
+    })
+    assert.is_false(ok)
+    assert.are.equal("cancelled by the user", err)
+    assert.is_nil(read(path .. ".part"))
+    assert.is_nil(read(path))
+  end)
+
   it("refuses bad arguments before sending anything", function()
     srv:clear()
     for _, call in ipairs({
