@@ -155,7 +155,8 @@ local function write_file(caller, path, text, options)
   local renamed, rename_problem = os.rename(partial, path)
   if not renamed then
     os.remove(partial)
-    return io_error(caller, "cannot move the export into place: " .. tostring(rename_problem))
+    return io_error(caller, "cannot move the export into place at " .. path .. ": "
+      .. tostring(rename_problem))
   end
   return true
 end
