@@ -299,7 +299,7 @@ static void set_message(os_transfer *t, CURLcode code)
 {
     char *p;
     if (t->too_large)
-        snprintf(t->message, sizeof t->message, "response body larger than max_body (%lu bytes)",
+        snprintf(t->message, sizeof t->message, "response body larger than max_body_size (%lu bytes)",
                  (unsigned long)t->max_body);
     else if (t->rewind_refused)
         snprintf(t->message, sizeof t->message,

@@ -25,7 +25,9 @@
 --   requests (and inside `client:spawn` suspends only the coroutine). Pass your event loop's own to use it.
 --
 -- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404,
--- "network", "timeout", "tls"; `kind = "io"` when the file cannot be written (`message` says why).
+-- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for a file larger than the client's
+-- `max_body_size`, as the file is held in memory; `kind = "io"` when the file cannot be written
+-- (`message` says why).
 -- @module onesignal.exports
 
 local response = require("onesignal.response")

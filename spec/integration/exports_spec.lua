@@ -157,6 +157,23 @@ describe("exports", function()
     assert.matches("cannot write the export", tostring(err))
   end)
 
+  it("fails a file larger than the client's max_body_size clearly, writing nothing", function()
+    srv:set({ export_ready_after = 0 })
+    local capped = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      max_body_size = 100 })
+    local path = os.tmpname()
+    os.remove(path)
+    local info, err = capped:download_export(export_url(), path)
+    capped:close()
+    assert.is_nil(info)
+    assert.are.equal("decode", err.kind)
+    assert.are.equal("too_large", err.reason)
+    assert.matches("download_export failed: decode error (too_large): response body larger than max_body_size"
+      .. " (100 bytes)", tostring(err), 1, true)
+    assert.is_nil(read(path))
+    assert.is_nil(read(path .. ".part"))
+  end)
+
   it("names the path when it cannot be replaced (a directory), leaving nothing behind", function()
     srv:set({ export_ready_after = 0 })
     local dir = os.tmpname()
