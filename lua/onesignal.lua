@@ -10,6 +10,7 @@ local json = require("onesignal.json")
 local errors = require("onesignal.errors")
 local operations = require("onesignal.operations")
 local core = require("onesignal.core")
+local usage = require("onesignal.usage")
 
 local M = {}
 
@@ -25,7 +26,9 @@ M.null = json.null
 
 --- Marks a table as a JSON array, so that it is sent as `[]` even when empty.
 function M.array(t)
-  return setmetatable(t or {}, json.array_mt)
+  if t == nil then return setmetatable({}, json.array_mt) end
+  if type(t) ~= "table" then usage.raise("onesignal.array: argument must be a table or nil, got " .. type(t)) end
+  return setmetatable(t, json.array_mt)
 end
 
 --- The API's known error messages as constants (`err:has(onesignal.errors.INVALID_API_KEY)`), and

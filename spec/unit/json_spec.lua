@@ -26,6 +26,20 @@ describe("onesignal.json", function()
     assert.are.equal('{"custom":[]}', encode({ custom = setmetatable({}, json.array_mt) }))
   end)
 
+  it("onesignal.array marks a table, or makes one, and refuses anything else at the caller's line", function()
+    local onesignal = require("onesignal")
+    local t = {}
+    assert.are.equal(t, onesignal.array(t))
+    assert.are.equal("[]", encode(onesignal.array(t)))
+    assert.are.equal("[]", encode(onesignal.array()))
+    for _, bad in ipairs({ "a,b", 5, true }) do
+      local ok, err = pcall(function() return onesignal.array(bad) end)
+      assert.is_false(ok)
+      assert.matches("^spec/unit/json_spec%.lua:%d+: onesignal%.array: argument must be a table or nil, got "
+        .. type(bad) .. "$", err)
+    end
+  end)
+
   it("gives the caller's tables back unchanged", function()
     local empty = {}
     local body = { included_segments = empty }
