@@ -194,6 +194,33 @@ describe("response bodies", function()
       assert.is_nil(tostring(err):find("\n", 1, true))
     end)
 
+    -- Every row of api/error-catalog.tsv, at each status it lists, in the API's envelope: the message
+    -- comes back verbatim (its double space too), alone in err.messages and in tostring(err).
+    it("flattens every message of the error catalog, at each of its statuses", function()
+      local once = new_client({ max_retries = 0 })
+      local rows = require("support.shared").error_catalog()
+      assert.is_true(#rows >= 5)
+      for _, row in ipairs(rows) do
+        for status in row.status:gmatch("%d+") do
+          status = tonumber(status)
+          local body = cjson.encode({ errors = { row.message } })
+          if status < 300 then
+            srv:fault_on("create_notification", { { status = status, body = '{"id":"",' .. body:sub(2) } })
+            local answer = once:create_notification({ contents = { en = "x" }, included_segments = { "All" } })
+            assert.is_true(onesignal.is_message_not_sent(answer), row.name)
+            assert.are.same({ row.message }, answer.errors, row.name)
+          else
+            srv:fault_on("get_segments", { { status = status, body = body } })
+            local _, err = once:get_segments(nil)
+            assert.are.same({ row.message }, err.messages, row.name)
+            assert.is_true(err:has(onesignal.errors[row.name]), row.name)
+            assert.are.equal("onesignal: get_segments failed: HTTP " .. status .. ": " .. row.message .. " [1 attempt]",
+              tostring(err))
+          end
+        end
+      end
+    end)
+
     it("turns an envelope with null, numbers or objects where text is due into string messages", function()
       srv:fault_on("get_segments", { { status = 422,
         body = '{"errors":[{"code":"c-1","title":null},{"code":4221}],"reference":null}' } })
