@@ -9,7 +9,8 @@
 -- writes later; until then the URL answers 404 (or 403, as S3 does for a missing object). The helpers poll
 -- it with exponential backoff, bounded by `timeout` seconds of waiting in all (the last wait is cut short,
 -- so the last check comes as `timeout` ends). The file is fetched with no credential: the API key is
--- never sent to the storage host.
+-- never sent to the storage host. Its bytes are kept as served: OneSignal's files are .csv.gz, which stay
+-- gzip-compressed unless the host sends them with Content-Encoding: gzip (then they are decoded).
 --
 -- Options (all optional):
 --
@@ -163,7 +164,7 @@ local function write_file(caller, path, text, options)
   return true
 end
 
---- Waits for an export's file and returns its text: `csv, info` (info: `polls`, `waited`, `status`,
+--- Waits for an export's file and returns its content: `csv, info` (info: `polls`, `waited`, `status`,
 -- `headers`), or `nil, err`. See the module for the options.
 function M.fetch_export(self, url, options)
   check_url("fetch_export", url)

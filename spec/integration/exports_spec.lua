@@ -2,6 +2,7 @@
 -- waiting with backoff, downloading with progress, giving up in time, and never sending a key.
 local onesignal = require("onesignal")
 local server = require("support.server")
+local compress = require("support.compress")
 
 local function read(path)
   local f = io.open(path, "rb")
@@ -155,6 +156,29 @@ describe("exports", function()
     assert.is_nil(info)
     assert.are.equal("io", err.kind)
     assert.matches("cannot write the export", tostring(err))
+  end)
+
+  -- OneSignal's files are .csv.gz. One served as it is stored is saved as it is (gzip bytes, which is
+  -- what the README says); one served with Content-Encoding: gzip is decoded on the way, as any answer.
+  it("saves a .csv.gz file as the host serves it", function()
+    srv:set({ export_ready_after = 0 })
+    local url = export_url()
+    local csv = assert(client:fetch_export(url))
+    local packed = compress.gzip(csv)
+    local file_path = url:match("^https?://[^/]+(/.*)$")
+    srv:fault({ match = { path = file_path }, steps = {
+      { status = 200, body = packed, content_type = "application/x-gzip" },
+      { status = 200, body = packed, content_type = "text/csv", headers = { ["Content-Encoding"] = "gzip" } },
+    } })
+    local path = os.tmpname()
+    local info = assert(client:download_export(url, path))
+    assert.are.equal(packed, read(path))
+    assert.are.equal(#packed, info.bytes)
+    assert.are.equal("application/x-gzip", info.headers["content-type"])
+    info = assert(client:download_export(url, path))
+    assert.are.equal(csv, read(path))
+    assert.are.equal("gzip", info.headers["content-encoding"])
+    os.remove(path)
   end)
 
   it("fails a file larger than the client's max_body_size clearly, writing nothing", function()
