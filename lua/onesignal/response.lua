@@ -72,12 +72,10 @@ function M.finish(req, result, redact)
   end
 
   local body, problem
-  if text == "" then
-    if status == 204 or req.no_content then
-      body = {}
-    else
-      problem = "the response body is empty"
-    end
+  if (status == 204 or req.no_content) and not text:find("[^ \t\r\n]") then
+    body = {} -- no content is due: an empty body, or a blank line some servers send instead
+  elseif text == "" then
+    problem = "the response body is empty"
   else
     body, problem = json.decode(text)
     if problem then problem = "the response body is not JSON (" .. problem .. ")" end
