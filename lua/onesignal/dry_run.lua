@@ -11,12 +11,12 @@
 -- | `method`, `url` | HTTP method and the full URL, query included |
 -- | `headers` | list of header lines in sending order; the key shows as `Authorization: Key [REDACTED]` |
 -- | `body` | the exact JSON text that would be sent (default `app_id` and idempotency key filled in), or nil |
---
--- A client's key passed by mistake as a value (in the path, the query or the body) shows as `[REDACTED]`
--- in `url` and `body`, as it does in errors and in the `on_attempt` table: a description gets printed.
 -- | `credential` | `"rest"`, `"organization"` or nil: which key the request would carry |
 -- | `idempotency_key` | the key in the body, or nil |
 -- | `settings` | `timeout`, `deadline`, `max_retries`, `retry_base_delay`, `retry_max_delay` for this call |
+--
+-- A client's key passed by mistake as a value (in the path, the query or the body) shows as `[REDACTED]`
+-- in `url` and `body`, as it does in errors and in the `on_attempt` table: a description gets printed.
 --
 -- `response` is `{ status = 0, attempts = 0, dry_run = true }`. Non-blocking calls hand the same pair to
 -- their callback at once. Headers that depend on the transport (`Accept-Encoding`: the encodings it can
