@@ -18,7 +18,8 @@ M._VERSION = require("onesignal.version")
 
 --- Makes a client. Options: rest_api_key, organization_api_key, app_id, base_url, timeout,
 -- connect_timeout, deadline, max_retries, retry_base_delay, retry_max_delay, user_agent, proxy, ca_file,
--- insecure, allow_http, http_version, max_body_size, max_concurrency, on_attempt, transport, dry_run.
+-- insecure, allow_http, http_version, max_body_size, max_concurrency, max_connections, on_attempt,
+-- transport, dry_run.
 M.new = client.new
 
 --- JSON null: send it to clear a field; decoded nulls come back as this value.
