@@ -1,8 +1,9 @@
 --- Error values returned by calls (`nil, err`), and the API's known messages.
 --
--- An error is a plain table with a metatable: fields `kind` ("api", "network", "timeout", "tls", "decode"),
--- `status`, `messages` (flat list of strings), `body`, `headers`, `attempts`, `retry_after`, `maybe_sent`,
--- `reason`, `operation`, `method`, `path`, `message`. `tostring(err)` gives one line without any key.
+-- An error is a plain table with a metatable: fields `kind` ("api", "network", "timeout", "tls", "decode",
+-- "io"), `status`, `messages` (flat list of strings), `body`, `headers`, `attempts`, `retry_after`,
+-- `maybe_sent`, `gave_up`, `idempotency_key`, `reason`, `operation`, `method`, `path`, `message`.
+-- `tostring(err)` gives one line without any key.
 -- @module onesignal.errors
 
 local M = {}
