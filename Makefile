@@ -19,9 +19,9 @@ LUAJIT_INC ?= /usr/include/luajit-2.1
 LUA_ENV = LUA_PATH='./lua/?.lua;./lua/?/init.lua;./spec/?.lua;;' LUA_CPATH='./$(BUILD)/5.4/?.so;;'
 
 .PHONY: all help build test demo clean
-all: build
+all: build ## the default: build
 
-help:
+help: ## this list of every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 include mk/*.mk

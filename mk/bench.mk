@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-smoke bench-build bench-breakdown
 
-bench-build: build $(BENCH_PEERS) $(BENCH_PROBES) $(BENCH_NODE_SDK)
+bench-build: build $(BENCH_PEERS) $(BENCH_PROBES) $(BENCH_NODE_SDK) ## the benchmark peers and probes, without running them
 
 bench: bench-build ## benchmarks: Lua SDK vs plain libcurl vs the Node SDK (bench/README.md)
 	$(LUA) bench/run.lua $(BENCH_ARGS)

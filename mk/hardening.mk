@@ -53,7 +53,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))
 
 .PHONY: fuzz-build fuzz fuzz-long
 
-fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) ## every libFuzzer target, without running it
 
 fuzz: fuzz-build ## every libFuzzer target for FUZZ_RUNS (100,000) executions; fails on any finding
 	fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_TARGETS)
