@@ -6,7 +6,13 @@
 local onesignal = require("onesignal")
 local json = require("onesignal.json")
 
-local live = os.getenv("ONESIGNAL_REST_API_KEY") and os.getenv("ONESIGNAL_APP_ID")
+-- An empty variable counts as unset, as it does for onesignal.new.
+local function env(name)
+  local v = os.getenv(name)
+  if v ~= "" then return v end
+end
+
+local live = env("ONESIGNAL_REST_API_KEY") and env("ONESIGNAL_APP_ID")
 local srv, client
 if live then
   client = onesignal.new{}   -- keys, app id and base URL from the environment

@@ -1,0 +1,27 @@
+-- `make demo` (examples/demo.lua) runs against the local test server unless both ONESIGNAL_REST_API_KEY and
+-- ONESIGNAL_APP_ID are set (README, "Two commands"). `make examples` leaves it out, so it is run here.
+local shared = require("support.shared")
+
+local function demo(environment)
+  local command = string.format("cd %q && env %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
+    .. " LUA_CPATH='./build/5.4/?.so;;' timeout 120 lua5.4 examples/demo.lua 2>&1", shared.root, environment)
+  local pipe = assert(io.popen(command))
+  local out = pipe:read("*a")
+  local ok = pipe:close()
+  return ok, out
+end
+
+describe("make demo", function()
+  it("creates a user, notifies them and reads them back on the local test server", function()
+    local ok, out = demo("-u ONESIGNAL_REST_API_KEY -u ONESIGNAL_APP_ID -u ONESIGNAL_API_URL")
+    assert.is_true(ok, out)
+    assert.matches("local test server", out, 1, true)
+    assert.matches("1. create_user.*2. create_notification.*3. get_user.*tags.level = 7", out)
+  end)
+
+  it("takes empty variables for unset ones, as onesignal.new does", function()
+    local ok, out = demo("-u ONESIGNAL_API_URL ONESIGNAL_REST_API_KEY= ONESIGNAL_APP_ID=")
+    assert.is_true(ok, out)
+    assert.matches("local test server", out, 1, true)
+  end)
+end)
