@@ -51,6 +51,16 @@ describe("onesignal help", function()
     assert.is_true(has(help.operation("email"), "--subject TEXT"))
   end)
 
+  it("names in a shortcut's help only flags that shortcut takes", function()
+    for _, channel in ipairs({ "push", "email", "sms" }) do
+      for name in help.operation(channel):gmatch("%-%-([%w-]+)") do
+        local who = assert(args.FLAGS[name], name).who
+        assert.is_true(who == "global" or who == "call" or has(" " .. who .. " ", " " .. channel .. " "),
+          channel .. " help names --" .. name)
+      end
+    end
+  end)
+
   it("offers --all on paged lists and --download on exports only", function()
     assert.is_true(has(help.operation("view_journeys"), "--all"))
     assert.is_true(has(help.operation("export_events"), "--download FILE"))

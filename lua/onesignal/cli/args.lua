@@ -46,7 +46,7 @@ M.FLAGS = {
   ["subtitle"] = { value = "TEXT", who = "push", help = "the subtitle (iOS)" },
   ["url"] = { value = "URL", who = "push", help = "URL opened on click" },
   ["data"] = { value = "JSON", who = "push", help = "custom data: a JSON object" },
-  ["language"] = { value = "CODE", who = "push sms", help = "language of --title/--message (default en)" },
+  ["language"] = { value = "CODE", who = "push sms", help = "language of the texts given by flags (default en)" },
   ["subject"] = { value = "TEXT", who = "email", help = "the subject" },
   ["from-name"] = { value = "NAME", who = "email", help = "sender name" },
   ["from-email"] = { value = "ADDRESS", who = "email", help = "sender address" },
