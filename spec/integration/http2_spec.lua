@@ -77,6 +77,20 @@ describe("HTTP/2", function()
     assert.are.same({ ["1.1"] = IN_FLIGHT }, versions)
   end)
 
+  -- README: "2" is libcurl's own default, not a forced version; only "2-prior-knowledge" skips negotiating.
+  it("takes http_version \"2\" as HTTP/2 where TLS negotiates it, and HTTP/1.1 over plain http", function()
+    if not core.features.http2 then return pending("libcurl without HTTP/2") end
+    for _, base_url in ipairs({ srv.https_url, srv.url }) do
+      local client = onesignal.new({ base_url = base_url, ca_file = srv.ca_file, rest_api_key = srv.rest_key,
+        app_id = srv.app_id, http_version = "2" })
+      srv:clear()
+      local body, err = client:get_segments(nil)
+      client:close()
+      assert.is_table(body, tostring(err))
+      assert.are.equal(base_url == srv.url and "1.1" or "2.0", srv:requests()[1].http_version, base_url)
+    end
+  end)
+
   it("carries a bulk send of 100 in flight on very few connections", function()
     if not core.features.http2 then return pending("libcurl without HTTP/2") end
     local client = client_for("2")
