@@ -238,6 +238,24 @@ describe("the attempt hook", function()
     assert.same(srv.url .. "/apps/" .. srv.app_id .. "/users/by/external_id/[REDACTED]", calls[1].url)
   end)
 
+  -- libcurl's own error text names the host. A URL from an answer (an export's file) whose host holds a
+  -- key puts the key in that text. libcurl resolves *.localhost itself (7.85 and later), so this fails at
+  -- once on loopback; an older one asks the resolver and fails to resolve the name, which names it too.
+  it("hides a key in libcurl's error message, in the hook and in the result", function()
+    local calls = {}
+    s:set_hook(function(a) calls[#calls + 1] = a end)
+    local result = s:wait(s:submit({ method = "GET", url = "http://" .. srv.rest_key .. ".localhost:1/export.csv",
+      max_retries = 0 }))
+    assert.is_true(result.error == "connect" or result.error == "resolve", result.error)
+    assert.same(1, #calls)
+    -- the message did name the host: the redaction, not the wording, kept the key out
+    assert.matches(".localhost", result.message, 1, true)
+    for _, message in ipairs({ result.message, calls[1].message }) do
+      assert.matches("[REDACTED].localhost", message, 1, true)
+      assert.is_nil(message:find(srv.rest_key, 1, true), message)
+    end
+  end)
+
   it("cannot break a request by failing", function()
     s:set_hook(function() error("hook exploded") end)
     local result = s:wait(s:submit(support.get_segments(srv)))
