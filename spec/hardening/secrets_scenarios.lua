@@ -87,6 +87,12 @@ function M.run(o)
   local unreachable = onesignal.new({ base_url = "http://127.0.0.1:1", rest_api_key = o.rest_key,
     organization_api_key = o.org_key, app_id = o.app_id, transport = o.transport, max_retries = 0 })
   failure("connection refused", unreachable:get_segments())
+  -- A URL from an answer (an export's file) whose host is a key: the transport's own failure message
+  -- names the host, so the key reaches the hook and the error unless the transport redacts it. Names
+  -- under .localhost are this machine for both transports (no resolver): the connection is refused.
+  -- A client of its own (with the same hook), as the cosocket transport keeps the hosts it has been to.
+  failure("key as the host of a URL", onesignal.new(options):fetch_export("http://" .. o.rest_key
+    .. ".localhost:1/export.csv", { timeout = 0 }))
 
   -- Non-blocking calls hand the same errors to callbacks.
   local async_done = false

@@ -21,6 +21,14 @@ local function assert_no_keys(srv, texts, what)
   assert.are.same({}, leaks, what)
 end
 
+-- Whether one of the texts holds `needle`: the echo it looks for came back, and was redacted.
+local function shows(texts, needle)
+  for _, t in ipairs(texts) do
+    if t.text:find(needle, 1, true) then return true end
+  end
+  return false
+end
+
 local function queue_faults(srv)
   srv:reset()
   for _, script in ipairs(scenarios.faults(srv.rest_key)) do srv:fault(script) end
@@ -53,6 +61,7 @@ describe("API keys", function()
     local redacted = 0
     for _, t in ipairs(texts) do if t.text:find("[REDACTED]", 1, true) then redacted = redacted + 1 end end
     assert.is_true(redacted >= 8, "only " .. redacted .. " texts show a redaction")
+    assert.is_true(shows(texts, "[REDACTED].localhost"), "no failure message named the URL's host")
     assert.are.same({}, srv:pending_faults())
   end)
 
@@ -109,6 +118,7 @@ describe("API keys", function()
     assert.is_true(#texts > 100, "too little was looked at")
     texts[#texts + 1] = { where = "nginx error.log", text = app:error_log() }
     assert_no_keys(srv, texts)
+    assert.is_true(shows(texts, "[REDACTED].localhost"), "no failure message named the URL's host")
     assert.are.same({}, srv:pending_faults())
   end)
 end)
