@@ -196,6 +196,12 @@ describe("paged lists", function()
       assert.are.equal("key=[REDACTED]", err.headers["x-echo"])
       assert.are.equal("GET", err.method)
       assert.matches("^/apps/[^?]+/segments$", err.path)
+
+      -- nor does its path, when a key was passed as data in it
+      srv:fault({ match = { operation = "get_segments" }, steps = { { status = 200, body = '{"total_count":3}' } } })
+      first, err = client:each_segment(srv.rest_key)()
+      assert.is_false(first)
+      assert.are.equal("/apps/[REDACTED]/segments", err.path)
     end)
 
     it("a list written as null is an empty page, which ends the walk", function()
