@@ -127,6 +127,21 @@ describe("client:send_many", function()
     assert.is_true(summary.elapsed >= 0.4, "elapsed " .. summary.elapsed)
   end)
 
+  it("holds no more than `burst` tokens while the concurrency cap keeps requests back", function()
+    -- The first two requests take a second, filling the cap. A bucket that kept filling meanwhile would
+    -- send the four after them at once; the rate allows two (the burst), then one every 0.1 s.
+    srv:fault(delays(2, 1))
+    local _, summary = client:send_many(notifications(6), { concurrency = 2, rate = 10, burst = 2 })
+    assert.are.equal(6, summary.succeeded)
+    local later = {}
+    for _, r in ipairs(recorded(srv)) do if not r.fault then later[#later + 1] = r end end
+    assert.are.equal(4, #later)
+    assert.is_true(most_arrivals_within(later, 0.05) <= 2)
+    local first, last = math.huge, 0
+    for _, r in ipairs(later) do first, last = math.min(first, r.time), math.max(last, r.time) end
+    assert.is_true(last - first >= 0.15, "the last four went out within " .. (last - first) .. " s")
+  end)
+
   it("retries an item while the others proceed, and creates each notification once", function()
     srv:fault({ match = { operation = "create_notification" },
       steps = { { status = 503 }, { drop = "after_read" }, { status = 429 } } })
