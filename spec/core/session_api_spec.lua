@@ -101,6 +101,12 @@ describe("session:submit", function()
     assert.matches("'max_retries' is unreasonably large",
       error_of(s.submit, s, { method = "GET", path = "/x", max_retries = 1000001 }))
     assert.matches("'body'", error_of(s.submit, s, { method = "POST", path = "/x", body = {} }))
+    -- a key makes a POST safe to repeat: only a real one may (the Lua layer checks too, but not every
+    -- caller of the core goes through it)
+    for _, key in ipairs({ "", "k\r\nX-Injected: 1", "k\0k" }) do
+      assert.matches("'idempotency_key' must be non-empty text without control characters",
+        error_of(s.submit, s, { method = "POST", path = "/x", body = "{}", idempotency_key = key }), 1, true)
+    end
     assert.same(0, s:pending())
   end)
 
