@@ -584,10 +584,7 @@ describe("retries through the client", function()
       check(outcomes)
     end)
 
-    -- client:send_many comes with issue 4 (lua/onesignal/bulk.lua); pending where it is missing.
-    local has_send_many = require("onesignal.client").Client.send_many ~= nil
-    local it_send_many = has_send_many and it or pending
-    it_send_many("does the same through client:send_many, many requests in flight", function()
+    it("does the same through client:send_many, many requests in flight", function()
       local client = faulty_server()
       local results, summary = client:send_many(batch(), { concurrency = 32 })
       assert.are.equal(TOTAL, summary.succeeded)
