@@ -268,6 +268,15 @@ describe("the client", function()
       assert.are.equal("include-segment-detail=true", srv:requests()[1].query)
     end)
 
+    it("writes other numbers with every digit they have, not rounded to six", function()
+      srv:clear()
+      client:get_user(nil, "external_id", 1234567.25)
+      assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/1234567.25", srv:requests()[1].path)
+      srv:clear()
+      client:view_templates(nil, { channel = 0.1 + 0.2 })
+      assert.matches("channel=0.30000000000000004", srv:requests()[1].query, 1, true)
+    end)
+
     -- The API declares limit, offset and kind integers and include-segment-detail a boolean: anything else
     -- would be a 400 (or, past 2^53, a number other than the one meant).
     it("refuses a typed query option of another type, naming it, and sends nothing", function()
