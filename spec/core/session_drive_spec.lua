@@ -138,11 +138,15 @@ describe("driving a session", function()
   it("counts connections, requests in flight and waiting retries", function()
     srv:fault({ match = { method = "GET" }, steps = { { status = 503, headers = { ["Retry-After"] = "1" } } } })
     local id = s:submit(support.get_segments(srv))
+    -- Bounded: a retry that did not wait the second Retry-After asks for would end the request unseen,
+    -- and an unbounded loop would then spin for ever instead of failing.
     local waiting_seen = false
-    while not waiting_seen do
+    local deadline = support.now() + 5
+    while not waiting_seen and s:pending() > 0 and support.now() < deadline do
       s:poll(0.05)
       waiting_seen = s:stats().waiting == 1
     end
+    assert.is_true(waiting_seen, "the request was never seen waiting for its retry")
     assert.same(0, s:stats().in_flight)
     s:wait(id)
     assert.same({ connects = 1, in_flight = 0, waiting = 0 }, s:stats())
@@ -194,9 +198,16 @@ describe("closing a session", function()
     srv:reset()
     srv:fault({ match = { method = "GET" }, steps = { { status = 503, headers = { ["Retry-After"] = "1" } } } })
     local s = support.session(srv)
-    s:submit(support.get_segments(srv))
-    repeat s:poll(0.05) until s:stats().waiting == 1
-    s:close()
+    local id = s:submit(support.get_segments(srv), "waiting")
+    -- Bounded, as above: a loop that never sees the wait would otherwise spin for ever.
+    local deadline = support.now() + 5
+    repeat s:poll(0.05) until s:stats().waiting == 1 or s:pending() == 0 or support.now() > deadline
+    assert.same(1, s:stats().waiting)
+    local ids, contexts, attempts = s:close()
+    assert.same({ id }, ids)
+    assert.same({ "waiting" }, contexts)
+    assert.same({ 1 }, attempts)
+    assert.same(1, #srv:requests())
   end)
 
   it("lets the garbage collector reclaim a busy session", function()
