@@ -7,6 +7,14 @@ M.dir = os.getenv("ONESIGNAL_SHARED") or (here .. "/../shared")
 
 function M.path(relative) return M.dir .. "/" .. relative end
 
+--- The text of a file of the repository, by its path from the repository's root.
+function M.read_repo_file(path)
+  local f = assert(io.open(M.root .. "/" .. path))
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
 --- The rows of api/operations.tsv: { name, method, path, credential, params = { {name, where, optional} } }.
 function M.operations()
   local rows = {}

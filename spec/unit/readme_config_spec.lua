@@ -3,12 +3,7 @@
 -- learn what exists, and an option left out of it is one nobody finds.
 local shared = require("support.shared")
 
-local function read(path)
-  local f = assert(io.open(shared.root .. "/" .. path))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read = shared.read_repo_file
 
 -- name → default (nil when the option has none), read from the OPTIONS table of config.lua.
 local function options_in_code()

@@ -2,12 +2,7 @@
 -- `luarocks make` installs exactly what the tests ran.
 local shared = require("support.shared")
 
-local function read(path)
-  local f = assert(io.open(shared.root .. "/" .. path))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read = shared.read_repo_file
 
 local function rockspec()
   local pipe = assert(io.popen("ls " .. shared.root .. "/*.rockspec"))
