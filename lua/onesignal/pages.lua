@@ -22,7 +22,7 @@
 local operations = require("onesignal.operations")
 local request = require("onesignal.request")
 local unpack = table.unpack or unpack
-local errors = require("onesignal.errors")
+local fail = require("onesignal.response").fail
 local usage = require("onesignal.usage")
 local json = require("onesignal.json")
 
@@ -58,20 +58,13 @@ local function is_cursor(value)
   return type(value) == "string" and value ~= ""
 end
 
--- An answer that is not a page of this list is a failure of the call, like any other undecodable answer,
--- and like every error it carries no key: its path and headers are redacted as response.lua does (a 2xx
--- response's headers are not, since only errors get logged). `path` is the request's path.
-local function not_a_page(self, op, path, response, list)
-  local headers
-  if response.headers then
-    headers = {}
-    for name, value in pairs(response.headers) do headers[name] = self.redact(value) end
-  end
-  return errors.new({
-    kind = "decode", reason = "json", operation = op.name, method = op.method,
-    path = self.redact(path:match("^[^?]*")), status = response.status, headers = headers,
-    attempts = response.attempts, message = "the answer has no '" .. list.items .. "' list",
-  })
+-- An answer that is not a page of this list is a failure of the call, like any other undecodable answer
+-- (redacted as every error is). `req` is the request the page was fetched with.
+local function not_a_page(self, req, response, list)
+  local _, err = fail(req, response, {
+    kind = "decode", reason = "json", message = "the answer has no '" .. list.items .. "' list",
+  }, self.redact)
+  return err
 end
 
 -- Decides the options of the page after `body` (which answered `options`), or nil when `body` was the last.
@@ -144,8 +137,8 @@ local function page_iterator(self, caller, name, ...)
     end
     if type(items) ~= "table" then
       done = true
-      local path = request.build(op, self, count + 1, unpack(positional, 1, count + 1)).path
-      return false, not_a_page(self, op, path, response, list)
+      local req = request.build(op, self, count + 1, unpack(positional, 1, count + 1))
+      return false, not_a_page(self, req, response, list)
     end
     options = next_options(list, options, body, #items)
     done = options == nil

@@ -21,6 +21,8 @@ local KIND = {
   too_large = "decode",
 }
 
+--- The failure of a call: `nil, err`, with `fields` completed from the request and the transport's
+-- result (or a finished response), and everything that came from outside redacted.
 local function fail(req, result, fields, redact)
   fields.operation = req.operation
   fields.method = req.method
@@ -42,6 +44,8 @@ local function fail(req, result, fields, redact)
   for i, m in ipairs(fields.messages or {}) do fields.messages[i] = redact(m) end
   return nil, errors.new(fields)
 end
+
+M.fail = fail
 
 --- `redact(text)` removes the client's keys from text that came from outside (a server could echo them).
 -- Errors get logged, so everything in one is redacted: path, headers, and the body before it is decoded.
