@@ -18,12 +18,14 @@ local Client = {}
 -- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll, run or close).
 -- One its owner closed (coroutine.close, Lua 5.4: how a task is cancelled) is left alone: what it
 -- waited for has nobody to go to, and resuming it would raise "cannot resume dead coroutine".
+-- Returns whether it resumed the coroutine.
 local function resume(co, ...)
-  if coroutine.status(co) == "dead" then return end
+  if coroutine.status(co) == "dead" then return false end
   local ok, err = coroutine.resume(co, ...)
   if not ok then
     error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. tostring(err)), 0)
   end
+  return true
 end
 
 local function in_spawned(self)
@@ -196,16 +198,14 @@ end
 
 -- Only those due before this began: one that sleeps again at once (`sleep(0)` in a loop, to let the others
 -- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
+-- A closed sleeper that is due is dropped here (resume leaves it alone); one not yet due, by the callers
+-- of drop_closed_sleepers.
 local function wake_due(root)
-  local sleepers = drop_closed_sleepers(root)
+  local sleepers = root.sleepers
   local woken, now = 0, core.monotonic()
   while sleepers[1] and sleepers[1].due < now do
     -- Out of the list before resuming: an error in one leaves the others asleep, not lost.
-    local co = table.remove(sleepers, 1).co
-    if coroutine.status(co) ~= "dead" then -- one woken before it may have closed it
-      woken = woken + 1
-      resume(co)
-    end
+    if resume(table.remove(sleepers, 1).co) then woken = woken + 1 end
   end
   return woken
 end
