@@ -135,7 +135,9 @@ local function page_iterator(self, caller, name, ...)
       items = setmetatable({}, json.array_mt)
       body[list.items] = items
     end
-    if type(items) ~= "table" then
+    -- An object where the list belongs (`{"segments": {"a": …}}`) is no page either: its length of 0
+    -- would otherwise end the walk as if the list were empty. An empty `{}` reads as an empty list.
+    if type(items) ~= "table" or (next(items) ~= nil and rawget(items, 1) == nil) then
       done = true
       local req = request.build(op, self, count + 1, unpack(positional, 1, count + 1))
       return false, not_a_page(self, req, response, list)

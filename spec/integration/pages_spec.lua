@@ -186,6 +186,23 @@ describe("paged lists", function()
       assert.matches("no 'segments' list", tostring(err))
     end)
 
+    it("an answer whose list is an object is a decode error, not an empty last page", function()
+      srv:fault({ match = { operation = "get_segments" }, steps = { { status = 200,
+        body = '{"segments":{"id":"s-1","name":"one"},"total_count":1}' } } })
+      local first, err = client:each_segment()()
+      assert.is_false(first)
+      assert.are.equal("decode", err.kind)
+      assert.matches("no 'segments' list", tostring(err))
+    end)
+
+    it("an answer whose list is an empty object is an empty list", function()
+      srv:fault({ match = { operation = "get_segments" }, steps = { { status = 200,
+        body = '{"segments":{},"total_count":0}' } } })
+      local first, err = client:each_segment()()
+      assert.is_nil(first)
+      assert.is_nil(err)
+    end)
+
     it("an answer without the list gives an error whose headers carry no key", function()
       -- The error was made from the response's headers as they came, without the redaction every other
       -- error gets: a server echoing the key in a header put it into err.headers.
