@@ -30,12 +30,16 @@ describe("onesignal exits", function()
 
   it("0 for help and --version, printed on stdout", function()
     for _, words in ipairs({ { "help" }, { "--help" }, { "help", "get_user" }, { "get_user", "--help" },
-      { "help", "push" }, { "--version" } }) do
+      { "help", "push" }, { "help", "help" }, { "--version" } }) do
       local r = run.cli(words, {})
       assert.are.equal(exit.OK, r.code, table.concat(words, " "))
       assert.are_not.equal("", r.stdout)
       assert.are.equal("", r.stderr)
     end
+  end)
+
+  it("help on help is the general help", function()
+    assert.are.equal(run.cli({ "help" }, {}).stdout, run.cli({ "help", "help" }, {}).stdout)
   end)
 
   describe("2 on usage errors, sending nothing", function()

@@ -73,6 +73,8 @@ local function read_json(spec, stdin)
     text, source = file:read("*a") or "", "--json " .. spec
     file:close()
   end
+  -- A UTF-8 byte order mark (Windows editors save one) is not JSON; RFC 8259 lets a reader skip it.
+  text = text:gsub("^\239\187\191", "")
   local value, problem = json_text.decode(text)
   if problem then fail(source .. ": not valid JSON: " .. problem) end
   return value
@@ -228,6 +230,7 @@ local function run(argv, streams)
     if command == "help" then
       if words[2] then fail("help takes one operation name") end
       topic = words[1]
+      if topic == "help" then topic = nil end -- `onesignal help help`: the general help
     end
     local text = topic and help.operation(topic) or (not topic and help.general())
     if not text then fail("unknown operation '" .. topic .. "' (onesignal help lists them)") end
