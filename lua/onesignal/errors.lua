@@ -89,6 +89,30 @@ local function add_all(out, list)
   end
 end
 
+local function sorted_keys(map)
+  local keys = {}
+  for k in pairs(map) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  return keys
+end
+
+-- The text of one value under a key of an errors map: a list as its items, a map (such as
+-- `{"invalid_aliases": {"external_id": ["a", "b"]}}`) as its own keys and values, a few levels deep.
+local function entry(value, depth)
+  local text = describe(value)
+  if text or type(value) ~= "table" or depth > 3 then return text end
+  local texts = {}
+  if value[1] ~= nil then
+    add_all(texts, value)
+    return texts[1] and table.concat(texts, ", ") or nil
+  end
+  for _, k in ipairs(sorted_keys(value)) do
+    local inner = entry(value[k], depth + 1)
+    if inner then texts[#texts + 1] = k .. ": " .. inner end
+  end
+  return texts[1] and table.concat(texts, "; ") or nil
+end
+
 -- Text of an HTML or plain-text page, squeezed to one short line.
 local function page_summary(text)
   local title = text:match("<[Tt][Ii][Tt][Ll][Ee]>(.-)</[Tt][Ii][Tt][Ll][Ee]>")
@@ -115,18 +139,8 @@ function M.messages(body)
     if errs[1] ~= nil then
       add_all(out, errs)
     else
-      local keys = {}
-      for k in pairs(errs) do keys[#keys + 1] = tostring(k) end
-      table.sort(keys)
-      for _, k in ipairs(keys) do
-        local v = errs[k]
-        if type(v) == "table" and v[1] ~= nil then
-          local texts = {}
-          add_all(texts, v)
-          out[#out + 1] = k .. ": " .. table.concat(texts, ", ")
-        else
-          out[#out + 1] = k .. ": " .. (describe(v) or "invalid")
-        end
+      for _, k in ipairs(sorted_keys(errs)) do
+        out[#out + 1] = k .. ": " .. (entry(errs[k], 1) or "invalid")
       end
     end
   end

@@ -233,7 +233,7 @@ describe("response bodies", function()
       srv:fault_on("get_segments", { { status = 400, body = '{"errors":{"name":{"title":{"en":"too long"}}}}' } })
       ok, body, err = pcall(client.get_segments, client, nil)
       assert.is_true(ok, tostring(body))
-      assert.are.same({ "name: invalid" }, err.messages)
+      assert.are.same({ "name: title: en: too long" }, err.messages)
     end)
   end)
 

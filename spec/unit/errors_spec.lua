@@ -25,6 +25,16 @@ describe("onesignal.errors", function()
       assert.are.same({ "external_id: taken", "invalid_ids: a, b" },
         errors.messages({ errors = { invalid_ids = { "a", "b" }, external_id = "taken" } }))
     end)
+    it("reads maps inside {errors: {key: value}}, such as invalid_aliases", function()
+      -- The API's polymorphic `errors` may hold {"invalid_aliases": {"external_id": [...]}}: the ids are
+      -- the useful part, not "invalid".
+      assert.are.same({ "invalid_aliases: external_id: u-1, u-2; onesignal_id: o-1" },
+        errors.messages({ errors = {
+          invalid_aliases = { external_id = { "u-1", "u-2" }, onesignal_id = { "o-1" } } } }))
+      assert.are.same({ "a: b: c: d: deep" }, errors.messages({ errors = { a = { b = { c = { d = "deep" } } } } }))
+      assert.are.same({ "a: invalid" },
+        errors.messages({ errors = { a = { b = { c = { d = { e = "too deep" } } } } } }))
+    end)
     it("reads {success: false} without errors", function()
       assert.are.same({ "the API answered success: false" }, errors.messages({ success = false }))
     end)
@@ -41,7 +51,7 @@ describe("onesignal.errors", function()
       local null = require("onesignal.json").null
       assert.are.same({ "c-1", "404", "true" }, errors.messages({ errors = {
         { title = null, code = "c-1" }, { code = 404 }, true, null, { title = { en = "x" } }, { { "nested" } } } }))
-      assert.are.same({ "field: c-2", "other: invalid", "third: invalid" }, errors.messages({ errors = {
+      assert.are.same({ "field: c-2", "other: title: en: x", "third: invalid" }, errors.messages({ errors = {
         field = { title = null, message = { "x" }, code = "c-2" }, other = { title = { en = "x" } }, third = null } }))
       assert.are.same({ "id: 7" }, errors.messages({ errors = { id = { 7, null, { x = 1 } } } }))
       local err = errors.new({ kind = "api", status = 400, operation = "get_user", attempts = 1,
