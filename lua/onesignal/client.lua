@@ -89,6 +89,17 @@ function Client:_perform(req)
   return result
 end
 
+-- `client.op(...)` for `client:op(...)` makes the first argument the client: a body table would then be
+-- "required" although given, an app_id would shift every argument by one (the error naming the wrong one)
+-- and nil would fail inside the library. Said as it is instead, before anything else is looked at.
+-- (`suffix` is joined to the name only then: an _async call makes no string when all is well.)
+local function check_self(self, name, suffix)
+  if getmetatable(self) ~= Client then
+    name = name .. (suffix or "")
+    usage.raise("onesignal." .. name .. ": called with '.' instead of ':' (write client:" .. name .. "(...))")
+  end
+end
+
 -- Builds the request into `req` (nil: a new table; see request.build_into), raising a usage error at the
 -- caller's line.
 local function build(self, req, op, n, ...)
@@ -104,6 +115,7 @@ end
 -- table of its own instead of overwriting this one. It goes back once the call is done with it: not in
 -- dry-run, whose answer may keep it, and not after an error (the next call makes a new one).
 local function invoke(self, op, ...)
+  check_self(self, op.name)
   if self.dry_run then return self.dry_run(build(self, nil, op, select("#", ...), ...)) end
   local spare = not self.overrides and self.spare
   local req = spare and spare[1]
@@ -131,6 +143,7 @@ function Client:_submit(req, callback)
 end
 
 local function invoke_async(self, op, ...)
+  check_self(self, op.name, "_async")
   local n = select("#", ...)
   local callback = n > 0 and select(n, ...) or nil
   if type(callback) ~= "function" then
@@ -177,11 +190,13 @@ end
 
 --- Calls an operation by name: `client:call("get_user", app_id, "external_id", "u-1")`.
 function Client:call(name, ...)
+  check_self(self, "call")
   return invoke(self, lookup(name), ...)
 end
 
 --- Starts an operation by name; the last argument is the callback.
 function Client:call_async(name, ...)
+  check_self(self, "call_async")
   return invoke_async(self, lookup(name), ...)
 end
 

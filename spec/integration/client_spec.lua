@@ -386,6 +386,33 @@ describe("the client", function()
       refused("onesignal: unknown operation 'get_usr'", function() client:call("get_usr") end)
     end)
 
+    -- `client.op(...)` for `client:op(...)`, Lua's commonest slip, passed the first argument as the client:
+    -- a body table was then "required" although given, an app_id string shifted every argument by one
+    -- (so the error named the wrong one), and nil failed inside the library with "attempt to index a nil
+    -- value (local 'self')".
+    it("called with '.' instead of ':' say so, naming the operation", function()
+      local dot = "onesignal%.(%S+): called with '%.' instead of ':' %(write client:(%S+)%(%.%.%.%)%)"
+      for _, case in ipairs({
+        { "create_notification", function() client.create_notification({ contents = { en = "x" } }) end },
+        { "get_user", function() client.get_user(srv.app_id, "external_id", "u-1") end },
+        { "get_user", function() client.get_user(srv.app_id, "external_id", "u-1", "extra") end },
+        { "get_segments", function() client.get_segments(nil) end },
+        { "get_apps", function() client.get_apps() end },
+        { "get_segments_async", function() client.get_segments_async(nil, function() end) end },
+        { "call", function() client.call("get_user", nil, "external_id", "u-1") end },
+        { "call_async", function() client.call_async("get_segments", nil, function() end) end },
+      }) do
+        refused(dot, case[2])
+        local _, err = pcall(case[2])
+        local named, written = err:match(dot)
+        assert.are.equal(case[1], named)
+        assert.are.equal(case[1], written)
+      end
+      -- The same through a client made by :with.
+      local derived = client:with({ max_retries = 0 })
+      refused(dot, function() derived.get_segments(nil) end)
+    end)
+
     it("refuse a list where the API takes an object as body", function()
       -- Every request body of the API is a JSON object. A list was sent as it is (create_custom_events
       -- without its `events` wrapper went out as [{…}]), or, where the client adds app_id and an idempotency
