@@ -56,7 +56,9 @@ local function scalar_text(op, param, index, value)
     end
     -- %d only where the value fits an integer (Lua 5.4 raises beyond it, LuaJIT wraps round).
     if value == math.floor(value) and value >= -2 ^ 63 and value < 2 ^ 63 then return string.format("%d", value) end
-    return string.format("%.17g", value)
+    -- Written as in a JSON body: the shortest text that reads back as the number, with '.' whatever the C
+    -- locale (%.17g made 0.1 "0.10000000000000001", and 1.5 "1,5" under a decimal-comma locale).
+    return json.encode(value, "")
   elseif t == "boolean" and param.where == "query" then
     return tostring(value)
   end

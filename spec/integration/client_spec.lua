@@ -15,6 +15,7 @@ describe("the client", function()
   teardown(function()
     client:close()
     srv:stop()
+    require("support.comma_locale").cleanup()
   end)
 
   before_each(function() srv:reset() end)
@@ -275,6 +276,26 @@ describe("the client", function()
       srv:clear()
       client:view_templates(nil, { channel = 0.1 + 0.2 })
       assert.matches("channel=0.30000000000000004", srv:requests()[1].query, 1, true)
+    end)
+
+    -- Path and query values were written with %.17g: 0.1 went out as 0.10000000000000001 (another alias id
+    -- than the one meant, and not what the same number is in a JSON body), and under a C locale with a
+    -- decimal comma (os.setlocale in the host program) 1.5 went out as 1%2C5.
+    it("writes a fraction as the shortest text that reads back as it, with '.' whatever the C locale", function()
+      srv:clear()
+      client:get_user(nil, "external_id", 0.1)
+      assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/0.1", srv:requests()[1].path)
+      srv:clear()
+      client:view_templates(nil, { channel = 1e-7 })
+      assert.matches("channel=1e-07", srv:requests()[1].query, 1, true)
+      require("support.comma_locale").check([[
+        local dry = require("onesignal").new({ rest_api_key = "k", app_id = "a", dry_run = true })
+        local url = dry:get_user(nil, "external_id", 1.5).url
+        assert(url:sub(-#"/external_id/1.5") == "/external_id/1.5", url)
+        url = dry:view_templates(nil, { channel = 0.25 }).url
+        assert(url:find("channel=0.25", 1, true), url)
+        io.write("ok")
+      ]], pending)
     end)
 
     -- The API declares limit, offset and kind integers and include-segment-detail a boolean: anything else
