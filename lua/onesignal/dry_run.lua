@@ -28,6 +28,7 @@ local request = require("onesignal.request")
 
 local M = {}
 
+local BODY_METHODS = { POST = true, PUT = true, PATCH = true }
 local SETTINGS = { "timeout", "deadline", "max_retries", "retry_base_delay", "retry_max_delay" }
 
 --- Returns a function `describe(req)` → description, response for a resolved configuration.
@@ -41,6 +42,10 @@ function M.new(cfg)
     if req.body then
       for _, line in ipairs(request.BODY_HEADERS) do headers[#headers + 1] = line end
       headers[#headers + 1] = "Content-Length: " .. #req.body
+    elseif BODY_METHODS[req.method] then
+      -- Without a body these still carry a length (both transports send it), lest a server or proxy
+      -- answer 411 Length Required.
+      headers[#headers + 1] = "Content-Length: 0"
     end
     if req.credential then headers[#headers + 1] = "Authorization: Key [REDACTED]" end
     local settings = {}
