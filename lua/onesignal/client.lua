@@ -413,6 +413,17 @@ for _, name in ipairs(EXTENSIONS) do
   for method, fn in pairs(require(name)) do Client[method] = fn end
 end
 
+-- Every other public method checks `self` as the operations do (they, `call` and `call_async` check in
+-- invoke): `client.poll(0)` failed inside the library with "attempt to index a number value".
+for name, fn in pairs(Client) do
+  if type(fn) == "function" and not name:find("^_") and name ~= "call" and name ~= "call_async" then
+    Client[name] = function(self, ...)
+      check_self(self, name)
+      return fn(self, ...)
+    end
+  end
+end
+
 --- Makes a client (see README for every option).
 function M.new(options)
   local ok, cfg = pcall(config.resolve, options)

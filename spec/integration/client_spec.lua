@@ -422,6 +422,16 @@ describe("the client", function()
         { "get_segments_async", function() client.get_segments_async(nil, function() end) end },
         { "call", function() client.call("get_user", nil, "external_id", "u-1") end },
         { "call_async", function() client.call_async("get_segments", nil, function() end) end },
+        -- every other method too: these failed inside the library ("attempt to index a … value")
+        { "poll", function() client.poll(0) end },
+        { "run", function() client.run(0) end },
+        { "spawn", function() client.spawn(function() end) end },
+        { "with", function() client.with({ max_retries = 0 }) end },
+        { "send_many", function() client.send_many({ { contents = { en = "x" } } }) end },
+        { "each_segment", function() client.each_segment() end },
+        { "each_page", function() client.each_page("get_segments") end },
+        { "download_export", function() client.download_export("https://example.com/x.csv.gz", "/tmp/x") end },
+        { "close", function() client.close() end },
       }) do
         refused(dot, case[2])
         local _, err = pcall(case[2])
