@@ -25,7 +25,9 @@ $(CONTRACT_DIR)/node_modules/.bin/prism: $(CONTRACT_DIR)/package.json $(CONTRACT
 
 # The rockspec builds and installs for Lua 5.4 and LuaJIT, and what it installs loads and runs (the
 # `onesignal` command too). LuaRocks builds in the source tree, so it works on a copy of the files the
-# rockspec names, leaving no objects behind here.
+# rockspec names, leaving no objects behind here. For 5.1 LuaRocks picks `lua5.1` to run the command
+# (which cannot load the core), so the LuaJIT install is told its interpreter as README's Install says,
+# in a private configuration.
 test-luarocks: ## `luarocks make` into a temporary tree, for Lua 5.4 and LuaJIT
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -r lua src bin onesignal-*.rockspec "$$tmp/" && cd "$$tmp" && \
@@ -35,6 +37,10 @@ test-luarocks: ## `luarocks make` into a temporary tree, for Lua 5.4 and LuaJIT
 	LUA_PATH="$$tmp/tree/share/lua/5.4/?.lua;;" LUA_CPATH="$$tmp/tree/lib/lua/5.4/?.so;;" \
 	  "$$tmp/tree/bin/onesignal" --version && \
 	rm -f src/*.o onesignal/core.so && \
+	touch "$$tmp/config-5.1.lua" && export LUAROCKS_CONFIG="$$tmp/config-5.1.lua" && \
+	luarocks --lua-version=5.1 config lua_interpreter luajit >/dev/null && \
 	luarocks --lua-version=5.1 --tree="$$tmp/tree51" make --deps-mode=none onesignal-*.rockspec LUA_INCDIR=$(LUAJIT_INC) >/dev/null && \
 	LUA_PATH="$$tmp/tree51/share/lua/5.1/?.lua;;" LUA_CPATH="$$tmp/tree51/lib/lua/5.1/?.so;;" \
-	  $(LUAJIT) -e 'local o = require("onesignal"); assert(#o.operations == 56); print("luarocks (LuaJIT): onesignal " .. o._VERSION)'
+	  $(LUAJIT) -e 'local o = require("onesignal"); assert(#o.operations == 56); print("luarocks (LuaJIT): onesignal " .. o._VERSION)' && \
+	LUA_PATH="$$tmp/tree51/share/lua/5.1/?.lua;;" LUA_CPATH="$$tmp/tree51/lib/lua/5.1/?.so;;" \
+	  "$$tmp/tree51/bin/onesignal" --version | grep LuaJIT
