@@ -162,6 +162,26 @@ describe("onesignal exits", function()
     assert.matches("nothing was sent: All included players are not subscribed", r.stderr)
   end)
 
+  -- `errors` beside an empty id takes every shape of the API's error envelopes (the spec calls it
+  -- polymorphic); the reason is read as err.messages reads it, not only as a list of strings.
+  it("3 with the reason when the API says why nobody was reached in another shape", function()
+    local cases = {
+      { '{"id":"","errors":{"invalid_aliases":{"external_id":["u-9"]}}}', "invalid_aliases: " },
+      { '{"id":"","errors":[{"code":"no-subscribers","title":"No subscribed users"}]}', "No subscribed users" },
+      { '{"id":"","errors":"All included players are not subscribed"}', "All included players are not subscribed" },
+      { '{"id":""}', "no reason given" },
+    }
+    for _, case in ipairs(cases) do
+      srv:fault({ match = { operation = "create_notification" },
+        steps = { { status = 200, body = case[1], content_type = "application/json" } } })
+      local r = run.cli({ "push", "--to", "external_id:u-9", "--message", "hi" }, env)
+      assert.are.equal(exit.API, r.code, case[1] .. ": " .. r.stderr)
+      assert.are.equal("onesignal: nothing was sent: " .. case[2],
+        r.stderr:sub(1, #"onesignal: nothing was sent: " + #case[2]), case[1])
+      assert.is_nil(r.stderr:find("internal error", 1, true), r.stderr)
+    end
+  end)
+
   it("4 on a network error", function()
     local r = run.cli({ "get_segments", "--api-url", "http://127.0.0.1:1", "--max-retries", "0" }, env)
     assert.are.equal(exit.NETWORK, r.code)

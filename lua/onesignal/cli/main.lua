@@ -168,7 +168,10 @@ local function send(streams, flags, options, cfg, op, req)
   print_json(streams, flags, text ~= "" and text or "{}")
   if flags.verbose then report(streams, res) end
   if op.name == "create_notification" and not onesignal.is_message_sent(body) then
-    local reasons = type(body.errors) == "table" and table.concat(body.errors, "; ") or "no reason given"
+    -- `errors` comes in every shape of the API's error envelopes (a list of strings or of objects, a
+    -- string, an object such as invalid_aliases): read it as err.messages is read.
+    local reasons = onesignal.errors.messages(body)
+    reasons = #reasons > 0 and table.concat(reasons, "; ") or "no reason given"
     streams.stderr:write("onesignal: nothing was sent: ", reasons, "\n")
     return exit.API
   end
