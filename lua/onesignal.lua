@@ -32,8 +32,9 @@ function M.array(t)
   return setmetatable(t, json.array_mt)
 end
 
---- The API's known error messages as constants (`err:has(onesignal.errors.INVALID_API_KEY)`), and
--- `onesignal.errors.is_error(value)`.
+--- The API's known error messages as constants (`err:has(onesignal.errors.INVALID_API_KEY)`),
+-- `onesignal.errors.is_error(value)` and `onesignal.errors.messages(body)` (any error envelope as a list
+-- of strings).
 M.errors = errors
 
 --- A new random idempotency key (UUIDv4), for callers who store the key before sending.

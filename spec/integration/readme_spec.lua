@@ -11,26 +11,58 @@ local function quick_start()
   return (assert(section:match("```lua\n(.-)```"), "no Lua block in the Quick start"))
 end
 
+-- Runs the quick start as a script with the environment variables it documents; returns whether it
+-- exited 0 and what it printed.
+local function run_quick_start(srv)
+  local script = os.tmpname()
+  local f = assert(io.open(script, "w"))
+  f:write(quick_start())
+  f:close()
+  local command = string.format(
+    "cd %q && ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q ONESIGNAL_APP_ID=%q "
+    .. "LUA_PATH='./lua/?.lua;;' LUA_CPATH='./build/5.4/?.so;;' lua5.4 %q 2>&1",
+    shared.root, srv.url, srv.rest_key, srv.app_id, script)
+  local pipe = assert(io.popen(command))
+  local out = pipe:read("*a")
+  local ok = pipe:close()
+  os.remove(script)
+  return ok, out
+end
+
 describe("the README quick start", function()
   it("sends a push as written", function()
     local srv = server.start({})
-    local script = os.tmpname()
-    local f = assert(io.open(script, "w"))
-    f:write(quick_start())
-    f:close()
-    local command = string.format(
-      "cd %q && ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q ONESIGNAL_APP_ID=%q "
-      .. "LUA_PATH='./lua/?.lua;;' LUA_CPATH='./build/5.4/?.so;;' lua5.4 %q 2>&1",
-      shared.root, srv.url, srv.rest_key, srv.app_id, script)
-    local pipe = assert(io.popen(command))
-    local out = pipe:read("*a")
-    local ok = pipe:close()
-    os.remove(script)
+    local ok, out = run_quick_start(srv)
     local stats = srv:stats()
     srv:stop()
     assert.is_true(ok, out)
     assert.matches("^sent\t%x+%-%x+%-%x+%-%x+%-%x+\tattempts:\t1\n$", out)
     assert.are.equal(1, stats.notifications_created)
+  end)
+
+  -- A 200 with an empty id carries `errors` in any of the API's envelope shapes (the spec calls the
+  -- field polymorphic), or none; the branch for it must print the reason, not fail or print nil.
+  it("says why nothing was sent, whatever shape the answer's errors take", function()
+    local srv = server.start({})
+    local cases = {
+      { '{"id":"","errors":["All included players are not subscribed"]}', "All included players are not subscribed" },
+      { '{"id":"","errors":"All included players are not subscribed"}', "All included players are not subscribed" },
+      { '{"id":"","errors":[{"code":"no-subscribers","title":"No subscribed users"}]}', "No subscribed users" },
+      { '{"id":"","errors":{"invalid_aliases":{"external_id":["user-42"]}}}', "invalid_aliases: " },
+      { '{"id":""}', "" },
+    }
+    local problems = {}
+    for _, case in ipairs(cases) do
+      srv:fault({ match = { operation = "create_notification" },
+        steps = { { status = 200, body = case[1], content_type = "application/json" } } })
+      local ok, out = run_quick_start(srv)
+      local want = "nobody to send to:\t" .. case[2]
+      if not ok or out:sub(1, #want) ~= want or out:find("nil", 1, true) then
+        problems[#problems + 1] = case[1] .. " -> " .. out
+      end
+    end
+    srv:stop()
+    assert.are.same({}, problems)
   end)
 end)
 
