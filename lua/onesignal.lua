@@ -5,6 +5,12 @@
 --   if not body then print(res) end   -- res is the error; tostring gives one line
 -- @module onesignal
 
+-- Plain Lua 5.1 (Debian's luarocks runs the `onesignal` command with it after a 5.1 install) cannot load
+-- the C core, whose 5.1 build is LuaJIT's: said here, before an "undefined symbol" from the loader.
+if _VERSION == "Lua 5.1" and not rawget(_G, "jit") then
+  error("onesignal needs Lua 5.4 or LuaJIT; this is plain Lua 5.1 (see README, Install)", 2)
+end
+
 local client = require("onesignal.client")
 local json = require("onesignal.json")
 local errors = require("onesignal.errors")
