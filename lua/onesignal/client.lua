@@ -28,9 +28,12 @@ local function resume(co, ...)
   return true
 end
 
+-- The coroutine run by this client's `spawn` that is running, if it can yield here. Lua code that C
+-- called (string.gsub's replacement function, table.sort's comparator, ...) cannot: a call there blocks,
+-- as in a coroutine the client did not start, rather than send its request and then fail to yield.
 local function in_spawned(self)
   local co, main = coroutine.running()
-  if not main and self.root.spawned[co] then return co end
+  if not main and self.root.spawned[co] and coroutine.isyieldable() then return co end
   return nil
 end
 

@@ -350,6 +350,45 @@ describe("coroutines run by client:spawn", function()
     assert.are.equal(201, res.status)
     assert.are.equal("dead", coroutine.status(co))
   end)
+
+  -- string.gsub's replacement function, table.sort's comparator: Lua code called by C, where no
+  -- coroutine can yield. A call there used to send its request, fail to yield (the caller got "attempt
+  -- to yield across a C-call boundary" for a notification that was created) and leave its wake-up armed:
+  -- the request's answer later resumed the coroutine inside its next call, which returned nothing.
+  it("block where the coroutine cannot yield, and keep the calls after it whole", function()
+    local ids, after, err_after
+    local co = client:spawn(function()
+      local replaced = ("a b"):gsub("%w+", function(w)
+        local body, err = client:create_notification(notification(w))
+        return body and body.id or tostring(err)
+      end)
+      ids = replaced
+      local body, err = client:get_segments(nil)
+      after, err_after = body, err
+    end)
+    assert.is_true(client:run(10))
+    assert.are.equal("dead", coroutine.status(co))
+    assert.matches("^[%x-]+ [%x-]+$", ids)
+    assert.is_table(after, tostring(err_after))
+    assert.is_table(after.segments)
+    assert.are.equal(2, srv:stats().notifications_created)
+    assert.are.equal(0, client:pending())
+  end)
+
+  it("sleep the whole time where the coroutine cannot yield, and the sleeps after it too", function()
+    local slept
+    client:spawn(function()
+      table.sort({ 2, 1 }, function(a, b)
+        client:sleep(0.05)
+        return a < b
+      end)
+      local from = clock.now()
+      client:sleep(0.3)
+      slept = clock.now() - from
+    end)
+    assert.is_true(client:run(10))
+    assert.is_true(slept >= 0.3, "sleep(0.3) returned after " .. tostring(slept) .. " s")
+  end)
 end)
 
 describe("closing a client", function()
