@@ -31,7 +31,10 @@ local function check_options(self, options)
     usage.raise(NAME .. ": option 'concurrency' must be an integer >= 1")
   end
   local rate = options.rate
-  if rate ~= nil and (type(rate) ~= "number" or rate ~= rate or rate <= 0 or rate == math.huge) then
+  -- A rate so small that 1 / rate overflows (a denormal) would make the wait for the second token
+  -- infinite: the first item would go out and the batch then fail on that wait, naming neither.
+  if rate ~= nil and (type(rate) ~= "number" or rate ~= rate or rate <= 0 or rate == math.huge
+      or 1 / rate == math.huge) then
     usage.raise(NAME .. ": option 'rate' must be a positive number (requests per second)")
   end
   local burst = options.burst or 1

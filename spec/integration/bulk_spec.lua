@@ -228,6 +228,8 @@ describe("client:send_many", function()
     refused("unknown option 'concurency'", notifications(1), { concurency = 2 })
     refused("option 'concurrency' must be an integer >= 1", notifications(1), { concurrency = 0 })
     refused("option 'rate' must be a positive number", notifications(1), { rate = 0 })
+    -- so small that the wait for a second token would be infinite
+    refused("option 'rate' must be a positive number", notifications(2), { rate = 1e-320 })
     refused("option 'burst' needs option 'rate'", notifications(1), { burst = 2 })
     refused("option 'on_progress' must be a function", notifications(1), { on_progress = true })
     assert.are.equal(0, #srv:requests())
