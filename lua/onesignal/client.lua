@@ -83,7 +83,9 @@ function Client:_perform(req)
   if not co then return transport:request(req) end
   local wait, wake = waiter_for(co)
   local result
-  -- A transport may finish at once (a closed client does): then there is nothing to wait for.
+  -- A transport may call back before submit returns (the cosocket transport, whose thread runs at once,
+  -- when nothing makes it wait, as on a closed client): then there is nothing to wait for. The libcurl
+  -- transport never does; even a closed client's "closed" answer comes with the next poll.
   transport:submit(req, function(r)
     result = r
     wake()
