@@ -12,6 +12,8 @@ local config = require("onesignal.config")
 local usage = require("onesignal.usage")
 local core = require("onesignal.core")
 
+local getmetatable = getmetatable
+
 local M = {}
 local Client = {}
 
@@ -97,12 +99,13 @@ end
 -- `client.op(...)` for `client:op(...)` makes the first argument the client: a body table would then be
 -- "required" although given, an app_id would shift every argument by one (the error naming the wrong one)
 -- and nil would fail inside the library. Said as it is instead, before anything else is looked at.
+local function wrong_self(name)
+  usage.raise("onesignal." .. name .. ": called with '.' instead of ':' (write client:" .. name .. "(...))")
+end
+
 -- (`suffix` is joined to the name only then: an _async call makes no string when all is well.)
 local function check_self(self, name, suffix)
-  if getmetatable(self) ~= Client then
-    name = name .. (suffix or "")
-    usage.raise("onesignal." .. name .. ": called with '.' instead of ':' (write client:" .. name .. "(...))")
-  end
+  if getmetatable(self) ~= Client then wrong_self(name .. (suffix or "")) end
 end
 
 -- Builds the request into `req` (nil: a new table; see request.build_into), raising a usage error at the
@@ -120,7 +123,7 @@ end
 -- table of its own instead of overwriting this one. It goes back once the call is done with it: not in
 -- dry-run, whose answer may keep it, and not after an error (the next call makes a new one).
 local function invoke(self, op, ...)
-  check_self(self, op.name)
+  if getmetatable(self) ~= Client then wrong_self(op.name) end -- check_self, inline: every blocking call
   if self.dry_run then return self.dry_run(build(self, nil, op, select("#", ...), ...)) end
   local spare = not self.overrides and self.spare
   local req = spare and spare[1]
