@@ -106,28 +106,21 @@ describe("onesignal against the test server", function()
     assert.are.equal("/apps/app-from-flag/segments", recorded[2].path)
   end)
 
-  it("reads --json from a file and from standard input", function()
-    local file = files.temp('{ "identity": { "external_id": "from-file" } }')
-    assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "@" .. file }, env).code)
-    os.remove(file)
-    assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "-" }, env,
-      { stdin = '{"identity":{"external_id":"from-stdin"}}' }).code)
-    local recorded = srv:requests()
-    assert.are.equal("from-file", cjson.decode(recorded[1].body).identity.external_id)
-    assert.are.equal("from-stdin", cjson.decode(recorded[2].body).identity.external_id)
-  end)
-
-  it("reads --json from a file or standard input that starts with a UTF-8 byte order mark", function()
-    -- Editors on Windows save one; RFC 8259 lets a reader ignore it, and the JSON after it is fine.
-    local file = files.temp('\239\187\191{ "identity": { "external_id": "bom-file" } }')
-    assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "@" .. file }, env).code)
-    os.remove(file)
-    assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "-" }, env,
-      { stdin = '\239\187\191{"identity":{"external_id":"bom-stdin"}}' }).code)
-    local recorded = srv:requests()
-    assert.are.equal("bom-file", cjson.decode(recorded[1].body).identity.external_id)
-    assert.are.equal("bom-stdin", cjson.decode(recorded[2].body).identity.external_id)
-  end)
+  -- With a UTF-8 byte order mark in front too: editors on Windows save one, and RFC 8259 lets a reader
+  -- ignore it.
+  for _, case in ipairs({ { "", "" }, { "\239\187\191", ", after a UTF-8 byte order mark" } }) do
+    local mark = case[1]
+    it("reads --json from a file and from standard input" .. case[2], function()
+      local file = files.temp(mark .. '{ "identity": { "external_id": "from-file" } }')
+      assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "@" .. file }, env).code)
+      os.remove(file)
+      assert.are.equal(exit.OK, run.cli({ "create_user", "--json", "-" }, env,
+        { stdin = mark .. '{"identity":{"external_id":"from-stdin"}}' }).code)
+      local recorded = srv:requests()
+      assert.are.equal("from-file", cjson.decode(recorded[1].body).identity.external_id)
+      assert.are.equal("from-stdin", cjson.decode(recorded[2].body).identity.external_id)
+    end)
+  end
 
   describe("shortcuts", function()
     local function sent_body(words)
