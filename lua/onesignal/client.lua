@@ -198,13 +198,11 @@ end
 
 --- Calls an operation by name: `client:call("get_user", app_id, "external_id", "u-1")`.
 function Client:call(name, ...)
-  check_self(self, "call")
   return invoke(self, lookup(name), ...)
 end
 
 --- Starts an operation by name; the last argument is the callback.
 function Client:call_async(name, ...)
-  check_self(self, "call_async")
   return invoke_async(self, lookup(name), ...)
 end
 
@@ -421,10 +419,10 @@ for _, name in ipairs(EXTENSIONS) do
   for method, fn in pairs(require(name)) do Client[method] = fn end
 end
 
--- Every other public method checks `self` as the operations do (they, `call` and `call_async` check in
--- invoke): `client.poll(0)` failed inside the library with "attempt to index a number value".
+-- Every other public method checks `self` as the operations do (in invoke and invoke_async):
+-- `client.poll(0)` failed inside the library with "attempt to index a number value".
 for name, fn in pairs(Client) do
-  if type(fn) == "function" and not name:find("^_") and name ~= "call" and name ~= "call_async" then
+  if type(fn) == "function" and not name:find("^_") then
     Client[name] = function(self, ...)
       check_self(self, name)
       return fn(self, ...)
