@@ -9,7 +9,7 @@
 --   idempotency_key  the API deduplicates by the body's `idempotency_key`; one is generated when the caller
 --                    gives none
 --   legacy_key       an older body field the API still honours as that key when `idempotency_key` is absent
---   body_app_id      the body carries `app_id`; the client's default fills it when missing
+--   body_app_id      the body carries `app_id` (required); the client's default fills it when missing
 --   max_body_bytes   the API's documented limit for the whole JSON body
 --   max_item_bytes   { field, bytes }: the documented limit for each element of an array field
 --   keyed_items      array field whose elements the API deduplicates by their own `idempotency_key`: when

@@ -118,6 +118,10 @@ end
 
 local function additions(op, client, body)
   local app_id = op.body_app_id and body.app_id == nil and client.app_id or nil
+  if op.body_app_id and body.app_id == nil and not app_id then
+    -- The API needs it to know the app; without it the request could only come back 400.
+    usage(op, argument(op.body) .. ": field app_id is required (or give the client a default app_id)")
+  end
   local key, new_key
   if op.idempotency_key then
     key = body.idempotency_key

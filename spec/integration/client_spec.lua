@@ -468,9 +468,21 @@ describe("the client", function()
       local bare = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key })
       refused("onesignal%.get_segments: argument 'app_id' %(#1%) is required %(or give the client a default app_id%)",
         function() bare:get_segments(nil) end)
-      -- A body without app_id, and no default to add: the API's answer says so.
-      local _, err = bare:create_notification({ contents = { en = "x" }, included_segments = { "A" } })
-      assert.are.equal(400, err.status)
+      -- A body without app_id, and no default to add: refused before sending (the API could only answer
+      -- 400), for every operation whose body carries the app.
+      for name, args in pairs({
+        create_notification = { { contents = { en = "x" }, included_segments = { "A" } } },
+        create_template = { { name = "t", contents = { en = "x" } } },
+        estimate_notification_recipients = { { included_segments = { "A" } } },
+        get_notification_history = { "n-1", { events = "sent" } },
+      }) do
+        refused("onesignal%." .. name .. ": argument '[%w_]+': field app_id is required %(or give the"
+          .. " client a default app_id%)", function() bare[name](bare, table.unpack(args)) end)
+      end
+      assert.are.equal(0, #srv:requests())
+      -- Given in the body, it needs no default.
+      assert.is_truthy(bare:create_notification({ app_id = srv.app_id, contents = { en = "x" },
+        included_segments = { "A" } }))
       bare:close()
     end)
 
@@ -529,10 +541,8 @@ describe("the client", function()
       refused("onesignal%.get_apps: needs an Organization API key", function() no_org:get_apps() end)
       no_org:close()
       local no_app = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = "" })
-      srv:clear()
-      no_app:create_notification({ contents = { en = "x" }, included_segments = { "A" } })
-      local sent = srv:requests()[1]
-      assert.is_nil(sent.body:find('"app_id"', 1, true), sent.body)
+      refused("onesignal%.create_notification: argument 'notification': field app_id is required",
+        function() no_app:create_notification({ contents = { en = "x" }, included_segments = { "A" } }) end)
       no_app:close()
     end)
 
