@@ -3,12 +3,7 @@
 local shared = require("support.shared")
 
 local function demo(environment)
-  local command = string.format("cd %q && env %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
-    .. " LUA_CPATH='./build/5.4/?.so;;' timeout 120 lua5.4 examples/demo.lua 2>&1", shared.root, environment)
-  local pipe = assert(io.popen(command))
-  local out = pipe:read("*a")
-  local ok = pipe:close()
-  return ok, out
+  return shared.run_lua(environment, "examples/demo.lua")
 end
 
 describe("make demo", function()

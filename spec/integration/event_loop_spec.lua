@@ -40,14 +40,7 @@ end
 
 -- Runs an example as a user would (it starts its own test server), with the live API's variables cleared.
 local function run_example(name)
-  local command = string.format(
-    "cd %q && ONESIGNAL_REST_API_KEY= ONESIGNAL_APP_ID= "
-    .. "LUA_PATH='./lua/?.lua;./spec/?.lua;;' LUA_CPATH='./build/5.4/?.so;;' lua5.4 examples/%s 2>&1",
-    shared.root, name)
-  local pipe = assert(io.popen(command))
-  local out = pipe:read("*a")
-  local ok = pipe:close()
-  return ok, out
+  return shared.run_lua("ONESIGNAL_REST_API_KEY= ONESIGNAL_APP_ID=", "examples/" .. name)
 end
 
 describe("an outside event loop (luv)", function()

@@ -3,12 +3,11 @@
 local server = require("support.server")
 local shared = require("support.shared")
 
-local function quick_start()
-  local f = assert(io.open(shared.root .. "/README.md"))
-  local text = f:read("*a")
-  f:close()
-  local section = assert(text:match("\n## Quick start\n(.-)\n## "), "no Quick start section")
-  return (assert(section:match("```lua\n(.-)```"), "no Lua block in the Quick start"))
+-- The first Lua block of README's section `heading`.
+local function readme_lua_block(heading)
+  local text = shared.read_repo_file("README.md")
+  local section = assert(text:match("\n## " .. heading .. "\n(.-)\n## "), "no " .. heading .. " section")
+  return (assert(section:match("```lua\n(.-)```"), "no Lua block in " .. heading))
 end
 
 -- Runs the quick start as a script with the environment variables it documents; returns whether it
@@ -16,15 +15,10 @@ end
 local function run_quick_start(srv)
   local script = os.tmpname()
   local f = assert(io.open(script, "w"))
-  f:write(quick_start())
+  f:write(readme_lua_block("Quick start"))
   f:close()
-  local command = string.format(
-    "cd %q && ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q ONESIGNAL_APP_ID=%q "
-    .. "LUA_PATH='./lua/?.lua;;' LUA_CPATH='./build/5.4/?.so;;' lua5.4 %q 2>&1",
-    shared.root, srv.url, srv.rest_key, srv.app_id, script)
-  local pipe = assert(io.popen(command))
-  local out = pipe:read("*a")
-  local ok = pipe:close()
+  local ok, out = shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q"
+    .. " ONESIGNAL_APP_ID=%q", srv.url, srv.rest_key, srv.app_id), script)
   os.remove(script)
   return ok, out
 end
@@ -66,15 +60,6 @@ describe("the README quick start", function()
   end)
 end)
 
--- The Lua block of "Calling convention": every line is a call whose answer must be a success.
-local function calling_convention()
-  local f = assert(io.open(shared.root .. "/README.md"))
-  local text = f:read("*a")
-  f:close()
-  local section = assert(text:match("\n## Calling convention\n(.-)\n## "), "no Calling convention section")
-  return (assert(section:match("```lua\n(.-)```"), "no Lua block in Calling convention"))
-end
-
 describe("the README calling convention", function()
   it("answers every example call as written", function()
     local onesignal = require("onesignal")
@@ -88,7 +73,8 @@ describe("the README calling convention", function()
       local env = { client = client, app_id = srv.app_id, org_id = srv.org_id, segment_id = segment.id,
         app_a = srv.app_id, app_b = "another-app", since = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 86400) }
       local calls = 0
-      for line in calling_convention():gmatch("[^\n]+") do
+      -- Every line of the Lua block of "Calling convention" is a call whose answer must be a success.
+      for line in readme_lua_block("Calling convention"):gmatch("[^\n]+") do
         local call = line:gsub("%-%-.*$", "")
         local chunk = assert(load("return " .. call, "=README", "t", env))
         local body, err = chunk()
