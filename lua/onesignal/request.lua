@@ -117,10 +117,13 @@ local function check_key(op, key, field)
 end
 
 local function additions(op, client, body)
-  local app_id = op.body_app_id and body.app_id == nil and client.app_id or nil
-  if op.body_app_id and body.app_id == nil and not app_id then
+  local app_id
+  if op.body_app_id and body.app_id == nil then
+    app_id = client.app_id
     -- The API needs it to know the app; without it the request could only come back 400.
-    usage(op, argument(op.body) .. ": field app_id is required (or give the client a default app_id)")
+    if not app_id then
+      usage(op, argument(op.body) .. ": field app_id is required (or give the client a default app_id)")
+    end
   end
   local key, new_key
   if op.idempotency_key then
