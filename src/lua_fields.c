@@ -47,35 +47,35 @@ const char *os_get_string(const os_field_values *f, int which, size_t *len)
     return os_has(f, which, LUA_TSTRING) ? lua_tolstring(f->L, f->first + which, len) : NULL;
 }
 
-double os_get_number(const os_field_values *f, int which, double dflt, double min)
+/* Each reader names the field and the range it accepts, and never echoes the value: Lua would format it
+ * with the C locale's decimal separator, and the range says what is wrong. */
+double os_get_delay(const os_field_values *f, int which, double dflt)
 {
     double v;
     if (!os_has(f, which, LUA_TNUMBER)) return dflt;
     v = lua_tonumber(f->L, f->first + which);
-    if (!(v >= min)) luaL_error(f->L, PREFIX "'%s' must be a number >= %f", f->names[which], min);
-    return v;
-}
-
-double os_get_delay(const os_field_values *f, int which, double dflt)
-{
-    double v = os_get_number(f, which, dflt, 0);
     /* An infinite delay would park a retry in the timer heap forever, with the caller waiting on it. */
-    if (v == HUGE_VAL) luaL_error(f->L, PREFIX "'%s' must be a finite number of seconds", f->names[which]);
+    if (!(v >= 0) || v == HUGE_VAL)
+        luaL_error(f->L, PREFIX "'%s' must be a finite number of seconds >= 0", f->names[which]);
     return v;
 }
 
 double os_get_positive(const os_field_values *f, int which, double dflt)
 {
-    double v = os_get_number(f, which, dflt, 0);
-    if (!(v > 0)) luaL_error(f->L, PREFIX "'%s' must be a positive number", f->names[which]);
+    double v;
+    if (!os_has(f, which, LUA_TNUMBER)) return dflt;
+    v = lua_tonumber(f->L, f->first + which);
+    if (!(v > 0)) luaL_error(f->L, PREFIX "'%s' must be a number of seconds > 0", f->names[which]);
     return v;
 }
 
-long long os_get_integer(const os_field_values *f, int which, long long dflt, long long min)
+long long os_get_integer(const os_field_values *f, int which, long long dflt, int min)
 {
-    double v = os_get_number(f, which, (double)dflt, (double)min);
-    if (v != floor(v) || v > 9007199254740992.0)
-        luaL_error(f->L, PREFIX "'%s' must be an integer", f->names[which]);
+    double v;
+    if (!os_has(f, which, LUA_TNUMBER)) return dflt;
+    v = lua_tonumber(f->L, f->first + which);
+    if (!(v >= min) || v != floor(v) || v > 9007199254740992.0)
+        luaL_error(f->L, PREFIX "'%s' must be an integer >= %d", f->names[which], min);
     return (long long)v;
 }
 

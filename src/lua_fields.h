@@ -33,11 +33,10 @@ int os_has(const os_field_values *f, int which, int type);
 /* The string, or NULL when absent; stays valid while the table holds it. */
 const char *os_get_string(const os_field_values *f, int which, size_t *len);
 
-/* Numbers: dflt when absent; raises below min (or when not > 0, infinite, or not an integer). */
-double os_get_number(const os_field_values *f, int which, double dflt, double min);
-double os_get_positive(const os_field_values *f, int which, double dflt);
-double os_get_delay(const os_field_values *f, int which, double dflt); /* >= 0 and finite */
-long long os_get_integer(const os_field_values *f, int which, long long dflt, long long min);
+/* Numbers: dflt (unchecked) when absent; a present value out of range raises, naming the field and range. */
+double os_get_positive(const os_field_values *f, int which, double dflt); /* seconds > 0 */
+double os_get_delay(const os_field_values *f, int which, double dflt);    /* seconds >= 0, finite */
+long long os_get_integer(const os_field_values *f, int which, long long dflt, int min);
 
 /* The value at idx as one "Name: value" header line; raises otherwise (what names the field). */
 const char *os_check_line(lua_State *L, int idx, const char *what, size_t *len);

@@ -346,8 +346,8 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
         luaL_error(L, PREFIX "'idempotency_key' must be non-empty text without control characters");
     safe = method == OS_GET || method == OS_PUT || method == OS_DELETE || key != NULL;
     timeout = os_get_positive(&f, R_TIMEOUT, cfg->timeout);
-    deadline = os_get_number(&f, R_DEADLINE, -1, -1);
-    if (deadline != -1 && !(deadline > 0)) luaL_error(L, PREFIX "'deadline' must be a positive number");
+    /* 0 when absent means none; a value given must be a real deadline. */
+    deadline = os_get_positive(&f, R_DEADLINE, 0);
     max_retries = get_max_retries(L, &f, R_MAX_RETRIES, cfg->max_retries);
     base_delay = os_get_delay(&f, R_BASE_DELAY, cfg->retry_base_delay);
     max_delay = os_get_delay(&f, R_MAX_DELAY, cfg->retry_max_delay);

@@ -110,6 +110,28 @@ describe("session:submit", function()
     assert.same(0, s:pending())
   end)
 
+  -- The Lua layer checks these first; a caller of the core alone must learn the field and the range too.
+  it("names the field and the range a number must be in, and takes no negative value as 'none'", function()
+    local cases = {
+      { "deadline", -1, "'deadline' must be a number of seconds > 0" },
+      { "deadline", -2, "'deadline' must be a number of seconds > 0" },
+      { "deadline", 0 / 0, "'deadline' must be a number of seconds > 0" },
+      { "timeout", -2, "'timeout' must be a number of seconds > 0" },
+      { "timeout", 0, "'timeout' must be a number of seconds > 0" },
+      { "retry_base_delay", -1, "'retry_base_delay' must be a finite number of seconds >= 0" },
+      { "retry_max_delay", math.huge, "'retry_max_delay' must be a finite number of seconds >= 0" },
+      { "max_retries", -1, "'max_retries' must be an integer >= 0" },
+      { "max_retries", 1.5, "'max_retries' must be an integer >= 0" },
+    }
+    for _, case in ipairs(cases) do
+      local req = { method = "GET", path = "/x" }
+      req[case[1]] = case[2]
+      local message = error_of(s.submit, s, req)
+      assert.is_truthy(message:find("onesignal.core: " .. case[3], 1, true), message)
+    end
+    assert.same(0, s:pending())
+  end)
+
   it("returns increasing integer ids", function()
     local a = s:submit({ method = "GET", path = "/x", max_retries = 0 })
     local b = s:submit({ method = "GET", path = "/y", max_retries = 0 })
