@@ -69,6 +69,12 @@ os_transfer *os_session_first_done(const os_session *s);
  * for a retry, or finished), in no particular order. fn must not change the session. */
 void os_session_each_pending(const os_session *s, void (*fn)(void *ud, const os_transfer *t), void *ud);
 
+/* Whether a request abandoned now (by close) may have reached the server and been applied: an earlier
+ * attempt may have been (its `applied`), or the running attempt got as far as libcurl sending it. One
+ * waiting for a connection (behind max_connections) or for a retry after a refusal sent nothing that
+ * counts. A finished one says what its outcome said. */
+int os_session_may_have_sent(const os_transfer *t);
+
 /* Takes a finished request off the books (it is no longer pending or found by id) before its result is
  * handed out; the transfer then goes back with os_session_discard. */
 void os_session_take(os_session *s, os_transfer *t);

@@ -42,12 +42,21 @@ static void drop_easy_handles(os_transfer *t)
     }
 }
 
+int os_session_may_have_sent(const os_transfer *t)
+{
+    if (t->state == OS_T_DONE) return t->maybe_sent;
+    /* on_prereq (transfer.c) counts each time libcurl is about to put this attempt's request on the wire. */
+    return t->applied || (t->state == OS_T_RUNNING && t->sends > 0);
+}
+
 /* Detaches and ends every running or waiting request; returns them to the caller's handling. */
 void os_session_stop_active(os_session *s, int forked)
 {
     os_transfer *t;
     double now = os_monotonic();
     while ((t = s->active.head) != NULL) {
+        /* A forked child must take every request as sent: the parent carries on with it. */
+        t->maybe_sent = forked || os_session_may_have_sent(t);
         if (t->state == OS_T_RUNNING) {
 #if LIBCURL_VERSION_NUM >= 0x075700
             /* A name lookup thread of the parent does not exist here: do not wait for it. */
@@ -56,7 +65,6 @@ void os_session_stop_active(os_session *s, int forked)
             curl_multi_remove_handle(s->multi, t->easy);
             s->in_flight--;
         }
-        t->maybe_sent = 1;
         t->gave_up = OS_GAVE_UP_NONE;
         os_session_fail(s, t, OS_ERR_CLOSED, forked ? FORKED_MESSAGE : "the session was closed", now);
     }

@@ -573,9 +573,10 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Pushes the ids, the contexts and the attempts made so far of the requests that had a context and whose
- * results were never handed out, oldest first: whoever gave the contexts still owes those requests an
- * answer, and it tells how far each one got. */
+/* Pushes the ids, the contexts, the attempts made so far and whether each may have been sent (see
+ * os_session_may_have_sent) of the requests that had a context and whose results were never handed out,
+ * oldest first: whoever gave the contexts still owes those requests an answer, and it tells how far each
+ * one got. */
 static void push_abandoned(lua_State *L, lsession *ls)
 {
     os_session_stats st;
@@ -588,25 +589,28 @@ static void push_abandoned(lua_State *L, lsession *ls)
     lua_createtable(L, (int)st.pending, 0);
     lua_createtable(L, (int)st.pending, 0);
     lua_createtable(L, (int)st.pending, 0);
+    lua_createtable(L, (int)st.pending, 0);
     p.n = 0;
     p.cap = (size_t)st.pending;
     if (ls->s != NULL) os_session_each_pending(ls->s, add_with_context, &p);
     qsort((void *)p.list, p.n, sizeof *p.list, by_id);
-    os_getuservalue(L, 1); /* list, ids, contexts, attempts, uservalue */
+    os_getuservalue(L, 1); /* list, ids, contexts, attempts, sent, uservalue */
     for (i = 0; i < p.n; i++) {
         lua_pushinteger(L, (lua_Integer)p.list[i]->id);
-        lua_rawseti(L, -5, (int)i + 1);
+        lua_rawseti(L, -6, (int)i + 1);
         lua_rawgeti(L, -1, p.list[i]->context_ref);
-        lua_rawseti(L, -4, (int)i + 1);
+        lua_rawseti(L, -5, (int)i + 1);
         lua_pushinteger(L, p.list[i]->attempt);
+        lua_rawseti(L, -4, (int)i + 1);
+        lua_pushboolean(L, os_session_may_have_sent(p.list[i]));
         lua_rawseti(L, -3, (int)i + 1);
     }
     lua_pop(L, 1);
-    lua_remove(L, -4);
+    lua_remove(L, -5);
 }
 
-/* Returns the ids, contexts and attempts of the requests it abandons (see push_abandoned); three empty
- * lists when the session was closed already. */
+/* Returns the ids, contexts, attempts and whether each may have been sent of the requests it abandons
+ * (see push_abandoned); four empty lists when the session was closed already. */
 static int l_close(lua_State *L)
 {
     lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
@@ -616,11 +620,12 @@ static int l_close(lua_State *L)
         lua_newtable(L);
         lua_newtable(L);
         lua_newtable(L);
-        return 3;
+        lua_newtable(L);
+        return 4;
     }
     push_abandoned(L, ls);
     close_session(L, ls); /* nothing left to do if a finalizer closed it meanwhile */
-    return 3;
+    return 4;
 }
 
 static int l_gc(lua_State *L)

@@ -8,7 +8,9 @@ local errors = require("onesignal.errors")
 local M = {}
 
 --- The `result` a transport gives a call that closing the client ended (both transports): error "closed",
--- after `attempts` attempts. `maybe_sent`: the call was under way, so it may have reached the server.
+-- after `attempts` attempts. `maybe_sent`: an attempt of it may have reached the server and been applied
+-- (one on the wire, or an earlier one the retry policy could not rule out); false for a call that sent
+-- nothing, or whose earlier attempts were refused (429, 503, no connection) and that waited to retry.
 function M.closed(attempts, maybe_sent, elapsed)
   return { status = 0, body = "", attempts = attempts, replayed = false, error = "closed",
     message = "the client was closed", maybe_sent = maybe_sent, elapsed = elapsed }

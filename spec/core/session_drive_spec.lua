@@ -203,11 +203,82 @@ describe("closing a session", function()
     local deadline = support.now() + 5
     repeat s:poll(0.05) until s:stats().waiting == 1 or s:pending() == 0 or support.now() > deadline
     assert.same(1, s:stats().waiting)
-    local ids, contexts, attempts = s:close()
+    local ids, contexts, attempts, maybe_sent = s:close()
     assert.same({ id }, ids)
     assert.same({ "waiting" }, contexts)
     assert.same({ 1 }, attempts)
+    -- a 503 is a refusal: nothing was applied, and the retry never started
+    assert.same({ false }, maybe_sent)
     assert.same(1, #srv:requests())
+  end)
+
+  -- Callers decide from maybe_sent whether sending again could duplicate a notification: only a request
+  -- that may have reached the server may say so.
+  describe("tells for each request it abandons whether it may have been sent", function()
+    local s
+    before_each(function()
+      srv:reset()
+      s = support.session(srv)
+    end)
+    after_each(function() s:close() end)
+
+    local function post(text, extra)
+      local req = { method = "POST", path = "/notifications", credential = "rest", operation = "create_notification",
+        body = cjson.encode({ app_id = srv.app_id, contents = { en = text }, included_segments = { "All" } }) }
+      for k, v in pairs(extra or {}) do req[k] = v end
+      return req
+    end
+    local function drive_until(done)
+      local deadline = support.now() + 5
+      repeat s:poll(0.02) until done() or support.now() > deadline
+      assert.is_true(done())
+    end
+
+    it("not one submitted and never driven", function()
+      local id = s:submit(post("never driven"), "ctx")
+      local ids, _, attempts, maybe_sent = s:close()
+      assert.same({ id }, ids)
+      assert.same({ 1 }, attempts)
+      assert.same({ false }, maybe_sent)
+      assert.same(0, #srv:requests())
+    end)
+
+    it("one on the wire, not one waiting behind max_connections", function()
+      s:close()
+      s = support.session(srv, { max_connections = 1 })
+      srv:fault({ match = { method = "POST" }, steps = { { delay = 3 } } })
+      local first = s:submit(post("on the wire"), "first")
+      local second = s:submit(post("queued"), "second")
+      drive_until(function() return #srv:requests() == 1 end)
+      s:poll(0.1) -- the queued one had its chance to go out, had the cap let it
+      assert.same(1, #srv:requests())
+      local ids, _, _, maybe_sent = s:close()
+      assert.same({ first, second }, ids)
+      assert.same({ true, false }, maybe_sent)
+    end)
+
+    it("one waiting to retry after an answer that may have been applied (500)", function()
+      s:close()
+      s = support.session(srv, { retry_base_delay = 10, retry_max_delay = 10 })
+      srv:fault({ match = { method = "POST" }, steps = { { status = 500 } } })
+      local id = s:submit(post("retried", { idempotency_key = "k-close-500" }), "ctx")
+      drive_until(function() return s:stats().waiting == 1 end)
+      local ids, _, _, maybe_sent = s:close()
+      assert.same({ id }, ids)
+      assert.same({ true }, maybe_sent)
+    end)
+
+    it("not one waiting to retry after a refused connection", function()
+      s:close()
+      s = support.session({ url = "http://127.0.0.1:1", app_id = srv.app_id, rest_key = srv.rest_key,
+        org_key = srv.org_key }, { retry_base_delay = 10, retry_max_delay = 10 })
+      local id = s:submit(post("no connection"), "ctx")
+      drive_until(function() return s:stats().waiting == 1 end)
+      local ids, _, attempts, maybe_sent = s:close()
+      assert.same({ id }, ids)
+      assert.same({ 1 }, attempts)
+      assert.same({ false }, maybe_sent)
+    end)
   end)
 
   it("lets the garbage collector reclaim a busy session", function()

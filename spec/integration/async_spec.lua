@@ -412,6 +412,10 @@ describe("closing a client", function()
       outcome.cb_body, outcome.cb_err = body, err
     end)
     assert.are.equal(2, client:pending())
+    -- both on the wire, so both may have been applied
+    local started = clock.now()
+    while #srv:requests() < 2 and clock.now() - started < 5 do client:poll(0.02) end
+    assert.are.equal(2, #srv:requests())
     client:close()
 
     assert.is_nil(outcome.co_body)
@@ -421,6 +425,7 @@ describe("closing a client", function()
     assert.is_string(outcome.co_err.idempotency_key)
     assert.is_nil(outcome.cb_body)
     assert.are.equal("closed", outcome.cb_err.reason)
+    assert.is_true(outcome.cb_err.maybe_sent)
     assert.is_nil(outcome.later_err)
     assert.is_true(client:run(5))
     assert.are.equal("closed", outcome.later_err.reason)
@@ -433,6 +438,33 @@ describe("closing a client", function()
     assert.are.equal(0, client:pending())
     assert.is_nil(client:fd())
     client:close() -- twice is fine
+  end)
+
+  -- Callers decide from maybe_sent whether sending again could duplicate a notification, so a request that
+  -- never reached the server must not say it may have.
+  it("says maybe_sent only for the requests that may have reached the server", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      max_connections = 1, retry_base_delay = 10, retry_max_delay = 10 })
+    srv:fault({ match = { operation = "create_notification" }, steps = { { status = 429 }, { delay = 3 } } })
+    local errs = {}
+    local function keep(name) return function(_, err) errs[name] = err end end
+    client:create_notification_async(notification("refused, waits to retry"), keep("refused"))
+    local started = clock.now()
+    while #srv:requests() < 1 and clock.now() - started < 5 do client:poll(0.02) end
+    client:create_notification_async(notification("on the wire"), keep("in_flight"))
+    while #srv:requests() < 2 and clock.now() - started < 5 do client:poll(0.02) end
+    client:create_notification_async(notification("behind max_connections"), keep("queued"))
+    client:poll(0.1) -- the queued one had its chance to go out, had the cap let it
+    assert.are.equal(2, #srv:requests())
+    client:close()
+    for name, attempts in pairs({ refused = 1, in_flight = 1, queued = 1 }) do
+      assert.are.equal("closed", errs[name].reason, name)
+      assert.are.equal(attempts, errs[name].attempts, name)
+    end
+    assert.is_nil(errs.refused.maybe_sent)
+    assert.is_true(errs.in_flight.maybe_sent)
+    assert.is_nil(errs.queued.maybe_sent)
+    assert.is_nil(tostring(errs.queued):find("may have been applied", 1, true))
   end)
 
   it("raises a callback's error from close, and leaves the callbacks after it to the next poll", function()

@@ -168,10 +168,29 @@ describe("concurrency on the ngx transport", function()
     assert.are.equal(2, #srv:recorded("view_templates"))
   end)
 
+  -- maybe_sent after close follows the C engine's rule (os_session_may_have_sent): only a request that may
+  -- have reached the server says so; one refused (429) and waiting to retry, or never sent, does not.
+  for _, case in ipairs({
+    { "refused and waiting to retry", { { status = 429 } }, 0.3, nil },
+    { "on the wire", { { delay = 3 } }, 0.3, true },
+  }) do
+    it("says maybe_sent for a request close abandons only when it may have been sent (" .. case[1] .. ")", function()
+      srv:fault({ match = { operation = "create_notification" }, steps = case[2] })
+      local out = app:case("close", { operation = "create_notification", args = { NOTIFICATION }, count = 1,
+        close_after = case[3], options = { retry_base_delay = 10, retry_max_delay = 10 } })
+      local r = out.results[1]
+      assert.are.equal("closed", r.reason)
+      assert.are.equal(case[4], r.maybe_sent)
+      assert.are.equal(1, #srv:recorded("create_notification"))
+    end)
+  end
+
   -- close() cannot kill a thread it did not start, but the call's retry loop sees the client closed: no
-  -- attempt starts after close, and the call ends as the C engine ends an active request (maybe_sent).
-  for _, case in ipairs({ { "waiting to retry", { { status = 503 } }, 0.1 },
-    { "in flight", { { status = 503, delay = 0.4 } }, 0.1 } }) do
+  -- attempt starts after close, and the call ends with what its attempts tell: a refusal (503) was not
+  -- applied, a 500 may have been.
+  for _, case in ipairs({ { "waiting to retry", { { status = 503 } }, 0.1, nil },
+    { "in flight", { { status = 503, delay = 0.4 } }, 0.1, nil },
+    { "in flight, then a 500", { { status = 500, delay = 0.4 } }, 0.1, true } }) do
     it("stops a call retrying in a spawned thread when the client is closed (" .. case[1] .. ")", function()
       srv:fault({ match = { operation = "create_notification" }, steps = case[2] })
       srv:fault({ match = { operation = "create_notification" }, steps = { { status = 503 }, { status = 503 },
@@ -183,7 +202,7 @@ describe("concurrency on the ngx transport", function()
       assert.is_false(r.ok)
       assert.are.equal("closed", r.reason)
       assert.are.equal(1, r.attempts)
-      assert.is_true(r.maybe_sent)
+      assert.are.equal(case[4], r.maybe_sent)
       assert.are.equal(1, #srv:recorded("create_notification"))
     end)
   end

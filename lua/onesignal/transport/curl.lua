@@ -58,10 +58,10 @@ function Transport:redact(text)
   return core.redact(text, keys[1] or "", keys[2] or "")
 end
 
--- What a request gets once the client is closed: nothing more will happen to it. A request that was in
--- flight may have reached the server, so it may have been sent. `attempts`: those it made before.
-local function closed_result(id, in_flight, attempts)
-  local result = response.closed(attempts or 0, in_flight, 0)
+-- What a request gets once the client is closed: nothing more will happen to it. `maybe_sent`: it may
+-- have reached the server (the engine tells, see os_session_may_have_sent). `attempts`: those it made.
+local function closed_result(id, maybe_sent, attempts)
+  local result = response.closed(attempts or 0, maybe_sent, 0)
   result.id = id
   return result
 end
@@ -153,9 +153,10 @@ end
 function Transport:close()
   if self.closed then return end
   enqueue_all(self, self.session:finished())
-  local ids, callbacks, attempts = self.session:close() -- raises from a hook, and then the client stays open
+  -- raises from a hook, and then the client stays open
+  local ids, callbacks, attempts, maybe_sent = self.session:close()
   self.closed = true
-  for i = 1, #ids do enqueue(self, closed_result(ids[i], true, attempts[i]), callbacks[i]) end
+  for i = 1, #ids do enqueue(self, closed_result(ids[i], maybe_sent[i], attempts[i]), callbacks[i]) end
   deliver(self)
 end
 

@@ -312,7 +312,7 @@ function Transport:close()
     st.abandoned[id] = true
     -- Only the coroutine that spawned a thread may kill it; any other finishes unheard.
     if ngx.thread.kill(entry.thread) then st.running = st.running - 1 end
-    local result = closed(entry.progress.attempts, true, 0)
+    local result = closed(entry.progress.attempts, send.may_have_sent(entry.progress), 0)
     result.id = id
     push(st, { result = result, callback = entry.callback })
   end

@@ -80,7 +80,7 @@ end
 
 --- Runs one attempt. `a`: target (ngx_target), request (list of strings), method, now (clock function),
 -- ends (clock value when the attempt's time is up), connect_timeout, max_body, keepalive (seconds),
--- pool_size.
+-- pool_size. Sets `a.sent` once the request starts out, for a `close` that abandons the attempt midway.
 function M.run(a)
   local t = a.target
   local where = t.host_header
@@ -130,7 +130,7 @@ function M.run(a)
   end
 
   if not arm(sock) then return fail("timeout", "no time left to send the request") end
-  out.sent = true
+  out.sent, a.sent = true, true
   ok, err = sock:send(a.request)
   if not ok then
     if err == "timeout" then return fail("timeout", "timed out while sending the request") end

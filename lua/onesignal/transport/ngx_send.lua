@@ -80,6 +80,12 @@ local function request_text(t, req, authorization, target, request_target)
   })
 end
 
+--- Whether a call `close` abandons (see `progress` in M.run) may have reached the server and been
+-- applied: the same rule as the C engine's (os_session_may_have_sent).
+function M.may_have_sent(progress)
+  return progress.applied == true or (progress.exchange ~= nil and progress.exchange.sent == true)
+end
+
 local function call_hook(hook, info)
   local ok, err = pcall(hook, info)
   if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", tostring(err)) end
@@ -87,8 +93,9 @@ end
 
 --- Sends `req` for transport `t` (fields: target, settings, lines, body_lines, user_agent, accept_encoding,
 -- base_url, hook, and a redact method) with the Authorization line `authorization` (or nil). Returns the result.
--- `progress` (optional) is a table whose `attempts` follows the attempts started, for a `close` that
--- abandons the call to tell how far it got.
+-- `progress` (optional) is a table that follows the call, for a `close` that abandons it to tell how far
+-- it got: `attempts` started, `applied` (an attempt done may have been applied, as the policy says) and
+-- `exchange` (the attempt under way, whose `sent` ngx_exchange sets once the request goes on the wire).
 function M.run(t, req, authorization, progress)
   check(req)
   local s = t.settings
@@ -111,7 +118,7 @@ function M.run(t, req, authorization, progress)
   while true do
     -- `close` can stop only the threads that `submit` started; a call in a thread of `client:spawn` (or
     -- anywhere else) stops here: no attempt starts on a closed client.
-    if t.closed then return closed(attempt, attempt > 0, M.now() - started) end
+    if t.closed then return closed(attempt, applied, M.now() - started) end
     attempt = attempt + 1
     if progress then progress.attempts = attempt end
     local attempt_started = M.now()
@@ -119,6 +126,7 @@ function M.run(t, req, authorization, progress)
     if deadline then limit = math.min(limit, deadline - (attempt_started - started)) end
     local a = { target = target, request = text, now = M.now, ends = attempt_started + math.max(limit, 0.001),
       connect_timeout = s.connect_timeout, max_body = s.max_body, keepalive = s.keepalive, pool_size = s.pool_size }
+    if progress then progress.exchange = a end
     out = exchange.run(a)
     -- A kept-alive connection the server had closed fails before any answer. libcurl then sends once more
     -- by itself when the request is safe to repeat, and as the server may have seen both, the C engine
@@ -147,6 +155,7 @@ function M.run(t, req, authorization, progress)
       max_retries = max_retries, retry_after = retry_after, base_delay = base_delay, max_delay = max_delay,
       elapsed = now - started, deadline = deadline, applied_before = applied,
     })
+    if progress then progress.applied, progress.exchange = applied, nil end
     report({ attempt = attempt, status = out.status > 0 and out.status or nil, error = out.error,
       message = out.error and out.message or nil, retry = retry, wait = retry and wait or nil,
       elapsed = now - started, attempt_elapsed = now - attempt_started })
@@ -154,7 +163,7 @@ function M.run(t, req, authorization, progress)
       decision = { maybe_sent = maybe_sent, gave_up = gave_up }
       break
     end
-    if t.closed then return closed(attempt, true, M.now() - started) end
+    if t.closed then return closed(attempt, applied, M.now() - started) end
     if wait > 0 then ngx.sleep(wait) end
     if deadline and M.now() - started >= deadline then
       -- Woken after the deadline (a busy worker): no attempt starts past it. The call ends with the last
