@@ -1,6 +1,8 @@
 --- Options of `onesignal.new`: defaults, environment fallbacks and checks.
 -- @module onesignal.config
 
+local json = require("onesignal.json")
+
 local M = {}
 
 M.DEFAULT_BASE_URL = "https://api.onesignal.com"
@@ -62,7 +64,7 @@ end
 -- What the caller gave, for a message: the value itself when it is a number (a negative one is a number
 -- too, so "got number" would not say what was wrong), else its type.
 local function got(v)
-  return type(v) == "number" and tostring(v) or type(v)
+  return type(v) == "number" and json.number_text(v) or type(v)
 end
 
 -- A value that becomes part of a header line must not be able to start another header; the C core refuses

@@ -6,6 +6,8 @@
 -- `tostring(err)` gives one line without any key.
 -- @module onesignal.errors
 
+local json = require("onesignal.json")
+
 local M = {}
 
 --- Messages the live API returns verbatim, by name, for tests like `err:has(errors.INVALID_API_KEY)`.
@@ -30,12 +32,9 @@ end
 
 local function plural(n, word) return n .. " " .. word .. (n == 1 and "" or "s") end
 
--- Seconds as people write them: "120", "1.5" (the core hands every duration over as a float, which
--- Lua 5.4 would print as "120.0").
-local function seconds(n)
-  if n == math.floor(n) and n < 1e15 then return string.format("%d", n) end
-  return (string.format("%.1f", n))
-end
+-- Seconds as people write them, to a tenth: "120", "1.5" (the core hands every duration over as a float,
+-- which Lua 5.4 would print as "120.0"; %.1f would print "1,5" under a decimal-comma C locale).
+local function seconds(n) return json.number_text(n, 1) end
 
 function Error:__tostring()
   local parts = { "onesignal: ", self.operation or "request", " failed: " }

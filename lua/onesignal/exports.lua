@@ -33,6 +33,7 @@
 
 local response = require("onesignal.response")
 local errors = require("onesignal.errors")
+local json = require("onesignal.json")
 local usage = require("onesignal.usage")
 
 local M = {}
@@ -110,8 +111,8 @@ local function fetch(self, caller, url, options)
       return nil, errors.new({
         kind = "timeout", reason = "export_not_ready", operation = caller, method = "GET", path = path,
         status = status, attempts = polls,
-        message = string.format("the export file was not ready after %d check%s in %.1f s", polls,
-          polls == 1 and "" or "s", waited),
+        message = string.format("the export file was not ready after %d check%s in %s s", polls,
+          polls == 1 and "" or "s", json.number_text(waited, 1)),
       })
     end
     -- The last wait is cut to what is left, so the file gets one more check at the end of `timeout`.

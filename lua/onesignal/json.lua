@@ -104,6 +104,17 @@ function M.encode(value, where, ...)
   fail_with_path(value, where, problem)
 end
 
+--- A number for a message, as a JSON body writes it (the shortest text that reads back as it, with '.'
+-- whatever the C locale: tostring and %g would write 1.5 as "1,5" under a decimal comma), an integral
+-- one without a fraction; NaN and the infinities, which JSON has not, as Lua names them. `places`
+-- (optional): rounded to that many decimals first.
+function M.number_text(n, places)
+  if places then n = math.floor(n * 10 ^ places + 0.5) / 10 ^ places end
+  if n ~= n or n == math.huge or n == -math.huge then return tostring(n) end
+  if n == math.floor(n) and n >= -2 ^ 63 and n < 2 ^ 63 then return string.format("%d", n) end
+  return M.encode(n, "")
+end
+
 --- Decodes a response body (a string). Returns the value, or nil and a message naming what is wrong and the
 -- byte where it is. JSON `null` is `json.null`; on Lua 5.4 numbers with an integral value are integers.
 -- In C (onesignal.core's json_decode): lua-cjson's reading, strict about numbers, the integers made in the

@@ -71,8 +71,8 @@ end
 local function check_typed(op, param, value)
   if param.type == "integer" then
     if type(value) ~= "number" or value ~= math.floor(value) or value < -2 ^ 53 or value > 2 ^ 53 then
-      usage(op, argument(param) .. " must be an integer, got " .. (type(value) == "number" and tostring(value)
-        or type(value)))
+      usage(op, argument(param) .. " must be an integer, got " .. (type(value) == "number"
+        and json.number_text(value) or type(value)))
     end
   elseif type(value) ~= "boolean" then
     usage(op, argument(param) .. " must be a boolean, got " .. type(value))

@@ -305,7 +305,7 @@ describe("the client", function()
       for _, case in ipairs({
         { "get_notifications", { limit = 1.5 }, "argument 'limit' must be an integer, got 1.5" },
         { "get_notifications", { limit = "ten" }, "argument 'limit' must be an integer, got string" },
-        { "get_notifications", { offset = 2 ^ 63 }, "argument 'offset' must be an integer, got 9.2233720368548e+18" },
+        { "get_notifications", { offset = 2 ^ 63 }, "argument 'offset' must be an integer, got 9.223372036854776e+18" },
         { "get_segments", { offset = true }, "argument 'offset' must be an integer, got boolean" },
         { "get_notifications", { kind = 0 / 0 }, "argument 'kind' must be an integer" },
       }) do
