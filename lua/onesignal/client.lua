@@ -190,20 +190,20 @@ setmetatable(Client, { __index = function(_, name)
   return method
 end })
 
-local function lookup(name)
+local function lookup(how, name)
   local op = type(name) == "string" and operations.by_name[name]
-  if not op then usage.raise("onesignal: unknown operation '" .. tostring(name) .. "'") end
+  if not op then usage.raise("onesignal." .. how .. ": unknown operation '" .. tostring(name) .. "'") end
   return op
 end
 
 --- Calls an operation by name: `client:call("get_user", app_id, "external_id", "u-1")`.
 function Client:call(name, ...)
-  return invoke(self, lookup(name), ...)
+  return invoke(self, lookup("call", name), ...)
 end
 
 --- Starts an operation by name; the last argument is the callback.
 function Client:call_async(name, ...)
-  return invoke_async(self, lookup(name), ...)
+  return invoke_async(self, lookup("call_async", name), ...)
 end
 
 -- Coroutines asleep in `client:sleep`, soonest first: { due = monotonic seconds, co = coroutine }.
@@ -240,7 +240,7 @@ end
 
 local function check_seconds(what, value)
   if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge then
-    usage.raise("onesignal: " .. what .. " must be a non-negative number of seconds")
+    usage.raise("onesignal." .. what .. " must be a non-negative number of seconds")
   end
 end
 
@@ -253,7 +253,7 @@ end
 -- (default 0, which returns at once) for something to finish; returns at once when nothing is pending.
 -- Returns how many callbacks and coroutine wake-ups ran.
 function Client:poll(timeout)
-  if timeout == nil then timeout = 0 else check_seconds("client:poll: timeout", timeout) end
+  if timeout == nil then timeout = 0 else check_seconds("poll: timeout", timeout) end
   local root, transport = self.root, self.transport
   local wake_in = seconds_to_first_wake(root)
   if wake_in and wake_in < timeout then timeout = wake_in end
@@ -271,7 +271,7 @@ end
 --- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
 -- It polls at least once, so `run(0)` hands out what has finished, as `poll(0)` would.
 function Client:run(timeout)
-  if timeout ~= nil then check_seconds("client:run: timeout", timeout) end
+  if timeout ~= nil then check_seconds("run: timeout", timeout) end
   local started, polled = core.monotonic(), false
   while self:pending() > 0 do
     local wait = 1
@@ -315,7 +315,7 @@ end
 -- error inside it is raised by whatever resumed it (spawn, poll, run or close), with its traceback.
 -- Returns the coroutine.
 function Client:spawn(fn, ...)
-  if type(fn) ~= "function" then usage.raise("onesignal: client:spawn needs a function") end
+  if type(fn) ~= "function" then usage.raise("onesignal.spawn: needs a function") end
   if self.transport.spawn then return self.transport:spawn(fn, ...) end
   local co = coroutine.create(fn)
   self.root.spawned[co] = true
@@ -326,7 +326,7 @@ end
 --- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on);
 -- elsewhere it drives this client meanwhile (callbacks run), and sleeps when nothing is pending.
 function Client:sleep(seconds)
-  check_seconds("client:sleep: seconds", seconds)
+  check_seconds("sleep: seconds", seconds)
   local root = self.root
   local co = in_spawned(self)
   if co then
@@ -369,12 +369,12 @@ end
 -- `client:with{ deadline = 5 }:create_notification(n)`. Settings: deadline, timeout, max_retries,
 -- retry_base_delay, retry_max_delay.
 function Client:with(settings)
-  if type(settings) ~= "table" then usage.raise("onesignal: client:with needs a table of settings") end
+  if type(settings) ~= "table" then usage.raise("onesignal.with: needs a table of settings") end
   local merged = {}
   for k, v in pairs(self.overrides or {}) do merged[k] = v end
   for k, v in pairs(settings) do
-    if not OVERRIDES[k] then usage.raise("onesignal: client:with: unknown setting '" .. tostring(k) .. "'") end
-    check_override("onesignal: client:with: setting '" .. k .. "'", k, v)
+    if not OVERRIDES[k] then usage.raise("onesignal.with: unknown setting '" .. tostring(k) .. "'") end
+    check_override("onesignal.with: setting '" .. k .. "'", k, v)
     merged[k] = v
   end
   local derived = {}

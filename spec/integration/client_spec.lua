@@ -404,7 +404,22 @@ describe("the client", function()
       refused("onesignal%.get_segments_async: the last argument must be a callback function", function()
         client:get_segments_async(nil)
       end)
-      refused("onesignal: unknown operation 'get_usr'", function() client:call("get_usr") end)
+      refused("onesignal%.call: unknown operation 'get_usr'", function() client:call("get_usr") end)
+    end)
+
+    -- Every usage error of a client method names it as the operations do ("onesignal.<name>: …"); these
+    -- said "onesignal: client:with: …" and the like.
+    it("name the client method as 'onesignal.<method>:' like the operations", function()
+      refused("^[^\n]*: onesignal%.call_async: unknown operation 'nope'$", function()
+        client:call_async("nope", function() end)
+      end)
+      refused(": onesignal%.with: needs a table of settings$", function() client:with(5) end)
+      refused(": onesignal%.with: unknown setting 'retries'$", function() client:with({ retries = 1 }) end)
+      refused(": onesignal%.with: setting 'deadline' must be", function() client:with({ deadline = -1 }) end)
+      refused(": onesignal%.spawn: needs a function$", function() client:spawn("f") end)
+      local negative = "must be a non%-negative number of seconds$"
+      refused(": onesignal%.sleep: seconds " .. negative, function() client:sleep(-1) end)
+      refused(": onesignal%.run: timeout " .. negative, function() client:run(-1) end)
     end)
 
     -- `client.op(...)` for `client:op(...)`, Lua's commonest slip, passed the first argument as the client:
@@ -555,8 +570,10 @@ describe("the client", function()
         assert.is_false(ok)
         assert.matches("client_spec%.lua:%d+: onesignal%.new: option '" .. name .. "' must be a positive number", err)
       end
-      refused("client:with: setting 'timeout' must be a positive number", function() client:with({ timeout = 0 }) end)
-      refused("client:with: setting 'max_retries' must be at most 1000000", function()
+      refused("onesignal%.with: setting 'timeout' must be a positive number", function()
+        client:with({ timeout = 0 })
+      end)
+      refused("onesignal%.with: setting 'max_retries' must be at most 1000000", function()
         client:with({ max_retries = 1000001 })
       end)
       -- create_notification_with_retry names its own options, not the client:with settings they become.

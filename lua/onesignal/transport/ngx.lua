@@ -206,7 +206,7 @@ end
 --- Runs `fn(...)` in a light thread: its calls suspend only that thread. Errors inside it are raised by
 -- the next `poll`. Returns the thread.
 function Transport:spawn(fn, ...)
-  check_phase("onesignal: client:spawn")
+  check_phase("onesignal.spawn")
   local st = state(self)
   local args = { n = select("#", ...), ... }
   st.running = st.running + 1
@@ -290,7 +290,7 @@ end
 
 --- Waits without blocking the worker (client:sleep outside spawned threads).
 function Transport.sleep(_, seconds)
-  check_phase("onesignal: client:sleep")
+  check_phase("onesignal.sleep")
   ngx.sleep(seconds)
 end
 
