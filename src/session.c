@@ -226,10 +226,11 @@ os_transfer *os_session_acquire(os_session *s)
         os_header_block_clear(&t->headers, 0);
     }
     t->next = t->prev = NULL;
+    t->session = s;
     if (t->easy == NULL) {
         int failed = os_transfer_init_easy(t, &s->cfg, s->share) != 0;
         failed = failed || curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, os_session_on_open_socket) != CURLE_OK;
-        failed = failed || curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, (void *)s) != CURLE_OK;
+        failed = failed || curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, (void *)t) != CURLE_OK;
         failed = failed || curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETFUNCTION, os_session_on_close_socket) != CURLE_OK;
         failed = failed || curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETDATA, (void *)s) != CURLE_OK;
         if (failed) {

@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE
 #include "session_private.h"
 
+#include <errno.h>
 #include <math.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -45,7 +46,8 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 
 curl_socket_t os_session_on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 {
-    os_session *s = clientp;
+    os_transfer *t = clientp;
+    os_session *s = t->session;
     int type = address->socktype;
     curl_socket_t fd;
     (void)purpose;
@@ -53,7 +55,10 @@ curl_socket_t os_session_on_open_socket(void *clientp, curlsocktype purpose, str
     type |= SOCK_CLOEXEC; /* a program we exec must not inherit our connections */
 #endif
     fd = socket(address->family, type, address->protocol);
-    if (fd == CURL_SOCKET_BAD) return CURL_SOCKET_BAD;
+    if (fd == CURL_SOCKET_BAD) {
+        t->socket_errno = errno; /* libcurl keeps no errno of its own for this: set_message tells it */
+        return CURL_SOCKET_BAD;
+    }
     if (os_fdset_add(&s->sockets, fd) != 0) {
         close(fd);
         return CURL_SOCKET_BAD;

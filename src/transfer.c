@@ -1,6 +1,7 @@
 /* One request and its current attempt (see transfer.h). */
 #include "transfer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,7 +269,7 @@ void os_transfer_clear_outcome(os_transfer *t)
 {
     clear_headers(t);
     os_buf_clear(&t->response, KEEP_RESPONSE);
-    t->too_large = t->rewind_refused = t->out_of_memory = 0;
+    t->too_large = t->rewind_refused = t->out_of_memory = t->socket_errno = 0;
     t->errbuf[0] = '\0';
     t->body_pos = 0;
     t->sends = 0;
@@ -306,6 +307,16 @@ static void set_message(os_transfer *t, CURLcode code)
                  "connection lost while sending; not resent because the request is not safe to repeat");
     else if (t->out_of_memory)
         snprintf(t->message, sizeof t->message, "out of memory while receiving the response");
+    /* libcurl says only "Couldn't connect to server" when no socket could be made: the cause is local, and
+     * so is the way out. */
+    else if (code == CURLE_COULDNT_CONNECT && t->socket_errno == EMFILE)
+        snprintf(t->message, sizeof t->message,
+                 "could not open a socket: this process has reached its limit of open files (EMFILE); send "
+                 "fewer requests at once (concurrency) or raise the limit (ulimit -n)");
+    else if (code == CURLE_COULDNT_CONNECT && t->socket_errno == ENFILE)
+        snprintf(t->message, sizeof t->message,
+                 "could not open a socket: the system has reached its limit of open files (ENFILE); send "
+                 "fewer requests at once (concurrency)");
     else if (t->errbuf[0] != '\0')
         snprintf(t->message, sizeof t->message, "%s", t->errbuf);
     else

@@ -41,6 +41,7 @@ typedef struct os_transfer {
     size_t max_body;
     long http_version; /* the session's, as a CURL_HTTP_VERSION_* value */
     int body_ref, context_ref; /* the Lua binding's references; opaque here */
+    void *session;             /* the session it belongs to, for its open-socket callback; opaque here */
     /* The request's operation name, for the attempt hook's reports: a copy in memory this transfer keeps
      * from request to request costs less than a reference to the Lua string. */
     os_buf operation;
@@ -67,6 +68,7 @@ typedef struct os_transfer {
     int too_large;
     int rewind_refused;
     int out_of_memory;
+    int socket_errno; /* why the session's open-socket callback could not make a socket for it, or 0 */
     char errbuf[CURL_ERROR_SIZE];
 
     /* Outcome of the current attempt, then of the request. */

@@ -302,6 +302,31 @@ describe("client:send_many", function()
     assert.are.equal(0, #srv:requests())
   end)
 
+  -- Past the process's limit of open files, libcurl said only "Couldn't connect to server".
+  it("says an item failed because the process ran out of file descriptors, and what to do", function()
+    srv:fault(delays(80, 1))
+    local script = require("support.files").temp([[
+      local onesignal = require("onesignal")
+      local client = onesignal.new({ base_url = os.getenv("URL"), rest_api_key = os.getenv("KEY"),
+        app_id = os.getenv("APP"), max_retries = 0 })
+      local list = {}
+      for i = 1, 80 do list[i] = { contents = { en = "n" .. i }, included_segments = { "All" } } end
+      local results, summary = client:send_many(list, { concurrency = 80 })
+      for _, item in ipairs(results) do
+        if item.err and item.err.reason == "connect" then print(tostring(item.err)) break end
+      end
+      print(summary.succeeded .. " sent")
+    ]])
+    local ok, out = shared.run_lua(string.format("URL=%s KEY=%s APP=%s", srv.url, srv.rest_key, srv.app_id),
+      script, 48)
+    os.remove(script)
+    assert.is_true(ok, out)
+    assert.matches("this process has reached its limit of open files (EMFILE); send fewer requests at once "
+      .. "(concurrency) or raise the limit (ulimit -n)", out, 1, true)
+    local sent = tonumber(out:match("(%d+) sent"))
+    assert.is_true(sent > 0 and sent < 80, out)
+  end)
+
   it("runs examples/bulk_send.lua: 200 sent, the 503s retried", function()
     local ok, out = shared.run_lua("ONESIGNAL_REST_API_KEY= ONESIGNAL_APP_ID=", "examples/bulk_send.lua")
     assert.is_true(ok, out)

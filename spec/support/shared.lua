@@ -17,10 +17,12 @@ end
 
 --- Runs a Lua 5.4 script from the repository's root as a user would (the library from lua/ and build/,
 -- spec/ for the test server), with `environment` given to env(1) (`"A= B=x"`, `"-u A"`), for at most two
--- minutes. Returns whether it exited 0, and what it printed on stdout and stderr.
-function M.run_lua(environment, script)
-  local pipe = assert(io.popen(string.format("cd %q && env %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
-    .. " LUA_CPATH='./build/5.4/?.so;;' timeout 120 lua5.4 %q 2>&1", M.root, environment, script)))
+-- minutes; `open_files` (optional) lowers its limit of open files (ulimit -n). Returns whether it exited 0,
+-- and what it printed on stdout and stderr.
+function M.run_lua(environment, script, open_files)
+  local limit = open_files and string.format("ulimit -n %d && ", open_files) or ""
+  local pipe = assert(io.popen(string.format("cd %q && %senv %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
+    .. " LUA_CPATH='./build/5.4/?.so;;' timeout 120 lua5.4 %q 2>&1", M.root, limit, environment, script)))
   local out = pipe:read("*a")
   local ok = pipe:close()
   return ok, out
