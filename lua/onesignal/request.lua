@@ -54,11 +54,10 @@ local function scalar_text(op, param, index, value)
     if value ~= value or value == math.huge or value == -math.huge then
       usage(op, argument(param, index) .. " must be a finite number")
     end
-    -- %d only where the value fits an integer (Lua 5.4 raises beyond it, LuaJIT wraps round).
-    if value == math.floor(value) and value >= -2 ^ 63 and value < 2 ^ 63 then return string.format("%d", value) end
-    -- Written as in a JSON body: the shortest text that reads back as the number, with '.' whatever the C
-    -- locale (%.17g made 0.1 "0.10000000000000001", and 1.5 "1,5" under a decimal-comma locale).
-    return json.encode(value, "")
+    -- Written as in a JSON body: integral values without a fraction, others as the shortest text that reads
+    -- back as the number, with '.' whatever the C locale (%.17g made 0.1 "0.10000000000000001", and 1.5
+    -- "1,5" under a decimal-comma locale).
+    return json.number_text(value)
   elseif t == "boolean" and param.where == "query" then
     return tostring(value)
   end
