@@ -7,9 +7,8 @@ local clock = require("server.clock")
 
 local files = {}
 
-local ROWS = 40 -- "a few KB"
-
 local function subscriptions_csv(app_id)
+  local rows = config.knobs.export_rows
   local lines = { "id,identifier,session_count,language,timezone,device_os,device_type,device_model,"
     .. "tags,last_active,amount_spent,created_at,external_user_id" }
   local space = store.space(app_id)
@@ -21,7 +20,7 @@ local function subscriptions_csv(app_id)
     lines[#lines + 1] = string.format("%s,%s,%d,en,0,,%s,,{},%d,0.0,%d,",
       sub.id, tostring(sub.token or ""), sub.session_count or 0, sub.type or "", 0, 0)
   end
-  for i = #lines, ROWS do
+  for i = #lines, rows do
     lines[#lines + 1] = string.format("%08d-0000-4000-8000-%012d,token-%d,%d,en,-28800,17.2,0,iPhone14-2,"
       .. "\"{\"\"level\"\":\"\"%d\"\"}\",1700000000,%d.99,1690000000,user-%d", i, i, i, i % 7, i % 10, i % 5, i)
   end
@@ -31,7 +30,7 @@ end
 local function events_csv(app_id, kind)
   local event = kind == "history" and "clicked" or "sent"
   local lines = { "notification_id,subscription_id,event,timestamp,app_id" }
-  for i = 1, ROWS do
+  for i = 1, config.knobs.export_rows do
     lines[#lines + 1] = string.format("%08d-1111-4111-8111-%012d,%08d-2222-4222-8222-%012d,%s,%d,%s",
       i, i, i, i, event, 1700000000 + i, app_id)
   end

@@ -198,7 +198,7 @@ function Server:seed(spec)
   return self:control("POST", "seed", spec)
 end
 
--- set{ export_ready_after = n, record = bool, delay = seconds }
+-- set{ export_ready_after = n, export_rows = n, record = bool, delay = seconds }
 function Server:set(knobs)
   assert(type(knobs) == "table", "set{ ... } expected")
   return self:control("POST", "set", knobs)
