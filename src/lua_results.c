@@ -224,6 +224,8 @@ void os_push_result(lua_State *L, const os_transfer *t)
     if (t->maybe_sent) os_set_boolean(L, "maybe_sent", 1);
     os_set_string(L, "gave_up", os_gave_up_name(t->gave_up));
     os_set_number(L, "elapsed", t->elapsed);
+    /* What the last attempt handed to on_body (its earlier attempts' bytes are void). */
+    if (t->on_body != NULL) os_set_integer(L, "streamed", (lua_Integer)t->streamed);
     if (t->headers.count > 0) set_lazy_headers(L, &t->headers);
 }
 

@@ -213,6 +213,7 @@ static void hand_out(lua_State *L, lsession *ls, os_transfer *t, int contexts, i
     if (contexts != 0) lua_rawseti(L, contexts, i);
     luaL_unref(L, uv, t->body_ref);
     luaL_unref(L, uv, t->context_ref);
+    luaL_unref(L, uv, t->on_body_ref);
     lua_pop(L, 1);
     ls->handing--;
     os_session_discard(s, t);
@@ -254,6 +255,56 @@ static void attempt_hook(void *ud, const os_attempt_report *r)
     ls->in_hook = 0;
 }
 
+/* ---- on_body: a request's Lua function that takes its 2xx body as it arrives ---- */
+
+typedef struct {
+    const char *data;
+    size_t len, offset;
+    long long total; /* -1: unknown */
+    int go_on;
+} body_call;
+
+/* on_body(chunk, offset, total): total is the length the whole body will have, or nil when unknown.
+ * Runs protected: the function and the chunk (the string is made here, where a memory error is caught). */
+static int call_on_body(lua_State *L)
+{
+    body_call *c = lua_touserdata(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushlstring(L, c->data, c->len);
+    lua_pushinteger(L, (lua_Integer)c->offset);
+    if (c->total >= 0)
+        lua_pushinteger(L, (lua_Integer)c->total);
+    else
+        lua_pushnil(L);
+    lua_call(L, 3, 1);
+    c->go_on = lua_toboolean(L, -1);
+    return 0;
+}
+
+/* The engine's os_body_fn, called from inside libcurl's write callback while drive runs: nothing may
+ * unwind through libcurl, so the call is protected, and an error stops the transfer as a refusal does.
+ * The function is trusted to do its own reporting (lua/onesignal/exports.lua records why it refused). */
+static int lua_on_body(void *ud, os_transfer *t, const char *data, size_t len, size_t offset)
+{
+    lsession *ls = ud;
+    lua_State *L = ls->L;
+    body_call c;
+    if (L == NULL || !lua_checkstack(L, 7)) return -1;
+    c.data = data;
+    c.len = len;
+    c.offset = offset;
+    c.total = t->announced;
+    c.go_on = 0;
+    lua_pushcfunction(L, call_on_body);
+    lua_pushlightuserdata(L, &c);
+    lua_rawgeti(L, ls->uv_index, t->on_body_ref);
+    if (lua_pcall(L, 2, 0, 0) != 0) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    return c.go_on ? 0 : -1;
+}
+
 /* ---- methods ---- */
 
 static int method_of(lua_State *L, const char *m, os_method *out)
@@ -292,11 +343,11 @@ static int ref_value(lua_State *L, int idx, int uv)
 /* The fields of a request (docs/design.md), in the order of their stack slots. */
 enum {
     R_METHOD, R_PATH, R_URL, R_CREDENTIAL, R_BODY, R_OPERATION, R_KEY, R_TIMEOUT, R_DEADLINE, R_MAX_RETRIES,
-    R_BASE_DELAY, R_MAX_DELAY, R_HEADERS, R_COUNT
+    R_BASE_DELAY, R_MAX_DELAY, R_HEADERS, R_ON_BODY, R_COUNT
 };
 static const char *const REQUEST_FIELDS[R_COUNT] = {
     "method", "path", "url", "credential", "body", "operation", "idempotency_key", "timeout", "deadline",
-    "max_retries", "retry_base_delay", "retry_max_delay", "headers"};
+    "max_retries", "retry_base_delay", "retry_max_delay", "headers", "on_body"};
 
 /* Checks the request at 2 and hands it to the engine. With keep, the body and the context at 3 are kept
  * alive by references (the request outlives this call); without, the caller keeps the body on its stack
@@ -308,7 +359,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     os_field_values f;
     size_t path_len = 0, url_len = 0, body_len = 0, operation_len = 0, n_extra, *extra_lens, len;
     const char *path, *url, *body, *operation, *cred, *key, **extra;
-    int safe, uv, failed, body_ref, context_ref, max_retries;
+    int safe, uv, failed, body_ref, context_ref, on_body_ref, has_on_body, max_retries;
     double timeout, deadline;
     double base_delay, max_delay;
     const os_config *cfg = os_session_config(ls->s);
@@ -353,6 +404,9 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     max_delay = os_get_delay(&f, R_MAX_DELAY, cfg->retry_max_delay);
     n_extra = os_get_lines(&f, R_HEADERS, &extra, &extra_lens); /* pushes a scratch (or nil) */
     check_own_lines(L, extra, n_extra); /* checked lines: no NUL inside, so each ends where its length does */
+    if (!lua_isnil(L, os_slot(&f, R_ON_BODY)) && !lua_isfunction(L, os_slot(&f, R_ON_BODY)))
+        luaL_error(L, PREFIX "'on_body' must be a function");
+    has_on_body = !lua_isnil(L, os_slot(&f, R_ON_BODY));
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
      * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
@@ -360,6 +414,8 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     uv = lua_gettop(L);
     body_ref = keep ? ref_value(L, os_slot(&f, R_BODY), uv) : LUA_NOREF;
     context_ref = keep ? ref_value(L, 3, uv) : LUA_NOREF;
+    /* Kept by a reference even for a blocking request: lua_on_body finds it in the companion table. */
+    on_body_ref = ref_value(L, os_slot(&f, R_ON_BODY), uv);
     /* Nothing below allocates from Lua; a finalizer run by what came before may have closed the session. */
     if (ls->s == NULL) {
         luaL_error(L, PREFIX "session is closed");
@@ -382,6 +438,9 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
         t->retry_max_delay = max_delay;
         t->body_ref = body_ref;
         t->context_ref = context_ref;
+        t->on_body_ref = on_body_ref;
+        t->on_body = has_on_body ? lua_on_body : NULL;
+        t->on_body_ud = ls;
         t->has_operation = operation != NULL;
         failed = operation != NULL && os_buf_append(&t->operation, operation, operation_len) != 0;
         failed = failed || (path != NULL ? os_transfer_set_url(t, cfg->base_url, path, path_len)
@@ -394,6 +453,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     if (failed) {
         luaL_unref(L, uv, body_ref);
         luaL_unref(L, uv, context_ref);
+        luaL_unref(L, uv, on_body_ref);
         luaL_error(L, PREFIX "out of memory (or libcurl refused the request)");
         return NULL;
     }

@@ -23,10 +23,41 @@ const char *os_method_name(os_method m)
 
 /* ---- libcurl callbacks ---- */
 
+/* The length of the body as on_body will get it: the Content-Length, unless libcurl decodes the body (a
+ * Content-Encoding other than identity), which leaves it unknown (-1). */
+static long long announced_length(const os_transfer *t)
+{
+    curl_off_t length = -1;
+    const char *name, *value;
+    size_t name_len, value_len, at = 0, next;
+    while ((next = os_header_block_at(&t->headers, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
+        if (os_header_name_is(name, name_len, "content-encoding") && !os_header_name_is(value, value_len, "identity"))
+            return -1;
+        at = next;
+    }
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) != CURLE_OK) return -1;
+    return length < 0 ? -1 : (long long)length;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     os_transfer *t = userdata;
     size_t n = size * nmemb;
+    if (t->on_body != NULL) {
+        /* libcurl has the status by the time body bytes come (there is no 1xx body, and no redirect is
+         * followed): only the body of a 2xx answer goes on; any other is kept, for the error. */
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300) {
+            if (t->streamed == 0) t->announced = announced_length(t);
+            if (t->on_body(t->on_body_ud, t, data, n, t->streamed) != 0) {
+                t->body_refused = 1;
+                return 0;
+            }
+            t->streamed += n;
+            return n;
+        }
+    }
     /* The cap applies to decoded bytes: libcurl calls this after content decoding. */
     if (n > t->max_body - t->response.len) {
         t->too_large = 1;
@@ -175,6 +206,7 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     t->applied_method = NULL;
     t->applied_pipewait = 0;
     t->applied_timeout_ms = 0;
+    t->applied_unlimited = 0;
     t->max_body = cfg->max_body;
     t->http_version = cfg->http_version;
     return 0;
@@ -253,6 +285,10 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
         SET(CURLOPT_POSTFIELDS, t->safe ? (t->body ? t->body : "") : NULL);
     }
     if (method != t->applied_method || t->applied_send_body < 0) SET(CURLOPT_CUSTOMREQUEST, method);
+    /* An announced length above max_body fails before any byte, unless the 2xx body is not kept (on_body
+     * still bounds what it keeps of any other answer). */
+    if ((t->on_body != NULL) != t->applied_unlimited || t->applied_send_body < 0)
+        SET(CURLOPT_MAXFILESIZE_LARGE, t->on_body != NULL ? (curl_off_t)0 : (curl_off_t)t->max_body);
     if (failed) {
         t->applied_send_body = -1; /* unknown state: set everything next time */
         t->applied_url.len = 0;
@@ -262,6 +298,7 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
     t->applied_pipewait = pipewait;
     t->applied_send_body = send_body;
     t->applied_method = method;
+    t->applied_unlimited = t->on_body != NULL;
     return 0;
 }
 
@@ -269,7 +306,9 @@ void os_transfer_clear_outcome(os_transfer *t)
 {
     clear_headers(t);
     os_buf_clear(&t->response, KEEP_RESPONSE);
-    t->too_large = t->rewind_refused = t->out_of_memory = t->socket_errno = 0;
+    t->streamed = 0;
+    t->announced = -1;
+    t->body_refused = t->too_large = t->rewind_refused = t->out_of_memory = t->socket_errno = 0;
     t->errbuf[0] = '\0';
     t->body_pos = 0;
     t->sends = 0;
@@ -305,6 +344,8 @@ static void set_message(os_transfer *t, CURLcode code)
     else if (t->rewind_refused)
         snprintf(t->message, sizeof t->message,
                  "connection lost while sending; not resent because the request is not safe to repeat");
+    else if (t->body_refused)
+        snprintf(t->message, sizeof t->message, "the receiver of the response body stopped the transfer");
     else if (t->out_of_memory)
         snprintf(t->message, sizeof t->message, "out of memory while receiving the response");
     /* libcurl says only "Couldn't connect to server" when no socket could be made: the cause is local, and
@@ -358,6 +399,8 @@ void os_transfer_reset(os_transfer *t)
     t->body = NULL;
     t->body_len = 0;
     t->has_body = 0;
+    t->on_body = NULL;
+    t->on_body_ud = NULL;
     t->has_operation = 0;
     /* Keeps os_buf's first block (256 bytes, buf.c), so a usual name costs no allocation; a long one goes. */
     os_buf_clear(&t->operation, 256);

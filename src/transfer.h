@@ -17,6 +17,13 @@ typedef enum { OS_T_IDLE, OS_T_RUNNING, OS_T_WAITING, OS_T_DONE } os_transfer_st
 
 #define OS_MESSAGE_SIZE 256
 
+struct os_transfer;
+
+/* Takes len bytes of a 2xx body that start at byte offset of this attempt's body (0: the attempt's first
+ * bytes, so whatever an earlier attempt delivered is void). Returns 0 to go on, anything else to stop the
+ * transfer (it then ends with error "other", never retried). */
+typedef int (*os_body_fn)(void *ud, struct os_transfer *t, const char *data, size_t len, size_t offset);
+
 typedef struct os_transfer {
     CURL *easy; /* NULL until first used (and again after a fork dropped it) */
     unsigned long long id;
@@ -39,8 +46,12 @@ typedef struct os_transfer {
     double retry_base_delay;
     double retry_max_delay;
     size_t max_body;
+    /* Where a 2xx body goes instead of `response` (NULL: into `response`, under max_body). Such a body is
+     * not held in memory, so max_body does not bound it; any other answer's body is kept and bounded. */
+    os_body_fn on_body;
+    void *on_body_ud;
     long http_version; /* the session's, as a CURL_HTTP_VERSION_* value */
-    int body_ref, context_ref; /* the Lua binding's references; opaque here */
+    int body_ref, context_ref, on_body_ref; /* the Lua binding's references; opaque here */
     void *session;             /* the session it belongs to, for its open-socket callback; opaque here */
     /* The request's operation name, for the attempt hook's reports: a copy in memory this transfer keeps
      * from request to request costs less than a reference to the Lua string. */
@@ -54,6 +65,7 @@ typedef struct os_transfer {
     const char *applied_method;
     long applied_pipewait;
     long applied_timeout_ms;
+    int applied_unlimited; /* CURLOPT_MAXFILESIZE is off (for on_body) rather than max_body */
 
     /* Progress. */
     int attempt;
@@ -65,6 +77,9 @@ typedef struct os_transfer {
     /* Response of the current attempt. */
     os_header_block headers;
     os_buf response;
+    size_t streamed; /* bytes of this attempt's 2xx body handed to on_body */
+    long long announced; /* what that body will come to, known at its first bytes (-1: unknown) */
+    int body_refused; /* on_body asked to stop */
     int too_large;
     int rewind_refused;
     int out_of_memory;

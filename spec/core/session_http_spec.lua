@@ -310,6 +310,88 @@ describe("session round trips", function()
     assert.same("too_large", result.error)
   end)
 
+  it("hands a 2xx body to on_body as it arrives, past max_body, keeping an error's body as before", function()
+    s:close()
+    s = support.session(srv, { max_body = 1000 })
+    local big = string.rep("0123456789", 100000)
+    srv:fault({ match = { method = "GET" }, steps = {
+      { status = 200, body = big },
+      { status = 503, body = string.rep("e", 999) },
+      { status = 500, body = string.rep("e", 1001) },
+    } })
+    local pieces, offsets, totals = {}, {}, {}
+    local function on_body(piece, offset, total)
+      pieces[#pieces + 1], offsets[#offsets + 1], totals[#totals + 1] = piece, offset, total
+      return true
+    end
+    local req = support.get_segments(srv)
+    req.on_body, req.max_retries = on_body, 0
+    -- blocking and submitted alike
+    local result = s:request(req)
+    assert.is_nil(result.error, result.message)
+    assert.same("", result.body)
+    assert.same(#big, result.streamed)
+    assert.is_true(#pieces > 1)
+    assert.same(big, table.concat(pieces))
+    local at = 0
+    for i, piece in ipairs(pieces) do
+      assert.same(at, offsets[i])
+      assert.same(#big, totals[i])
+      at = at + #piece
+    end
+    pieces = {}
+    result = s:wait(s:submit(req))
+    assert.same(503, result.status)
+    assert.same(999, #result.body)
+    assert.same(0, result.streamed)
+    result = s:wait(s:submit(req))
+    assert.same("too_large", result.error)
+    assert.same({}, pieces)
+  end)
+
+  it("stops the transfer, never retried, when on_body refuses or raises", function()
+    local big = string.rep("x", 500000)
+    for _, answer in ipairs({ false, "raise" }) do
+      srv:fault({ match = { method = "GET" }, steps = { { status = 200, body = big } } })
+      local calls = 0
+      local req = support.get_segments(srv)
+      req.max_retries = 3
+      req.on_body = function()
+        calls = calls + 1
+        if answer == "raise" then error("boom") end
+        return answer
+      end
+      local result = s:wait(s:submit(req))
+      assert.same("other", result.error)
+      assert.same("the receiver of the response body stopped the transfer", result.message)
+      assert.same(1, result.attempts)
+      assert.same(1, calls)
+    end
+    local ok, err = pcall(s.submit, s, { method = "GET", path = "/x", on_body = "file.csv" })
+    assert.is_false(ok)
+    assert.matches("'on_body' must be a function", err)
+  end)
+
+  it("starts on_body's offsets again at 0 when a cut attempt is retried", function()
+    local big = string.rep("y", 400000)
+    srv:fault({ match = { method = "GET" }, steps = {
+      { status = 200, body = big, truncate = true }, { status = 200, body = big } } })
+    local offsets = {}
+    local req = support.get_segments(srv)
+    req.max_retries = 1
+    req.on_body = function(_, offset)
+      offsets[#offsets + 1] = offset
+      return true
+    end
+    local result = s:wait(s:submit(req))
+    assert.is_nil(result.error, result.message)
+    assert.same(2, result.attempts)
+    assert.same(#big, result.streamed)
+    local starts = 0
+    for _, offset in ipairs(offsets) do if offset == 0 then starts = starts + 1 end end
+    assert.same(2, starts)
+  end)
+
   it("keeps connections alive between requests", function()
     for i = 1, 5 do s:wait(s:submit(support.get_segments(srv, "offset=" .. i))) end
     assert.same(1, s:stats().connects)
