@@ -78,8 +78,9 @@ local function notify(options, event)
   if options.progress then options.progress(event) end
 end
 
--- Polls `url` until the file is there. Returns its text and what the wait took, or nil and an error.
-local function fetch(self, caller, url, options)
+-- Polls `url` until the file is there. Returns its text (or, with `on_body`, which then takes a 2xx body
+-- as it arrives, "") and what the wait took, plus the bytes handed to `on_body`; or nil and an error.
+local function fetch(self, caller, url, options, on_body)
   if self.dry_run then
     usage.raise("onesignal." .. caller .. ": a dry-run client sends nothing, so no export can be fetched")
   end
@@ -90,7 +91,7 @@ local function fetch(self, caller, url, options)
   local path = url:match("^%a+://[^/]+([^?#]*)")
   if path == "" then path = "/" end -- for errors, as a request path
   -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
-  local req = { operation = caller, method = "GET", url = url }
+  local req = { operation = caller, method = "GET", url = url, on_body = on_body }
   for k, v in pairs(self.overrides or {}) do req[k] = v end
   if options.request_timeout then req.timeout = options.request_timeout end
   local polls, waited = 0, 0
@@ -100,7 +101,8 @@ local function fetch(self, caller, url, options)
     waited = waited + (result.elapsed or 0)
     local status = result.status or 0
     if not result.error and status >= 200 and status < 300 then
-      return result.body or "", { polls = polls, waited = waited, status = status, headers = result.headers }
+      return result.body or "", { polls = polls, waited = waited, status = status, headers = result.headers },
+        result.streamed or 0
     end
     if result.error or not NOT_READY[status] then
       -- Anything else fails as the same answer to an API call would.
@@ -128,41 +130,83 @@ local function io_error(caller, message)
   return nil, errors.new({ kind = "io", reason = "file", operation = caller, message = message })
 end
 
--- Writes `text` to `path` by way of a temporary file beside it, so `path` never holds half a file.
-local function write_file(caller, path, text, options)
+-- The file a download streams into: `path .. ".part"`, started afresh (truncated) at the first bytes of
+-- each attempt, so a retried transfer never appends a second copy. `on_body(chunk, offset, total)` is
+-- the request's `on_body` (docs/design.md): the transport calls it with each piece of a 2xx body as it
+-- arrives, and it answers whether to go on. It never raises (the libcurl transport calls it from inside
+-- the C engine): a write error or a progress function that raises is kept here, the transfer stops, and
+-- `download_export` reports it once the call has returned.
+local function file_sink(path, options)
   local partial = path .. ".part"
-  local file, problem = io.open(partial, "wb")
-  if not file then return io_error(caller, "cannot write the export: " .. tostring(problem)) end
-  local total, at = #text, 0
-  repeat
-    local last = math.min(at + CHUNK, total)
-    local ok, write_problem = file:write(text:sub(at + 1, last))
+  local sink = { bytes = 0, reported = -1 }
+  local function receive(chunk, offset, total)
+    if offset == 0 then
+      if sink.file then sink.file:close() end
+      local file, problem = io.open(partial, "wb")
+      sink.file, sink.bytes, sink.reported, sink.total = file, 0, -1, total
+      if not file then
+        sink.problem = "cannot write the export: " .. tostring(problem)
+        return false
+      end
+    end
+    local ok, problem = sink.file:write(chunk)
     if not ok then
-      file:close()
-      os.remove(partial)
-      return io_error(caller, "cannot write the export: " .. tostring(write_problem))
+      sink.problem = "cannot write the export: " .. tostring(problem)
+      return false
     end
-    at = last
-    -- A progress function that raises (to cancel, say) must not leave the partial file behind.
-    local notified, raised = pcall(notify, options, { phase = "writing", bytes = at, total = total, path = path })
-    if not notified then
-      file:close()
-      os.remove(partial)
-      error(raised, 0)
+    sink.bytes = sink.bytes + #chunk
+    if sink.bytes - math.max(sink.reported, 0) >= CHUNK then
+      sink.reported = sink.bytes
+      notify(options, { phase = "writing", bytes = sink.bytes, total = sink.total, path = path })
     end
-  until at >= total
-  local closed, close_problem = file:close()
-  if not closed then
-    os.remove(partial)
-    return io_error(caller, "cannot write the export: " .. tostring(close_problem))
+    return true
   end
-  local renamed, rename_problem = os.rename(partial, path)
-  if not renamed then
-    os.remove(partial)
-    return io_error(caller, "cannot move the export into place at " .. path .. ": "
-      .. tostring(rename_problem))
+  function sink.on_body(chunk, offset, total)
+    local ok, go_on = pcall(receive, chunk, offset, total)
+    if ok then return go_on end
+    sink.raised = go_on
+    return false
   end
-  return true
+  -- Closes and removes the partial file, whatever state it is in.
+  function sink.discard()
+    if sink.file then pcall(sink.file.close, sink.file) end
+    sink.file = nil
+    os.remove(partial)
+  end
+  -- The transfer completed with `streamed` bytes in its last attempt: the file gets its last progress
+  -- event, is closed and moved into place. Returns true, or nil and a message (the file is then removed).
+  function sink.finish(streamed)
+    if streamed == 0 then
+      -- An empty body calls no on_body; an earlier, failed attempt may have left bytes.
+      if sink.file then sink.file:close() end
+      sink.file, sink.bytes, sink.total = io.open(partial, "wb"), 0, 0
+      if not sink.file then return nil, "cannot write the export: cannot create " .. partial end
+    end
+    if sink.reported ~= sink.bytes then
+      sink.reported = sink.bytes
+      -- A progress function that raises (to cancel, say) must not leave the partial file behind.
+      local notified, raised = pcall(notify, options, { phase = "writing", bytes = sink.bytes, total = sink.total,
+        path = path })
+      if not notified then
+        sink.discard()
+        error(raised, 0)
+      end
+    end
+    local file = sink.file
+    sink.file = nil
+    local closed, close_problem = file:close()
+    if not closed then
+      os.remove(partial)
+      return nil, "cannot write the export: " .. tostring(close_problem)
+    end
+    local renamed, rename_problem = os.rename(partial, path)
+    if not renamed then
+      os.remove(partial)
+      return nil, "cannot move the export into place at " .. path .. ": " .. tostring(rename_problem)
+    end
+    return true
+  end
+  return sink
 end
 
 --- Waits for an export's file and returns its content: `csv, info` (info: `polls`, `waited`, `status`,
@@ -184,12 +228,29 @@ function M.download_export(self, url, path, options)
     usage.raise("onesignal.download_export: argument 'path' (#2) must be a file name")
   end
   options = check_options("download_export", options)
-  local text, info = fetch(self, "download_export", url, options)
-  if not text then return nil, info end
-  local written, err = write_file("download_export", path, text, options)
-  if not written then return nil, err end
-  info.path, info.bytes = path, #text
-  notify(options, { phase = "done", bytes = #text, polls = info.polls, waited = info.waited, path = path })
+  local sink = file_sink(path, options)
+  -- Whatever ends the call early (an error raised by `sleep` too) leaves no partial file behind.
+  local ok, text, info, streamed = pcall(fetch, self, "download_export", url, options, sink.on_body)
+  if not ok then
+    sink.discard()
+    error(text, 0)
+  end
+  if sink.raised ~= nil then
+    sink.discard()
+    error(sink.raised, 0)
+  end
+  if sink.problem then
+    sink.discard()
+    return io_error("download_export", sink.problem)
+  end
+  if not text then
+    sink.discard()
+    return nil, info
+  end
+  local written, problem = sink.finish(streamed)
+  if not written then return io_error("download_export", problem) end
+  info.path, info.bytes = path, sink.bytes
+  notify(options, { phase = "done", bytes = sink.bytes, polls = info.polls, waited = info.waited, path = path })
   return info
 end
 

@@ -213,31 +213,164 @@ describe("exports", function()
       { status = 200, body = packed, content_type = "text/csv", headers = { ["Content-Encoding"] = "gzip" } },
     } })
     local path = os.tmpname()
-    local info = assert(client:download_export(url, path))
+    local totals = {}
+    local function progress(event)
+      if event.phase == "writing" then totals[#totals + 1] = event.total or "unknown" end
+    end
+    local info = assert(client:download_export(url, path, { progress = progress }))
     assert.are.equal(packed, read(path))
     assert.are.equal(#packed, info.bytes)
     assert.are.equal("application/x-gzip", info.headers["content-type"])
-    info = assert(client:download_export(url, path))
+    info = assert(client:download_export(url, path, { progress = progress }))
     assert.are.equal(csv, read(path))
+    assert.are.equal(#csv, info.bytes)
     assert.are.equal("gzip", info.headers["content-encoding"])
+    -- Content-Length counts the bytes as sent: decoded ones have no known total.
+    assert.are.same({ #packed, "unknown" }, totals)
     os.remove(path)
   end)
 
-  it("fails a file larger than the client's max_body_size clearly, writing nothing", function()
+  -- A client whose bodies held in memory stay small: a download streams past that limit, a fetch cannot.
+  local function capped_client(options)
+    local cfg = { base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id, max_body_size = 100 }
+    for k, v in pairs(options or {}) do cfg[k] = v end
+    return onesignal.new(cfg)
+  end
+
+  local function file_path_of(url) return url:match("^https?://[^/]+(/.*)$") end
+
+  it("fetch_export keeps the max_body_size limit, as the file is held in memory", function()
     srv:set({ export_ready_after = 0 })
-    local capped = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
-      max_body_size = 100 })
-    local path = os.tmpname()
-    os.remove(path)
-    local info, err = capped:download_export(export_url(), path)
+    local capped = capped_client()
+    local csv, err = capped:fetch_export(export_url())
     capped:close()
-    assert.is_nil(info)
+    assert.is_nil(csv)
     assert.are.equal("decode", err.kind)
     assert.are.equal("too_large", err.reason)
-    assert.matches("download_export failed: decode error (too_large): response body larger than max_body_size"
+    assert.matches("fetch_export failed: decode error (too_large): response body larger than max_body_size"
       .. " (100 bytes)", tostring(err), 1, true)
-    assert.is_nil(read(path))
+  end)
+
+  it("download_export streams a file of several MB to disk, past max_body_size, byte for byte", function()
+    srv:set({ export_ready_after = 1, export_rows = 60000 })
+    local url = export_url()
+    local expected = assert(client:fetch_export(url, { sleep = function() end }))
+    assert.is_true(#expected > 5 * 1024 * 1024, tostring(#expected))
+    local capped = capped_client()
+    local path = os.tmpname()
+    local events, parts = {}, {}
+    local info, err = capped:download_export(url, path, { progress = function(event)
+      events[#events + 1] = event
+      if event.phase == "writing" then parts[#parts + 1] = read(path .. ".part") and true or false end
+    end })
+    capped:close()
+    local saved = read(path)
+    os.remove(path)
+    assert.is_table(info, tostring(err))
+    assert.is_true(saved == expected, "the saved file differs from the served one")
+    assert.are.equal(#expected, info.bytes)
+    assert.are.equal(200, info.status)
     assert.is_nil(read(path .. ".part"))
+    -- "writing" events come while the body arrives (the .part file exists), bytes growing to the total.
+    local writing, last = 0, 0
+    for _, event in ipairs(events) do
+      if event.phase == "writing" then
+        writing = writing + 1
+        assert.is_true(event.bytes > last and event.bytes <= #expected)
+        assert.are.equal(#expected, event.total)
+        assert.are.equal(path, event.path)
+        last = event.bytes
+      end
+    end
+    assert.is_true(writing >= 5, tostring(writing))
+    assert.are.equal(#expected, last)
+    for _, exists in ipairs(parts) do assert.is_true(exists) end
+    assert.are.equal("done", events[#events].phase)
+    assert.are.equal(#expected, events[#events].bytes)
+  end)
+
+  it("a connection lost in the middle of the body leaves neither the file nor a .part", function()
+    srv:set({ export_ready_after = 0, export_rows = 30000 })
+    local url = export_url()
+    srv:fault({ match = { path = file_path_of(url) }, steps = { { truncate = true } } })
+    local capped = capped_client({ max_retries = 0 })
+    local path = os.tmpname()
+    local writing = 0
+    local info, err = capped:download_export(url, path, { progress = function(event)
+      if event.phase == "writing" then writing = writing + 1 end
+    end })
+    capped:close()
+    assert.is_nil(info)
+    assert.are.equal("network", err.kind)
+    assert.are.equal("partial", err.reason)
+    assert.is_true(writing >= 1, "no byte of the body was written before the cut")
+    assert.is_nil(read(path .. ".part"))
+    -- os.tmpname made the file, empty: it is left as it was
+    assert.are.equal("", read(path))
+    os.remove(path)
+  end)
+
+  it("a retried attempt starts the file again from empty, never appending a second copy", function()
+    srv:set({ export_ready_after = 0, export_rows = 30000 })
+    local url = export_url()
+    local expected = assert(client:fetch_export(url))
+    srv:fault({ match = { path = file_path_of(url) }, steps = { { truncate = true } } })
+    local capped = capped_client({ max_retries = 2, retry_base_delay = 0.01, retry_max_delay = 0.01 })
+    local path = os.tmpname()
+    local info, err = capped:download_export(url, path)
+    capped:close()
+    local saved = read(path)
+    os.remove(path)
+    assert.is_table(info, tostring(err))
+    assert.are.equal(#expected, #saved)
+    assert.is_true(saved == expected, "the saved file differs from the served one")
+    assert.are.equal(#expected, info.bytes)
+    assert.is_nil(read(path .. ".part"))
+    local gets = file_requests()
+    assert.are.equal(3, #gets) -- the fetch above, the cut attempt, the retry
+  end)
+
+  it("an error answer's body never reaches the file, and 'not ready' polls never touch it", function()
+    srv:set({ export_ready_after = 2 })
+    local url = export_url()
+    local path = os.tmpname()
+    local old = io.open(path, "wb")
+    old:write("the previous export")
+    old:close()
+    local seen = {}
+    local info, err = client:download_export(url, path, { sleep = function() end, progress = function(event)
+      seen[#seen + 1] = { event.phase, read(path .. ".part") }
+    end })
+    assert.is_table(info, tostring(err))
+    assert.are.same({ { "waiting" }, { "waiting" } }, { seen[1], seen[2] })
+
+    srv:fault({ match = { path = file_path_of(url) }, steps = { { status = 500, body = "storage is down" } } })
+    info, err = client:download_export(url, path)
+    assert.is_nil(info)
+    assert.are.equal("api", err.kind)
+    assert.are.equal(500, err.status)
+    assert.are.equal("storage is down", err.body)
+    assert.is_nil(read(path .. ".part"))
+    assert.matches("^id,identifier,session_count", read(path))
+    os.remove(path)
+  end)
+
+  it("fails with an io error when a write fails (a full disk), leaving nothing behind", function()
+    local full = io.open("/dev/full", "wb")
+    if not full then return pending("no writable /dev/full here") end
+    full:close()
+    srv:set({ export_ready_after = 0, export_rows = 30000 })
+    local path = os.tmpname()
+    os.remove(path)
+    assert(os.execute("ln -s /dev/full " .. path .. ".part"))
+    local info, err = client:download_export(export_url(), path)
+    local link_left = os.execute("test -L " .. path .. ".part")
+    os.remove(path .. ".part")
+    assert.is_nil(info)
+    assert.are.equal("io", err.kind)
+    assert.matches("cannot write the export: .*No space left on device", tostring(err))
+    assert.is_nil(read(path))
+    assert.is_falsy(link_left)
   end)
 
   it("names the path when it cannot be replaced (a directory), leaving nothing behind", function()
@@ -264,6 +397,27 @@ describe("exports", function()
     assert.are.equal("cancelled by the user", err)
     assert.is_nil(read(path .. ".part"))
     assert.is_nil(read(path))
+  end)
+
+  it("stops the transfer, not retried, when the progress function raises while the body arrives", function()
+    srv:set({ export_ready_after = 0, export_rows = 30000 })
+    local url = export_url()
+    local patient = capped_client({ max_retries = 3, retry_base_delay = 0.01 })
+    local path = os.tmpname()
+    os.remove(path)
+    local events = {}
+    local ok, err = pcall(patient.download_export, patient, url, path, { progress = function(event)
+      events[#events + 1] = event
+      if event.phase == "writing" then error({ cancelled = true }) end
+    end })
+    patient:close()
+    assert.is_false(ok)
+    assert.are.same({ cancelled = true }, err) -- the very value raised
+    assert.are.equal(1, #events)
+    assert.is_true(events[1].bytes < events[1].total, "the error came only after the whole body")
+    assert.are.equal(1, #file_requests()) -- the one GET, stopped
+    assert.is_nil(read(path))
+    assert.is_nil(read(path .. ".part"))
   end)
 
   it("refuses bad arguments before sending anything", function()

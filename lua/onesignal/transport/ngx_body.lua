@@ -1,6 +1,7 @@
 --- Where the cosocket transport puts a response body: undoes its Content-Encoding (gzip, deflate, br,
 -- zstd, stacked in any order) and keeps the decoded bytes under the size cap, so a small compressed body
--- cannot grow past `max_body_size` in memory.
+-- cannot grow past `max_body_size` in memory; or hands them, as they come, to a request's `on_body`
+-- (docs/design.md), which keeps nothing here and so has no cap.
 -- @module onesignal.transport.ngx_body
 
 local M = {}
@@ -45,9 +46,11 @@ end
 local Sink = {}
 Sink.__index = Sink
 
---- A sink for a body sent with `content_encoding` (nil: none), keeping at most `max` decoded bytes.
--- Returns the sink, or nil, a transport class and a message.
-function M.new(content_encoding, max)
+--- A sink for a body sent with `content_encoding` (nil: none), keeping at most `max` decoded bytes; or,
+-- with `on_body`, handing them to `on_body(piece, offset, total)` (total: `length`, the Content-Length,
+-- when nothing is decoded, else nil), which answers whether to go on. Returns the sink, or nil, a
+-- transport class and a message.
+function M.new(content_encoding, max, on_body, length)
   local tokens = {}
   for token in (content_encoding or ""):gmatch("[^,%s]+") do
     if #tokens == MAX_ENCODINGS then
@@ -65,7 +68,16 @@ function M.new(content_encoding, max)
     self.parts[#self.parts + 1] = piece
     return true
   end
-  local put = keep
+  local function give(piece)
+    if piece == "" then return true end
+    if not on_body(piece, self.size, self.total) then
+      self.refused = true
+      return false
+    end
+    self.size = self.size + #piece
+    return true
+  end
+  local put = on_body and give or keep
   -- "gzip, br" was gzipped first: the raw bytes go to the br decoder, its output to the gzip one.
   for _, token in ipairs(tokens) do
     if token ~= "identity" then
@@ -89,10 +101,12 @@ function M.new(content_encoding, max)
     end
   end
   self.put_raw = put
+  if #self.decoders == 0 then self.total = length end
   return self
 end
 
 local function failure(self)
+  if self.refused then return "other", "the receiver of the response body stopped the transfer" end
   if self.too_large then
     return "too_large", "response body larger than max_body_size (" .. self.max .. " bytes)"
   end
@@ -119,6 +133,9 @@ function Sink:finish()
   end
   return table.concat(self.parts)
 end
+
+--- Bytes handed to `on_body`.
+function Sink:streamed() return self.size end
 
 --- What was decoded so far (the partial body of a failed transfer).
 function Sink:text() return table.concat(self.parts) end

@@ -3,7 +3,8 @@
 --
 -- The outcome is what the retry policy needs: { status, headers, retry_after_text and replayed (from the
 -- last of those headers), body, error, message, sent, got (any response byte arrived), reused (the
--- connection came from the pool) }.
+-- connection came from the pool), streamed (bytes of a 2xx body handed to on_body), refused (on_body
+-- stopped it) }.
 -- @module onesignal.transport.ngx_exchange
 
 local http = require("onesignal.transport.ngx_http")
@@ -80,7 +81,8 @@ end
 
 --- Runs one attempt. `a`: target (ngx_target), request (list of strings), method, now (clock function),
 -- ends (clock value when the attempt's time is up), connect_timeout, max_body, keepalive (seconds),
--- pool_size. Sets `a.sent` once the request starts out, for a `close` that abandons the attempt midway.
+-- pool_size, on_body (the request's, or nil). Sets `a.sent` once the request starts out, for a `close`
+-- that abandons the attempt midway.
 function M.run(a)
   local t = a.target
   local where = t.host_header
@@ -147,21 +149,26 @@ function M.run(a)
   out.status = head.status
   out.headers = head.count > 0 and head.headers or nil
   out.retry_after_text, out.replayed = head.retry_after, head.replayed
-  local framing, length, problem = http.framing(head, a.max_body)
+  -- A 2xx body goes to the request's on_body, if it has one, and is not held here: no cap then.
+  local on_body = head.status >= 200 and head.status < 300 and a.on_body or nil
+  local framing, length, problem = http.framing(head, on_body and math.huge or a.max_body)
   if not framing then return fail(length, problem) end
   local sink
-  sink, class, message = body_sink.new(head.headers["content-encoding"], a.max_body)
+  sink, class, message = body_sink.new(head.headers["content-encoding"], a.max_body, on_body,
+    framing == "length" and length or nil)
   if not sink then return fail(class, message) end
   ok, class, message = http.read_body(reader, sink, framing, length)
   local text
   if ok then text, class, message = sink:finish() end
   if not text then
+    out.refused = sink.refused
     out.body = sink:text()
     sink:close()
     return fail(class, message)
   end
   sink:close()
   out.body = text
+  if on_body then out.streamed = sink:streamed() end
   -- Bytes after the answer leave the connection out of step with the next request.
   if http.reusable(head, framing) and not reader:leftover() then
     -- ngx_lua refuses to pool a connection in a doubtful state (unread bytes after the answer) and then

@@ -34,6 +34,9 @@ local function check(req)
     error("onesignal.ngx: 'url' must be an encoded absolute http(s) URL", 0)
   end
   if req.body ~= nil and type(req.body) ~= "string" then error("onesignal.ngx: 'body' must be a string", 0) end
+  if req.on_body ~= nil and type(req.on_body) ~= "function" then
+    error("onesignal.ngx: 'on_body' must be a function", 0)
+  end
 end
 
 -- Where a request goes: the client's base URL and the path after it, or an absolute URL of its own (an
@@ -125,7 +128,8 @@ function M.run(t, req, authorization, progress)
     local limit = timeout
     if deadline then limit = math.min(limit, deadline - (attempt_started - started)) end
     local a = { target = target, request = text, now = M.now, ends = attempt_started + math.max(limit, 0.001),
-      connect_timeout = s.connect_timeout, max_body = s.max_body, keepalive = s.keepalive, pool_size = s.pool_size }
+      connect_timeout = s.connect_timeout, max_body = s.max_body, keepalive = s.keepalive, pool_size = s.pool_size,
+      on_body = req.on_body }
     if progress then progress.exchange = a end
     out = exchange.run(a)
     -- A kept-alive connection the server had closed fails before any answer. libcurl then sends once more
@@ -155,6 +159,9 @@ function M.run(t, req, authorization, progress)
       max_retries = max_retries, retry_after = retry_after, base_delay = base_delay, max_delay = max_delay,
       elapsed = now - started, deadline = deadline, applied_before = applied,
     })
+    -- on_body stopped a 2xx answer: its receiver wants no more, and the answer was no failure, so nothing
+    -- is retried and nothing is in doubt (as in src/session_attempt.c).
+    if out.refused then retry, maybe_sent, gave_up = false, false, nil end
     if progress then progress.applied, progress.exchange = applied, nil end
     report({ attempt = attempt, status = out.status > 0 and out.status or nil, error = out.error,
       message = out.error and out.message or nil, retry = retry, wait = retry and wait or nil,
@@ -176,6 +183,7 @@ function M.run(t, req, authorization, progress)
     status = out.status,
     headers = out.headers,
     body = out.body or "",
+    streamed = out.streamed,
     attempts = attempt,
     replayed = out.replayed == true,
     retry_after = out.retry_after,

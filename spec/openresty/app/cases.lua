@@ -256,4 +256,24 @@ function M.transport(settings, args)
   return { name = chosen.transport.name, accept_encoding = chosen.transport.accept_encoding }
 end
 
+--- download_export inside nginx: { url, path, download = {options}, options (the client's),
+-- raise_at_writing }. Returns the info or the error, and the progress events.
+function M.download(settings, args)
+  local client = new_client(settings, args)
+  local events = {}
+  local options = { sleep = function() end }
+  for k, v in pairs(args.download or {}) do options[k] = v end
+  options.progress = function(event)
+    events[#events + 1] = { phase = event.phase, bytes = event.bytes, total = event.total }
+    if args.raise_at_writing and event.phase == "writing" then error("cancelled by the user", 0) end
+  end
+  local ok, info, err = pcall(client.download_export, client, args.url, args.path, options)
+  client:close()
+  if not ok then return { raised = tostring(info), events = events } end
+  if not info then
+    return { ok = false, kind = err.kind, reason = err.reason, text = tostring(err), events = events }
+  end
+  return { ok = true, bytes = info.bytes, status = info.status, events = events }
+end
+
 return M

@@ -1,0 +1,125 @@
+-- download_export on the cosocket transport, inside nginx: the file streams to disk as it arrives, past
+-- the client's max_body_size, starts again from empty when an attempt is retried, and leaves no partial
+-- file behind when the call fails (spec/integration/exports_spec.lua has the same for libcurl).
+local server = require("support.server")
+local openresty = require("support.openresty")
+local onesignal = require("onesignal")
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+describe("download_export on the ngx transport", function()
+  local srv, app, client
+
+  setup(function()
+    srv = server.start({})
+    app = openresty.start({ server = srv })
+    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      transport = "curl", max_retries = 0 })
+  end)
+
+  teardown(function()
+    client:close()
+    app:stop()
+    srv:stop()
+  end)
+
+  before_each(function() srv:reset() end)
+
+  -- A big export's URL and its content, as served.
+  local function big_export(rows)
+    srv:set({ export_ready_after = 0, export_rows = rows })
+    local url = assert(client:export_subscriptions(nil)).csv_file_url
+    return url, assert(client:fetch_export(url))
+  end
+
+  local function download(url, path, extra)
+    local args = { url = url, path = path, options = { max_body_size = 100, max_retries = 0 } }
+    for k, v in pairs(extra or {}) do
+      if k == "options" then
+        for name, value in pairs(v) do args.options[name] = value end
+      else
+        args[k] = v
+      end
+    end
+    return app:case("download", args)
+  end
+
+  it("streams a file of several MB past max_body_size, byte for byte, reporting progress", function()
+    local url, expected = big_export(60000)
+    assert.is_true(#expected > 5 * 1024 * 1024)
+    local path = os.tmpname()
+    local out = download(url, path)
+    local saved = read(path)
+    os.remove(path)
+    assert.is_true(out.ok, out.text or out.raised)
+    assert.is_true(saved == expected, "the saved file differs from the served one")
+    assert.are.equal(#expected, out.bytes)
+    assert.is_nil(read(path .. ".part"))
+    local writing, last = 0, 0
+    for _, event in ipairs(out.events) do
+      if event.phase == "writing" then
+        writing = writing + 1
+        assert.is_true(event.bytes > last)
+        assert.are.equal(#expected, event.total)
+        last = event.bytes
+      end
+    end
+    assert.is_true(writing >= 5, tostring(writing))
+    assert.are.equal(#expected, last)
+  end)
+
+  it("starts the file again from empty when a cut attempt is retried", function()
+    local url, expected = big_export(30000)
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { truncate = true } } })
+    local path = os.tmpname()
+    local out = download(url, path, { options = { max_retries = 2, retry_base_delay = 0.01, retry_max_delay = 0.01 } })
+    local saved = read(path)
+    os.remove(path)
+    assert.is_true(out.ok, out.text or out.raised)
+    assert.are.equal(#expected, #saved)
+    assert.is_true(saved == expected, "the saved file differs from the served one")
+    assert.is_nil(read(path .. ".part"))
+  end)
+
+  it("leaves neither file nor .part when the connection is lost in the body", function()
+    local url = big_export(30000)
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { truncate = true } } })
+    local path = os.tmpname()
+    os.remove(path)
+    local out = download(url, path)
+    assert.is_false(out.ok)
+    assert.are.equal("network", out.kind)
+    assert.are.equal("partial", out.reason)
+    assert.is_true(#out.events >= 1, "no byte of the body was written before the cut")
+    assert.is_nil(read(path))
+    assert.is_nil(read(path .. ".part"))
+  end)
+
+  it("leaves no partial file when the progress function raises while the body arrives", function()
+    local url = big_export(30000)
+    local path = os.tmpname()
+    os.remove(path)
+    srv:clear()
+    local out = download(url, path, { raise_at_writing = true, options = { max_retries = 3 } })
+    assert.are.equal("cancelled by the user", out.raised)
+    assert.are.equal(1, #srv:requests()) -- a stopped transfer is not retried
+    assert.are.equal(1, #out.events)
+    assert.is_true(out.events[1].bytes < 30000 * 100, "the error came only after the whole body")
+    assert.is_nil(read(path))
+    assert.is_nil(read(path .. ".part"))
+  end)
+
+  it("fails with an io error when the directory does not exist", function()
+    local url = big_export(40)
+    local out = download(url, "/nonexistent-dir/subs.csv")
+    assert.is_false(out.ok)
+    assert.are.equal("io", out.kind)
+    assert.matches("cannot write the export", out.text)
+  end)
+end)
