@@ -20,15 +20,25 @@
 --   each wait doubles the one before
 -- * `request_timeout`: seconds for each GET (default: the client's `timeout`)
 -- * `progress`: function called with one event table per step: `{ phase = "waiting", polls, waited,
---   wait, status }` before each wait, `{ phase = "writing", bytes, total, path }` as the file is written
---   (download_export), `{ phase = "done", bytes, polls, waited, path }` at the end
+--   wait, status }` before each wait, `{ phase = "writing", bytes, total, path }` as the file arrives
+--   (download_export: about every MiB and once at the end; `total` is the Content-Length, nil when unknown
+--   or when a Content-Encoding is decoded on the way), `{ phase = "done", bytes, polls, waited, path }` at
+--   the end. The "writing" events come while the transfer runs (with libcurl, from inside the C engine):
+--   there it must not yield or call the client; an error it raises stops the transfer (not retried), and
+--   download_export raises it again once the partial file is removed.
 -- * `sleep`: function(seconds) that waits; default `client:sleep`, which keeps driving the client's other
 --   requests (and inside `client:spawn` suspends only the coroutine). Pass your event loop's own to use it.
 --
+-- `download_export` streams the body to `path .. ".part"` as it arrives (the request's `on_body`,
+-- docs/design.md), on both transports: the file is never held in memory, so `max_body_size` does not
+-- bound it. Only a 2xx answer's body goes there; "not ready" answers and errors never touch it. A retried
+-- attempt starts the .part file again from empty; it is renamed to `path` only once the transfer is
+-- complete, and removed on any failure, so `path` never holds half a file. `fetch_export` returns the
+-- content as a string, held in memory under `max_body_size`.
+--
 -- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404,
--- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for a file larger than the client's
--- `max_body_size`, as the file is held in memory; `kind = "io"` when the file cannot be written
--- (`message` says why).
+-- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for fetch_export's file larger than the
+-- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why).
 -- @module onesignal.exports
 
 local response = require("onesignal.response")
