@@ -44,6 +44,8 @@ for _, op in ipairs(operations.list) do
   STATIC_PATH[op] = not op.path:find("{", 1, true)
 end
 
+local array_mt = json.array_mt
+
 -- Text of a path or query value: strings as they are, integral numbers without a fraction.
 local function scalar_text(op, param, index, value)
   local t = type(value)
@@ -176,6 +178,14 @@ local function check_limits(op, body, text)
   end
 end
 
+-- Whether a body table is a list rather than a JSON object. Without a metatable value[1] is raw, so most
+-- bodies cost no call to rawget.
+local function is_list(value)
+  local mt = getmetatable(value)
+  if mt == nil then return value[1] ~= nil end
+  return mt == array_mt or rawget(value, 1) ~= nil
+end
+
 -- See M.build and M.build_into.
 local function build(req, op, client, n, ...)
   local positional = op.positional
@@ -189,14 +199,15 @@ local function build(req, op, client, n, ...)
   end
   for i = 1, count do
     local param = positional[i]
-    local value = (select(i, ...))
+    local value
+    if i == 1 then value = ... else value = (select(i, ...)) end -- the first without a call to select
     if value == nil and param.name == "app_id" then value = client.app_id end
     if param.where == "body" then
       if value == nil then
         if not param.optional then usage(op, argument(param, i) .. " (a table) is required") end
       elseif type(value) ~= "table" then
         usage(op, argument(param, i) .. " must be a table, got " .. type(value))
-      elseif rawget(value, 1) ~= nil or getmetatable(value) == json.array_mt then
+      elseif is_list(value) then
         -- Every body of the API is a JSON object: a list would go out as an array, or, with app_id or an
         -- idempotency key added in front, as an object with members "1", "2", …
         usage(op, argument(param, i) .. " must be a table of named fields (a JSON object), got a list")
