@@ -46,8 +46,9 @@ function M.new(cfg)
   -- Results ready for their callbacks: a queue of (result, callback) pairs from head to tail. The engine
   -- keeps each callback with its request until then (a table keyed by ever-new request ids would be
   -- rehashed over and over as entries come and go).
+  -- closed is present (false) rather than absent: every call reads it, and a miss goes on to the metatable.
   local self = setmetatable({ name = "curl", session = session, ready = {}, ready_callbacks = {}, head = 1,
-    tail = 0 }, Transport)
+    tail = 0, closed = false }, Transport)
   secrets[self] = { cfg.rest_api_key, cfg.organization_api_key }
   return self
 end
