@@ -33,9 +33,12 @@ end
 -- The coroutine run by this client's `spawn` that is running, if it can yield here. Lua code that C
 -- called (string.gsub's replacement function, table.sort's comparator, ...) cannot: a call there blocks,
 -- as in a coroutine the client did not start, rather than send its request and then fail to yield.
+-- A client that never spawned (root.has_spawned) has none: then no coroutine.running per call.
 local function in_spawned(self)
+  local root = self.root
+  if not root.has_spawned then return nil end
   local co, main = coroutine.running()
-  if not main and self.root.spawned[co] and coroutine.isyieldable() then return co end
+  if not main and root.spawned[co] and coroutine.isyieldable() then return co end
   return nil
 end
 
@@ -319,6 +322,7 @@ function Client:spawn(fn, ...)
   if self.transport.spawn then return self.transport:spawn(fn, ...) end
   local co = coroutine.create(fn)
   self.root.spawned[co] = true
+  self.root.has_spawned = true
   resume(co, ...)
   return co
 end
@@ -444,6 +448,7 @@ function M.new(options)
     -- a module-wide table holding the client would, on LuaJIT (whose weak tables are no ephemerons), keep
     -- every client with a suspended coroutine alive for ever.
     spawned = setmetatable({}, { __mode = "k" }),
+    has_spawned = false, -- whether spawn ever added to it (in_spawned looks no further when not)
     -- Read on every call: present (false) rather than absent, so the read stays a plain table hit.
     overrides = false,
     dry_run = false,
