@@ -38,8 +38,10 @@ describe("core.policy", function()
 
   it("retries 500, 502, 504 only when repeating is safe", function()
     for _, status in ipairs({ 500, 502, 504 }) do
-      assert.is_true(decide({ status = status, sent = true, safe = true }).retry, "status " .. status)
-      local d = decide({ status = status, sent = true, safe = false })
+      -- a retry is not the end of the call: nothing is reported maybe_sent yet
+      local d = decide({ status = status, sent = true, safe = true })
+      assert.same({ retry = true, wait = 0.25, maybe_sent = false }, d, "status " .. status)
+      d = decide({ status = status, sent = true, safe = false })
       assert.same({ retry = false, wait = 0, maybe_sent = true }, d, "status " .. status)
     end
   end)
@@ -95,6 +97,8 @@ describe("core.policy", function()
       applied_before = true }).maybe_sent)
     assert.is_true(decide({ status = 404, safe = true, applied_before = true }).maybe_sent)
     assert.is_false(decide({ status = 200, safe = true, applied_before = true }).maybe_sent)
+    assert.is_false(decide({ status = 299, safe = true, applied_before = true }).maybe_sent)
+    assert.is_true(decide({ status = 300, safe = true, applied_before = true }).maybe_sent)
     assert.is_true(decide({ status = 503, safe = true, applied_before = true }).retry)
     -- what is not safe to repeat is not repeated once it may have been applied, whatever comes after
     assert.same({ retry = false, wait = 0, maybe_sent = true },
@@ -106,6 +110,7 @@ describe("core.policy", function()
     assert.same({ retry = true, wait = 7, maybe_sent = false }, d)
     assert.same(7, decide({ status = 503, retry_after = 7, random = 0.99 }).wait)
     assert.same(0, decide({ status = 503, retry_after = 0 }).wait)
+    assert.same(0, decide({ status = 503, retry_after = -5 }).wait) -- never a negative wait
     assert.same(30, decide({ status = 503, retry_after = 30, max_delay = 30 }).wait)
   end)
 
@@ -166,6 +171,15 @@ describe("core.backoff", function()
     assert.same(0.75, core.backoff(2, 0.5, 30, 0.5))
     local top = core.backoff(2, 0.5, 30, 0.999999)
     assert.is_true(top < 1 and top > 0.99)
+  end)
+
+  it("takes a random outside [0, 1) as the nearest end of it, NaN as 0", function()
+    assert.same(0.5, core.backoff(2, 0.5, 30, -1))
+    assert.same(0.5, core.backoff(2, 0.5, 30, 0 / 0))
+    for _, r in ipairs({ 1, 7, math.huge }) do
+      local w = core.backoff(2, 0.5, 30, r)
+      assert.is_true(w > 0.99 and w < 1, "random " .. r .. ": wait " .. w)
+    end
   end)
 
   it("stays within bounds with its own randomness", function()
