@@ -36,6 +36,39 @@ describe("core.parse_retry_after", function()
     assert.same(86400, parse("Thu, 29 Feb 2024 00:00:00 GMT", 1709078400))
     assert.same(1, parse("Thu, 01 Jan 1970 00:00:01 GMT", 0))
     assert.same(1, parse("Sat, 01 Jan 2000 00:00:00 GMT", 946684799))
+    -- a leap second is the second before the next minute's first
+    assert.same(1, parse("Sat, 31 Dec 2016 23:59:60 GMT", 1483228799))
+  end)
+
+  it("knows every month's length, February's by the leap year rules", function()
+    local months = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+    local lengths = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+    local function at(day, month, year) -- seconds from 1970 to that midnight
+      return parse(string.format("Mon, %02d %s %04d 00:00:00 GMT", day, months[month], year), 0)
+    end
+    for _, year in ipairs({ 2023, 2024 }) do
+      for m = 1, 12 do
+        local last = lengths[m] + ((m == 2 and year == 2024) and 1 or 0)
+        assert.is_nil(at(last + 1, m, year), months[m] .. " " .. year)
+        -- the first of the next month is the day after the last of this one
+        local next_first = m < 12 and at(1, m + 1, year) or at(1, 1, year + 1)
+        assert.same(86400, next_first - at(last, m, year), months[m] .. " " .. year)
+      end
+    end
+    assert.same(86400, at(1, 3, 2000) - at(29, 2, 2000)) -- divisible by 400: a leap year
+    assert.is_nil(at(29, 2, 2100)) -- by 100 but not 400: not one
+  end)
+
+  it("counts leap years the same way before year 1", function()
+    assert.same(10, parse("Sat, 01 Jan 0000 00:00:00 GMT", -62167219200 - 10))
+    -- on 1 January of the year -100, "30" is the year -70, thirty years (seven of them leap) later
+    assert.same((30 * 365 + 7) * 86400, parse("Sunday, 01-Jan-30 00:00:00 GMT", -65322892800))
+  end)
+
+  it("takes now's year right on the last day of a leap year", function()
+    local dec_31_2072 = 3250368000 -- the year length 365.2425 puts this day in 2073
+    assert.same(0, parse("Sunday, 01-Jan-23 00:00:00 GMT", dec_31_2072)) -- 2023, not 2123
+    assert.same(4796668800 - dec_31_2072, parse("Sunday, 01-Jan-22 00:00:00 GMT", dec_31_2072)) -- 2122
   end)
 
   it("reads an RFC 850 date with a two-digit year", function()
@@ -52,6 +85,13 @@ describe("core.parse_retry_after", function()
   it("clamps a date in the past to 0", function()
     assert.same(0, parse("Sun, 06 Nov 1994 08:49:37 GMT", EPOCH_1994 + 3600))
     assert.same(0, parse("Sun, 06 Nov 1994 08:49:37 GMT"))
+  end)
+
+  it("dates nothing against a clock 10^13 seconds or more away, and still reads delta-seconds", function()
+    for _, now in ipairs({ 1e13, -1e13, 1e14 }) do
+      assert.is_nil(parse("Sun, 06 Nov 1994 08:49:37 GMT", now), now)
+      assert.same(5, parse("5", now))
+    end
   end)
 
   it("uses the current time by default", function()
@@ -74,6 +114,8 @@ describe("core.parse_retry_after", function()
       "Sun, 06 Nov 1994 24:00:00 GMT",
       "Sun, 06 Nov 1994 08:60:00 GMT",
       "Sun, 06 Nov 1994 08:49:61 GMT",
+      "Sun, 06 Nov 1994 08:49:3: GMT",
+      "Sun, 0: Nov 1994 08:49:37 GMT",
       "Sun, 06 Nov 94 08:49:37 GMT",
       "sun, 06 nov 1994 08:49:37 gmt",
       "Sunday, 06-Nov-1994 08:49:37 GMT",
