@@ -349,6 +349,7 @@ describe("the JSON decoder", function()
           assert.are.equal("lone surrogate in \\u escape at byte 2", problem([["\udc00"]]))
           assert.are.equal("lone surrogate in \\u escape at byte 2", problem([["\ud800\u0041"]]))
           assert.are.equal("lone surrogate in \\u escape at byte 2", problem([["\ud800\ud800"]]))
+          assert.are.equal("lone surrogate in \\u escape at byte 2", problem([["\udbff\ue000"]]))
           assert.are.equal("lone surrogate in \\u escape at byte 14", problem([["\ud83d\ude00\ude00"]]))
         end)
 

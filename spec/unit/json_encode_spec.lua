@@ -59,6 +59,18 @@ describe("json.encode's writer", function()
     end
     at.y = 1
     assert.matches("nested too deeply", usage_of(function() encode(deep) end))
+    -- the top table and 64 levels in it are written, one more is not
+    local function nested(levels)
+      local top = {}
+      local cursor = top
+      for _ = 1, levels do
+        cursor.x = {}
+        cursor = cursor.x
+      end
+      return top
+    end
+    assert.are.equal(("{\"x\":"):rep(64) .. "{}" .. ("}"):rep(64), encode(nested(64)))
+    assert.matches("nested too deeply", usage_of(function() encode(nested(65)) end))
     local cyclic = { list = {} }
     cyclic.list[1] = cyclic
     assert.matches("field list%[1%] is a cyclic table", usage_of(function() encode(cyclic) end))
@@ -86,13 +98,16 @@ describe("json.encode's writer", function()
     assert.is_nil(text:find("[%z\1-\31]"))
   end)
 
-  -- The walk looks at eight bytes at a time for anything to escape: each such byte at each place of a
-  -- word, and beside its neighbours (0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff), must come out right.
+  -- The walk looks at eight bytes at a time for anything to escape (and at a string's last eight for the
+  -- bytes after its last whole word): each such byte at each place of a word, and beside its neighbours
+  -- (0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff), must come out right.
   it("escapes a byte wherever it sits in a long string", function()
     local ids = {}
     for _, byte in ipairs({ 0, 1, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff }) do
-      for at = 1, 24 do
-        ids[#ids + 1] = ("x"):rep(at - 1) .. string.char(byte) .. ("y"):rep(24 - at)
+      for _, length in ipairs({ 9, 15, 24 }) do
+        for at = 1, length do
+          ids[#ids + 1] = ("x"):rep(at - 1) .. string.char(byte) .. ("y"):rep(length - at)
+        end
       end
     end
     assert.is_true(#ids >= 256)
@@ -144,12 +159,19 @@ describe("json.encode's writer", function()
     assert.are.equal("id-300", back.list["300"])
     assert.are.same({ ["0"] = "a", ["1"] = "b" }, cjson.decode(encode({ [0] = "a", [1] = "b" })))
     assert.are.same({ ["-2"] = "n", ["1.5"] = "f" }, cjson.decode(encode({ [-2] = "n", [1.5] = "f" })))
+    -- a positive integer key beyond 9e15 makes no array (of that many holes) either
+    assert.are.equal('{"9001000000000000":"x"}', encode({ [9001000000000000] = "x" }))
   end)
 
   it("refuses an array with more holes than lua-cjson allows, saying so", function()
     assert.matches("cannot be encoded as JSON: a table is an array with too many holes",
       usage_of(function() encode({ ids = { [1] = "a", [40] = "b" } }) end))
     assert.are.equal('[1,null,null,null,null,null,null,null,null,10]', encode({ [1] = 1, [10] = 10 }))
+    -- beyond the first 10 slots, at most twice as many slots as values
+    local sparse = { [1] = 1, [3] = 3, [5] = 5, [7] = 7, [9] = 9, [12] = 12 }
+    assert.are.equal('[1,null,3,null,5,null,7,null,9,null,null,12]', encode(sparse))
+    sparse[12], sparse[13] = nil, 13
+    assert.matches("too many holes", usage_of(function() encode(sparse) end))
   end)
 
   it("writes Lua 5.4 integers with every digit, also beyond 14 digits #lua54", function()
