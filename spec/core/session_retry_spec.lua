@@ -210,6 +210,27 @@ describe("session retries", function()
     assert.same("connect", attempts[1].error)
     assert.is_string(attempts[1].message)
   end)
+
+  -- Failures before a request byte went out, classed by libcurl's code: a name that does not resolve (.invalid
+  -- never does, RFC 6761) and a TLS handshake that fails (https to the plain-HTTP server) are retried whatever
+  -- the method; a proxy that cannot be resolved is not.
+  for _, case in ipairs({
+    { "a name that does not resolve", "resolve", 2, function() return { base_url = "http://nothing.invalid" } end },
+    { "a failed TLS handshake", "connect", 2, function() return { base_url = (srv.url:gsub("^http:", "https:")) } end },
+    { "a proxy that does not resolve", "proxy", 1, function() return { proxy = "http://nothing.invalid:8080" } end },
+  }) do
+    local what, class, attempts, overrides = case[1], case[2], case[3], case[4]
+    it("classes " .. what .. " as " .. class .. (attempts > 1 and ", retried" or ", not retried"), function()
+      s:close()
+      local config = overrides()
+      config.max_retries = 1
+      s = support.session(srv, config)
+      local result = s:wait(s:submit(post_notification()))
+      assert.same(class, result.error, result.message)
+      assert.same(attempts, result.attempts)
+      assert.is_falsy(result.maybe_sent)
+    end)
+  end
 end)
 
 describe("the attempt hook", function()

@@ -4,7 +4,8 @@
 local core = require("onesignal.core")
 local has_socket, socket = pcall(require, "socket")
 
--- Answers one request with `response` (raw bytes), then closes; returns the client's result.
+-- Answers one request with `response` (raw bytes), then closes; or, when `response` is a function, calls it
+-- with the connection instead once the request's head arrived. Returns the client's result.
 local function exchange(response, request_extra)
   local listener = assert(socket.bind("127.0.0.1", 0))
   listener:settimeout(0)
@@ -32,8 +33,12 @@ local function exchange(response, request_extra)
       local data, _, partial = conn:receive(4096)
       received = received .. (data or partial or "")
       if received:find("\r\n\r\n", 1, true) then
-        assert(conn:send(response))
-        conn:shutdown("send")
+        if type(response) == "function" then
+          response(conn)
+        else
+          assert(conn:send(response))
+          conn:shutdown("send")
+        end
         answered = true
       end
     end
@@ -173,6 +178,16 @@ describe("response parsing", function()
   it("reports a peer that closes without answering as reset", function()
     local r = exchange("")
     assert.same("reset", r.error)
+    assert.same(0, r.status)
+  end)
+
+  -- A close with SO_LINGER 0 sends a TCP reset: libcurl's recv() fails (56), not a close without an answer (52).
+  it("reports a connection reset by the peer while waiting for the answer as reset", function()
+    local r = exchange(function(conn)
+      conn:setoption("linger", { on = true, timeout = 0 })
+      conn:close()
+    end)
+    assert.same("reset", r.error, r.message)
     assert.same(0, r.status)
   end)
 
