@@ -50,24 +50,27 @@ describe("session retries", function()
     assert.same(120, result.retry_after)
   end)
 
-  -- Jitter spreads the retries of many clients apart; a wait fixed at d/2 (no draw) would line them up.
-  it("draws each backoff wait at random in [d/2, d]", function()
-    srv:fault({ match = { method = "GET" }, steps = server.times(8, { status = 503 }) })
-    local waits = {}
-    s:set_hook(function(a) if a.retry then waits[#waits + 1] = a.wait end end)
-    local result = s:wait(s:submit(support.get_segments(srv, nil, { max_retries = 8, retry_base_delay = 0.02,
-      retry_max_delay = 0.02 })))
-    assert.same(9, result.attempts)
-    assert.same(8, #waits)
-    local distinct = {}
-    for _, w in ipairs(waits) do
-      assert.is_true(w >= 0.01 and w <= 0.02, "wait " .. w)
-      distinct[w] = true
-    end
-    local count = 0
-    for _ in pairs(distinct) do count = count + 1 end
-    assert.is_true(count >= 4, "only " .. count .. " different waits in " .. table.concat(waits, ", "))
-  end)
+  -- Jitter spreads the retries of many clients apart; a wait fixed at d/2 (no draw) would line them up. Each
+  -- status retried without Retry-After draws, whatever made it retryable.
+  for _, status in ipairs({ 429, 500, 503 }) do
+    it("draws each backoff wait at random in [d/2, d] (" .. status .. ")", function()
+      srv:fault({ match = { method = "GET" }, steps = server.times(8, { status = status }) })
+      local waits = {}
+      s:set_hook(function(a) if a.retry then waits[#waits + 1] = a.wait end end)
+      local result = s:wait(s:submit(support.get_segments(srv, nil, { max_retries = 8, retry_base_delay = 0.02,
+        retry_max_delay = 0.02 })))
+      assert.same(9, result.attempts)
+      assert.same(8, #waits)
+      local distinct = {}
+      for _, w in ipairs(waits) do
+        assert.is_true(w >= 0.01 and w <= 0.02, "wait " .. w)
+        distinct[w] = true
+      end
+      local count = 0
+      for _ in pairs(distinct) do count = count + 1 end
+      assert.is_true(count >= 4, "only " .. count .. " different waits in " .. table.concat(waits, ", "))
+    end)
+  end
 
   it("stops after max_retries, also when overridden per call", function()
     srv:fault({ match = { method = "GET" }, steps = { { status = 503 }, { status = 503 }, { status = 503 },
