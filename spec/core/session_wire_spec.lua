@@ -3,6 +3,7 @@
 -- responses, folded lines).
 local core = require("onesignal.core")
 local has_socket, socket = pcall(require, "socket")
+local header_cases = require("support.header_cases")
 
 -- Answers one request with `response` (raw bytes), then closes; or, when `response` is a function, calls it
 -- with the connection instead once the request's head arrived. Returns the client's result.
@@ -83,11 +84,6 @@ describe("response parsing", function()
     assert.same(200, r.status)
     assert.is_nil(r.headers.link)
     assert.same("yes", r.headers["x-final"])
-    -- a status line without a reason phrase starts a response all the same
-    r = exchange("HTTP/1.1 100\r\nX-Interim: 1\r\n\r\nHTTP/1.1 200\r\nX-Final: yes\r\nContent-Length: 0\r\n\r\n")
-    assert.same(200, r.status)
-    assert.is_nil(r.headers["x-interim"])
-    assert.same("yes", r.headers["x-final"])
   end)
 
   it("leaves chunked trailers out of the headers: they pass for no Retry-After or replay mark", function()
@@ -106,10 +102,9 @@ describe("response parsing", function()
 
   it("unfolds obsolete line folding and trims values", function()
     local r = exchange("HTTP/1.1 200 OK\r\nX-Fold: first\r\n   second\r\nX-Pad: \t padded \t\r\n"
-      .. "X-Blank: kept\r\n \t \r\nContent-Length: 0\r\n\r\n")
+      .. "Content-Length: 0\r\n\r\n")
     assert.same("first second", r.headers["x-fold"])
     assert.same("padded", r.headers["x-pad"])
-    assert.same("kept", r.headers["x-blank"]) -- a fold of nothing but spaces adds nothing, not a space
   end)
 
   it("folds a continuation onto an empty value without a leading space, the replay mark included", function()
@@ -135,24 +130,13 @@ describe("response parsing", function()
     assert.is_nil(r.headers["x-b"])
   end)
 
-  it("keeps a name of every token character, and leaves out a line with no name", function()
-    local r = exchange("HTTP/1.1 200 OK\r\nX!#$%&'*+-.^_`|~9: t\r\n: nameless\r\nContent-Length: 0\r\n\r\n")
-    assert.same("t", r.headers["x!#$%&'*+-.^_`|~9"])
-    assert.is_nil(r.headers[""])
-  end)
-
-  it("reads the replay mark in any case, and only the whole word true", function()
-    for value, replayed in pairs({ TRUE = true, True = true, tru = false, t = false, [""] = false, trues = false }) do
-      local r = exchange("HTTP/1.1 200 OK\r\nIdempotent-Replayed: " .. value .. "\r\nContent-Length: 0\r\n\r\n")
-      assert.same(replayed, r.replayed, value)
-    end
-  end)
-
-  it("reads Retry-After by its whole name, not by its length", function()
-    local r = exchange("HTTP/1.1 503 Busy\r\nRetry-Aftex: 5\r\nContent-Length: 0\r\n\r\n")
-    assert.same("5", r.headers["retry-aftex"])
-    assert.is_nil(r.retry_after)
-  end)
+  for _, c in ipairs(header_cases.cases) do
+    it("reads " .. c.name .. ", as the cosocket transport does", function()
+      local r = exchange(c.head .. "\r\nContent-Length: 0\r\n\r\n")
+      assert.is_nil(r.error, r.message)
+      header_cases.check(c, r.headers, r.retry_after, r.replayed)
+    end)
+  end
 
   it("parses a Retry-After date against the current time", function()
     local date = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + 100)

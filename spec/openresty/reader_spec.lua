@@ -88,3 +88,20 @@ describe("the ngx transport's response reader", function()
     assert.are.equal(3, sock.reads)
   end)
 end)
+
+-- The heads spec/core/session_wire_spec.lua gives the C engine, read by the cosocket transport's reader: the two
+-- transports must see the same fields, Retry-After (parsed by the same core function as ngx_send does) and
+-- replay mark.
+describe("the ngx transport's response head", function()
+  local core = require("onesignal.core")
+  local header_cases = require("support.header_cases")
+
+  for _, c in ipairs(header_cases.cases) do
+    it("reads " .. c.name .. ", as the C engine does", function()
+      local head, class, message = http.read_head(reader({ c.head .. "\r\n\r\n" }))
+      assert.is_table(head, tostring(class) .. ": " .. tostring(message))
+      local retry_after = head.retry_after and core.parse_retry_after(head.retry_after)
+      header_cases.check(c, head.headers, retry_after, head.replayed == true)
+    end)
+  end
+end)
