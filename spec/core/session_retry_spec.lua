@@ -149,6 +149,9 @@ describe("session retries", function()
     assert.same(2, result.attempts)
     assert.same(2, #calls)
     assert.same({ 1, "reset", true, 0 }, { calls[1].attempt, calls[1].error, calls[1].retry, calls[1].wait })
+    -- the resent copy's report is timed like any other: the attempt took some time, within the call's
+    local a = calls[1]
+    assert.is_true(a.attempt_elapsed > 0 and a.attempt_elapsed <= a.elapsed, a.attempt_elapsed .. " / " .. a.elapsed)
     assert.same({ 2, false }, { calls[2].attempt, calls[2].retry })
   end)
 
