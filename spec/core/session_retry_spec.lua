@@ -72,6 +72,21 @@ describe("session retries", function()
     end)
   end
 
+  -- The engine keeps waiting retries in a heap by the time they fall due. Base delays four times apart keep the
+  -- jittered waits ([d/2, d]) apart; submitted longest first, they must start shortest first.
+  it("starts waiting retries in the order they fall due, not the order they were scheduled", function()
+    local delays = { 1.28, 0.32, 0.08, 0.02 }
+    srv:fault({ match = { method = "GET" }, steps = server.times(#delays, { status = 503 }) })
+    local retried = {}
+    s:set_hook(function(a) if a.attempt == 2 then retried[#retried + 1] = a.url:match("offset=(%d+)") end end)
+    local ids = {}
+    for i, d in ipairs(delays) do
+      ids[i] = s:submit(support.get_segments(srv, "offset=" .. i, { max_retries = 1, retry_base_delay = d }))
+    end
+    for _, result in pairs(support.collect(s, ids)) do assert.is_nil(result.error, result.message) end
+    assert.same({ "4", "3", "2", "1" }, retried)
+  end)
+
   it("stops after max_retries, also when overridden per call", function()
     srv:fault({ match = { method = "GET" }, steps = { { status = 503 }, { status = 503 }, { status = 503 },
       { status = 503 }, { status = 503 }, { status = 503 } } })
