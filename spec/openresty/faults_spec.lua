@@ -42,6 +42,7 @@ describe("retries on the ngx transport", function()
     assert.is_true(hooks[1].retry)
     assert.are.equal(1, hooks[1].wait)
     assert.is_false(hooks[2].retry)
+    assert.is_nil(hooks[2].wait) -- as the C engine's hook: a wait only with a retry
     local seen = srv:recorded("create_notification")
     assert.are.equal(2, #seen)
     assert.is_true(seen[2].time - seen[1].time >= 0.99, "the server saw the retry too early")
