@@ -197,4 +197,14 @@ describe("retries on the ngx transport", function()
     assert.are.equal(3, r.attempts)
     assert.are.equal("connect", out.hooks[1].error)
   end)
+
+  -- As the C engine classes libcurl's TLS connect error (spec/core/session_retry_spec.lua).
+  it("reports a failed TLS handshake (https to a plain-HTTP port) as a connect error after retrying", function()
+    local out = app:case("call", { operation = "view_templates", args = { NULL }, hook = true,
+      base = (srv.url:gsub("^http:", "https:")), options = { retry_base_delay = 0.01, max_retries = 1 } })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal("connect", r.reason, r.text)
+    assert.are.equal(2, r.attempts)
+  end)
 end)
