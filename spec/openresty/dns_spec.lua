@@ -110,4 +110,16 @@ describe("connect_timeout on the ngx transport", function()
       assert.is_true(r.elapsed >= 0.9 and r.elapsed < 1.4, "took " .. r.elapsed .. " s")
     end)
   end
+
+  -- As the C engine classes libcurl's resolve error (spec/core/session_retry_spec.lua): retried, as nothing
+  -- was sent.
+  it("reports a name that does not exist as a resolve error after retrying", function()
+    local out = app:case("call", { operation = "view_templates", args = { NULL }, hook = true,
+      base = "https://nxdomain-1.onesignal-spec.invalid:" .. tcp_port,
+      options = { connect_timeout = 5, max_retries = 1, retry_base_delay = 0.01 } })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal("resolve", r.reason, r.text)
+    assert.are.equal(2, r.attempts)
+  end)
 end)

@@ -1,5 +1,6 @@
 -- A peer that is slow on purpose, for the OpenResty specs (plain Lua with LuaSocket, run as its own
--- process): a DNS server on UDP that answers every A question with 127.0.0.1 after DELAY seconds, and a
+-- process): a DNS server on UDP that answers every A question with 127.0.0.1 after DELAY seconds (a name
+-- whose first label starts with "nxdomain" with "no such name"), and a
 -- TCP port that takes connections (the kernel completes them) but never reads: a TLS handshake there
 -- waits until the client gives up.
 --
@@ -21,10 +22,11 @@ f:close()
 assert(os.rename(ports_file .. ".tmp", ports_file))
 
 -- The answer to `query` (a header and one question, as nginx's resolver asks): A questions get
--- 127.0.0.1, others no record.
+-- 127.0.0.1, others no record; a name whose first label starts with "nxdomain" gets NXDOMAIN (rcode 3).
 local function answer(query)
   local name_end = query:find("\0", 13, true)
   local question = query:sub(13, name_end + 4)
+  if question:sub(2, 9) == "nxdomain" then return query:sub(1, 2) .. "\129\131\0\1\0\0\0\0\0\0" .. question end
   local qtype = question:sub(-4, -3)
   local is_a = qtype == "\0\1"
   local head = query:sub(1, 2) .. "\129\128\0\1" .. (is_a and "\0\1" or "\0\0") .. "\0\0\0\0"
