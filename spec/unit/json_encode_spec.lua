@@ -27,6 +27,9 @@ describe("json.encode's writer", function()
     assert.truthy(text:find('"buttons":[{}]', 1, true))
     assert.truthy(text:find('"data":{}', 1, true))
     assert.truthy(text:find('"relation":"exists"', 1, true))
+    -- the mark as getmetatable sees it: a metatable that names array_mt in __metatable marks the table too
+    local disguised = setmetatable({}, { __metatable = json.array_mt })
+    assert.are.equal('{"e":[]}', encode({ e = disguised }))
   end)
 
   it("writes numbers beyond 14 digits in array parts and hash parts alike", function()
