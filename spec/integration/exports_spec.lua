@@ -4,13 +4,7 @@ local onesignal = require("onesignal")
 local server = require("support.server")
 local compress = require("support.compress")
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read = require("support.shared").read_file
 
 describe("exports", function()
   local srv, client

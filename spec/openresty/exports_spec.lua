@@ -5,13 +5,7 @@ local server = require("support.server")
 local openresty = require("support.openresty")
 local onesignal = require("onesignal")
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read = require("support.shared").read_file
 
 describe("download_export on the ngx transport", function()
   local srv, app, client
