@@ -4,7 +4,7 @@ local onesignal = require("onesignal")
 local server = require("support.server")
 local compress = require("support.compress")
 
-local read = require("support.shared").read_file
+local read = require("server.harness.shell").read_file
 
 describe("exports", function()
   local srv, client

@@ -5,7 +5,7 @@ local server = require("support.server")
 local openresty = require("support.openresty")
 local onesignal = require("onesignal")
 
-local read = require("support.shared").read_file
+local read = require("server.harness.shell").read_file
 
 describe("download_export on the ngx transport", function()
   local srv, app, client

@@ -1,4 +1,6 @@
 --- Paths to the read-only material beside the repository (../shared), for specs.
+local shell = require("server.harness.shell")
+
 local M = {}
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/support/shared%.lua$") or "."
@@ -7,18 +9,9 @@ M.dir = os.getenv("ONESIGNAL_SHARED") or (here .. "/../shared")
 
 function M.path(relative) return M.dir .. "/" .. relative end
 
---- The bytes of the file at `path`, or nil when it cannot be opened (a file a spec expects to be gone).
-function M.read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  return text
-end
-
 --- The text of a file of the repository, by its path from the repository's root.
 function M.read_repo_file(path)
-  return assert(M.read_file(M.root .. "/" .. path), "cannot read " .. path)
+  return assert(shell.read_file(M.root .. "/" .. path), "cannot read " .. path)
 end
 
 --- Runs a Lua 5.4 script from the repository's root as a user would (the library from lua/ and build/,
