@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.deadline = fuzz_double(&r);
     in.random01 = fuzz_double(&r);
     in.applied_before = (int)(fuzz_bits(&r, 1) & 1);
+    in.body_refused = (int)(fuzz_bits(&r, 1) & 1);
 
     os_policy_decide(&in, &d);
     CHECK(d.retry == 0 || d.retry == 1);
@@ -42,8 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * repeated unless repeating is safe. */
     if (in.applied_before) CHECK(d.applied);
     if (d.maybe_sent) CHECK(d.applied);
-    if (!d.retry && d.applied && !(in.error == OS_ERR_NONE && in.status >= 200 && in.status < 300))
+    if (!d.retry && d.applied && !(in.error == OS_ERR_NONE && in.status >= 200 && in.status < 300) &&
+        !in.body_refused)
         CHECK(d.maybe_sent);
+    /* A 2xx body its receiver stopped ends the call: no repeat, nothing in doubt. */
+    if (in.body_refused) CHECK(!d.retry && !d.maybe_sent && d.gave_up == OS_GAVE_UP_NONE);
     if (d.retry && d.applied) CHECK(in.safe);
     CHECK(d.wait >= 0); /* false for NaN */
     if (!d.retry) CHECK(d.wait == 0);

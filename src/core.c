@@ -160,6 +160,7 @@ static int l_policy(lua_State *L)
     in.random01 = lua_isnil(L, -1) ? os_prng_next01(state_prng(L)) : num_field(L, "random", 0);
     lua_pop(L, 1);
     in.applied_before = bool_field(L, "applied_before");
+    in.body_refused = bool_field(L, "body_refused");
     os_policy_decide(&in, &d);
     lua_pushboolean(L, d.retry);
     lua_pushnumber(L, d.wait);

@@ -84,6 +84,12 @@ void os_policy_decide(const os_policy_input *in, os_policy_decision *out)
      * connect failure or an error status, the call's outcome is still unknown. Only a 2xx answer is known. */
     out->applied = in->applied_before || o == OUTCOME_RETRY_SAFE;
     out->maybe_sent = out->applied && !(in->error == OS_ERR_NONE && in->status >= 200 && in->status < 300);
+    if (in->body_refused) {
+        /* The receiver of a 2xx body wanted no more of it: the answer was no failure, so nothing is retried
+         * and nothing is in doubt, although the transfer ends in an error. */
+        out->maybe_sent = 0;
+        return;
+    }
     if (o == OUTCOME_FINAL) return;
     if (out->applied && !in->safe) return;
     if (in->attempt > in->max_retries) {

@@ -37,6 +37,7 @@ typedef struct {
     double deadline; /* overall seconds allowed for the call */
     double random01; /* jitter source in [0, 1) */
     int applied_before; /* an earlier attempt of this call may have been applied (its `applied`) */
+    int body_refused;   /* the request's on_body stopped a 2xx answer (docs/design.md) */
 } os_policy_input;
 
 typedef struct {

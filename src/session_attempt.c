@@ -120,15 +120,8 @@ void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code)
     in.applied_before = t->applied;
     /* Drawing costs a getpid(); successful answers never need it. */
     if (t->error != OS_ERR_NONE || t->status == 429 || t->status >= 500) in.random01 = os_prng_next01(&s->prng);
+    in.body_refused = t->body_refused;
     os_policy_decide(&in, &d);
-    if (t->body_refused) {
-        /* on_body stopped a 2xx answer: its receiver wants no more, and the answer itself was no failure,
-         * so nothing is retried and nothing is in doubt. */
-        d.retry = 0;
-        d.wait = 0;
-        d.maybe_sent = 0;
-        d.gave_up = OS_GAVE_UP_NONE;
-    }
 
     t->applied = d.applied;
     t->elapsed = in.elapsed;

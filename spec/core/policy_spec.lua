@@ -19,6 +19,13 @@ describe("core.policy", function()
     end
   end)
 
+  it("ends a transfer whose on_body stopped a 2xx answer: not retried, nothing in doubt", function()
+    local d = decide({ status = 200, error = "other", sent = true, safe = true, body_refused = true })
+    assert.same({ retry = false, wait = 0, maybe_sent = false }, d)
+    -- The same failure without the refusal is an unknown outcome, retried when safe.
+    assert.is_true(decide({ status = 200, error = "other", sent = true, safe = true }).retry)
+  end)
+
   it("retries 429 and 503 whatever the method", function()
     for _, status in ipairs({ 429, 503 }) do
       local d = decide({ status = status, sent = true, safe = false })

@@ -157,11 +157,8 @@ function M.run(t, req, authorization, progress)
     retry, wait, maybe_sent, gave_up, applied = core.policy({
       status = out.status, error = out.error, sent = out.sent, safe = safe, attempt = attempt,
       max_retries = max_retries, retry_after = retry_after, base_delay = base_delay, max_delay = max_delay,
-      elapsed = now - started, deadline = deadline, applied_before = applied,
+      elapsed = now - started, deadline = deadline, applied_before = applied, body_refused = out.refused,
     })
-    -- on_body stopped a 2xx answer: its receiver wants no more, and the answer was no failure, so nothing
-    -- is retried and nothing is in doubt (as in src/session_attempt.c).
-    if out.refused then retry, maybe_sent, gave_up = false, false, nil end
     if progress then progress.applied, progress.exchange = applied, nil end
     report({ attempt = attempt, status = out.status > 0 and out.status or nil, error = out.error,
       message = out.error and out.message or nil, retry = retry, wait = retry and wait or nil,
