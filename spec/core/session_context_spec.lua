@@ -2,19 +2,12 @@
 -- of by wait, and is handed back by close for every request close abandons (the libcurl transport keeps
 -- its callbacks there instead of in a table keyed by request ids).
 local core = require("onesignal.core")
-local server = require("support.server")
 local support = require("core.support")
 
 describe("a request's context", function()
   local srv, s
 
-  setup(function() srv = server.start({}) end)
-  teardown(function() if srv then srv:stop() end end)
-  before_each(function()
-    srv:reset()
-    s = support.session(srv)
-  end)
-  after_each(function() s:close() end)
+  support.server_and_session(function(new_srv, new_s) srv, s = new_srv, new_s end)
 
   local function poll_all(n)
     local results, contexts = {}, {}

@@ -7,13 +7,7 @@ local support = require("core.support")
 describe("driving a session", function()
   local srv, s
 
-  setup(function() srv = server.start({}) end)
-  teardown(function() if srv then srv:stop() end end)
-  before_each(function()
-    srv:reset()
-    s = support.session(srv)
-  end)
-  after_each(function() s:close() end)
+  support.server_and_session(function(new_srv, new_s) srv, s = new_srv, new_s end)
 
   it("poll(0) returns at once while a request is still pending", function()
     srv:fault({ match = { method = "GET" }, steps = { { delay = 2 } } })

@@ -8,13 +8,7 @@ local compress = require("support.compress")
 describe("session round trips", function()
   local srv, s
 
-  setup(function() srv = server.start({}) end)
-  teardown(function() if srv then srv:stop() end end)
-  before_each(function()
-    srv:reset()
-    s = support.session(srv)
-  end)
-  after_each(function() s:close() end)
+  support.server_and_session(function(new_srv, new_s) srv, s = new_srv, new_s end)
 
   local function only_request(path)
     local list = srv:recorded(path, "path")

@@ -5,13 +5,7 @@ local support = require("core.support")
 describe("session retries", function()
   local srv, s
 
-  setup(function() srv = server.start({}) end)
-  teardown(function() if srv then srv:stop() end end)
-  before_each(function()
-    srv:reset()
-    s = support.session(srv)
-  end)
-  after_each(function() s:close() end)
+  support.server_and_session(function(new_srv, new_s) srv, s = new_srv, new_s end)
 
   local function post_notification(extra)
     local req = { method = "POST", path = "/notifications", credential = "rest", operation = "create_notification",
@@ -257,13 +251,7 @@ end)
 describe("the attempt hook", function()
   local srv, s
 
-  setup(function() srv = server.start({}) end)
-  teardown(function() if srv then srv:stop() end end)
-  before_each(function()
-    srv:reset()
-    s = support.session(srv)
-  end)
-  after_each(function() s:close() end)
+  support.server_and_session(function(new_srv, new_s) srv, s = new_srv, new_s end)
 
   it("sees every attempt, and never a key", function()
     local calls = {}
