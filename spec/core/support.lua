@@ -25,21 +25,21 @@ end
 
 --- For the describe block it is called in: one test server (started with `server_opts`) for the whole
 -- block, and before each test the server reset and a fresh session on it (M.session), closed after the
--- test. `bind(srv, s)` hands both to the block's locals, once the server is up and again for each test.
--- busted is required here, not at the top: finalizer_rounds.lua loads this module outside busted.
-function M.server_and_session(bind, server_opts)
+-- test. `set_locals(srv, s)` hands both to the block's locals, once the server is up and again for each
+-- test. busted is required here, not at the top: finalizer_rounds.lua loads this module outside busted.
+function M.server_and_session(set_locals, server_opts)
   local busted = require("busted")
   local server = require("support.server")
   local srv, s
   busted.setup(function()
     srv = server.start(server_opts or {})
-    bind(srv, nil)
+    set_locals(srv, nil)
   end)
   busted.teardown(function() if srv then srv:stop() end end)
   busted.before_each(function()
     srv:reset()
     s = M.session(srv)
-    bind(srv, s)
+    set_locals(srv, s)
   end)
   busted.after_each(function() s:close() end)
 end
