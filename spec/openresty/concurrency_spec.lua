@@ -2,7 +2,6 @@
 -- the non-blocking API (callbacks, spawn, send_many) runs its requests side by side in light threads.
 -- Concurrency is read from the test server's connection count (every request in flight needs its own
 -- HTTP/1.1 connection), not from timings, except in the single-worker check, whose point is a timing.
-local server = require("support.server")
 local openresty = require("support.openresty")
 local shell = require("server.harness.shell")
 local cjson = require("cjson")
@@ -13,14 +12,7 @@ describe("concurrency on the ngx transport", function()
 
   local NOTIFICATION = { contents = { en = "side by side" }, included_segments = { "All" } }
 
-  setup(function()
-    srv = server.start({})
-    app = openresty.start({ server = srv })
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
-  end)
+  openresty.server_and_app(function(new_srv, new_app) srv, app = new_srv, new_app end)
   before_each(function() srv:reset() end)
 
   describe("with one nginx worker", function()

@@ -17,14 +17,8 @@ describe("name lookups on the ngx transport", function()
     return app:case("call", args)
   end
 
-  setup(function()
-    srv = server.start({ tls = true })
-    app = openresty.start({ server = srv, http = "  resolver 127.0.0.1:1 ipv6=off;\n  resolver_timeout 30s;" })
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
-  end)
+  openresty.server_and_app(function(new_srv, new_app) srv, app = new_srv, new_app end, { tls = true },
+    { http = "  resolver 127.0.0.1:1 ipv6=off;\n  resolver_timeout 30s;" })
   before_each(function() srv:reset() end)
 
   local UNANSWERED = "http://api.onesignal-spec.invalid:8080"

@@ -1,7 +1,6 @@
 -- download_export on the cosocket transport, inside nginx: the file streams to disk as it arrives, past
 -- the client's max_body_size, starts again from empty when an attempt is retried, and leaves no partial
 -- file behind when the call fails (spec/integration/exports_spec.lua has the same for libcurl).
-local server = require("support.server")
 local openresty = require("support.openresty")
 local onesignal = require("onesignal")
 
@@ -10,18 +9,14 @@ local read = require("server.harness.shell").read_file
 describe("download_export on the ngx transport", function()
   local srv, app, client
 
+  openresty.server_and_app(function(new_srv, new_app) srv, app = new_srv, new_app end)
+
   setup(function()
-    srv = server.start({})
-    app = openresty.start({ server = srv })
     client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
       transport = "curl", max_retries = 0 })
   end)
 
-  teardown(function()
-    client:close()
-    app:stop()
-    srv:stop()
-  end)
+  teardown(function() client:close() end)
 
   before_each(function() srv:reset() end)
 

@@ -22,14 +22,7 @@ describe("retries on the ngx transport", function()
     return out.results[1], out.hooks
   end
 
-  setup(function()
-    srv = server.start({})
-    app = openresty.start({ server = srv })
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
-  end)
+  openresty.server_and_app(function(new_srv, new_app) srv, app = new_srv, new_app end)
   before_each(function() srv:reset() end)
 
   it("waits what 429's Retry-After asks, then succeeds", function()

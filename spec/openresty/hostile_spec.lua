@@ -1,12 +1,11 @@
 -- The cosocket transport against servers that misbehave on purpose (raw answers made inside the app,
 -- spec/openresty/app/fixtures.lua): each is met as the libcurl transport meets it, and none may hold the
 -- worker, its memory or its sockets beyond the call's limits.
-local server = require("support.server")
 local openresty = require("support.openresty")
 local NULL = require("cjson").null
 
 describe("hostile servers on the ngx transport", function()
-  local srv, app
+  local app
 
   -- get_notification against a raw fixture of the app; returns the outcome and the whole case answer.
   local function fetch(fixture, options, extra)
@@ -30,14 +29,7 @@ describe("hostile servers on the ngx transport", function()
     return nil
   end
 
-  setup(function()
-    srv = server.start({})
-    app = openresty.start({ server = srv })
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
-  end)
+  openresty.server_and_app(function(_, new_app) app = new_app end)
 
   -- nginx restarts a cosocket's timeout on every byte: a read that waits for a whole line or length would
   -- last as long as the server trickles. libcurl times out when the attempt's time is up.

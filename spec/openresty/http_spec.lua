@@ -1,12 +1,11 @@
 -- The cosocket transport's HTTP/1.1 reader and body decoders, against upstream answers made inside the
 -- app (spec/openresty/app/fixtures.lua): every Content-Encoding libcurl accepts, bodies framed by
 -- length, chunks and connection close, and the ways a response can go wrong.
-local server = require("support.server")
 local openresty = require("support.openresty")
 local NULL = require("cjson").null
 
 describe("responses on the ngx transport", function()
-  local srv, app
+  local app
 
   -- get_notification against a fixture of the app; returns the outcome.
   local function fetch(base, options)
@@ -19,14 +18,7 @@ describe("responses on the ngx transport", function()
 
   local PADDING = string.rep("onesignal lua ", 3000)
 
-  setup(function()
-    srv = server.start({})
-    app = openresty.start({ server = srv })
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
-  end)
+  openresty.server_and_app(function(_, new_app) app = new_app end)
 
   -- fixture → the Content-Encoding it answers with
   local ENCODINGS = { identity = false, gzip = "gzip", deflate = "deflate", deflate_raw = "deflate", br = "br",

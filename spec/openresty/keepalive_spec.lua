@@ -1,7 +1,6 @@
 -- Keep-alive on cosockets: nginx's connection pool (one per base URL) carries request after request,
 -- across calls, clients and requests of the worker, as the test server's connection count shows; and a
 -- kept connection that turns out dead is handled as libcurl handles it.
-local server = require("support.server")
 local openresty = require("support.openresty")
 local NULL = require("cjson").null
 
@@ -16,14 +15,7 @@ describe("keep-alive on the ngx transport", function()
     return app:case("call", args)
   end
 
-  setup(function()
-    srv = server.start({ tls = true })
-    app = openresty.start({ server = srv })
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
-  end)
+  openresty.server_and_app(function(new_srv, new_app) srv, app = new_srv, new_app end, { tls = true })
   before_each(function() srv:reset() end)
 
   it("sends ten calls in a row over one connection", function()

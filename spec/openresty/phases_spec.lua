@@ -1,6 +1,5 @@
 -- Where nginx allows no cosockets, a call raises an error that names the phase and the way out
 -- (ngx.timer.at) instead of blocking the worker with libcurl; from a timer it works.
-local server = require("support.server")
 local openresty = require("support.openresty")
 local shell = require("server.harness.shell")
 local onesignal = require("onesignal")
@@ -8,14 +7,7 @@ local onesignal = require("onesignal")
 describe("nginx phases", function()
   local srv, app
 
-  setup(function()
-    srv = server.start({})
-    app = openresty.start({ server = srv })
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
-  end)
+  openresty.server_and_app(function(new_srv, new_app) srv, app = new_srv, new_app end)
 
   it("refuses to send from init, init_worker, set, filters and log, pointing to ngx.timer.at", function()
     assert.are.equal(200, (app:get("/phase/set")))

@@ -1,7 +1,6 @@
 -- The cosocket transport, inside real nginx, sends for every operation the request the libcurl transport
 -- sends for the same call: method, path, query, body, and every header but User-Agent. Both sides are
 -- read from the test server's recording, so what is compared is what went over the wire.
-local server = require("support.server")
 local openresty = require("support.openresty")
 local samples = require("support.samples")
 local json = require("server.json")
@@ -53,18 +52,13 @@ end
 describe("the ngx transport in nginx", function()
   local srv, app, ctx, names
 
+  openresty.server_and_app(function(new_srv, new_app) srv, app = new_srv, new_app end, { tls = true })
+
   setup(function()
-    srv = server.start({ tls = true })
-    app = openresty.start({ server = srv })
     ctx = { app_id = srv.app_id, org_id = srv.org_id }
     names = {}
     for name in pairs(samples.all(ctx)) do names[#names + 1] = name end
     table.sort(names)
-  end)
-
-  teardown(function()
-    if app then app:stop() end
-    if srv then srv:stop() end
   end)
 
   it("is the transport chosen inside nginx, and sends libcurl's Accept-Encoding", function()

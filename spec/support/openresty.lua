@@ -260,4 +260,26 @@ function M.start(opts)
   return app
 end
 
+--- For the describe block it is called in: a test server (support.server, started with `server_opts`)
+-- and an app on it (M.start with `app_opts` and that server) for the whole block, both stopped after it.
+-- `set_locals(srv, app)` hands them to the block's locals. Whether the server is reset between tests is
+-- left to each spec. busted and support.server are required here, not at the top: the OpenResty example
+-- loads this module outside busted.
+function M.server_and_app(set_locals, server_opts, app_opts)
+  local busted = require("busted")
+  local server = require("support.server")
+  local srv, app
+  busted.setup(function()
+    srv = server.start(server_opts or {})
+    local opts = { server = srv }
+    for k, v in pairs(app_opts or {}) do opts[k] = v end
+    app = M.start(opts)
+    set_locals(srv, app)
+  end)
+  busted.teardown(function()
+    if app then app:stop() end
+    if srv then srv:stop() end
+  end)
+end
+
 return M
