@@ -1,6 +1,5 @@
 -- bin/onesignal making real calls against the test server: every operation sends what the library sends
 -- for the same arguments, the shortcuts build the right bodies, and the answers are printed as sent.
-local onesignal = require("onesignal")
 local json = require("onesignal.json")
 local operations = require("onesignal.operations")
 local server = require("support.server")
@@ -54,19 +53,10 @@ end
 describe("onesignal against the test server", function()
   local srv, client, env
 
-  setup(function()
-    srv = server.start({})
-    env = run.env_for(srv)
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
-      app_id = srv.app_id, max_retries = 0 })
-  end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end,
+    function(s) return { organization_api_key = s.org_key, max_retries = 0 } end)
 
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
-
-  before_each(function() srv:reset() end)
+  setup(function() env = run.env_for(srv) end)
 
   describe("sends what the library sends for", function()
     local all = samples.all({})

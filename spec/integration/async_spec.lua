@@ -13,18 +13,8 @@ end
 describe("non-blocking calls", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({})
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
-      retry_base_delay = 0.05, retry_max_delay = 0.1 })
-  end)
-
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
-
-  before_each(function() srv:reset() end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end,
+    { retry_base_delay = 0.05, retry_max_delay = 0.1 })
 
   it("run callbacks inside poll only, with what the blocking call would return", function()
     local calls = {}
@@ -170,18 +160,8 @@ end)
 describe("coroutines run by client:spawn", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({})
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
-      retry_base_delay = 0.05, retry_max_delay = 0.1 })
-  end)
-
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
-
-  before_each(function() srv:reset() end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end,
+    { retry_base_delay = 0.05, retry_max_delay = 0.1 })
 
   it("interleave: two calls on a 0.3 s route are both in flight at once", function()
     srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 0.3 }, { delay = 0.3 } } })

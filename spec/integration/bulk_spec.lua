@@ -46,18 +46,8 @@ end
 describe("client:send_many", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({})
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
-      retry_base_delay = 0.2, retry_max_delay = 0.4 })
-  end)
-
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
-
-  before_each(function() srv:reset() end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end,
+    { retry_base_delay = 0.2, retry_max_delay = 0.4 })
 
   it("returns the results in input order, whatever order they finish in", function()
     srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 1 } } })

@@ -6,19 +6,10 @@ local cjson = require("cjson")
 describe("the client", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({})
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key,
-      organization_api_key = srv.org_key, app_id = srv.app_id, retry_base_delay = 0.01 })
-  end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end,
+    function(s) return { organization_api_key = s.org_key, retry_base_delay = 0.01 } end)
 
-  teardown(function()
-    client:close()
-    srv:stop()
-    require("support.comma_locale").cleanup()
-  end)
-
-  before_each(function() srv:reset() end)
+  teardown(function() require("support.comma_locale").cleanup() end)
 
   describe("life cycles (create → get → update → delete)", function()
     it("users", function()

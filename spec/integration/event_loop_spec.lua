@@ -46,20 +46,11 @@ end
 describe("an outside event loop (luv)", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({})
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
-      retry_base_delay = 0.1, retry_max_delay = 0.2 })
-  end)
-
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end,
+    { retry_base_delay = 0.1, retry_max_delay = 0.2 })
 
   before_each(function()
     if not has_luv then pending("luv is not installed (Debian: lua-luv)") end
-    srv:reset()
   end)
 
   it("drives transfers, retry timers and sleeping coroutines to the end, without spinning", function()

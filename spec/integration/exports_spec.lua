@@ -9,17 +9,7 @@ local read = require("server.harness.shell").read_file
 describe("exports", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({})
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id, max_retries = 0 })
-  end)
-
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
-
-  before_each(function() srv:reset() end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end, { max_retries = 0 })
 
   local function export_url()
     local answer = assert(client:export_subscriptions(nil))

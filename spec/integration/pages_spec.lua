@@ -7,18 +7,8 @@ local server = require("support.server")
 describe("paged lists", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({})
-    client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
-      app_id = srv.app_id, max_retries = 0 })
-  end)
-
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
-
-  before_each(function() srv:reset() end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end,
+    function(s) return { organization_api_key = s.org_key, max_retries = 0 } end)
 
   -- Every item of an iterator, failing the test on an error.
   local function collect(iterator)

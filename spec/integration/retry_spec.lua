@@ -602,16 +602,9 @@ end)
 describe("retries over HTTP/2", function()
   local srv, client
 
-  setup(function()
-    srv = server.start({ tls = true, h2 = true })
-    client = onesignal.new({ base_url = srv.https_url, ca_file = srv.ca_file, rest_api_key = srv.rest_key,
-      app_id = srv.app_id, retry_base_delay = 0.01, http_version = "2" })
-  end)
-  teardown(function()
-    client:close()
-    srv:stop()
-  end)
-  before_each(function() srv:reset() end)
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end, function(s)
+    return { base_url = s.https_url, ca_file = s.ca_file, retry_base_delay = 0.01, http_version = "2" }
+  end, { tls = true, h2 = true })
 
   local function count(operation)
     local n = 0

@@ -349,4 +349,29 @@ function server.start(opts)
   return srv
 end
 
+--- For the describe block it is called in: one server (started with `opts`) and one client of it for the
+-- whole block, the server reset before each test, the client closed and the server stopped after the
+-- block. The client has the server's URL, REST key and app id, and `options` on top: a table, or a
+-- function of the server returning one (for settings that name the server, such as its https_url).
+-- `set_locals(srv, client)` hands both to the block's locals. busted and onesignal are required here,
+-- not at the top: examples load this module outside busted.
+function server.with_client(set_locals, options, opts)
+  local busted = require("busted")
+  local onesignal = require("onesignal")
+  local srv, client
+  busted.setup(function()
+    srv = server.start(opts or {})
+    local settings = { base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id }
+    local extra = type(options) == "function" and options(srv) or options
+    for k, v in pairs(extra or {}) do settings[k] = v end
+    client = onesignal.new(settings)
+    set_locals(srv, client)
+  end)
+  busted.teardown(function()
+    if client then client:close() end
+    if srv then srv:stop() end
+  end)
+  busted.before_each(function() srv:reset() end)
+end
+
 return server
