@@ -26,7 +26,7 @@ end
 
 describe("the on_attempt hook", function()
   local srv
-  local opened = {}
+  local closed_after_test = server.with_test_clients(function(new_srv) srv = new_srv end)
 
   -- A client of this server whose hook appends to the returned list.
   local function recording_client(options)
@@ -34,24 +34,12 @@ describe("the on_attempt hook", function()
     local settings = { base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
       app_id = srv.app_id, retry_base_delay = 0.01, on_attempt = function(a) calls[#calls + 1] = a end }
     for k, v in pairs(options or {}) do settings[k] = v end
-    local client = onesignal.new(settings)
-    opened[#opened + 1] = client
-    return client, calls
+    return closed_after_test(onesignal.new(settings)), calls
   end
 
   local function fault(operation, steps)
     srv:fault({ match = { operation = operation }, steps = steps })
   end
-
-  setup(function() srv = server.start({}) end)
-  teardown(function() srv:stop() end)
-  before_each(function() srv:reset() end)
-  after_each(function()
-    for i = #opened, 1, -1 do
-      opened[i]:close()
-      opened[i] = nil
-    end
-  end)
 
   it("sees every attempt with what happened and what was decided", function()
     local client, calls = recording_client()

@@ -7,16 +7,14 @@ local clock = require("support.clock")
 
 describe("retries through the client", function()
   local srv
-  local opened = {}
+  local closed_after_test = server.with_test_clients(function(new_srv) srv = new_srv end)
 
   -- A client of this server with fast backoff; `options` adds or replaces settings.
   local function new_client(options)
     local settings = { base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
       app_id = srv.app_id, retry_base_delay = 0.01 }
     for k, v in pairs(options or {}) do settings[k] = v end
-    local client = onesignal.new(settings)
-    opened[#opened + 1] = client
-    return client
+    return closed_after_test(onesignal.new(settings))
   end
 
   local function notification(extra)
@@ -29,16 +27,6 @@ describe("retries through the client", function()
 
 
   local function created() return srv:stats().notifications_created end
-
-  setup(function() srv = server.start({}) end)
-  teardown(function() srv:stop() end)
-  before_each(function() srv:reset() end)
-  after_each(function()
-    for i = #opened, 1, -1 do
-      opened[i]:close()
-      opened[i] = nil
-    end
-  end)
 
   describe("Retry-After", function()
     it("waits the delta-seconds asked for, then succeeds", function()

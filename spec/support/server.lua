@@ -374,4 +374,30 @@ function server.with_client(set_locals, options, opts)
   busted.before_each(function() srv:reset() end)
 end
 
+--- For the describe block it is called in: one server (started with `opts`) for the whole block, reset
+-- before each test, for specs whose tests each open their own clients. Returns `closed_after_test(client)`,
+-- which returns the client and closes it once the test is over. `set_server(srv)` hands the server to the
+-- block's locals. busted is required here, not at the top (see server.with_client).
+function server.with_test_clients(set_server, opts)
+  local busted = require("busted")
+  local srv
+  local opened = {}
+  busted.setup(function()
+    srv = server.start(opts or {})
+    set_server(srv)
+  end)
+  busted.teardown(function() if srv then srv:stop() end end)
+  busted.before_each(function() srv:reset() end)
+  busted.after_each(function()
+    for i = #opened, 1, -1 do
+      opened[i]:close()
+      opened[i] = nil
+    end
+  end)
+  return function(client)
+    opened[#opened + 1] = client
+    return client
+  end
+end
+
 return server
