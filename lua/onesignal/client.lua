@@ -77,7 +77,14 @@ end
 function Client:_waiter()
   local co = in_spawned(self)
   if not co then return nil end
-  return waiter_for(co)
+  local wait, wake = waiter_for(co)
+  local transport = self.transport
+  -- Once the client is closed every request it is given is answered at once, but the libcurl transport
+  -- holds the answers for the next poll, which a program that closed its client never makes: hand them
+  -- out here instead of suspending for ever (the callbacks wake nobody: nothing is parked).
+  return function()
+    if transport.closed then self:poll(0) else wait() end
+  end, wake
 end
 
 --- Sends a built request and returns the transport's raw `result` (docs/design.md). Inside a coroutine
@@ -85,12 +92,14 @@ end
 function Client:_perform(req)
   local transport = self.transport
   local co = in_spawned(self)
-  if not co then return transport:request(req) end
+  -- A closed client answers "closed" at once and sends nothing, so there is nothing to wait for. Through
+  -- submit the libcurl transport would hold that answer for the next poll, which a program that closed
+  -- its client never makes: the coroutine would stay suspended for ever.
+  if not co or transport.closed then return transport:request(req) end
   local wait, wake = waiter_for(co)
   local result
   -- A transport may call back before submit returns (the cosocket transport, whose thread runs at once,
-  -- when nothing makes it wait, as on a closed client): then there is nothing to wait for. The libcurl
-  -- transport never does; even a closed client's "closed" answer comes with the next poll.
+  -- when nothing makes it wait): then there is nothing to wait for. The libcurl transport never does.
   transport:submit(req, function(r)
     result = r
     wake()

@@ -275,11 +275,25 @@ describe("client:send_many", function()
     while #srv:requests() < 2 and os.time() - started < 5 do doomed:poll(0.02) end
     assert.are.equal(2, #srv:requests())
     doomed:close()
-    assert.is_true(doomed:run(5))
+    -- all six answered inside close: a program that closed its client does not poll it again
+    assert.is_table(results, "send_many still waits after the close")
+    assert.are.equal(0, doomed:pending())
     assert.are.equal(6, #results)
     for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
     assert.is_true(results[1].err.maybe_sent)
     assert.is_falsy(results[6].err.maybe_sent)
+  end)
+
+  it("inside client:spawn on a closed client, fails every item at once, without a poll", function()
+    local closed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    closed:close()
+    local results, summary
+    closed:spawn(function() results, summary = closed:send_many(notifications(5), { concurrency = 2 }) end)
+    assert.is_table(summary, "send_many still waits")
+    assert.are.equal(5, summary.failed)
+    for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
+    assert.are.equal(0, closed:pending())
+    assert.are.equal(0, #srv:requests())
   end)
 
   it("describes every request in a dry run, sending nothing", function()
