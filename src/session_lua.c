@@ -602,7 +602,9 @@ static int l_stats(lua_State *L)
     return 1;
 }
 
-static void close_session(lua_State *L, lsession *ls)
+/* `fresh` is the index of an empty table made beforehand: nothing here allocates, so no finalizer can
+ * start a request between the list of abandoned requests and the end of the engine. */
+static void close_session(lua_State *L, lsession *ls, int fresh)
 {
     os_session *s = ls->s;
     if (s == NULL) return;
@@ -612,7 +614,7 @@ static void close_session(lua_State *L, lsession *ls)
     else
         os_session_free(s);
     /* Drop every kept body, context and the hook in one go. */
-    lua_newtable(L);
+    lua_pushvalue(L, fresh);
     os_setuservalue(L, 1);
 }
 
@@ -644,14 +646,21 @@ static void push_abandoned(lua_State *L, lsession *ls)
     size_t i;
     os_session_get_stats(ls->s, &st);
     /* Every allocation first (sized for all pending requests, so the filling below allocates nothing): a
-     * finalizer they run may close the session, and then there is nothing left to list. */
-    p.list = lua_newuserdata(L, ((size_t)st.pending + 1) * sizeof *p.list);
-    lua_createtable(L, (int)st.pending, 0);
-    lua_createtable(L, (int)st.pending, 0);
-    lua_createtable(L, (int)st.pending, 0);
-    lua_createtable(L, (int)st.pending, 0);
+     * finalizer they run may close the session, and then there is nothing left to list; or it may start
+     * a request, and then they are sized again (a request left off the list would never be answered). */
+    for (;;) {
+        p.list = lua_newuserdata(L, ((size_t)st.pending + 1) * sizeof *p.list);
+        lua_createtable(L, (int)st.pending, 0);
+        lua_createtable(L, (int)st.pending, 0);
+        lua_createtable(L, (int)st.pending, 0);
+        lua_createtable(L, (int)st.pending, 0);
+        p.cap = (size_t)st.pending;
+        if (ls->s == NULL) break;
+        os_session_get_stats(ls->s, &st);
+        if ((size_t)st.pending <= p.cap) break;
+        lua_pop(L, 5);
+    }
     p.n = 0;
-    p.cap = (size_t)st.pending;
     if (ls->s != NULL) os_session_each_pending(ls->s, add_with_context, &p);
     qsort((void *)p.list, p.n, sizeof *p.list, by_id);
     os_getuservalue(L, 1); /* list, ids, contexts, attempts, sent, uservalue */
@@ -676,6 +685,9 @@ static int l_close(lua_State *L)
     lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
     if (ls->driving) return luaL_error(L, PREFIX "poll, wait and close cannot be called from a hook");
     lua_settop(L, 1);
+    /* 2: the companion table close_session installs, made before the list is taken (a finalizer this
+     * runs may close the session: then it is closed already) */
+    lua_newtable(L);
     if (ls->s == NULL) {
         lua_newtable(L);
         lua_newtable(L);
@@ -684,7 +696,7 @@ static int l_close(lua_State *L)
         return 4;
     }
     push_abandoned(L, ls);
-    close_session(L, ls); /* nothing left to do if a finalizer closed it meanwhile */
+    close_session(L, ls, 2); /* nothing left to do if a finalizer closed it meanwhile */
     return 4;
 }
 

@@ -2,13 +2,19 @@
 -- collector to finish cycles (and so run finalizers) within a few polls; in the spec runner's heap it
 -- rarely does.
 --
---   lua5.4 spec/core/finalizer_rounds.lua close|poll URL REST_KEY APP_ID
+--   lua5.4 spec/core/finalizer_rounds.lua close|poll|submit URL REST_KEY APP_ID
 --
 -- Rounds of: a fresh session with 40 requests, garbage whose finalizer acts once it runs inside
 -- s:poll (and re-arms itself until then), and polls until every request was answered or the session
 -- is closed. Acting is `s:close()` (its abandoned requests count as answered) or `s:poll(0)`. Every
 -- request must be answered exactly once. Prints "acted N" (rounds the finalizer acted in); raises on
 -- any failure.
+--
+-- Mode submit: rounds of a fresh session with 1000 requests never driven, garbage whose finalizer submits
+-- one more request once it runs inside s:close, and the close. Its lists, sized by the number pending,
+-- make enough garbage debt for a whole collection cycle inside close, so the finalizer runs there every
+-- round. The request it started must be in close's list of abandoned requests (or its submit must have
+-- raised, the session being closed already): nothing else will ever answer it.
 local support = require("core.support")
 
 local mode, url, key, app_id = arg[1], arg[2], arg[3], arg[4]
@@ -75,9 +81,35 @@ local function round()
   return hit
 end
 
+local function close_round()
+  local s = support.session(srv)
+  for i = 1, 1000 do s:submit(support.get_segments(srv, "offset=" .. i), i) end
+  local close, outcome = s.close, nil
+  local function inside_close()
+    for level = 2, 40 do
+      local info = debug.getinfo(level, "f")
+      if not info then return false end
+      if info.func == close then return true end
+    end
+    return false
+  end
+  collectgarbage("collect")
+  setmetatable({}, { __gc = function()
+    if not inside_close() then return end
+    outcome = pcall(s.submit, s, support.get_segments(srv, "offset=late"), "late") and "submitted" or "raised"
+  end })
+  local _, contexts = s:close()
+  if outcome == "submitted" then
+    local listed = false
+    for _, context in ipairs(contexts) do listed = listed or context == "late" end
+    if not listed then error("close never listed the request a finalizer started inside it") end
+  end
+  return outcome ~= nil
+end
+
 local acted = 0
 for _ = 1, 200 do
-  if round() then acted = acted + 1 end
+  if (mode == "submit" and close_round or round)() then acted = acted + 1 end
   if acted >= 5 then break end
 end
 print("acted " .. acted)
