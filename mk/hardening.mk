@@ -112,7 +112,7 @@ VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirec
 
 valgrind: $(BUILD)/5.4/onesignal/core.so $(HARDENING_PROGRAMS) ## C-core specs and the two-thread host under valgrind memcheck
 	$(LUA_ENV) $(VALGRIND) $(BUSTED) spec/core spec/hardening/hostile_input_spec.lua spec/hardening/tls_spec.lua
-	$(LUA_ENV) HARDENING_HOST_WRAPPER='$(VALGRIND)' $(BUSTED) spec/hardening/threads_spec.lua spec/hardening/fork_spec.lua
+	$(LUA_ENV) HARDENING_HOST_WRAPPER='$(VALGRIND)' $(BUSTED) spec/hardening/threads_spec.lua spec/hardening/fork_spec.lua spec/hardening/oom_spec.lua
 
 # ---- ThreadSanitizer ----
 

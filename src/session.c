@@ -304,6 +304,14 @@ void os_session_take(os_session *s, os_transfer *t)
     s->pending--;
 }
 
+int os_session_untake(os_session *s, os_transfer *t)
+{
+    if (os_idmap_put(&s->ids, t->id, t) != 0) return -1;
+    os_list_push_front(&s->done, t);
+    s->pending++;
+    return 0;
+}
+
 double os_session_next_timeout(const os_session *s)
 {
     double next, now;

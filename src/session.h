@@ -79,6 +79,10 @@ int os_session_may_have_sent(const os_transfer *t);
  * handed out; the transfer then goes back with os_session_discard. */
 void os_session_take(os_session *s, os_transfer *t);
 
+/* Undoes os_session_take when handing the result out failed: the request is pending again, its result
+ * the first to be handed out. 0, or -1 when memory ran out (the transfer is then still taken). */
+int os_session_untake(os_session *s, os_transfer *t);
+
 /* Seconds until the session next needs driving: 0 when a result waits or work is due; -1 when nothing
  * is pending at all. */
 double os_session_next_timeout(const os_session *s);

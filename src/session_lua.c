@@ -185,42 +185,71 @@ static void drive(lua_State *L, lsession *ls, double timeout, const os_transfer 
     lua_pop(L, 1);
 }
 
-/* Hands the result out: builds the table and, when contexts is a stack index, stores the request's
- * context there at [i] (false when it has none); then lets go of the Lua values the request kept alive
- * and of the request itself. The result is left on the stack.
+/* Runs protected (hand_out): builds the result of the transfer at 1 (a light userdata) and either stores
+ * it and the context at 5 in the lists at 2 and 3 at [4], or, without lists, returns it. */
+static int store_result(lua_State *L)
+{
+    os_push_result(L, lua_touserdata(L, 1));
+    if (lua_isnil(L, 2)) return 1;
+    lua_rawseti(L, 2, (int)lua_tointeger(L, 4));
+    lua_pushvalue(L, 5);
+    lua_rawseti(L, 3, (int)lua_tointeger(L, 4));
+    return 0;
+}
+
+/* Hands the result out: builds the table and either stores it and the request's context (false when it
+ * has none) at [i] of the lists at `lists` and lists + 1, or, when lists is 0, leaves it on the stack;
+ * then lets go of the Lua values the request kept alive and of the request itself. `builder` is the
+ * index of store_result, pushed by the caller before it took anything: pushing a C function allocates
+ * on LuaJIT.
  * Any allocation here may run a finalizer, and a finalizer may call this session's poll, wait or close.
  * So the request is off the engine's books before the first allocation (a nested poll cannot hand it out
  * twice), its context is on the stack before it (a nested close empties the companion table), and a
- * nested close leaves the engine for this function to free (close_session). An out-of-memory error here
- * loses this one result and its transfer. */
-static void hand_out(lua_State *L, lsession *ls, os_transfer *t, int contexts, int i)
+ * nested close leaves the engine for this function to free (close_session).
+ * The allocations run protected: on an error (out of memory) the request goes back to the head of the
+ * finished ones, to be handed out by the next poll, rather than being lost with its transfer. Returns 0,
+ * or the error's status with the error on the stack. */
+static int hand_out(lua_State *L, lsession *ls, os_transfer *t, int lists, int i, int builder)
 {
     os_session *s = ls->s;
-    int uv;
+    int uv, status;
     os_session_take(s, t);
     ls->handing++;
     os_getuservalue(L, 1);
     uv = lua_gettop(L);
-    if (contexts != 0) {
-        if (t->context_ref != LUA_NOREF)
-            lua_rawgeti(L, uv, t->context_ref);
-        else
-            lua_pushboolean(L, 0);
+    lua_pushvalue(L, builder);
+    lua_pushlightuserdata(L, t);
+    if (lists != 0) {
+        lua_pushvalue(L, lists);
+        lua_pushvalue(L, lists + 1);
+    } else {
+        lua_pushnil(L);
+        lua_pushnil(L);
     }
-    os_push_result(L, t);
-    lua_insert(L, uv); /* result, companion table[, context] */
-    uv++;
-    if (contexts != 0) lua_rawseti(L, contexts, i);
-    luaL_unref(L, uv, t->body_ref);
-    luaL_unref(L, uv, t->context_ref);
-    luaL_unref(L, uv, t->on_body_ref);
+    lua_pushinteger(L, i);
+    if (t->context_ref != LUA_NOREF)
+        lua_rawgeti(L, uv, t->context_ref);
+    else
+        lua_pushboolean(L, 0);
+    status = lua_pcall(L, 5, lists != 0 ? 0 : 1, 0);
+    if (status != 0 || lists == 0) {
+        lua_insert(L, uv); /* the result or the error, companion table */
+        uv++;
+    }
+    if (status == 0) {
+        luaL_unref(L, uv, t->body_ref);
+        luaL_unref(L, uv, t->context_ref);
+        luaL_unref(L, uv, t->on_body_ref);
+    }
     lua_pop(L, 1);
     ls->handing--;
-    os_session_discard(s, t);
+    /* Back unless a finalizer closed the session meanwhile: then nobody is left to hand it to. */
+    if (status == 0 || ls->s != s || os_session_untake(s, t) != 0) os_session_discard(s, t);
     if (ls->orphan == s && ls->handing == 0) {
         ls->orphan = NULL;
         os_session_free(s);
     }
+    return status;
 }
 
 /* ---- hook ---- */
@@ -478,13 +507,19 @@ static int push_finished(lua_State *L, lsession *ls)
         lua_pushnil(L);
         return 1;
     }
-    /* 2 = results, 3 = their contexts */
+    /* 2 = results, 3 = their contexts, 4 = store_result (see hand_out) */
     lua_newtable(L);
     lua_newtable(L);
+    lua_pushcfunction(L, store_result);
     while (ls->s != NULL && (t = os_session_first_done(ls->s)) != NULL) { /* a finalizer may close it */
-        hand_out(L, ls, t, 3, ++i);
-        lua_rawseti(L, 2, i);
+        if (hand_out(L, ls, t, 2, i + 1, 4) != 0) {
+            /* Out of memory: the results handed out so far go now, the others wait for the next poll. */
+            if (i == 0) return lua_error(L);
+            break;
+        }
+        i++;
     }
+    lua_settop(L, 3);
     return 2;
 }
 
@@ -519,7 +554,8 @@ static int l_wait(lua_State *L)
     lua_settop(L, 1);
     drive(L, ls, -1, t);
     if (t->state != OS_T_DONE) return luaL_error(L, PREFIX "request %f could not finish", id);
-    hand_out(L, ls, t, 0, 0);
+    lua_pushcfunction(L, store_result); /* (a memory error here leaves the result to a later wait or poll) */
+    if (hand_out(L, ls, t, 0, 0, lua_gettop(L)) != 0) return lua_error(L);
     return 1;
 }
 
@@ -541,7 +577,9 @@ static int l_request(lua_State *L)
         t->body_ref = ref_value(L, body, lua_gettop(L));
         return luaL_error(L, PREFIX "request %f could not finish", (lua_Number)t->id);
     }
-    hand_out(L, ls, t, 0, 0);
+    lua_pushcfunction(L, store_result);
+    /* A memory error leaves the result to a later poll, which hands it out without a context. */
+    if (hand_out(L, ls, t, 0, 0, lua_gettop(L)) != 0) return lua_error(L);
     return 1;
 }
 

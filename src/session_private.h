@@ -57,6 +57,17 @@ static inline void os_list_push(transfer_list *l, os_transfer *t)
     l->tail = t;
 }
 
+static inline void os_list_push_front(transfer_list *l, os_transfer *t)
+{
+    t->prev = NULL;
+    t->next = l->head;
+    if (l->head)
+        l->head->prev = t;
+    else
+        l->tail = t;
+    l->head = t;
+}
+
 static inline void os_list_remove(transfer_list *l, os_transfer *t)
 {
     if (t->prev)

@@ -10,7 +10,11 @@
  * running anything, so their first require("onesignal") (and libcurl's global initialisation) happen at
  * the same moment. A script returns a string, printed as "thread I: TEXT"; an error is printed as
  * "thread I failed: MESSAGE" and makes the exit status 1. Both states are closed before exit, so
- * leak checkers see everything freed. */
+ * leak checkers see everything freed.
+ *
+ * host.fail_allocations(n) makes the state's allocator refuse every allocation that grows memory after
+ * the next n (until host.fail_allocations(nil)): out-of-memory errors where the code under test
+ * allocates, for scripts that check what such an error leaves behind. */
 #define _DEFAULT_SOURCE
 #include <lauxlib.h>
 #include <lua.h>
@@ -27,6 +31,7 @@
 
 typedef struct {
     int index, count, argc;
+    long allow; /* allocations left before they fail; -1: no limit */
     char **argv; /* script, then its arguments */
     pthread_barrier_t *barrier;
     int ok;
@@ -58,6 +63,37 @@ static int l_exit(lua_State *L)
     return 0;
 }
 
+static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    job *j = ud;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    /* osize is a type tag, not a size, when ptr is NULL */
+    if (j->allow >= 0 && (ptr == NULL || nsize > osize)) {
+        if (j->allow == 0) return NULL;
+        j->allow--;
+    }
+    return realloc(ptr, nsize);
+}
+
+static int l_fail_allocations(lua_State *L)
+{
+    void *ud;
+    job *j;
+    lua_getallocf(L, &ud);
+    j = ud;
+    j->allow = lua_isnoneornil(L, 1) ? -1 : (long)luaL_checkinteger(L, 1);
+    return 0;
+}
+
+static int panic(lua_State *L)
+{
+    fprintf(stderr, "lua_host: unprotected error: %s\n", lua_tostring(L, -1));
+    return 0; /* then abort() */
+}
+
 static void record(job *j, int ok, const char *text)
 {
     j->ok = ok;
@@ -67,15 +103,20 @@ static void record(job *j, int ok, const char *text)
 static void *run(void *arg)
 {
     job *j = arg;
-    lua_State *L = luaL_newstate();
+    lua_State *L;
     int i;
+    j->allow = -1;
+    L = lua_newstate(allocate, j);
+    if (L != NULL) lua_atpanic(L, panic);
     if (L == NULL) {
         record(j, 0, "cannot create a Lua state");
         pthread_barrier_wait(j->barrier);
         return NULL;
     }
     luaL_openlibs(L);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6);
+    lua_pushcfunction(L, l_fail_allocations);
+    lua_setfield(L, -2, "fail_allocations");
     lua_pushinteger(L, j->index);
     lua_setfield(L, -2, "thread");
     lua_pushinteger(L, j->count);
