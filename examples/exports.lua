@@ -26,7 +26,8 @@ local saved = check(client:download_export(export.csv_file_url, file, {
       print(("  not ready yet (check %d, HTTP %d); next check in %g s"):format(event.polls, event.status,
         event.wait))
     elseif event.phase == "writing" then
-      print(("  writing %d of %d bytes"):format(event.bytes, event.total))
+      -- total is nil when the host sends no length, or a Content-Encoding decoded on the way (gzip)
+      print(("  writing %d of %s bytes"):format(event.bytes, event.total or "?"))
     end
   end,
 }))
