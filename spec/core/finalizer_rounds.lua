@@ -21,6 +21,16 @@ local mode, url, key, app_id = arg[1], arg[2], arg[3], arg[4]
 local srv = { url = url, rest_key = key, app_id = app_id }
 local N = 40
 
+-- Whether the running code was called, at any depth, from `fn` (a finalizer runs inside whatever allocated).
+local function inside(fn)
+  for level = 2, 40 do
+    local info = debug.getinfo(level, "f")
+    if not info then return false end
+    if info.func == fn then return true end
+  end
+  return false
+end
+
 local function round()
   local s = support.session(srv)
   local answered = {}
@@ -30,14 +40,6 @@ local function round()
   end
   for i = 1, N do s:submit(support.get_segments(srv, "offset=" .. i), i) end
   local poll, acted, closed = s.poll, false, false
-  local function inside_poll()
-    for level = 2, 40 do
-      local info = debug.getinfo(level, "f")
-      if not info then return false end
-      if info.func == poll then return true end
-    end
-    return false
-  end
   local function act()
     if mode == "close" then
       local _, contexts = s:close()
@@ -51,7 +53,7 @@ local function round()
   local function arm()
     setmetatable({}, { __gc = function()
       if acted then return end
-      if not inside_poll() then return arm() end
+      if not inside(poll) then return arm() end
       acted = true
       act()
     end })
@@ -85,17 +87,9 @@ local function close_round()
   local s = support.session(srv)
   for i = 1, 1000 do s:submit(support.get_segments(srv, "offset=" .. i), i) end
   local close, outcome = s.close, nil
-  local function inside_close()
-    for level = 2, 40 do
-      local info = debug.getinfo(level, "f")
-      if not info then return false end
-      if info.func == close then return true end
-    end
-    return false
-  end
   collectgarbage("collect")
   setmetatable({}, { __gc = function()
-    if not inside_close() then return end
+    if not inside(close) then return end
     outcome = pcall(s.submit, s, support.get_segments(srv, "offset=late"), "late") and "submitted" or "raised"
   end })
   local _, contexts = s:close()
