@@ -191,9 +191,12 @@ static int store_result(lua_State *L)
 {
     os_push_result(L, lua_touserdata(L, 1));
     if (lua_isnil(L, 2)) return 1;
-    lua_rawseti(L, 2, (int)lua_tointeger(L, 4));
+    /* The context first and the result last: a memory error between the two stores then leaves no result
+     * in the list (its request is handed out again later), only a context past the list's end, which
+     * nobody reads. The other way round, the list would carry a result without its context. */
     lua_pushvalue(L, 5);
     lua_rawseti(L, 3, (int)lua_tointeger(L, 4));
+    lua_rawseti(L, 2, (int)lua_tointeger(L, 4));
     return 0;
 }
 
