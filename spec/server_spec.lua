@@ -592,6 +592,16 @@ describe("test server", function()
         assert.equal(1, srv:stats().notifications_created)
       end)
 
+      it("drip applies and sends the whole body in pieces, a wait before each", function()
+        srv:fault{ steps = { { drip = 0.05 } } }
+        local res = create()
+        assert.equal(0, res.exit)
+        assert.equal(200, res.status)
+        assert.equal("string", type(res.json.id))
+        assert.is_true(res.time >= 0.5, tostring(res.time)) -- ten waits of 0.05 s
+        assert.equal(1, srv:stats().notifications_created)
+      end)
+
       it("delay holds the answer; a long delay never answers but blocks nobody else", function()
         srv:fault{ steps = { { delay = 0.4 } } }
         local res = create()

@@ -8,6 +8,7 @@ local faults = {}
 local STEP_FIELDS = {
   status = "number", headers = "table", body = "string", content_type = "string",
   retry_after_date = "number", drop = "string", delay = "number", truncate = "boolean", pass = "boolean",
+  drip = "number",
 }
 local MATCH_FIELDS = { method = "string", path = "string", operation = "string" }
 
@@ -31,6 +32,7 @@ local function check_step(step)
     return nil, "status must be an HTTP status code"
   end
   if step.delay and step.delay < 0 then return nil, "delay must not be negative" end
+  if step.drip and step.drip < 0 then return nil, "drip must not be negative" end
   if step.headers then
     for k, v in pairs(step.headers) do
       if type(k) ~= "string" or (type(v) ~= "string" and type(v) ~= "number") then

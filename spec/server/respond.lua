@@ -36,6 +36,24 @@ function respond.truncated(status, body, headers, content_type)
   return ngx.exit(ngx.ERROR)
 end
 
+-- Sends the headers at once, then the body in DRIP_PIECES pieces with a wait of `every` seconds before
+-- each: a slow transfer, or a stalled one when the wait is long. Stops when the client has gone.
+local DRIP_PIECES = 10
+function respond.dripped(status, body, headers, content_type, every)
+  if type(body) == "table" then body = json.encode(body) end
+  body = body or ""
+  headers_out(status, headers, content_type, #body)
+  ngx.send_headers()
+  if not ngx.flush(true) then return ngx.exit(ngx.ERROR) end
+  local size = math.ceil(#body / DRIP_PIECES)
+  for at = 1, #body, size do
+    ngx.sleep(every)
+    ngx.print(body:sub(at, at + size - 1))
+    if not ngx.flush(true) then return ngx.exit(ngx.ERROR) end
+  end
+  return ngx.exit(ngx.HTTP_OK)
+end
+
 -- Closes the connection without a response (nginx's 444).
 function respond.drop()
   return ngx.exit(444)
