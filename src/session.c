@@ -244,6 +244,7 @@ os_transfer *os_session_acquire(os_session *s)
     t->timeout = s->cfg.timeout;
     t->has_deadline = 0;
     t->deadline = 0;
+    t->idle_timeout = 0;
     t->max_retries = s->cfg.max_retries;
     t->retry_base_delay = s->cfg.retry_base_delay;
     t->retry_max_delay = s->cfg.retry_max_delay;

@@ -374,12 +374,12 @@ static int ref_value(lua_State *L, int idx, int uv)
 
 /* The fields of a request (docs/design.md), in the order of their stack slots. */
 enum {
-    R_METHOD, R_PATH, R_URL, R_CREDENTIAL, R_BODY, R_OPERATION, R_KEY, R_TIMEOUT, R_DEADLINE, R_MAX_RETRIES,
-    R_BASE_DELAY, R_MAX_DELAY, R_HEADERS, R_ON_BODY, R_COUNT
+    R_METHOD, R_PATH, R_URL, R_CREDENTIAL, R_BODY, R_OPERATION, R_KEY, R_TIMEOUT, R_DEADLINE, R_IDLE_TIMEOUT,
+    R_MAX_RETRIES, R_BASE_DELAY, R_MAX_DELAY, R_HEADERS, R_ON_BODY, R_COUNT
 };
 static const char *const REQUEST_FIELDS[R_COUNT] = {
     "method", "path", "url", "credential", "body", "operation", "idempotency_key", "timeout", "deadline",
-    "max_retries", "retry_base_delay", "retry_max_delay", "headers", "on_body"};
+    "idle_timeout", "max_retries", "retry_base_delay", "retry_max_delay", "headers", "on_body"};
 
 /* Checks the request at 2 and hands it to the engine. With keep, the body and the context at 3 are kept
  * alive by references (the request outlives this call); without, the caller keeps the body on its stack
@@ -392,7 +392,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     size_t path_len = 0, url_len = 0, body_len = 0, operation_len = 0, n_extra, *extra_lens, len;
     const char *path, *url, *body, *operation, *cred, *key, **extra;
     int safe, uv, failed, body_ref, context_ref, on_body_ref, has_on_body, max_retries;
-    double timeout, deadline;
+    double timeout, deadline, idle_timeout;
     double base_delay, max_delay;
     const os_config *cfg = os_session_config(ls->s);
     os_transfer *t;
@@ -431,6 +431,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     timeout = os_get_positive(&f, R_TIMEOUT, cfg->timeout);
     /* 0 when absent means none; a value given must be a real deadline. */
     deadline = os_get_positive(&f, R_DEADLINE, 0);
+    idle_timeout = os_get_positive(&f, R_IDLE_TIMEOUT, 0); /* likewise */
     max_retries = get_max_retries(L, &f, R_MAX_RETRIES, cfg->max_retries);
     base_delay = os_get_delay(&f, R_BASE_DELAY, cfg->retry_base_delay);
     max_delay = os_get_delay(&f, R_MAX_DELAY, cfg->retry_max_delay);
@@ -465,6 +466,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
         t->timeout = timeout;
         t->has_deadline = deadline > 0;
         t->deadline = deadline;
+        t->idle_timeout = idle_timeout;
         t->max_retries = max_retries;
         t->retry_base_delay = base_delay;
         t->retry_max_delay = max_delay;

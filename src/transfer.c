@@ -2,6 +2,7 @@
 #include "transfer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,14 @@ static long to_ms(double seconds)
     return ms < 1 ? 1 : (long)(ms + 0.5);
 }
 
+/* The low-speed check counts whole seconds: a limit is rounded up (never down to "off"), and one beyond
+ * any real wait is none. */
+static long idle_seconds(double seconds)
+{
+    if (!(seconds > 0) || seconds >= 2147483647.0) return 0;
+    return (long)ceil(seconds);
+}
+
 #define SET(opt, val)                                                                                          \
     do {                                                                                                       \
         if (curl_easy_setopt(e, opt, val) != CURLE_OK) failed = 1;                                             \
@@ -206,6 +215,7 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     t->applied_method = NULL;
     t->applied_pipewait = 0;
     t->applied_timeout_ms = 0;
+    t->applied_idle_s = 0;
     t->applied_unlimited = 0;
     t->max_body = cfg->max_body;
     t->http_version = cfg->http_version;
@@ -261,6 +271,7 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
                         ? 1L
                         : 0L;
     struct curl_slist *list = t->extra_headers ? t->extra_headers : headers;
+    long idle = idle_seconds(t->idle_timeout);
 
     /* Options persist on the handle: only what differs from the previous request is set. */
     if (t->applied_url.len != t->url.len || memcmp(t->applied_url.data, t->url.data, t->url.len) != 0) {
@@ -289,6 +300,13 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
      * still bounds what it keeps of any other answer). */
     if ((t->on_body != NULL) != t->applied_unlimited || t->applied_send_body < 0)
         SET(CURLOPT_MAXFILESIZE_LARGE, t->on_body != NULL ? (curl_off_t)0 : (curl_off_t)t->max_body);
+    /* The idle limit: slower than 1 byte/s for `idle` seconds fails with CURLE_OPERATION_TIMEDOUT, as the
+     * overall timeout does. libcurl averages the speed over the last few seconds (up to 5), so a stall
+     * after bytes is noticed up to that much later than one before any. Off again for a request without. */
+    if (idle != t->applied_idle_s || t->applied_send_body < 0) {
+        SET(CURLOPT_LOW_SPEED_LIMIT, idle > 0 ? 1L : 0L);
+        SET(CURLOPT_LOW_SPEED_TIME, idle);
+    }
     if (failed) {
         t->applied_send_body = -1; /* unknown state: set everything next time */
         t->applied_url.len = 0;
@@ -299,6 +317,7 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
     t->applied_send_body = send_body;
     t->applied_method = method;
     t->applied_unlimited = t->on_body != NULL;
+    t->applied_idle_s = idle;
     return 0;
 }
 

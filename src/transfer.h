@@ -42,6 +42,7 @@ typedef struct os_transfer {
     double timeout;
     int has_deadline;
     double deadline;
+    double idle_timeout; /* seconds without a byte before the attempt fails as a timeout; 0: no such limit */
     int max_retries;
     double retry_base_delay;
     double retry_max_delay;
@@ -65,6 +66,7 @@ typedef struct os_transfer {
     const char *applied_method;
     long applied_pipewait;
     long applied_timeout_ms;
+    long applied_idle_s; /* CURLOPT_LOW_SPEED_TIME as set (0: the low-speed check is off) */
     int applied_unlimited; /* CURLOPT_MAXFILESIZE is off (for on_body) rather than max_body */
 
     /* Progress. */

@@ -118,6 +118,8 @@ describe("session:submit", function()
       { "deadline", 0 / 0, "'deadline' must be a number of seconds > 0" },
       { "timeout", -2, "'timeout' must be a number of seconds > 0" },
       { "timeout", 0, "'timeout' must be a number of seconds > 0" },
+      { "idle_timeout", 0, "'idle_timeout' must be a number of seconds > 0" },
+      { "idle_timeout", -1, "'idle_timeout' must be a number of seconds > 0" },
       { "retry_base_delay", -1, "'retry_base_delay' must be a finite number of seconds >= 0" },
       { "retry_max_delay", math.huge, "'retry_max_delay' must be a finite number of seconds >= 0" },
       { "max_retries", -1, "'max_retries' must be an integer >= 0" },

@@ -190,6 +190,38 @@ describe("session retries", function()
     assert.is_true(result.elapsed < 3)
   end)
 
+  -- idle_timeout (exports.lua's downloads): no byte for that long fails the attempt as a timeout, whatever
+  -- time the whole transfer takes. libcurl counts it in whole seconds (0.3 is 1) and checks about once a
+  -- second. The server's drip sends the headers, then the body in 10 pieces with a wait before each.
+  it("fails an attempt that stalls for idle_timeout as a timeout, with no overall limit", function()
+    srv:fault({ match = { method = "GET" }, steps = { { status = 200, body = "{}", drip = 5 } } })
+    local result = s:wait(s:submit(support.get_segments(srv, nil, { timeout = math.huge, idle_timeout = 0.3,
+      max_retries = 0 })))
+    assert.same("timeout", result.error)
+    assert.same(200, result.status)
+    assert.is_true(result.elapsed < 4.5, "elapsed " .. result.elapsed)
+  end)
+
+  it("completes a transfer that outlasts idle_timeout but never stalls for it", function()
+    local body = '{"segments":[],"padding":"' .. string.rep("p", 400) .. '"}'
+    srv:fault({ match = { method = "GET" }, steps = { { status = 200, body = body, drip = 0.15 } } })
+    local result = s:wait(s:submit(support.get_segments(srv, nil, { timeout = math.huge, idle_timeout = 1,
+      max_retries = 0 })))
+    assert.is_nil(result.error, result.message)
+    assert.same(body, result.body)
+    assert.is_true(result.elapsed > 1.4, "elapsed " .. result.elapsed)
+  end)
+
+  it("drops the idle limit of a reused transfer for a request without one", function()
+    local first = s:wait(s:submit(support.get_segments(srv, nil, { idle_timeout = 1 })))
+    assert.is_nil(first.error, first.message)
+    -- The same transfer (and easy handle) again: 3 s before any byte is fine under a 10 s timeout.
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 3 } } })
+    local second = s:wait(s:submit(support.get_segments(srv, nil, { max_retries = 0 })))
+    assert.is_nil(second.error, second.message)
+    assert.same(first.status, second.status)
+  end)
+
   it("cuts attempts and retries to the deadline", function()
     srv:fault({ match = { method = "GET" }, steps = { { delay = 3 }, { delay = 3 } } })
     local result = s:wait(s:submit(support.get_segments(srv, nil, { deadline = 0.4, retry_base_delay = 0.05 })))

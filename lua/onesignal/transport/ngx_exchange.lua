@@ -81,7 +81,8 @@ end
 
 --- Runs one attempt. `a`: target (ngx_target), request (list of strings), method, now (clock function),
 -- ends (clock value when the attempt's time is up), connect_timeout, max_body, keepalive (seconds),
--- pool_size, on_body (the request's, or nil). Sets `a.sent` once the request starts out, for a `close`
+-- pool_size, on_body (the request's, or nil), idle_timeout (the request's, or nil: the longest wait for
+-- the next byte). Sets `a.sent` once the request starts out, for a `close`
 -- that abandons the attempt midway.
 function M.run(a)
   local t = a.target
@@ -89,10 +90,13 @@ function M.run(a)
   local out = { status = 0, body = "", sent = false, got = false, reused = false }
   local sock = ngx.socket.tcp()
   local function left() return a.ends - a.now() end
+  local idle = a.idle_timeout or math.huge
+  -- Each send or read gets what is left of the attempt, but no more than the idle limit: a read returns
+  -- as soon as any byte is there (ngx_http), so one that waits that long means the transfer stalled.
   local function arm(s)
     local remaining = left()
     if remaining <= 0 then return false end
-    s:settimeout(ms(remaining))
+    s:settimeout(ms(math.min(remaining, idle)))
     return true
   end
   local function fail(class, message)

@@ -37,6 +37,10 @@ local function check(req)
   if req.on_body ~= nil and type(req.on_body) ~= "function" then
     error("onesignal.ngx: 'on_body' must be a function", 0)
   end
+  local idle = req.idle_timeout
+  if idle ~= nil and (type(idle) ~= "number" or idle ~= idle or idle <= 0) then
+    error("onesignal.ngx: 'idle_timeout' must be a number of seconds > 0", 0)
+  end
 end
 
 -- Where a request goes: the client's base URL and the path after it, or an absolute URL of its own (an
@@ -129,7 +133,7 @@ function M.run(t, req, authorization, progress)
     if deadline then limit = math.min(limit, deadline - (attempt_started - started)) end
     local a = { target = target, request = text, now = M.now, ends = attempt_started + math.max(limit, 0.001),
       connect_timeout = s.connect_timeout, max_body = s.max_body, keepalive = s.keepalive, pool_size = s.pool_size,
-      on_body = req.on_body }
+      on_body = req.on_body, idle_timeout = req.idle_timeout }
     if progress then progress.exchange = a end
     out = exchange.run(a)
     -- A kept-alive connection the server had closed fails before any answer. libcurl then sends once more
