@@ -467,6 +467,8 @@ function M.new(options)
     overrides = false,
     dry_run = false,
     spare = {}, -- the request table blocking calls reuse (see invoke)
+    -- The per-attempt timeout (seconds): exports.lua makes it a download's idle limit.
+    attempt_timeout = cfg.timeout,
   }, Client)
   self.root = self
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end

@@ -18,7 +18,11 @@
 --   and `reason = "export_not_ready"`
 -- * `interval`, `max_interval`: the first wait between polls and the longest (default 2 and 30 seconds);
 --   each wait doubles the one before
--- * `request_timeout`: seconds for each GET (default: the client's `timeout`)
+-- * `request_timeout`: seconds for each GET, transfer included. Without it a GET has no overall limit
+--   and fails (`kind = "timeout"`, retried as usual) only when it stalls: when no byte arrives for the
+--   client's `timeout` (that of `client:with` if set). With libcurl a stall is noticed up to about 6 s
+--   later, when bytes came before it (libcurl averages the speed over its last seconds). The client's
+--   `deadline` still bounds each call, and `connect_timeout` the connecting.
 -- * `progress`: function called with one event table per step: `{ phase = "waiting", polls, waited,
 --   wait, status }` before each wait, `{ phase = "writing", bytes, total, path }` as the file arrives
 --   (download_export: about every MiB and once at the end; `total` is the Content-Length, nil when unknown
@@ -103,7 +107,15 @@ local function fetch(self, caller, url, options, on_body)
   -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
   local req = { operation = caller, method = "GET", url = url, on_body = on_body }
   for k, v in pairs(self.overrides or {}) do req[k] = v end
-  if options.request_timeout then req.timeout = options.request_timeout end
+  if options.request_timeout then
+    req.timeout = options.request_timeout
+  else
+    -- A large file may take longer than any call's timeout to arrive: the GET then has no overall limit
+    -- and fails only when no byte comes for that long (the timeout of client:with, else the client's).
+    -- math.huge is "no limit" to both transports; users cannot give it (their timeouts are finite).
+    req.idle_timeout = req.timeout or self.attempt_timeout
+    req.timeout = math.huge
+  end
   local polls, waited = 0, 0
   while true do
     polls = polls + 1

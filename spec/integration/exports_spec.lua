@@ -142,7 +142,9 @@ describe("exports", function()
 
   it("checks with the settings of a client made with :with", function()
     local url = export_url()
-    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { delay = 2 } } })
+    -- The GET has no overall limit: the timeout of :with is its idle limit, which libcurl counts in whole
+    -- seconds and checks about once a second (so 1 to 2 s here), well before the 4 s the answer waits.
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { delay = 4 } } })
     local csv, err = client:with({ timeout = 0.2 }):fetch_export(url, { sleep = function() end })
     assert.is_nil(csv)
     assert.are.equal("timeout", err.kind)
@@ -402,6 +404,93 @@ describe("exports", function()
     assert.are.equal(1, #file_requests()) -- the one GET, stopped
     assert.is_nil(read(path))
     assert.is_nil(read(path .. ".part"))
+  end)
+
+  -- Files that drip (spec/server: 10 pieces, a wait before each): a download fails when the transfer
+  -- stalls for the client's timeout, not when the whole transfer lasts longer than that.
+  describe("time limits of a download", function()
+    local core = require("onesignal.core")
+
+    -- A ready export (a few KB) and its content as served.
+    local function ready_export()
+      srv:set({ export_ready_after = 0 })
+      local url = export_url()
+      return url, assert(client:fetch_export(url))
+    end
+
+    -- A client with `settings` whose on_attempt reports go to the list returned with it.
+    local function reporting_client(settings)
+      local reports = {}
+      local cfg = { base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+        on_attempt = function(info) reports[#reports + 1] = info end }
+      for k, v in pairs(settings) do cfg[k] = v end
+      return onesignal.new(cfg), reports
+    end
+
+    it("saves a file whose transfer outlasts the client's timeout but never stalls", function()
+      local url, expected = ready_export()
+      srv:fault({ match = { path = file_path_of(url) }, steps = { { drip = 0.12 } } })
+      local slow, reports = reporting_client({ timeout = 0.3, max_retries = 0 })
+      local path = os.tmpname()
+      local started = core.monotonic()
+      local info, err = slow:download_export(url, path)
+      local took = core.monotonic() - started
+      slow:close()
+      local saved = read(path)
+      os.remove(path)
+      assert.is_table(info, tostring(err))
+      assert.is_true(saved == expected, "the saved file differs from the served one")
+      assert.is_true(took > 1, "the transfer took only " .. took .. " s: it did not outlast the timeout")
+      assert.are.equal(1, #reports)
+    end)
+
+    it("fails an attempt that stalls for the timeout of client:with as a timeout, and retries it", function()
+      local url, expected = ready_export()
+      -- The first GET stalls after its headers (5 s before any body byte), the retry drips along.
+      srv:fault({ match = { path = file_path_of(url) }, steps = { { drip = 5 }, { drip = 0.12 } } })
+      local slow, reports = reporting_client({ max_retries = 1, retry_base_delay = 0.01, retry_max_delay = 0.01 })
+      local path = os.tmpname()
+      -- libcurl counts the idle limit in whole seconds (0.3 s is 1 s there) and checks it about once a
+      -- second: the stall fails after 1 to 2 s.
+      local info, err = slow:with({ timeout = 0.3 }):download_export(url, path)
+      slow:close()
+      local saved = read(path)
+      os.remove(path)
+      assert.is_table(info, tostring(err))
+      assert.is_true(saved == expected, "the saved file differs from the served one")
+      assert.are.equal(2, #reports)
+      assert.are.equal("timeout", reports[1].error)
+      assert.is_true(reports[1].retry)
+      assert.is_true(reports[1].attempt_elapsed < 4.5, "the stall was not cut short: "
+        .. reports[1].attempt_elapsed .. " s")
+      assert.is_nil(reports[2].error)
+    end)
+
+    it("fails a stalled transfer as a timeout once the retries are spent", function()
+      local url = ready_export()
+      srv:fault({ match = { path = file_path_of(url) }, steps = { { drip = 5 } } })
+      local slow = reporting_client({ timeout = 0.3, max_retries = 0 })
+      local path = os.tmpname()
+      os.remove(path)
+      local info, err = slow:download_export(url, path)
+      slow:close()
+      assert.is_nil(info)
+      assert.are.equal("timeout", err.kind)
+      assert.are.equal(1, err.attempts)
+      assert.is_nil(read(path))
+      assert.is_nil(read(path .. ".part"))
+    end)
+
+    it("keeps request_timeout, when given, as a limit on the whole GET", function()
+      local url = ready_export()
+      srv:fault({ match = { path = file_path_of(url) }, steps = { { drip = 0.12 } } })
+      local path = os.tmpname()
+      os.remove(path)
+      local info, err = client:download_export(url, path, { request_timeout = 0.5 })
+      assert.is_nil(info)
+      assert.are.equal("timeout", err.kind)
+      assert.is_nil(read(path .. ".part"))
+    end)
   end)
 
   it("refuses bad arguments before sending anything", function()

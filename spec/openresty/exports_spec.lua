@@ -104,6 +104,67 @@ describe("download_export on the ngx transport", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  -- The file drips (spec/server: the headers, then 10 pieces with a wait before each): a download fails
+  -- when the transfer stalls for the client's timeout, not when the whole of it lasts longer.
+  describe("time limits", function()
+    local function drip(every, steps)
+      local url, expected = big_export(40)
+      local list = {}
+      for i, wait in ipairs(steps or { every }) do list[i] = { drip = wait } end
+      srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = list })
+      return url, expected
+    end
+
+    it("saves a file whose transfer outlasts the client's timeout but never stalls", function()
+      local url, expected = drip(0.12)
+      local path = os.tmpname()
+      local out = download(url, path, { options = { timeout = 0.5 } })
+      local saved = read(path)
+      os.remove(path)
+      assert.is_true(out.ok, out.text or out.raised)
+      assert.is_true(saved == expected, "the saved file differs from the served one")
+      assert.is_true(out.took > 1, "the transfer took only " .. tostring(out.took) .. " s")
+      assert.are.equal(1, #out.hooks)
+    end)
+
+    it("fails an attempt that stalls for the timeout of client:with as a timeout, and retries it", function()
+      local url, expected = drip(nil, { 5, 0.12 })
+      local path = os.tmpname()
+      local out = download(url, path, { with = { timeout = 0.5 },
+        options = { max_retries = 1, retry_base_delay = 0.01, retry_max_delay = 0.01 } })
+      local saved = read(path)
+      os.remove(path)
+      assert.is_true(out.ok, out.text or out.raised)
+      assert.is_true(saved == expected, "the saved file differs from the served one")
+      assert.are.equal(2, #out.hooks)
+      assert.are.equal("timeout", out.hooks[1].error)
+      assert.is_true(out.hooks[1].retry)
+      assert.is_true(out.hooks[1].attempt_elapsed < 3, "the stall was not cut short: "
+        .. tostring(out.hooks[1].attempt_elapsed) .. " s")
+    end)
+
+    it("fails a stalled transfer as a timeout once the retries are spent", function()
+      local url = drip(5)
+      local path = os.tmpname()
+      os.remove(path)
+      local out = download(url, path, { options = { timeout = 0.5 } })
+      assert.is_false(out.ok)
+      assert.are.equal("timeout", out.kind)
+      assert.are.equal(1, out.attempts)
+      assert.is_nil(read(path .. ".part"))
+    end)
+
+    it("keeps request_timeout, when given, as a limit on the whole GET", function()
+      local url = drip(0.12)
+      local path = os.tmpname()
+      os.remove(path)
+      local out = download(url, path, { download = { request_timeout = 0.5 } })
+      assert.is_false(out.ok)
+      assert.are.equal("timeout", out.kind)
+      assert.is_nil(read(path .. ".part"))
+    end)
+  end)
+
   it("fails with an io error when the directory does not exist", function()
     local url = big_export(40)
     local out = download(url, "/nonexistent-dir/subs.csv")

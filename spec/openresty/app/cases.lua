@@ -256,10 +256,14 @@ function M.transport(settings, args)
   return { name = chosen.transport.name, accept_encoding = chosen.transport.accept_encoding }
 end
 
---- download_export inside nginx: { url, path, download = {options}, options (the client's),
--- raise_at_writing }. Returns the info or the error, and the progress events.
+--- download_export inside nginx: { url, path, download = {options}, options (the client's), with,
+-- raise_at_writing }. Returns the info or the error, the progress events, the on_attempt reports
+-- (`hooks`) and the seconds the call took (`took`).
 function M.download(settings, args)
-  local client = new_client(settings, args)
+  local hooks = {}
+  local client = new_client(settings, args, hooks)
+  ngx.update_time()
+  local started = ngx.now()
   local events = {}
   local options = { sleep = function() end }
   for k, v in pairs(args.download or {}) do options[k] = v end
@@ -269,11 +273,14 @@ function M.download(settings, args)
   end
   local ok, info, err = pcall(client.download_export, client, args.url, args.path, options)
   client:close()
+  ngx.update_time()
+  local took = ngx.now() - started
   if not ok then return { raised = tostring(info), events = events } end
   if not info then
-    return { ok = false, kind = err.kind, reason = err.reason, text = tostring(err), events = events }
+    return { ok = false, kind = err.kind, reason = err.reason, attempts = err.attempts, text = tostring(err),
+      events = events, hooks = hooks, took = took }
   end
-  return { ok = true, bytes = info.bytes, status = info.status, events = events }
+  return { ok = true, bytes = info.bytes, status = info.status, events = events, hooks = hooks, took = took }
 end
 
 return M
