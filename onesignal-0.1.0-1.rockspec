@@ -70,6 +70,7 @@ build = {
         "src/config.c", "src/policy.c", "src/retry_after.c", "src/escape.c", "src/headers.c", "src/redact.c",
         "src/uuid.c", "src/random.c", "src/clock.c", "src/buf.c", "src/idmap.c", "src/timer_heap.c", "src/fdset.c",
         "src/fork_guard.c", "src/poller_epoll.c", "src/poller_poll.c", "src/json_encode.c", "src/json_decode.c",
+        "src/utf8.c",
       },
       libraries = { "curl", "m", "pthread" },
       incdirs = { "$(CURL_INCDIR)" },

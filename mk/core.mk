@@ -7,7 +7,8 @@ CORE_SOURCES = src/core.c src/curl_info.c src/session_lua.c src/lua_fields.c src
                src/session_attempt.c src/session_fork.c src/transfer.c src/classify.c src/config.c \
                src/policy.c src/retry_after.c src/escape.c src/headers.c src/redact.c src/uuid.c \
                src/random.c src/clock.c src/buf.c src/idmap.c src/timer_heap.c src/fdset.c src/fork_guard.c \
-               src/poller_epoll.c src/poller_poll.c src/json_encode.c src/json_decode.c
+               src/poller_epoll.c src/poller_poll.c src/json_encode.c src/json_decode.c \
+               src/utf8.c
 CORE_HEADERS = $(wildcard src/*.h)
 
 CORE_WARN    = -std=c99 -Wall -Wextra -Werror

@@ -16,6 +16,7 @@
 #include "redact.h"
 #include "retry_after.h"
 #include "session_lua.h"
+#include "utf8.h"
 #include "uuid.h"
 
 #define VERSION "0.1.0"
@@ -229,6 +230,7 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"sleep", l_sleep},
                                      {"json_encode", os_lua_json_encode},
                                      {"json_decode", os_lua_json_decode},
+                                     {"utf8_error", os_lua_utf8_error},
                                      {NULL, NULL}};
 
 int luaopen_onesignal_core(lua_State *L);

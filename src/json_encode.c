@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "json_encode.h"
+#include "utf8.h"
 
 /* cjson's limits for arrays with holes: more than twice as many slots as values, beyond the first 10. */
 #define SPARSE_RATIO 2
@@ -105,38 +106,48 @@ static int fail(json_writer *w, const char *problem)
 
 /* The bytes a JSON string needs beyond its own: 1 for '"', '\\' and the five control characters JSON
  * names (\b \f \n \r \t), 5 for the other control characters (\u00XX), 0 for the rest. Bytes at or above
- * 0x80 pass through unchanged: UTF-8 stays as it is. */
+ * 0x80 pass through unchanged once the string is known to be well-formed UTF-8. */
 static const unsigned char escape_extra[256] = {
     5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
     ['"'] = 1, ['\\'] = 1};
 
-/* Whether any of len bytes needs escaping, eight at a time: most strings need none, and a byte-by-byte
- * look at a 20,000-id audience was most of the time spent writing it. A word has such a byte when one of
- * its bytes is below 0x20, or equal to '"' or '\\' (the classic "has a zero byte" test on v ^ that byte);
+/* Whether any of len bytes needs escaping or is at or above 0x80 (then the string must be checked as
+ * UTF-8), eight at a time: most strings are plain ASCII, and a byte-by-byte look at a 20,000-id audience
+ * was most of the time spent writing it. A word has such a byte when one of its bytes is below 0x20, or
+ * equal to '"' or '\\' (the classic "has a zero byte" test on v ^ that byte), or has its high bit set;
  * each test is exact about whether any byte matches, which is all that is asked here. */
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
-static inline int word_needs_escape(const unsigned char *p)
+static inline int word_is_special(const unsigned char *p)
 {
     uint64_t v, quote, backslash;
     memcpy(&v, p, 8);
     quote = v ^ (ONES * '"');
     backslash = v ^ (ONES * '\\');
-    return (((v - ONES * 0x20) & ~v & HIGHS) | ((quote - ONES) & ~quote & HIGHS) |
-            ((backslash - ONES) & ~backslash & HIGHS)) != 0;
+    return ((((v - ONES * 0x20) & ~v) | v | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash)) &
+            HIGHS) != 0;
 }
 
-static int needs_escape(const unsigned char *p, size_t len)
+static int is_special(const unsigned char *p, size_t len)
 {
     size_t i;
     if (len < 8) {
         for (i = 0; i < len; i++)
-            if (escape_extra[p[i]]) return 1;
+            if (escape_extra[p[i]] || p[i] >= 0x80) return 1;
         return 0;
     }
     for (i = 0; i + 8 <= len; i += 8)
-        if (word_needs_escape(p + i)) return 1;
-    return i < len && word_needs_escape(p + len - 8); /* the tail, as the last eight bytes */
+        if (word_is_special(p + i)) return 1;
+    return i < len && word_is_special(p + len - 8); /* the tail, as the last eight bytes */
+}
+
+/* Whether any of len bytes needs escaping (a string that is_special may be only non-ASCII). */
+static int needs_escape(const unsigned char *p, size_t len)
+{
+    const unsigned char *end = p + len;
+    for (; p < end; p++)
+        if (escape_extra[*p]) return 1;
+    return 0;
 }
 
 static void put_escaped(json_writer *w, const unsigned char *p, size_t len)
@@ -171,14 +182,20 @@ static void put_escaped(json_writer *w, const unsigned char *p, size_t len)
     w->len = (size_t)(out - w->data);
 }
 
-static void put_string(json_writer *w, int idx)
+/* The string at idx, quoted and escaped; refused (0) when it is not well-formed UTF-8, which JSON text
+ * must be (RFC 8259 section 8.1): the API would refuse the body or store the bytes mangled. */
+static int put_string(json_writer *w, int idx)
 {
     size_t len;
     const char *s = lua_tolstring(w->L, idx, &len);
+    const unsigned char *u = (const unsigned char *)s;
     char *out;
-    if (needs_escape((const unsigned char *)s, len)) {
-        put_escaped(w, (const unsigned char *)s, len);
-        return;
+    if (is_special(u, len)) {
+        if (os_utf8_check(u, len) != len) return fail(w, "a string is not valid UTF-8");
+        if (needs_escape(u, len)) {
+            put_escaped(w, u, len);
+            return 1;
+        }
     }
     reserve(w, len + 2);
     out = w->data + w->len;
@@ -191,6 +208,7 @@ static void put_string(json_writer *w, int idx)
     }
     out[len + 1] = '"';
     w->len += len + 2;
+    return 1;
 }
 
 static void put_integer(json_writer *w, long long n)
@@ -324,7 +342,7 @@ static int put_members(json_writer *w, int t, int alias_map, int depth, int firs
         if (!first) put_char(w, ',');
         first = 0;
         if (key_type == LUA_TSTRING) {
-            put_string(w, -2);
+            if (!put_string(w, -2)) return 0;
         } else if (key_type == LUA_TNUMBER) {
             put_char(w, '"');
             if (!put_number(w, -2)) return 0;
@@ -393,10 +411,11 @@ static int put_table(json_writer *w, int t, int key, int in_alias_map, int depth
     put_char(w, '[');
     while (key_is_index(L, -2, next_index)) {
         if (next_index > 1) put_char(w, ',');
-        if (lua_type(L, -1) == LUA_TSTRING) /* the common element, a string, without a second dispatch */
-            put_string(w, -1);
-        else if (!put_value(w, 0, alias_map, depth))
+        if (lua_type(L, -1) == LUA_TSTRING) { /* the common element, a string, without a second dispatch */
+            if (!put_string(w, -1)) return 0;
+        } else if (!put_value(w, 0, alias_map, depth)) {
             return 0;
+        }
         lua_pop(L, 1);
         next_index++;
         if (lua_next(L, t) == 0) {
@@ -415,8 +434,7 @@ static int put_value(json_writer *w, int key, int in_alias_map, int depth)
     lua_State *L = w->L;
     switch (lua_type(L, -1)) {
     case LUA_TSTRING:
-        put_string(w, -1);
-        return 1;
+        return put_string(w, -1);
     case LUA_TNUMBER:
         return put_number(w, -1);
     case LUA_TBOOLEAN:
@@ -451,9 +469,9 @@ static int put_with_members(json_writer *w, int from, int to)
         if (lua_isnil(L, i + 1)) continue;
         if (!first) put_char(w, ',');
         first = 0;
-        put_string(w, i);
+        if (!put_string(w, i)) return 0;
         put_char(w, ':');
-        put_string(w, i + 1);
+        if (!put_string(w, i + 1)) return 0;
     }
     lua_pushnil(L);
     if (lua_next(L, 1) != 0 && !put_members(w, 1, 0, 0, first)) return 0;

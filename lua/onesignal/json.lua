@@ -7,12 +7,14 @@
 --   * an empty table is sent as `[]` where the API declares an array (field names in ARRAY_FIELDS, the values
 --     of MAP_OF_ARRAYS fields such as `include_aliases`), or when it carries `array_mt`; `{}` otherwise;
 --   * integers stay integers both ways (on Lua 5.4 decoded integral numbers come back as integers);
---   * bad values (functions, userdata, cycles, NaN, infinities, odd keys) are refused with the path to them.
+--   * bad values (functions, userdata, cycles, NaN, infinities, odd keys, strings and keys that are not
+--     well-formed UTF-8) are refused with the path to them.
 -- @module onesignal.json
 
 local cjson = require("cjson")
 local core = require("onesignal.core")
 local json_encode = core.json_encode
+local utf8_error = core.utf8_error
 
 local M = {}
 
@@ -73,13 +75,19 @@ local function explain(value, state, depth)
       if kt ~= "string" and kt ~= "number" then
         state.fail("has a key of type " .. kt .. " (JSON keys are strings)", depth + 1)
       end
+      -- Named by where it breaks, never printed: its bytes are what is wrong (and the path stops above it).
+      local bad = kt == "string" and utf8_error(k)
+      if bad then state.fail("has a key that is not valid UTF-8 (byte " .. bad .. " of the key)", depth) end
       explain(v, state, depth + 1)
     end
     state.open[value] = nil
   elseif t == "number" then
     if value ~= value then state.fail("is NaN (not a number), which JSON cannot carry", depth) end
     if value == huge or value == -huge then state.fail("is infinite, which JSON cannot carry", depth) end
-  elseif not (t == "string" or t == "boolean" or value == M.null) then
+  elseif t == "string" then
+    local bad = utf8_error(value)
+    if bad then state.fail("is not valid UTF-8 (byte " .. bad .. "), which JSON cannot carry", depth) end
+  elseif not (t == "boolean" or value == M.null) then
     state.fail("is a " .. t .. ", which JSON cannot carry", depth)
   end
 end

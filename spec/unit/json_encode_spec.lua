@@ -6,7 +6,7 @@ local core = require("onesignal.core")
 local cjson = require("cjson")
 
 local checks = require("support.json_checks")
-local encode, usage_of = checks.encode, checks.usage_of
+local encode, usage_of, utf8_char = checks.encode, checks.usage_of, checks.utf8_char
 
 describe("json.encode's writer", function()
   teardown(require("support.comma_locale").cleanup)
@@ -45,6 +45,29 @@ describe("json.encode's writer", function()
     local text = encode({ t = t })
     assert.truthy(text:find('"n":1234567890123456', 1, true))
     assert.truthy(text:find('"included_segments":[]', 1, true))
+  end)
+
+  -- JSON text is UTF-8 (RFC 8259): a raw 0xFF went out as it was. The path and the byte where the bad
+  -- sequence starts are named; the bytes themselves never appear in the message.
+  it("refuses strings and keys that are not well-formed UTF-8, naming the path and the byte", function()
+    local message = usage_of(function() encode({ contents = { en = "bad \255 byte" } }) end)
+    assert.are.equal("onesignal.op: argument 'x': field contents.en is not valid UTF-8 (byte 5), which JSON"
+      .. " cannot carry", message)
+    assert.matches("field a%[2%]%.b is not valid UTF%-8 %(byte 3%)",
+      usage_of(function() encode({ a = { "ok", { b = "é\237\160\128" } } }) end)) -- U+D800 after é
+    assert.matches("field include_aliases%.external_id%[300%] is not valid UTF%-8 %(byte 1%)",
+      usage_of(function()
+        local ids = {}
+        for i = 1, 300 do ids[i] = "id-" .. i end
+        ids[300] = "\244\144\128\128" -- above U+10FFFF
+        encode({ include_aliases = { external_id = ids } })
+      end))
+    message = usage_of(function() encode({ data = { ["k\192\175"] = 1 } }) end) -- an overlong '/'
+    assert.are.equal("onesignal.op: argument 'x': field data has a key that is not valid UTF-8 (byte 2 of the key)",
+      message)
+    assert.matches("argument 'x' has a key that is not valid UTF%-8 %(byte 1 of the key%)",
+      usage_of(function() encode({ ["\226\130"] = 1 }) end)) -- cut short
+    assert.matches("argument 'x' is not valid UTF%-8 %(byte 1%)", usage_of(function() encode("\128") end))
   end)
 
   it("refuses NaN and infinities wherever they are", function()
@@ -101,15 +124,15 @@ describe("json.encode's writer", function()
     assert.is_nil(text:find("[%z\1-\31]"))
   end)
 
-  -- The walk looks at eight bytes at a time for anything to escape (and at a string's last eight for the
-  -- bytes after its last whole word): each such byte at each place of a word, and beside its neighbours
-  -- (0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff), must come out right.
+  -- The walk looks at eight bytes at a time for anything to escape or to check as UTF-8 (and at a
+  -- string's last eight for the bytes after its last whole word): each such byte at each place of a word,
+  -- and beside its neighbours (0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, U+0080, U+00FF), must come out right.
   it("escapes a byte wherever it sits in a long string", function()
     local ids = {}
-    for _, byte in ipairs({ 0, 1, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff }) do
+    for _, char in ipairs({ "\0", "\1", "\31", " ", "!", '"', "#", "[", "\\", "]", "\127", "\194\128", "\195\191" }) do
       for _, length in ipairs({ 9, 15, 24 }) do
         for at = 1, length do
-          ids[#ids + 1] = ("x"):rep(at - 1) .. string.char(byte) .. ("y"):rep(length - at)
+          ids[#ids + 1] = ("x"):rep(at - 1) .. char .. ("y"):rep(length - at)
         end
       end
     end
@@ -229,9 +252,12 @@ describe("json.encode's writer", function()
     ]], pending)
   end)
 
-  it("writes every string byte so that it reads back the same, control characters escaped", function()
+  it("writes every ASCII byte and UTF-8 of each length so that it reads back the same, controls escaped", function()
     local bytes = {}
-    for b = 0, 255 do bytes[#bytes + 1] = string.char(b) end
+    for b = 0, 127 do bytes[#bytes + 1] = string.char(b) end
+    for _, cp in ipairs({ 0x80, 0xff, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xffff, 0x10000, 0x1f680, 0x10ffff }) do
+      bytes[#bytes + 1] = utf8_char(cp)
+    end
     local all = table.concat(bytes)
     local text = encode({ s = all, t = "tab\tnew\nline\rback\bfeed\f" })
     assert.are.equal(all, cjson.decode(text).s)
@@ -282,7 +308,10 @@ describe("json.encode's writer", function()
       elseif kind == 2 then return (random(1000000) - 500000) / 64
       elseif kind == 3 then
         local chars = {}
-        for i = 1, random(40) do chars[i] = string.char(random(256)) end
+        for i = 1, random(40) do -- ASCII mostly, UTF-8 of every length sometimes (not the surrogates)
+          local cp = random(4) > 0 and random(128) or random(0x10F800)
+          chars[i] = utf8_char(cp < 0xD800 and cp or cp + 0x800)
+        end
         return table.concat(chars)
       elseif kind == 4 then
         local list = {}
