@@ -13,6 +13,7 @@ local VERSION = require("onesignal.version")
 local M = {}
 
 local escape = core.escape
+local utf8_error = core.utf8_error
 
 --- Header lines every request carries, whatever the transport (Authorization is added by the transport).
 M.HEADERS = {
@@ -51,6 +52,10 @@ local function scalar_text(op, param, index, value)
   local t = type(value)
   if t == "string" then
     if value == "" then usage(op, argument(param, index) .. " must not be empty") end
+    -- Percent-encoding could carry any bytes, but the API reads a path or query value as UTF-8 text and
+    -- compares it with strings it got as JSON: other bytes could only be mangled or refused, never match.
+    local bad = utf8_error(value)
+    if bad then usage(op, argument(param, index) .. " is not valid UTF-8 (byte " .. bad .. ")") end
     return value
   elseif t == "number" then
     if value ~= value or value == math.huge or value == -math.huge then

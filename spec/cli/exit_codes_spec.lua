@@ -107,6 +107,14 @@ describe("onesignal exits", function()
         "push takes flags only" },
       { "an argument the library refuses", { "get_user", "external_id", "" },
         "argument 'alias_id' %(#3%) must not be empty" },
+      -- JSON input is decoded and written again, so the writer's UTF-8 check covers it (bytes pass the reader)
+      { "a --json string that is not UTF-8", { "create_notification", "--json",
+        '{"contents":{"en":"bad \255 byte"},"included_segments":["All"]}' },
+        "field contents%.en is not valid UTF%-8 %(byte 5%)" },
+      { "a --message that is not UTF-8", { "push", "--segment", "All", "--message", "bad \192\175" },
+        "field contents%.en is not valid UTF%-8 %(byte 5%)" },
+      { "a path argument that is not UTF-8", { "get_user", "external_id", "u\237\160\128" },
+        "argument 'alias_id' %(#3%) is not valid UTF%-8 %(byte 2%)" },
       { "plain http to a remote host", { "get_apps", "--api-url", "http://example.com" },
         "%-%-api%-url %(or its environment variable%) uses plain http to example%.com; keys would travel"
           .. " unencrypted %(use https, or %-%-allow%-http%)" },

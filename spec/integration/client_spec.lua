@@ -343,6 +343,7 @@ describe("the client", function()
       assert.are.equal(0, #srv:requests(), "something was sent")
       -- The message points at this file, the caller's line.
       assert.matches("client_spec%.lua:%d+:", err)
+      return err
     end
 
     it("are Lua errors naming the operation and the argument, and nothing is sent", function()
@@ -396,6 +397,39 @@ describe("the client", function()
         client:get_segments_async(nil)
       end)
       refused("onesignal%.call: unknown operation 'get_usr'", function() client:call("get_usr") end)
+    end)
+
+    -- A body is JSON, which must be UTF-8 (RFC 8259): a raw 0xFF went out as it was and the API refused or
+    -- mangled it. Path and query values are read as UTF-8 text by the API too. The message says where the
+    -- bad sequence starts and never carries its bytes.
+    it("refuse strings that are not UTF-8 in a body, its keys, a path or a query, and nothing is sent", function()
+      local message = refused("onesignal%.create_notification: argument 'notification': field contents%.en is not"
+        .. " valid UTF%-8 %(byte 5%)", function()
+          client:create_notification({ contents = { en = "bad \255 byte" }, included_segments = { "All" } })
+        end)
+      assert.is_nil(message:find("[\128-\255]"))
+      refused("argument 'notification': field contents has a key that is not valid UTF%-8 %(byte 2 of the key%)",
+        function()
+          client:create_notification({ contents = { ["e\192\128"] = "x" }, included_segments = { "All" } })
+        end)
+      refused("argument 'notification': field include_aliases%.external_id%[2%] is not valid UTF%-8 %(byte 3%)",
+        function()
+          client:create_notification({ contents = { en = "x" },
+            include_aliases = { external_id = { "ok", "u-\237\160\128" } } }) -- a surrogate, U+D800
+        end)
+      refused("onesignal%.get_user: argument 'alias_id' %(#3%) is not valid UTF%-8 %(byte 4%)", function()
+        client:get_user(nil, "external_id", "u-1\244\144\128\128") -- above U+10FFFF
+      end)
+      refused("onesignal%.list_audit_logs: argument 'app_ids' is not valid UTF%-8 %(byte 1%)", function()
+        client:list_audit_logs("org", { app_ids = { "a", "\226\130" } }) -- cut short
+      end)
+      -- well-formed text of every length passes through unchanged, in a body and a path
+      srv:clear()
+      assert(client:create_notification({ contents = { en = "é ߿ ࠀ 中 ￿ 𐀀 🚀 \244\143\191\191" },
+        included_segments = { "All" } }))
+      assert.truthy(srv:requests()[1].body:find("é ߿ ࠀ 中 ￿ 𐀀 🚀 \244\143\191\191", 1, true))
+      client:get_user(nil, "external_id", "中-🚀") -- sent (the test server knows no such user)
+      assert.truthy(srv:requests()[2].path:find("%E4%B8%AD-%F0%9F%9A%80", 1, true))
     end)
 
     -- Every usage error of a client method names it as the operations do ("onesignal.<name>: …"); these
