@@ -1,7 +1,7 @@
 /* The Lua face of the pure functions, through a real Lua 5.4 state: core.escape, core.redact,
  * core.parse_retry_after, core.policy, core.session's checks of its options and the JSON text
  * core.json_encode writes for lists of strings, called with strings (and numbers) from the input,
- * the way a Lua program could call them. The binding sizes buffers
+ * the way a Lua program could call them, and core.utf8_error. The binding sizes buffers
  * (escape's stack buffer, redact's userdata) and validates options before the engine sees them; ASan
  * and UBSan watch that, and the results are checked against the C functions called directly.
  *
@@ -100,6 +100,33 @@ static void check_string_list(const char *text, size_t len, const char *const *w
     CHECK(pos == len);
 }
 
+/* The offset of the first ill-formed UTF-8 sequence in s, or len: a model of src/utf8.c that decodes each
+ * code point and then judges it (the C code judges each byte against RFC 3629's ranges instead). */
+static size_t utf8_model(const unsigned char *s, size_t len)
+{
+    size_t i = 0, n, k;
+    unsigned long cp, min;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
+        else return i;
+        if (len - i < n) return i;
+        for (k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += n;
+    }
+    return len;
+}
+
 static void call_core(lua_State *L, const char *fn, int nargs)
 {
     lua_getglobal(L, "core");
@@ -177,10 +204,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(lua_tonumber(L, -3) >= 0);
         }
     } else if (selector == 4) {
-        /* { list = { a, b, c, a, … } }, from one string to a list longer than the writer's first buffer. */
+        /* { list = { a, b, c, a, … } }, from one string to a list longer than the writer's first buffer.
+         * Written when every string in it is well-formed UTF-8 (then so is the whole text), else refused. */
         const char *want[3];
-        size_t want_len[3], n = 1 + a_len % 300, i, text_len;
+        size_t want_len[3], n = 1 + a_len % 300, i, text_len, at;
         const char *text;
+        int valid = 1;
         static const char prefix[] = "{\"list\":";
         want[0] = a, want[1] = b, want[2] = c;
         want_len[0] = a_len, want_len[1] = b_len, want_len[2] = c_len;
@@ -197,10 +226,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lua_newtable(L);
         lua_pushinteger(L, 64);
         CHECK(lua_pcall(L, 5, 2, 0) == LUA_OK);
-        text = lua_tolstring(L, -2, &text_len);
-        CHECK(text != NULL && text_len > sizeof prefix && memcmp(text, prefix, sizeof prefix - 1) == 0);
-        CHECK(text[text_len - 1] == '}');
-        check_string_list(text + sizeof prefix - 1, text_len - sizeof prefix, want, want_len, n);
+        for (i = 0; i < 3 && i < n; i++) {
+            at = utf8_model((const unsigned char *)want[i], want_len[i]);
+            if (at < want_len[i]) valid = 0;
+            call_core(L, "utf8_error", 0);
+            lua_pushlstring(L, want[i], want_len[i]);
+            CHECK(lua_pcall(L, 1, 1, 0) == LUA_OK);
+            if (at < want_len[i]) CHECK(lua_isinteger(L, -1) && lua_tointeger(L, -1) == (lua_Integer)at + 1);
+            else CHECK(lua_isnil(L, -1));
+            lua_pop(L, 1);
+        }
+        if (!valid) {
+            CHECK(lua_isnil(L, -2) && lua_type(L, -1) == LUA_TSTRING);
+            CHECK(strcmp(lua_tostring(L, -1), "a string is not valid UTF-8") == 0);
+        } else {
+            text = lua_tolstring(L, -2, &text_len);
+            CHECK(text != NULL && utf8_model((const unsigned char *)text, text_len) == text_len);
+            CHECK(text_len > sizeof prefix && memcmp(text, prefix, sizeof prefix - 1) == 0);
+            CHECK(text[text_len - 1] == '}');
+            check_string_list(text + sizeof prefix - 1, text_len - sizeof prefix, want, want_len, n);
+        }
     } else {
         /* Options of core.session: refused with an error, or accepted and closed again. No request is
          * made, so nothing leaves the process. */
