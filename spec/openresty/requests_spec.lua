@@ -97,6 +97,21 @@ describe("the ngx transport in nginx", function()
     end
   end)
 
+  -- The cosocket transport sends the text the shared request builder made, so a string that is not UTF-8
+  -- is refused before anything is sent, as over libcurl (spec/integration/client_spec.lua).
+  it("refuses a body string or a path value that is not UTF-8, and sends nothing", function()
+    srv:clear()
+    local out = app:case("refused", { operation = "create_notification",
+      args = { { contents = { en = "bad \255 byte" }, included_segments = { "All" } } } })
+    assert.is_false(out.ok)
+    assert.matches("onesignal%.create_notification: argument 'notification': field contents%.en is not valid"
+      .. " UTF%-8 %(byte 5%)", out.err)
+    out = app:case("refused", { operation = "get_user", args = { NULL, "external_id", "u\192\175" } })
+    assert.is_false(out.ok)
+    assert.matches("onesignal%.get_user: argument 'alias_id' %(#3%) is not valid UTF%-8 %(byte 2%)", out.err)
+    assert.are.equal(0, #srv:requests())
+  end)
+
   it("names itself in the User-Agent: this library, LuaJIT and ngx_lua", function()
     srv:clear()
     local out = app:case("call", { operation = "view_templates", args = { NULL } })

@@ -95,6 +95,14 @@ function M.call(settings, args)
     user_agent = client.transport.user_agent, elapsed = now() - started }
 end
 
+--- One operation whose arguments the SDK must refuse: { operation, args = [...] } -> { ok, err }.
+function M.refused(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local ok, err = pcall(client[args.operation], client, unpack(list, 1, n))
+  return { ok = ok, err = not ok and tostring(err) or nil }
+end
+
 --- Every operation with the shared samples (spec/support/samples.lua), in name order.
 function M.samples(settings, args)
   local samples = require("support.samples")
