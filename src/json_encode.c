@@ -111,43 +111,46 @@ static const unsigned char escape_extra[256] = {
     5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
     ['"'] = 1, ['\\'] = 1};
 
-/* Whether any of len bytes needs escaping or is at or above 0x80 (then the string must be checked as
- * UTF-8), eight at a time: most strings are plain ASCII, and a byte-by-byte look at a 20,000-id audience
- * was most of the time spent writing it. A word has such a byte when one of its bytes is below 0x20, or
- * equal to '"' or '\\' (the classic "has a zero byte" test on v ^ that byte), or has its high bit set;
- * each test is exact about whether any byte matches, which is all that is asked here. */
+/* What a string holds that the plain copy cannot take, found eight bytes at a time: most strings are
+ * plain ASCII, and a byte-by-byte look at a 20,000-id audience was most of the time spent writing it.
+ * A word has a byte to escape when one of its bytes is below 0x20, or equal to '"' or '\\' (the classic
+ * "has a zero byte" test on v ^ that byte; each test is exact about whether any byte matches, which is
+ * all that is asked here); a byte at or above 0x80 means the string must be checked as UTF-8. */
+#define NEEDS_ESCAPE 1
+#define NON_ASCII 2
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
-static inline int word_is_special(const unsigned char *p)
+static inline uint64_t escape_bits(uint64_t v)
 {
-    uint64_t v, quote, backslash;
-    memcpy(&v, p, 8);
-    quote = v ^ (ONES * '"');
-    backslash = v ^ (ONES * '\\');
-    return ((((v - ONES * 0x20) & ~v) | v | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash)) &
-            HIGHS) != 0;
+    uint64_t quote = v ^ (ONES * '"'), backslash = v ^ (ONES * '\\');
+    return ((v - ONES * 0x20) & ~v) | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash);
 }
 
-static int is_special(const unsigned char *p, size_t len)
+static int scan(const unsigned char *p, size_t len)
 {
+    uint64_t escape = 0, high = 0, v;
     size_t i;
+    int found = 0;
     if (len < 8) {
-        for (i = 0; i < len; i++)
-            if (escape_extra[p[i]] || p[i] >= 0x80) return 1;
-        return 0;
+        for (i = 0; i < len; i++) {
+            if (escape_extra[p[i]]) found |= NEEDS_ESCAPE;
+            if (p[i] >= 0x80) found |= NON_ASCII;
+        }
+        return found;
     }
-    for (i = 0; i + 8 <= len; i += 8)
-        if (word_is_special(p + i)) return 1;
-    return i < len && word_is_special(p + len - 8); /* the tail, as the last eight bytes */
-}
-
-/* Whether any of len bytes needs escaping (a string that is_special may be only non-ASCII). */
-static int needs_escape(const unsigned char *p, size_t len)
-{
-    const unsigned char *end = p + len;
-    for (; p < end; p++)
-        if (escape_extra[*p]) return 1;
-    return 0;
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&v, p + i, 8);
+        escape |= escape_bits(v);
+        high |= v;
+    }
+    if (i < len) { /* the tail, as the last eight bytes */
+        memcpy(&v, p + len - 8, 8);
+        escape |= escape_bits(v);
+        high |= v;
+    }
+    if (escape & HIGHS) found |= NEEDS_ESCAPE;
+    if (high & HIGHS) found |= NON_ASCII;
+    return found;
 }
 
 static void put_escaped(json_writer *w, const unsigned char *p, size_t len)
@@ -190,12 +193,11 @@ static int put_string(json_writer *w, int idx)
     const char *s = lua_tolstring(w->L, idx, &len);
     const unsigned char *u = (const unsigned char *)s;
     char *out;
-    if (is_special(u, len)) {
-        if (os_utf8_check(u, len) != len) return fail(w, "a string is not valid UTF-8");
-        if (needs_escape(u, len)) {
-            put_escaped(w, u, len);
-            return 1;
-        }
+    int found = scan(u, len);
+    if ((found & NON_ASCII) && os_utf8_check(u, len) != len) return fail(w, "a string is not valid UTF-8");
+    if (found & NEEDS_ESCAPE) {
+        put_escaped(w, u, len);
+        return 1;
     }
     reserve(w, len + 2);
     out = w->data + w->len;
