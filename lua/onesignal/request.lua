@@ -183,12 +183,21 @@ local function check_limits(op, body, text)
   end
 end
 
--- Whether a body table is a list rather than a JSON object. Without a metatable value[1] is raw, so most
--- bodies cost no call to rawget.
+-- Whether a body table is a list rather than a JSON object: it has an element 1, or every key is a
+-- positive integer (the JSON writer makes { [2] = "x" } the array [null,"x"]). Without a metatable
+-- value[1] is raw, so most bodies cost no call to rawget, and one whose first key is a string no walk.
 local function is_list(value)
   local mt = getmetatable(value)
-  if mt == nil then return value[1] ~= nil end
-  return mt == array_mt or rawget(value, 1) ~= nil
+  if mt == nil then
+    if value[1] ~= nil then return true end
+  elseif mt == array_mt or rawget(value, 1) ~= nil then
+    return true
+  end
+  if type(next(value)) ~= "number" then return false end
+  for k in next, value do
+    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then return false end
+  end
+  return true
 end
 
 -- See M.build and M.build_into.

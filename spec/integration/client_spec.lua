@@ -498,6 +498,12 @@ describe("the client", function()
       refused("onesignal%.create_user: argument 'user' %(#2%) must be a table of named fields", function()
         client:create_user(nil, onesignal.array({}))
       end)
+      -- A list whose first element is missing: every key a positive integer, which went out as [null,{…}].
+      refused("onesignal%.create_journey: argument 'create_journey_request' %(#2%) must be a table of named",
+        function() client:create_journey(nil, { [2] = { name = "j" } }) end)
+      refused("onesignal%.update_user: argument 'update_user_request' %(#4%) must be a table of named", function()
+        client:update_user(nil, "external_id", "u-1", { [3] = true, [7] = false })
+      end)
       refused("onesignal%.send_many: notification #1: onesignal%.create_notification: argument 'notification' %(#1%)"
         .. " must be a table of named fields", function()
           client:send_many({ { { contents = { en = "a" } } } })
