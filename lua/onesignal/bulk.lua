@@ -70,7 +70,9 @@ local function build_all(self, notifications)
     end
     local ok, req = pcall(request.build, op, self, 1, n)
     if not ok then
-      if type(req) == "table" and req.usage then usage.raise(NAME .. ": notification #" .. i .. ": " .. req.usage) end
+      if type(req) == "table" and req.usage then
+        usage.raise(self.redact(NAME .. ": notification #" .. i .. ": " .. req.usage))
+      end
       error(req, 0)
     end
     -- The same key twice would make the second a replay of the first: almost surely a mistake.

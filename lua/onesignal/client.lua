@@ -125,7 +125,7 @@ end
 -- cost ~1 k instructions more.)
 local function build(self, req, op, n, ...)
   local ok, built = pcall(request.build_into, req, op, self, n, ...)
-  if not ok then usage.rethrow(built) end
+  if not ok then usage.rethrow(built, self.redact) end
   return built
 end
 
@@ -145,7 +145,7 @@ local function invoke(self, op, ...)
   if req then spare[1] = nil end
   local ok
   ok, req = pcall(build_into, req, op, self, select("#", ...), ...) -- build(), inline (see there)
-  if not ok then usage.rethrow(req) end
+  if not ok then usage.rethrow(req, self.redact) end
   local body, res = response.finish(req, self:_perform(req), self.redact)
   if spare then
     req.body = nil -- an idle client keeps no copy of its last body (up to a megabyte of JSON)
@@ -473,7 +473,7 @@ function M.new(options)
   self.root = self
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end
   if cfg.dry_run then
-    self.dry_run = require("onesignal.dry_run").new(cfg)
+    self.dry_run, self.redact = require("onesignal.dry_run").new(cfg)
     self.transport = { name = "dry-run", pending = function() return 0 end, poll = function() return 0 end }
   else
     local transport = choose_transport(cfg)

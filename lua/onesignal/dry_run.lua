@@ -31,12 +31,13 @@ local M = {}
 local BODY_METHODS = { POST = true, PUT = true, PATCH = true }
 local SETTINGS = { "timeout", "deadline", "max_retries", "retry_base_delay", "retry_max_delay" }
 
---- Returns a function `describe(req)` → description, response for a resolved configuration.
+--- Returns a function `describe(req)` → description, response for a resolved configuration, and the
+-- function that removes the configuration's keys from a text.
 function M.new(cfg)
   local user_agent = request.user_agent(cfg.user_agent, core.curl_version:match("^%S+") or "libcurl")
   local host = cfg.base_url:match("^%a[%w+.-]*://([^/]+)")
   local function redact(text) return text and core.redact(text, cfg.rest_api_key, cfg.organization_api_key) end
-  return function(req)
+  local function describe(req)
     local headers = { "Host: " .. host, "User-Agent: " .. user_agent }
     for _, line in ipairs(request.HEADERS) do headers[#headers + 1] = line end
     if req.body then
@@ -66,6 +67,7 @@ function M.new(cfg)
       settings = settings,
     }, { status = 0, attempts = 0, dry_run = true }
   end
+  return describe, redact
 end
 
 return M

@@ -101,7 +101,7 @@ local function prepare(self, caller, op, list, args, n)
     usage.raise("onesignal." .. caller .. ": a dry-run client sends nothing, so it has no pages to walk")
   end
   local ok, problem = pcall(request.build, op, self, n, unpack(args, 1, n))
-  if not ok then usage.rethrow(problem) end
+  if not ok then usage.rethrow(problem, self.redact) end
   local count = #op.positional
   local positional = {}
   for i = 1, count do positional[i] = args[i] end

@@ -28,8 +28,10 @@ function M.raise(message)
 end
 
 --- Re-raises what a protected call caught: usage errors at the caller, anything else unchanged.
-function M.rethrow(err)
-  if type(err) == "table" and err.usage then M.raise(err.usage) end
+-- `redact` (optional): removes the client's keys from a usage message, which may quote the caller's option
+-- and field names.
+function M.rethrow(err, redact)
+  if type(err) == "table" and err.usage then M.raise(redact and redact(err.usage) or err.usage) end
   error(err, 0)
 end
 

@@ -1,0 +1,61 @@
+-- What the randomized sweep (bad_input_sweep_spec.lua) found, each pinned as a plain case.
+local onesignal = require("onesignal")
+
+local REST_KEY = "rk-findings-2b7e151628aed2"
+local ORG_KEY = "ok-findings-a6d2ae2816157e"
+
+describe("usage errors never show a client's key", function()
+  -- Run against a closed port: every case must fail before anything is sent.
+  local function new(dry_run)
+    return onesignal.new({ rest_api_key = REST_KEY, organization_api_key = ORG_KEY, app_id = "app-1",
+      base_url = "http://127.0.0.1:9", dry_run = dry_run, max_retries = 0 })
+  end
+
+  local function message(fn)
+    local ok, err = pcall(fn)
+    assert.is_false(ok, "expected an error")
+    assert.is_string(err)
+    assert.is_nil(err:find(REST_KEY, 1, true), err)
+    assert.is_nil(err:find(ORG_KEY, 1, true), err)
+    return err
+  end
+
+  for _, dry_run in ipairs({ false, true }) do
+    local kind = dry_run and " (dry run)" or ""
+
+    it("quoted as an unknown query option" .. kind, function()
+      local client = new(dry_run)
+      local err = message(function() client:get_segments(nil, { [REST_KEY] = 1 }) end)
+      assert.matches("onesignal.get_segments: unknown query option '[REDACTED]'", err, 1, true)
+      err = message(function() client:list_audit_logs("org-1", { ["x" .. ORG_KEY] = 1 }) end)
+      assert.matches("unknown query option 'x[REDACTED]'", err, 1, true)
+    end)
+
+    it("quoted in the path to a bad body field" .. kind, function()
+      local client = new(dry_run)
+      local err = message(function() client:update_user(nil, "external_id", "u-1", { [REST_KEY] = 0 / 0 }) end)
+      assert.matches("onesignal.update_user: argument 'update_user_request': field [REDACTED] is NaN", err, 1, true)
+      err = message(function()
+        client:create_notification({ contents = { en = "x" }, data = { [ORG_KEY] = print } })
+      end)
+      assert.matches("field data.[REDACTED] is a function", err, 1, true)
+    end)
+
+    it("quoted by send_many" .. kind, function()
+      local client = new(dry_run)
+      local err = message(function()
+        client:send_many({ { contents = { en = "x" }, data = { [REST_KEY] = math.huge } } })
+      end)
+      assert.matches("notification #1: onesignal.create_notification: argument 'notification': field"
+        .. " data.[REDACTED] is infinite", err, 1, true)
+    end)
+  end
+
+  it("quoted by each_page", function()
+    local client = new(false)
+    local err = message(function()
+      for _ in client:each_page("get_segments", nil, { [REST_KEY] = 1 }) do end
+    end)
+    assert.matches("unknown query option '[REDACTED]'", err, 1, true)
+  end)
+end)
