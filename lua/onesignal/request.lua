@@ -122,9 +122,11 @@ local function check_key(op, key, field)
   return key
 end
 
+-- The body is read raw, as the JSON writer reads it: a field only a metatable's __index supplies is not
+-- sent, so it can neither stand in for the app_id nor be the key the request claims to carry.
 local function additions(op, client, body)
   local app_id
-  if op.body_app_id and body.app_id == nil then
+  if op.body_app_id and rawget(body, "app_id") == nil then
     app_id = client.app_id
     -- The API needs it to know the app; without it the request could only come back 400.
     if not app_id then
@@ -133,11 +135,11 @@ local function additions(op, client, body)
   end
   local key, new_key
   if op.idempotency_key then
-    key = body.idempotency_key
+    key = rawget(body, "idempotency_key")
     if key ~= nil then
       check_key(op, key, "idempotency_key")
-    elseif op.legacy_key and type(body[op.legacy_key]) == "string" then
-      key = check_key(op, body[op.legacy_key], op.legacy_key)
+    elseif op.legacy_key and type(rawget(body, op.legacy_key)) == "string" then
+      key = check_key(op, rawget(body, op.legacy_key), op.legacy_key)
     end
     if key == nil then
       key = core.uuid4()
@@ -155,15 +157,19 @@ local function encode_body(body, where, app_id, new_key)
 end
 
 -- create_custom_events: every event carrying its own key makes repeating the batch harmless.
--- A key an event does carry is checked like any other.
+-- A key an event does carry is checked like any other. Read raw, as the writer reads it (a table whose
+-- __index answers every key would also keep ipairs going for ever).
 local function every_item_keyed(op, list, field)
-  if type(list) ~= "table" or list[1] == nil then return nil end
-  local all = true
-  for i, item in ipairs(list) do
-    local key = type(item) == "table" and item.idempotency_key
+  if type(list) ~= "table" or rawget(list, 1) == nil then return nil end
+  local all, i = true, 1
+  local item = rawget(list, 1)
+  repeat
+    local key = type(item) == "table" and rawget(item, "idempotency_key")
     if type(key) == "string" then check_key(op, key, field .. "[" .. i .. "].idempotency_key") else all = false end
-  end
-  return all and list[1].idempotency_key or nil
+    i = i + 1
+    item = rawget(list, i)
+  until item == nil
+  return all and rawget(rawget(list, 1), "idempotency_key") or nil
 end
 
 local function check_limits(op, body, text)
@@ -172,13 +178,17 @@ local function check_limits(op, body, text)
       .. op.max_body_bytes)
   end
   local limit = op.max_item_bytes
-  if limit and type(body[limit[1]]) == "table" then
-    for i, item in ipairs(body[limit[1]]) do
+  local items = limit and rawget(body, limit[1])
+  if type(items) == "table" then
+    local i, item = 1, rawget(items, 1)
+    while item ~= nil do
       local size = #json.encode(item, "")
       if size > limit[2] then
         usage(op, argument(op.body) .. ": " .. limit[1] .. "[" .. i .. "] is " .. size
           .. " bytes of JSON; the API accepts at most " .. limit[2] .. " per item")
       end
+      i = i + 1
+      item = rawget(items, i)
     end
   end
 end
@@ -287,7 +297,7 @@ local function build(req, op, client, n, ...)
     key, app_id, new_key = additions(op, client, body)
     text = encode_body(body, BODY_LABEL[op], app_id, new_key)
     if op.max_body_bytes or op.max_item_bytes then check_limits(op, body, text) end
-    if op.keyed_items then key = every_item_keyed(op, body[op.keyed_items], op.keyed_items) end
+    if op.keyed_items then key = every_item_keyed(op, rawget(body, op.keyed_items), op.keyed_items) end
   end
 
   local overrides = client.overrides

@@ -2,6 +2,16 @@
 local onesignal = require("onesignal")
 
 local REST_KEY = "rk-findings-2b7e151628aed2"
+
+-- A table whose __index answers every key with `value`: a loop that trusts it fails here rather than hang.
+local function endless(value)
+  local reads = 0
+  return setmetatable({}, { __index = function()
+    reads = reads + 1
+    if reads > 10000 then error("walked for ever", 2) end
+    return value
+  end })
+end
 local ORG_KEY = "ok-findings-a6d2ae2816157e"
 
 describe("usage errors never show a client's key", function()
@@ -57,5 +67,38 @@ describe("usage errors never show a client's key", function()
       for _ in client:each_page("get_segments", nil, { [REST_KEY] = 1 }) do end
     end)
     assert.matches("unknown query option '[REDACTED]'", err, 1, true)
+  end)
+end)
+
+describe("a body is read raw, as the JSON writer reads it", function()
+  local client = onesignal.new({ rest_api_key = REST_KEY, app_id = "app-1", dry_run = true })
+  local json = require("onesignal.json")
+
+  -- Fields only a metatable's __index supplies are not written, so they cannot stand in for the ones the SDK
+  -- adds: the body went out as {} (no app_id) and the request claimed the key "k-index" it did not carry.
+  local function with_defaults(t)
+    return setmetatable(t, { __index = { app_id = "app-index", idempotency_key = "k-index", external_id = "e" } })
+  end
+
+  it("so a field given only through __index is no app_id or idempotency key", function()
+    local description = client:create_notification(with_defaults({ contents = { en = "x" } }))
+    local body = json.decode(description.body)
+    assert.are.equal("app-1", body.app_id)
+    assert.are.equal(description.idempotency_key, body.idempotency_key)
+    assert.are_not.equal("k-index", description.idempotency_key)
+    assert.are.equal("app-1", json.decode(client:create_template(with_defaults({ name = "t" })).body).app_id)
+  end)
+
+  it("so create_custom_events is keyed only by keys its events carry", function()
+    local keyed = setmetatable({ name = "e" }, { __index = { idempotency_key = "k-index" } })
+    local description = client:create_custom_events(nil, { events = { keyed } })
+    assert.is_nil(description.idempotency_key)
+    assert.is_nil(json.decode(description.body).events[1].idempotency_key)
+  end)
+
+  it("so a list whose __index answers every index ends (create_custom_events)", function()
+    local description = client:create_custom_events(nil, { events = endless({ name = "e", idempotency_key = "k" }) })
+    assert.are.equal('{"events":[]}', description.body)
+    assert.is_nil(description.idempotency_key)
   end)
 end)
