@@ -90,16 +90,17 @@ local function add_query(op, param, value, query)
   local name = escape(param.name)
   if type(value) == "table" and param.list then
     -- Lists explode into repeated names (OpenAPI form style): app_ids=a&app_ids=b; an empty one sends none.
-    local count = 0
-    for i, item in ipairs(value) do
-      query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item))
-      count = i
-    end
-    -- Anything ipairs did not reach (a key, or an item after a hole) would be left out without a word.
+    -- Its entries are counted first, and items 1 to count + 1 looked at: anything else (a key, or an item
+    -- after a hole) would be left out without a word, and ipairs over a table whose __index answers every
+    -- key would never end.
     local entries = 0
     for _ in pairs(value) do entries = entries + 1 end
-    if entries ~= count then
-      usage(op, argument(param) .. " must be a scalar or an array of scalars without holes")
+    for i = 1, entries + 1 do
+      local item = value[i]
+      if (item == nil) ~= (i > entries) then
+        usage(op, argument(param) .. " must be a scalar or an array of scalars without holes")
+      end
+      if item ~= nil then query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item)) end
     end
   else
     query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, value))

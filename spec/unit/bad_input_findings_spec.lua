@@ -102,3 +102,22 @@ describe("a body is read raw, as the JSON writer reads it", function()
     assert.is_nil(description.idempotency_key)
   end)
 end)
+
+describe("a list query option", function()
+  local client = onesignal.new({ organization_api_key = ORG_KEY, dry_run = true })
+
+  it("whose __index answers every index is refused, not walked for ever", function()
+    local ok, err = pcall(function() client:list_audit_logs("org-1", { actions = endless("x") }) end)
+    assert.is_false(ok)
+    assert.matches("onesignal.list_audit_logs: argument 'actions' must be a scalar or an array of scalars"
+      .. " without holes", err, 1, true)
+  end)
+
+  it("is sent item by item, and one with a hole is still refused", function()
+    local description = client:list_audit_logs("org-1", { actions = { "a", "b" } })
+    assert.matches("?actions=a&actions=b$", description.url)
+    assert.has_error(function() client:list_audit_logs("org-1", { actions = { "a", nil, "c" } }) end)
+    assert.are.equal("https://api.onesignal.com/organizations/org-1/audit_logs",
+      client:list_audit_logs("org-1", { actions = {} }).url)
+  end)
+end)
