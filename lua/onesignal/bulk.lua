@@ -71,7 +71,8 @@ local function build_all(self, notifications)
     local ok, req = pcall(request.build, op, self, 1, n)
     if not ok then
       if type(req) == "table" and req.usage then
-        usage.raise(self.redact(NAME .. ": notification #" .. i .. ": " .. req.usage))
+        local message = NAME .. ": notification #" .. i .. ": " .. req.usage
+        usage.raise(req.quoted and self.redact(message) or message)
       end
       error(req, 0)
     end

@@ -96,7 +96,8 @@ local function fail_with_path(value, where, fallback)
   local state = { open = {}, stack = {} }
   function state.fail(problem, depth)
     local at = depth > 0 and (": field " .. path_string(state.stack, depth)) or ""
-    error({ usage = where .. at .. " " .. problem }, 0)
+    -- `quoted`: the message quotes the caller's field names (see usage.rethrow).
+    error({ usage = where .. at .. " " .. problem, quoted = depth > 0 }, 0)
   end
   explain(value, state, 0)
   error({ usage = where .. " cannot be encoded as JSON: " .. tostring(fallback) }, 0)

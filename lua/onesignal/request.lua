@@ -263,7 +263,8 @@ local function build(req, op, client, n, ...)
       if not op.option_set[name] then
         local known = {}
         for _, param in ipairs(op.options) do known[#known + 1] = param.name end
-        usage(op, "unknown query option '" .. tostring(name) .. "' (known: " .. table.concat(known, ", ") .. ")")
+        error({ usage = "onesignal." .. op.name .. ": unknown query option '" .. tostring(name) .. "' (known: "
+          .. table.concat(known, ", ") .. ")", quoted = true }, 0) -- quotes the caller's name (see usage.rethrow)
       end
     end
     for _, param in ipairs(op.options) do

@@ -28,10 +28,11 @@ function M.raise(message)
 end
 
 --- Re-raises what a protected call caught: usage errors at the caller, anything else unchanged.
--- `redact` (optional): removes the client's keys from a usage message, which may quote the caller's option
--- and field names.
+-- `redact` (optional): removes the client's keys from a message that quotes the caller's option or field
+-- names (`quoted`), where a key given by mistake would show. Other messages are the library's own words,
+-- left whole (a short test key such as "k" would otherwise turn "key" into "[REDACTED]ey").
 function M.rethrow(err, redact)
-  if type(err) == "table" and err.usage then M.raise(redact and redact(err.usage) or err.usage) end
+  if type(err) == "table" and err.usage then M.raise(redact and err.quoted and redact(err.usage) or err.usage) end
   error(err, 0)
 end
 

@@ -61,6 +61,16 @@ describe("usage errors never show a client's key", function()
     end)
   end
 
+  it("and the library's own words stay whole, however short a key", function()
+    local client = onesignal.new({ rest_api_key = "k", app_id = "a", dry_run = true })
+    local ok, err = pcall(function() client:get_apps() end)
+    assert.is_false(ok)
+    assert.matches("needs an Organization API key (organization_api_key", err, 1, true)
+    ok, err = pcall(function() client:create_notification({ idempotency_key = "" }) end)
+    assert.is_false(ok)
+    assert.matches("field idempotency_key must be a non-empty string", err, 1, true)
+  end)
+
   it("quoted by each_page", function()
     local client = new(false)
     local err = message(function()
