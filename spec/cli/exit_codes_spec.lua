@@ -141,6 +141,20 @@ describe("onesignal exits", function()
       nothing_sent()
     end)
 
+    -- A key pasted where a name goes is quoted back by the message about it, redacted.
+    it("for a key given as a query option's name or a body field's, without the key", function()
+      for _, words in ipairs({ { "get_segments", "--query", srv.rest_key .. "=1" },
+        { "create_user", "--json", '{"identity":{"' .. srv.rest_key .. '":"bad \255"}}' },
+        { "get_notifications", "--query", srv.org_key .. "=1" } }) do
+        local r = run.cli(words, env)
+        assert.are.equal(exit.USAGE, r.code, r.stderr)
+        assert.matches("%[REDACTED%]", r.stderr)
+        assert.is_nil(r.stderr:find(srv.rest_key, 1, true), r.stderr)
+        assert.is_nil(r.stderr:find(srv.org_key, 1, true), r.stderr)
+      end
+      nothing_sent()
+    end)
+
     it("for a missing APP_ID when no default app id is set", function()
       local r = run.cli({ "get_user", "external_id", "u-1" }, run.env_for(srv, { ONESIGNAL_APP_ID = false }))
       assert.are.equal(exit.USAGE, r.code)

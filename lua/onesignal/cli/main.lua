@@ -179,20 +179,9 @@ local function send(streams, flags, options, cfg, op, req)
   return exit.OK
 end
 
-local function call(streams, command, words, flags)
-  local channel = shortcuts.CHANNELS[command] and command
-  local op = channel and operations.by_name.create_notification or operations.by_name[command]
-  if not op then fail("unknown operation '" .. command .. "' (onesignal help lists them)") end
-  args.check_allowed(flags, command, help.kinds(command))
-  local options = client_options(flags)
-  local cfg = resolve(options)
-  if flags.download then
-    -- Checked now: a mistake found after the export request was sent would leave an export behind.
-    flags.export_waits = {
-      timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
-      interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"], false, true),
-    }
-  end
+-- The request the command line asks for: its body (--json, a shortcut's flags), arguments and query
+-- options, checked and built as the library builds it. Returns it with the call's arguments.
+local function build(streams, command, channel, op, words, flags, cfg)
   local body = flags.json and read_json(flags.json, streams.stdin)
   if channel then
     if words[1] then fail(command .. " takes flags only, no arguments") end
@@ -211,6 +200,32 @@ local function call(streams, command, words, flags)
     organization = cfg.organization_api_key ~= nil } }
   local ok, req = pcall(request.build, op, context, n, unpack(call_args, 1, n))
   if not ok then fail(type(req) == "table" and req.usage or tostring(req)) end
+  return req, call_args, n
+end
+
+local function call(streams, command, words, flags)
+  local channel = shortcuts.CHANNELS[command] and command
+  local op = channel and operations.by_name.create_notification or operations.by_name[command]
+  if not op then fail("unknown operation '" .. command .. "' (onesignal help lists them)") end
+  args.check_allowed(flags, command, help.kinds(command))
+  local options = client_options(flags)
+  local cfg = resolve(options)
+  if flags.download then
+    -- Checked now: a mistake found after the export request was sent would leave an export behind.
+    flags.export_waits = {
+      timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
+      interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"], false, true),
+    }
+  end
+  local ok, req, call_args, n = pcall(build, streams, command, channel, op, words, flags, cfg)
+  if not ok then
+    -- These messages quote the caller's words (a query option's name, a JSON field): a key pasted in
+    -- the wrong place must not show there.
+    if type(req) == "table" and req.usage then
+      fail(core.redact(req.usage, cfg.rest_api_key, cfg.organization_api_key))
+    end
+    error(req, 0)
+  end
 
   if cfg.dry_run then
     print_request(streams, dry_run.new(cfg)(req))
