@@ -124,10 +124,12 @@ local function check_key(op, key, field)
 end
 
 -- The body is read raw, as the JSON writer reads it: a field only a metatable's __index supplies is not
--- sent, so it can neither stand in for the app_id nor be the key the request claims to carry.
-local function additions(op, client, body)
-  local app_id
-  if op.body_app_id and rawget(body, "app_id") == nil then
+-- sent, so it can neither stand in for the app_id nor be the key the request claims to carry. (`plain`:
+-- the body has no metatable, so plain indexing is raw, without a call to rawget.)
+local function additions(op, client, body, plain)
+  local app_id, given
+  if plain then given = body.app_id else given = rawget(body, "app_id") end
+  if op.body_app_id and given == nil then
     app_id = client.app_id
     -- The API needs it to know the app; without it the request could only come back 400.
     if not app_id then
@@ -136,7 +138,7 @@ local function additions(op, client, body)
   end
   local key, new_key
   if op.idempotency_key then
-    key = rawget(body, "idempotency_key")
+    if plain then key = body.idempotency_key else key = rawget(body, "idempotency_key") end
     if key ~= nil then
       check_key(op, key, "idempotency_key")
     elseif op.legacy_key and type(rawget(body, op.legacy_key)) == "string" then
@@ -197,18 +199,19 @@ end
 -- Whether a body table is a list rather than a JSON object: it has an element 1, or every key is a
 -- positive integer (the JSON writer makes { [2] = "x" } the array [null,"x"]). Without a metatable
 -- value[1] is raw, so most bodies cost no call to rawget, and one whose first key is a string no walk.
+-- Returns that, and whether the table has no metatable (its fields can then be read without rawget).
 local function is_list(value)
   local mt = getmetatable(value)
   if mt == nil then
-    if value[1] ~= nil then return true end
+    if value[1] ~= nil then return true, true end
   elseif mt == array_mt or rawget(value, 1) ~= nil then
-    return true
+    return true, false
   end
-  if type(next(value)) ~= "number" then return false end
+  if type(next(value)) ~= "number" then return false, mt == nil end
   for k in next, value do
-    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then return false end
+    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then return false, mt == nil end
   end
-  return true
+  return true, mt == nil
 end
 
 -- See M.build and M.build_into.
@@ -216,6 +219,7 @@ local function build(req, op, client, n, ...)
   local positional = op.positional
   local count = #positional
   local values, query, body -- the tables only when the operation has path or query parameters
+  local plain -- the body has no metatable
   local max_args = count + (op.options[1] and 1 or 0)
   -- Trailing nils are no arguments (a wrapper passing its own optional ones on): only values count.
   while n > max_args and select(n, ...) == nil do n = n - 1 end
@@ -232,11 +236,14 @@ local function build(req, op, client, n, ...)
         if not param.optional then usage(op, argument(param, i) .. " (a table) is required") end
       elseif type(value) ~= "table" then
         usage(op, argument(param, i) .. " must be a table, got " .. type(value))
-      elseif is_list(value) then
+      else
+        local list
+        list, plain = is_list(value)
         -- Every body of the API is a JSON object: a list would go out as an array, or, with app_id or an
         -- idempotency key added in front, as an object with members "1", "2", …
-        usage(op, argument(param, i) .. " must be a table of named fields (a JSON object), got a list")
-      else
+        if list then
+          usage(op, argument(param, i) .. " must be a table of named fields (a JSON object), got a list")
+        end
         body = value
       end
     elseif value == nil then
@@ -296,7 +303,7 @@ local function build(req, op, client, n, ...)
   local text, key
   if body then
     local app_id, new_key
-    key, app_id, new_key = additions(op, client, body)
+    key, app_id, new_key = additions(op, client, body, plain)
     text = encode_body(body, BODY_LABEL[op], app_id, new_key)
     if op.max_body_bytes or op.max_item_bytes then check_limits(op, body, text) end
     if op.keyed_items then key = every_item_keyed(op, rawget(body, op.keyed_items), op.keyed_items) end
