@@ -70,11 +70,8 @@ local function build_all(self, notifications)
     end
     local ok, req = pcall(request.build, op, self, 1, n)
     if not ok then
-      if type(req) == "table" and req.usage then
-        local message = NAME .. ": notification #" .. i .. ": " .. req.usage
-        usage.raise(req.quoted and self.redact(message) or message)
-      end
-      error(req, 0)
+      if type(req) == "table" and req.usage then req.usage = NAME .. ": notification #" .. i .. ": " .. req.usage end
+      usage.rethrow(req, self.redact)
     end
     -- The same key twice would make the second a replay of the first: almost surely a mistake.
     local key = req.idempotency_key
