@@ -29,8 +29,10 @@ function M.user_agent(custom, engine)
   return custom and (custom .. " " .. own) or own
 end
 
-local function usage(op, message)
-  error({ usage = "onesignal." .. op.name .. ": " .. message }, 0)
+-- `quoted`: the message quotes the caller's own names, where a key given by mistake would show (see
+-- usage.rethrow).
+local function usage(op, message, quoted)
+  error({ usage = "onesignal." .. op.name .. ": " .. message, quoted = quoted }, 0)
 end
 
 local function argument(param, index)
@@ -202,16 +204,17 @@ end
 -- Returns that, and whether the table has no metatable (its fields can then be read without rawget).
 local function is_list(value)
   local mt = getmetatable(value)
-  if mt == nil then
-    if value[1] ~= nil then return true, true end
+  local plain = mt == nil
+  if plain then
+    if value[1] ~= nil then return true, plain end
   elseif mt == array_mt or rawget(value, 1) ~= nil then
-    return true, false
+    return true, plain
   end
-  if type(next(value)) ~= "number" then return false, mt == nil end
+  if type(next(value)) ~= "number" then return false, plain end
   for k in next, value do
-    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then return false, mt == nil end
+    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then return false, plain end
   end
-  return true, mt == nil
+  return true, plain
 end
 
 -- See M.build and M.build_into.
@@ -270,8 +273,8 @@ local function build(req, op, client, n, ...)
       if not op.option_set[name] then
         local known = {}
         for _, param in ipairs(op.options) do known[#known + 1] = param.name end
-        error({ usage = "onesignal." .. op.name .. ": unknown query option '" .. tostring(name) .. "' (known: "
-          .. table.concat(known, ", ") .. ")", quoted = true }, 0) -- quotes the caller's name (see usage.rethrow)
+        usage(op, "unknown query option '" .. tostring(name) .. "' (known: " .. table.concat(known, ", ") .. ")",
+          true)
       end
     end
     for _, param in ipairs(op.options) do
