@@ -82,8 +82,8 @@ end
 --- Runs one attempt. `a`: target (ngx_target), request (list of strings), method, now (clock function),
 -- ends (clock value when the attempt's time is up), connect_timeout, max_body, keepalive (seconds),
 -- pool_size, on_body (the request's, or nil), idle_timeout (the request's, or nil: the longest wait for
--- the next byte). Sets `a.sent` once the request starts out, for a `close`
--- that abandons the attempt midway.
+-- the next byte). Sets `a.sent` once the request starts out, for a `close` that abandons the attempt
+-- midway.
 function M.run(a)
   local t = a.target
   local where = t.host_header
