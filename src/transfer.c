@@ -45,10 +45,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     os_transfer *t = userdata;
     size_t n = size * nmemb;
     if (t->on_body != NULL) {
-        /* libcurl has the status by the time body bytes come (there is no 1xx body, and no redirect is
-         * followed): only the body of a 2xx answer goes on; any other is kept, for the error. */
-        long status = 0;
-        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        /* The header block holds the final status line by the time body bytes come (there is no 1xx
+         * body, and no redirect is followed), so no curl_easy_getinfo per chunk: only the body of a 2xx
+         * answer goes on; any other is kept, for the error. */
+        int status = t->headers.status;
         if (status >= 200 && status < 300) {
             if (t->streamed == 0) t->announced = announced_length(t);
             if (t->on_body(t->on_body_ud, t, data, n, t->streamed) != 0) {
