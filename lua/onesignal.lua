@@ -6,9 +6,10 @@
 -- @module onesignal
 
 -- Plain Lua 5.1 (Debian's luarocks runs the `onesignal` command with it after a 5.1 install) cannot load
--- the C core, whose 5.1 build is LuaJIT's: said here, before an "undefined symbol" from the loader.
-if _VERSION == "Lua 5.1" and not rawget(_G, "jit") then
-  error("onesignal needs Lua 5.4 or LuaJIT; this is plain Lua 5.1 (see README, Install)", 2)
+-- the C core, whose 5.1 build is LuaJIT's, and Lua 5.2 has no build: said here, before an "undefined
+-- symbol" from the loader.
+if (_VERSION == "Lua 5.1" and not rawget(_G, "jit")) or _VERSION == "Lua 5.2" then
+  error("onesignal needs Lua 5.3, 5.4 or LuaJIT; this is plain " .. _VERSION .. " (see README, Install)", 2)
 end
 
 local client = require("onesignal.client")

@@ -1,5 +1,6 @@
-# The C core, Lua module `onesignal.core` (src/), built for Lua 5.4 and for LuaJIT 2.1.
-# Included by the top Makefile, which defines LUA, BUSTED, BUILD, CC, OPTFLAGS, LUA54_INC, LUAJIT_INC, LUA_ENV.
+# The C core, Lua module `onesignal.core` (src/), built for Lua 5.4, Lua 5.3 and LuaJIT 2.1.
+# Included by the top Makefile, which defines LUA, BUSTED, BUILD, CC, OPTFLAGS, LUA54_INC, LUA53_INC, LUAJIT_INC,
+# LUA_ENV.
 # The module is not linked against liblua: the host process provides the Lua symbols.
 
 # Every source of the module, in link order (the rockspec is written from this list).
@@ -21,7 +22,7 @@ CORE_SPEC = $(LUA_ENV) $(BUSTED) spec/core
 
 .PHONY: build test-core test-core-luajit test-core-noepoll sanitize-core valgrind-core
 
-build: $(BUILD)/5.4/onesignal/core.so $(BUILD)/luajit/onesignal/core.so ## the C core for Lua 5.4 and for LuaJIT
+build: $(BUILD)/5.4/onesignal/core.so $(BUILD)/5.3/onesignal/core.so $(BUILD)/luajit/onesignal/core.so ## the C core for Lua 5.4, 5.3 and LuaJIT
 
 # $(call core_flavour,NAME,COMPILER,FLAGS,INCLUDE): objects under $(BUILD)/NAME/obj, module in $(BUILD)/NAME.
 define core_flavour
@@ -38,6 +39,7 @@ CORE_ASAN_FLAGS = $(CORE_WARN) -fPIC -pthread -O1 -g -fno-omit-frame-pointer -fs
                   -fno-sanitize-recover=undefined -shared-libasan
 
 $(eval $(call core_flavour,5.4,$(CC),$(CORE_CFLAGS),$(LUA54_INC)))
+$(eval $(call core_flavour,5.3,$(CC),$(CORE_CFLAGS),$(LUA53_INC)))
 $(eval $(call core_flavour,luajit,$(CC),$(CORE_CFLAGS),$(LUAJIT_INC)))
 $(eval $(call core_flavour,noepoll,$(CC),$(CORE_CFLAGS) -DONESIGNAL_NO_EPOLL,$(LUA54_INC)))
 $(eval $(call core_flavour,asan,clang,$(CORE_ASAN_FLAGS),$(LUA54_INC)))

@@ -7,7 +7,7 @@
 local server = require("support.server")
 
 local LIMIT = 120 -- seconds one example may take before it counts as failed
-local CPATH = { ["lua5.4"] = "./build/5.4/?.so", luajit = "./build/luajit/?.so" }
+local CPATH = { ["lua5.4"] = "./build/5.4/?.so", ["lua5.3"] = "./build/5.3/?.so", luajit = "./build/luajit/?.so" }
 
 local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 

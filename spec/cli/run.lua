@@ -4,6 +4,7 @@
 --   local run = require("cli.run")
 --   local r = run.cli({ "get_user", "external_id", "u-1" }, run.env_for(srv))   -- r.code, r.stdout, r.stderr
 local shared = require("support.shared")
+local runtime = require("support.runtime")
 
 local M = {}
 
@@ -43,7 +44,7 @@ function M.cli(words, env, options)
   local parts = { "cd", quote(shared.root), "&& env" }
   for _, name in ipairs(VARIABLES) do parts[#parts + 1] = "-u " .. name end
   for name, value in pairs(env or {}) do parts[#parts + 1] = quote(name .. "=" .. value) end
-  parts[#parts + 1] = options.lua or "lua5.4"
+  parts[#parts + 1] = options.lua or runtime.command
   parts[#parts + 1] = "bin/onesignal"
   for _, word in ipairs(words) do parts[#parts + 1] = quote(word) end
   parts[#parts + 1] = "<" .. quote(input) .. " >" .. quote(options.stdout or out) .. " 2>" .. quote(err)

@@ -5,6 +5,7 @@
 -- `make sanitize-core` the child process below loads the AddressSanitizer build too). The rounds run in
 -- a child process: see finalizer_rounds.lua.
 local server = require("support.server")
+local runtime = require("support.runtime")
 
 -- Tables have finalizers from Lua 5.2 on; LuaJIT (5.1) has none, and so nothing to check here.
 local it_with_gc = _VERSION == "Lua 5.1" and pending or it
@@ -18,8 +19,8 @@ describe("a session used from a finalizer while poll hands out results", functio
   local function rounds(mode)
     -- This process's module paths, not the environment's: sanitize-core and test-core-noepoll choose the
     -- core's build with busted's --cpath.
-    local command = string.format("LUA_PATH='%s' LUA_CPATH='%s' timeout 120 lua5.4 spec/core/finalizer_rounds.lua"
-      .. " %s %s %s %s 2>&1", package.path, package.cpath, mode, srv.url, srv.rest_key, srv.app_id)
+    local command = string.format("LUA_PATH='%s' LUA_CPATH='%s' timeout 120 %s spec/core/finalizer_rounds.lua"
+      .. " %s %s %s %s 2>&1", package.path, package.cpath, runtime.command, mode, srv.url, srv.rest_key, srv.app_id)
     local child = assert(io.popen(command))
     local out = child:read("a")
     local ok = child:close()

@@ -4,6 +4,7 @@ local cjson = require("cjson")
 local server = require("support.server")
 local support = require("core.support")
 local compress = require("support.compress")
+local runtime = require("support.runtime")
 
 describe("session round trips", function()
   local srv, s
@@ -419,7 +420,7 @@ describe("session round trips", function()
     for name, value in pairs(env) do vars[#vars + 1] = name .. "='" .. value .. "'" end
     local command = string.format("env -u http_proxy -u HTTP_PROXY -u https_proxy -u HTTPS_PROXY -u all_proxy"
       .. " -u ALL_PROXY -u no_proxy -u NO_PROXY %s LUA_CPATH='%s' %s %s '%s' '%s' '%s'", table.concat(vars, " "),
-      package.cpath, jit and "luajit" or "lua5.4", script, base_url, srv.rest_key, support.segments_path(srv))
+      package.cpath, runtime.command, script, base_url, srv.rest_key, support.segments_path(srv))
       .. " 2>&1"
     local p = io.popen(command)
     local out = p:read("*a")

@@ -1,6 +1,7 @@
 --- Runs Lua code in a child process with the numeric locale set to one whose decimal point is a comma, for
 -- the specs of code that writes or reads numbers (printf and strtod follow that locale).
 local files = require("support.files")
+local runtime = require("support.runtime")
 
 local M = {}
 
@@ -28,7 +29,7 @@ function M.run(code)
   -- leaks a little of what it reads from LOCPATH.
   local pipe = assert(io.popen("LOCPATH='" .. comma_locale .. "' LUA_PATH='" .. package.path .. "' LUA_CPATH='"
     .. package.cpath .. "' ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
-    .. (jit and "luajit" or "lua5.4") .. " " .. script .. " 2>&1"))
+    .. runtime.command .. " " .. script .. " 2>&1"))
   local out = pipe:read("*a")
   pipe:close()
   os.remove(script)

@@ -1,5 +1,6 @@
 --- Paths to the read-only material beside the repository (../shared), for specs.
 local shell = require("server.harness.shell")
+local runtime = require("support.runtime")
 
 local M = {}
 
@@ -14,14 +15,15 @@ function M.read_repo_file(path)
   return assert(shell.read_file(M.root .. "/" .. path), "cannot read " .. path)
 end
 
---- Runs a Lua 5.4 script from the repository's root as a user would (the library from lua/ and build/,
--- spec/ for the test server), with `environment` given to env(1) (`"A= B=x"`, `"-u A"`), for at most two
--- minutes; `open_files` (optional) lowers its limit of open files (ulimit -n). Returns whether it exited 0,
--- and what it printed on stdout and stderr.
+--- Runs a Lua script under the Lua running the specs, from the repository's root as a user would (the
+-- library from lua/ and build/, spec/ for the test server), with `environment` given to env(1)
+-- (`"A= B=x"`, `"-u A"`), for at most two minutes; `open_files` (optional) lowers its limit of open files
+-- (ulimit -n). Returns whether it exited 0, and what it printed on stdout and stderr.
 function M.run_lua(environment, script, open_files)
   local limit = open_files and string.format("ulimit -n %d && ", open_files) or ""
   local pipe = assert(io.popen(string.format("cd %q && %senv %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
-    .. " LUA_CPATH='./build/5.4/?.so;;' timeout 120 lua5.4 %q 2>&1", M.root, limit, environment, script)))
+    .. " LUA_CPATH='./build/%s/?.so;;' timeout 120 %s %q 2>&1", M.root, limit, environment, runtime.flavour,
+    runtime.command, script)))
   local out = pipe:read("*a")
   local ok = pipe:close()
   return ok, out
