@@ -40,8 +40,8 @@ for i = 1, PLAYERS do
 end
 
 local results, summary = client:send_many(notifications, {
-  concurrency = 32,     -- requests in flight at most (default: max_concurrency of onesignal.new, 64)
-  rate = 500,           -- requests started per second at most
+  concurrency = 32,     -- items under way at most (default: max_concurrency of onesignal.new, 64)
+  rate = 500,           -- items started per second at most (their retries are not counted)
   on_progress = function(done, total)
     if done % 50 == 0 or done == total then print(("  %d/%d done"):format(done, total)) end
   end,

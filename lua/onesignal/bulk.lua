@@ -113,8 +113,9 @@ end
 -- order: item i is `{ body = …, response = … }` or `{ err = … }`; then a summary
 -- `{ total, succeeded, failed, elapsed }`.
 --
--- options: `concurrency` (requests in flight at most; default the client's `max_concurrency`), `rate`
--- (requests started per second at most, a token bucket holding `burst` tokens, default 1),
+-- options: `concurrency` (items under way at most, an item waiting for a retry included; default the
+-- client's `max_concurrency`), `rate` (items started per second at most, a token bucket holding `burst`
+-- tokens, default 1; an item's retries take no token: the engine times them by the retry policy),
 -- `on_progress(done, total, i, item)` (after each item finishes, in the order they finish).
 --
 -- Blocks while it drives the client (other callbacks run meanwhile); inside `client:spawn` it suspends.

@@ -117,6 +117,43 @@ describe("client:send_many", function()
     assert.is_true(summary.elapsed >= 0.4, "elapsed " .. summary.elapsed)
   end)
 
+  it("spaces the items' first requests by `rate`; an item's retries keep the retry policy's timing", function()
+    -- Item 1 is declined twice with Retry-After: 0, so it is sent three times at once. The bucket (one
+    -- token every 0.5 s) holds back item 2, not item 1's retries: those are the engine's, after the item
+    -- started (README, Bulk sends).
+    srv:fault_on("create_notification", server.times(2, { status = 429, headers = { ["Retry-After"] = "0" } }))
+    local results, summary = client:send_many(notifications(2), { rate = 2 })
+    assert.are.equal(2, summary.succeeded)
+    assert.are.equal(3, results[1].response.attempts)
+    assert.are.equal(1, results[2].response.attempts)
+    local seen = recorded(srv)
+    assert.are.equal(4, #seen)
+    local first, second = results[1].response.idempotency_key, results[2].response.idempotency_key
+    for i = 1, 3 do assert.are.equal(first, seen[i].key) end
+    assert.are.equal(second, seen[4].key)
+    assert.is_true(seen[3].time - seen[1].time < 0.3, "item 1's retries waited for the bucket")
+    assert.is_true(seen[4].time - seen[1].time >= 0.45, "item 2 went out after " .. (seen[4].time - seen[1].time))
+  end)
+
+  it("counts an item waiting for a retry among the `concurrency` in flight", function()
+    -- One slot: item 2 waits until item 1, declined with Retry-After: 1, has been retried and answered.
+    local patient = client:with({ retry_max_delay = 2 })
+    srv:fault_on("create_notification", { { status = 429, headers = { ["Retry-After"] = "1" } } })
+    local results = patient:send_many(notifications(2), { concurrency = 1 })
+    local seen = recorded(srv)
+    local first, second = results[1].response.idempotency_key, results[2].response.idempotency_key
+    assert.are.same({ first, first, second }, { seen[1].key, seen[2].key, seen[3].key })
+    assert.is_true(seen[2].time - seen[1].time >= 0.99, "the retry came early")
+    -- Two slots: item 2 goes out while item 1 waits for its retry.
+    srv:reset()
+    srv:fault_on("create_notification", { { status = 429, headers = { ["Retry-After"] = "1" } } })
+    results = patient:send_many(notifications(2), { concurrency = 2 })
+    seen = recorded(srv)
+    first, second = results[1].response.idempotency_key, results[2].response.idempotency_key
+    assert.are.same({ first, second, first }, { seen[1].key, seen[2].key, seen[3].key })
+    assert.is_true(seen[3].time - seen[2].time >= 0.5, "item 2 waited for item 1's retry")
+  end)
+
   it("holds no more than `burst` tokens while the concurrency cap keeps requests back", function()
     -- The first two requests take a second, filling the cap. A bucket that kept filling meanwhile would
     -- send the four after them at once; the rate allows two (the burst), then one every 0.1 s.
