@@ -205,11 +205,13 @@ static int l_redact(lua_State *L)
 static void push_features(lua_State *L)
 {
     const os_curl_info *curl = os_curl_info_get();
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushboolean(L, curl->http2);
     lua_setfield(L, -2, "http2");
     lua_pushboolean(L, curl->brotli);
     lua_setfield(L, -2, "brotli");
+    lua_pushboolean(L, curl->h2c);
+    lua_setfield(L, -2, "h2c");
     lua_pushstring(L, curl->accept_encoding); /* what the session's Accept-Encoding line offers */
     lua_setfield(L, -2, "accept_encoding");
 #ifdef OS_POLLER_EPOLL

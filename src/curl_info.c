@@ -21,6 +21,7 @@ static void read_info(void)
     snprintf(info.version, sizeof info.version, "%s", curl_version());
     info.http2 = (v->features & CURL_VERSION_HTTP2) != 0;
     info.brotli = (v->features & CURL_VERSION_BROTLI) != 0;
+    info.h2c = info.http2 && !(v->version_num >= 0x075800 && v->version_num < 0x080000);
     /* The order libcurl itself uses for CURLOPT_ACCEPT_ENCODING "". */
     if (v->features & CURL_VERSION_LIBZ) {
         append(info.accept_encoding, sizeof info.accept_encoding, "deflate");

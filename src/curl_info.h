@@ -7,6 +7,10 @@ typedef struct {
     char accept_encoding[64]; /* every content encoding it decodes, as it names them: "deflate, gzip, br, zstd" */
     int http2;
     int brotli;
+    /* HTTP/2 with prior knowledge over plain http works on a reused connection. libcurl 7.88 sets HTTP/2
+     * up a second time each time such a connection is reused, so every request after its first fails at
+     * once with "Error in the HTTP2 framing layer" (curl issue #10634, fixed in 8.0.0). */
+    int h2c;
 } os_curl_info;
 
 /* The facts, read on the first call. Safe from any thread: curl_version() and curl_version_info() fill

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "curl_info.h"
 #include "headers.h"
 #include "lua_fields.h"
 #include "lua_results.h"
@@ -126,6 +127,12 @@ static int l_session_new(lua_State *L)
     if (os_has(&f, S_VERIFY, LUA_TBOOLEAN)) cfg.verify = lua_toboolean(L, os_slot(&f, S_VERIFY));
     if (!cfg.verify) pthread_once(&insecure_warning, warn_insecure);
     cfg.http_version = http_version(L, os_get_string(&f, S_HTTP_VERSION, &len));
+    /* A session that would fail every request after a connection's first, retries included (curl_info.h);
+     * lua/onesignal/transport/curl.lua refuses it first, at the caller's line. */
+    if (cfg.http_version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE && cfg.base_url != NULL &&
+        strncmp(cfg.base_url, "http:", 5) == 0 && os_curl_info_get()->http2 && !os_curl_info_get()->h2c)
+        luaL_error(L, PREFIX "'http_version' \"2-prior-knowledge\" over plain http fails every request after a "
+                   "connection's first with this libcurl (7.88; fixed in 8.0.0): use https, or \"1.1\"");
     cfg.timeout = os_get_positive(&f, S_TIMEOUT, cfg.timeout);
     cfg.connect_timeout = os_get_positive(&f, S_CONNECT_TIMEOUT, cfg.connect_timeout);
     cfg.max_body = (size_t)os_get_integer(&f, S_MAX_BODY, (long long)cfg.max_body, 0);

@@ -139,3 +139,70 @@ describe("HTTP/2", function()
     end)
   end)
 end)
+
+-- "2-prior-knowledge" over plain http, against nghttpd (nghttp2-server) speaking h2c: libcurl 7.88 sets
+-- HTTP/2 up a second time on each reuse of such a connection, so every request after its first failed at
+-- once ("Error in the HTTP2 framing layer"), retries included, for the life of the connection. With such a
+-- libcurl the client is refused when made; with any other, every request goes through on one connection.
+describe("HTTP/2 with prior knowledge over plain http", function()
+  local socket = require("socket")
+  local dir, pid, port
+
+  setup(function()
+    if os.execute("command -v nghttpd >/dev/null 2>&1") ~= true then return end
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. dir))
+    local probe = assert(socket.bind("127.0.0.1", 0))
+    port = select(2, probe:getsockname())
+    probe:close()
+    -- An empty document root: every request is answered 404, which is all this needs.
+    pid = assert(io.popen("nghttpd --no-tls -d " .. dir .. " " .. port .. " >/dev/null 2>&1 & echo $!")):read("l")
+    for _ = 1, 100 do
+      local c = socket.connect("127.0.0.1", port)
+      if c then c:close() break end
+      socket.sleep(0.05)
+    end
+  end)
+  teardown(function()
+    if pid then os.execute("kill " .. pid) end
+    if dir then os.execute("rmdir " .. dir) end
+  end)
+
+  local function new_client()
+    return onesignal.new({ base_url = "http://127.0.0.1:" .. port, rest_api_key = "k-h2c", app_id = "app-h2c",
+      http_version = "2-prior-knowledge", retry_base_delay = 0.01 })
+  end
+
+  it("sends every request on a reused connection, or is refused with a libcurl that cannot", function()
+    if not pid then return pending("nghttpd (nghttp2-server) not installed") end
+    if not core.features.http2 then return pending("libcurl without HTTP/2") end
+    local broken = core.curl_version:match("^libcurl/7%.88%.") ~= nil
+    assert.are.equal(not broken, core.features.h2c)
+    if broken then
+      local ok, err = pcall(new_client)
+      assert.is_false(ok)
+      assert.matches("http2_spec.lua:%d+: onesignal.new: option 'http_version' \"2%-prior%-knowledge\" over plain"
+        .. " http fails every request after a connection's first with this libcurl", err)
+      return
+    end
+    local client = new_client()
+    for i = 1, 3 do
+      local body, err = client:get_user(nil, "external_id", "u" .. i)
+      assert.is_nil(body)
+      assert.are.equal(404, err.status, tostring(err))
+      assert.are.equal(1, err.attempts)
+    end
+    assert.are.equal(1, client.transport.session:stats().connects)
+    client:close()
+  end)
+
+  it("refuses the same session in the C core, where onesignal.new is not in between", function()
+    if core.features.h2c or not core.features.http2 then return pending("libcurl without the 7.88 fault") end
+    local ok, err = pcall(core.session, { base_url = "http://127.0.0.1:1", http_version = "2-prior-knowledge" })
+    assert.is_false(ok)
+    assert.matches("'http_version' \"2-prior-knowledge\" over plain http fails", err, 1, true)
+    -- over https ALPN decides, and that works
+    core.session({ base_url = "https://127.0.0.1:1", http_version = "2-prior-knowledge" }):close()
+  end)
+end)

@@ -8,6 +8,7 @@
 local core = require("onesignal.core")
 local request = require("onesignal.request")
 local response = require("onesignal.response")
+local usage = require("onesignal.usage")
 
 local M = {}
 local Transport = {}
@@ -23,6 +24,13 @@ end
 
 --- Opens a session for a resolved configuration (see onesignal.config).
 function M.new(cfg)
+  -- libcurl 7.88 fails every request after a connection's first in this mode, retries included, for as long
+  -- as the connection lives (src/curl_info.h): refused here rather than failing at random later.
+  if cfg.http_version == "2-prior-knowledge" and cfg.base_url:match("^[Hh][Tt][Tt][Pp]:") and core.features.http2
+    and not core.features.h2c then
+    usage.raise("onesignal.new: option 'http_version' \"2-prior-knowledge\" over plain http fails every request"
+      .. " after a connection's first with this libcurl (7.88; fixed in 8.0.0): use https, or \"1.1\"")
+  end
   local session = core.session({
     base_url = cfg.base_url,
     rest_key = cfg.rest_api_key,
