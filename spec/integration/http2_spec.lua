@@ -197,6 +197,19 @@ describe("HTTP/2 with prior knowledge over plain http", function()
     client:close()
   end)
 
+  -- README: over https libcurl still lets TLS negotiate, so a server without HTTP/2 gets HTTP/1.1.
+  it("falls back to HTTP/1.1 over https when the server offers no HTTP/2", function()
+    local h1 = server.start({ tls = true })
+    local client = onesignal.new({ base_url = h1.https_url, ca_file = h1.ca_file, rest_api_key = h1.rest_key,
+      app_id = h1.app_id, http_version = "2-prior-knowledge" })
+    local body, err = client:get_segments(nil)
+    client:close()
+    local version = h1:requests()[1].http_version
+    h1:stop()
+    assert.is_table(body, tostring(err))
+    assert.are.equal("1.1", version)
+  end)
+
   it("refuses the same session in the C core, where onesignal.new is not in between", function()
     if core.features.h2c or not core.features.http2 then return pending("libcurl without the 7.88 fault") end
     local ok, err = pcall(core.session, { base_url = "http://127.0.0.1:1", http_version = "2-prior-knowledge" })
