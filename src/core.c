@@ -231,6 +231,9 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"monotonic", l_monotonic},
                                      {"sleep", l_sleep},
                                      {"json_encode", os_lua_json_encode},
+                                     {"json_encode_body", os_lua_json_encode_body},
+                                     {"json_text", os_lua_json_text},
+                                     {"json_release", os_lua_json_release},
                                      {"json_decode", os_lua_json_decode},
                                      {"utf8_error", os_lua_utf8_error},
                                      {NULL, NULL}};
@@ -246,8 +249,9 @@ int luaopen_onesignal_core(lua_State *L)
     pthread_once(&curl_once, init_curl);
     if (curl_init_result != CURLE_OK) return luaL_error(L, PREFIX "curl_global_init failed");
     os_lua_session_register(L);
+    os_lua_json_register(L);
 
-    lua_createtable(L, 0, 12);
+    lua_createtable(L, 0, 18);
     state = lua_newuserdata(L, sizeof *state);
     memset(state, 0, sizeof *state);
     luaL_setfuncs(L, FUNCTIONS, 1);

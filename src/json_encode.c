@@ -12,7 +12,12 @@
  * change a table while it is being written. Text goes into a buffer on the C stack and, once that is
  * outgrown, into a malloc'd block owned by a box on the Lua stack: an error raised by Lua (out of memory)
  * leaks nothing, and no state is shared with another call (a finalizer run by the collector may encode
- * too). */
+ * too).
+ *
+ * json_encode_body hands a text of OS_JSON_LARGE bytes or more out as that box itself (a "large text")
+ * instead of copying it into a Lua string: LuaJIT gives every block of 128 KiB or more a memory mapping of
+ * its own, so a fresh string of a few hundred KB costs a page fault per 4 KiB on every call, where the
+ * malloc'd block is reused from glibc's heap (bench/README.md, fix 17). */
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
@@ -31,7 +36,7 @@ typedef struct {
     lua_State *L;
     char *data;
     size_t len, cap;
-    char **box;                                /* the box owning data once `small` is outgrown (else NULL) */
+    os_json_text *box;                         /* the box owning data once `small` is outgrown (else NULL) */
     int anchor;                                /* stack slot of the box */
     int array_fields, map_of_arrays, array_mt; /* stack indices of the arguments */
     int metatable_key;                         /* stack index of the string "__metatable" */
@@ -40,17 +45,91 @@ typedef struct {
     char small[2048];
 } json_writer;
 
-#define BUFFER_BOX "onesignal.json_buffer"
-
-/* A box on the Lua stack owning the malloc'd block a long text is written into: its __gc frees the
- * block when a Lua error (out of memory) unwinds past os_lua_json_encode, which frees it itself
- * otherwise. The block lives outside Lua's heap, so growing it does not make the collector walk the
+/* A box (os_json_text, a full userdata) owns the malloc'd block a long text is written into. While the
+ * text is written the box only sits on the Lua stack, where its __gc frees the block when a Lua error (out
+ * of memory) unwinds past the writer; the writer frees it itself otherwise, unless it hands the box out
+ * as a large text. The block lives outside Lua's heap, so growing it does not make the collector walk the
  * (possibly large) body being written. */
-static int box_gc(lua_State *L)
+static int text_free(lua_State *L)
 {
-    char **block = luaL_checkudata(L, 1, BUFFER_BOX);
-    free(*block);
-    *block = NULL;
+    os_json_text *text = luaL_checkudata(L, 1, OS_JSON_TEXT);
+    free(text->data);
+    text->data = NULL;
+    text->len = 0;
+    return 0;
+}
+
+static const char *text_data(lua_State *L, int idx, size_t *len)
+{
+    os_json_text *text = luaL_checkudata(L, idx, OS_JSON_TEXT);
+    if (text->data == NULL) luaL_error(L, "onesignal.json: the text was released");
+    *len = text->len;
+    return text->data;
+}
+
+static int text_len(lua_State *L)
+{
+    size_t len;
+    text_data(L, 1, &len);
+    lua_pushinteger(L, (lua_Integer)len);
+    return 1;
+}
+
+static int text_tostring(lua_State *L)
+{
+    size_t len;
+    const char *data = text_data(L, 1, &len);
+    lua_pushlstring(L, data, len);
+    return 1;
+}
+
+void os_lua_json_register(lua_State *L)
+{
+    if (luaL_newmetatable(L, OS_JSON_TEXT)) {
+        lua_pushcfunction(L, text_free);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, text_free);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, text_len);
+        lua_setfield(L, -2, "__len");
+        lua_pushcfunction(L, text_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_pushliteral(L, "onesignal.json_text"); /* getmetatable gives this, not the metatable */
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_pop(L, 1);
+}
+
+const char *os_json_text_get(lua_State *L, int idx, size_t *len)
+{
+    if (luaL_testudata(L, idx, OS_JSON_TEXT) == NULL) return NULL;
+    return text_data(L, idx, len);
+}
+
+int os_lua_json_text(lua_State *L)
+{
+    size_t len;
+    const char *data;
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    data = os_json_text_get(L, 1, &len);
+    if (data == NULL) return 0;
+    lua_pushlstring(L, data, len);
+    return 1;
+}
+
+int os_lua_json_release(lua_State *L)
+{
+    os_json_text *text;
+    if (lua_type(L, 1) != LUA_TUSERDATA) return 0; /* a string (or nothing): the collector's */
+    text = luaL_testudata(L, 1, OS_JSON_TEXT);
+    if (text != NULL) {
+        free(text->data);
+        text->data = NULL;
+        text->len = 0;
+    }
     return 0;
 }
 
@@ -64,18 +143,15 @@ static void grow(json_writer *w, size_t n)
     if (cap - w->len < n) cap = w->len + n;
     if (w->box == NULL) {
         w->box = lua_newuserdata(L, sizeof *w->box);
-        *w->box = NULL;
-        if (luaL_newmetatable(L, BUFFER_BOX)) {
-            lua_pushcfunction(L, box_gc);
-            lua_setfield(L, -2, "__gc");
-        }
-        lua_setmetatable(L, -2);
+        w->box->data = NULL;
+        w->box->len = 0;
+        luaL_setmetatable(L, OS_JSON_TEXT);
         lua_replace(L, w->anchor);
     }
-    bigger = realloc(*w->box, cap);
+    bigger = realloc(w->box->data, cap);
     if (bigger == NULL) luaL_error(L, "onesignal.json: out of memory");
-    if (*w->box == NULL) memcpy(bigger, w->data, w->len); /* leaving `small` */
-    *w->box = bigger;
+    if (w->box->data == NULL) memcpy(bigger, w->data, w->len); /* leaving `small` */
+    w->box->data = bigger;
     w->data = bigger;
     w->cap = cap;
 }
@@ -481,9 +557,10 @@ static int put_with_members(json_writer *w, int from, int to)
     return 1;
 }
 
-/* core.json_encode(value, array_fields, map_of_arrays, array_mt, max_depth [, name, value]...)
- *   -> text | nil, problem */
-int os_lua_json_encode(lua_State *L)
+/* core.json_encode(value, array_fields, map_of_arrays, array_mt, max_depth [, name, value]...), and
+ * json_encode_body with the same arguments (large: a text at least that long is handed out as a large
+ * text; 0: never) */
+static int encode(lua_State *L, size_t large)
 {
     json_writer w;
     int ok, i, top = lua_gettop(L);
@@ -516,6 +593,15 @@ int os_lua_json_encode(lua_State *L)
         lua_pushvalue(L, 1);
         ok = put_value(&w, 0, 0, -1);
     }
+    if (ok && large != 0 && w.box != NULL && w.len >= large) {
+        /* The box becomes the large text: the block is its own from now on. It is not trimmed to the
+         * text: glibc serves a block from its heap only when one at least as large was freed before
+         * (its mmap threshold follows the largest freed mapping), and the writer grows its block by
+         * doubling, so a block freed trimmed would leave every later call's last doubling to mmap. */
+        w.box->len = w.len;
+        lua_pushvalue(L, w.anchor);
+        return 1;
+    }
     if (ok) {
         lua_pushlstring(L, w.data, w.len);
     } else {
@@ -523,8 +609,18 @@ int os_lua_json_encode(lua_State *L)
         lua_pushstring(L, w.problem);
     }
     if (w.box != NULL) { /* freed now rather than when the collector gets to the box */
-        free(*w.box);
-        *w.box = NULL;
+        free(w.box->data);
+        w.box->data = NULL;
     }
     return ok ? 1 : 2;
+}
+
+int os_lua_json_encode(lua_State *L)
+{
+    return encode(L, 0);
+}
+
+int os_lua_json_encode_body(lua_State *L)
+{
+    return encode(L, OS_JSON_LARGE);
 }

@@ -12,6 +12,7 @@
 #include "compat.h"
 #include "curl_info.h"
 #include "headers.h"
+#include "json_encode.h"
 #include "lua_fields.h"
 #include "lua_results.h"
 #include "session.h"
@@ -429,7 +430,10 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
         if (!os_session_has_key(ls->s, credential))
             luaL_error(L, PREFIX "this session has no %s key", credential == OS_CRED_REST ? "rest" : "organization");
     }
-    body = os_get_string(&f, R_BODY, &body_len);
+    /* A body is JSON text: a string, or a large text (json_encode.c) kept alive the same way. */
+    body = lua_type(L, os_slot(&f, R_BODY)) == LUA_TUSERDATA ? os_json_text_get(L, os_slot(&f, R_BODY), &body_len)
+                                                             : NULL;
+    if (body == NULL) body = os_get_string(&f, R_BODY, &body_len); /* raises for any other value */
     operation = os_get_string(&f, R_OPERATION, &operation_len);
     key = os_get_string(&f, R_KEY, &len);
     if (key != NULL && !os_valid_idempotency_key(key, len))
@@ -449,7 +453,8 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     has_on_body = !lua_isnil(L, os_slot(&f, R_ON_BODY));
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
-     * string, so it must be kept alive before the engine sees it. Later failures undo what they did. */
+     * string (or large text), so it must be kept alive before the engine sees it. Later failures undo what
+     * they did. */
     os_getuservalue(L, 1);
     uv = lua_gettop(L);
     body_ref = keep ? ref_value(L, os_slot(&f, R_BODY), uv) : LUA_NOREF;

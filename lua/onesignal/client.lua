@@ -130,6 +130,7 @@ local function build(self, req, op, n, ...)
 end
 
 local build_into = request.build_into
+local release = require("onesignal.json").release
 
 -- Builds the request, sends it and returns what the call returns.
 -- A client without overrides builds its request in the table of its previous call (`self.spare[1]`)
@@ -147,6 +148,7 @@ local function invoke(self, op, ...)
   ok, req = pcall(build_into, req, op, self, select("#", ...), ...) -- build(), inline (see there)
   if not ok then usage.rethrow(req, self.redact) end
   local body, res = response.finish(req, self:_perform(req), self.redact)
+  release(req.body) -- a large text is freed now (json.release); a string is left to the collector
   if spare then
     req.body = nil -- an idle client keeps no copy of its last body (up to a megabyte of JSON)
     spare[1] = req
@@ -163,6 +165,7 @@ function Client:_submit(req, callback)
   end
   local redact = self.redact
   self.transport:submit(req, function(result)
+    release(req.body) -- sent: a large text is freed now (json.release)
     callback(response.finish(req, result, redact))
   end)
 end

@@ -24,6 +24,7 @@
 -- @module onesignal.dry_run
 
 local core = require("onesignal.core")
+local json = require("onesignal.json")
 local request = require("onesignal.request")
 
 local M = {}
@@ -38,11 +39,13 @@ function M.new(cfg)
   local host = cfg.base_url:match("^%a[%w+.-]*://([^/]+)")
   local function redact(text) return text and core.redact(text, cfg.rest_api_key, cfg.organization_api_key) end
   local function describe(req)
+    local body = json.body_text(req.body) -- the text of a large one (json.encode_body), which is then freed
+    json.release(req.body)
     local headers = { "Host: " .. host, "User-Agent: " .. user_agent }
     for _, line in ipairs(request.HEADERS) do headers[#headers + 1] = line end
-    if req.body then
+    if body then
       for _, line in ipairs(request.BODY_HEADERS) do headers[#headers + 1] = line end
-      headers[#headers + 1] = "Content-Length: " .. #req.body
+      headers[#headers + 1] = "Content-Length: " .. #body
     elseif BODY_METHODS[req.method] then
       -- Without a body these still carry a length (both transports send it), lest a server or proxy
       -- answer 411 Length Required.
@@ -62,7 +65,7 @@ function M.new(cfg)
       url = redact(cfg.base_url .. req.path),
       credential = req.credential,
       headers = headers,
-      body = redact(req.body),
+      body = redact(body),
       idempotency_key = req.idempotency_key,
       settings = settings,
     }, { status = 0, attempts = 0, dry_run = true }

@@ -14,6 +14,7 @@
 local cjson = require("cjson")
 local core = require("onesignal.core")
 local json_encode = core.json_encode
+local json_encode_body = core.json_encode_body
 local utf8_error = core.utf8_error
 
 local M = {}
@@ -112,6 +113,24 @@ function M.encode(value, where, ...)
   if text then return text end
   fail_with_path(value, where, problem)
 end
+
+--- `encode` for a request's `body`: a text of 64 KiB or more comes out as a large text, a userdata owning
+-- the text in C memory (`#` is its length in bytes, `tostring` the text; docs/design.md, "Requests"), which
+-- the libcurl transport sends without a Lua string of it ever being made. LuaJIT maps fresh memory for
+-- every string of 128 KiB or more, and a large body is encoded afresh for every call.
+function M.encode_body(value, where, ...)
+  local text, problem = json_encode_body(value, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH, ...)
+  if text then return text end
+  fail_with_path(value, where, problem)
+end
+
+--- The text of a request body as a Lua string (a string as it is, a large text copied out); nil for
+-- anything else.
+M.body_text = core.json_text
+
+--- Frees a large text now (anything else: nothing): a call is done with its body, and the collector, which
+-- does not see the text's size, might keep it for long. Only once no transfer reads it any more.
+M.release = core.json_release
 
 --- A number for a message, as a JSON body writes it (the shortest text that reads back as it, with '.'
 -- whatever the C locale: tostring and %g would write 1.5 as "1,5" under a decimal comma), an integral

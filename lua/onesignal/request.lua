@@ -155,10 +155,10 @@ local function additions(op, client, body, plain)
 end
 
 -- The JSON text of the body with the additions in front of its own fields, written without setting them
--- in the caller's table.
+-- in the caller's table: a string, or from 64 KiB on a large text (json.encode_body).
 local function encode_body(body, where, app_id, new_key)
-  if not app_id and not new_key then return json.encode(body, where) end
-  return json.encode(body, where, "app_id", app_id, "idempotency_key", new_key)
+  if not app_id and not new_key then return json.encode_body(body, where) end
+  return json.encode_body(body, where, "app_id", app_id, "idempotency_key", new_key)
 end
 
 -- create_custom_events: every event carrying its own key makes repeating the batch harmless.
@@ -179,7 +179,9 @@ end
 
 local function check_limits(op, body, text)
   if op.max_body_bytes and #text > op.max_body_bytes then
-    usage(op, argument(op.body) .. " is " .. #text .. " bytes of JSON; the API accepts at most "
+    local size = #text
+    json.release(text) -- not sent: freed now rather than by the collector
+    usage(op, argument(op.body) .. " is " .. size .. " bytes of JSON; the API accepts at most "
       .. op.max_body_bytes)
   end
   local limit = op.max_item_bytes

@@ -20,6 +20,8 @@ function M.now()
   return ngx.now()
 end
 
+-- Returns the body's text: cosockets send Lua strings, so a large text (json.encode_body) is copied out,
+-- once per call.
 local function check(req)
   if not METHODS[req.method] then error("onesignal.ngx: 'method' must be one of GET, POST, PUT, PATCH, DELETE", 0) end
   if (req.path == nil) == (req.url == nil) then
@@ -33,7 +35,11 @@ local function check(req)
   if url ~= nil and (type(url) ~= "string" or not url:find("^[Hh][Tt][Tt][Pp][Ss]?://") or url:find("[%c ]")) then
     error("onesignal.ngx: 'url' must be an encoded absolute http(s) URL", 0)
   end
-  if req.body ~= nil and type(req.body) ~= "string" then error("onesignal.ngx: 'body' must be a string", 0) end
+  local body = req.body
+  if body ~= nil then
+    body = core.json_text(body)
+    if not body then error("onesignal.ngx: 'body' must be a string", 0) end
+  end
   if req.on_body ~= nil and type(req.on_body) ~= "function" then
     error("onesignal.ngx: 'on_body' must be a function", 0)
   end
@@ -41,6 +47,7 @@ local function check(req)
   if idle ~= nil and (type(idle) ~= "number" or idle ~= idle or idle <= 0) then
     error("onesignal.ngx: 'idle_timeout' must be a number of seconds > 0", 0)
   end
+  return body
 end
 
 -- Where a request goes: the client's base URL and the path after it, or an absolute URL of its own (an
@@ -63,9 +70,8 @@ local function destination(t, req)
 end
 
 -- The request text, the same bytes for every attempt of the call.
-local function request_text(t, req, authorization, target, request_target)
+local function request_text(t, req, body, authorization, target, request_target)
   local method = req.method
-  local body = req.body
   local lines = {}
   for _, line in ipairs(t.lines) do lines[#lines + 1] = line end
   if body then
@@ -104,7 +110,7 @@ end
 -- it got: `attempts` started, `applied` (an attempt done may have been applied, as the policy says) and
 -- `exchange` (the attempt under way, whose `sent` ngx_exchange sets once the request goes on the wire).
 function M.run(t, req, authorization, progress)
-  check(req)
+  local body = check(req)
   local s = t.settings
   local started = M.now()
   local timeout = req.timeout or s.timeout
@@ -114,7 +120,7 @@ function M.run(t, req, authorization, progress)
   local max_delay = req.retry_max_delay or s.retry_max_delay
   local safe = SAFE[req.method] or req.idempotency_key ~= nil
   local target, request_target, url = destination(t, req)
-  local text = request_text(t, req, authorization, target, request_target)
+  local text = request_text(t, req, body, authorization, target, request_target)
   local attempt, out, decision = 0, nil, nil -- luacheck: ignore 311
   local applied = false -- an attempt so far may have been applied (the policy carries it over)
   local function report(info) -- the on_attempt hook, with what every report carries
