@@ -112,6 +112,21 @@ describe("the ngx transport in nginx", function()
     assert.are.equal(0, #srv:requests())
   end)
 
+  -- A body of 64 KiB or more is built as a large text in C memory (json.encode_body); cosockets send Lua
+  -- strings, so this transport copies the text out, once per call: the whole body goes out.
+  it("sends a body of 64 KiB or more whole", function()
+    srv:clear()
+    local ids = {}
+    for i = 1, 20000 do ids[i] = "user-" .. i end
+    local out = app:case("call", { operation = "create_notification", args = { { contents = { en = "Hi" },
+      include_aliases = { external_id = ids }, target_channel = "push" } } })
+    assert.is_true(out.results[1].ok, out.results[1].text)
+    local sent = srv:requests()[1]
+    assert.is_true(#sent.body > 64 * 1024, tostring(#sent.body))
+    assert.are.equal(tostring(#sent.body), sent.headers["content-length"])
+    assert.are.same(ids, json.decode(sent.body).include_aliases.external_id)
+  end)
+
   it("names itself in the User-Agent: this library, LuaJIT and ngx_lua", function()
     srv:clear()
     local out = app:case("call", { operation = "view_templates", args = { NULL } })
