@@ -251,7 +251,7 @@ int luaopen_onesignal_core(lua_State *L)
     os_lua_session_register(L);
     os_lua_json_register(L);
 
-    lua_createtable(L, 0, 18);
+    lua_createtable(L, 0, 19);
     state = lua_newuserdata(L, sizeof *state);
     memset(state, 0, sizeof *state);
     luaL_setfuncs(L, FUNCTIONS, 1);
@@ -261,6 +261,8 @@ int luaopen_onesignal_core(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     lua_pushstring(L, os_curl_info_get()->version);
     lua_setfield(L, -2, "curl_version");
+    lua_pushinteger(L, (lua_Integer)OS_JSON_LARGE);
+    lua_setfield(L, -2, "json_large");
     push_features(L);
     lua_setfield(L, -2, "features");
     return 1;

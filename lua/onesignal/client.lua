@@ -130,7 +130,8 @@ local function build(self, req, op, n, ...)
 end
 
 local build_into = request.build_into
-local release = require("onesignal.json").release
+local json = require("onesignal.json")
+local release, LARGE = json.release, json.LARGE
 
 -- Builds the request, sends it and returns what the call returns.
 -- A client without overrides builds its request in the table of its previous call (`self.spare[1]`)
@@ -148,7 +149,9 @@ local function invoke(self, op, ...)
   ok, req = pcall(build_into, req, op, self, select("#", ...), ...) -- build(), inline (see there)
   if not ok then usage.rethrow(req, self.redact) end
   local body, res = response.finish(req, self:_perform(req), self.redact)
-  release(req.body) -- a large text is freed now (json.release); a string is left to the collector
+  -- A large text is freed now (json.release). Asked by its length, which costs a string no function call.
+  local text = req.body
+  if text and #text >= LARGE then release(text) end
   if spare then
     req.body = nil -- an idle client keeps no copy of its last body (up to a megabyte of JSON)
     spare[1] = req
@@ -165,7 +168,8 @@ function Client:_submit(req, callback)
   end
   local redact = self.redact
   self.transport:submit(req, function(result)
-    release(req.body) -- sent: a large text is freed now (json.release)
+    local text = req.body -- sent: a large text is freed now (as in invoke)
+    if text and #text >= LARGE then release(text) end
     callback(response.finish(req, result, redact))
   end)
 end

@@ -124,6 +124,9 @@ function M.encode_body(value, where, ...)
   fail_with_path(value, where, problem)
 end
 
+--- The length in bytes from which `encode_body` gives a large text (64 KiB).
+M.LARGE = core.json_large
+
 --- The text of a request body as a Lua string (a string as it is, a large text copied out); nil for
 -- anything else.
 M.body_text = core.json_text
