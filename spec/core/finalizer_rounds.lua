@@ -11,10 +11,11 @@
 -- any failure.
 --
 -- Mode submit: rounds of a fresh session with 1000 requests never driven, garbage whose finalizer submits
--- one more request once it runs inside s:close, and the close. Its lists, sized by the number pending,
--- make enough garbage debt for a whole collection cycle inside close, so the finalizer runs there every
--- round. The request it started must be in close's list of abandoned requests (or its submit must have
--- raised, the session being closed already): nothing else will ever answer it.
+-- one more request once it runs inside s:close (and re-arms itself until then), and the close. Its lists,
+-- sized by the number pending, make garbage debt enough for whole collection cycles inside close, with
+-- the collector stepping at nearly every allocation. The request it started must be in close's list of
+-- abandoned requests (or its submit must have raised, the session being closed already): nothing else
+-- will ever answer it.
 local support = require("core.support")
 
 local mode, url, key, app_id = arg[1], arg[2], arg[3], arg[4]
@@ -96,16 +97,18 @@ end
 local function close_round()
   local s = support.session(srv)
   for i = 1, 1000 do s:submit(support.get_segments(srv, "offset=" .. i), i) end
-  local close, outcome = s.close, nil
-  -- Set before the collection, whose end computes the next cycle's threshold from it (on Lua 5.3 the
-  -- default leaves close's lists short of it).
-  collector(0, 1000)
-  collectgarbage("collect")
-  setmetatable({}, { __gc = function()
-    if not inside(close) then return end
+  local close, outcome, closed = s.close, nil, false
+  local garbage = {}
+  garbage.__gc = function()
+    if closed then return end
+    -- Re-armed until it runs inside close: where a cycle ends depends on the heap, not on this code.
+    if not inside(close) then return setmetatable({}, garbage) end
     outcome = pcall(s.submit, s, support.get_segments(srv, "offset=late"), "late") and "submitted" or "raised"
-  end })
+  end
+  collector(0, 1000) -- a step at nearly every allocation, so close's lists make whole cycles
+  setmetatable({}, garbage)
   local _, contexts = s:close()
+  closed = true
   collector(200, 100)
   if outcome == "submitted" then
     local listed = false
