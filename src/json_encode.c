@@ -50,12 +50,16 @@ typedef struct {
  * of memory) unwinds past the writer; the writer frees it itself otherwise, unless it hands the box out
  * as a large text. The block lives outside Lua's heap, so growing it does not make the collector walk the
  * (possibly large) body being written. */
-static int text_free(lua_State *L)
+static void text_release(os_json_text *text)
 {
-    os_json_text *text = luaL_checkudata(L, 1, OS_JSON_TEXT);
     free(text->data);
     text->data = NULL;
     text->len = 0;
+}
+
+static int text_free(lua_State *L)
+{
+    text_release(luaL_checkudata(L, 1, OS_JSON_TEXT));
     return 0;
 }
 
@@ -125,11 +129,7 @@ int os_lua_json_release(lua_State *L)
     os_json_text *text;
     if (lua_type(L, 1) != LUA_TUSERDATA) return 0; /* a string (or nothing): the collector's */
     text = luaL_testudata(L, 1, OS_JSON_TEXT);
-    if (text != NULL) {
-        free(text->data);
-        text->data = NULL;
-        text->len = 0;
-    }
+    if (text != NULL) text_release(text);
     return 0;
 }
 
@@ -608,10 +608,7 @@ static int encode(lua_State *L, size_t large)
         lua_pushnil(L);
         lua_pushstring(L, w.problem);
     }
-    if (w.box != NULL) { /* freed now rather than when the collector gets to the box */
-        free(w.box->data);
-        w.box->data = NULL;
-    }
+    if (w.box != NULL) text_release(w.box); /* now rather than when the collector gets to the box */
     return ok ? 1 : 2;
 }
 
