@@ -10,7 +10,7 @@ test: deps ## install missing packages, build, run every test
 
 # Everything but the package installation, for machines that have it all; in this order (the lists of
 # the other mk files' targets live here so that what needs Prism comes after contract-deps).
-check: build contract-deps lint specs test-lua53 test-core-noepoll test-core-luajit test-luarocks examples docs sanitize valgrind tsan fuzz soak ## everything make test runs, without installing packages
+check: build contract-deps lint specs test-lua53 test-luajit test-core-noepoll test-core-luajit test-luarocks examples docs sanitize valgrind tsan fuzz soak ## everything make test runs, without installing packages
 
 lint: ## luacheck over the Lua code and specs
 	luacheck -q .

@@ -51,7 +51,7 @@ describe("the README's command-line examples", function()
         "sh -c", run.quote(line .. " --dry-run"), ">/dev/null 2>&1",
       }, " ")
       local ok, _, code = os.execute(command)
-      assert.is_true(ok == true, line .. " exited " .. tostring(code))
+      assert.is_true(ok == true or ok == 0, line .. " exited " .. tostring(code or ok)) -- LuaJIT: the status
     end)
   end
 end)

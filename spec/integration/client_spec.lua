@@ -107,6 +107,7 @@ describe("the client", function()
     it("hand back a response with exactly the documented fields, blocking or not", function()
       local function fields(res)
         local names = {}
+        if rawget(_G, "jit") then local _ = res.headers end -- LuaJIT ignores __pairs: README says read it first
         for k in pairs(res) do names[#names + 1] = k end
         table.sort(names)
         return table.concat(names, " ")
