@@ -76,7 +76,8 @@ static void count_resends(os_session *s, os_transfer *t, double now)
             report.attempt = t->attempt;
             report.status = 0;
             report.error = OS_ERR_RESET;
-            report.message = "the reused connection closed before an answer; libcurl sent the request again";
+            report.message = "the connection or HTTP/2 stream was lost before an answer; libcurl sent the request "
+                             "again";
             report.retry = 1;
             report.wait = 0;
             report.elapsed = now - t->submitted_at;

@@ -360,9 +360,11 @@ static void set_message(os_transfer *t, CURLcode code)
     if (t->too_large)
         snprintf(t->message, sizeof t->message, "response body larger than max_body_size (%lu bytes)",
                  (unsigned long)t->max_body);
-    else if (t->rewind_refused)
+    else if (t->rewind_refused) /* libcurl wanted to send it again: a kept connection died, or over HTTP/2 a
+                                 * stream was refused or cut off (libcurl 7.88 does not say which) */
         snprintf(t->message, sizeof t->message,
-                 "connection lost while sending; not resent because the request is not safe to repeat");
+                 "the connection or HTTP/2 stream was lost before an answer; not resent because the request is "
+                 "not safe to repeat");
     else if (t->body_refused)
         snprintf(t->message, sizeof t->message, "the receiver of the response body stopped the transfer");
     else if (t->out_of_memory)
