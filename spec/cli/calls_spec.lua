@@ -210,6 +210,18 @@ describe("onesignal against the test server", function()
     assert.are.equal("[]\n", r.stdout)
   end)
 
+  it("--all prints the items as the server wrote them, a key it echoes redacted", function()
+    -- The items were decoded and encoded again: an empty array came out as {}, keys in another order,
+    -- and a key the server echoed unredacted (the single-page answer is printed redacted).
+    local item = '{"z":1,"id":"t-1","a":[],"o":{},"n":1.0,"echo":"' .. srv.rest_key .. '"}'
+    srv:fault({ match = { operation = "view_templates" },
+      steps = { { status = 200, body = '{"templates":[' .. item .. ', ' .. item .. ']}' } } })
+    local r = run.cli({ "view_templates", "--all", "--compact" }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    local printed = '{"z":1,"id":"t-1","a":[],"o":{},"n":1.0,"echo":"[REDACTED]"}'
+    assert.are.equal("[" .. printed .. "," .. printed .. "]\n", r.stdout)
+  end)
+
   it("--all stops at a failed page with its error", function()
     srv:seed({ kind = "segments", count = 5 })
     srv:fault({ match = { operation = "get_segments" }, steps = { { pass = true }, { status = 400 } } })

@@ -28,6 +28,28 @@ describe("onesignal.cli.json_text", function()
     end)
   end)
 
+  describe("items", function()
+    it("gives the texts of a top-level field's items as written, whatever they hold", function()
+      local text = '{"total":2, "list" : [ {"a":[],"s":"x, ] } \\\" ["} , [1,[2]],"t",1.0 ,null,{}],"z":[9]}'
+      assert.are.same({ '{"a":[],"s":"x, ] } \\\" ["}', "[1,[2]]", '"t"', "1.0", "null", "{}" },
+        json_text.items(text, "list"))
+      assert.are.same({ "9" }, json_text.items(text, "z"))
+    end)
+
+    it("finds only a field of the top-level object, never one nested or a string equal to its name", function()
+      local text = '{"meta":{"list":[1]},"name":"list","other":["list"],"list":[2]}'
+      assert.are.same({ "2" }, json_text.items(text, "list"))
+      assert.is_nil(json_text.items('{"meta":{"list":[1]},"name":"list"}', "list"))
+    end)
+
+    it("is an empty list for [], nil for null, a missing field or broken text", function()
+      assert.are.same({}, json_text.items('{"list":[ ]}', "list"))
+      assert.is_nil(json_text.items('{"list":null}', "list"))
+      assert.is_nil(json_text.items('{"list":[1', "list"))
+      assert.is_nil(json_text.items('{"list":["1', "list"))
+    end)
+  end)
+
   describe("decode", function()
     it("marks empty arrays so that they are sent as []", function()
       local value = assert(json_text.decode('{"a":[],"b":{},"c":[[ ]],"d":"[]","e":[1,[]]}'))

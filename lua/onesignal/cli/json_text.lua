@@ -64,6 +64,40 @@ function M.format(text, indent)
   return table.concat(out)
 end
 
+--- The texts of the items of the array in field `field` of the JSON object `text`, as the server wrote
+-- them (a list of strings), or nil when the object has no such array (`null` there, say). Used by --all,
+-- which prints the items of every page without decoding and encoding them again.
+function M.items(text, field)
+  local name = '"' .. field .. '"'
+  local depth, at, last, key = 0, 1, nil, nil
+  local found, current, from -- current: the items of the field's array while the scan is inside it
+  while true do
+    local s = text:find('[{}%[%],:"]', at)
+    if not s then return found end
+    local c = text:sub(s, s)
+    at = s + 1
+    if c == '"' then
+      local e = string_end(text, s)
+      if not e then return nil end
+      if depth == 1 then last = text:sub(s, e) end
+      at = e + 1
+    elseif c == ":" then
+      if depth == 1 then key = last end
+    elseif c == "{" or c == "[" then
+      depth = depth + 1
+      if depth == 2 and c == "[" and key == name then current, from = {}, s + 1 end
+    elseif c == "," or c == "}" or c == "]" then
+      if current and depth == 2 then
+        local item = text:sub(from, s - 1):match("^%s*(.-)%s*$")
+        if item ~= "" then current[#current + 1] = item end
+        from = s + 1
+        if c == "]" then found, current = current, nil end -- the last one wins, as in a decoder
+      end
+      if c ~= "," then depth = depth - 1 elseif depth == 1 then key = nil end
+    end
+  end
+end
+
 -- Stands in for an empty array while lua-cjson decodes; the NUL bytes keep it apart from real text.
 local EMPTY = "\0onesignal-cli-empty-array\0"
 local EMPTY_JSON = '["\\u0000onesignal-cli-empty-array\\u0000"]'

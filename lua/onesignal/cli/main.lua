@@ -108,10 +108,18 @@ local function failed(streams, err)
   return err.kind == "io" and exit.INTERNAL or exit.for_error(err)
 end
 
--- --all: every item of every page, printed as one array once the last page has arrived.
+-- --all: every item of every page, printed as one array once the last page has arrived. The items are
+-- taken from each page's text as the server wrote it, as a single answer is printed (key order, [] and
+-- {} kept, a key the server echoes redacted): decoded and encoded again they would lose all three.
 local function print_all(streams, flags, options, op, call_args, n)
   local client = onesignal.new(options)
-  local items = setmetatable({}, json.array_mt)
+  local perform, text = client._perform, nil
+  client._perform = function(self, req) -- the page's text, before the client decodes it
+    local result = perform(self, req)
+    text = result.body
+    return result
+  end
+  local items = {}
   local field = pages.LISTS[op.name].items
   for body, res in client:each_page(op.name, unpack(call_args, 1, n)) do
     if not body then
@@ -119,10 +127,11 @@ local function print_all(streams, flags, options, op, call_args, n)
       return failed(streams, res)
     end
     if flags.verbose then report(streams, res) end
-    for _, item in ipairs(body[field]) do items[#items + 1] = item end
+    -- each_page checked that the field holds a list (or null: no item)
+    for _, item in ipairs(json_text.items(text, field) or {}) do items[#items + 1] = client.redact(item) end
   end
   client:close()
-  print_json(streams, flags, json.encode(items, "the list"))
+  print_json(streams, flags, "[" .. table.concat(items, ",") .. "]")
   return exit.OK
 end
 
