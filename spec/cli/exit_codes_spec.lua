@@ -103,6 +103,17 @@ describe("onesignal exits", function()
       { "a --json alias that is not a list", { "push", "--to", "external_id:u-1", "--message", "hi",
         "--json", '{"include_aliases":{"external_id":"u-0"}}' },
         "%-%-json: field include_aliases.external_id must be a list" },
+      -- an empty value (most often an unset variable: --template "$ID") was sent as it came: an empty
+      -- template_id passed for content, and "" went as a segment, a subscription id or a language
+      { "an empty --template standing for content", { "push", "--to", "external_id:u-1", "--template", "" },
+        "flag %-%-template is empty %(an unset variable%?%)" },
+      { "an empty --segment", { "push", "--segment", "", "--message", "hi" }, "flag %-%-segment is empty" },
+      { "an empty --subscription among others", { "sms", "--subscription", "s-1", "--subscription=",
+        "--message", "hi" }, "flag %-%-subscription is empty" },
+      { "an empty --language", { "push", "--segment", "All", "--message", "hi", "--language", "" },
+        "flag %-%-language is empty" },
+      { "an empty --subject", { "email", "--to", "external_id:u-1", "--subject", "", "--message", "<p>x</p>" },
+        "flag %-%-subject is empty" },
       { "a shortcut with arguments", { "push", "extra", "--segment", "All", "--message", "hi" },
         "push takes flags only" },
       { "an argument the library refuses", { "get_user", "external_id", "" },
