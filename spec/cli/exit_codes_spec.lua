@@ -80,6 +80,10 @@ describe("onesignal exits", function()
       { "a bad --download wait, before the export is asked for",
         { "export_subscriptions", "--download", "/tmp/never.csv", "--poll-interval", "0" },
         "%-%-poll%-interval must be a positive number" },
+      -- found only once the export had been asked for (exit 1), leaving an export behind
+      { "a --download file that cannot be written, before the export is asked for",
+        { "export_subscriptions", "--download", "/nonexistent/dir/subs.csv" },
+        "%-%-download: cannot write /nonexistent/dir/subs%.csv %(/nonexistent/dir/subs%.csv%.part: No such file" },
       { "a push without a target", { "push", "--message", "hi" }, "push needs a target" },
       { "a push without content", { "push", "--to", "external_id:u-1" }, "push needs %-%-message" },
       { "an email without subject", { "email", "--to", "external_id:u-1", "--message", "hi" },
@@ -248,11 +252,17 @@ describe("onesignal exits", function()
     assert.matches("decode error %(json%)", r.stderr)
   end)
 
-  it("1 when the downloaded file cannot be written", function()
+  it("1 when the downloaded file cannot be saved", function()
+    -- FILE.part can be written (a missing directory is a usage error, found before the export is asked
+    -- for), but a non-empty directory named FILE cannot be replaced by the file.
     srv:set({ export_ready_after = 0 })
-    local r = run.cli({ "export_subscriptions", "--download", "/nonexistent-dir/subs.csv" }, env)
-    assert.are.equal(exit.INTERNAL, r.code)
-    assert.matches("cannot write the export", r.stderr)
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. run.quote(dir) .. " && touch " .. run.quote(dir .. "/keep")))
+    local r = run.cli({ "export_subscriptions", "--download", dir }, env)
+    os.execute("rm -rf " .. run.quote(dir) .. " " .. run.quote(dir .. ".part"))
+    assert.are.equal(exit.INTERNAL, r.code, r.stderr)
+    assert.matches("download_export failed: io error", r.stderr)
   end)
 
   -- A script that saves the answer (`onesignal get_segments > segments.json`) must hear of a full disk.

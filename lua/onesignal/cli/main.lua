@@ -225,6 +225,14 @@ local function call(streams, command, words, flags)
       timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
       interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"], false, true),
     }
+    -- The file is written as FILE.part first: a directory that is missing or not writable shows now.
+    local part = flags.download .. ".part"
+    local existing = io.open(part, "rb")
+    if existing then existing:close() end
+    local probe, problem = io.open(part, "ab")
+    if not probe then fail("--download: cannot write " .. flags.download .. " (" .. tostring(problem) .. ")") end
+    probe:close()
+    if not existing then os.remove(part) end
   end
   local ok, req, call_args, n = pcall(build, streams, command, channel, op, words, flags, cfg)
   if not ok then
