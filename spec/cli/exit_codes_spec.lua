@@ -156,16 +156,23 @@ describe("onesignal exits", function()
       nothing_sent()
     end)
 
-    -- A key pasted where a name goes is quoted back by the message about it, redacted.
+    -- A key pasted where a name or a value goes is quoted back by the message about it, redacted: a key
+    -- from the environment, or one given by a flag (parsed or not yet).
     it("for a key given as a query option's name or a body field's, without the key", function()
+      local flag_key = "flag-key-" .. string.rep("x", 24)
       for _, words in ipairs({ { "get_segments", "--query", srv.rest_key .. "=1" },
         { "create_user", "--json", '{"identity":{"' .. srv.rest_key .. '":"bad \255"}}' },
-        { "get_notifications", "--query", srv.org_key .. "=1" } }) do
+        { "get_notifications", "--query", srv.org_key .. "=1" },
+        { srv.rest_key },
+        { "get_segments", "--timeout", srv.org_key },
+        { "get_segments", "--rest-api-key", flag_key, "--max-retries", flag_key },
+        { "get_segments", "--organization-api-key=" .. flag_key, "--timeout", flag_key } }) do
         local r = run.cli(words, env)
         assert.are.equal(exit.USAGE, r.code, r.stderr)
         assert.matches("%[REDACTED%]", r.stderr)
         assert.is_nil(r.stderr:find(srv.rest_key, 1, true), r.stderr)
         assert.is_nil(r.stderr:find(srv.org_key, 1, true), r.stderr)
+        assert.is_nil(r.stderr:find(flag_key, 1, true), r.stderr)
       end
       nothing_sent()
     end)

@@ -236,11 +236,7 @@ local function call(streams, command, words, flags)
   end
   local ok, req, call_args, n = pcall(build, streams, command, channel, op, words, flags, cfg)
   if not ok then
-    -- These messages quote the caller's words (a query option's name, a JSON field): a key pasted in
-    -- the wrong place must not show there.
-    if type(req) == "table" and req.usage then
-      fail(core.redact(req.usage, cfg.rest_api_key, cfg.organization_api_key))
-    end
+    if type(req) == "table" and req.usage then fail(req.usage) end -- redacted by outcome, as every usage error
     error(req, 0)
   end
 
@@ -298,6 +294,22 @@ local function checked(stream)
   end
 end
 
+-- The keys a command line may carry, from the environment and from its words (whether or not they parse):
+-- usage errors quote the caller's words (an operation's name, a flag's value, a JSON field), and a key
+-- pasted in the wrong place must not show there.
+local KEY_VARIABLES = { "ONESIGNAL_REST_API_KEY", "ONESIGNAL_ORGANIZATION_API_KEY" }
+local KEY_FLAGS = { ["--rest-api-key"] = true, ["--organization-api-key"] = true }
+
+local function redact_keys(text, argv)
+  for _, name in ipairs(KEY_VARIABLES) do text = core.redact(text, os.getenv(name) or "", "") end
+  for i, word in ipairs(argv) do
+    local flag, value = word:match("^(%-%-[%w-]+)=(.*)$")
+    if not flag then flag, value = word, argv[i + 1] end
+    if KEY_FLAGS[flag] and value then text = core.redact(text, value, "") end
+  end
+  return text
+end
+
 local function outcome(argv, streams)
   local ok, code = xpcall(run, function(err)
     if type(err) == "table" and err.usage then return err end
@@ -305,7 +317,7 @@ local function outcome(argv, streams)
   end, argv, streams)
   if ok then return code end
   if code.usage then
-    streams.stderr:write("onesignal: ", code.usage, "\nRun 'onesignal help' for usage.\n")
+    streams.stderr:write("onesignal: ", redact_keys(code.usage, argv), "\nRun 'onesignal help' for usage.\n")
     return exit.USAGE
   end
   streams.stderr:write("onesignal: internal error: ", code.internal, "\n")
