@@ -313,16 +313,26 @@ int os_session_untake(os_session *s, os_transfer *t)
     return 0;
 }
 
+/* Seconds an outer loop may sleep while attempts are on the wire when the poller offers it no descriptor
+ * (poll(2) builds): nothing else would wake it when an answer comes, and libcurl's next timer is often
+ * its connect or request timeout, seconds away. */
+#define NO_FD_RECHECK 0.01
+
 double os_session_next_timeout(const os_session *s)
 {
-    double next, now;
+    double next, wait;
     if (s->done.head != NULL) return 0;
     if (s->in_flight == 0 && s->waiting == 0) return -1;
     next = os_session_earliest(s, -1);
-    /* Work in flight without any timer only waits for sockets; an outer loop should still look again. */
-    if (next < 0) return 1;
-    now = os_monotonic();
-    return next > now ? next - now : 0;
+    if (next < 0) {
+        /* Work in flight without any timer only waits for sockets; an outer loop should still look again. */
+        wait = 1;
+    } else {
+        double now = os_monotonic();
+        wait = next > now ? next - now : 0;
+    }
+    if (s->in_flight > 0 && wait > NO_FD_RECHECK && os_poller_fd(s->poller) < 0) wait = NO_FD_RECHECK;
+    return wait;
 }
 
 int os_session_fd(const os_session *s)

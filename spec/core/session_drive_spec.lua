@@ -129,6 +129,25 @@ describe("driving a session", function()
     assert.is_nil(result.error)
   end)
 
+  it("without a descriptor (poll(2) builds) keeps timeout() short while a request is on the wire", function()
+    -- There fd() is nil and an outer loop has only timeout() to go by: libcurl's next timer (the connect
+    -- timeout, 10 s) left an answer that came at 0.3 s waiting until it expired.
+    if s:fd() ~= nil then return pending("this build offers a descriptor (epoll)") end
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 0.3 } } })
+    s:submit(support.get_segments(srv))
+    local started, result = support.now(), nil
+    while not result and support.now() - started < 15 do
+      local done = s:poll(0)
+      if done then result = done[1] else
+        local t = s:timeout()
+        assert.is_true(t ~= nil and t <= 0.05, "timeout " .. tostring(t) .. " while a request is on the wire")
+        core.sleep(t)
+      end
+    end
+    assert.is_truthy(result)
+    assert.is_true(support.now() - started < 3, "answered after " .. (support.now() - started) .. " s")
+  end)
+
   it("counts connections, requests in flight and waiting retries", function()
     srv:fault({ match = { method = "GET" }, steps = { { status = 503, headers = { ["Retry-After"] = "1" } } } })
     local id = s:submit(support.get_segments(srv))
