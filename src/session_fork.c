@@ -58,10 +58,8 @@ void os_session_stop_active(os_session *s, int forked)
         /* A forked child must take every request as sent: the parent carries on with it. */
         t->maybe_sent = forked || os_session_may_have_sent(t);
         if (t->state == OS_T_RUNNING) {
-#if LIBCURL_VERSION_NUM >= 0x075700
-            /* A name lookup thread of the parent does not exist here: do not wait for it. */
-            if (forked) curl_easy_setopt(t->easy, CURLOPT_QUICK_EXIT, 1L);
-#endif
+            /* A name lookup thread of the parent does not exist here: every handle has CURLOPT_QUICK_EXIT
+             * (transfer.c), so removing it does not wait for one. */
             curl_multi_remove_handle(s->multi, t->easy);
             s->in_flight--;
         }

@@ -177,7 +177,8 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     /* A transfer ended while its name lookup still runs (its connect timeout or deadline passed, or the
      * client was closed) would otherwise wait, inside poll(0) or close, for getaddrinfo to return: seconds
      * on end against a resolver that does not answer. The lookup thread is detached instead and frees its
-     * own data when getaddrinfo returns. (Not an error when the libcurl loaded is older than 7.87.) */
+     * own data when getaddrinfo returns; in a forked child, whose lookup threads stayed in the parent,
+     * nothing waits for one that is not there. (Not an error when the libcurl loaded is older than 7.87.) */
     (void)curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
 #endif
 #if LIBCURL_VERSION_NUM >= 0x075500
