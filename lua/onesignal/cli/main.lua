@@ -297,11 +297,10 @@ end
 -- The keys a command line may carry, from the environment and from its words (whether or not they parse):
 -- usage errors quote the caller's words (an operation's name, a flag's value, a JSON field), and a key
 -- pasted in the wrong place must not show there.
-local KEY_VARIABLES = { "ONESIGNAL_REST_API_KEY", "ONESIGNAL_ORGANIZATION_API_KEY" }
 local KEY_FLAGS = { ["--rest-api-key"] = true, ["--organization-api-key"] = true }
 
 local function redact_keys(text, argv)
-  for _, name in ipairs(KEY_VARIABLES) do text = core.redact(text, os.getenv(name) or "", "") end
+  text = core.redact(text, os.getenv("ONESIGNAL_REST_API_KEY") or "", os.getenv("ONESIGNAL_ORGANIZATION_API_KEY") or "")
   for i, word in ipairs(argv) do
     local flag, value = word:match("^(%-%-[%w-]+)=(.*)$")
     if not flag then flag, value = word, argv[i + 1] end
