@@ -3,7 +3,7 @@
  * behaviour (UBSan), a wait that is never negative and never NaN, nothing but a retry has a wait,
  * giving up or retrying excludes "maybe sent" accordingly, and an earlier attempt that may have been
  * applied is carried over, reported and never repeated unless repeating is safe. For sane settings (finite, non-negative
- * delays): the wait is at most max_delay; a Retry-After is honoured exactly; no retry beyond
+ * delays): the wait is at most max_delay; a Retry-After is never undercut; no retry beyond
  * max_retries; a non-repeatable request that may have been applied is never retried; a retry never
  * crosses the deadline. */
 #include <math.h>
@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(in.attempt <= in.max_retries);
         CHECK(!in.has_deadline || in.elapsed + d.wait < in.deadline);
         if (in.has_retry_after)
-            CHECK(d.wait == (in.retry_after > 0 ? in.retry_after : 0) && in.retry_after <= in.max_delay);
+            CHECK(d.wait >= (in.retry_after > 0 ? in.retry_after : 0) && in.retry_after <= in.max_delay &&
+                  d.wait <= in.max_delay);
         else
             CHECK(d.wait <= in.max_delay);
         /* Only what cannot have been applied, or what is safe to repeat, is repeated. */

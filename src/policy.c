@@ -29,21 +29,40 @@ const char *os_gave_up_name(os_gave_up g)
     }
 }
 
-double os_backoff(int attempt, double base_delay, double max_delay, double random01)
+/* d = min(max_delay, base_delay * 2^(attempt-1)): the ceiling of the backoff of retry `attempt`. */
+static double backoff_ceiling(int attempt, double base_delay, double max_delay)
 {
     double d = base_delay > 0 ? base_delay : 0; /* also catches NaN */
-    double wait;
     int i;
     if (!(max_delay >= 0)) max_delay = 0;
     /* Doubling stops at the cap, so a huge attempt number costs nothing and cannot overflow. */
     for (i = 1; i < attempt && d > 0 && d < max_delay; i++) d *= 2;
-    if (d > max_delay) d = max_delay;
-    if (!(random01 >= 0)) random01 = 0;
-    if (random01 >= 1) random01 = 0.999999999;
+    return d > max_delay ? max_delay : d;
+}
+
+static double clamp01(double random01)
+{
+    if (!(random01 >= 0)) return 0;
+    return random01 >= 1 ? 0.999999999 : random01;
+}
+
+double os_backoff(int attempt, double base_delay, double max_delay, double random01)
+{
+    double d = backoff_ceiling(attempt, base_delay, max_delay);
     /* One product rather than d/2 + r*d/2, which is NaN for an infinite d with r = 0 and can round above
      * d for tiny ones (both found by fuzzing). */
-    wait = d * (0.5 + 0.5 * random01);
+    double wait = d * (0.5 + 0.5 * clamp01(random01));
     return wait < d ? wait : d;
+}
+
+double os_retry_after_wait(double retry_after, int attempt, double base_delay, double max_delay, double random01)
+{
+    double asked = retry_after > 0 ? retry_after : 0; /* also catches NaN */
+    /* Clients told the same time must not all come back at the same instant, and a server refusing again
+     * and again gets more room each time: the part of the backoff that is random, added on top. */
+    double wait = asked + backoff_ceiling(attempt, base_delay, max_delay) * 0.5 * clamp01(random01);
+    if (wait > max_delay) wait = max_delay;
+    return wait > asked ? wait : asked;
 }
 
 typedef enum {
@@ -102,7 +121,9 @@ void os_policy_decide(const os_policy_input *in, os_policy_decision *out)
             out->gave_up = OS_GAVE_UP_RETRY_AFTER;
             return;
         }
-        wait = in->retry_after > 0 ? in->retry_after : 0;
+        wait = os_retry_after_wait(in->retry_after, in->attempt, in->base_delay, in->max_delay, in->random01);
+        /* The spread never costs the retry itself: near the deadline, only what the server asked. */
+        if (in->has_deadline && in->elapsed + wait >= in->deadline) wait = in->retry_after > 0 ? in->retry_after : 0;
     } else {
         wait = os_backoff(in->attempt, in->base_delay, in->max_delay, in->random01);
     }

@@ -54,6 +54,10 @@ void os_policy_decide(const os_policy_input *in, os_policy_decision *out);
 /* min(max_delay, base_delay * 2^(attempt-1)) = d, then d/2 + random01 * d/2. */
 double os_backoff(int attempt, double base_delay, double max_delay, double random01);
 
+/* The wait before retry `attempt` when the server sent Retry-After (at most max_delay, which the caller has
+ * checked it does not exceed): retry_after + random01 * d/2, never less than retry_after. */
+double os_retry_after_wait(double retry_after, int attempt, double base_delay, double max_delay, double random01);
+
 /* Result-facing names: "connect", ... (NULL for OS_ERR_NONE); and back (OS_ERR_COUNT when unknown). */
 const char *os_error_class_name(os_error_class e);
 os_error_class os_error_class_from_name(const char *name);

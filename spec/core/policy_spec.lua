@@ -112,13 +112,29 @@ describe("core.policy", function()
       decide({ status = 503, safe = false, applied_before = true }))
   end)
 
-  it("waits exactly what Retry-After asks, never less", function()
-    local d = decide({ status = 429, retry_after = 7, random = 0 })
-    assert.same({ retry = true, wait = 7, maybe_sent = false }, d)
-    assert.same(7, decide({ status = 503, retry_after = 7, random = 0.99 }).wait)
-    assert.same(0, decide({ status = 503, retry_after = 0 }).wait)
-    assert.same(0, decide({ status = 503, retry_after = -5 }).wait) -- never a negative wait
-    assert.same(30, decide({ status = 503, retry_after = 30, max_delay = 30 }).wait)
+  it("waits what Retry-After asks plus up to half the backoff's ceiling, never less", function()
+    -- attempt 1, base 0.5: d = 0.5, so 0 to 0.25 s on top
+    assert.same({ retry = true, wait = 7, maybe_sent = false }, decide({ status = 429, retry_after = 7, random = 0 }))
+    assert.same(7.125, decide({ status = 503, retry_after = 7, random = 0.5 }).wait)
+    assert.is_true(decide({ status = 503, retry_after = 7, random = 0.99 }).wait < 7.25)
+    -- refused again and again, the spread grows as the backoff does: attempt 3, d = 2, 0 to 1 s on top
+    assert.same(7.5, decide({ status = 429, retry_after = 7, attempt = 3, random = 0.5 }).wait)
+    assert.same(0, decide({ status = 503, retry_after = 0, random = 0 }).wait)
+    assert.same(0.125, decide({ status = 503, retry_after = 0, random = 0.5 }).wait) -- "now" is spread too
+    assert.same(0.125, decide({ status = 503, retry_after = -5, random = 0.5 }).wait) -- never below zero
+    -- never beyond max_delay, and never below what was asked to stay under it
+    assert.same(30, decide({ status = 503, retry_after = 30, max_delay = 30, random = 0.99 }).wait)
+    assert.same(30, decide({ status = 503, retry_after = 29.9, max_delay = 30, random = 0.99 }).wait)
+  end)
+
+  it("spreads the retries of calls told the same Retry-After", function()
+    local waits, distinct = {}, 0
+    for _ = 1, 100 do
+      local _, wait = core.policy({ status = 429, retry_after = 1, attempt = 1, base_delay = 0.5, max_delay = 30 })
+      assert.is_true(wait >= 1 and wait <= 1.25, "wait " .. wait)
+      if not waits[wait] then waits[wait], distinct = true, distinct + 1 end
+    end
+    assert.is_true(distinct > 90, distinct .. " distinct waits in 100")
   end)
 
   it("stops at once when Retry-After exceeds max_delay", function()
@@ -139,6 +155,9 @@ describe("core.policy", function()
     local d = decide({ status = 503, elapsed = 9, deadline = 10, retry_after = 1 })
     assert.same({ retry = false, wait = 0, maybe_sent = false, gave_up = "deadline" }, d)
     assert.is_true(decide({ status = 503, elapsed = 8.5, deadline = 10, retry_after = 1 }).retry)
+    -- the spread on top of Retry-After is dropped rather than the retry
+    d = decide({ status = 429, elapsed = 8.9, deadline = 10, retry_after = 1, random = 0.99 })
+    assert.same({ retry = true, wait = 1, maybe_sent = false }, d)
     d = decide({ status = 500, safe = true, elapsed = 9.9, deadline = 10 })
     assert.same({ retry = false, wait = 0, maybe_sent = true, gave_up = "deadline" }, d)
   end)
