@@ -105,6 +105,17 @@ describe("concurrency on the ngx transport", function()
     end
   end)
 
+  -- ngx.sleep takes whole ms: a wait under 1 ms is ngx.sleep(0), which stock nginx (no delayed-events
+  -- patch) logs as a warning each time. nginx's timers fire by its cached clock, a little before the
+  -- monotonic one, so client:sleep ended each wait in a burst of such calls until the clock caught up.
+  it("waits in client:sleep with timers of whole ms: no burst of ngx.sleep(0) at the end", function()
+    local before = #app:error_log()
+    local out = app:case("sleep", { seconds = 0.02, times = 10 })
+    assert.is_true(out.took >= 0.2, "slept " .. out.took .. " s")
+    local logged = app:error_log():sub(before + 1)
+    assert.is_nil(logged:find("ngx.sleep(0)", 1, true), logged)
+  end)
+
   it("suspends only the light thread of client:spawn, and raises a spawned thread's error from run", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.3 }, { delay = 0.3 },
       { delay = 0.3 }, { delay = 0.3 } } })

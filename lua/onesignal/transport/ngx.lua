@@ -288,10 +288,13 @@ function Transport:timeout()
   return st.head <= st.tail and 0 or 0.01
 end
 
---- Waits without blocking the worker (client:sleep outside spawned threads).
+--- Waits without blocking the worker (client:sleep outside spawned threads). ngx.sleep counts whole ms,
+-- and its timers fire by nginx's cached clock, a little before the monotonic one that client:sleep reads:
+-- the sub-ms rest of a wait would be ngx.sleep(0), again and again until that clock caught up (a warning
+-- each time where nginx lacks OpenResty's delayed-events patch). Rounded up, the rest is one 1 ms timer.
 function Transport.sleep(_, seconds)
   check_phase("onesignal.sleep")
-  ngx.sleep(seconds)
+  ngx.sleep(math.ceil(seconds * 1000) / 1000)
 end
 
 --- Closes the client: later calls fail with reason "closed", and the requests this request (or timer)

@@ -220,6 +220,14 @@ function M.close_spawned(settings, args)
   return { result = result, finished = finished }
 end
 
+--- `times` calls of client:sleep(seconds) with nothing pending: how long they took in all.
+function M.sleep(settings, args)
+  local client = new_client(settings, args)
+  local t0 = now()
+  for _ = 1, args.times do client:sleep(args.seconds) end
+  return { took = now() - t0 }
+end
+
 --- One _async call, then one client:poll(args.wait): how long it waited and how many callbacks ran.
 function M.poll_once(settings, args)
   local client = new_client(settings, args)
