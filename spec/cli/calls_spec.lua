@@ -222,12 +222,24 @@ describe("onesignal against the test server", function()
     assert.are.equal("[" .. printed .. "," .. printed .. "]\n", r.stdout)
   end)
 
-  it("--all stops at a failed page with its error", function()
+  -- As a single failed call reports it: the error on stderr, the failed page's error body (as the server
+  -- wrote it, a key it echoes redacted) on stdout, and none of the items of the pages before it.
+  it("--all stops at a failed page with its error and its error body", function()
     srv:seed({ kind = "segments", count = 5 })
-    srv:fault({ match = { operation = "get_segments" }, steps = { { pass = true }, { status = 400 } } })
-    local r = run.cli({ "get_segments", "--all", "--query", "limit=2" }, env)
+    local body = '{"errors":["limit too large"],"echo":"' .. srv.rest_key .. '"}'
+    srv:fault({ match = { operation = "get_segments" }, steps = { { pass = true },
+      { status = 400, body = body, content_type = "application/json" } } })
+    local r = run.cli({ "get_segments", "--all", "--query", "limit=2", "--compact" }, env)
     assert.are.equal(exit.API, r.code)
-    assert.matches("get_segments failed: HTTP 400", r.stderr)
+    assert.are.equal("onesignal: get_segments failed: HTTP 400: limit too large [1 attempt]\n", r.stderr)
+    assert.are.equal('{"errors":["limit too large"],"echo":"[REDACTED]"}\n', r.stdout)
+  end)
+
+  it("--all prints no error body when the failed page has none", function()
+    srv:fault({ match = { operation = "get_segments" }, steps = { { status = 500, body = "" } } })
+    local r = run.cli({ "get_segments", "--all", "--max-retries", "0" }, env)
+    assert.are.equal(exit.API, r.code)
+    assert.matches("get_segments failed: HTTP 500", r.stderr)
     assert.are.equal("", r.stdout)
   end)
 

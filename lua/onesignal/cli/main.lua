@@ -108,6 +108,12 @@ local function failed(streams, err)
   return err.kind == "io" and exit.INTERNAL or exit.for_error(err)
 end
 
+-- A failed call: its answer's text (already redacted), when it is JSON, on stdout, then the error.
+local function failed_with_body(streams, flags, text, err)
+  if text ~= "" and json.decode(text) ~= nil then print_json(streams, flags, text) end
+  return failed(streams, err)
+end
+
 -- --all: every item of every page, printed as one array once the last page has arrived. The items are
 -- taken from each page's text as the server wrote it, as a single answer is printed (key order, [] and
 -- {} kept, a key the server echoes redacted): decoded and encoded again they would lose all three.
@@ -123,8 +129,11 @@ local function print_all(streams, flags, options, op, call_args, n)
   local field = pages.LISTS[op.name].items
   for body, res in client:each_page(op.name, unpack(call_args, 1, n)) do
     if not body then
+      -- Reported as a single failed call is: the failed page's error body too (the items of the pages
+      -- before it are not printed: the list is incomplete).
+      local error_text = client.redact(text or "")
       client:close()
-      return failed(streams, res)
+      return failed_with_body(streams, flags, error_text, res)
     end
     if flags.verbose then report(streams, res) end
     -- each_page checked that the field holds a list (or null: no item)
@@ -170,10 +179,7 @@ local function send(streams, flags, options, cfg, op, req)
   -- the response.
   local text = redact(result.body or "")
   local body, res = response.finish(req, result, redact)
-  if not body then
-    if text ~= "" and json.decode(text) ~= nil then print_json(streams, flags, text) end
-    return failed(streams, res)
-  end
+  if not body then return failed_with_body(streams, flags, text, res) end
   print_json(streams, flags, text ~= "" and text or "{}")
   if flags.verbose then report(streams, res) end
   if op.name == "create_notification" and not onesignal.is_message_sent(body) then
