@@ -145,6 +145,22 @@ describe("onesignal exits", function()
       end)
     end
 
+    -- A directory cannot be replaced by the file: that was found only once the export had been asked for
+    -- and fetched (exit 1, the export left behind).
+    it("for a --download FILE that is a directory, before the export is asked for", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir " .. run.quote(dir)))
+      local r = run.cli({ "export_subscriptions", "--download", dir }, env)
+      local part = io.open(dir .. ".part")
+      os.execute("rm -rf " .. run.quote(dir) .. " " .. run.quote(dir .. ".part"))
+      assert.are.equal(exit.USAGE, r.code, r.stderr)
+      assert.are.equal("onesignal: --download: " .. dir .. " is a directory (give the name of the file to save)\n"
+        .. "Run 'onesignal help' for usage.\n", r.stderr)
+      assert.is_nil(part, "the probe's " .. dir .. ".part was left behind")
+      nothing_sent()
+    end)
+
     it("for a missing key, naming the variable and the flag", function()
       local r = run.cli({ "get_apps" }, run.env_for(srv, { ONESIGNAL_ORGANIZATION_API_KEY = false }))
       assert.are.equal(exit.USAGE, r.code)
@@ -260,16 +276,20 @@ describe("onesignal exits", function()
   end)
 
   it("1 when the downloaded file cannot be saved", function()
-    -- FILE.part can be written (a missing directory is a usage error, found before the export is asked
-    -- for), but a non-empty directory named FILE cannot be replaced by the file.
+    -- FILE.part can be opened (a missing directory is a usage error, found before the export is asked
+    -- for), but the disk is full: FILE.part is a link to /dev/full, which refuses every byte written.
     srv:set({ export_ready_after = 0 })
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir " .. run.quote(dir) .. " && touch " .. run.quote(dir .. "/keep")))
-    local r = run.cli({ "export_subscriptions", "--download", dir }, env)
-    os.execute("rm -rf " .. run.quote(dir) .. " " .. run.quote(dir .. ".part"))
+    local file = os.tmpname()
+    os.remove(file)
+    assert(os.execute("ln -s /dev/full " .. run.quote(file .. ".part")))
+    local r = run.cli({ "export_subscriptions", "--download", file }, env)
+    local part = io.open(file .. ".part")
+    os.remove(file .. ".part")
     assert.are.equal(exit.INTERNAL, r.code, r.stderr)
-    assert.matches("download_export failed: io error", r.stderr)
+    assert.matches("download_export failed: io error %(file%): cannot write the export: No space left on device",
+      r.stderr)
+    assert.is_nil(io.open(file), "a file was saved")
+    assert.is_nil(part, "FILE.part was left behind")
   end)
 
   -- A script that saves the answer (`onesignal get_segments > segments.json`) must hear of a full disk.

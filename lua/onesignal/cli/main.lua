@@ -231,7 +231,13 @@ local function call(streams, command, words, flags)
       timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
       interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"], false, true),
     }
-    -- The file is written as FILE.part first: a directory that is missing or not writable shows now.
+    -- The file is written as FILE.part first: a directory that is missing or not writable shows now. It
+    -- is then renamed to FILE, which fails when FILE is a directory (opening "FILE/." succeeds only then).
+    local is_directory = io.open(flags.download .. "/.", "rb")
+    if is_directory then
+      is_directory:close()
+      fail("--download: " .. flags.download .. " is a directory (give the name of the file to save)")
+    end
     local part = flags.download .. ".part"
     local existing = io.open(part, "rb")
     if existing then existing:close() end
