@@ -44,15 +44,27 @@ local LISTS = {
   view_journeys = { items = "journeys", style = "cursor", max = 50 },
   list_audit_logs = { items = "audit_logs", style = "cursor", max = 100 },
 }
--- Readable as `require("onesignal.pages").LISTS` (the CLI's --all) without becoming a client method: the
--- client takes every field of this module's table as a method.
-setmetatable(M, { __index = { LISTS = LISTS } })
-
 local function copy(t)
   local out = {}
   for k, v in pairs(t or {}) do out[k] = v end
   return out
 end
+
+-- The options of a walk's first page: a copy of `options` with the page size set, the API's maximum
+-- unless smaller. A larger one is lowered to it, because the API would answer with fewer items than asked
+-- and the short page would look like the last one.
+local function first_page(list, options)
+  options = copy(options)
+  local limit = tonumber(options.limit)
+  if options.limit == nil or (limit and limit > list.max) then options.limit = list.max end
+  return options
+end
+
+-- Readable as `require("onesignal.pages").LISTS` and `.first_page(name, options)` (the CLI's --all, whose
+-- --dry-run prints the first page's request) without becoming client methods: the client takes every
+-- field of this module's table as a method.
+setmetatable(M, { __index = { LISTS = LISTS,
+  first_page = function(name, options) return first_page(LISTS[name], options) end } })
 
 local function is_cursor(value)
   return type(value) == "string" and value ~= ""
@@ -105,12 +117,7 @@ local function prepare(self, caller, op, list, args, n)
   local count = #op.positional
   local positional = {}
   for i = 1, count do positional[i] = args[i] end
-  local options = copy(args[count + 1])
-  -- The page size: the API's maximum unless smaller. A larger one is lowered to it, because the API would
-  -- answer with fewer items than asked and the short page would look like the last one.
-  local limit = tonumber(options.limit)
-  if options.limit == nil or (limit and limit > list.max) then options.limit = list.max end
-  return positional, count, options
+  return positional, count, first_page(list, args[count + 1])
 end
 
 -- The page iterator behind every item iterator: yields `body, response` per page, `false, err` once on

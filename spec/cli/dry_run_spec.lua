@@ -81,10 +81,18 @@ describe("onesignal --dry-run", function()
       .. "/organizations/org%%201/audit_logs%?limit=5&app_ids=a&app_ids=b%%26c\n", r.stdout)
   end)
 
+  -- The first request as the walk sends it, with the page size each_page sets: it was printed without
+  -- limit, or with a limit above the API's largest page that the walk lowers.
   it("with --all or --download prints the first request only", function()
     local r = run.cli({ "view_templates", "--all", "--dry-run" }, run.env_for(srv))
     assert.are.equal(exit.OK, r.code, r.stderr)
-    assert.matches("^GET [^\n]*/templates%?app_id=", r.stdout)
+    assert.matches("^GET [^\n]*/templates%?app_id=[^&\n]*&limit=50\n", r.stdout)
+    r = run.cli({ "get_segments", "--all", "--dry-run", "--query", "limit=500", "--query", "offset=3" },
+      run.env_for(srv))
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.matches("^GET [^\n]*/segments%?offset=3&limit=300\n", r.stdout)
+    r = run.cli({ "get_segments", "--all", "--dry-run", "--query", "limit=7" }, run.env_for(srv))
+    assert.matches("^GET [^\n]*/segments%?limit=7\n", r.stdout)
     r = run.cli({ "export_subscriptions", "--download", "/tmp/never-written.csv", "--dry-run" }, run.env_for(srv))
     assert.are.equal(exit.OK, r.code, r.stderr)
     assert.matches("^POST [^\n]*/players/csv_export%?app_id=", r.stdout)

@@ -203,6 +203,11 @@ local function build(streams, command, channel, op, words, flags, cfg)
     body = shortcuts.body(channel, flags, body, json_text.decode)
   end
   local call_args, n = arguments.build(op, words, body, flags.query, cfg.app_id)
+  if flags.all then
+    -- The walk's first request, with the page size each_page sets: the one --dry-run prints.
+    n = #op.positional + 1
+    call_args[n] = pages.first_page(op.name, call_args[n])
+  end
 
   local key = cfg.rest_api_key
   if op.credential == "organization" then key = cfg.organization_api_key end
