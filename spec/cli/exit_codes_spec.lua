@@ -80,6 +80,12 @@ describe("onesignal exits", function()
       { "a bad --download wait, before the export is asked for",
         { "export_subscriptions", "--download", "/tmp/never.csv", "--poll-interval", "0" },
         "%-%-poll%-interval must be a positive number" },
+      -- without --download there is no file to wait for: the flag was ignored (its value unchecked) and
+      -- the export asked for as if it would be awaited
+      { "a --download wait without --download", { "export_subscriptions", "--export-timeout", "60" },
+        "%-%-export%-timeout applies only with %-%-download FILE" },
+      { "a --poll-interval without --download", { "export_events", "n-1", "--poll-interval", "soon" },
+        "%-%-poll%-interval applies only with %-%-download FILE" },
       -- found only once the export had been asked for (exit 1), leaving an export behind
       { "a --download file that cannot be written, before the export is asked for",
         { "export_subscriptions", "--download", "/nonexistent/dir/subs.csv" },

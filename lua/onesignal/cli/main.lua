@@ -230,6 +230,10 @@ local function call(streams, command, words, flags)
   args.check_allowed(flags, command, help.kinds(command))
   local options = client_options(flags)
   local cfg = resolve(options)
+  for _, wait in ipairs({ "export-timeout", "poll-interval" }) do
+    -- Without --download nothing is awaited: the flag would be ignored, its value unchecked.
+    if flags[wait] and not flags.download then fail("--" .. wait .. " applies only with --download FILE") end
+  end
   if flags.download then
     -- Checked now: a mistake found after the export request was sent would leave an export behind.
     flags.export_waits = {
