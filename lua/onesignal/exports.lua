@@ -81,8 +81,17 @@ local function check_options(caller, options)
   return options
 end
 
+-- Whether `url` is one the helpers can fetch: an absolute http(s) URL without spaces or control bytes.
+local function is_url(url)
+  return type(url) == "string" and url:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]+") ~= nil and not url:find("[%s%c]")
+end
+
+-- Readable as `require("onesignal.exports").is_url` (the CLI's --download checks the answer's URL with
+-- it) without becoming a client method: the client takes every field of this module's table as a method.
+setmetatable(M, { __index = { is_url = is_url } })
+
 local function check_url(caller, url)
-  if type(url) ~= "string" or not url:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]+") or url:find("[%s%c]") then
+  if not is_url(url) then
     usage.raise("onesignal." .. caller .. ": the export URL must be an absolute http(s) URL"
       .. " (the csv_file_url of the export's answer)")
   end

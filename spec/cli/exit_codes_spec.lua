@@ -274,6 +274,26 @@ describe("onesignal exits", function()
     assert.is_nil(io.open(file))
   end)
 
+  -- An empty or relative csv_file_url was refused by download_export as a usage error, which the command
+  -- line reported as an internal error (exit 1) although the answer was at fault.
+  it("5 when the export's answer has no URL to download, the answer printed", function()
+    local cases = {
+      { '{"csv_file_url":null}', "the answer has no csv_file_url to download" },
+      { '{"csv_file_url":""}', "the answer's csv_file_url is not an http(s) URL to download" },
+      { '{"csv_file_url":"/exports/subs.csv.gz"}', "the answer's csv_file_url is not an http(s) URL to download" },
+    }
+    for _, case in ipairs(cases) do
+      srv:fault({ match = { operation = "export_subscriptions" }, steps = { { status = 200, body = case[1] } } })
+      local file = os.tmpname()
+      os.remove(file)
+      local r = run.cli({ "export_subscriptions", "--download", file, "--compact" }, env)
+      assert.are.equal(exit.DECODE, r.code, case[1] .. ": " .. r.stderr)
+      assert.are.equal("onesignal: " .. case[2] .. "\n", r.stderr, case[1])
+      assert.are.equal(case[1] .. "\n", r.stdout)
+      assert.is_nil(io.open(file .. ".part"), "a .part file was left behind")
+    end
+  end)
+
   it("5 when a 2xx answer is not JSON", function()
     srv:fault({ match = { operation = "get_segments" }, steps = { { status = 200, body = "<html>hi</html>" } } })
     local r = run.cli({ "get_segments" }, env)

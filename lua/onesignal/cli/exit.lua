@@ -19,7 +19,7 @@ M.TABLE = {
   { M.API, "API error: the server answered a status outside 2xx (3xx included: no redirect is followed), or"
     .. " that a message reached nobody" },
   { M.NETWORK, "network error: no answer (connect, DNS, reset, timeout, TLS), or an export never ready" },
-  { M.DECODE, "the server's answer could not be read (not JSON, or too large)" },
+  { M.DECODE, "the server's answer could not be read (not JSON, too large, no export URL)" },
 }
 
 local BY_KIND = { api = M.API, network = M.NETWORK, timeout = M.NETWORK, tls = M.NETWORK, decode = M.DECODE }

@@ -21,6 +21,7 @@ local json_text = require("onesignal.cli.json_text")
 local shortcuts = require("onesignal.cli.shortcuts")
 local typed = require("onesignal.cli.typed")
 local pages = require("onesignal.pages")
+local exports = require("onesignal.exports")
 
 local M = {}
 
@@ -149,6 +150,11 @@ local function download(streams, flags, options, body)
   local url = type(body) == "table" and body.csv_file_url
   if type(url) ~= "string" then
     streams.stderr:write("onesignal: the answer has no csv_file_url to download\n")
+    return exit.DECODE
+  end
+  -- download_export would raise a usage error for it, which here is no mistake of the command line.
+  if not exports.is_url(url) then
+    streams.stderr:write("onesignal: the answer's csv_file_url is not an http(s) URL to download\n")
     return exit.DECODE
   end
   local client = onesignal.new(options)
