@@ -105,6 +105,15 @@ describe("concurrency on the ngx transport", function()
     end
   end)
 
+  -- ngx.semaphore's wait takes whole ms too, cutting off the rest: the last fraction of a ms of a
+  -- client:run(timeout) was a wait of 0, which returns at once without yielding, again and again.
+  it("ends client:run(timeout) without polling in a loop through its last fraction of a ms", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.5 } } })
+    local out = app:case("run_short", { operation = "view_templates", args = { NULL }, timeout = 0.0105 })
+    assert.is_false(out.finished)
+    assert.is_true(out.polls <= 3, out.polls .. " polls")
+  end)
+
   -- ngx.sleep takes whole ms: a wait under 1 ms is ngx.sleep(0), which stock nginx (no delayed-events
   -- patch) logs as a warning each time. nginx's timers fire by its cached clock, a little before the
   -- monotonic one, so client:sleep ended each wait in a burst of such calls until the clock caught up.

@@ -237,7 +237,9 @@ local LONGEST_WAIT = (2 ^ 31 - 1) / 1000
 local function wait(st, timeout)
   if timeout > 0 then
     if not st.semaphore then st.semaphore = require("ngx.semaphore").new(0) end
-    st.semaphore:wait(math.min(timeout, LONGEST_WAIT))
+    -- In whole ms, rounded up: the semaphore cuts off the rest, and a wait cut to 0 returns at once
+    -- without yielding, so the last fraction of a ms of client:run(timeout) was a loop of such polls.
+    st.semaphore:wait(math.min(math.ceil(timeout * 1000) / 1000, LONGEST_WAIT))
   else
     -- Let the threads move even when called in a loop with timeout 0.
     ngx.sleep(0)

@@ -228,6 +228,21 @@ function M.sleep(settings, args)
   return { took = now() - t0 }
 end
 
+--- One _async call, then client:run(args.timeout) while it is under way: how many polls that took.
+function M.run_short(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  list[n + 1] = function() end
+  client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  local transport, polls = client.transport, 0
+  local poll = transport.poll
+  transport.poll = function(...) polls = polls + 1 return poll(...) end
+  local finished = client:run(args.timeout)
+  transport.poll = nil
+  client:run(10)
+  return { finished = finished, polls = polls }
+end
+
 --- One _async call, then one client:poll(args.wait): how long it waited and how many callbacks ran.
 function M.poll_once(settings, args)
   local client = new_client(settings, args)
