@@ -190,9 +190,11 @@ local function send(streams, flags, options, cfg, op, req)
   if flags.verbose then report(streams, res) end
   if op.name == "create_notification" and not onesignal.is_message_sent(body) then
     -- `errors` comes in every shape of the API's error envelopes (a list of strings or of objects, a
-    -- string, an object such as invalid_aliases): read it as err.messages is read.
+    -- string, an object such as invalid_aliases): read it as err.messages is read. They are the server's
+    -- words, written to a terminal: redacted (the body of a 2xx answer is not) and made one line as
+    -- tostring(err) makes them, so an escape sequence or a line break in them cannot reach it raw.
     local reasons = onesignal.errors.messages(body)
-    reasons = #reasons > 0 and table.concat(reasons, "; ") or "no reason given"
+    reasons = #reasons > 0 and redact(table.concat(reasons, "; ")):gsub("%c+", " ") or "no reason given"
     streams.stderr:write("onesignal: nothing was sent: ", reasons, "\n")
     return exit.API
   end
