@@ -67,10 +67,12 @@ local function scalar_text(op, param, index, value)
     -- back as the number, with '.' whatever the C locale (%.17g made 0.1 "0.10000000000000001", and 1.5
     -- "1,5" under a decimal-comma locale).
     return json.number_text(value)
-  elseif t == "boolean" and param.where == "query" then
+  elseif t == "boolean" and param.optional then
+    -- Only a query option may be a flag. A required query value names something, as a path value does
+    -- (an app_id, a token, outcome names): `false` there would be sent as the text "false".
     return tostring(value)
   end
-  usage(op, argument(param, index) .. " must be a string" .. (param.where == "query" and ", number or boolean"
+  usage(op, argument(param, index) .. " must be a string" .. (param.optional and ", number or boolean"
     or " or number") .. ", got " .. t)
 end
 

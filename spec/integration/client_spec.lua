@@ -354,6 +354,11 @@ describe("the client", function()
       refused("onesignal%.get_user: argument 'alias_label' %(#2%) must be a string or number, got table", function()
         client:get_user(nil, {}, "x")
       end)
+      -- a required query value names something, as a path value does: a boolean there is no name
+      refused("onesignal%.get_notification: argument 'app_id' %(#1%) must be a string or number, got boolean",
+        function() client:get_notification(false, "n-1") end)
+      refused("onesignal%.unsubscribe_email_with_token: argument 'token' %(#3%) must be a string or number, got"
+        .. " boolean", function() client:unsubscribe_email_with_token(nil, "n-1", true) end)
       refused("onesignal%.create_notification: argument 'notification' %(#1%) must be a table, got string", function()
         client:create_notification("hello")
       end)
