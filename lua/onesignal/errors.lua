@@ -116,7 +116,14 @@ end
 local function page_summary(text)
   local title = text:match("<[Tt][Ii][Tt][Ll][Ee]>(.-)</[Tt][Ii][Tt][Ll][Ee]>")
   local line = (title or text):gsub("<[^>]*>", " "):gsub("%s+", " "):match("^%s*(.-)%s*$")
-  if #line > 200 then line = line:sub(1, 200) .. "…" end
+  if #line > 200 then
+    -- Cut before a character, not inside one: a message that is not UTF-8 could not go into a JSON log
+    -- or a body, and shows as a broken character. A character has at most three continuation bytes (a
+    -- page that is not UTF-8 may have any number in a row).
+    local cut = 200
+    while cut > 197 and line:byte(cut + 1) >= 0x80 and line:byte(cut + 1) < 0xC0 do cut = cut - 1 end
+    line = line:sub(1, cut) .. "…"
+  end
   return line
 end
 

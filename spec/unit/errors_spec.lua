@@ -42,6 +42,18 @@ describe("onesignal.errors", function()
       assert.are.same({ "502 Bad Gateway" },
         errors.messages("<html><head><title>502 Bad Gateway</title></head><body>x</body></html>"))
     end)
+    it("shortens a long page to 200 bytes at most, cut between characters", function()
+      for lead = 0, 3 do -- the cut falls on each byte of the four of "😀"
+        local text = string.rep("x", lead) .. string.rep("😀", 60)
+        local summary = errors.messages("<title>" .. text .. "</title>")[1]
+        assert.is_true(#summary <= 200 + #"…", lead)
+        assert.are.equal(text:sub(1, #summary - #"…"), summary:sub(1, -1 - #"…"), lead)
+        assert.is_nil(require("onesignal.core").utf8_error(summary), lead)
+      end
+      assert.are.equal(string.rep("a", 200) .. "…", errors.messages(string.rep("a", 300))[1])
+      -- a page that is not UTF-8 at all is still cut, near 200 bytes
+      assert.are.equal(string.rep("\128", 197) .. "…", errors.messages(string.rep("\128", 300))[1])
+    end)
     it("gives nothing for an empty body", function()
       assert.are.same({}, errors.messages(""))
     end)
