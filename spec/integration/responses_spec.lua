@@ -221,6 +221,50 @@ describe("response bodies", function()
       end
     end)
 
+    -- The same rows with a retry to spare, for a GET and for a POST without an idempotency key: a row the
+    -- catalog marks retryable is tried again whatever the method, any other is not; err.retry_after is
+    -- the Retry-After of the last answer. (Only the answer after which no retry is due carries one, so
+    -- no test waits for it.)
+    it("retries exactly the error catalog's retryable rows and reports their Retry-After", function()
+      local twice = new_client({ max_retries = 1 })
+      local calls = {
+        get_segments = function() return twice:get_segments(nil) end,
+        create_user = function() return twice:create_user(nil, { identity = { external_id = "catalog" } }) end,
+      }
+      for _, row in ipairs(require("support.shared").error_catalog()) do
+        assert.is_truthy(row.retryable == "yes" or row.retryable == "no", row.name)
+        local retryable = row.retryable == "yes"
+        for status in row.status:gmatch("%d+") do
+          status = tonumber(status)
+          for name, call in pairs(calls) do
+            local what = row.name .. " " .. status .. " " .. name
+            srv:reset()
+            local body = cjson.encode({ errors = { row.message } })
+            srv:fault_on(name, {
+              { status = status, body = body, headers = not retryable and { ["Retry-After"] = "7" } or nil },
+              { status = status, body = body, headers = { ["Retry-After"] = "7" } } })
+            local answer, err = call()
+            local attempts = retryable and 2 or 1
+            assert.are.equal(attempts, #srv:recorded(name), what)
+            if status < 300 then
+              assert.are.same({ row.message }, answer.errors, what)
+            else
+              assert.is_nil(answer, what)
+              assert.are.equal("api", err.kind, what)
+              assert.are.equal(status, err.status, what)
+              assert.are.same({ row.message }, err.messages, what)
+              assert.are.equal(attempts, err.attempts, what)
+              assert.are.equal(7, err.retry_after, what)
+              assert.are.equal(retryable and "max_retries" or nil, err.gave_up, what)
+              assert.is_nil(err.maybe_sent, what)
+              assert.are.equal("onesignal: " .. name .. " failed: HTTP " .. status .. ": " .. row.message
+                .. " [" .. attempts .. " attempt" .. (retryable and "s" or "") .. "; retry after 7 s]", tostring(err))
+            end
+          end
+        end
+      end
+    end)
+
     it("turns an envelope with null, numbers or objects where text is due into string messages", function()
       srv:fault_on("get_segments", { { status = 422,
         body = '{"errors":[{"code":"c-1","title":null},{"code":4221}],"reference":null}' } })
