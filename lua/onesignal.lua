@@ -40,8 +40,8 @@ function M.array(t)
 end
 
 --- The API's known error messages as constants (`err:has(onesignal.errors.INVALID_API_KEY)`),
--- `onesignal.errors.is_error(value)` and `onesignal.errors.messages(body)` (any error envelope as a list
--- of strings).
+-- `onesignal.errors.is_error(value)`, `onesignal.errors.messages(body)` (any error envelope as a list
+-- of strings) and `onesignal.errors.one_line(text)` (the server's text without control characters).
 M.errors = errors
 
 --- A new random idempotency key (UUIDv4), for callers who store the key before sending.

@@ -36,6 +36,15 @@ local function plural(n, word) return n .. " " .. word .. (n == 1 and "" or "s")
 -- which Lua 5.4 would print as "120.0"; %.1f would print "1,5" under a decimal-comma C locale).
 local function seconds(n) return json.number_text(n, 1) end
 
+--- Text from outside (the server's messages) as part of one line, as `tostring(err)` prints it: each run of
+-- control characters becomes one space, the C0 ones and DEL and, encoded in UTF-8, the C1 ones
+-- (U+0080-U+009F: U+009B is CSI, which starts an escape sequence on terminals that honour it).
+local function one_line(text)
+  -- Named bytes rather than %c, whose meaning follows the C locale.
+  return (text:gsub("\194[\128-\159]", "\0"):gsub("[%z\1-\31\127]+", " "))
+end
+M.one_line = one_line
+
 function Error:__tostring()
   local parts = { "onesignal: ", self.operation or "request", " failed: " }
   if self.kind == "api" then
@@ -46,7 +55,7 @@ function Error:__tostring()
   end
   local detail = self.messages[1] and table.concat(self.messages, "; ") or self.message
   if detail and detail ~= "" then
-    parts[#parts + 1] = ": " .. detail:gsub("[%c]+", " ")
+    parts[#parts + 1] = ": " .. one_line(detail)
   end
   parts[#parts + 1] = " [" .. plural(self.attempts or 1, "attempt")
   if self.retry_after then parts[#parts + 1] = "; retry after " .. seconds(self.retry_after) .. " s" end

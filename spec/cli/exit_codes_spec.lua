@@ -251,13 +251,13 @@ describe("onesignal exits", function()
   -- The reason is the server's text, on a terminal: a key it echoes must not show (a 2xx body is not
   -- redacted by the library) and escape sequences or line breaks must not reach the terminal raw.
   it("3 with a reason that carries no key and no control characters", function()
-    local body = '{"id":"","errors":["\\u001b[2J\\u001b]0;title\\u0007 cleared\\nInjected: key '
+    local body = '{"id":"","errors":["\\u001b[2J\\u001b]0;title\\u0007 cleared\\nInjected:\\u009b key '
       .. srv.rest_key .. '"]}'
     srv:fault({ match = { operation = "create_notification" },
       steps = { { status = 200, body = body, content_type = "application/json" } } })
     local r = run.cli({ "push", "--to", "external_id:u-9", "--message", "hi" }, env)
     assert.are.equal(exit.API, r.code, r.stderr)
-    assert.are.equal("onesignal: nothing was sent:  [2J ]0;title  cleared Injected: key [REDACTED]\n", r.stderr)
+    assert.are.equal("onesignal: nothing was sent:  [2J ]0;title  cleared Injected:  key [REDACTED]\n", r.stderr)
     assert.is_nil(r.stdout:find(srv.rest_key, 1, true))
   end)
 

@@ -83,6 +83,15 @@ describe("onesignal.errors", function()
     assert.is_true(errors.is_error(err))
   end)
 
+  -- The server's words go to terminals and logs: no escape sequence (ESC, or CSI as the C1 control
+  -- U+009B in UTF-8) and no line break may come through, while other text, é and NBSP included, stays.
+  it("prints the server's control characters as spaces, C1 ones too", function()
+    local err = errors.new({ kind = "api", status = 400, operation = "get_user", attempts = 1,
+      messages = { "\27[2Jred\194\1552Jcsi\r\n\194\133nel\127é\194\160nbsp" } })
+    assert.are.equal("onesignal: get_user failed: HTTP 400:  [2Jred 2Jcsi nel é\194\160nbsp [1 attempt]",
+      tostring(err))
+  end)
+
   it("says when a request may have been applied and when to come back", function()
     local line = tostring(errors.new({ kind = "network", reason = "reset", operation = "create_user",
       attempts = 1, message = "Empty reply\nfrom server", maybe_sent = true, retry_after = 120 }))

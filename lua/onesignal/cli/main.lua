@@ -194,7 +194,7 @@ local function send(streams, flags, options, cfg, op, req)
     -- words, written to a terminal: redacted (the body of a 2xx answer is not) and made one line as
     -- tostring(err) makes them, so an escape sequence or a line break in them cannot reach it raw.
     local reasons = onesignal.errors.messages(body)
-    reasons = #reasons > 0 and redact(table.concat(reasons, "; ")):gsub("%c+", " ") or "no reason given"
+    reasons = #reasons > 0 and onesignal.errors.one_line(redact(table.concat(reasons, "; "))) or "no reason given"
     streams.stderr:write("onesignal: nothing was sent: ", reasons, "\n")
     return exit.API
   end
