@@ -4,7 +4,7 @@
 -- its position) and nothing at all goes out. Each request carries its own idempotency key and the
 -- client's whole retry policy; while one waits for a retry, the others go on.
 --
--- Only the client's methods are used here (`_submit`, `_waiter`, `poll`, `sleep`), never a transport
+-- Only the client's methods are used here (`_submit`, `_waiter`, `_closed`, `_pace`, `poll`), never a transport
 -- directly, so the same code runs on libcurl and on OpenResty's cosockets.
 -- @module onesignal.bulk
 
@@ -143,7 +143,8 @@ local function send_many(self, notifications, options)
   -- Starts what the cap and the bucket allow; returns the seconds to wait for a token, if that blocks.
   local function start_more()
     while next_item <= total and in_flight < concurrency do
-      local delay = take and take()
+      -- A closed client sends nothing: what is left fails at once, not at `rate` items a second.
+      local delay = take and not self:_closed() and take()
       if delay then return delay end
       local i = next_item
       next_item = i + 1
@@ -173,9 +174,9 @@ local function send_many(self, notifications, options)
     if done < total and reported == #finished then
       if wait then
         -- Suspended; a finishing request wakes us, or the bucket's next token.
-        if delay then self:sleep(delay) else wait() end
+        if delay then self:_pace(delay) else wait() end
       elseif delay and in_flight == 0 then
-        self:sleep(delay)
+        self:_pace(delay)
       else
         -- poll returns as soon as callbacks ran, so a finished request is refilled at once.
         self:poll(delay or 1)

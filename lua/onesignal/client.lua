@@ -348,21 +348,23 @@ function Client:spawn(fn, ...)
   return co
 end
 
+-- Suspends the spawned coroutine co for `seconds` (a sleeper, see drop_closed_sleepers). One `until_close`
+-- is also woken by close() (see there).
+local function suspend(root, co, seconds, until_close)
+  local due = core.monotonic() + seconds
+  local sleepers = root.sleepers
+  local at = #sleepers + 1
+  while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
+  table.insert(sleepers, at, { due = due, co = co, until_close = until_close })
+  coroutine.yield()
+end
+
 --- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on);
 -- elsewhere it drives this client meanwhile (callbacks run), and sleeps when nothing is pending.
 function Client:sleep(seconds)
   check_seconds("sleep: seconds", seconds)
-  local root = self.root
   local co = in_spawned(self)
-  if co then
-    local due = core.monotonic() + seconds
-    local sleepers = root.sleepers
-    local at = #sleepers + 1
-    while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
-    table.insert(sleepers, at, { due = due, co = co })
-    coroutine.yield()
-    return
-  end
+  if co then return suspend(self.root, co, seconds, false) end
   local due = core.monotonic() + seconds
   while true do
     local left = due - core.monotonic()
@@ -435,6 +437,29 @@ end
 -- run now (so coroutines waiting on them resume with `nil, err`), and later calls fail the same way.
 function Client:close()
   if self.transport.close then self.transport:close() end
+  -- Waits that only pace requests (send_many's wait for a rate token) end too: once closed, what they
+  -- paced fails at once and sends nothing, and a program that closed its client polls it no more.
+  -- All taken out first: one resumed here may sleep again, which reorders the list.
+  local sleepers, ended = self.root.sleepers, {}
+  for i = #sleepers, 1, -1 do
+    if sleepers[i].until_close then table.insert(ended, 1, table.remove(sleepers, i).co) end
+  end
+  for _, co in ipairs(ended) do resume(co) end
+end
+
+--- Whether the client was closed: from then on every call fails with reason "closed" and sends nothing.
+function Client:_closed()
+  return self.transport.closed == true
+end
+
+--- For code that waits only to pace requests (send_many's rate): `client:sleep`, except that close() ends
+-- it, and that on a closed client it returns at once. (A blocking one, outside spawn, that a callback
+-- closes meanwhile still waits out the rest of its interval: one token's, at most.)
+function Client:_pace(seconds)
+  if self:_closed() then return end
+  local co = in_spawned(self)
+  if co then return suspend(self.root, co, seconds, true) end
+  return self:sleep(seconds)
 end
 
 -- Methods that live in modules of their own (one concern each) join the client here. Each module

@@ -5,6 +5,7 @@ local onesignal = require("onesignal")
 local server = require("support.server")
 local cjson = require("cjson")
 local shared = require("support.shared")
+local core = require("onesignal.core")
 
 local function notifications(n, prefix)
   local list = {}
@@ -331,6 +332,48 @@ describe("client:send_many", function()
     for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
     assert.are.equal(0, closed:pending())
     assert.are.equal(0, #srv:requests())
+  end)
+
+  -- A closed client sends nothing, so there is nothing left to pace: waiting for `rate` tokens only delayed
+  -- the "closed" failures (at `rate` items a second), and inside spawn needed polls nobody makes after close.
+  it("with a rate, on a closed client fails every item at once, without a poll", function()
+    local closed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    closed:close()
+    local results, summary
+    closed:spawn(function() results, summary = closed:send_many(notifications(5), { rate = 2 }) end)
+    assert.is_table(summary, "send_many waits for rate tokens on a closed client")
+    assert.are.equal(5, summary.failed)
+    for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
+    assert.are.equal(0, closed:pending())
+    assert.are.equal(0, #srv:requests())
+  end)
+
+  it("with a rate, ends inside close when closed while waiting for a token", function()
+    local doomed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    local results, summary
+    doomed:spawn(function() results, summary = doomed:send_many(notifications(6), { rate = 2 }) end)
+    -- the first item out and answered; the coroutine now waits half a second for the second token
+    local started = os.time()
+    while #srv:requests() < 1 and os.time() - started < 5 do doomed:poll(0.02) end
+    doomed:close()
+    assert.is_table(summary, "send_many still waits for a token after the close")
+    assert.are.equal(0, doomed:pending())
+    assert.are.equal(6, #results)
+    for i = 2, 6 do assert.are.equal("closed", results[i].err.reason) end
+    assert.are.equal(1, #srv:recorded("create_notification"))
+  end)
+
+  it("with a rate, blocking, fails the rest at once when on_progress closes the client", function()
+    local doomed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    local started = core.monotonic()
+    local results, summary = doomed:send_many(notifications(6), { rate = 2, on_progress = function(done)
+      if done == 1 then doomed:close() end
+    end })
+    -- five more tokens at 2 a second would have taken 2.5 s, for items that are never sent
+    assert.is_true(core.monotonic() - started < 1, "the failures were paced by the rate")
+    assert.are.equal(5, summary.failed)
+    for i = 2, 6 do assert.are.equal("closed", results[i].err.reason) end
+    assert.are.equal(1, #srv:recorded("create_notification"))
   end)
 
   it("describes every request in a dry run, sending nothing", function()
