@@ -255,6 +255,34 @@ local function wake_due(root)
   return woken
 end
 
+-- Suspends the spawned coroutine co for `seconds` (a sleeper, see drop_closed_sleepers). One `until_close`
+-- is also woken by close() (see there).
+local function suspend(root, co, seconds, until_close)
+  local due = core.monotonic() + seconds
+  local sleepers = root.sleepers
+  local at = #sleepers + 1
+  while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
+  table.insert(sleepers, at, { due = due, co = co, until_close = until_close })
+  coroutine.yield()
+end
+
+-- Wakes the coroutines waiting in `client:_pace` (send_many's wait for a rate token), once the client is
+-- closed: what they paced now fails at once and sends nothing, and a program that closed its client polls
+-- it no more. One at a time, each taken out before it resumes, from the start again after each: one that
+-- raises leaves the others for the next poll or close, and one resumed here may change the list.
+local function end_paces(root)
+  local sleepers, i, woken = root.sleepers, 1, 0
+  while sleepers[i] do
+    if sleepers[i].until_close then
+      if resume(table.remove(sleepers, i).co) then woken = woken + 1 end
+      i = 1
+    else
+      i = i + 1
+    end
+  end
+  return woken
+end
+
 local function seconds_to_first_wake(root)
   local first = drop_closed_sleepers(root)[1]
   if not first then return nil end
@@ -279,6 +307,8 @@ end
 function Client:poll(timeout)
   if timeout == nil then timeout = 0 else check_seconds("poll: timeout", timeout) end
   local root, transport = self.root, self.transport
+  local ended = 0
+  if transport.closed then ended = end_paces(root) end
   local wake_in = seconds_to_first_wake(root)
   if wake_in and wake_in < timeout then timeout = wake_in end
   local ran
@@ -289,7 +319,7 @@ function Client:poll(timeout)
   else
     ran = transport:poll(timeout)
   end
-  return ran + wake_due(root)
+  return ran + ended + wake_due(root)
 end
 
 --- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
@@ -346,17 +376,6 @@ function Client:spawn(fn, ...)
   self.root.has_spawned = true
   resume(co, ...)
   return co
-end
-
--- Suspends the spawned coroutine co for `seconds` (a sleeper, see drop_closed_sleepers). One `until_close`
--- is also woken by close() (see there).
-local function suspend(root, co, seconds, until_close)
-  local due = core.monotonic() + seconds
-  local sleepers = root.sleepers
-  local at = #sleepers + 1
-  while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
-  table.insert(sleepers, at, { due = due, co = co, until_close = until_close })
-  coroutine.yield()
 end
 
 --- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on);
@@ -437,14 +456,7 @@ end
 -- run now (so coroutines waiting on them resume with `nil, err`), and later calls fail the same way.
 function Client:close()
   if self.transport.close then self.transport:close() end
-  -- Waits that only pace requests (send_many's wait for a rate token) end too: once closed, what they
-  -- paced fails at once and sends nothing, and a program that closed its client polls it no more.
-  -- All taken out first: one resumed here may sleep again, which reorders the list.
-  local sleepers, ended = self.root.sleepers, {}
-  for i = #sleepers, 1, -1 do
-    if sleepers[i].until_close then table.insert(ended, 1, table.remove(sleepers, i).co) end
-  end
-  for _, co in ipairs(ended) do resume(co) end
+  end_paces(self.root)
 end
 
 --- Whether the client was closed: from then on every call fails with reason "closed" and sends nothing.

@@ -363,6 +363,27 @@ describe("client:send_many", function()
     assert.are.equal(1, #srv:recorded("create_notification"))
   end)
 
+  it("with a rate, when one batch raises inside close, ends the other by the next poll", function()
+    local doomed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    local summaries = {}
+    -- a's next token is due in 2 s, b's in 4 s: close wakes a first
+    doomed:spawn(function()
+      local on_progress = function(_, _, _, item) if item.err then error("a gives up") end end
+      summaries.a = select(2, doomed:send_many(notifications(3, "a"), { rate = 0.5, on_progress = on_progress }))
+    end)
+    doomed:spawn(function() summaries.b = select(2, doomed:send_many(notifications(3, "b"), { rate = 0.25 })) end)
+    local started = os.time()
+    while doomed:pending() > 2 and os.time() - started < 5 do doomed:poll(0.02) end
+    assert.are.equal(2, doomed:pending(), "the first item of each batch is answered, both wait for a token")
+    local ok, err = pcall(doomed.close, doomed)
+    assert.is_false(ok)
+    assert.matches("a gives up", err)
+    doomed:poll(0) -- (a's own wait, inside close, may have ended b already)
+    assert.is_table(summaries.b, "the other batch waits out its token after the close")
+    assert.are.equal(2, summaries.b.failed)
+    assert.are.equal(0, doomed:pending())
+  end)
+
   it("with a rate, blocking, fails the rest at once when on_progress closes the client", function()
     local doomed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
     local started = core.monotonic()
