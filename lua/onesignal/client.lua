@@ -378,18 +378,25 @@ function Client:spawn(fn, ...)
   return co
 end
 
+-- Drives the client for `seconds` (callbacks run), sleeping when nothing is pending. `until_close`: returns
+-- early once the client is closed (only a callback run by a poll here can close it: with nothing pending
+-- nothing runs during the sleep).
+local function drive_for(self, seconds, until_close)
+  local due = core.monotonic() + seconds
+  while not (until_close and self.transport.closed) do
+    local left = due - core.monotonic()
+    if left <= 0 then return end
+    if self:pending() > 0 then self:poll(left) else blocking_sleep(self.transport, left) end
+  end
+end
+
 --- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on);
 -- elsewhere it drives this client meanwhile (callbacks run), and sleeps when nothing is pending.
 function Client:sleep(seconds)
   check_seconds("sleep: seconds", seconds)
   local co = in_spawned(self)
   if co then return suspend(self.root, co, seconds, false) end
-  local due = core.monotonic() + seconds
-  while true do
-    local left = due - core.monotonic()
-    if left <= 0 then return end
-    if self:pending() > 0 then self:poll(left) else blocking_sleep(self.transport, left) end
-  end
+  drive_for(self, seconds, false)
 end
 
 local OVERRIDES = {
@@ -464,14 +471,13 @@ function Client:_closed()
   return self.transport.closed == true
 end
 
---- For code that waits only to pace requests (send_many's rate): `client:sleep`, except that close() ends
--- it, and that on a closed client it returns at once. (A blocking one, outside spawn, that a callback
--- closes meanwhile still waits out the rest of its interval: one token's, at most.)
+--- For code that waits only to pace requests (send_many's rate): `client:sleep`, except that it ends
+-- when the client is closed (at once on a closed client).
 function Client:_pace(seconds)
   if self:_closed() then return end
   local co = in_spawned(self)
   if co then return suspend(self.root, co, seconds, true) end
-  return self:sleep(seconds)
+  drive_for(self, seconds, true)
 end
 
 -- Methods that live in modules of their own (one concern each) join the client here. Each module

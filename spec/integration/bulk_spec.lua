@@ -397,6 +397,17 @@ describe("client:send_many", function()
     assert.are.equal(1, #srv:recorded("create_notification"))
   end)
 
+  it("with a rate, blocking, stops waiting for a token when another callback closes the client", function()
+    local doomed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.5 } } })
+    doomed:view_templates_async(nil, function() doomed:close() end)
+    local started = core.monotonic()
+    -- the second token is due in 5 s; the close comes after about 0.5 s, while send_many waits for it
+    local _, summary = doomed:send_many(notifications(3), { rate = 0.2 })
+    assert.is_true(core.monotonic() - started < 2.5, "send_many waited out the token after the close")
+    assert.are.equal(2, summary.failed)
+  end)
+
   it("describes every request in a dry run, sending nothing", function()
     local dry = onesignal.new({ dry_run = true, rest_api_key = "k", app_id = srv.app_id })
     local results = dry:send_many(notifications(3), { rate = 1000 })
