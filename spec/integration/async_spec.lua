@@ -437,6 +437,23 @@ describe("closing a client", function()
     assert.are.equal(0, #srv:requests())
   end)
 
+  -- A sleep is the caller's own wait, not a request: close leaves it to run its course (README, Closing).
+  it("leaves a coroutine asleep in client:sleep asleep through close, to a later poll", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    local err
+    local co = client:spawn(function()
+      client:sleep(0.3)
+      err = select(2, client:get_segments(nil))
+    end)
+    client:close()
+    assert.are.equal("suspended", coroutine.status(co))
+    assert.are.equal(1, client:pending())
+    assert.is_true(client:run(5))
+    assert.are.equal("dead", coroutine.status(co))
+    assert.are.equal("closed", err.reason)
+    assert.are.equal(0, #srv:requests())
+  end)
+
   -- Callers decide from maybe_sent whether sending again could duplicate a notification, so a request that
   -- never reached the server must not say it may have.
   it("says maybe_sent only for the requests that may have reached the server", function()
