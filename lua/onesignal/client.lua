@@ -56,11 +56,23 @@ end
 
 -- `wait()`, which suspends the coroutine co (the running one), and `wake()`, which resumes it if (and
 -- only if) it is suspended in `wait`.
+-- A coroutine resumed by anything but the client while it waits (the program's own scheduler, a
+-- coroutine.resume of its own) has no result to go on with: that is said, rather than the call failing on
+-- a missing result, or the client resuming it later at whatever it waits for then.
+local function resumed_by_another(what)
+  usage.raise("onesignal: a coroutine run by client:spawn was resumed by something other than the client"
+    .. " while it waited for " .. what .. " (only poll, run and close may resume it)")
+end
+
 local function waiter_for(co)
   local parked = false
   local function wait()
     parked = true
     coroutine.yield()
+    if parked then
+      parked = false -- the request still finishes, unheard
+      resumed_by_another("a request")
+    end
   end
   local function wake()
     if parked then
@@ -245,12 +257,19 @@ end
 -- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
 -- A closed sleeper that is due is dropped here (resume leaves it alone); one not yet due, by the callers
 -- of drop_closed_sleepers.
+-- Takes the sleeper at i out of the list and resumes it (out first: an error in one leaves the others
+-- asleep, not lost). Returns whether it resumed it.
+local function wake_sleeper(sleepers, i)
+  local sleeper = table.remove(sleepers, i)
+  sleeper.woken = true
+  return resume(sleeper.co)
+end
+
 local function wake_due(root)
   local sleepers = root.sleepers
   local woken, now = 0, core.monotonic()
   while sleepers[1] and sleepers[1].due < now do
-    -- Out of the list before resuming: an error in one leaves the others asleep, not lost.
-    if resume(table.remove(sleepers, 1).co) then woken = woken + 1 end
+    if wake_sleeper(sleepers, 1) then woken = woken + 1 end
   end
   return woken
 end
@@ -262,8 +281,15 @@ local function suspend(root, co, seconds, until_close)
   local sleepers = root.sleepers
   local at = #sleepers + 1
   while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
-  table.insert(sleepers, at, { due = due, co = co, until_close = until_close })
+  local sleeper = { due = due, co = co, until_close = until_close }
+  table.insert(sleepers, at, sleeper)
   coroutine.yield()
+  if not sleeper.woken then
+    for i = #sleepers, 1, -1 do
+      if sleepers[i] == sleeper then table.remove(sleepers, i) end
+    end
+    resumed_by_another("client:sleep")
+  end
 end
 
 -- Wakes the coroutines waiting in `client:_pace` (send_many's wait for a rate token), once the client is
@@ -274,7 +300,7 @@ local function end_paces(root)
   local sleepers, i, woken = root.sleepers, 1, 0
   while sleepers[i] do
     if sleepers[i].until_close then
-      if resume(table.remove(sleepers, i).co) then woken = woken + 1 end
+      if wake_sleeper(sleepers, i) then woken = woken + 1 end
       i = 1
     else
       i = i + 1

@@ -437,6 +437,30 @@ describe("closing a client", function()
     assert.are.equal(0, #srv:requests())
   end)
 
+  -- A program with a scheduler of its own may resume every coroutine it sees. One the client parked then had
+  -- no result ("attempt to index a nil value" deep inside), and the client later resumed it again at
+  -- whatever it waited for by then, handing that wait nothing too.
+  for _, case in ipairs({
+    { "a request", function(c) return c:get_segments(nil) end },
+    { "client:sleep", function(c) return c:sleep(0.2) end },
+  }) do
+    it("says so when something else resumes a spawned coroutine waiting for " .. case[1], function()
+      local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+      local caught, after
+      local co = client:spawn(function()
+        caught = select(2, pcall(case[2], client))
+        coroutine.yield("the program's own") -- its scheduler's business now
+        after = "resumed by the client"
+      end)
+      assert.are.same({ true, "the program's own" }, { coroutine.resume(co) })
+      assert.matches("onesignal: a coroutine run by client:spawn was resumed by something other than the client"
+        .. " while it waited for " .. case[1]:gsub("%p", "%%%0"), caught)
+      assert.is_true(client:run(5))
+      assert.is_nil(after)
+      assert.are.equal("suspended", coroutine.status(co))
+    end)
+  end
+
   -- A sleep is the caller's own wait, not a request: close leaves it to run its course (README, Closing).
   it("leaves a coroutine asleep in client:sleep asleep through close, to a later poll", function()
     local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
