@@ -54,8 +54,6 @@ local function choose_transport(cfg)
   return require("onesignal.transport." .. name).new(cfg)
 end
 
--- `wait()`, which suspends the coroutine co (the running one), and `wake()`, which resumes it if (and
--- only if) it is suspended in `wait`.
 -- A coroutine resumed by anything but the client while it waits (the program's own scheduler, a
 -- coroutine.resume of its own) has no result to go on with: that is said, rather than the call failing on
 -- a missing result, or the client resuming it later at whatever it waits for then.
@@ -64,6 +62,8 @@ local function resumed_by_another(what)
     .. " while it waited for " .. what .. " (only poll, run and close may resume it)")
 end
 
+-- `wait()`, which suspends the coroutine co (the running one), and `wake()`, which resumes it if (and
+-- only if) it is suspended in `wait`.
 local function waiter_for(co)
   local parked = false
   local function wait()
@@ -253,10 +253,6 @@ local function drop_closed_sleepers(root)
   return sleepers
 end
 
--- Only those due before this began: one that sleeps again at once (`sleep(0)` in a loop, to let the others
--- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
--- A closed sleeper that is due is dropped here (resume leaves it alone); one not yet due, by the callers
--- of drop_closed_sleepers.
 -- Takes the sleeper at i out of the list and resumes it (out first: an error in one leaves the others
 -- asleep, not lost). Returns whether it resumed it.
 local function wake_sleeper(sleepers, i)
@@ -265,6 +261,10 @@ local function wake_sleeper(sleepers, i)
   return resume(sleeper.co)
 end
 
+-- Only those due before this began: one that sleeps again at once (`sleep(0)` in a loop, to let the others
+-- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
+-- A closed sleeper that is due is dropped here (resume leaves it alone); one not yet due, by the callers
+-- of drop_closed_sleepers.
 local function wake_due(root)
   local sleepers = root.sleepers
   local woken, now = 0, core.monotonic()
