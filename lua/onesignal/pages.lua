@@ -72,19 +72,20 @@ end
 
 -- An answer that is not a page of this list is a failure of the call, like any other undecodable answer
 -- (redacted as every error is). `req` is the request the page was fetched with.
-local function not_a_page(self, req, response, list)
-  local _, err = fail(req, response, {
-    kind = "decode", reason = "json", message = "the answer has no '" .. list.items .. "' list",
-  }, self.redact)
+local function not_a_page(self, req, response, message)
+  local _, err = fail(req, response, { kind = "decode", reason = "json", message = message }, self.redact)
   return err
 end
 
--- Decides the options of the page after `body` (which answered `options`), or nil when `body` was the last.
+-- Decides the options of the page after `body` (which answered `options`), or nil when `body` was the last;
+-- nil and a message when the answer asks for a page it gives no way to fetch.
 local function next_options(list, options, body, count)
   local nxt = copy(options)
   if list.style == "cursor" then
-    if body.has_more == false or (count == 0 and body.has_more ~= true) or not is_cursor(body.next_cursor)
-      or body.next_cursor == options.cursor then
+    if body.has_more == false or (count == 0 and body.has_more ~= true) then return nil end
+    if not is_cursor(body.next_cursor) or body.next_cursor == options.cursor then
+      -- The API sends next_cursor whenever has_more is true: ending here would pass a cut list for whole.
+      if body.has_more == true then return nil, "the answer says has_more but gives no new next_cursor" end
       return nil
     end
     nxt.cursor = body.next_cursor
@@ -121,13 +122,18 @@ local function prepare(self, caller, op, list, args, n)
 end
 
 -- The page iterator behind every item iterator: yields `body, response` per page, `false, err` once on
--- a failed page, then nil.
+-- a failed page (or after a page that asks for another without saying how to fetch it), then nil.
 local function page_iterator(self, caller, name, ...)
   local op = operations.by_name[name]
   local list = LISTS[name]
   local positional, count, options = prepare(self, caller, op, list, { ... }, select("#", ...))
-  local done = false
+  local done, broken = false, nil
   return function()
+    if broken then
+      local err = broken
+      broken = nil
+      return false, err
+    end
     if done then return nil end
     positional[count + 1] = options
     local body, response = self:call(name, unpack(positional, 1, count + 1))
@@ -147,10 +153,16 @@ local function page_iterator(self, caller, name, ...)
     if type(items) ~= "table" or (next(items) ~= nil and rawget(items, 1) == nil) then
       done = true
       local req = request.build(op, self, count + 1, unpack(positional, 1, count + 1))
-      return false, not_a_page(self, req, response, list)
+      return false, not_a_page(self, req, response, "the answer has no '" .. list.items .. "' list")
     end
-    options = next_options(list, options, body, #items)
+    local problem
+    options, problem = next_options(list, options, body, #items)
     done = options == nil
+    if problem then
+      -- This page's items are good: yielded now, the failure after them.
+      local req = request.build(op, self, count + 1, unpack(positional, 1, count + 1))
+      broken = not_a_page(self, req, response, problem)
+    end
     return body, response
   end, list
 end

@@ -131,6 +131,39 @@ describe("paged lists", function()
       assert.are.equal(2, #srv:requests())
     end)
 
+    it("fails after a page that says has_more = true without a new next_cursor, its items yielded first", function()
+      -- The API sends next_cursor whenever has_more is true: ending quietly would pass a cut list for whole.
+      local pages = {
+        '{"journeys":[{"id":"j1"}],"has_more":true}',
+        '{"journeys":[{"id":"j1"}],"has_more":true,"next_cursor":""}',
+      }
+      for _, page in ipairs(pages) do
+        srv:reset()
+        srv:fault({ match = { operation = "view_journeys" }, steps = { { status = 200, body = page } } })
+        local seen, err = {}, nil
+        for journey, problem in client:each_journey() do
+          if journey then seen[#seen + 1] = journey.id else err = problem end
+        end
+        assert.are.same({ "j1" }, seen)
+        assert.are.equal("decode", err.kind)
+        assert.are.equal("view_journeys", err.operation)
+        assert.matches("has_more but gives no new next_cursor", tostring(err))
+        assert.are.equal(1, #srv:requests())
+      end
+      -- The same cursor again would fetch the same page for ever.
+      srv:reset()
+      local again = '{"journeys":[{"id":"j2"}],"has_more":true,"next_cursor":"c1"}'
+      srv:fault({ match = { operation = "view_journeys" }, steps = { { status = 200, body = again },
+        { status = 200, body = again } } })
+      local pages_seen, failure = 0, nil
+      for body, problem in client:each_page("view_journeys", nil, { cursor = "c0" }) do
+        if body then pages_seen = pages_seen + 1 else failure = problem end
+      end
+      assert.are.equal(2, pages_seen)
+      assert.matches("no new next_cursor", failure.message)
+      assert.are.equal(2, #srv:requests())
+    end)
+
     it("audit logs: newest first, the filters kept with the cursor", function()
       local created = seeded("audit_logs", 5)
       local items = collect(client:each_audit_log(srv.org_id, { start_time = "2000-01-01T00:00:00Z", limit = 2,
