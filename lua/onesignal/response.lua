@@ -36,7 +36,10 @@ local function fail(req, result, fields, redact)
     fields.headers = headers
   end
   fields.attempts = result.attempts
-  fields.retry_after = result.retry_after
+  -- Only a refusal (429) or a server error asks the caller to come back: a definite answer (another 4xx)
+  -- would be the same after any wait, so its Retry-After is no invitation to schedule the call again.
+  local status = fields.status
+  if status and (status >= 500 or status == 429) then fields.retry_after = result.retry_after end
   -- A GET changes nothing on the server, so "the request may have been applied" would only alarm.
   fields.maybe_sent = (result.maybe_sent and req.method ~= "GET") or nil
   fields.gave_up = result.gave_up
