@@ -322,30 +322,21 @@ describe("client:send_many", function()
     assert.is_falsy(results[6].err.maybe_sent)
   end)
 
+  -- With a rate too: a closed client sends nothing, so there is nothing left to pace. Waiting for tokens
+  -- only delayed the "closed" failures (at `rate` items a second), and inside spawn needed polls nobody
+  -- makes after close.
   it("inside client:spawn on a closed client, fails every item at once, without a poll", function()
-    local closed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
-    closed:close()
-    local results, summary
-    closed:spawn(function() results, summary = closed:send_many(notifications(5), { concurrency = 2 }) end)
-    assert.is_table(summary, "send_many still waits")
-    assert.are.equal(5, summary.failed)
-    for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
-    assert.are.equal(0, closed:pending())
-    assert.are.equal(0, #srv:requests())
-  end)
-
-  -- A closed client sends nothing, so there is nothing left to pace: waiting for `rate` tokens only delayed
-  -- the "closed" failures (at `rate` items a second), and inside spawn needed polls nobody makes after close.
-  it("with a rate, on a closed client fails every item at once, without a poll", function()
-    local closed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
-    closed:close()
-    local results, summary
-    closed:spawn(function() results, summary = closed:send_many(notifications(5), { rate = 2 }) end)
-    assert.is_table(summary, "send_many waits for rate tokens on a closed client")
-    assert.are.equal(5, summary.failed)
-    for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
-    assert.are.equal(0, closed:pending())
-    assert.are.equal(0, #srv:requests())
+    for _, options in ipairs({ { concurrency = 2 }, { rate = 2 } }) do
+      local closed = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+      closed:close()
+      local results, summary
+      closed:spawn(function() results, summary = closed:send_many(notifications(5), options) end)
+      assert.is_table(summary, "send_many still waits")
+      assert.are.equal(5, summary.failed)
+      for _, item in ipairs(results) do assert.are.equal("closed", item.err.reason) end
+      assert.are.equal(0, closed:pending())
+      assert.are.equal(0, #srv:requests())
+    end
   end)
 
   it("with a rate, ends inside close when closed while waiting for a token", function()

@@ -228,12 +228,18 @@ function M.sleep(settings, args)
   return { took = now() - t0 }
 end
 
---- One _async call, then client:run(args.timeout) while it is under way: how many polls that took.
-function M.run_short(settings, args)
+-- A client with one _async call of args.operation under way (its callback does nothing).
+local function one_async(settings, args)
   local client = new_client(settings, args)
   local list, n = call_args(args.args)
   list[n + 1] = function() end
   client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  return client
+end
+
+--- One _async call, then client:run(args.timeout) while it is under way: how many polls that took.
+function M.run_short(settings, args)
+  local client = one_async(settings, args)
   local transport, polls = client.transport, 0
   local poll = transport.poll
   transport.poll = function(...) polls = polls + 1 return poll(...) end
@@ -245,10 +251,7 @@ end
 
 --- One _async call, then one client:poll(args.wait): how long it waited and how many callbacks ran.
 function M.poll_once(settings, args)
-  local client = new_client(settings, args)
-  local list, n = call_args(args.args)
-  list[n + 1] = function() end
-  client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  local client = one_async(settings, args)
   local t0 = now()
   local ran = client:poll(args.wait)
   local waited = now() - t0
