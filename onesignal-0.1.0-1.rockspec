@@ -72,7 +72,7 @@ build = {
         "src/fork_guard.c", "src/poller_epoll.c", "src/poller_poll.c", "src/json_encode.c", "src/json_decode.c",
         "src/utf8.c",
       },
-      libraries = { "curl", "m", "pthread" },
+      libraries = { "curl", "m", "pthread", "dl" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
     },

@@ -15,7 +15,7 @@ CORE_HEADERS = $(wildcard src/*.h)
 CORE_WARN    = -std=c99 -Wall -Wextra -Werror
 CORE_CFLAGS  = $(CORE_WARN) -fPIC -pthread $(OPTFLAGS)
 CORE_LDFLAGS = -shared -pthread
-CORE_LIBS    = -lcurl -lm
+CORE_LIBS    = -lcurl -lm -ldl
 
 # The spec run of a variant build: busted's --cpath wins over the one in .busted.
 CORE_SPEC = $(LUA_ENV) $(BUSTED) spec/core

@@ -1,6 +1,8 @@
 /* luaopen_onesignal_core: the module table, and the pure functions exposed to Lua (each only marshals
  * arguments to the C function that does the work). */
+#define _GNU_SOURCE /* dladdr */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -25,10 +27,17 @@
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_OK;
 
-/* curl_global_init is not thread-safe and must run once per process, whichever Lua state loads us first. */
+/* curl_global_init is not thread-safe and must run once per process, whichever Lua state loads us first.
+ * The module then stays loaded until the process ends (RTLD_NODELETE), and with it libcurl: lua_close
+ * unloads every C module, and a name lookup thread let go by CURLOPT_QUICK_EXIT (transfer.c) goes on in
+ * libcurl's code until getaddrinfo returns; a host that closes a Lua state and runs on would crash there.
+ * (Not pinned when the address names no loadable file, as when the core is linked into a program.) */
 static void init_curl(void)
 {
+    Dl_info self;
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (dladdr(&curl_once, &self) != 0 && self.dli_fname != NULL)
+        (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE); /* kept: never closed */
 }
 
 /* What the module's functions keep per Lua state (upvalue 1): never shared between threads. */
