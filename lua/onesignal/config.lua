@@ -98,7 +98,9 @@ local function check_base_url(url, allow_http)
   if url:find("[?#]") then fail("option 'base_url' must not carry a query or fragment") end
   if url:find(" ", 1, true) then fail("option 'base_url' must not contain spaces (percent-encode them)") end
   check_header_safe("base_url", url)
-  return (url:gsub("/+$", ""))
+  -- The scheme in lower case: the C core (and the checks that compare it, such as the h2c refusal in
+  -- transport/curl.lua) read it so, and "HTTPS://host" is the same URL (RFC 3986, section 3.1).
+  return scheme .. (url:gsub("^%a[%w+.-]*", "", 1):gsub("/+$", ""))
 end
 
 -- Over https HTTP/2 carries many requests per connection, but libcurl opens a new connection for every

@@ -60,6 +60,17 @@ describe("onesignal.config", function()
     assert.matches("must use https", usage_of({ base_url = "ftp://x" }))
   end)
 
+  it("takes the scheme of a base URL in any case (RFC 3986), and gives it in lower case", function()
+    assert.are.equal("https://Example.test/Base",
+      config.resolve({ base_url = "HTTPS://Example.test/Base" }, env({})).base_url)
+    assert.are.equal("http://127.0.0.1:8080", config.resolve({ base_url = "Http://127.0.0.1:8080" }, env({})).base_url)
+    assert.are.equal(config.HTTP2_CONNECTIONS, config.resolve({ base_url = "HTTPS://x.test" }, env({})).max_connections)
+    -- The client's own checks and the C core's (which reads only lower case) agree on it.
+    local client = require("onesignal").new({ base_url = "HTTPS://api.example.test", rest_api_key = "k" })
+    assert.are.equal("https://api.example.test", client.base_url)
+    client:close()
+  end)
+
   it("refuses CR, LF and NUL in values that become headers, without echoing them", function()
     local message = usage_of({ rest_api_key = "secret\r\nX-Evil: 1" })
     assert.matches("option 'rest_api_key' contains a control character", message)
