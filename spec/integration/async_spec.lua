@@ -281,6 +281,20 @@ describe("coroutines run by client:spawn", function()
     assert.is_true(clock.now() - started >= 0.2)
   end)
 
+  -- README: a sleeper is woken by the first poll that ends after it is due, one begun earlier included.
+  it("a poll(timeout) begun before a sleeper is due returns with it woken when it falls due", function()
+    local woke = false
+    client:spawn(function()
+      client:sleep(0.1)
+      woke = true
+    end)
+    local ran
+    local took = clock.timed(function() ran = client:poll(5) end)
+    assert.is_true(woke)
+    assert.are.equal(1, ran)
+    assert.is_true(took >= 0.1 and took < 2, tostring(took))
+  end)
+
   it("sleep(0) in a loop lets the callbacks run: each poll wakes a sleeper once at most", function()
     local done, spins = false, 0
     client:get_segments_async(nil, function() done = true end)
