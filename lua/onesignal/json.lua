@@ -115,8 +115,8 @@ function M.encode(value, where, ...)
 end
 
 --- `encode` for a request's `body`: a text of 64 KiB or more comes out as a large text, a userdata owning
--- the text in C memory (`#` is its length in bytes, `tostring` the text; docs/design.md, "Requests"), which
--- the libcurl transport sends without a Lua string of it ever being made. LuaJIT maps fresh memory for
+-- the text in C memory (`#` is its length in bytes, `tostring` the text; docs/design.md, `req`'s `body`),
+-- which the libcurl transport sends without a Lua string of it ever being made. LuaJIT maps fresh memory for
 -- every string of 128 KiB or more, and a large body is encoded afresh for every call.
 function M.encode_body(value, where, ...)
   local text, problem = json_encode_body(value, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH, ...)

@@ -1,5 +1,5 @@
 -- Request bodies of 64 KiB or more, which the SDK keeps in C memory up to libcurl instead of a Lua string
--- (json.encode_body, docs/design.md "Requests"): what goes out, what a dry run shows, the size limit and
+-- (json.encode_body, docs/design.md `req`'s `body`): what goes out, what a dry run shows, the size limit and
 -- send_many are the same as for a string. Against the test server; Lua 5.4 in `make specs`, and it runs
 -- as it is under LuaJIT (`luajit /usr/bin/busted spec/integration/large_body_spec.lua`, with LuaJIT's core).
 local onesignal = require("onesignal")
