@@ -3,6 +3,7 @@
 local onesignal = require("onesignal")
 local server = require("support.server")
 local compress = require("support.compress")
+local core = require("onesignal.core")
 
 local read = require("server.harness.shell").read_file
 
@@ -97,6 +98,28 @@ describe("exports", function()
       .. " after 4 checks", tostring(err))
     assert.is_nil(read(path))
     assert.is_nil(read(path .. ".part"))
+  end)
+
+  -- README: each check is a call with the client's retry policy; the client's deadline bounds each check,
+  -- not the waits between them, which the option `timeout` bounds.
+  it("retries a check like any call, and takes the client's deadline per check, not for the whole wait", function()
+    srv:set({ export_ready_after = 0 })
+    local url = export_url()
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 503 } } })
+    local retrying = client:with({ max_retries = 1, retry_base_delay = 0.01 })
+    local csv, info = retrying:fetch_export(url, { interval = 0.01 })
+    assert.is_string(csv, tostring(info))
+    assert.are.equal(1, info.polls)
+    assert.are.equal(2, #file_requests())
+
+    srv:set({ export_ready_after = 100 })
+    url = export_url()
+    local started = core.monotonic()
+    local _, err = client:with({ deadline = 0.2 }):fetch_export(url, { timeout = 0.6, interval = 0.1 })
+    local took = core.monotonic() - started
+    assert.are.equal("export_not_ready", err.reason)
+    assert.is_true(took >= 0.6 and took < 3, tostring(took))
+    assert.is_true(err.attempts >= 4, tostring(err.attempts))
   end)
 
   it("waits for real with the default sleep", function()
@@ -410,8 +433,6 @@ describe("exports", function()
   -- Files that drip (spec/server: 10 pieces, a wait before each): a download fails when the transfer
   -- stalls for the client's timeout, not when the whole transfer lasts longer than that.
   describe("time limits of a download", function()
-    local core = require("onesignal.core")
-
     -- A ready export (a few KB) and its content as served.
     local function ready_export()
       srv:set({ export_ready_after = 0 })
