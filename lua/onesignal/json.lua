@@ -59,6 +59,20 @@ local function path_string(stack, depth)
   return table.concat(parts)
 end
 
+-- lua-cjson's rule, as the C writer applies it (src/json_encode.c): a table whose keys are all positive
+-- integers (up to 9e15) is an array, refused when its largest index is above 10 and above twice the number
+-- of values. Returns its largest index and its number of values when it is refused so, else nil.
+local function too_sparse(value)
+  local max, items = 0, 0
+  for k in next, value do
+    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) or k > 9.0e15 then return nil end
+    if k > max then max = k end
+    items = items + 1
+  end
+  if max > items * 2 and max > 10 then return max, items end
+  return nil
+end
+
 -- The careful walk, run only when something is wrong: finds the first value JSON cannot carry and raises
 -- with the path to it. Returns normally when it finds nothing (then the writer's own reason is used).
 local function explain(value, state, depth)
@@ -68,6 +82,12 @@ local function explain(value, state, depth)
       state.fail("is a cyclic table (it contains itself)", depth)
     end
     if depth > MAX_DEPTH then state.fail("is nested too deeply (more than " .. MAX_DEPTH .. " levels)", depth) end
+    local last, items = too_sparse(value)
+    if last then
+      state.fail("is an array with too many holes (" .. items .. (items == 1 and " value" or " values")
+        .. " up to index " .. string.format("%d", last) .. "): fill them with onesignal.null, or use string keys",
+        depth)
+    end
     state.open[value] = true
     local stack = state.stack
     for k, v in pairs(value) do

@@ -189,9 +189,13 @@ describe("json.encode's writer", function()
     assert.are.equal('{"9001000000000000":"x"}', encode({ [9001000000000000] = "x" }))
   end)
 
-  it("refuses an array with more holes than lua-cjson allows, saying so", function()
-    assert.matches("cannot be encoded as JSON: a table is an array with too many holes",
-      usage_of(function() encode({ ids = { [1] = "a", [40] = "b" } }) end))
+  it("refuses an array with more holes than lua-cjson allows, saying so and where", function()
+    -- The writer's own message named no field ("a table is an array with too many holes"): in a large body
+    -- the caller could not tell which table was meant.
+    assert.matches("field ids is an array with too many holes %(2 values up to index 40%): fill them with"
+      .. " onesignal%.null, or use string keys", usage_of(function() encode({ ids = { [1] = "a", [40] = "b" } }) end))
+    assert.matches("field data%.list%[2%] is an array with too many holes %(1 value up to index 30%)",
+      usage_of(function() encode({ data = { list = { {}, { [30] = 1 } } } }) end))
     assert.are.equal('[1,null,null,null,null,null,null,null,null,10]', encode({ [1] = 1, [10] = 10 }))
     -- beyond the first 10 slots, at most twice as many slots as values
     local sparse = { [1] = 1, [3] = 3, [5] = 5, [7] = 7, [9] = 9, [12] = 12 }
