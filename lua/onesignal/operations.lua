@@ -148,6 +148,14 @@ local QUERY_TYPES = {
   ["include-segment-detail"] = "boolean",
 }
 
+-- Query options whose values the API enumerates (the spec's `enum`), by wire name, as the text each is sent
+-- as: any other value is refused before sending. The API answers 400 to it; a lenient server would match
+-- nothing and answer an empty page, which reads as "there are none".
+local QUERY_VALUES = {
+  kind = "0 1 3",               -- get_notifications: dashboard, API, automated
+  channel = "push email sms",   -- view_templates
+}
+
 -- Turns a row into the shape the request builder works with:
 --   positional  parameters taken positionally (everything but optional query ones), in calling order
 --   options     optional query parameters, in declared order (taken from one trailing table)
@@ -166,6 +174,11 @@ local function compile(row)
     assert(pname, "bad parameter spec " .. spec .. " in " .. name)
     local param = { name = pname, where = where, optional = optional == "?", list = lists[pname],
       type = where == "query" and QUERY_TYPES[pname] or nil }
+    local values = where == "query" and QUERY_VALUES[pname]
+    if values then
+      param.values, param.values_text = {}, values:gsub(" ", ", ")
+      for text in values:gmatch("%S+") do param.values[text] = true end
+    end
     lists[pname] = nil
     if param.optional and where == "query" then
       op.options[#op.options + 1] = param
@@ -188,7 +201,7 @@ local function compile(row)
   return op
 end
 
-local M = { list = {}, by_name = {}, query_types = QUERY_TYPES }
+local M = { list = {}, by_name = {}, query_types = QUERY_TYPES, query_values = QUERY_VALUES }
 for i, row in ipairs(ROWS) do
   local op = compile(row)
   M.list[i] = op

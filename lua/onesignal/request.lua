@@ -107,7 +107,12 @@ local function add_query(op, param, value, query)
       if item ~= nil then query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item)) end
     end
   else
-    query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, value))
+    local text = scalar_text(op, param, nil, value)
+    -- One of the values the API enumerates (operations.query_values), compared as sent.
+    if param.values and not param.values[text] then
+      usage(op, argument(param) .. " must be one of " .. param.values_text .. ", got '" .. text .. "'", true)
+    end
+    query[#query + 1] = name .. "=" .. escape(text)
   end
 end
 

@@ -71,6 +71,8 @@ describe("onesignal exits", function()
       -- 20 digits would become a float and be sent as limit=1e+20
       { "an integer too long to send as typed", { "get_notifications", "--query", "limit=99999999999999999999" },
         "%-%-query limit must be an integer of at most 15 digits, got '99999999999999999999'" },
+      { "a value the API does not enumerate", { "view_templates", "--query", "channel=web" },
+        "view_templates: argument 'channel' must be one of push, email, sms, got 'web'" },
       { "a one-value query option given twice", { "get_notifications", "--query", "limit=5", "--query", "limit=6" },
         "%-%-query limit takes one value; it was given twice" },
       { "a bad number flag", { "get_apps", "--timeout", "soon" }, "%-%-timeout must be a non%-negative number" },

@@ -75,6 +75,11 @@ describe("onesignal help", function()
     assert.is_true(has(help.operation("get_outcomes"), "\n  outcome_names[] (list)\n"))
   end)
 
+  it("lists the values of the query options the API enumerates", function()
+    assert.is_true(has(help.operation("get_notifications"), "\n  kind (integer: one of 0, 1, 3)\n"))
+    assert.is_true(has(help.operation("view_templates"), "\n  channel (one of push, email, sms)\n"))
+  end)
+
   it("knows no operation that does not exist", function()
     assert.is_nil(help.operation("get_usr"))
   end)

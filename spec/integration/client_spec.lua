@@ -266,8 +266,8 @@ describe("the client", function()
       client:get_user(nil, "external_id", 1234567.25)
       assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/1234567.25", srv:requests()[1].path)
       srv:clear()
-      client:view_templates(nil, { channel = 0.1 + 0.2 })
-      assert.matches("channel=0.30000000000000004", srv:requests()[1].query, 1, true)
+      client:view_journeys(nil, { cursor = 0.1 + 0.2 })
+      assert.matches("cursor=0.30000000000000004", srv:requests()[1].query, 1, true)
     end)
 
     -- Path and query values were written with %.17g: 0.1 went out as 0.10000000000000001 (another alias id
@@ -278,14 +278,14 @@ describe("the client", function()
       client:get_user(nil, "external_id", 0.1)
       assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/0.1", srv:requests()[1].path)
       srv:clear()
-      client:view_templates(nil, { channel = 1e-7 })
-      assert.matches("channel=1e-07", srv:requests()[1].query, 1, true)
+      client:view_journeys(nil, { cursor = 1e-7 })
+      assert.matches("cursor=1e-07", srv:requests()[1].query, 1, true)
       require("support.comma_locale").check([[
         local dry = require("onesignal").new({ rest_api_key = "k", app_id = "a", dry_run = true })
         local url = dry:get_user(nil, "external_id", 1.5).url
         assert(url:sub(-#"/external_id/1.5") == "/external_id/1.5", url)
-        url = dry:view_templates(nil, { channel = 0.25 }).url
-        assert(url:find("channel=0.25", 1, true), url)
+        url = dry:view_journeys(nil, { cursor = 0.25 }).url
+        assert(url:find("cursor=0.25", 1, true), url)
         io.write("ok")
       ]], pending)
     end)
@@ -310,6 +310,32 @@ describe("the client", function()
       assert.matches("onesignal.get_segment: argument 'include-segment-detail' must be a boolean, got string",
         tostring(err), 1, true)
       assert.are.equal(0, #srv:requests())
+    end)
+
+    -- The spec enumerates get_notifications' kind (0 dashboard, 1 API, 3 automated) and view_templates'
+    -- channel (push, email, sms). Any other value was sent: OneSignal answers 400 (Prism: "must be equal to
+    -- one of the allowed values"), and this server, like any lenient one, an empty page, read as "none".
+    it("refuses a value outside the ones the API enumerates, naming them, and sends nothing", function()
+      srv:clear()
+      for _, case in ipairs({
+        { "get_notifications", { kind = 2 }, "argument 'kind' must be one of 0, 1, 3, got '2'" },
+        { "view_templates", { channel = "Email" }, "argument 'channel' must be one of push, email, sms, got 'Email'" },
+        { "view_templates", { channel = "web" }, "argument 'channel' must be one of push, email, sms, got 'web'" },
+        { "view_templates", { channel = true }, "argument 'channel' must be one of push, email, sms, got 'true'" },
+      }) do
+        local ok, err = pcall(client[case[1]], client, nil, case[2])
+        assert.is_false(ok, case[1])
+        assert.matches("onesignal." .. case[1] .. ": " .. case[3], tostring(err), 1, true)
+      end
+      assert.are.equal(0, #srv:requests())
+      -- every value the API lists still goes out as it is
+      for _, kind in ipairs({ 0, 1, 3 }) do assert(client:get_notifications(nil, { kind = kind })) end
+      for _, channel in ipairs({ "push", "email", "sms" }) do
+        assert(client:view_templates(nil, { channel = channel }))
+      end
+      assert.are.equal(6, #srv:requests())
+      assert.matches("kind=3", srv:requests()[3].query, 1, true)
+      assert.matches("channel=sms", srv:requests()[6].query, 1, true)
     end)
 
     it("sends null, empty arrays, integers and UTF-8 as meant", function()

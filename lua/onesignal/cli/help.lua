@@ -169,6 +169,7 @@ function M.operation(name)
     out[#out + 1] = "Query options (--query NAME=VALUE; repeat a list's name for each item):"
     for _, param in ipairs(op.options) do
       local kind = param.list and "list" or typed.QUERY[param.name]
+      if param.values_text then kind = (kind and kind .. ": " or "") .. "one of " .. param.values_text end
       out[#out + 1] = "  " .. param.name .. (kind and (" (" .. kind .. ")") or "")
     end
   end
