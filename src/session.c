@@ -111,18 +111,54 @@ static void add_secret(os_session *s, const char *key)
     s->n_secrets++;
 }
 
+static const char *const proxy_variables[OS_PROXY_SOURCES] = {"http_proxy", "HTTP_PROXY", "https_proxy",
+                                                               "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
+
 /* Whether the environment names a proxy libcurl would use for http or https (its own rules: http_proxy
  * in lower case only, https_proxy in either, all_proxy in either; HTTP_PROXY too, to stay on the safe
  * side). Without one, no_proxy has nothing to exempt. */
 static int proxy_in_environment(void)
 {
-    static const char *const names[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                                        "ALL_PROXY", NULL};
     int i;
-    for (i = 0; names[i] != NULL; i++) {
-        const char *v = getenv(names[i]);
+    for (i = 0; proxy_variables[i] != NULL; i++) {
+        const char *v = getenv(proxy_variables[i]);
         if (v != NULL && v[0] != '\0') return 1;
     }
+    return 0;
+}
+
+/* A proxy URL's credentials are secrets as the keys are: libcurl quotes a proxy URL it cannot use whole in
+ * its message ("Unsupported proxy scheme for 'htp://user:password@host'"), which reaches errors and the
+ * hook. What lies between "scheme://" and the last '@' is taken (user:password, however malformed the
+ * rest), and the password alone too, should a message show it apart. Returns -1 when out of memory. */
+static int add_proxy_secrets(os_session *s, const char *url)
+{
+    const char *start, *at, *colon;
+    char *copy;
+    size_t len;
+    if (url == NULL) return 0;
+    start = strstr(url, "://");
+    start = start != NULL ? start + 3 : url;
+    at = strrchr(start, '@');
+    if (at == NULL || at == start) return 0;
+    len = (size_t)(at - start);
+    copy = malloc(len + 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, start, len);
+    copy[len] = '\0';
+    s->proxy_credentials[s->n_proxy_credentials++] = copy;
+    add_secret(s, copy);
+    colon = strchr(copy, ':');
+    if (colon != NULL) add_secret(s, colon + 1);
+    return 0;
+}
+
+static int add_all_proxy_secrets(os_session *s)
+{
+    int i;
+    if (add_proxy_secrets(s, s->cfg.proxy) != 0) return -1;
+    for (i = 0; proxy_variables[i] != NULL; i++)
+        if (add_proxy_secrets(s, getenv(proxy_variables[i])) != 0) return -1;
     return 0;
 }
 
@@ -147,7 +183,8 @@ os_session *os_session_new(const os_config *cfg, char *err, size_t errlen)
     add_secret(s, s->cfg.rest_key);
     add_secret(s, s->cfg.org_key);
     s->poller = os_poller_new();
-    if (s->poller == NULL || build_lists(s) != 0 || os_session_build_multi(s) != 0) {
+    if (s->poller == NULL || add_all_proxy_secrets(s) != 0 || build_lists(s) != 0
+        || os_session_build_multi(s) != 0) {
         snprintf(err, errlen, "could not set up libcurl (out of memory or descriptors)");
         os_session_free(s);
         return NULL;
@@ -181,6 +218,10 @@ void os_session_free(os_session *s)
     os_poller_free(s->poller);
     os_session_close_sockets(s);
     os_config_free(&s->cfg);
+    for (c = 0; c < (int)s->n_proxy_credentials; c++) {
+        os_wipe(s->proxy_credentials[c], strlen(s->proxy_credentials[c]));
+        free(s->proxy_credentials[c]);
+    }
     os_wipe(s->secrets, sizeof s->secrets);
     free(s);
 }

@@ -19,6 +19,9 @@ typedef struct {
     os_transfer *head, *tail;
 } transfer_list;
 
+/* Where a proxy URL can come from: the proxy option and the six variables of proxy_in_environment. */
+#define OS_PROXY_SOURCES 7
+
 struct os_session {
     os_config cfg;
     CURLM *multi;
@@ -40,8 +43,11 @@ struct os_session {
     os_prng prng;
     os_attempt_fn on_attempt;
     void *on_attempt_ud;
-    os_span secrets[2];
+    /* The keys, then the credentials of each proxy URL (user:password and password; see add_proxy_secrets) */
+    os_span secrets[2 + 2 * OS_PROXY_SOURCES];
     size_t n_secrets;
+    char *proxy_credentials[OS_PROXY_SOURCES]; /* owned copies the proxy spans point into */
+    size_t n_proxy_credentials;
 };
 
 /* ---- transfer lists (intrusive, doubly linked) ---- */

@@ -105,6 +105,35 @@ describe("API keys", function()
     assert_no_keys(srv, texts)
   end)
 
+  -- libcurl quotes a proxy URL it cannot use whole in its message ("Unsupported proxy scheme for
+  -- 'htp://user:password@host'"): the proxy's password is a secret as the keys are.
+  it("nor do a proxy's credentials, from the proxy option or the environment (libcurl transport)", function()
+    local script = [[
+      local onesignal = require("onesignal")
+      local seen = {}
+      local proxy = os.getenv("SPEC_PROXY")
+      local client = onesignal.new({ rest_api_key = "k-unused", app_id = "a", proxy = proxy, max_retries = 0,
+        on_attempt = function(a) seen[#seen + 1] = a.message end })
+      local body, err = client:get_segments()
+      assert(not body, "expected a failure")
+      print(tostring(err))
+      print(err.message)
+      for _, m in ipairs(seen) do print(m) end]]
+    local runs = {
+      "SPEC_PROXY='htp://proxy-user:Pr0xy-pa55@127.0.0.1:1'", -- an unknown scheme
+      "SPEC_PROXY='http://proxy-user:Pr0xy-pa55@[::1'",       -- a URL libcurl cannot parse
+      "https_proxy='htp://proxy-user:Pr0xy-pa55@127.0.0.1:1'", -- the environment's proxy
+      "ALL_PROXY='http://proxy-user:Pr0xy-pa55@[::1'",
+    }
+    for _, env in ipairs(runs) do
+      local r = support.run(env .. " " .. support.lua_env() .. " lua5.4 -e " .. support.quote(script))
+      assert.are.equal(0, r.code, r.stderr)
+      assert.matches("proxy", r.stdout, 1, true) -- libcurl's message about the proxy came through
+      assert.is_nil(r.stdout:find("Pr0xy-pa55", 1, true), r.stdout)
+      assert.is_nil(r.stdout:find("proxy-user:", 1, true), r.stdout)
+    end
+  end)
+
   it("never show in errors, Lua errors, hook tables, dumps or nginx's error.log (cosocket transport)", function()
     local app = openresty.start({ server = srv,
       locations = '    location = /hardening/secrets { content_by_lua_block { '
