@@ -2,6 +2,7 @@
 -- @module onesignal.config
 
 local json = require("onesignal.json")
+local core = require("onesignal.core")
 
 local M = {}
 
@@ -75,12 +76,16 @@ end
 
 local LOOPBACK = { ["127.0.0.1"] = true, ["localhost"] = true, ["[::1]"] = true }
 
--- Only https, unless the host is this machine or the caller says plain http is fine.
-local function check_base_url(url, allow_http)
+-- Only https, unless the host is this machine or the caller says plain http is fine. `hide(text)` removes
+-- the keys from what a message quotes of the URL: a key put there by mistake (ONESIGNAL_API_URL set to
+-- one, options mixed up) must not show in a Lua error, which gets logged.
+local function check_base_url(url, allow_http, hide)
   local scheme, host = url:match("^(%a[%w+.-]*)://([^/?#]+)")
-  if not scheme then fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. url .. "'") end
+  if not scheme then
+    fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. hide(url) .. "'")
+  end
   scheme = scheme:lower()
-  if scheme ~= "https" and scheme ~= "http" then fail("option 'base_url' must use https, got " .. scheme) end
+  if scheme ~= "https" and scheme ~= "http" then fail("option 'base_url' must use https, got " .. hide(scheme)) end
   -- libcurl reads http://127.0.0.1:80@host as user "127.0.0.1", password "80" and host `host`: the loopback
   -- check below would take that for loopback and let the key travel unencrypted to `host`. A base URL never
   -- needs a user name, so none is taken.
@@ -91,7 +96,7 @@ local function check_base_url(url, allow_http)
   if scheme == "http" and not allow_http then
     local hostname = host:match("^(%[[^%]]+%])") or host:match("^([^:]+)")
     if not LOOPBACK[hostname:lower()] then
-      fail("option 'base_url' uses plain http to " .. hostname .. "; keys would travel unencrypted"
+      fail("option 'base_url' uses plain http to " .. hide(hostname) .. "; keys would travel unencrypted"
         .. " (use https, or allow_http = true)")
     end
   end
@@ -147,7 +152,9 @@ function M.resolve(options, getenv)
   for _, name in ipairs({ "rest_api_key", "organization_api_key", "app_id", "user_agent", "proxy" }) do
     if cfg[name] then check_header_safe(name, cfg[name]) end
   end
-  cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http)
+  cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http, function(text)
+    return core.redact(text, cfg.rest_api_key or "", cfg.organization_api_key or "")
+  end)
   if cfg.http_version and not HTTP_VERSIONS[cfg.http_version] then
     fail("option 'http_version' must be \"1.1\", \"2\" or \"2-prior-knowledge\"")
   end

@@ -111,6 +111,12 @@ function M.run(o)
   end
   raised("key with a line break", function() onesignal.new({ rest_api_key = o.rest_key .. "\n" }) end)
   raised("unknown option beside the key", function() onesignal.new({ rest_api_key = o.rest_key, bogus = 1 }) end)
+  -- A key where the base URL belongs (ONESIGNAL_API_URL set to it, options mixed up): the message quotes
+  -- the URL, or its host.
+  raised("key as the base URL", function() onesignal.new({ rest_api_key = o.rest_key, base_url = o.rest_key }) end)
+  raised("key in the base URL's host", function()
+    onesignal.new({ organization_api_key = o.org_key, base_url = "http://" .. o.org_key .. ".example.com" })
+  end)
   raised("missing argument", function() client:get_user() end)
   raised("no organization key", function()
     onesignal.new({ base_url = o.url, rest_api_key = o.rest_key, transport = o.transport }):get_apps()
