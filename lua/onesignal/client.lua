@@ -165,7 +165,9 @@ local function invoke(self, op, ...)
   local text = req.body
   if text and #text >= LARGE then release(text) end
   if spare then
-    req.body = nil -- an idle client keeps no copy of its last body (up to a megabyte of JSON)
+    -- An idle client keeps no copy of its last body (up to a megabyte of JSON), nor of its path: a key
+    -- passed as a path or query value would show in a dump of the client (the next call sets both).
+    req.body, req.path = nil, nil
     spare[1] = req
   end
   return body, res

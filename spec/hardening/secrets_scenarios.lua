@@ -82,7 +82,9 @@ function M.run(o)
   failure("timeout", client:with({ timeout = 0.3 }):view_journey(nil, "journey-1"))
   failure("dropped connection", client:get_app())
   failure("key as a path parameter", client:get_user(nil, "external_id", o.rest_key))
+  add("client after a key as a path parameter", client) -- what the client keeps of its last call
   failure("key as a query value", client:view_template("template-1", o.rest_key))
+  add("client after a key as a query value", client)
 
   local unreachable = onesignal.new({ base_url = "http://127.0.0.1:1", rest_api_key = o.rest_key,
     organization_api_key = o.org_key, app_id = o.app_id, transport = o.transport, max_retries = 0 })
