@@ -180,6 +180,7 @@ os_session *os_session_new(const os_config *cfg, char *err, size_t errlen)
     s->cfg.env_proxy = s->cfg.proxy == NULL && proxy_in_environment();
     s->generation = os_fork_generation();
     s->curl_due = -1;
+    s->expiry_due = -1;
     add_secret(s, s->cfg.rest_key);
     add_secret(s, s->cfg.org_key);
     s->poller = os_poller_new();

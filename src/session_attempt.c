@@ -38,9 +38,19 @@ static long attempt_timeout_ms(const os_transfer *t, double now)
     return (long)ceil(limit * 1000.0);
 }
 
+/* libcurl 7.88 checks a transfer's time limit only once it has a connection: one queued for a free
+ * connection (max_connections, all busy) waits past its timeout and the call's deadline for as long as
+ * the others hold them. An attempt still running this long after its limit is ended here instead. The
+ * margin lets libcurl end the ones it does watch itself, with its own message. */
+#define EXPIRY_MARGIN 0.01
+
 void os_session_start_attempt(os_session *s, os_transfer *t, double now)
 {
-    if (os_transfer_begin_attempt(t, attempt_timeout_ms(t, now), now) != 0 ||
+    long timeout_ms = attempt_timeout_ms(t, now);
+    t->attempt_ends = timeout_ms > 0 ? now + (double)timeout_ms / 1000.0 : 0;
+    if (t->attempt_ends > 0 && (s->expiry_due < 0 || t->attempt_ends + EXPIRY_MARGIN < s->expiry_due))
+        s->expiry_due = t->attempt_ends + EXPIRY_MARGIN;
+    if (os_transfer_begin_attempt(t, timeout_ms, now) != 0 ||
         curl_multi_add_handle(s->multi, t->easy) != CURLM_OK) {
         /* A retry that cannot start ends the call as it stands: an earlier attempt may have been applied. */
         t->maybe_sent = t->applied;
@@ -152,4 +162,28 @@ void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code)
     t->maybe_sent = d.maybe_sent;
     t->gave_up = d.gave_up;
     os_session_finish(s, t, now);
+}
+
+/* Ends, as timed out, the attempts past their limit that libcurl has not ended (see EXPIRY_MARGIN), and
+ * finds when the next one is due. Runs only when one may be due, so a scan of the active list is rare. */
+void os_session_expire_overdue(os_session *s, double now)
+{
+    os_transfer *t = s->active.head, *next;
+    double due = -1;
+    if (s->expiry_due < 0 || now < s->expiry_due) return;
+    /* Attempts started meanwhile (by the on_attempt hook of one ended here) record theirs afresh. */
+    s->expiry_due = -1;
+    for (; t != NULL; t = next) {
+        next = t->next; /* finishing moves t to the done queue */
+        if (t->state != OS_T_RUNNING || t->attempt_ends <= 0) continue;
+        if (now >= t->attempt_ends + EXPIRY_MARGIN) {
+            snprintf(t->errbuf, sizeof t->errbuf,
+                     "timed out after %.0f ms waiting for a free connection (max_connections)",
+                     (now - t->attempt_started_at) * 1000.0);
+            os_session_finish_attempt(s, t, CURLE_OPERATION_TIMEDOUT);
+        } else if (due < 0 || t->attempt_ends + EXPIRY_MARGIN < due) {
+            due = t->attempt_ends + EXPIRY_MARGIN;
+        }
+    }
+    if (due >= 0 && (s->expiry_due < 0 || due < s->expiry_due)) s->expiry_due = due;
 }

@@ -80,6 +80,7 @@ void os_session_teardown_curl(os_session *s)
     s->multi = NULL;
     s->share = NULL;
     s->curl_due = -1;
+    s->expiry_due = -1;
 }
 
 void os_session_check_fork(os_session *s)

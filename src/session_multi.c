@@ -142,6 +142,7 @@ static void fire_due(os_session *s, double now)
         curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &s->running);
     }
     read_messages(s);
+    os_session_expire_overdue(s, now);
 }
 
 double os_session_earliest(const os_session *s, double deadline)
@@ -150,6 +151,7 @@ double os_session_earliest(const os_session *s, double deadline)
     double next = deadline;
     if (s->curl_due >= 0 && (next < 0 || s->curl_due < next)) next = s->curl_due;
     if (top != NULL && (next < 0 || top->due < next)) next = top->due;
+    if (s->expiry_due >= 0 && (next < 0 || s->expiry_due < next)) next = s->expiry_due;
     return next;
 }
 

@@ -30,6 +30,9 @@ struct os_session {
     struct curl_slist *lists[OS_CRED_COUNT][2];
     unsigned long generation; /* os_fork_generation() when the multi handle was built */
     double curl_due; /* when libcurl wants its timeout handled; < 0: no timer, 0: at once */
+    /* When an attempt libcurl has not ended may be past its time limit (os_session_expire_overdue); < 0:
+     * none running with a limit. Never later than the true earliest; may be earlier (a stale one). */
+    double expiry_due;
     int running;
     os_timer_heap timers;
     os_idmap ids;
@@ -96,6 +99,7 @@ double os_session_earliest(const os_session *s, double deadline);
 /* session_attempt.c */
 void os_session_start_attempt(os_session *s, os_transfer *t, double now);
 void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code);
+void os_session_expire_overdue(os_session *s, double now);
 void os_session_finish(os_session *s, os_transfer *t, double now);
 void os_session_fail(os_session *s, os_transfer *t, os_error_class error, const char *message, double now);
 

@@ -74,6 +74,7 @@ typedef struct os_transfer {
     int sends; /* times libcurl put this attempt's request on the wire (it resends on a dead reused connection) */
     double submitted_at;
     double attempt_started_at;
+    double attempt_ends; /* when the attempt's time limit (timeout cut to the deadline) runs out; 0: none */
     size_t body_pos;
 
     /* Response of the current attempt. */

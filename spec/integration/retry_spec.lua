@@ -457,6 +457,37 @@ describe("retries through the client", function()
       assert.is_true(longer.attempts > err.attempts, longer.attempts .. " vs " .. err.attempts)
     end)
 
+    -- libcurl checks a transfer's time limit only once it has a connection: one queued behind
+    -- max_connections waited for as long as the slow request held the connection (3 s here).
+    it("bounds a request waiting for a free connection by its timeout and deadline", function()
+      local client = new_client({ max_connections = 1 })
+      srv:fault_on("get_segments", { { delay = 3 } })
+      local slow
+      client:get_segments_async(nil, function(_, err) slow = err or true end)
+      local started = require("onesignal.core").monotonic()
+      local got = {}
+      client:with({ deadline = 0.5 }):view_templates_async(nil, function(body, err)
+        got.deadline = { body = body, err = err, at = require("onesignal.core").monotonic() - started }
+      end)
+      client:with({ timeout = 0.4, max_retries = 0 }):view_templates_async(nil, function(body, err)
+        got.timeout = { body = body, err = err, at = require("onesignal.core").monotonic() - started }
+      end)
+      while not (got.deadline and got.timeout) and client:pending() > 0 do client:poll(0.05) end
+      assert.is_nil(slow, "the slow request should still hold the connection")
+      for name, limit in pairs({ deadline = 0.5, timeout = 0.4 }) do
+        local r = assert(got[name], name)
+        assert.is_nil(r.body, name)
+        assert.are.equal("timeout", r.err.kind, name)
+        assert.is_nil(r.err.maybe_sent, name)
+        assert.matches("waiting for a free connection", r.err.message, 1, true)
+        assert.is_true(r.at >= limit - 0.05 and r.at < limit + 1.5, name .. " took " .. r.at .. " s")
+      end
+      assert.are.equal("deadline", got.deadline.err.gave_up)
+      assert.are.equal("max_retries", got.timeout.err.gave_up)
+      assert.are.equal(0, #srv:recorded("view_templates"))
+      assert.is_true(client:run(10))
+    end)
+
     it("starts no retry after the deadline, even when the program polls late", function()
       local attempts = 0
       local client = new_client({ deadline = 0.6, retry_base_delay = 0.3, retry_max_delay = 0.3,
