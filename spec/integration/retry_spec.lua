@@ -457,6 +457,16 @@ describe("retries through the client", function()
       assert.is_true(longer.attempts > err.attempts, longer.attempts .. " vs " .. err.attempts)
     end)
 
+    it("lets the deadline cut an answer that arrives in drips", function()
+      local client = new_client()
+      srv:fault_on("view_templates", server.times(3, { drip = 0.3 })) -- 3 s per answer
+      local took, _, err = clock.timed(function() return client:with({ deadline = 1 }):view_templates(nil) end)
+      assert.are.equal("timeout", err.kind)
+      assert.are.equal("deadline", err.gave_up)
+      assert.are.equal(1, err.attempts)
+      assert.is_true(took >= 0.95 and took < 2.5, "took " .. took .. " s")
+    end)
+
     -- libcurl checks a transfer's time limit only once it has a connection: one queued behind
     -- max_connections waited for as long as the slow request held the connection (3 s here).
     it("bounds a request waiting for a free connection by its timeout and deadline", function()

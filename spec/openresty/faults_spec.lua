@@ -152,6 +152,16 @@ describe("retries on the ngx transport", function()
     assert.is_true(r.elapsed < 3, "took " .. r.elapsed)
   end)
 
+  it("lets the deadline cut an answer that arrives in drips, as libcurl does", function()
+    srv:fault_on("view_templates", server.times(3, { drip = 0.3 })) -- 3 s per answer
+    local r = call("view_templates", { NULL }, { deadline = 1 })
+    assert.is_false(r.ok)
+    assert.are.equal("timeout", r.reason)
+    assert.are.equal("deadline", r.gave_up)
+    assert.are.equal(1, r.attempts)
+    assert.is_true(r.elapsed >= 0.95 and r.elapsed < 2.5, "elapsed " .. r.elapsed)
+  end)
+
   it("lets a deadline cut retries short", function()
     srv:fault_on("view_templates", server.times(10, { status = 503 }))
     local r = call("view_templates", { NULL }, { retry_base_delay = 0.4, deadline = 1 })
