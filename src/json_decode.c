@@ -312,22 +312,37 @@ static int push_integer_literal(lua_State *L, uint64_t u, int negative)
 
 /* The number text from start to stop (valid JSON) through strtod, which rounds correctly but reads the
  * C locale's decimal point: the text is copied, NUL-terminated, with its '.' replaced by that point (as
- * Lua's own tonumber does). */
+ * Lua's own tonumber does), the whole point, which is not always one byte (ps_AF's U+066B is two). */
 static NOINLINE const char *push_strtod(json_decoder *d, const char *start, const char *stop)
 {
-    char small[64], *text, *dot, *parsed_end;
-    size_t len = (size_t)(stop - start);
+    char small[64], *text, *parsed_end;
+    const char *dot, *point = ".";
+    size_t len = (size_t)(stop - start), point_len = 1, n;
     double v;
-    text = len < sizeof small ? small : scratch(d, len + 1);
-    memcpy(text, start, len);
-    text[len] = '\0';
-    dot = memchr(text, '.', len);
+    dot = memchr(start, '.', len);
     if (dot != NULL) {
-        char point = localeconv()->decimal_point[0];
-        if (point != '\0') *dot = point;
+        point = localeconv()->decimal_point;
+        point_len = strlen(point);
+        if (point_len == 0) { /* the locale names none: the '.' stays */
+            point = ".";
+            point_len = 1;
+        }
     }
+    /* the text with its one '.' (if any) as point_len bytes, and the NUL */
+    text = len + point_len <= sizeof small ? small : scratch(d, len + point_len);
+    if (dot == NULL) {
+        memcpy(text, start, len);
+        n = len;
+    } else {
+        size_t before = (size_t)(dot - start);
+        memcpy(text, start, before);
+        memcpy(text + before, point, point_len);
+        memcpy(text + before + point_len, dot + 1, len - before - 1);
+        n = len - 1 + point_len;
+    }
+    text[n] = '\0';
     v = strtod(text, &parsed_end);
-    if (parsed_end != text + len) return fail(d, "invalid number", start);
+    if (parsed_end != text + n) return fail(d, "invalid number", start);
     push_double(d->L, v);
     return stop;
 }

@@ -311,6 +311,26 @@ describe("the JSON decoder", function()
             io.write("ok")
           ]], pending)
         end)
+
+        -- ps_AF's decimal point is U+066B, two bytes: putting only its first byte in place of the '.' made
+        -- strtod stop there, and every fraction was "invalid number at byte 1".
+        it("reads a '.' as the decimal point under a locale whose point is more than one byte", function()
+          local expression = name == "json.decode" and 'require("onesignal.json").decode'
+                             or 'require("onesignal.core").json_decode'
+          comma_locale.check_in("ps_AF", [[
+            local decode = ]] .. expression .. [[
+            assert(os.setlocale("ps_AF.UTF-8", "numeric"), "no ps_AF locale")
+            assert(string.format("%.1f", 2) ~= "2.0" or jit, "the locale is not in force")
+            local v, err = decode("[1.5,0.25,1e3,1.25e1,-2.5e-1,0.1,123456789012345678901234.5]")
+            assert(v, err)
+            assert(v[1] == 1.5 and v[2] == 0.25 and v[3] == 1000 and v[4] == 12.5 and v[5] == -0.25, "wrong value")
+            assert(v[6] == 1 / 10 and v[7] == 1.234567890123456789e23, "wrong value")
+            local long = "0." .. string.rep("0", 80) .. "1" -- past the stack buffer, into the scratch
+            assert(decode(long) == 1e-81, "wrong long value")
+            assert(decode("1,5") == nil)
+            io.write("ok")
+          ]], pending)
+        end)
       end)
 
       describe("errors", function()

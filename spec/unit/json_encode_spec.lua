@@ -227,6 +227,17 @@ describe("json.encode's writer", function()
     ]], pending)
   end)
 
+  it("writes a '.' as the decimal point under a locale whose point is more than one byte", function()
+    require("support.comma_locale").check_in("ps_AF", [[
+      local encode = require("onesignal.json").encode
+      assert(os.setlocale("ps_AF.UTF-8", "numeric"), "no ps_AF locale")
+      assert(string.format("%.1f", 2) ~= "2.0" or jit, "the locale is not in force")
+      local text = encode({ 1.5, 0.1, 1 / 3, 2.5e-10, -1.7976931348623157e308 }, "x")
+      assert(text == "[1.5,0.1,0.3333333333333333,2.5e-10,-1.7976931348623157e+308]", text)
+      io.write("ok")
+    ]], pending)
+  end)
+
   -- Messages wrote numbers with tostring and %.1f, which follow the C locale: "must be an integer, got 1,5".
   it("writes numbers in messages as a JSON body would, whatever the C locale", function()
     local number_text = require("onesignal.json").number_text
