@@ -99,6 +99,7 @@ local function explain(value, state, depth)
       -- Named by where it breaks, never printed: its bytes are what is wrong (and the path stops above it).
       local bad = kt == "string" and utf8_error(k)
       if bad then state.fail("has a key that is not valid UTF-8 (byte " .. bad .. " of the key)", depth) end
+      if k == huge or k == -huge then state.fail("has an infinite key, which JSON cannot carry", depth) end
       explain(v, state, depth + 1)
     end
     state.open[value] = nil

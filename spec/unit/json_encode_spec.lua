@@ -74,6 +74,11 @@ describe("json.encode's writer", function()
     assert.matches("field a%[3%] is NaN", usage_of(function() encode({ a = { "x", "y", 0 / 0 } }) end))
     assert.matches("field a.b.c is infinite", usage_of(function() encode({ a = { b = { c = -math.huge } } }) end))
     assert.matches("field list%[2%] is infinite", usage_of(function() encode({ list = { 1, math.huge } }) end))
+    -- as a key too (a table key cannot be NaN): the writer's reason alone named no field
+    assert.are.equal("onesignal.op: argument 'x': field data.scores has an infinite key, which JSON cannot carry",
+      usage_of(function() encode({ data = { scores = { [math.huge] = 1 } } }) end))
+    assert.are.equal("onesignal.op: argument 'x': field data has an infinite key, which JSON cannot carry",
+      usage_of(function() encode({ data = { x = 1, [-math.huge] = 2 } }) end))
   end)
 
   it("refuses nesting deeper than 64 levels and cycles, naming them", function()
