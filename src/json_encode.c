@@ -18,6 +18,7 @@
  * instead of copying it into a Lua string: LuaJIT gives every block of 128 KiB or more a memory mapping of
  * its own, so a fresh string of a few hundred KB costs a page fault per 4 KiB on every call, where the
  * malloc'd block is reused from glibc's heap (bench/README.md, fix 17). */
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
@@ -302,14 +303,17 @@ static void put_integer(json_writer *w, long long n)
 }
 
 /* The shortest of 14 to 17 significant digits that reads back as d, with '.' whatever the locale says
- * (printf and strtod both use the locale's decimal point, so the round trip is checked in its form). */
+ * (printf and strtod both use the locale's decimal point, so the round trip is checked in its form).
+ * A normal double that some text of fewer than 14 digits reads back as prints as that text at 14 (%g
+ * drops the trailing zeros); a subnormal has fewer bits, so its search starts at one digit (5e-324, not
+ * 4.9406564584125e-324). */
 static void put_fraction(json_writer *w, double d)
 {
     char text[40];
     const char *point = localeconv()->decimal_point;
     size_t point_len = strlen(point), n, i, out = 0;
     int digits;
-    for (digits = 14; digits < 17; digits++) {
+    for (digits = fabs(d) < DBL_MIN ? 1 : 14; digits < 17; digits++) {
         snprintf(text, sizeof text, "%.*g", digits, d);
         if (strtod(text, NULL) == d) break;
     }
