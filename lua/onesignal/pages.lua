@@ -71,8 +71,9 @@ local function is_cursor(value)
 end
 
 -- An answer that is not a page of this list is a failure of the call, like any other undecodable answer
--- (redacted as every error is). `req` is the request the page was fetched with.
-local function not_a_page(self, req, response, message)
+-- (redacted as every error is). The page was fetched with `op` and `args` (n of them).
+local function not_a_page(self, op, args, n, response, message)
+  local req = request.build(op, self, n, unpack(args, 1, n))
   local _, err = fail(req, response, { kind = "decode", reason = "json", message = message }, self.redact)
   return err
 end
@@ -152,16 +153,15 @@ local function page_iterator(self, caller, name, ...)
     -- would otherwise end the walk as if the list were empty. An empty `{}` reads as an empty list.
     if type(items) ~= "table" or (next(items) ~= nil and rawget(items, 1) == nil) then
       done = true
-      local req = request.build(op, self, count + 1, unpack(positional, 1, count + 1))
-      return false, not_a_page(self, req, response, "the answer has no '" .. list.items .. "' list")
+      local problem = "the answer has no '" .. list.items .. "' list"
+      return false, not_a_page(self, op, positional, count + 1, response, problem)
     end
     local problem
     options, problem = next_options(list, options, body, #items)
     done = options == nil
     if problem then
       -- This page's items are good: yielded now, the failure after them.
-      local req = request.build(op, self, count + 1, unpack(positional, 1, count + 1))
-      broken = not_a_page(self, req, response, problem)
+      broken = not_a_page(self, op, positional, count + 1, response, problem)
     end
     return body, response
   end, list
