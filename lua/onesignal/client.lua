@@ -11,6 +11,7 @@ local response = require("onesignal.response")
 local config = require("onesignal.config")
 local usage = require("onesignal.usage")
 local core = require("onesignal.core")
+local json = require("onesignal.json")
 
 local getmetatable = getmetatable
 
@@ -142,7 +143,6 @@ local function build(self, req, op, n, ...)
 end
 
 local build_into = request.build_into
-local json = require("onesignal.json")
 local release, LARGE = json.release, json.LARGE
 
 -- Builds the request, sends it and returns what the call returns.
