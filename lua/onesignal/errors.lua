@@ -45,6 +45,20 @@ local function one_line(text)
 end
 M.one_line = one_line
 
+-- `line` cut to at most `max` bytes and "…": before a character, not inside one (a message that is not
+-- UTF-8 could not go into a JSON log or a body, and shows as a broken character). A character has at most
+-- three continuation bytes (text that is not UTF-8 may have any number in a row).
+local function shorten(line, max)
+  if #line <= max then return line end
+  local cut = max
+  while cut > max - 3 and line:byte(cut + 1) >= 0x80 and line:byte(cut + 1) < 0xC0 do cut = cut - 1 end
+  return line:sub(1, cut) .. "…"
+end
+
+-- tostring(err) is a log line: the server's words are cut there (a 400 can list thousands of invalid ids),
+-- and kept whole in err.messages and err.body.
+local MAX_DETAIL = 500
+
 function Error:__tostring()
   local parts = { "onesignal: ", self.operation or "request", " failed: " }
   if self.kind == "api" then
@@ -55,7 +69,7 @@ function Error:__tostring()
   end
   local detail = self.messages[1] and table.concat(self.messages, "; ") or self.message
   if detail and detail ~= "" then
-    parts[#parts + 1] = ": " .. one_line(detail)
+    parts[#parts + 1] = ": " .. shorten(one_line(detail), MAX_DETAIL)
   end
   parts[#parts + 1] = " [" .. plural(self.attempts or 1, "attempt")
   if self.retry_after then parts[#parts + 1] = "; retry after " .. seconds(self.retry_after) .. " s" end
@@ -125,21 +139,45 @@ end
 local function page_summary(text)
   local title = text:match("<[Tt][Ii][Tt][Ll][Ee]>(.-)</[Tt][Ii][Tt][Ll][Ee]>")
   local line = (title or text):gsub("<[^>]*>", " "):gsub("%s+", " "):match("^%s*(.-)%s*$")
-  if #line > 200 then
-    -- Cut before a character, not inside one: a message that is not UTF-8 could not go into a JSON log
-    -- or a body, and shows as a broken character. A character has at most three continuation bytes (a
-    -- page that is not UTF-8 may have any number in a row).
-    local cut = 200
-    while cut > 197 and line:byte(cut + 1) >= 0x80 and line:byte(cut + 1) < 0xC0 do cut = cut - 1 end
-    line = line:sub(1, cut) .. "…"
+  return shorten(line, 200)
+end
+
+-- Fields of one error object (`{"message": …, "code": …}`, as the items of an errors list are).
+local ERROR_OBJECT_FIELDS = { title = true, message = true, detail = true, code = true, status = true,
+  type = true, id = true, meta = true, source = true, reference = true }
+
+-- Whether a map under `errors` or `error` is one error object rather than a map of keys to their errors:
+-- it has words (a title, message or detail) and only the fields an error object has.
+local function is_error_object(map)
+  if not (scalar(map.title) or scalar(map.message) or scalar(map.detail)) then return false end
+  for k in pairs(map) do
+    if not ERROR_OBJECT_FIELDS[k] then return false end
   end
-  return line
+  return true
+end
+
+-- Adds the messages of one envelope's value (`errors` or `error`) to `out`.
+local function add_envelope(out, errs)
+  if type(errs) == "string" then
+    if errs ~= "" then out[#out + 1] = errs end
+  elseif type(errs) == "table" then
+    if errs[1] ~= nil then
+      add_all(out, errs)
+    elseif is_error_object(errs) then
+      out[#out + 1] = describe(errs)
+    else
+      for _, k in ipairs(sorted_keys(errs)) do
+        out[#out + 1] = k .. ": " .. (entry(errs[k], 1) or "invalid")
+      end
+    end
+  end
 end
 
 --- Flattens every error envelope the API uses into a list of strings:
 -- `{"errors":["…"]}`, `{"errors":"…"}`, `{"errors":[{"code":…,"title":…}]}`, `{"errors":{key: value}}`,
--- `{"error": …}`, `{"message": …}` and `{"success":false}` without errors. `body` is the decoded body, or
--- the raw text when it is not JSON.
+-- the same under `"error"` (an object with a `title`, `message` or `detail` as one error),
+-- `{"message": …}` and `{"success":false}` without errors. `body` is the decoded body, or the raw text
+-- when it is not JSON.
 function M.messages(body)
   local out = {}
   if type(body) == "string" then
@@ -147,18 +185,9 @@ function M.messages(body)
     return out
   end
   if type(body) ~= "table" then return out end
-  local errs = body.errors or body.error
-  if type(errs) == "string" then
-    out[1] = errs
-  elseif type(errs) == "table" then
-    if errs[1] ~= nil then
-      add_all(out, errs)
-    else
-      for _, k in ipairs(sorted_keys(errs)) do
-        out[#out + 1] = k .. ": " .. (entry(errs[k], 1) or "invalid")
-      end
-    end
-  end
+  -- `error` when `errors` says nothing: `{"errors":null,"error":"…"}`, `{"errors":[],"error":"…"}`, "".
+  add_envelope(out, body.errors)
+  if #out == 0 then add_envelope(out, body.error) end
   if #out == 0 and type(body.message) == "string" then out[1] = body.message end
   if #out == 0 and body.success == false then out[1] = "the API answered success: false" end
   return out

@@ -285,6 +285,61 @@ describe("response bodies", function()
     end)
   end)
 
+  -- Envelopes seen in the wild besides the API's usual ones: the API's words reach err.messages and the
+  -- one line of tostring(err), and err.body keeps the decoded body (the raw text when it is not JSON).
+  describe("odd error bodies", function()
+    local once
+    setup(function() once = new_client({ max_retries = 0 }) end)
+
+    local cases = {
+      { status = 400, body = '{"errors":null,"error":"bad thing"}', messages = { "bad thing" } },
+      { status = 400, body = '{"errors":[],"error":"empty list"}', messages = { "empty list" } },
+      { status = 400, body = '{"error":{"message":"nested msg","code":123}}', messages = { "nested msg" } },
+      { status = 422, body = '{"errors":[{"title":"Invalid alias","code":"c-9"}]}', messages = { "Invalid alias" } },
+      { status = 400, body = '{"errors":{"invalid_external_user_ids":["u-1","u-2"]}}',
+        messages = { "invalid_external_user_ids: u-1, u-2" } },
+      { status = 502, body = "upstream connect error\nor disconnect", text = true,
+        messages = { "upstream connect error or disconnect" } },
+      { status = 502, body = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+        text = true, messages = { "502 Bad Gateway" } },
+      { status = 404, body = "", text = true, messages = {} },
+    }
+    for _, case in ipairs(cases) do
+      it("reads " .. case.status .. " " .. (case.body == "" and "with an empty body" or case.body), function()
+        local body = case.body
+        srv:fault_on("get_segments", { { status = case.status, body = body,
+          content_type = case.text and "text/html" or nil } })
+        local answer, err = once:get_segments(nil)
+        assert.is_nil(answer)
+        assert.are.equal("api", err.kind)
+        assert.are.equal(case.status, err.status)
+        assert.are.same(case.messages, err.messages)
+        if case.text then
+          assert.are.equal(body, err.body)
+        else
+          assert.are.same(cjson.decode(body), err.body)
+        end
+        local detail = #case.messages > 0 and ": " .. table.concat(case.messages, "; ") or ""
+        assert.are.equal("onesignal: get_segments failed: HTTP " .. case.status .. detail .. " [1 attempt]",
+          tostring(err))
+      end)
+    end
+
+    it("cuts a long list of the API's words in the line, not in err.messages", function()
+      local ids = {}
+      for i = 1, 2000 do ids[i] = "ext-" .. i end
+      srv:fault_on("create_notification", { { status = 400,
+        body = cjson.encode({ errors = { invalid_external_user_ids = ids } }) } })
+      local _, err = once:create_notification({ contents = { en = "x" }, include_aliases = { external_id = ids },
+        target_channel = "push" })
+      assert.are.same({ "invalid_external_user_ids: " .. table.concat(ids, ", ") }, err.messages)
+      local line = tostring(err)
+      assert.is_true(#line < 600, #line)
+      assert.matches("^onesignal: create_notification failed: HTTP 400: invalid_external_user_ids: ext%-1, ext%-2, "
+        .. ".*… %[1 attempt", line)
+    end)
+  end)
+
   describe("operations without content", function()
     it("return {} for the empty answers the API gives", function()
       assert(client:create_user(nil, { identity = { external_id = "quiet" } }))

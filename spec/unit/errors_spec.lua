@@ -35,6 +35,23 @@ describe("onesignal.errors", function()
       assert.are.same({ "a: invalid" },
         errors.messages({ errors = { a = { b = { c = { d = { e = "too deep" } } } } } }))
     end)
+    -- `errors` present but saying nothing (null, an empty list or map) must not hide the words under `error`.
+    it("reads {error: …} when errors is null or empty", function()
+      local null = require("onesignal.json").null
+      assert.are.same({ "bad thing" }, errors.messages({ errors = null, error = "bad thing" }))
+      assert.are.same({ "bad thing" }, errors.messages({ errors = {}, error = "bad thing" }))
+      assert.are.same({ "bad thing" }, errors.messages({ errors = "", error = "bad thing" }))
+      assert.are.same({ "a", "b" }, errors.messages({ errors = null, error = { "a", "b" } }))
+      assert.are.same({ "first" }, errors.messages({ errors = { "first" }, error = "second" }))
+    end)
+    it("reads one error object under error or errors as its message", function()
+      assert.are.same({ "nested msg" }, errors.messages({ error = { message = "nested msg", code = 123 } }))
+      assert.are.same({ "Not Found" }, errors.messages({ errors = { title = "Not Found", status = 404,
+        detail = "no such user", meta = { x = 1 } } }))
+      -- a map of keys to their errors stays one, even when one key is called message
+      assert.are.same({ "external_id: taken", "message: too long" },
+        errors.messages({ errors = { message = "too long", external_id = "taken" } }))
+    end)
     it("reads {success: false} without errors", function()
       assert.are.same({ "the API answered success: false" }, errors.messages({ success = false }))
     end)
@@ -90,6 +107,30 @@ describe("onesignal.errors", function()
       messages = { "\27[2Jred\194\1552Jcsi\r\n\194\133nel\127é\194\160nbsp" } })
     assert.are.equal("onesignal: get_user failed: HTTP 400:  [2Jred 2Jcsi nel é\194\160nbsp [1 attempt]",
       tostring(err))
+  end)
+
+  -- A 400 can list thousands of invalid ids: the line is cut (between characters), the messages are not.
+  it("cuts the server's words to 500 bytes in the line, keeping them whole in messages", function()
+    local ids = {}
+    for i = 1, 2000 do ids[i] = string.format("id-%04d", i) end
+    local messages = errors.messages({ errors = { invalid_external_user_ids = ids } })
+    local err = errors.new({ kind = "api", status = 400, operation = "create_notification", attempts = 1,
+      messages = messages })
+    local line = tostring(err)
+    assert.are.equal(#"invalid_external_user_ids: " + 2000 * 7 + 1999 * 2, #messages[1])
+    assert.are.equal("onesignal: create_notification failed: HTTP 400: " .. messages[1]:sub(1, 500) .. "… [1 attempt]",
+      line)
+    for lead = 0, 3 do -- the cut falls on each byte of the four of "😀"
+      local text = string.rep("x", lead) .. string.rep("😀", 150)
+      local cut = tostring(errors.new({ kind = "api", status = 400, operation = "get_user", attempts = 1,
+        messages = { text } })):match("^onesignal: get_user failed: HTTP 400: (.*)… %[1 attempt%]$")
+      assert.is_true(#cut <= 500 and #cut >= 497, lead)
+      assert.are.equal(text:sub(1, #cut), cut, lead)
+      assert.is_nil(require("onesignal.core").utf8_error(cut), lead)
+    end
+    local short = string.rep("y", 500)
+    assert.are.equal("onesignal: get_user failed: HTTP 400: " .. short .. " [1 attempt]", tostring(errors.new({
+      kind = "api", status = 400, operation = "get_user", attempts = 1, messages = { short } })))
   end)
 
   it("says when a request may have been applied and when to come back", function()
