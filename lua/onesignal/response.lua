@@ -52,6 +52,13 @@ end
 
 M.fail = fail
 
+-- What a decoded JSON value that is not a container is, for a message.
+local function scalar_name(value)
+  if value == json.null then return "null" end
+  if type(value) == "boolean" then return tostring(value) end
+  return "a " .. type(value) -- a number, a string
+end
+
 --- `redact(text)` removes the client's keys from text that came from outside (a server could echo them).
 -- Errors get logged, so everything in one is redacted: path, headers, and the body before it is decoded.
 function M.finish(req, result, redact)
@@ -87,7 +94,13 @@ function M.finish(req, result, redact)
     problem = "the response body is empty"
   else
     body, problem = json.decode(text)
-    if problem then problem = "the response body is not JSON (" .. problem .. ")" end
+    if problem then
+      problem = "the response body is not JSON (" .. problem .. ")"
+    elseif type(body) ~= "table" then
+      -- Every operation answers an object (get_apps an array). A bare false or null would be returned as
+      -- the body, and `local body, err = client:op()` would take it for a failure with no error.
+      problem = "the response body is " .. scalar_name(body) .. ", not a JSON object or array"
+    end
   end
   if problem then
     return fail(req, result, {

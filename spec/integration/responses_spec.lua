@@ -340,6 +340,35 @@ describe("response bodies", function()
     end)
   end)
 
+  -- A 2xx body that is JSON but neither an object nor an array would be returned as the body: `false` or
+  -- `null` would read as a failure with no error (`local body, err = client:op()`), a number or a string
+  -- as an answer without any of its fields.
+  describe("a 2xx body that is not an object or array", function()
+    for _, case in ipairs({ { "false", "false" }, { "null", "null" }, { "true", "true" }, { "42", "a number" },
+      { '"ok"', "a string" } }) do
+      it("is a decode error keeping the raw text: " .. case[1], function()
+        srv:fault_on("get_segments", { { status = 200, body = case[1] } })
+        local body, err = client:get_segments(nil)
+        assert.is_nil(body)
+        assert.are.equal("decode", err.kind)
+        assert.are.equal("json", err.reason)
+        assert.are.equal(200, err.status)
+        assert.are.equal(case[1], err.body)
+        assert.are.equal("onesignal: get_segments failed: decode error (json): the response body is " .. case[2]
+          .. ", not a JSON object or array [1 attempt]", tostring(err))
+      end)
+    end
+
+    it("is not one for an array (get_apps answers one) or an empty object", function()
+      srv:fault_on("get_segments", { { status = 200, body = "[]" } })
+      local body, res = client:get_segments(nil)
+      assert.are.same({}, body, tostring(res))
+      srv:fault_on("get_segments", { { status = 200, body = "{}" } })
+      body, res = client:get_segments(nil)
+      assert.are.same({}, body, tostring(res))
+    end)
+  end)
+
   describe("operations without content", function()
     it("return {} for the empty answers the API gives", function()
       assert(client:create_user(nil, { identity = { external_id = "quiet" } }))

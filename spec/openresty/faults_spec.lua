@@ -191,6 +191,23 @@ describe("retries on the ngx transport", function()
     assert.are.equal("<html><body>Bad gateway</body></html>", r.body)
   end)
 
+  -- As on libcurl (spec/integration/responses_spec.lua): a bare false or null would be a failure without
+  -- an error, so a 2xx body that is not an object or array is a decode error.
+  it("reports a 2xx body that is not a JSON object or array as a decode error", function()
+    for _, case in ipairs({ { "false", "false" }, { "null", "null" }, { "7", "a number" } }) do
+      srv:fault_on("view_templates", { { status = 200, body = case[1] } })
+      local r = call("view_templates", { NULL }, { max_retries = 0 })
+      assert.is_false(r.ok, case[1])
+      assert.are.equal("decode", r.kind, case[1])
+      assert.are.equal("json", r.reason, case[1])
+      assert.are.equal(case[1], r.body)
+      assert.are.equal("onesignal: view_templates failed: decode error (json): the response body is " .. case[2]
+        .. ", not a JSON object or array [1 attempt]", r.text)
+    end
+    srv:fault_on("view_templates", { { status = 200, body = "[]" } })
+    assert.is_true(call("view_templates", { NULL }, { max_retries = 0 }).ok)
+  end)
+
   it("reports a refused connection as a connect error after retrying", function()
     local out = app:case("call", { operation = "view_templates", args = { NULL }, base = "http://127.0.0.1:1",
       options = { retry_base_delay = 0.01, max_retries = 2 }, hook = true })
