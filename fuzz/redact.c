@@ -1,15 +1,41 @@
 /* os_redact (removing API keys from text that reaches errors, logs and hooks) on any text and keys.
  * The input is up to four keys and the text, separated by 0xFF bytes (the last part is the text).
- * Checked against a plain model of the contract: at each position the longest key starting there is
- * replaced by "[REDACTED]". Also: the size query and the copy agree; a short output buffer (exactly its
+ * Checked against a plain model of the contract: at each position the longest occurrence of a key
+ * starting there (each key byte but '%' as itself or as "%XX", either case) is replaced by "[REDACTED]". Also: the size query and the copy agree; a short output buffer (exactly its
  * size, so ASan sees any byte beyond) receives exactly the front of the result; and when no key shares a
  * byte with the marker, no key survives anywhere in the output. */
 #include "../src/redact.h"
 #include "check.h"
 
+#include <ctype.h>
+
 #define MAX_SECRETS 4
 
 static const char MARK[] = OS_REDACTED;
+
+/* The length of the occurrence of `secret` at text[i..len), or 0: byte by byte, itself or its escape
+ * written out with sscanf. */
+static size_t occurrence(const char *text, size_t i, size_t len, const os_span *secret)
+{
+    size_t k, start = i;
+    if (secret->len == 0) return 0;
+    for (k = 0; k < secret->len; k++) {
+        unsigned char want = (unsigned char)secret->ptr[k];
+        char escape[3] = {0, 0, 0};
+        unsigned int value;
+        if (i < len && (unsigned char)text[i] == want) {
+            i++;
+            continue;
+        }
+        if (want == '%' || len - i < 3 || text[i] != '%' || !isxdigit((unsigned char)text[i + 1]) ||
+            !isxdigit((unsigned char)text[i + 2]))
+            return 0;
+        memcpy(escape, text + i + 1, 2);
+        if (sscanf(escape, "%2x", &value) != 1 || value != want) return 0;
+        i += 3;
+    }
+    return i - start;
+}
 
 /* The contract, written the slow and obvious way. */
 static size_t model(const char *text, size_t len, const os_span *secrets, size_t count, char *out)
@@ -18,8 +44,8 @@ static size_t model(const char *text, size_t len, const os_span *secrets, size_t
     while (i < len) {
         size_t best = 0;
         for (k = 0; k < count; k++) {
-            size_t n = secrets[k].len;
-            if (n > 0 && n <= len - i && n > best && memcmp(text + i, secrets[k].ptr, n) == 0) best = n;
+            size_t n = occurrence(text, i, len, &secrets[k]);
+            if (n > best) best = n;
         }
         if (best > 0) {
             memcpy(out + o, MARK, sizeof MARK - 1);

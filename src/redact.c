@@ -3,13 +3,48 @@
 
 #include <string.h>
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* The byte that "%XX" at `at` stands for (either case of hex digits), or -1. */
+static int encoded_byte(const char *at, size_t left)
+{
+    if (left < 3 || at[0] != '%' || hex_digit(at[1]) < 0 || hex_digit(at[2]) < 0) return -1;
+    return hex_digit(at[1]) << 4 | hex_digit(at[2]);
+}
+
+/* How many bytes at `at` spell the secret, each of its bytes as itself or percent-encoded (as a path or
+ * query value carries it); 0 when they do not. A '%' of the secret is only itself: were "%25" allowed too,
+ * a secret holding "%25" could be spelled two ways, and matching would have to try both. */
+static size_t spelled(const char *at, size_t left, const os_span *secret)
+{
+    size_t i, o = 0;
+    for (i = 0; i < secret->len; i++) {
+        char c = secret->ptr[i];
+        if (o < left && at[o] == c) {
+            o++;
+        } else if (c != '%' && encoded_byte(at + o, left - o) == (unsigned char)c) {
+            o += 3;
+        } else {
+            return 0;
+        }
+    }
+    return o;
+}
+
 static size_t longest_match(const char *at, size_t left, const os_span *secrets, size_t count)
 {
     size_t best = 0, i;
     for (i = 0; i < count; i++) {
-        size_t n = secrets[i].len;
-        if (n == 0 || n > left || n <= best || secrets[i].ptr[0] != at[0]) continue;
-        if (memcmp(at, secrets[i].ptr, n) == 0) best = n;
+        size_t n;
+        if (secrets[i].len == 0 || (secrets[i].ptr[0] != at[0] && at[0] != '%')) continue;
+        n = spelled(at, left, &secrets[i]);
+        if (n > best) best = n;
     }
     return best;
 }

@@ -26,6 +26,30 @@ describe("core.redact", function()
     assert.same("", core.redact("", "k"))
   end)
 
+  -- A key given as a path or query value reaches a URL percent-encoded (escape writes "+" as %2B), and a
+  -- server may echo it so, in either case of hex digits, or encode bytes that need none.
+  it("replaces a secret spelled with percent-encoded bytes", function()
+    local key = "Ab+cd/ef=="
+    assert.same("/users/[REDACTED]?x=1", core.redact("/users/" .. core.escape(key) .. "?x=1", key))
+    assert.same("Ab%2Bcd%2Fef%3D%3D", core.escape(key)) -- the form the URL carried
+    assert.same("[REDACTED] [REDACTED] [REDACTED]", core.redact("Ab%2bcd%2fef%3d%3d %41b+cd/ef%3D= Ab+cd/ef==", key))
+    assert.same("[REDACTED]%6b", core.redact("k%6B%6b", "kk"))
+    -- a '%' that is not a whole escape, or one for another byte, is text
+    assert.same("Ab%2 Ab%2Xcd Ab%2Ccd/ef==", core.redact("Ab%2 Ab%2Xcd Ab%2Ccd/ef==", key))
+    assert.same("Ab+cd/ef=%3", core.redact("Ab+cd/ef=%3", key))
+  end)
+
+  it("matches a '%' of a secret only as itself", function()
+    assert.same("[REDACTED]", core.redact("p%40ss", "p%40ss")) -- a proxy URL's password, as libcurl quotes it
+    assert.same("p%2540ss", core.redact("p%2540ss", "p%40ss"))
+    assert.same("x[REDACTED]", core.redact("x%70%40ss", "p%40ss")) -- its other bytes may be encoded
+  end)
+
+  it("prefers the longest spelling where secrets overlap", function()
+    assert.same("x[REDACTED]x", core.redact("xa%62cdefx", "abc", "abcdef"))
+    assert.same("x[REDACTED]def", core.redact("xa%62cdef", "abc", "abcdeg"))
+  end)
+
   it("refuses secrets that are not strings", function()
     assert.has_error(function() core.redact("text", {}) end)
   end)

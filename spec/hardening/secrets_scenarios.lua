@@ -105,6 +105,20 @@ function M.run(o)
   client:run(10)
   if not async_done then error("the non-blocking call did not finish", 0) end
 
+  -- Keys with bytes a URL escapes (base64 keys hold + / =): as a path or query value such a key reaches
+  -- the URL as %2B, %2F, %3D, which the hook's url, err.path and dry runs show unless redaction reads
+  -- escapes. The server refuses these keys (403): the errors are what is looked at.
+  local plus = { base_url = o.url, rest_api_key = o.rest_key .. "+/=", organization_api_key = o.org_key .. "=/+",
+    app_id = o.app_id, transport = o.transport, max_retries = 0, on_attempt = options.on_attempt }
+  local escaped = onesignal.new(plus)
+  failure("key with + / = as a path parameter", escaped:get_user(nil, "external_id", plus.rest_api_key))
+  failure("key with + / = as a query value", escaped:view_template("template-1", plus.organization_api_key))
+  add("client after a key with + / = as a query value", escaped)
+  plus.dry_run, plus.on_attempt = true, nil
+  add("dry-run description (key with + / = as a path parameter)",
+    { onesignal.new(plus):get_user(nil, "external_id", plus.rest_api_key) })
+  escaped:close()
+
   -- Lua errors: mistakes in calling.
   local function raised(where, fn)
     local ok, err = pcall(fn)

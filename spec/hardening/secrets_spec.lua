@@ -93,6 +93,8 @@ describe("API keys", function()
       cli.cli({ "create_notification", "--json", '{"contents":{"en":"x"},"included_segments":["All"]}',
         "--dry-run" }, env),
       cli.cli({ "get_segments", "--rest-api-key", srv.rest_key .. "\n" }, env), -- a usage error about it
+      cli.cli({ "get_user", "external_id", srv.rest_key .. "+/=", "--rest-api-key", srv.rest_key .. "+/=",
+        "--dry-run" }, env),                                             -- the URL holds it as %2B%2F%3D
     }
     local texts = {}
     for i, r in ipairs(runs) do
@@ -101,6 +103,7 @@ describe("API keys", function()
     end
     assert.are.equal(0, runs[3].code, runs[3].stderr)
     assert.matches("Authorization: Key [REDACTED]", runs[3].stdout, 1, true)
+    assert.matches("/users/by/external_id/[REDACTED]\n", runs[6].stdout, 1, true)
     assert.are_not.equal(0, runs[1].code)
     assert_no_keys(srv, texts)
   end)
