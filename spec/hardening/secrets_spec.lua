@@ -108,6 +108,28 @@ describe("API keys", function()
     assert_no_keys(srv, texts)
   end)
 
+  -- A Lua error inside the command (not a usage error) is printed as an internal error; its message may
+  -- quote whatever the command held, the key from --rest-api-key or the environment included.
+  it("never show in the command line's internal errors", function()
+    local script = [[
+      local main = require("onesignal.cli.main")
+      local key = os.getenv("SPEC_FLAG_KEY")
+      local stdin = { read = function() error("stdin broke while reading for " .. key .. " and "
+        .. os.getenv("ONESIGNAL_ORGANIZATION_API_KEY")) end }
+      local code = main.main({ "create_notification", "--rest-api-key", key, "--json", "-" },
+        { stdout = io.stdout, stderr = io.stderr, stdin = stdin })
+      io.stdout:write("exit ", code, "\n")]]
+    local r = support.run("SPEC_FLAG_KEY=" .. support.quote(srv.rest_key) .. " ONESIGNAL_ORGANIZATION_API_KEY="
+      .. support.quote(srv.org_key) .. " ONESIGNAL_DEBUG=1 " .. support.lua_env() .. " lua5.4 -e "
+      .. support.quote(script))
+    assert.are.equal(0, r.code, r.stderr)
+    assert.matches("exit 1\n", r.stdout, 1, true)
+    assert.matches("onesignal: internal error: .*stdin broke while reading for %[REDACTED%] and %[REDACTED%]\n",
+      r.stderr)
+    assert.matches("stack traceback", r.stderr, 1, true) -- ONESIGNAL_DEBUG's traceback came too
+    assert_no_keys(srv, { { where = "stdout", text = r.stdout }, { where = "stderr", text = r.stderr } })
+  end)
+
   -- libcurl quotes a proxy URL it cannot use whole in its message ("Unsupported proxy scheme for
   -- 'htp://user:password@host'"): the proxy's password is a secret as the keys are.
   it("nor do a proxy's credentials, from the proxy option or the environment (libcurl transport)", function()

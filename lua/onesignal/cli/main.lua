@@ -325,7 +325,8 @@ end
 
 -- The keys a command line may carry, from the environment and from its words (whether or not they parse):
 -- usage errors quote the caller's words (an operation's name, a flag's value, a JSON field), and a key
--- pasted in the wrong place must not show there.
+-- pasted in the wrong place must not show there; nor in an internal error, whose message may quote
+-- anything the command held.
 local KEY_FLAGS = { ["--rest-api-key"] = true, ["--organization-api-key"] = true }
 
 local function redact_keys(text, argv)
@@ -348,8 +349,8 @@ local function outcome(argv, streams)
     streams.stderr:write("onesignal: ", redact_keys(code.usage, argv), "\nRun 'onesignal help' for usage.\n")
     return exit.USAGE
   end
-  streams.stderr:write("onesignal: internal error: ", code.internal, "\n")
-  if os.getenv("ONESIGNAL_DEBUG") then streams.stderr:write(code.traceback, "\n") end
+  streams.stderr:write("onesignal: internal error: ", redact_keys(code.internal, argv), "\n")
+  if os.getenv("ONESIGNAL_DEBUG") then streams.stderr:write(redact_keys(code.traceback, argv), "\n") end
   return exit.INTERNAL
 end
 
