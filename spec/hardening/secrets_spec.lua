@@ -149,6 +149,9 @@ describe("API keys", function()
       "SPEC_PROXY='http://proxy-user:Pr0xy-pa55@[::1'",       -- a URL libcurl cannot parse
       "https_proxy='htp://proxy-user:Pr0xy-pa55@127.0.0.1:1'", -- the environment's proxy
       "ALL_PROXY='http://proxy-user:Pr0xy-pa55@[::1'",
+      -- a password with an escaped '@', and one with a bare '@' (libcurl quotes either as given)
+      "SPEC_PROXY='htp://proxy-user:Pr0xy-pa55%40x@127.0.0.1:1'",
+      "SPEC_PROXY='http://proxy-user:Pr0xy-pa55@x@[::1'",
     }
     for _, env in ipairs(runs) do
       local r = support.run(env .. " " .. support.lua_env() .. " lua5.4 -e " .. support.quote(script))
