@@ -58,7 +58,9 @@ local sent = step("2. create_notification", notification,
 if onesignal.is_message_sent(sent) then
   print("  notification id " .. sent.id)
 else
-  print("  not sent: " .. table.concat(sent.errors or {}, "; ") .. " (the demo user has no subscriptions)")
+  -- `errors` is a list, a string or an object, depending on why: errors.messages flattens any of them
+  print("  not sent: " .. table.concat(onesignal.errors.messages(sent), "; ")
+    .. " (the demo user has no subscriptions)")
 end
 
 local read = step("3. get_user", nil, function() return client:get_user(nil, "external_id", external_id) end)

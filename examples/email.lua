@@ -24,7 +24,7 @@ local sent = check(client:create_notification{
   email_from_name = "Example Games",
 })
 print(onesignal.is_message_sent(sent) and ("email sent: " .. sent.id)
-  or ("email reached nobody: " .. table.concat(sent.errors or {}, "; ")))
+  or ("email reached nobody: " .. table.concat(onesignal.errors.messages(sent), "; ")))
 
 check(client:delete_user(nil, "external_id", external_id))
 client:close()

@@ -25,7 +25,7 @@ local sent = check(client:create_notification{
 if onesignal.is_message_sent(sent) then
   print("sent to users: " .. sent.id)
 else
-  print("reached nobody: " .. table.concat(sent.errors or {}, "; "))
+  print("reached nobody: " .. table.concat(onesignal.errors.messages(sent), "; "))
 end
 
 -- 2. To a segment.

@@ -23,7 +23,7 @@ local sent = check(client:create_notification{
   sms_from = "+15555550100",
 })
 print(onesignal.is_message_sent(sent) and ("SMS sent: " .. sent.id)
-  or ("SMS reached nobody: " .. table.concat(sent.errors or {}, "; ")))
+  or ("SMS reached nobody: " .. table.concat(onesignal.errors.messages(sent), "; ")))
 
 check(client:delete_user(nil, "external_id", external_id))
 client:close()

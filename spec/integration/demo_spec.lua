@@ -20,3 +20,22 @@ describe("make demo", function()
     assert.matches("local test server", out, 1, true)
   end)
 end)
+
+describe("make demo against the live API", function()
+  -- The demo user has no subscriptions, so the live API answers 200 with an empty id and an `errors` of
+  -- whichever shape (here the object it gives for aliases nobody has): the demo prints why, and goes on.
+  it("says why the notification reached nobody", function()
+    local server = require("support.server")
+    local srv = server.start({})
+    srv:fault({ match = { operation = "create_notification" }, steps = { { status = 200,
+      body = '{"id":"","errors":{"invalid_aliases":{"external_id":["onesignal-lua-demo"]}}}',
+      content_type = "application/json" } } })
+    local ok, out = demo(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q ONESIGNAL_APP_ID=%q",
+      srv.url, srv.rest_key, srv.app_id))
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("(live API)", out, 1, true)
+    assert.matches("  not sent: invalid_aliases: external_id: onesignal-lua-demo (the demo user", out, 1, true)
+    assert.matches("3. get_user.*tags.level = 7", out)
+  end)
+end)
