@@ -274,7 +274,7 @@ function M.collect(_, args)
   return { found = text ~= nil, value = text and cjson.decode(text) or nil }
 end
 
---- What the phases without cosockets reported (see phases.lua).
+--- What the calls from nginx's phases reported (see phases.lua).
 function M.phases()
   local out = {}
   for _, key in ipairs(ngx.shared.results:get_keys(0)) do
