@@ -16,8 +16,8 @@ local interval = tonumber(os.getenv("EXPORT_POLL_INTERVAL")) or 2   -- `make exa
 local export = check(client:export_subscriptions(nil, { extra_fields = { "country", "location" } }))
 print("export requested: " .. export.csv_file_url)
 
--- Polls with doubling waits (2 s, 4 s, … up to 30 s) for at most `timeout` seconds, then saves the file.
--- The key is not sent to the file's host.
+-- Polls with doubling waits (2 s, 4 s, … up to 30 s) for at most `timeout` seconds, then saves the file
+-- byte for byte (from OneSignal, gzip-compressed CSV). The key is not sent to the file's host.
 local saved = check(client:download_export(export.csv_file_url, file, {
   timeout = 300,
   interval = interval,
@@ -38,8 +38,14 @@ local sent = check(client:create_notification{ target_channel = "push", included
 if onesignal.is_message_sent(sent) then
   local events = check(client:export_events(sent.id, nil))
   local csv = check(client:fetch_export(events.csv_file_url, { interval = interval }))
-  local lines = select(2, csv:gsub("\n", ""))
-  print(("events of %s: %d lines of CSV"):format(sent.id, lines))
+  -- OneSignal stores exports gzip-compressed (.csv.gz) and the file comes as stored, unless its host
+  -- sends it with Content-Encoding: gzip (then it is decoded on the way): look before reading it as text.
+  if csv:sub(1, 2) == "\31\139" then
+    print(("events of %s: %d bytes of gzip-compressed CSV (decompress them to read it)"):format(sent.id, #csv))
+  else
+    local lines = select(2, csv:gsub("\n", ""))
+    print(("events of %s: %d lines of CSV"):format(sent.id, lines))
+  end
 end
 
 if not arg[1] then os.remove(file) end

@@ -4,10 +4,12 @@
 local server = require("support.server")
 local shared = require("support.shared")
 
--- Runs examples/<name> against `srv` through the environment variables its header documents.
+-- Runs examples/<name> against `srv` through the environment variables its header documents (and
+-- EXPORT_POLL_INTERVAL, which `make examples` sets too).
 local function run_example(srv, name)
   return shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q ONESIGNAL_APP_ID=%q"
-    .. " ONESIGNAL_ORGANIZATION_API_KEY=%q", srv.url, srv.rest_key, srv.app_id, srv.org_key), "examples/" .. name)
+    .. " ONESIGNAL_ORGANIZATION_API_KEY=%q EXPORT_POLL_INTERVAL=0.05", srv.url, srv.rest_key, srv.app_id,
+    srv.org_key), "examples/" .. name)
 end
 
 describe("the examples that send a message", function()
@@ -41,4 +43,32 @@ describe("the examples that send a message", function()
       assert.are.same({}, problems)
     end)
   end
+end)
+
+describe("examples/exports.lua", function()
+  -- OneSignal stores exports gzip-compressed (.csv.gz) and serves them as stored (README, Exports): the
+  -- example must not count the lines of compressed bytes as if they were CSV text.
+  it("tells a gzip-compressed file from CSV text", function()
+    local compress = require("support.compress")
+    local srv = server.start({})
+    srv:set({ export_ready_after = 0 })
+    local csv = "notification_id,subscription_id,event\n" .. ("a,b,sent\n"):rep(500)
+    -- the example's GETs are the two files': the subscriptions as the server writes it, then the events
+    srv:fault({ match = { method = "GET" }, steps = { { pass = true },
+      { status = 200, body = compress.gzip(csv), content_type = "application/x-gzip" } } })
+    local ok, out = run_example(srv, "exports.lua")
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("saved %d+ bytes to ", out)
+    assert.matches("events of [%x-]+: %d+ bytes of gzip%-compressed CSV %(decompress them to read it%)\n", out)
+  end)
+
+  it("counts the lines of a file served as CSV text", function()
+    local srv = server.start({})
+    srv:set({ export_rows = 7 })
+    local ok, out = run_example(srv, "exports.lua")
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("events of [%x-]+: 8 lines of CSV\n", out) -- the header and 7 rows
+  end)
 end)
