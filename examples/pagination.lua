@@ -34,8 +34,8 @@ end
 -- The other lists work the same way: each_notification (offset; `kind = 1` for messages sent from the
 -- API), each_segment, each_journey (cursor) and each_audit_log (cursor, Organization API key).
 local sent = 0
-for notification in client:each_notification(nil, { kind = 1, limit = 50 }) do
-  assert(notification, "listing notifications failed")
+for notification, err in client:each_notification(nil, { kind = 1, limit = 50 }) do
+  if not notification then error("listing notifications failed: " .. tostring(err)) end
   sent = sent + 1
 end
 print(sent .. " notifications sent through the API")

@@ -72,3 +72,15 @@ describe("examples/exports.lua", function()
     assert.matches("events of [%x-]+: 8 lines of CSV\n", out) -- the header and 7 rows
   end)
 end)
+
+describe("examples/pagination.lua", function()
+  it("stops at a failed page saying why, as README's loop does", function()
+    local srv = server.start({})
+    srv:fault({ match = { operation = "get_notifications" }, steps = { { status = 400,
+      body = '{"errors":["kind is not available for this app"]}', content_type = "application/json" } } })
+    local ok, out = run_example(srv, "pagination.lua")
+    srv:stop()
+    assert.is_falsy(ok, out)
+    assert.matches("listing notifications failed: .*HTTP 400: kind is not available for this app", out)
+  end)
+end)
