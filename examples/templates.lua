@@ -33,7 +33,9 @@ print("now reads: " .. check(client:view_template(template.id, nil)).content.con
 local page = check(client:view_templates(nil, { limit = 10, channel = "push" }))
 print(#page.templates .. " push template(s) on the first page")
 
-if os.getenv("ONESIGNAL_ORGANIZATION_API_KEY") then
+-- An empty variable counts as unset, as it does for onesignal.new.
+local organization_key = os.getenv("ONESIGNAL_ORGANIZATION_API_KEY")
+if organization_key and organization_key ~= "" then
   -- Another app of the organization would go here; the test server accepts any app id.
   local app_id = os.getenv("ONESIGNAL_APP_ID")
   local other_app = os.getenv("ONESIGNAL_OTHER_APP_ID") or app_id

@@ -84,3 +84,28 @@ describe("examples/pagination.lua", function()
     assert.matches("listing notifications failed: .*HTTP 400: kind is not available for this app", out)
   end)
 end)
+
+describe("examples/templates.lua", function()
+  -- An empty variable is no key to onesignal.new; the example must not then try the copy, which needs one.
+  it("leaves the copy out when ONESIGNAL_ORGANIZATION_API_KEY is empty", function()
+    local srv = server.start({})
+    local ok, out = shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q"
+      .. " ONESIGNAL_APP_ID=%q ONESIGNAL_ORGANIZATION_API_KEY=", srv.url, srv.rest_key, srv.app_id),
+      "examples/templates.lua")
+    local copies = #srv:recorded("copy_template_to_app")
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("deleted ", out, 1, true)
+    assert.are.equal(0, copies)
+  end)
+
+  it("copies the template with an Organization API key", function()
+    local srv = server.start({})
+    local ok, out = run_example(srv, "templates.lua")
+    local copies = #srv:recorded("copy_template_to_app")
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("copied to app ", out, 1, true)
+    assert.are.equal(1, copies)
+  end)
+end)
