@@ -88,3 +88,18 @@ describe("the README calling convention", function()
     assert(ok, problem)
   end)
 end)
+
+describe("the README's list of examples", function()
+  it("names every example, so a reader finds each", function()
+    local quick_start = shared.read_repo_file("README.md"):match("\n## Quick start\n(.-)\n## ")
+    local listed = assert((quick_start .. "\n\n"):match("More in `examples/`(.-)\n\n"), "no list of examples")
+    local missing = {}
+    local pipe = assert(io.popen("cd " .. shared.root .. " && ls examples/*.lua && ls -d examples/*/"))
+    for path in pipe:lines() do
+      local name = path:match("^examples/(.+)$")
+      if not listed:find("`" .. name .. "`", 1, true) then missing[#missing + 1] = name end
+    end
+    pipe:close()
+    assert.are.same({}, missing)
+  end)
+end)
