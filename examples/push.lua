@@ -35,7 +35,10 @@ local to_segment = check(client:create_notification{
   excluded_segments = { "Churned" },
   contents = { en = "Double XP this weekend!" },
 })
-print("sent to a segment: " .. to_segment.id)
+-- A segment with no subscribed users (a new app's "Subscribed Users") gets the same empty-id answer.
+local function reason(body) return table.concat(onesignal.errors.messages(body), "; ") end
+print(onesignal.is_message_sent(to_segment) and ("sent to a segment: " .. to_segment.id)
+  or ("the segment reached nobody: " .. reason(to_segment)))
 
 -- 3. Scheduled for later, then cancelled, then read back.
 local scheduled = check(client:create_notification{
@@ -44,9 +47,13 @@ local scheduled = check(client:create_notification{
   contents = { en = "Maintenance starts in one hour." },
   send_after = "2035-01-01 09:00:00 GMT+0000",
 })
-check(client:cancel_notification(nil, scheduled.id))
-local read = check(client:get_notification(nil, scheduled.id))
-print("scheduled " .. scheduled.id .. ", canceled: " .. tostring(read.canceled))
+if onesignal.is_message_sent(scheduled) then  -- else there is no notification to cancel
+  check(client:cancel_notification(nil, scheduled.id))
+  local read = check(client:get_notification(nil, scheduled.id))
+  print("scheduled " .. scheduled.id .. ", canceled: " .. tostring(read.canceled))
+else
+  print("the scheduled one reached nobody: " .. reason(scheduled))
+end
 
 -- 4. Safe to repeat: keep the idempotency key with your own record before sending; sending again with the
 -- same key (after a crash, say) returns the first answer instead of notifying twice.
