@@ -21,12 +21,16 @@ end
 -- (ulimit -n). Returns whether it exited 0, and what it printed on stdout and stderr.
 function M.run_lua(environment, script, open_files)
   local limit = open_files and string.format("ulimit -n %d && ", open_files) or ""
-  local pipe = assert(io.popen(string.format("cd %q && %senv %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
-    .. " LUA_CPATH='./build/%s/?.so;;' timeout 120 %s %q 2>&1", M.root, limit, environment, runtime.flavour,
-    runtime.command, script)))
-  local out = pipe:read("*a")
-  local ok = pipe:close()
-  return ok, out
+  -- The shell prints the exit status after the output: LuaJIT's pipe:close() returns true whatever the
+  -- status, so a failed script would pass there. (Not shell.capture: that drops LD_PRELOAD, which the
+  -- sanitizer build of the core needs in the child.)
+  local pipe = assert(io.popen(string.format("{ cd %q && %senv %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
+    .. " LUA_CPATH='./build/%s/?.so;;' timeout 120 %s %q 2>&1\n}; echo \"__exit=$?\"", M.root, limit, environment,
+    runtime.flavour, runtime.command, script)))
+  local text = pipe:read("*a")
+  pipe:close()
+  local out, code = text:match("^(.-)__exit=(%d+)%s*$")
+  return code == "0", out or text
 end
 
 --- The rows of api/operations.tsv: { name, method, path, credential, params = { {name, where, optional} } }.
