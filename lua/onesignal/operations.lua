@@ -15,7 +15,11 @@
 --   keyed_items      array field whose elements the API deduplicates by their own `idempotency_key`: when
 --                    every element carries one, repeating the request is harmless
 --   list_options     query options that take a list (sent as the name repeated, OpenAPI's exploded form
---                    style); every other query parameter takes one value
+--                    style); every other query parameter takes one value. `name:n`: the list takes at most
+--                    n items (the spec's maxItems)
+--   query_max        { name = n }: the largest value of an integer query option, here the API's largest
+--                    page (the spec's `maximum`, or its description's "Max is 50" where it has none: the
+--                    API answers fewer items than asked, so an `offset` advanced by the limit skips some)
 -- @module onesignal.operations
 
 local ROWS = {
@@ -81,7 +85,7 @@ local ROWS = {
   { "get_notification_history", "POST", "/notifications/{notification_id}/history", "rest",
     "notification_id:path get_notification_history_request_body:body", { body_app_id = true } },
   { "get_notifications", "GET", "/notifications", "rest",
-    "app_id:query ?limit:query ?offset:query ?kind:query ?time_offset:query" },
+    "app_id:query ?limit:query ?offset:query ?kind:query ?time_offset:query", { query_max = { limit = 50 } } },
   { "get_outcomes", "GET", "/apps/{app_id}/outcomes", "rest",
     "app_id:path outcome_names:query ?outcome_names[]:query ?outcome_time_range:query ?outcome_platforms:query"
     .. " ?outcome_attribution:query",
@@ -89,14 +93,15 @@ local ROWS = {
   { "get_segment", "GET", "/apps/{app_id}/segments/{segment_id}", "rest",
     "app_id:path segment_id:path ?include-segment-detail:query" },
   { "get_segments", "GET", "/apps/{app_id}/segments", "rest",
-    "app_id:path ?offset:query ?limit:query" },
+    "app_id:path ?offset:query ?limit:query", { query_max = { limit = 300 } } },
   { "get_user", "GET", "/apps/{app_id}/users/by/{alias_label}/{alias_id}", "rest",
     "app_id:path alias_label:path alias_id:path" },
   { "list_audit_logs", "GET", "/organizations/{organization_id}/audit_logs", "organization",
     "organization_id:path ?start_time:query ?end_time:query ?cursor:query ?limit:query ?app_ids:query"
     .. " ?actions:query ?actor_ids:query ?actor_emails:query ?target_types:query ?target_ids:query"
     .. " ?ip_addresses:query",
-    { list_options = "app_ids actions actor_ids actor_emails target_types target_ids ip_addresses" } },
+    { list_options = "app_ids:10 actions:20 actor_ids:10 actor_emails:10 target_types:10 target_ids:10"
+      .. " ip_addresses:10", query_max = { limit = 100 } } },
   { "rotate_api_key", "POST", "/apps/{app_id}/auth/tokens/{token_id}/rotate", "organization",
     "app_id:path token_id:path" },
   { "start_live_activity", "POST", "/apps/{app_id}/activities/activity/{activity_type}", "rest",
@@ -132,11 +137,11 @@ local ROWS = {
   { "view_journey_stats", "GET", "/apps/{app_id}/journeys/{journey_id}/stats", "rest",
     "app_id:path journey_id:path" },
   { "view_journeys", "GET", "/apps/{app_id}/journeys", "rest",
-    "app_id:path ?cursor:query ?limit:query" },
+    "app_id:path ?cursor:query ?limit:query", { query_max = { limit = 50 } } },
   { "view_template", "GET", "/templates/{template_id}", "rest",
     "template_id:path app_id:query" },
   { "view_templates", "GET", "/templates", "rest",
-    "app_id:query ?limit:query ?offset:query ?channel:query" },
+    "app_id:query ?limit:query ?offset:query ?channel:query", { query_max = { limit = 50 } } },
 }
 
 -- Query options the API declares as integers or booleans, by wire name (OneSignal's OpenAPI spec); every
@@ -156,6 +161,10 @@ local QUERY_VALUES = {
   channel = "push email sms",   -- view_templates
 }
 
+-- The smallest value of integer query options, by wire name: a page of no items, or one before the
+-- first. (Each operation's largest is its `query_max` trait.)
+local QUERY_MIN = { limit = 1, offset = 0 }
+
 -- Turns a row into the shape the request builder works with:
 --   positional  parameters taken positionally (everything but optional query ones), in calling order
 --   options     optional query parameters, in declared order (taken from one trailing table)
@@ -168,12 +177,16 @@ local function compile(row)
   }
   for k, v in pairs(traits) do op[k] = v end
   local lists = {}
-  for pname in (traits.list_options or ""):gmatch("%S+") do lists[pname] = true end
+  for pname, most in (traits.list_options or ""):gmatch("([^%s:]+):?(%d*)") do lists[pname] = tonumber(most) or true end
   for spec in params:gmatch("%S+") do
     local optional, pname, where = spec:match("^(%??)([^:]+):(%a+)$")
     assert(pname, "bad parameter spec " .. spec .. " in " .. name)
-    local param = { name = pname, where = where, optional = optional == "?", list = lists[pname],
-      type = where == "query" and QUERY_TYPES[pname] or nil }
+    local list = lists[pname]
+    local param = { name = pname, where = where, optional = optional == "?", list = list ~= nil or nil,
+      max_items = list ~= true and list or nil, type = where == "query" and QUERY_TYPES[pname] or nil }
+    if param.type == "integer" then
+      param.min, param.max = QUERY_MIN[pname], traits.query_max and traits.query_max[pname]
+    end
     local values = where == "query" and QUERY_VALUES[pname]
     if values then
       param.values, param.values_text = {}, values:gsub(" ", ", ")
@@ -198,6 +211,10 @@ local function compile(row)
   end
   if pos <= #path then op.path_parts[#op.path_parts + 1] = path:sub(pos) end
   assert(next(lists) == nil, "list_options of " .. name .. " names an unknown parameter")
+  for pname in pairs(traits.query_max or {}) do
+    assert(op.option_set[pname] and op.option_set[pname].type == "integer",
+      "query_max of " .. name .. " names no integer query option")
+  end
   return op
 end
 

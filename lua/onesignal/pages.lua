@@ -28,7 +28,8 @@ local json = require("onesignal.json")
 
 local M = {}
 
--- How each list pages. `items`: the field holding the page's items; `max`: the API's largest page.
+-- How each list pages. `items`: the field holding the page's items; `max` (set below): the API's
+-- largest page.
 --   offset  offset/limit; the last page is the one shorter than the page size, or (`total`) the one
 --           reaching the answer's total_count. Only get_notifications declares total_count as the size of
 --           the whole list; get_segments' is "the number of Segments in the response", so it ends nothing.
@@ -38,12 +39,15 @@ local M = {}
 --           list. An empty page ends it too unless the answer says has_more = true (a filtered scan of the
 --           audit log can have empty pages before later events).
 local LISTS = {
-  get_notifications = { items = "notifications", style = "offset", max = 50, total = true },
-  view_templates = { items = "templates", style = "offset", max = 50 },
-  get_segments = { items = "segments", style = "offset", max = 300 },
-  view_journeys = { items = "journeys", style = "cursor", max = 50 },
-  list_audit_logs = { items = "audit_logs", style = "cursor", max = 100 },
+  get_notifications = { items = "notifications", style = "offset", total = true },
+  view_templates = { items = "templates", style = "offset" },
+  get_segments = { items = "segments", style = "offset" },
+  view_journeys = { items = "journeys", style = "cursor" },
+  list_audit_logs = { items = "audit_logs", style = "cursor" },
 }
+-- The largest page: the bound the operations table sets on the operation's `limit`.
+for name, list in pairs(LISTS) do list.max = operations.by_name[name].option_set.limit.max end
+
 local function copy(t)
   local out = {}
   for k, v in pairs(t or {}) do out[k] = v end
@@ -52,11 +56,12 @@ end
 
 -- The options of a walk's first page: a copy of `options` with the page size set, the API's maximum
 -- unless smaller. A larger one is lowered to it, because the API would answer with fewer items than asked
--- and the short page would look like the last one.
+-- and the short page would look like the last one. (Any other value, not a number or below 1, is left
+-- for the request builder to refuse.)
 local function first_page(list, options)
   options = copy(options)
-  local limit = tonumber(options.limit)
-  if options.limit == nil or (limit and limit > list.max) then options.limit = list.max end
+  local limit = options.limit
+  if limit == nil or (type(limit) == "number" and limit > list.max) then options.limit = list.max end
   return options
 end
 
@@ -109,17 +114,23 @@ local function next_options(list, options, body, count)
 end
 
 -- Checks the arguments as the operation itself would (raising at the caller's line), and returns the
--- positional arguments and a private copy of the options with the page size set.
+-- positional arguments and a private copy of the options with the page size set. The options are
+-- checked with that page size: a `limit` above the API's largest is lowered, not refused.
 local function prepare(self, caller, op, list, args, n)
   if self.dry_run then
     usage.raise("onesignal." .. caller .. ": a dry-run client sends nothing, so it has no pages to walk")
   end
+  local count = #op.positional
+  local options = args[count + 1]
+  if options == nil or type(options) == "table" then
+    args[count + 1] = first_page(list, options)
+    if n < count + 1 then n = count + 1 end
+  end
   local ok, problem = pcall(request.build, op, self, n, unpack(args, 1, n))
   if not ok then usage.rethrow(problem, self.redact) end
-  local count = #op.positional
   local positional = {}
   for i = 1, count do positional[i] = args[i] end
-  return positional, count, first_page(list, args[count + 1])
+  return positional, count, args[count + 1]
 end
 
 -- The page iterator behind every item iterator: yields `body, response` per page, `false, err` once on

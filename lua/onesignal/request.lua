@@ -76,13 +76,23 @@ local function scalar_text(op, param, index, value)
     or " or number") .. ", got " .. t)
 end
 
+-- The range an integer query option takes, in words: "between 1 and 50", "at least 0" (operations.lua).
+local function range_text(param)
+  if param.min and param.max then return "between " .. param.min .. " and " .. param.max end
+  return param.max and ("at most " .. param.max) or ("at least " .. param.min)
+end
+
 -- A typed query option's value (see operations.query_types): an integer, exact in a double (beyond 2^53
--- the text sent would not be the number meant), or a boolean. The server would answer 400 to anything else.
+-- the text sent would not be the number meant), within the option's bounds, or a boolean. The server
+-- would answer 400 to anything else, or (a page size beyond its largest) fewer items than asked.
 local function check_typed(op, param, value)
   if param.type == "integer" then
     if type(value) ~= "number" or value ~= math.floor(value) or value < -2 ^ 53 or value > 2 ^ 53 then
       usage(op, argument(param) .. " must be an integer, got " .. (type(value) == "number"
         and json.number_text(value) or type(value)))
+    end
+    if (param.min and value < param.min) or (param.max and value > param.max) then
+      usage(op, argument(param) .. " must be " .. range_text(param) .. ", got " .. json.number_text(value))
     end
   elseif type(value) ~= "boolean" then
     usage(op, argument(param) .. " must be a boolean, got " .. type(value))
@@ -105,6 +115,10 @@ local function add_query(op, param, value, query)
         usage(op, argument(param) .. " must be a scalar or an array of scalars without holes")
       end
       if item ~= nil then query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item)) end
+    end
+    -- The API's maxItems (operations.lua): a longer filter is refused with a 400.
+    if param.max_items and entries > param.max_items then
+      usage(op, argument(param) .. " takes at most " .. param.max_items .. " items, got " .. entries)
     end
   else
     local text = scalar_text(op, param, nil, value)

@@ -312,6 +312,49 @@ describe("the client", function()
       assert.are.equal(0, #srv:requests())
     end)
 
+    -- A page of no items or an offset before the first was sent as given; so was a page size beyond the
+    -- API's largest (the spec's maximum, or its description's "Max is 50"), which the API answers with
+    -- fewer items than asked: an offset advanced by the limit then skips the rest. The audit log's filters
+    -- take at most 10 values (actions 20): more is a 400.
+    it("refuses a page size, offset or filter list outside the API's bounds, naming them, and sends nothing",
+      function()
+      srv:clear()
+      local function ids(n)
+        local list = {}
+        for i = 1, n do list[i] = "id-" .. i end
+        return list
+      end
+      for _, case in ipairs({
+        { "get_notifications", { limit = 0 }, "argument 'limit' must be between 1 and 50, got 0" },
+        { "get_notifications", { limit = 51 }, "argument 'limit' must be between 1 and 50, got 51" },
+        { "get_notifications", { offset = -1 }, "argument 'offset' must be at least 0, got -1" },
+        { "view_templates", { limit = 51 }, "argument 'limit' must be between 1 and 50, got 51" },
+        { "view_templates", { offset = -50 }, "argument 'offset' must be at least 0, got -50" },
+        { "get_segments", { limit = 301 }, "argument 'limit' must be between 1 and 300, got 301" },
+        { "get_segments", { limit = -1 }, "argument 'limit' must be between 1 and 300, got -1" },
+        { "view_journeys", { limit = 0 }, "argument 'limit' must be between 1 and 50, got 0" },
+        { "view_journeys", { limit = 51 }, "argument 'limit' must be between 1 and 50, got 51" },
+        { "list_audit_logs", { limit = 101 }, "argument 'limit' must be between 1 and 100, got 101" },
+        { "list_audit_logs", { app_ids = ids(11) }, "argument 'app_ids' takes at most 10 items, got 11" },
+        { "list_audit_logs", { actions = ids(21) }, "argument 'actions' takes at most 20 items, got 21" },
+        { "list_audit_logs", { ip_addresses = ids(11) }, "argument 'ip_addresses' takes at most 10 items, got 11" },
+      }) do
+        local ok, err = pcall(client[case[1]], client, case[1] == "list_audit_logs" and srv.org_id or nil, case[2])
+        assert.is_false(ok, case[1])
+        assert.matches("onesignal." .. case[1] .. ": " .. case[3], tostring(err), 1, true)
+      end
+      assert.are.equal(0, #srv:requests())
+      -- the bounds themselves still go out
+      assert(client:get_notifications(nil, { limit = 50, offset = 0 }))
+      assert(client:get_segments(nil, { limit = 300 }))
+      assert(client:view_journeys(nil, { limit = 1 }))
+      assert(client:list_audit_logs(srv.org_id, { start_time = "2000-01-01T00:00:00Z", limit = 100,
+        app_ids = ids(10), actions = ids(20) }))
+      assert.are.equal(4, #srv:requests())
+      assert.matches("limit=300", srv:requests()[2].query, 1, true)
+      assert.matches("actions=id-20", srv:requests()[4].query, 1, true)
+    end)
+
     -- The spec enumerates get_notifications' kind (0 dashboard, 1 API, 3 automated) and view_templates'
     -- channel (push, email, sms). Any other value was sent: OneSignal answers 400 (Prism: "must be equal to
     -- one of the allowed values"), and this server, like any lenient one, an empty page, read as "none".

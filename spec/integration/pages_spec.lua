@@ -279,6 +279,25 @@ describe("paged lists", function()
       assert.are.equal(0, #srv:requests())
     end)
 
+    -- Only a page size above the largest is lowered (see above); one below 1 or an offset before the first
+    -- is refused as the operation refuses it, and a page size as text is no number to lower.
+    it("a page size below 1, a negative offset or a page size as text raises at the each_* call", function()
+      for _, case in ipairs({
+        { "each_notification", { limit = 0 }, "get_notifications: argument 'limit' must be between 1 and 50, got 0" },
+        { "each_segment", { offset = -1 }, "get_segments: argument 'offset' must be at least 0, got -1" },
+        { "each_template", { limit = "100" }, "view_templates: argument 'limit' must be an integer, got string" },
+        { "each_journey", { limit = -5 }, "view_journeys: argument 'limit' must be between 1 and 50, got -5" },
+      }) do
+        local ok, err = pcall(function() client[case[1]](client, nil, case[2]) end)
+        assert.is_false(ok, case[1])
+        assert.matches("pages_spec.lua:%d+: onesignal." .. case[3]:gsub("%p", "%%%0"), err)
+      end
+      local ok, err = pcall(function() client:each_audit_log(srv.org_id, { limit = 0 }) end)
+      assert.is_false(ok)
+      assert.matches("list_audit_logs: argument 'limit' must be between 1 and 100, got 0", err, 1, true)
+      assert.are.equal(0, #srv:requests())
+    end)
+
     it("a dry-run client has no pages to walk", function()
       local dry = onesignal.new({ base_url = srv.url, rest_api_key = "k", app_id = "a", dry_run = true })
       assert.has_error(function() dry:each_template() end)
