@@ -70,9 +70,15 @@ describe("onesignal help", function()
 
   it("marks the query options that take a list", function()
     local text = help.operation("list_audit_logs")
-    assert.is_true(has(text, "\n  app_ids (list)\n"))
-    assert.is_true(has(text, "\n  limit (integer)\n"))
+    assert.is_true(has(text, "\n  app_ids (list: at most 10)\n"))
+    assert.is_true(has(text, "\n  actions (list: at most 20)\n"))
     assert.is_true(has(help.operation("get_outcomes"), "\n  outcome_names[] (list)\n"))
+  end)
+
+  it("gives the bounds of the integer query options", function()
+    assert.is_true(has(help.operation("list_audit_logs"), "\n  limit (integer: 1 to 100)\n"))
+    assert.is_true(has(help.operation("get_segments"), "\n  limit (integer: 1 to 300)\n"))
+    assert.is_true(has(help.operation("view_templates"), "\n  offset (integer: at least 0)\n"))
   end)
 
   it("lists the values of the query options the API enumerates", function()

@@ -169,7 +169,10 @@ function M.operation(name)
     out[#out + 1] = "Query options (--query NAME=VALUE; repeat a list's name for each item):"
     for _, param in ipairs(op.options) do
       local kind = param.list and "list" or typed.QUERY[param.name]
-      if param.values_text then kind = (kind and kind .. ": " or "") .. "one of " .. param.values_text end
+      if param.values_text then kind = (kind and kind .. ": " or "") .. "one of " .. param.values_text
+      elseif param.max then kind = kind .. ": " .. param.min .. " to " .. param.max
+      elseif param.min then kind = kind .. ": at least " .. param.min
+      elseif param.max_items then kind = kind .. ": at most " .. param.max_items end
       out[#out + 1] = "  " .. param.name .. (kind and (" (" .. kind .. ")") or "")
     end
   end
