@@ -319,9 +319,8 @@ local function seconds_to_first_wake(root)
 end
 
 local function check_seconds(what, value)
-  if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge then
-    usage.raise("onesignal." .. what .. " must be a non-negative number of seconds")
-  end
+  local problem = config.seconds_problem(value)
+  if problem then usage.raise("onesignal." .. what .. " " .. problem) end
 end
 
 local function blocking_sleep(transport, seconds)
@@ -333,7 +332,7 @@ end
 -- (default 0, which returns at once) for something to finish; returns at once when nothing is pending.
 -- Returns how many callbacks and coroutine wake-ups ran.
 function Client:poll(timeout)
-  if timeout == nil then timeout = 0 else check_seconds("poll: timeout", timeout) end
+  if timeout == nil then timeout = 0 else check_seconds("poll: argument 'timeout'", timeout) end
   local root, transport = self.root, self.transport
   local ended = 0
   if transport.closed then ended = end_paces(root) end
@@ -353,7 +352,7 @@ end
 --- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
 -- It polls at least once, so `run(0)` hands out what has finished, as `poll(0)` would.
 function Client:run(timeout)
-  if timeout ~= nil then check_seconds("run: timeout", timeout) end
+  if timeout ~= nil then check_seconds("run: argument 'timeout'", timeout) end
   local started, polled = core.monotonic(), false
   while self:pending() > 0 do
     local wait = 1
@@ -421,7 +420,7 @@ end
 --- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on);
 -- elsewhere it drives this client meanwhile (callbacks run), and sleeps when nothing is pending.
 function Client:sleep(seconds)
-  check_seconds("sleep: seconds", seconds)
+  check_seconds("sleep: argument 'seconds'", seconds)
   local co = in_spawned(self)
   if co then return suspend(self.root, co, seconds, false) end
   drive_for(self, seconds, false)
@@ -433,15 +432,17 @@ local OVERRIDES = {
 }
 
 -- Raises unless `v` suits the per-call setting `setting`; `what` names it the way the caller wrote it.
+-- The times are checked as onesignal.new checks them (zero would end every request before it starts).
 local function check_override(what, setting, v)
-  local want = OVERRIDES[setting]
-  if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge or (want == "integer" and v ~= math.floor(v)) then
-    usage.raise(what .. " must be a finite non-negative " .. want)
+  if OVERRIDES[setting] == "number" then
+    local problem = config.seconds_problem(v, setting == "deadline" or setting == "timeout")
+    if problem then usage.raise(what .. " " .. problem) end
+    return
   end
-  if v == 0 and (setting == "deadline" or setting == "timeout") then
-    usage.raise(what .. " must be a positive number of seconds")
+  if type(v) ~= "number" or v ~= math.floor(v) or v < 0 then
+    usage.raise(what .. " must be a non-negative integer")
   end
-  if setting == "max_retries" and v > config.MAX_RETRIES then
+  if v > config.MAX_RETRIES then
     usage.raise(what .. " must be at most " .. config.MAX_RETRIES)
   end
 end

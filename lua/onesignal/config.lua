@@ -9,6 +9,28 @@ local M = {}
 M.DEFAULT_BASE_URL = "https://api.onesignal.com"
 -- The C core refuses more (src/session_lua.c); checking here names the caller's option at the caller's line.
 M.MAX_RETRIES = 1000000
+-- The longest time, in seconds, that an option, a setting of client:with or a wait (poll, run, sleep, an
+-- export's waits) may give: just under 2^31 ms (24.8 days). libcurl and the C core count a limit in ms in a
+-- C long, and took one of 2^31 ms or more for no limit at all, while cosockets cut it to 2^31 - 1 ms: the
+-- two transports disagreed, silently. So long a wait is far more likely seconds given as ms than a wish.
+M.MAX_SECONDS = 2147483
+
+-- What the caller gave, for a message: the value itself when it is a number (a negative one is a number
+-- too, so "got number" would not say what was wrong), else its type.
+local function got(v)
+  return type(v) == "number" and json.number_text(v) or type(v)
+end
+
+--- What is wrong with `value` as a number of seconds (`positive`: zero is refused too), as the end of a
+-- message ("must be …, got …"); nil when it is fine. `shown` (optional) is what the message says was
+-- given, for a caller that had text. Every time a caller gives is checked with it, so all say the same.
+function M.seconds_problem(value, positive, shown)
+  if type(value) == "number" and value <= M.MAX_SECONDS and (value > 0 or (value == 0 and not positive)) then
+    return nil
+  end
+  return "must be " .. (positive and "a positive" or "a non-negative") .. " number of seconds, at most "
+    .. M.MAX_SECONDS .. " (24.8 days), got " .. (shown or got(value))
+end
 
 -- name → { type, default }. Types: "string", "number", "integer", "boolean", "function".
 local OPTIONS = {
@@ -37,9 +59,12 @@ local OPTIONS = {
 }
 
 local DESCRIPTION = {
-  string = "a string", number = "a non-negative number", integer = "an integer of at most 2^53", boolean = "a boolean",
-  ["function"] = "a function",
+  string = "a string", integer = "an integer of at most 2^53", boolean = "a boolean", ["function"] = "a function",
 }
+
+-- The options of type "number" (all times in seconds) that zero would break: waits of zero seconds would
+-- end every request before it starts. The retry delays may be zero.
+local POSITIVE = { timeout = true, connect_timeout = true, deadline = true }
 
 local ENVIRONMENT = {
   rest_api_key = "ONESIGNAL_REST_API_KEY",
@@ -60,12 +85,6 @@ end
 local MAX_INTEGER = 2 ^ 53
 local function is_integer(v)
   return type(v) == "number" and v == math.floor(v) and v >= -MAX_INTEGER and v <= MAX_INTEGER
-end
-
--- What the caller gave, for a message: the value itself when it is a number (a negative one is a number
--- too, so "got number" would not say what was wrong), else its type.
-local function got(v)
-  return type(v) == "number" and json.number_text(v) or type(v)
 end
 
 -- A value that becomes part of a header line must not be able to start another header; the C core refuses
@@ -143,9 +162,13 @@ function M.resolve(options, getenv)
     if value == nil then value = spec[2] end
     if value ~= nil then
       local want = spec[1]
-      local ok = (want == "integer" and is_integer(value)) or type(value) == want
-      if want == "number" and ok and (value ~= value or value < 0 or value == math.huge) then ok = false end
-      if not ok then fail("option '" .. name .. "' must be " .. DESCRIPTION[want] .. ", got " .. got(value)) end
+      local problem
+      if want == "number" then
+        problem = M.seconds_problem(value, POSITIVE[name])
+      elseif not ((want == "integer" and is_integer(value)) or type(value) == want) then
+        problem = "must be " .. DESCRIPTION[want] .. ", got " .. got(value)
+      end
+      if problem then fail("option '" .. name .. "' " .. problem) end
     end
     cfg[name] = value
   end
@@ -160,10 +183,6 @@ function M.resolve(options, getenv)
   end
   if cfg.transport and not TRANSPORTS[cfg.transport] then
     fail("option 'transport' must be \"curl\" or \"ngx\"")
-  end
-  -- Waits of zero seconds would end every request before it starts.
-  for _, name in ipairs({ "timeout", "connect_timeout", "deadline" }) do
-    if cfg[name] == 0 then fail("option '" .. name .. "' must be a positive number of seconds") end
   end
   if cfg.max_retries < 0 then fail("option 'max_retries' must not be negative") end
   if cfg.max_retries > M.MAX_RETRIES then fail("option 'max_retries' must be at most " .. M.MAX_RETRIES) end

@@ -49,6 +49,7 @@ local response = require("onesignal.response")
 local errors = require("onesignal.errors")
 local json = require("onesignal.json")
 local usage = require("onesignal.usage")
+local config = require("onesignal.config")
 
 local M = {}
 
@@ -68,12 +69,8 @@ local function check_options(caller, options)
         .. "' must be a function") end
     elseif name == "timeout" or name == "interval" or name == "max_interval" or name == "request_timeout" then
       -- Only the total may be zero (one check, no wait): a zero wait would poll without pause.
-      local positive = name ~= "timeout"
-      if type(value) ~= "number" or value ~= value or value < 0 or value == math.huge
-        or (positive and value == 0) then
-        usage.raise("onesignal." .. caller .. ": option '" .. name .. "' must be a "
-          .. (positive and "positive" or "non-negative") .. " number")
-      end
+      local problem = config.seconds_problem(value, name ~= "timeout")
+      if problem then usage.raise("onesignal." .. caller .. ": option '" .. name .. "' " .. problem) end
     else
       usage.raise("onesignal." .. caller .. ": unknown option '" .. tostring(name) .. "'")
     end

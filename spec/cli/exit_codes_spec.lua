@@ -82,7 +82,15 @@ describe("onesignal exits", function()
         "target_types=11" }, "list_audit_logs: argument 'target_types' takes at most 10 items, got 11" },
       { "a one-value query option given twice", { "get_notifications", "--query", "limit=5", "--query", "limit=6" },
         "%-%-query limit takes one value; it was given twice" },
-      { "a bad number flag", { "get_apps", "--timeout", "soon" }, "%-%-timeout must be a non%-negative number" },
+      -- zero is refused too (below): the words said "non-negative"
+      { "a bad number flag", { "get_apps", "--timeout", "soon" },
+        "%-%-timeout must be a positive number of seconds, at most 2147483 %(24%.8 days%), got 'soon'" },
+      -- 2^31 ms or more was no limit at all
+      { "a time beyond 2^31 ms", { "get_apps", "--timeout", "2147484" },
+        "%-%-timeout must be a positive number of seconds, at most 2147483 %(24%.8 days%), got '2147484'" },
+      { "an export wait beyond 2^31 ms, before the export is asked for",
+        { "export_subscriptions", "--download", "/tmp/never.csv", "--export-timeout", "1e9" },
+        "%-%-export%-timeout must be a non%-negative number of seconds, at most 2147483 %(24%.8 days%), got '1e9'" },
       -- No environment variable sets --timeout or --max-retries, so their messages name the flag alone.
       { "a zero timeout", { "get_apps", "--timeout", "0" }, "%-%-timeout must be a positive number" },
       { "too many retries", { "get_apps", "--max-retries", "2000000" }, "%-%-max%-retries must be at most" },

@@ -517,9 +517,9 @@ describe("the client", function()
       refused(": onesignal%.with: unknown setting 'retries'$", function() client:with({ retries = 1 }) end)
       refused(": onesignal%.with: setting 'deadline' must be", function() client:with({ deadline = -1 }) end)
       refused(": onesignal%.spawn: needs a function$", function() client:spawn("f") end)
-      local negative = "must be a non%-negative number of seconds$"
-      refused(": onesignal%.sleep: seconds " .. negative, function() client:sleep(-1) end)
-      refused(": onesignal%.run: timeout " .. negative, function() client:run(-1) end)
+      local negative = "must be a non%-negative number of seconds, at most 2147483 %(24%.8 days%), got %-1$"
+      refused(": onesignal%.sleep: argument 'seconds' " .. negative, function() client:sleep(-1) end)
+      refused(": onesignal%.run: argument 'timeout' " .. negative, function() client:run(-1) end)
     end)
 
     -- `client.op(...)` for `client:op(...)`, Lua's commonest slip, passed the first argument as the client:
@@ -633,7 +633,8 @@ describe("the client", function()
         { rest_api_key = "k", max_concurrency = 1e300 })
       new_refused("option 'base_url' must not contain spaces", { rest_api_key = "k", base_url = "https://a b.test" })
       -- A negative number is a number: the message says which value was wrong rather than "got number".
-      new_refused("option 'deadline' must be a non%-negative number, got %-1", { rest_api_key = "k", deadline = -1 })
+      new_refused("option 'deadline' must be a positive number of seconds, at most 2147483 %(24%.8 days%), got %-1",
+        { rest_api_key = "k", deadline = -1 })
     end)
 
     it("to another host through a loopback-looking user name are refused (the key would go out unencrypted)",
@@ -686,9 +687,51 @@ describe("the client", function()
       refused("onesignal%.create_notification_with_retry: option 'deadline' must be a positive number", function()
         client:create_notification_with_retry({ contents = { en = "x" } }, { deadline = 0 })
       end)
-      refused("onesignal%.create_notification_with_retry: option 'base_delay' must be a finite non%-neg", function()
+      refused("onesignal%.create_notification_with_retry: option 'base_delay' must be a non%-negative number of"
+        .. " seconds", function()
         client:create_notification_with_retry({ contents = { en = "x" } }, { base_delay = -1 })
       end)
+    end)
+
+    -- A limit of 2^31 ms or more was no limit at all to the C core (libcurl counts ms in a long), while
+    -- cosockets cut it to 2^31 - 1 ms; a poll, run or sleep of 1e300 seconds was taken too. Every time a
+    -- caller gives now has one ceiling, just under 2^31 ms, checked where it is given.
+    it("with a time beyond 2147483 seconds (2^31 ms) are refused wherever one is given, naming it", function()
+      local beyond = "must be a %S+ number of seconds, at most 2147483 %(24%.8 days%), got "
+      for _, name in ipairs({ "timeout", "connect_timeout", "deadline", "retry_base_delay", "retry_max_delay" }) do
+        local ok, err = pcall(onesignal.new, { rest_api_key = "k", [name] = 2147484 })
+        assert.is_false(ok, name)
+        assert.matches("client_spec%.lua:%d+: onesignal%.new: option '" .. name .. "' " .. beyond .. "2147484$", err)
+      end
+      refused(": onesignal%.with: setting 'timeout' " .. beyond .. "1e%+300$", function()
+        client:with({ timeout = 1e300 })
+      end)
+      refused(": onesignal%.with: setting 'retry_max_delay' " .. beyond .. "3000000$", function()
+        client:with({ retry_max_delay = 3e6 })
+      end)
+      refused(": onesignal%.create_notification_with_retry: option 'deadline' " .. beyond .. "2147483%.5$", function()
+        client:create_notification_with_retry({ contents = { en = "x" } }, { deadline = 2147483.5 })
+      end)
+      refused(": onesignal%.poll: argument 'timeout' " .. beyond .. "1e%+300$", function() client:poll(1e300) end)
+      refused(": onesignal%.run: argument 'timeout' " .. beyond .. "2147484$", function() client:run(2147484) end)
+      refused(": onesignal%.sleep: argument 'seconds' " .. beyond .. "1e%+300$", function() client:sleep(1e300) end)
+      for _, name in ipairs({ "timeout", "interval", "max_interval", "request_timeout" }) do
+        refused(": onesignal%.fetch_export: option '" .. name .. "' " .. beyond .. "10000000000$", function()
+          client:fetch_export(srv.url .. "/__files/x.csv", { [name] = 1e10 })
+        end)
+        refused(": onesignal%.download_export: option '" .. name .. "' " .. beyond .. "2147484$", function()
+          client:download_export(srv.url .. "/__files/x.csv", os.tmpname(), { [name] = 2147484 })
+        end)
+      end
+      assert.are.equal(0, #srv:requests())
+      -- the ceiling itself is a time like any other
+      local longest = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+        timeout = 2147483, connect_timeout = 2147483, deadline = 2147483, retry_max_delay = 2147483 })
+      assert(longest:with({ timeout = 2147483 }):get_segments(nil))
+      assert.are.equal(0, longest:poll(2147483)) -- nothing pending: returns at once
+      assert.is_true(longest:run(2147483))
+      longest:close()
+      assert.are.equal(1, #srv:requests())
     end)
   end)
 end)

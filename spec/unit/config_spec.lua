@@ -44,11 +44,17 @@ describe("onesignal.config", function()
 
   it("refuses unknown options and wrong types, naming them", function()
     assert.matches("unknown option 'rest_key'", usage_of({ rest_key = "x" }))
-    assert.matches("option 'timeout' must be a non%-negative number, got string", usage_of({ timeout = "5" }))
+    -- zero is refused too (below): the words say so
+    assert.matches("option 'timeout' must be a positive number of seconds, at most 2147483 %(24%.8 days%), got string",
+      usage_of({ timeout = "5" }))
     assert.matches("option 'max_retries' must be an integer", usage_of({ max_retries = 1.5 }))
     assert.matches("option 'max_retries' must be at most 1000000", usage_of({ max_retries = 1000001 }))
     assert.are.equal(1000000, config.resolve({ max_retries = 1000000 }, env({})).max_retries)
-    assert.matches("option 'timeout' must be a non%-negative number", usage_of({ timeout = -1 }))
+    assert.matches("option 'timeout' must be a positive number of seconds", usage_of({ timeout = -1 }))
+    assert.matches("option 'timeout' must be a positive number of seconds", usage_of({ timeout = 0 }))
+    assert.matches("option 'retry_base_delay' must be a non%-negative number of seconds",
+      usage_of({ retry_base_delay = -1 }))
+    assert.are.equal(0, config.resolve({ retry_base_delay = 0 }, env({})).retry_base_delay)
   end)
 
   it("refuses plain http except to this machine or when allowed", function()

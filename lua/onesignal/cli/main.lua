@@ -47,7 +47,7 @@ local function client_options(flags)
     app_id = flags["app-id"],
     base_url = flags["api-url"],
     allow_http = flags["allow-http"] == true,
-    timeout = flags.timeout and typed.number_flag("timeout", flags.timeout),
+    timeout = flags.timeout and typed.number_flag("timeout", flags.timeout, false, true),
     max_retries = flags["max-retries"] and typed.number_flag("max-retries", flags["max-retries"], true),
     dry_run = flags["dry-run"] == true,
   }

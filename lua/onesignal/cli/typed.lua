@@ -3,6 +3,8 @@
 -- booleans are checked here, so `--query limit=ten` is a usage error rather than a 400 from the server.
 -- @module onesignal.cli.typed
 
+local config = require("onesignal.config")
+
 local M = {}
 
 --- Query options with a type other than text (OneSignal's OpenAPI spec), by wire name.
@@ -29,13 +31,16 @@ function M.query_value(name, text)
   return text
 end
 
---- A number flag (--timeout and the like); `integer` refuses fractions, `positive` refuses zero.
+--- A number flag: a count when `integer` (fractions refused), else seconds, checked as the library checks
+-- every time it is given (onesignal.config); `positive` refuses zero.
 function M.number_flag(name, text, integer, positive)
   local value = tonumber(text)
-  if not value or value ~= value or value < 0 or value == math.huge
-    or (integer and value ~= math.floor(value)) or (positive and value == 0) then
-    fail("--" .. name .. " must be a " .. (positive and "positive " or "non-negative ")
-      .. (integer and "integer" or "number") .. ", got '" .. text .. "'")
+  if not integer then
+    local problem = config.seconds_problem(value, positive, "'" .. text .. "'")
+    if problem then fail("--" .. name .. " " .. problem) end
+  elseif not value or value ~= math.floor(value) or value < 0 or value == math.huge or (positive and value == 0) then
+    fail("--" .. name .. " must be a " .. (positive and "positive " or "non-negative ") .. "integer, got '"
+      .. text .. "'")
   end
   return value
 end
