@@ -144,12 +144,25 @@ describe("the ngx transport in nginx", function()
     assert.matches("^shop/2%.0 onesignal%-lua/", srv:requests()[1].headers["user-agent"])
   end)
 
-  -- A cosocket refuses a timeout of 2^31 ms (24.8 days) or more ("bad timeout value"); libcurl takes it.
-  it("takes a timeout longer than a cosocket's longest, as the curl transport does", function()
-    for _, options in ipairs({ { timeout = 3e6 }, { timeout = 1e9, connect_timeout = 1e9 } }) do
-      local r = app:case("call", { operation = "view_templates", args = { NULL }, options = options }).results[1]
+  -- A cosocket refuses a timeout of 2^31 ms (24.8 days) or more ("bad timeout value"), and the C core took
+  -- one for no limit at all: the library's longest time (just under) works on cosockets, and a longer one is
+  -- refused before anything is sent, in the same words as on the curl transport.
+  it("takes the longest timeout the library allows, and refuses a longer one as the curl transport does", function()
+    local longest = { timeout = 2147483, connect_timeout = 2147483, deadline = 2147483 }
+    for _, case in ipairs({ { options = longest }, { with = { timeout = 2147483, deadline = 2147483 } } }) do
+      local r = app:case("call", { operation = "view_templates", args = { NULL }, options = case.options,
+        with = case.with }).results[1]
       assert.is_true(r.ok, r.text)
     end
+    srv:clear()
+    for _, options in ipairs({ { timeout = 3e6 }, { timeout = 1e9, connect_timeout = 1e9 } }) do
+      local status, text = app:request("POST", "/case/call", { operation = "view_templates", args = { NULL },
+        options = options })
+      assert.are.equal(500, status)
+      assert.matches("onesignal.new: option 'timeout' must be a positive number of seconds, at most 2147483 (24.8"
+        .. " days), got " .. string.format("%d", options.timeout), text, 1, true)
+    end
+    assert.are.equal(0, #srv:requests())
   end)
 
   it("keeps the base URL's path prefix", function()
