@@ -600,10 +600,13 @@ static int l_request(lua_State *L)
     return 1;
 }
 
+/* pending, fd, timeout and stats only ask, but in a forked child they must answer for the child (what is
+ * in flight is the parent's, and has ended as closed here): each looks for a fork first, as poll does. */
 static int l_pending(lua_State *L)
 {
     lsession *ls = check_open(L);
     os_session_stats st;
+    os_session_check_fork(ls->s);
     os_session_get_stats(ls->s, &st);
     lua_pushinteger(L, st.pending);
     return 1;
@@ -625,7 +628,9 @@ static int l_fd(lua_State *L)
 static int l_timeout(lua_State *L)
 {
     lsession *ls = check_open(L);
-    double next = os_session_next_timeout(ls->s);
+    double next;
+    os_session_check_fork(ls->s);
+    next = os_session_next_timeout(ls->s);
     if (next < 0)
         lua_pushnil(L);
     else
@@ -649,6 +654,7 @@ static int l_stats(lua_State *L)
 {
     lsession *ls = check_open(L);
     os_session_stats st;
+    os_session_check_fork(ls->s);
     os_session_get_stats(ls->s, &st);
     lua_createtable(L, 0, 3);
     os_set_integer(L, "connects", (lua_Integer)st.connects);

@@ -52,6 +52,21 @@ describe("a session across fork()", function()
     assert.same(1, #srv:recorded(support.segments_path(srv), "path"))
   end)
 
+  it("makes timeout, pending and stats in the child see the fork before anything drives the session", function()
+    if not support.can_fork then return pending("needs LuaJIT's FFI to fork") end
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 0.5 } } })
+    local id = s:submit(support.get_segments(srv, "offset=8"))
+    s:poll(0.1) -- the request is on the wire, waiting for its answer
+    local code = in_child(function()
+      local timeout, pending, stats = s:timeout(), s:pending(), s:stats()
+      local done = s:finished()
+      return timeout == 0 and pending == 1 and stats.in_flight == 0 and stats.waiting == 0
+        and done ~= nil and done[1].id == id and done[1].error == "closed"
+    end)
+    assert.same(0, code)
+    assert.is_nil(s:wait(id).error)
+  end)
+
   it("ends a result the parent had finished but not handed out as closed in the child too", function()
     if not support.can_fork then return pending("needs LuaJIT's FFI to fork") end
     local id = s:submit(support.get_segments(srv, "offset=6"), "context")

@@ -42,4 +42,14 @@ describe("a client across fork()", function()
     assert.is_table(seen[11], "the child's own request did not arrive")
     assert.are_not.equal(seen[10].connection, seen[11].connection)
   end)
+
+  -- timeout() and pending() did not look for a fork (poll, fd and the calls did): a child's event loop
+  -- asking timeout() first got the parent's libcurl timer, seconds away, for a result that was ready.
+  it("makes timeout() and pending() in the child see the fork before anything drives the client", function()
+    srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 0.5 } } })
+    local r = support.host(1, "spec/hardening/host/fork_worker.lua", "read_only", srv.url, srv.rest_key, srv.app_id)
+    assert.are.equal(0, r.code, r.stdout .. r.stderr)
+    assert.matches("thread 1: ok 0", r.stdout, 1, true, r.stderr)
+    assert.are.equal(1, #srv:requests()) -- the child sent nothing of its own
+  end)
 end)
