@@ -103,6 +103,12 @@ describe("onesignal exits", function()
         "%-%-export%-timeout applies only with %-%-download FILE" },
       { "a --poll-interval without --download", { "export_events", "n-1", "--poll-interval", "soon" },
         "%-%-poll%-interval applies only with %-%-download FILE" },
+      -- "-" made a file named "-"; "" was "a directory" (it opened "/.")
+      { "--download - (no standard output for the file), before the export is asked for",
+        { "export_subscriptions", "--download", "-" }, "%-%-download needs the name of a file to save %(standard"
+        .. " output, %-, cannot take the file: it is written whole, then moved into place%)" },
+      { "an empty --download, before the export is asked for", { "export_events", "n-1", "--download=" },
+        "%-%-download needs the name of a file to save" },
       -- found only once the export had been asked for (exit 1), leaving an export behind
       { "a --download file that cannot be written, before the export is asked for",
         { "export_subscriptions", "--download", "/nonexistent/dir/subs.csv" },

@@ -31,7 +31,8 @@ M.FLAGS = {
   ["query"] = { value = "NAME=VALUE", who = "call", many = true,
     help = "an optional query parameter (repeat a list's name for each item)" },
   ["all"] = { who = "list", help = "every item of every page, as one JSON array" },
-  ["download"] = { value = "FILE", who = "export", help = "wait for the CSV file and save it to FILE" },
+  ["download"] = { value = "FILE", who = "export",
+    help = "wait for the CSV file and save it to FILE (a file's name, not -)" },
   ["export-timeout"] = { value = "SECONDS", who = "export", help = "longest wait for the file (default 600)" },
   ["poll-interval"] = { value = "SECONDS", who = "export", help = "first wait between checks (default 2)" },
 

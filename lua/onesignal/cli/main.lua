@@ -244,6 +244,13 @@ local function call(streams, command, words, flags)
   end
   if flags.download then
     -- Checked now: a mistake found after the export request was sent would leave an export behind.
+    -- "-" is no standard output here (as it is standard input for --json): the answer's JSON is printed
+    -- there, and the file is written to FILE.part, started again from empty when a transfer is retried,
+    -- and moved into place only once whole, which a stream cannot do. It would have been a file named "-".
+    if flags.download == "-" or flags.download == "" then
+      fail("--download needs the name of a file to save (standard output, -, cannot take the file: it is"
+        .. " written whole, then moved into place)")
+    end
     flags.export_waits = {
       timeout = flags["export-timeout"] and typed.number_flag("export-timeout", flags["export-timeout"]),
       interval = flags["poll-interval"] and typed.number_flag("poll-interval", flags["poll-interval"], false, true),
