@@ -600,6 +600,16 @@ static int l_request(lua_State *L)
     return 1;
 }
 
+/* session:driving(): whether the engine is being driven (poll, wait, request) right now, as it is while
+ * the hook runs. Code that must drive the engine later, after starting requests (a bulk send), asks this
+ * first: poll would refuse only once those requests were out. */
+static int l_driving(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    lua_pushboolean(L, ls->driving);
+    return 1;
+}
+
 /* pending, fd, timeout and stats only ask, but in a forked child they must answer for the child (what is
  * in flight is the parent's, and has ended as closed here): each looks for a fork first, as poll does. */
 static int l_pending(lua_State *L)
@@ -782,7 +792,7 @@ static int l_tostring(lua_State *L)
 static const luaL_Reg METHODS[] = {
     {"poll", l_poll},         {"wait", l_wait},         {"pending", l_pending}, {"fd", l_fd},
     {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},     {"close", l_close},
-    {"finished", l_finished}, {NULL, NULL}};
+    {"finished", l_finished}, {"driving", l_driving}, {NULL, NULL}};
 
 void os_lua_session_register(lua_State *L)
 {

@@ -4,8 +4,8 @@
 -- its position) and nothing at all goes out. Each request carries its own idempotency key and the
 -- client's whole retry policy; while one waits for a retry, the others go on.
 --
--- Only the client's methods are used here (`_submit`, `_waiter`, `_closed`, `_pace`, `poll`), never a transport
--- directly, so the same code runs on libcurl and on OpenResty's cosockets.
+-- Only the client's methods are used here (`_submit`, `_waiter`, `_can_drive`, `_closed`, `_pace`, `poll`),
+-- never a transport directly, so the same code runs on libcurl and on OpenResty's cosockets.
 -- @module onesignal.bulk
 
 local core = require("onesignal.core")
@@ -122,11 +122,18 @@ end
 local function send_many(self, notifications, options)
   local concurrency, rate, burst, on_progress = check_options(self, options)
   local bodies, keys, template, total = build_all(self, notifications)
+  local wait, wake = self:_waiter()
+  -- Blocking, this drives the client once the first items are out. Where it cannot (inside the on_attempt
+  -- hook, while the engine drives the call that ran it) poll would refuse only then, the items sent and
+  -- their results lost: refused here instead, before anything goes out.
+  if not wait and not self:_can_drive() then
+    usage.raise(NAME .. ": cannot be called from an on_attempt hook (it would have to drive the client,"
+      .. " which is running the hook); start the items with create_notification_async there instead")
+  end
   local started = core.monotonic()
   local results = {}
   local summary = { total = total, succeeded = 0, failed = 0 }
   local take = rate and token_bucket(rate, burst)
-  local wait, wake = self:_waiter()
   local next_item, in_flight, done = 1, 0, 0
   local finished, reported = {}, 0 -- items finished, in order, and how many of them were reported
 

@@ -500,6 +500,14 @@ function Client:_closed()
   return self.transport.closed == true
 end
 
+--- For code that starts requests and then drives the client (a blocking send_many): whether it may drive
+-- it now. The libcurl transport cannot while its on_attempt hook runs; a transport without the method
+-- (the cosocket one, dry-run) always can.
+function Client:_can_drive()
+  local transport = self.transport
+  return not transport.can_drive or transport:can_drive()
+end
+
 --- For code that waits only to pace requests (send_many's rate): `client:sleep`, except that it ends
 -- when the client is closed (at once on a closed client).
 function Client:_pace(seconds)

@@ -137,11 +137,18 @@ describe("session round trips", function()
   it("request(req) takes no context and refuses to run from a hook", function()
     assert.has_error(function() s:request(support.get_segments(srv), "context") end,
       "onesignal.core: a blocking request takes no context")
-    local inner
-    s:set_hook(function() inner = select(2, pcall(s.request, s, support.get_segments(srv))) end)
+    local inner, driving_in_hook
+    s:set_hook(function()
+      driving_in_hook = s:driving()
+      inner = select(2, pcall(s.request, s, support.get_segments(srv)))
+    end)
+    assert.is_false(s:driving())
     s:request(support.get_segments(srv))
     s:set_hook(nil)
     assert.matches("cannot be called from a hook", inner)
+    -- driving() tells beforehand, for callers that would start requests before they drive (send_many)
+    assert.is_true(driving_in_hook)
+    assert.is_false(s:driving())
     assert.same(0, s:pending())
   end)
 

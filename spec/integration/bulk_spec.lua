@@ -266,6 +266,37 @@ describe("client:send_many", function()
     assert.are.equal(0, summary.total)
   end)
 
+  -- The hook runs while the engine drives a request, and a blocking send_many must drive it too. Refused
+  -- only once it had started its first `concurrency` items: those were created, and the caller, told
+  -- only "poll, wait and close cannot be called from a hook", never learnt of them.
+  it("refuses to run from the on_attempt hook, before sending anything", function()
+    local hooked, tried
+    hooked = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      on_attempt = function(a)
+        if a.operation == "get_segments" and not tried then
+          tried = { pcall(hooked.send_many, hooked, notifications(3), { concurrency = 2 }) }
+        end
+      end })
+    assert(hooked:get_segments(nil))
+    assert.is_true(hooked:run(5))
+    hooked:close()
+    assert.is_false(tried[1])
+    assert.matches("bulk_spec%.lua:%d+: onesignal%.send_many: cannot be called from an on_attempt hook", tried[2])
+    assert.are.equal(0, #srv:recorded("create_notification"))
+    -- Another client's hook is no obstacle: only the client being driven is busy.
+    tried = nil
+    local other = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      on_attempt = function(a)
+        if a.operation == "get_segments" and not tried then
+          tried = { pcall(client.send_many, client, notifications(3), { concurrency = 2 }) }
+        end
+      end })
+    assert(other:get_segments(nil))
+    other:close()
+    assert.is_true(tried[1], tostring(tried[2]))
+    assert.are.equal(3, tried[3].succeeded)
+  end)
+
   it("suspends inside client:spawn while other coroutines go on", function()
     srv:fault(delays(4, 0.2))
     local order, results = {}, nil

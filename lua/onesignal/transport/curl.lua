@@ -138,6 +138,12 @@ function Transport:poll(timeout)
   return deliver(self)
 end
 
+--- Whether a caller may drive the engine (poll) now: not from inside the on_attempt hook, which runs while
+-- the engine is being driven (session:driving). A closed transport has no engine to drive.
+function Transport:can_drive()
+  return self.closed or not self.session:driving()
+end
+
 --- Requests started and not yet handed to their callback.
 function Transport:pending()
   local queued = self.tail - self.head + 1
