@@ -180,8 +180,9 @@ local function send_many(self, notifications, options)
     local delay = start_more()
     if done < total and reported == #finished then
       if wait then
-        -- Suspended; a finishing request wakes us, or the bucket's next token.
-        if delay then self:_pace(delay) else wait() end
+        -- Suspended until a request finishes, or the bucket's next token (whichever comes first: a
+        -- finished item is reported at once, not a token later).
+        wait(delay)
       elseif delay and in_flight == 0 then
         self:_pace(delay)
       else

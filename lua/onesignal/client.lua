@@ -63,21 +63,51 @@ local function resumed_by_another(what)
     .. " while it waited for " .. what .. " (only poll, run and close may resume it)")
 end
 
--- `wait()`, which suspends the coroutine co (the running one), and `wake()`, which resumes it if (and
--- only if) it is suspended in `wait`.
-local function waiter_for(co)
-  local parked = false
-  local function wait()
+-- Coroutines asleep (`client:sleep`, or a wait with a limit) are in root.sleepers, soonest first:
+-- { due = monotonic seconds, co = coroutine, until_close = whether close() wakes it too (end_paces) }.
+-- poll wakes each once it is due: it takes it out of the list, sets `woken` and resumes it.
+local function add_sleeper(root, co, seconds, until_close)
+  local due = core.monotonic() + seconds
+  local sleepers = root.sleepers
+  local at = #sleepers + 1
+  while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
+  local sleeper = { due = due, co = co, until_close = until_close }
+  table.insert(sleepers, at, sleeper)
+  return sleeper
+end
+
+-- Takes out a sleeper that something other than its time ended.
+local function remove_sleeper(root, sleeper)
+  local sleepers = root.sleepers
+  for i = #sleepers, 1, -1 do
+    if sleepers[i] == sleeper then table.remove(sleepers, i) end
+  end
+end
+
+-- `wait(seconds)`, which suspends the coroutine co (the running one) until `wake()`, or with `seconds`
+-- until they have passed or the client is closed, whichever comes first (send_many: a request finishing,
+-- or its next rate token); and `wake()`, which resumes it if (and only if) it is suspended in `wait`.
+local function waiter_for(root, co)
+  local parked, sleeper = false, nil
+  local function wait(seconds)
     parked = true
+    sleeper = seconds and add_sleeper(root, co, seconds, true) or nil
     coroutine.yield()
-    if parked then
+    local timed = sleeper
+    sleeper = nil
+    if timed and timed.woken then
+      parked = false -- its time came, or the close
+    elseif parked then
       parked = false -- the request still finishes, unheard
+      if timed then remove_sleeper(root, timed) end
       resumed_by_another("a request")
     end
   end
   local function wake()
     if parked then
       parked = false
+      -- Woken before its time: the sleeper goes, or a later poll would resume the coroutine for it.
+      if sleeper then remove_sleeper(root, sleeper) end
       resume(co)
     end
   end
@@ -85,18 +115,19 @@ local function waiter_for(co)
 end
 
 --- For code that waits for callbacks (client:send_many): inside a coroutine run by this client's `spawn`
--- returns its `wait` and `wake` (waiter_for above); elsewhere returns nothing, and the caller drives the
--- client with `poll` instead.
+-- returns its `wait([seconds])` and `wake` (waiter_for above); elsewhere returns nothing, and the caller
+-- drives the client with `poll` instead.
 function Client:_waiter()
   local co = in_spawned(self)
   if not co then return nil end
-  local wait, wake = waiter_for(co)
+  local wait, wake = waiter_for(self.root, co)
   local transport = self.transport
   -- Once the client is closed every request it is given is answered at once, but the libcurl transport
   -- holds the answers for the next poll, which a program that closed its client never makes: hand them
-  -- out here instead of suspending for ever (the callbacks wake nobody: nothing is parked).
-  return function()
-    if transport.closed then self:poll(0) else wait() end
+  -- out here instead of suspending for ever (the callbacks wake nobody: nothing is parked). Nor is
+  -- there anything left to wait `seconds` for: what is paced now fails at once.
+  return function(seconds)
+    if transport.closed then self:poll(0) else wait(seconds) end
   end, wake
 end
 
@@ -109,7 +140,7 @@ function Client:_perform(req)
   -- submit the libcurl transport would hold that answer for the next poll, which a program that closed
   -- its client never makes: the coroutine would stay suspended for ever.
   if not co or transport.closed then return transport:request(req) end
-  local wait, wake = waiter_for(co)
+  local wait, wake = waiter_for(self.root, co)
   local result
   -- A transport may call back before submit returns (the cosocket transport, whose thread runs at once,
   -- when nothing makes it wait): then there is nothing to wait for. The libcurl transport never does.
@@ -244,7 +275,7 @@ function Client:call_async(name, ...)
   return invoke_async(self, lookup("call_async", name), ...)
 end
 
--- Coroutines asleep in `client:sleep`, soonest first: { due = monotonic seconds, co = coroutine }.
+-- Coroutines asleep (add_sleeper above).
 -- A sleeper its owner closed (coroutine.close) is dropped before anything counts or waits for it: else
 -- `run` would wait out the sleep of a coroutine that no longer exists.
 local function drop_closed_sleepers(root)
@@ -276,25 +307,17 @@ local function wake_due(root)
   return woken
 end
 
--- Suspends the spawned coroutine co for `seconds` (a sleeper, see drop_closed_sleepers). One `until_close`
--- is also woken by close() (see there).
-local function suspend(root, co, seconds, until_close)
-  local due = core.monotonic() + seconds
-  local sleepers = root.sleepers
-  local at = #sleepers + 1
-  while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
-  local sleeper = { due = due, co = co, until_close = until_close }
-  table.insert(sleepers, at, sleeper)
+-- Suspends the spawned coroutine co for `seconds` (a sleeper, see drop_closed_sleepers).
+local function suspend(root, co, seconds)
+  local sleeper = add_sleeper(root, co, seconds, false)
   coroutine.yield()
   if not sleeper.woken then
-    for i = #sleepers, 1, -1 do
-      if sleepers[i] == sleeper then table.remove(sleepers, i) end
-    end
+    remove_sleeper(root, sleeper)
     resumed_by_another("client:sleep")
   end
 end
 
--- Wakes the coroutines waiting in `client:_pace` (send_many's wait for a rate token), once the client is
+-- Wakes the coroutines waiting for a rate token in send_many (a wait with a limit, waiter_for), once the client is
 -- closed: what they paced now fails at once and sends nothing, and a program that closed its client polls
 -- it no more. One at a time, each taken out before it resumes, from the start again after each: one that
 -- raises leaves the others for the next poll or close, and one resumed here may change the list.
@@ -422,7 +445,7 @@ end
 function Client:sleep(seconds)
   check_seconds("sleep: argument 'seconds'", seconds)
   local co = in_spawned(self)
-  if co then return suspend(self.root, co, seconds, false) end
+  if co then return suspend(self.root, co, seconds) end
   drive_for(self, seconds, false)
 end
 
@@ -508,12 +531,11 @@ function Client:_can_drive()
   return not transport.can_drive or transport:can_drive()
 end
 
---- For code that waits only to pace requests (send_many's rate): `client:sleep`, except that it ends
--- when the client is closed (at once on a closed client).
+--- For blocking code that waits only to pace requests (send_many's rate, with nothing in flight): drives
+-- the client for `seconds` as `client:sleep` does, except that it ends when the client is closed (at once
+-- on a closed client). Inside `spawn` the waiter's `wait(seconds)` does this job.
 function Client:_pace(seconds)
   if self:_closed() then return end
-  local co = in_spawned(self)
-  if co then return suspend(self.root, co, seconds, true) end
   drive_for(self, seconds, true)
 end
 

@@ -317,6 +317,24 @@ describe("client:send_many", function()
     for _, item in ipairs(results) do assert.is_nil(item.err) end
   end)
 
+  -- Waiting for a token, the coroutine heard no request finish: item 1, answered at once, was reported
+  -- only when the token for item 2 came, a whole 1 / rate later (blocking, it was reported at once).
+  it("inside client:spawn with a rate, reports an item when it finishes, not at the next token", function()
+    local reported, results = {}, nil
+    local started = core.monotonic()
+    client:spawn(function()
+      results = client:send_many(notifications(2), { rate = 1, on_progress = function(_, _, i)
+        reported[i] = core.monotonic() - started
+      end })
+    end)
+    assert.is_true(client:run(10))
+    assert.are.equal(2, #results)
+    assert.is_true(reported[1] < 0.5, "item 1 was reported after " .. reported[1] .. " s")
+    -- and the token still held item 2 back
+    assert.is_true(reported[2] >= 0.95, "item 2 was reported after " .. reported[2] .. " s")
+    assert.are.equal(2, #srv:recorded("create_notification"))
+  end)
+
   it("inside client:spawn, finishes the list when on_progress itself makes a call that suspends", function()
     -- The call in on_progress outlasts the requests in flight, so they finish while it is suspended.
     srv:fault({ match = { operation = "view_templates" }, steps = server.times(6, { delay = 0.3 }) })
