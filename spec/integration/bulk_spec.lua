@@ -155,6 +155,19 @@ describe("client:send_many", function()
     assert.is_true(seen[3].time - seen[2].time >= 0.5, "item 2 waited for item 1's retry")
   end)
 
+  it("bounds each item by the deadline from its first request, not the whole batch", function()
+    -- One slot: item 1 stalls past the deadline; items 2 and 3 then take 0.4 s each, 1.4 s into the batch.
+    srv:fault({ match = { operation = "create_notification" },
+      steps = { { delay = 1 }, { delay = 0.4 }, { delay = 0.4 } } })
+    local results, summary = client:with({ deadline = 0.6 }):send_many(notifications(3), { concurrency = 1 })
+    assert.are.equal("timeout", results[1].err.kind)
+    assert.is_true(results[1].err.maybe_sent)
+    assert.is_true(onesignal.is_message_sent(results[2].body), tostring(results[2].err))
+    assert.is_true(onesignal.is_message_sent(results[3].body), tostring(results[3].err))
+    assert.are.equal(2, summary.succeeded)
+    assert.is_true(summary.elapsed >= 1.3, "elapsed " .. summary.elapsed)
+  end)
+
   it("holds no more than `burst` tokens while the concurrency cap keeps requests back", function()
     -- The first two requests take a second, filling the cap. A bucket that kept filling meanwhile would
     -- send the four after them at once; the rate allows two (the burst), then one every 0.1 s.
