@@ -26,7 +26,9 @@ local function check_options(self, options)
   for k in pairs(options) do
     if not OPTIONS[k] then usage.raise(NAME .. ": unknown option '" .. tostring(k) .. "'") end
   end
-  local concurrency = options.concurrency or self.max_concurrency or 64
+  -- (`~= nil`, not `or`: false is a wrong value, not a missing one)
+  local concurrency = options.concurrency
+  if concurrency == nil then concurrency = self.max_concurrency or 64 end
   if not positive_integer(concurrency) then
     usage.raise(NAME .. ": option 'concurrency' must be an integer >= 1")
   end
@@ -37,7 +39,8 @@ local function check_options(self, options)
       or 1 / rate == math.huge) then
     usage.raise(NAME .. ": option 'rate' must be a positive number (requests per second)")
   end
-  local burst = options.burst or 1
+  local burst = options.burst
+  if burst == nil then burst = 1 end
   if not positive_integer(burst) then usage.raise(NAME .. ": option 'burst' must be an integer >= 1") end
   if options.burst ~= nil and rate == nil then usage.raise(NAME .. ": option 'burst' needs option 'rate'") end
   local on_progress = options.on_progress

@@ -268,6 +268,9 @@ describe("client:send_many", function()
     refused("argument 'notifications' must be a list of tables, got nil", nil)
     refused("unknown option 'concurency'", notifications(1), { concurency = 2 })
     refused("option 'concurrency' must be an integer >= 1", notifications(1), { concurrency = 0 })
+    -- false is no number either: it was taken for "not given" and the default used
+    refused("option 'concurrency' must be an integer >= 1", notifications(1), { concurrency = false })
+    refused("option 'burst' must be an integer >= 1", notifications(1), { rate = 10, burst = false })
     refused("option 'rate' must be a positive number", notifications(1), { rate = 0 })
     -- so small that the wait for a second token would be infinite
     refused("option 'rate' must be a positive number", notifications(2), { rate = 1e-320 })
