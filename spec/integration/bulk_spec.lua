@@ -299,6 +299,21 @@ describe("client:send_many", function()
     assert.is_false(tried[1])
     assert.matches("bulk_spec%.lua:%d+: onesignal%.send_many: cannot be called from an on_attempt hook", tried[2])
     assert.are.equal(0, #srv:recorded("create_notification"))
+    -- Inside client:spawn, as the error says, it suspends rather than drive: started from the hook, it runs.
+    local spawned
+    tried = nil
+    hooked = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      on_attempt = function(a)
+        if a.operation == "get_segments" and not tried then
+          tried = true
+          hooked:spawn(function() spawned = select(2, hooked:send_many(notifications(3), { concurrency = 2 })) end)
+        end
+      end })
+    assert(hooked:get_segments(nil))
+    assert.is_true(hooked:run(5))
+    hooked:close()
+    assert.are.equal(3, spawned.succeeded)
+    srv:reset()
     -- Another client's hook is no obstacle: only the client being driven is busy.
     tried = nil
     local other = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
