@@ -243,6 +243,7 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"json_encode_body", os_lua_json_encode_body},
                                      {"json_text", os_lua_json_text},
                                      {"json_release", os_lua_json_release},
+                                     {"json_sparse", os_lua_json_sparse},
                                      {"json_decode", os_lua_json_decode},
                                      {"utf8_error", os_lua_utf8_error},
                                      {NULL, NULL}};
@@ -260,7 +261,7 @@ int luaopen_onesignal_core(lua_State *L)
     os_lua_session_register(L);
     os_lua_json_register(L);
 
-    lua_createtable(L, 0, 19);
+    lua_createtable(L, 0, 20);
     state = lua_newuserdata(L, sizeof *state);
     memset(state, 0, sizeof *state);
     luaL_setfuncs(L, FUNCTIONS, 1);

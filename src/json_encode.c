@@ -392,26 +392,69 @@ static int key_is_index(lua_State *L, int idx, lua_Integer n)
 
 static int put_value(json_writer *w, int key, int in_alias_map, int depth);
 
-/* cjson's decision for the table at t: its length as an array, or -1 when it is an object. */
-static int array_length(json_writer *w, int t, lua_Integer *length)
+/* cjson's shape of the table at t, by its keys. A table whose keys are all positive integers (up to 9e15)
+ * is an array whose length is its largest index: TOO_SPARSE when that is above SPARSE_SAFE and above
+ * SPARSE_RATIO times its number of values. Any other table is an OBJECT. The writer and core.json_sparse
+ * (with which json.lua names the field) both ask this one rule. */
+enum { ARRAY, OBJECT, TOO_SPARSE };
+typedef struct {
+    lua_Number max;        /* the largest index, as a double (for the rule) */
+    lua_Integer max_index; /* Lua 5.3+: the largest index that is an integer, exact beyond 2^53 (for messages) */
+    lua_Integer items;
+} table_keys;
+
+static int table_shape(lua_State *L, int t, table_keys *keys)
 {
-    lua_State *L = w->L;
-    lua_Integer max = 0, items = 0;
+    keys->max = 0;
+    keys->max_index = 0;
+    keys->items = 0;
     lua_pushnil(L);
     while (lua_next(L, t) != 0) {
         lua_Number k;
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TNUMBER || (k = lua_tonumber(L, -1)) < 1 || k != floor(k) || k > 9.0e15) {
             lua_pop(L, 1);
-            *length = -1;
-            return 1;
+            return OBJECT;
         }
-        if ((lua_Integer)k > max) max = (lua_Integer)k;
-        items++;
+#if LUA_VERSION_NUM >= 503
+        if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > keys->max_index) keys->max_index = lua_tointeger(L, -1);
+#endif
+        if (k > keys->max) keys->max = k;
+        keys->items++;
     }
-    if (max > items * SPARSE_RATIO && max > SPARSE_SAFE) return fail(w, "a table is an array with too many holes");
-    *length = max;
-    return 1;
+    if (keys->max > (lua_Number)keys->items * SPARSE_RATIO && keys->max > SPARSE_SAFE) return TOO_SPARSE;
+    return ARRAY;
+}
+
+int os_lua_json_sparse(lua_State *L)
+{
+    table_keys keys;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (table_shape(L, 1, &keys) != TOO_SPARSE) return 0;
+#if LUA_VERSION_NUM >= 503
+    if ((lua_Number)keys.max_index == keys.max) /* the largest index is an integer: that one, exactly */
+        lua_pushinteger(L, keys.max_index);
+    else
+#endif
+        lua_pushnumber(L, keys.max);
+    lua_pushinteger(L, keys.items);
+    return 2;
+}
+
+/* cjson's decision for the table at t: its length as an array, or -1 when it is an object. */
+static int array_length(json_writer *w, int t, lua_Integer *length)
+{
+    table_keys keys;
+    switch (table_shape(w->L, t, &keys)) {
+    case OBJECT:
+        *length = -1;
+        return 1;
+    case TOO_SPARSE:
+        return fail(w, "a table is an array with too many holes");
+    default:
+        *length = (lua_Integer)keys.max; /* at most twice the values or SPARSE_SAFE: it fits */
+        return 1;
+    }
 }
 
 /* The value under each key of the table at t, from the pair now on the stack (key at -2, value at -1)

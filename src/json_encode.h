@@ -12,6 +12,10 @@
  * leaves its pair out). */
 int os_lua_json_encode(lua_State *L);
 
+/* core.json_sparse(table) -> max, items when the writer refuses the table as an array with too many holes
+ * (its largest index and its number of values), nothing otherwise: json.lua names the field with it. */
+int os_lua_json_sparse(lua_State *L);
+
 /* A large text: JSON text of a request body in a malloc'd block instead of a Lua string (see
  * json_encode.c for why). data is NULL once released; the block's one owner is the userdata. */
 typedef struct {

@@ -16,6 +16,7 @@ local core = require("onesignal.core")
 local json_encode = core.json_encode
 local json_encode_body = core.json_encode_body
 local utf8_error = core.utf8_error
+local too_sparse = core.json_sparse -- lua-cjson's rule for arrays with holes, the one the writer applies
 
 local M = {}
 
@@ -59,20 +60,6 @@ local function path_string(stack, depth)
   return table.concat(parts)
 end
 
--- lua-cjson's rule, as the C writer applies it (src/json_encode.c): a table whose keys are all positive
--- integers (up to 9e15) is an array, refused when its largest index is above 10 and above twice the number
--- of values. Returns its largest index and its number of values when it is refused so, else nil.
-local function too_sparse(value)
-  local max, items = 0, 0
-  for k in next, value do
-    if type(k) ~= "number" or k < 1 or k ~= math.floor(k) or k > 9.0e15 then return nil end
-    if k > max then max = k end
-    items = items + 1
-  end
-  if max > items * 2 and max > 10 then return max, items end
-  return nil
-end
-
 -- The careful walk, run only when something is wrong: finds the first value JSON cannot carry and raises
 -- with the path to it. Returns normally when it finds nothing (then the writer's own reason is used).
 local function explain(value, state, depth)
@@ -85,7 +72,7 @@ local function explain(value, state, depth)
     local last, items = too_sparse(value)
     if last then
       state.fail("is an array with too many holes (" .. items .. (items == 1 and " value" or " values")
-        .. " up to index " .. string.format("%d", last) .. "): fill them with onesignal.null, or use string keys",
+        .. " up to index " .. M.number_text(last) .. "): fill them with onesignal.null, or use string keys",
         depth)
     end
     state.open[value] = true

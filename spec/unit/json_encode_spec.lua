@@ -207,6 +207,11 @@ describe("json.encode's writer", function()
     assert.are.equal('[1,null,3,null,5,null,7,null,9,null,null,12]', encode(sparse))
     sparse[12], sparse[13] = nil, 13
     assert.matches("too many holes", usage_of(function() encode(sparse) end))
+    -- json.lua names the field by the writer's own rule (core.json_sparse), not a restatement of it
+    assert.are.same({ 13, 6 }, { core.json_sparse(sparse) })
+    sparse[13] = nil
+    assert.are.same({}, { core.json_sparse(sparse) })
+    assert.are.same({}, { core.json_sparse({ [40] = 1, x = 2 }) }) -- an object
   end)
 
   it("writes Lua 5.4 integers with every digit, also beyond 14 digits #lua54", function()
