@@ -392,10 +392,12 @@ static int key_is_index(lua_State *L, int idx, lua_Integer n)
 
 static int put_value(json_writer *w, int key, int in_alias_map, int depth);
 
-/* cjson's shape of the table at t, by its keys. A table whose keys are all positive integers (up to 9e15)
- * is an array whose length is its largest index: TOO_SPARSE when that is above SPARSE_SAFE and above
- * SPARSE_RATIO times its number of values. Any other table is an OBJECT. The writer and core.json_sparse
- * (with which json.lua names the field) both ask this one rule. */
+/* cjson's shape of the table at t, by its keys. A table whose keys are all positive integers is an array
+ * whose length is its largest index: TOO_SPARSE when that is above SPARSE_SAFE and above SPARSE_RATIO
+ * times its number of values. However large the index: a key of 2^53 or more (ids used as keys) made an
+ * object of the table, so the same map of ids was refused or sent as an object by the size of one key.
+ * An infinite key makes an object, which the writer then refuses for its key. Any other table is an
+ * OBJECT. The writer and core.json_sparse (with which json.lua names the field) both ask this one rule. */
 enum { ARRAY, OBJECT, TOO_SPARSE };
 typedef struct {
     lua_Number max;        /* the largest index, as a double (for the rule) */
@@ -412,7 +414,7 @@ static int table_shape(lua_State *L, int t, table_keys *keys)
     while (lua_next(L, t) != 0) {
         lua_Number k;
         lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TNUMBER || (k = lua_tonumber(L, -1)) < 1 || k != floor(k) || k > 9.0e15) {
+        if (lua_type(L, -1) != LUA_TNUMBER || (k = lua_tonumber(L, -1)) < 1 || k != floor(k) || k == HUGE_VAL) {
             lua_pop(L, 1);
             return OBJECT;
         }
