@@ -8,7 +8,8 @@
  *
  * Tables are read raw (no metamethods), as cjson reads them, and in its shapes: a table whose keys are
  * all positive integers is an array (holes are null; an array sparser than cjson allows is refused), any
- * other table is an object whose number keys become strings. Nothing here calls Lua code, so nothing can
+ * other table is an object whose number keys become strings (refused when the table also has that string
+ * as a key: a name given twice). Nothing here calls Lua code, so nothing can
  * change a table while it is being written. Text goes into a buffer on the C stack and, once that is
  * outgrown, into a malloc'd block owned by a box on the Lua stack: an error raised by Lua (out of memory)
  * leaks nothing, and no state is shared with another call (a finalizer run by the collector may encode
@@ -459,8 +460,23 @@ static int array_length(json_writer *w, int t, lua_Integer *length)
     }
 }
 
+/* Whether the table at t also has the string key that the number key just written (from data + at on)
+ * reads as: {[1] = "a", ["1"] = "b"} would be the object {"1":"a","1":"b"}, whose reader keeps either
+ * value or refuses the text (RFC 8259 section 4). Asked only for number keys, which objects rarely have. */
+static int number_key_taken(json_writer *w, int t, size_t at)
+{
+    lua_State *L = w->L;
+    int taken;
+    lua_pushlstring(L, w->data + at, w->len - at);
+    lua_rawget(L, t);
+    taken = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    return taken;
+}
+
 /* The value under each key of the table at t, from the pair now on the stack (key at -2, value at -1)
- * to the last; keys are strings, or numbers written as strings. */
+ * to the last; keys are strings, or numbers written as strings (refused when the table has that string
+ * as a key too). */
 static int put_members(json_writer *w, int t, int alias_map, int depth, int first)
 {
     lua_State *L = w->L;
@@ -471,8 +487,11 @@ static int put_members(json_writer *w, int t, int alias_map, int depth, int firs
         if (key_type == LUA_TSTRING) {
             if (!put_string(w, -2)) return 0;
         } else if (key_type == LUA_TNUMBER) {
+            size_t at;
             put_char(w, '"');
+            at = w->len;
             if (!put_number(w, -2)) return 0;
+            if (number_key_taken(w, t, at)) return fail(w, "a table has a number key and a string key written alike");
             put_char(w, '"');
         } else {
             return fail(w, "a table has a key that is neither a string nor a number");
@@ -622,7 +641,7 @@ static int encode(lua_State *L, size_t large)
         if (!lua_isnoneornil(L, i + 1)) luaL_checktype(L, i + 1, LUA_TSTRING);
     }
     if (top > 5) luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_checkstack(L, 4, "onesignal.json");
+    luaL_checkstack(L, 5, "onesignal.json"); /* two slots here, a key and value, a number key's text */
     lua_pushliteral(L, "__metatable");
     lua_pushnil(L);
     w.L = L;

@@ -87,6 +87,14 @@ local function explain(value, state, depth)
       local bad = kt == "string" and utf8_error(k)
       if bad then state.fail("has a key that is not valid UTF-8 (byte " .. bad .. " of the key)", depth) end
       if k == huge or k == -huge then state.fail("has an infinite key, which JSON cannot carry", depth) end
+      if kt == "number" then
+        -- A number key is written as a string: one the table also has would be a name given twice.
+        local text = json_encode(k, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH)
+        if rawget(value, text) ~= nil then
+          state.fail("has both the number key " .. text .. " and the string key \"" .. text .. "\", which JSON"
+            .. " writes as the same name", depth)
+        end
+      end
       explain(v, state, depth + 1)
     end
     state.open[value] = nil

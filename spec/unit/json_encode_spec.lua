@@ -192,6 +192,26 @@ describe("json.encode's writer", function()
     assert.are.same({ ["-2"] = "n", ["1.5"] = "f" }, cjson.decode(encode({ [-2] = "n", [1.5] = "f" })))
   end)
 
+  -- {[0] = "a", ["0"] = "b"} was written {"0":"a","0":"b"}: a name given twice, whose value a reader picks
+  -- at will (or it refuses the text).
+  it("refuses a number key beside the string key it is written as, naming the field", function()
+    assert.are.equal("onesignal.op: argument 'x': field data has both the number key 0 and the string key"
+      .. " \"0\", which JSON writes as the same name",
+      usage_of(function() encode({ data = { [0] = "a", ["0"] = "b" } }) end))
+    assert.matches("field list has both the number key 1 and the string key \"1\"",
+      usage_of(function() encode({ list = { "a", "b", ["1"] = "c" } }) end)) -- after an array part
+    assert.matches("argument 'x' has both the number key 1%.5 and the string key \"1%.5\"",
+      usage_of(function() encode({ [1.5] = 1, ["1.5"] = 2 }) end))
+    assert.matches("has both the number key 1e%+300 and the string key \"1e%+300\"",
+      usage_of(function() encode({ [1e300] = 1, ["1e+300"] = 2, x = 3 }) end))
+    -- beside members added in front (the writer of request bodies), as anywhere
+    assert.same({ nil, "a table has a number key and a string key written alike" },
+      { core.json_encode({ [2] = 1, ["2"] = 2 }, {}, {}, json.array_mt, 64, "app_id", "a") })
+    -- number keys that read as no string key of the table are written as before
+    assert.are.same({ ["0"] = "a", ["00"] = "b", ["-1"] = "c" },
+      cjson.decode(encode({ [0] = "a", ["00"] = "b", [-1] = "c" })))
+  end)
+
   it("refuses an array with more holes than lua-cjson allows, saying so and where", function()
     -- The writer's own message named no field ("a table is an array with too many holes"): in a large body
     -- the caller could not tell which table was meant.
