@@ -332,7 +332,10 @@ static void put_fraction(json_writer *w, double d)
 }
 
 /* Integers as integers with every digit; floats that hold a whole number below 2^53 (every number is a
- * float on LuaJIT) the same way; other floats as the shortest exact text. */
+ * float on LuaJIT) the same way; other floats as the shortest exact text. -0.0 is such a whole number and
+ * is written 0, not -0 as lua-cjson writes it: an integer has no sign of zero, LuaJIT makes -0.0 of plain
+ * integer arithmetic (0 * -1) where Lua 5.4 makes 0, and some readers take "-0" for a float that an
+ * integer field refuses (serde_json). json.decode reads -0 as 0 on Lua 5.4 alike. */
 static int put_number(json_writer *w, int idx)
 {
     double d;

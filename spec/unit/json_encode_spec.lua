@@ -249,6 +249,8 @@ describe("json.encode's writer", function()
       encode({ 0, -1, 2 ^ 53 - 1, 1e15, -123456789012345 }))
     assert.are.equal("[3,-0.5,0.1,1e+300,2.5e-10,0.30000000000000004]",
       encode({ 3.0, -0.5, 0.1, 1e300, 2.5e-10, 0.1 + 0.2 }))
+    -- -0.0 is a whole number, written as the integer 0 (lua-cjson writes -0): LuaJIT makes it of 0 * -1
+    assert.are.equal('{"n":[0,0]}', encode({ n = { -0.0, 0 * -1 } }))
     -- subnormals carry fewer digits than 14, so the shortest text is shorter than %.14g's
     assert.are.equal("[5e-324,-2.5e-323,1e-310,2.2250738585072014e-308]",
       encode({ 5e-324, -2.5e-323, 1e-310, 2.2250738585072014e-308 }))
