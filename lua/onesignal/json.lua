@@ -44,17 +44,37 @@ local huge = math.huge
 local array_mt = M.array_mt
 local MAX_DEPTH = 64
 
+-- The text the writer gives the number n (as a value, or as a key, which it writes as a string).
+local function written(n)
+  return json_encode(n, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH)
+end
+
+-- A string key as a path shows it. A message goes to logs and terminals, so it stays one line: control
+-- characters are escaped as in a Lua string (\n, \r, \t, \xHH; the C1 ones, U+0080-U+009F, as \u{HH}: U+009B
+-- starts escape sequences on terminals that honour it; the bytes errors.one_line takes out of server text).
+-- A key longer than KEY_SHOWN bytes is shown by its length alone: any part of it could be part of an API key
+-- put there by mistake, which the client takes out of the message only whole (usage.rethrow). A key that is
+-- not valid UTF-8 is never shown (explain stops above it).
+local KEY_SHOWN = 64
+local NAMED_CONTROL = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+local function control_escape(c) return NAMED_CONTROL[c] or string.format("\\x%02X", c:byte()) end
+local function c1_escape(c) return string.format("\\u{%X}", c:byte(2)) end
+local function shown_key(key)
+  if #key > KEY_SHOWN then return "<a key of " .. #key .. " bytes>" end
+  return (key:gsub("[%z\1-\31\127]", control_escape):gsub("\194[\128-\159]", c1_escape))
+end
+
 -- "data.items[2].name" for the value at `depth` of the walk, "" for the top.
 local function path_string(stack, depth)
   local parts = {}
   for i = 1, depth do
     local key = stack[i]
     if type(key) == "number" then
-      parts[i] = "[" .. key .. "]"
+      parts[i] = "[" .. (written(key) or tostring(key)) .. "]"
     elseif type(key) ~= "string" then
       parts[i] = "[" .. type(key) .. " key]"
     else
-      parts[i] = (i > 1 and "." or "") .. tostring(key)
+      parts[i] = (i > 1 and "." or "") .. shown_key(key)
     end
   end
   return table.concat(parts)
@@ -89,7 +109,7 @@ local function explain(value, state, depth)
       if k == huge or k == -huge then state.fail("has an infinite key, which JSON cannot carry", depth) end
       if kt == "number" then
         -- A number key is written as a string: one the table also has would be a name given twice.
-        local text = json_encode(k, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH)
+        local text = written(k)
         if rawget(value, text) ~= nil then
           state.fail("has both the number key " .. text .. " and the string key \"" .. text .. "\", which JSON"
             .. " writes as the same name", depth)

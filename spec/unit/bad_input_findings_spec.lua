@@ -49,6 +49,12 @@ describe("usage errors never show a client's key", function()
         client:create_notification({ contents = { en = "x" }, data = { [ORG_KEY] = print } })
       end)
       assert.matches("field data.[REDACTED] is a function", err, 1, true)
+      -- a key too long to show whole is shown by its length, never in part: the key is taken out only whole
+      err = message(function()
+        client:create_notification({ contents = { en = "x" }, data = { [("p"):rep(50) .. REST_KEY] = print } })
+      end)
+      assert.matches("field data.<a key of " .. 50 + #REST_KEY .. " bytes> is a function", err, 1, true)
+      assert.is_nil(err:find(REST_KEY:sub(1, 10), 1, true), err)
     end)
 
     it("quoted by send_many" .. kind, function()

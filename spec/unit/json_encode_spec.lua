@@ -70,6 +70,22 @@ describe("json.encode's writer", function()
     assert.matches("argument 'x' is not valid UTF%-8 %(byte 1%)", usage_of(function() encode("\128") end))
   end)
 
+  -- A key went into the message as it was: a newline split it, an escape sequence reached the terminal, a
+  -- megabyte of key made a megabyte of message.
+  it("shows the keys of a path on one line, control characters escaped, a long key by its length", function()
+    assert.are.equal("onesignal.op: argument 'x': field data.a\\nb\\t\\x1B[31m\\x00\\x7F.c is NaN (not a number),"
+      .. " which JSON cannot carry",
+      usage_of(function() encode({ data = { ["a\nb\t\27[31m\0\127"] = { c = 0 / 0 } } }) end))
+    -- the C1 controls as UTF-8 (U+009B starts escape sequences too); other UTF-8 as it is
+    assert.matches("field tags%.\\u{9B}31m\\u{85}é is infinite",
+      usage_of(function() encode({ tags = { ["\194\15531m\194\133é"] = math.huge } }) end))
+    local long = ("k"):rep(65)
+    assert.are.equal("onesignal.op: argument 'x': field data.<a key of 65 bytes>[2] is a function, which JSON"
+      .. " cannot carry", usage_of(function() encode({ data = { [long] = { 1, print } } }) end))
+    assert.matches("field data%." .. long:sub(2) .. " is a function",
+      usage_of(function() encode({ data = { [long:sub(2)] = print } }) end)) -- 64 bytes: shown whole
+  end)
+
   it("refuses NaN and infinities wherever they are", function()
     assert.matches("field a%[3%] is NaN", usage_of(function() encode({ a = { "x", "y", 0 / 0 } }) end))
     assert.matches("field a.b.c is infinite", usage_of(function() encode({ a = { b = { c = -math.huge } } }) end))
