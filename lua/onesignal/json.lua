@@ -97,7 +97,7 @@ local function explain(value, state, depth)
     end
     state.open[value] = true
     local stack = state.stack
-    for k, v in pairs(value) do
+    for k, v in next, value do -- raw, as the writer reads it (pairs would call a __pairs)
       local kt = type(k)
       stack[depth + 1] = k
       if kt ~= "string" and kt ~= "number" then

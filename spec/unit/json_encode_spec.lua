@@ -123,6 +123,14 @@ describe("json.encode's writer", function()
     assert.matches("field list%[1%] is a cyclic table", usage_of(function() encode(cyclic) end))
   end)
 
+  -- The walk that names the field went through pairs, which on Lua 5.3 and 5.4 calls a __pairs the writer never
+  -- does: one that hid the bad value left the message without its field.
+  it("names the field of a bad value in a table whose __pairs hides it", function()
+    local hiding = setmetatable({ x = 0 / 0 }, { __pairs = function() return function() return nil end end })
+    assert.are.equal("onesignal.op: argument 'x': field data.x is NaN (not a number), which JSON cannot carry",
+      usage_of(function() encode({ data = hiding }) end))
+  end)
+
   it("leaves the caller's tables as they were", function()
     local empty, marked = {}, setmetatable({}, json.array_mt)
     local body = { included_segments = empty, m = marked, n = 1234567890123456 }
