@@ -89,17 +89,13 @@ static int text_tostring(lua_State *L)
     return 1;
 }
 
+static const luaL_Reg TEXT_METAMETHODS[] = {
+    {"__gc", text_free}, {"__close", text_free}, {"__len", text_len}, {"__tostring", text_tostring}, {NULL, NULL}};
+
 void os_lua_json_register(lua_State *L)
 {
     if (luaL_newmetatable(L, OS_JSON_TEXT)) {
-        lua_pushcfunction(L, text_free);
-        lua_setfield(L, -2, "__gc");
-        lua_pushcfunction(L, text_free);
-        lua_setfield(L, -2, "__close");
-        lua_pushcfunction(L, text_len);
-        lua_setfield(L, -2, "__len");
-        lua_pushcfunction(L, text_tostring);
-        lua_setfield(L, -2, "__tostring");
+        luaL_setfuncs(L, TEXT_METAMETHODS, 0);
         lua_pushliteral(L, "onesignal.json_text"); /* getmetatable gives this, not the metatable */
         lua_setfield(L, -2, "__metatable");
     }

@@ -794,6 +794,8 @@ static const luaL_Reg METHODS[] = {
     {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},     {"close", l_close},
     {"finished", l_finished}, {"driving", l_driving}, {NULL, NULL}};
 
+static const luaL_Reg METAMETHODS[] = {{"__gc", l_gc}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
+
 void os_lua_session_register(lua_State *L)
 {
     luaL_newmetatable(L, SESSION_MT);
@@ -803,12 +805,7 @@ void os_lua_session_register(lua_State *L)
     os_push_field_reader(L, l_request, REQUEST_FIELDS, R_COUNT);
     lua_setfield(L, -2, "request");
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, l_close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
+    luaL_setfuncs(L, METAMETHODS, 0);
     lua_pushliteral(L, "onesignal.core.session");
     lua_setfield(L, -2, "__name");
     lua_pop(L, 1);
