@@ -6,7 +6,8 @@
  *   probe.cpu()         user + system CPU seconds of this process (getrusage RUSAGE_SELF)
  *   probe.maxrss_kib()  peak resident set size in KiB (ru_maxrss, the kernel's VmHWM)
  *
- * Builds against Lua 5.4 and LuaJIT 2.1 alike: only Lua 5.1 API calls. */
+ * Builds against Lua 5.4 and LuaJIT 2.1 alike: only Lua 5.1 API calls, and luaL_newlib, which LuaJIT 2.1
+ * has too. */
 #define _POSIX_C_SOURCE 200809L
 #include <sys/resource.h>
 #include <time.h>
@@ -50,14 +51,10 @@ __attribute__((visibility("default")))
 #endif
 int luaopen_benchprobe(lua_State *L);
 
+static const luaL_Reg PROBE[] = {{"now", l_now}, {"cpu", l_cpu}, {"maxrss_kib", l_maxrss_kib}, {NULL, NULL}};
+
 int luaopen_benchprobe(lua_State *L)
 {
-    lua_createtable(L, 0, 3);
-    lua_pushcfunction(L, l_now);
-    lua_setfield(L, -2, "now");
-    lua_pushcfunction(L, l_cpu);
-    lua_setfield(L, -2, "cpu");
-    lua_pushcfunction(L, l_maxrss_kib);
-    lua_setfield(L, -2, "maxrss_kib");
+    luaL_newlib(L, PROBE);
     return 1;
 }

@@ -100,6 +100,9 @@ static void record(job *j, int ok, const char *text)
     snprintf(j->result, sizeof j->result, "%s", text ? text : "(no text)");
 }
 
+static const luaL_Reg HOST_FUNCTIONS[] = {
+    {"fail_allocations", l_fail_allocations}, {"fork", l_fork}, {"wait", l_wait}, {"exit", l_exit}, {NULL, NULL}};
+
 static void *run(void *arg)
 {
     job *j = arg;
@@ -115,18 +118,11 @@ static void *run(void *arg)
     }
     luaL_openlibs(L);
     lua_createtable(L, 0, 6);
-    lua_pushcfunction(L, l_fail_allocations);
-    lua_setfield(L, -2, "fail_allocations");
+    luaL_setfuncs(L, HOST_FUNCTIONS, 0);
     lua_pushinteger(L, j->index);
     lua_setfield(L, -2, "thread");
     lua_pushinteger(L, j->count);
     lua_setfield(L, -2, "threads");
-    lua_pushcfunction(L, l_fork);
-    lua_setfield(L, -2, "fork");
-    lua_pushcfunction(L, l_wait);
-    lua_setfield(L, -2, "wait");
-    lua_pushcfunction(L, l_exit);
-    lua_setfield(L, -2, "exit");
     lua_setglobal(L, "host");
     pthread_barrier_wait(j->barrier);
     if (luaL_loadfile(L, j->argv[0]) != LUA_OK) {
