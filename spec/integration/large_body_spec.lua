@@ -76,6 +76,34 @@ describe("a request body of 64 KiB or more", function()
     assert.same(IDS, #cjson.decode(sent_notifications(srv)[1].body).include_aliases.external_id)
   end)
 
+  -- The collector does not see the block's size, so a call frees its large text as it ends (json.release),
+  -- blocking or _async. The transport's own request and submit are watched, not replaced: the body goes out.
+  it("is freed as its call ends, blocking and _async", function()
+    local transport, seen = client.transport, {}
+    transport.request = function(self, req)
+      seen[#seen + 1] = req.body
+      return getmetatable(self).__index.request(self, req)
+    end
+    transport.submit = function(self, req, callback)
+      seen[#seen + 1] = req.body
+      return getmetatable(self).__index.submit(self, req, callback)
+    end
+    local ok, err = pcall(function()
+      assert.is_table((client:create_notification(audience(IDS))))
+      local got
+      client:create_notification_async(audience(IDS), function(body) got = body end)
+      while not got do client:poll(0.05) end
+      assert.is_table(got)
+    end)
+    transport.request, transport.submit = nil, nil
+    assert(ok, err)
+    assert.same(2, #seen)
+    for _, text in ipairs(seen) do
+      assert.same("userdata", type(text))
+      assert.has_error(function() return #text end, "onesignal.json: the text was released")
+    end
+  end)
+
   it("shows in a dry run as the text it would send, and nothing is sent", function()
     local n = audience(IDS)
     n.idempotency_key = "dry-key-1" -- so that the body is known: app_id and key given, nothing added
