@@ -176,6 +176,14 @@ end
 local build_into = request.build_into
 local release, LARGE = json.release, json.LARGE
 
+-- A call is done with its request's body: a large text is freed now (json.release), not when the
+-- collector, which does not see its size, gets to it. Asked by its length, which costs a string body no
+-- call into C.
+local function release_body(req)
+  local text = req.body
+  if text and #text >= LARGE then release(text) end
+end
+
 -- Builds the request, sends it and returns what the call returns.
 -- A client without overrides builds its request in the table of its previous call (`self.spare[1]`)
 -- rather than a new one each time. The table is taken out while the call runs: a call that starts
@@ -192,9 +200,7 @@ local function invoke(self, op, ...)
   ok, req = pcall(build_into, req, op, self, select("#", ...), ...) -- build(), inline (see there)
   if not ok then usage.rethrow(req, self.redact) end
   local body, res = response.finish(req, self:_perform(req), self.redact)
-  -- A large text is freed now (json.release). Asked by its length, which costs a string no function call.
-  local text = req.body
-  if text and #text >= LARGE then release(text) end
+  release_body(req)
   if spare then
     -- An idle client keeps no copy of its last body (up to a megabyte of JSON), nor of its path: a key
     -- passed as a path or query value would show in a dump of the client (the next call sets both).
@@ -213,8 +219,7 @@ function Client:_submit(req, callback)
   end
   local redact = self.redact
   self.transport:submit(req, function(result)
-    local text = req.body -- sent: a large text is freed now (as in invoke)
-    if text and #text >= LARGE then release(text) end
+    release_body(req)
     callback(response.finish(req, result, redact))
   end)
 end
