@@ -402,6 +402,8 @@ enum { ARRAY, OBJECT, TOO_SPARSE };
 typedef struct {
     lua_Number max;        /* the largest index, as a double (for the rule) */
     lua_Integer max_index; /* Lua 5.3+: the largest index that is an integer, exact beyond 2^53 (for messages) */
+    int float_index;       /* Lua 5.3+: an index is a float, so 2^63 or more (a table keeps smaller ones as
+                            * integers) and above max_index */
     lua_Integer items;
 } table_keys;
 
@@ -409,6 +411,7 @@ static int table_shape(lua_State *L, int t, table_keys *keys)
 {
     keys->max = 0;
     keys->max_index = 0;
+    keys->float_index = 0;
     keys->items = 0;
     lua_pushnil(L);
     while (lua_next(L, t) != 0) {
@@ -419,7 +422,10 @@ static int table_shape(lua_State *L, int t, table_keys *keys)
             return OBJECT;
         }
 #if LUA_VERSION_NUM >= 503
-        if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > keys->max_index) keys->max_index = lua_tointeger(L, -1);
+        if (!lua_isinteger(L, -1))
+            keys->float_index = 1;
+        else if (lua_tointeger(L, -1) > keys->max_index)
+            keys->max_index = lua_tointeger(L, -1);
 #endif
         if (k > keys->max) keys->max = k;
         keys->items++;
@@ -434,7 +440,7 @@ int os_lua_json_sparse(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     if (table_shape(L, 1, &keys) != TOO_SPARSE) return 0;
 #if LUA_VERSION_NUM >= 503
-    if ((lua_Number)keys.max_index == keys.max) /* the largest index is an integer: that one, exactly */
+    if (!keys.float_index) /* the largest index is an integer: that one, exactly */
         lua_pushinteger(L, keys.max_index);
     else
 #endif

@@ -261,6 +261,14 @@ describe("json.encode's writer", function()
     sparse[13] = nil
     assert.are.same({}, { core.json_sparse(sparse) })
     assert.are.same({}, { core.json_sparse({ [40] = 1, x = 2 }) }) -- an object
+    if math.type then
+      -- Its largest index as the table holds it: an integer exactly, or a float beyond every integer (2^63
+      -- and up stay floats), not the integer below it that the float rounds to
+      assert.are.same({ math.maxinteger, 1 }, { core.json_sparse({ [math.maxinteger] = 1 }) })
+      local last = core.json_sparse({ [math.maxinteger] = 1, [2 ^ 63] = 2 })
+      assert.are.equal("float", math.type(last))
+      assert.are.equal(2 ^ 63, last)
+    end
   end)
 
   it("writes Lua 5.4 integers with every digit, also beyond 14 digits #lua54", function()
