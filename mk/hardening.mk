@@ -28,7 +28,8 @@ FUZZ_BUILD   = $(BUILD)/fuzz
 FUZZ_RUNS   ?= 100000
 FUZZ_FLAGS   = $(CORE_WARN) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-FUZZ_TARGETS = retry_after http_date header_line header_block escape redact config_strings policy lua_binding json_decode
+FUZZ_TARGETS = retry_after http_date header_line header_block escape redact config_strings policy lua_binding json_decode \
+               json_shape
 
 # The files of src/ each target exercises.
 FUZZ_SRC_retry_after    = src/retry_after.c
@@ -43,6 +44,8 @@ FUZZ_SRC_lua_binding    = $(CORE_SOURCES)
 FUZZ_LIBS_lua_binding   = -I$(LUA54_INC) -llua5.4 -lcurl -pthread
 FUZZ_SRC_json_decode    = $(CORE_SOURCES)
 FUZZ_LIBS_json_decode   = -I$(LUA54_INC) -llua5.4 -lcurl -pthread
+FUZZ_SRC_json_shape     = $(CORE_SOURCES)
+FUZZ_LIBS_json_shape    = -I$(LUA54_INC) -llua5.4 -lcurl -pthread
 
 define fuzz_target
 $(FUZZ_BUILD)/$(1): fuzz/$(1).c fuzz/check.h fuzz/lua_state.h $(FUZZ_SRC_$(1)) $(CORE_HEADERS)
