@@ -576,13 +576,31 @@ static int l_wait(lua_State *L)
     return 1;
 }
 
+/* A blocking request made while the engine runs (from the hook, an on_body function or what they call)
+ * cannot be driven to its end there. The session's owner knows which of its own calls this was and who
+ * made it: its refusal function (set_refusal), given the request and whether the hook is running, raises
+ * the error in its words. Without one, or should it return, the core's own. */
+static int refuse_request(lua_State *L, const lsession *ls)
+{
+    lua_settop(L, 2);
+    os_getuservalue(L, 1);
+    lua_getfield(L, 3, "refusal");
+    if (lua_isfunction(L, 4)) {
+        lua_pushvalue(L, 2);
+        lua_pushboolean(L, ls->in_hook);
+        lua_call(L, 2, 0);
+    }
+    return luaL_error(L, PREFIX "poll, wait and close cannot be called from a hook");
+}
+
 /* session:request(req): session:wait(session:submit(req)) in one call. The body stays on this function's
  * stack while the engine reads it, so it needs no reference, and no id is looked up. */
 static int l_request(lua_State *L)
 {
-    lsession *ls = check_drivable(L); /* before submitting: a refusal then leaves nothing behind */
+    lsession *ls = check_open(L);
     int body;
     os_transfer *t;
+    if (ls->driving) return refuse_request(L, ls); /* before submitting: nothing is left behind */
     /* The request's fields stay on the stack below what the drive, the hook and the result push. */
     luaL_checkstack(L, R_COUNT + LUA_MINSTACK + 4, PREFIX "no room on the Lua stack");
     t = submit(L, ls, 0, &body);
@@ -648,15 +666,30 @@ static int l_timeout(lua_State *L)
     return 1;
 }
 
-static int l_set_hook(lua_State *L)
+/* Keeps the function at 2 (nil: none) in the companion table as `name`. */
+static void keep_function(lua_State *L, const char *name)
 {
-    lsession *ls = check_open(L);
     if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
     os_getuservalue(L, 1);
     lua_pushvalue(L, 2);
-    lua_setfield(L, -2, "hook");
+    lua_setfield(L, -2, name);
+}
+
+static int l_set_hook(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    keep_function(L, "hook");
     ls->has_hook = !lua_isnil(L, 2);
+    return 0;
+}
+
+/* session:set_refusal(fn): fn(req, in_hook) raises the error of a blocking request made while the engine
+ * runs (refuse_request). */
+static int l_set_refusal(lua_State *L)
+{
+    check_open(L);
+    keep_function(L, "refusal");
     return 0;
 }
 
@@ -792,7 +825,7 @@ static int l_tostring(lua_State *L)
 static const luaL_Reg METHODS[] = {
     {"poll", l_poll},         {"wait", l_wait},         {"pending", l_pending}, {"fd", l_fd},
     {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},     {"close", l_close},
-    {"finished", l_finished}, {"driving", l_driving}, {NULL, NULL}};
+    {"finished", l_finished}, {"driving", l_driving}, {"set_refusal", l_set_refusal}, {NULL, NULL}};
 
 static const luaL_Reg METAMETHODS[] = {{"__gc", l_gc}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
 

@@ -130,8 +130,7 @@ local function send_many(self, notifications, options)
   -- hook, while the engine drives the call that ran it) poll would refuse only then, the items sent and
   -- their results lost: refused here instead, before anything goes out.
   if not wait and not self:_can_drive() then
-    usage.raise(NAME .. ": cannot be called from an on_attempt hook (it would have to drive the client,"
-      .. " which is running the hook); run it in client:spawn there instead, where it suspends")
+    usage.from_hook("send_many", "run it in client:spawn there instead, where it suspends")
   end
   local started = core.monotonic()
   local results = {}

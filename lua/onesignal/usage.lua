@@ -27,6 +27,13 @@ function M.raise(message)
   error(message, level)
 end
 
+--- Raises the refusal of a call that would have to drive the client, made from its on_attempt hook, which
+-- runs while the client is being driven. `instead`: what works there.
+function M.from_hook(name, instead)
+  M.raise("onesignal." .. name .. ": cannot be called from an on_attempt hook (it would have to drive the"
+    .. " client, which is running the hook); " .. instead)
+end
+
 --- Re-raises what a protected call caught: usage errors at the caller, anything else unchanged.
 -- `redact` (optional): removes the client's keys from a message that quotes the caller's option or field
 -- names (`quoted`), where a key given by mistake would show. Other messages are the library's own words,

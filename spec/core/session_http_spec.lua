@@ -152,6 +152,39 @@ describe("session round trips", function()
     assert.same(0, s:pending())
   end)
 
+  -- The owner of the session phrases the refusal (the libcurl transport: naming the call, at its caller's
+  -- line): its function gets the request and whether the hook is running; should it return, the core's
+  -- error stands. Either way nothing is sent.
+  it("request(req) from a hook raises the error of the refusal function, given the request", function()
+    local refused, inner = {}, {}
+    s:set_refusal(function(req, in_hook)
+      refused[#refused + 1] = { req = req, in_hook = in_hook }
+      if #refused == 1 then error("refused: " .. req.operation, 0) end
+    end)
+    local req = support.get_segments(srv)
+    req.operation = "get_segments"
+    s:set_hook(function()
+      if #inner == 0 then
+        inner[1] = select(2, pcall(s.request, s, req))
+        inner[2] = select(2, pcall(s.request, s, req))
+      end
+    end)
+    s:request(support.get_segments(srv))
+    s:set_hook(nil)
+    assert.same({ "refused: get_segments" }, { inner[1] })
+    assert.matches("cannot be called from a hook", inner[2])
+    assert.same(2, #refused)
+    assert.are.equal(req, refused[1].req)
+    assert.is_true(refused[1].in_hook)
+    assert.same(1, #srv:requests())
+    -- Not from the hook, the function is not asked; nil takes it away.
+    assert.has_error(function() s:set_refusal("print") end)
+    s:request(support.get_segments(srv))
+    s:set_refusal(nil)
+    assert.same(2, #refused)
+    assert.same(0, s:pending())
+  end)
+
   -- A result keeps a copy of its header block and makes `headers` on first read (most callers never
   -- read them; bench/README.md); from then on it is a plain table.
   it("makes headers on first read, from its own copy of the block", function()

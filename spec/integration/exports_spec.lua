@@ -430,6 +430,32 @@ describe("exports", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  -- The progress function runs as the body arrives, inside libcurl's write callback: a blocking call there
+  -- cannot wait for its own answer, and no request can start there (libcurl refuses a new transfer from
+  -- inside its callback): the blocking call is refused, naming it, at the caller's line; an _async call
+  -- fails. Nothing is sent.
+  it("refuses a blocking call from the progress function while the file arrives, naming it", function()
+    srv:set({ export_ready_after = 0, export_rows = 30000 })
+    local url = export_url()
+    local path = os.tmpname()
+    os.remove(path)
+    local async_err
+    local ok, err = pcall(client.download_export, client, url, path, { progress = function(event)
+      if event.phase == "writing" then
+        client:get_segments_async(nil, function(_, e) async_err = e end)
+        client:get_segments(nil)
+      end
+    end })
+    assert.is_false(ok)
+    assert.matches("exports_spec%.lua:%d+: onesignal%.get_segments: cannot be called while the client receives"
+      .. " an answer, as from download_export's progress function %(the client is busy with that answer%);"
+      .. " make the call once download_export has returned$", err)
+    assert.is_true(client:run(5))
+    assert.are.equal("network", async_err.kind)
+    assert.are.same({}, srv:recorded("get_segments"))
+    assert.is_nil(read(path .. ".part"))
+  end)
+
   -- Files that drip (spec/server: 10 pieces, a wait before each): a download fails when the transfer
   -- stalls for the client's timeout, not when the whole transfer lasts longer than that.
   describe("time limits of a download", function()

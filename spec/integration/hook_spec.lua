@@ -148,6 +148,32 @@ describe("the on_attempt hook", function()
     assert(client:get_segments(nil))
   end)
 
+  -- A blocking call there cannot wait for its answer (the client is running the hook): refused before it
+  -- sends anything, at the caller's line, naming the call and what works there instead (which does).
+  it("refuses a blocking call, naming it and what works there, at the caller's line", function()
+    local client
+    local tried, spawned, async = {}, nil, nil
+    client = recording_client({ on_attempt = function(a)
+      if a.operation ~= "get_segments" then return end
+      tried.method = { pcall(client.view_templates, client, nil) }
+      tried.call = { pcall(function() return client:call("view_templates", nil) end) }
+      client:view_templates_async(nil, function(body) async = body end)
+      client:spawn(function() spawned = client:view_templates(nil) end)
+    end })
+    assert(client:get_segments(nil))
+    local expected = "hook_spec%.lua:%d+: onesignal%.view_templates: cannot be called from an on_attempt hook"
+      .. " %(it would have to drive the client, which is running the hook%); use view_templates_async there,"
+      .. " or make the call in client:spawn, where it suspends$"
+    for how, result in pairs(tried) do
+      assert.is_false(result[1], how)
+      assert.matches(expected, result[2], 1, how)
+    end
+    assert.is_true(client:run(5))
+    assert.is_table(async)
+    assert.is_table(spawned)
+    assert.are.equal(2, #srv:recorded("view_templates")) -- the two that work, and only them
+  end)
+
   describe("and keys", function()
     local function echoing_steps(keys)
       local echoed = "Key " .. table.concat(keys, " / Key ")

@@ -9,6 +9,7 @@ local core = require("onesignal.core")
 local request = require("onesignal.request")
 local response = require("onesignal.response")
 local usage = require("onesignal.usage")
+local operations = require("onesignal.operations")
 
 local M = {}
 local Transport = {}
@@ -20,6 +21,24 @@ local secrets = setmetatable({}, { __mode = "k" })
 --- The User-Agent this transport sends: the caller's product (optional) first, then this library and libcurl.
 function M.user_agent(custom)
   return request.user_agent(custom, core.curl_version:match("^%S+") or "libcurl")
+end
+
+-- The error of a blocking call made while the engine runs: it cannot wait there for its answer. The core
+-- refuses it before anything is sent and calls this (session:set_refusal), so that the error names the
+-- call and what works there, at the caller's line, and the ordinary blocking call pays nothing for the check.
+-- The hook runs between transfers: requests started there go out (an _async call, or one in client:spawn).
+-- The other code run meanwhile, download_export's progress function, runs inside libcurl's write callback,
+-- which starts no transfer: there nothing works on this client until the download returns.
+local function refuse_blocking(req, in_hook)
+  local name = type(req) == "table" and req.operation or "request"
+  if not in_hook then
+    usage.raise("onesignal." .. name .. ": cannot be called while the client receives an answer, as from"
+      .. " download_export's progress function (the client is busy with that answer); make the call once"
+      .. " download_export has returned")
+  end
+  -- Only the operations have an _async form (a download, say, is no operation).
+  local async = operations.by_name[name] and ("use " .. name .. "_async there, or ") or ""
+  usage.from_hook(name, async .. "make the call in client:spawn, where it suspends")
 end
 
 --- Opens a session for a resolved configuration (see onesignal.config).
@@ -51,6 +70,7 @@ function M.new(cfg)
     max_connections = cfg.max_connections,
   })
   if cfg.on_attempt then session:set_hook(cfg.on_attempt) end
+  session:set_refusal(refuse_blocking)
   -- Results ready for their callbacks: a queue of (result, callback) pairs from head to tail. The engine
   -- keeps each callback with its request until then (a table keyed by ever-new request ids would be
   -- rehashed over and over as entries come and go).
