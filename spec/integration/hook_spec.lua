@@ -136,12 +136,13 @@ describe("the on_attempt hook", function()
         inner = true
         client:get_segments_async(nil, function(body) inner = body end)
         tried.poll = { pcall(client.poll, client, 0) }
+        tried.run = { pcall(client.run, client, 1) }
+        tried.sleep = { pcall(client.sleep, client, 0.01) }
         tried.close = { pcall(client.close, client) }
       end
     end })
     assert(client:get_segments(nil))
-    assert.is_false(tried.poll[1])
-    assert.is_false(tried.close[1])
+    for _, how in ipairs({ "poll", "run", "sleep", "close" }) do assert.is_false(tried[how][1], how) end
     assert.matches("cannot be called from a hook", tried.close[2])
     assert.is_true(client:run(5))
     assert.is_table(inner) -- the request it started was answered: the client stayed open

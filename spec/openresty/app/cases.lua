@@ -259,6 +259,45 @@ function M.poll_once(settings, args)
   return { ran = ran, waited = waited }
 end
 
+--- What the on_attempt hook can do on this transport: the hook of the first attempt of a get_segments
+-- (blocking, or `_async` with `async`) tries `tries` in order (a blocking view_templates, poll, run with
+-- `run_timeout`, sleep, send_many, close), each under pcall. Returns what each returned (`value`) or
+-- raised (`err`) and took, the outcome of the call reported on, and the seconds it all took.
+function M.hook_calls(settings, args)
+  local client
+  local tried, done = {}, false
+  local TRY = {
+    blocking = function() return M.outcome(client:view_templates(nil)) end,
+    poll = function() return client:poll(0) end,
+    run = function() return client:run(args.run_timeout) end,
+    sleep = function() return client:sleep(0.01) end,
+    send_many = function()
+      local items = client:send_many({ { contents = { en = "from a hook" }, included_segments = { "All" } } })
+      return items[1].body ~= nil
+    end,
+    close = function() return client:close() end,
+  }
+  client = new_client(settings, { options = { on_attempt = function(a)
+    if done or a.operation ~= "get_segments" then return end
+    done = true
+    for i, name in ipairs(args.tries) do
+      local t0 = now()
+      local ok, value = pcall(TRY[name])
+      tried[i] = { name = name, ok = ok, took = now() - t0 }
+      if ok then tried[i].value = value else tried[i].err = tostring(value) end
+    end
+  end } })
+  local t0 = now()
+  local outer
+  if args.async then
+    client:get_segments_async(nil, function(body, res) outer = M.outcome(body, res) end)
+    client:run(10)
+  else
+    outer = M.outcome(client:get_segments(nil))
+  end
+  return { tried = tried, outer = outer, took = now() - t0, transport = client.transport.name }
+end
+
 --- Sends from a timer (the request that schedules it answers at once); `collect` reads the outcome.
 function M.timer(settings, args)
   local ok, err = ngx.timer.at(0, function(premature)
