@@ -5,5 +5,7 @@ local onesignal = require("onesignal")
 
 return {
   client = onesignal.new{},
+  -- A create_notification answer: whether anyone was reached, and if not, why (a list of strings).
   is_message_sent = onesignal.is_message_sent,
+  messages = onesignal.errors.messages,
 }

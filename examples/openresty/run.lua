@@ -90,6 +90,40 @@ end
 if #welcomed ~= 1 then fail("the welcome push never reached the test server", srv, app) end
 print("welcome push sent from a timer: " .. welcomed[1].body)
 
+-- 3. A bad request is refused in JSON, as every answer is.
+local refused = shell.capture("curl -sS --noproxy '*' --max-time 10 -X POST -w '\\n%{http_code} %{content_type}' "
+  .. shell.quote(app.url .. "/orders/shipped?order=1234"))
+local refusal, how = refused:match("^(.*)\n(.*)$")
+if how ~= "400 application/json" or not pcall(cjson.decode, refusal) then
+  fail("a request without user was not refused in JSON: " .. refused, srv, app)
+end
+print("POST /orders/shipped without user -> " .. how .. " " .. refusal:gsub("%s+$", ""))
+
+-- 4. OneSignal answers 200 with an empty id (nobody reached): both handlers say so and why, and neither
+-- takes the empty id for a notification.
+local NOBODY = '{"id":"","errors":["All included players are not subscribed"]}'
+srv:fault({ match = { operation = "create_notification" },
+  steps = { { status = 200, body = NOBODY, content_type = "application/json" },
+    { status = 200, body = NOBODY, content_type = "application/json" } } })
+status, text = app:request("POST", "/orders/shipped?user=user-9&order=99")
+answer = status == 200 and cjson.decode(text)
+if not answer or answer.delivered ~= false or answer.notification_id ~= nil
+  or answer.reason ~= "All included players are not subscribed" then
+  fail("POST /orders/shipped reaching nobody answered " .. status .. ": " .. text, srv, app)
+end
+print("POST /orders/shipped, nobody reached -> " .. text:gsub("%s+$", ""))
+app:get("/welcome?user=user-9")
+local logged
+for _ = 1, 250 do
+  logged = app:error_log():match("(welcome push for user%-9[^\n]-), context: ")
+  if logged then break end
+  shell.sleep(0.02)
+end
+if logged ~= "welcome push for user-9 reached nobody: All included players are not subscribed" then
+  fail("the welcome handler logged " .. tostring(logged) .. " for a push that reached nobody", srv, app)
+end
+print("welcome push reaching nobody, logged: " .. logged)
+
 app:stop()
 srv:stop()
 print("OpenResty example: ok")

@@ -4,11 +4,14 @@
 local cjson = require("cjson")
 local push = require("push")
 
+-- Every answer is JSON, the refusal of a bad request included.
+ngx.header.content_type = "application/json"
+
 local args = ngx.req.get_uri_args()
 local user, order = args.user, args.order
 if type(user) ~= "string" or type(order) ~= "string" then
   ngx.status = ngx.HTTP_BAD_REQUEST
-  return ngx.say('{"error":"user and order are required"}')
+  return ngx.say(cjson.encode({ error = "user and order are required" }))
 end
 
 local body, res = push.client:create_notification{
@@ -19,15 +22,15 @@ local body, res = push.client:create_notification{
   data = { order = order },
 }
 
-ngx.header.content_type = "application/json"
 if not body then
   -- tostring(err) is one line and never contains the key
   ngx.log(ngx.ERR, tostring(res))
   ngx.status = ngx.HTTP_BAD_GATEWAY
   return ngx.say(cjson.encode({ error = tostring(res) }))
 end
-ngx.say(cjson.encode({
-  notification_id = body.id,
-  delivered = push.is_message_sent(body),
-  attempts = res.attempts,
-}))
+if not push.is_message_sent(body) then
+  -- 200 with an empty id: OneSignal reached nobody (the user has no subscription, say), and says why
+  return ngx.say(cjson.encode({ delivered = false, reason = table.concat(push.messages(body), "; "),
+    attempts = res.attempts }))
+end
+ngx.say(cjson.encode({ notification_id = body.id, delivered = true, attempts = res.attempts }))
