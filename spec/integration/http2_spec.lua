@@ -4,6 +4,7 @@
 local onesignal = require("onesignal")
 local server = require("support.server")
 local core = require("onesignal.core")
+local shell = require("server.harness.shell")
 
 local IN_FLIGHT = 100
 local DELAY = 0.3 -- every request waits at the server, so all of them are in flight together
@@ -149,10 +150,12 @@ describe("HTTP/2 with prior knowledge over plain http", function()
   local dir, pid, port
 
   setup(function()
-    if os.execute("command -v nghttpd >/dev/null 2>&1") ~= true then return end
+    -- (shell.run: LuaJIT's os.execute gives the raw status, 0 on success, which is never `true`; compared
+    -- with true, nghttpd counted as missing and the spec below was pending under `make test-luajit`)
+    if not shell.run("command -v nghttpd >/dev/null 2>&1") then return end
     dir = os.tmpname()
     os.remove(dir)
-    assert(os.execute("mkdir " .. dir))
+    assert(shell.run("mkdir " .. dir), "cannot create " .. dir)
     local probe = assert(socket.bind("127.0.0.1", 0))
     port = select(2, probe:getsockname())
     probe:close()
