@@ -19,6 +19,17 @@ describe("a session across fork()", function()
   end)
   after_each(function() if s then s:close() end end)
 
+  -- The fork specs read the child's fate from in_child: a child that crashes must not read as one that
+  -- exited 0 (the low bits of waitpid's status, where the signal is, were dropped).
+  it("(their helper) reports a child killed by a signal as a failure", function()
+    if not support.can_fork then return pending("needs LuaJIT's FFI to fork") end
+    local ffi = require("ffi")
+    pcall(ffi.cdef, "int raise(int sig);")
+    assert.same(128 + 9, in_child(function() ffi.C.raise(9) return true end)) -- SIGKILL: no core file
+    assert.same(1, in_child(function() return false end))
+    assert.same(0, in_child(function() return true end))
+  end)
+
   it("gives the child its own connections and leaves the parent's alone", function()
     if not support.can_fork then return pending("needs LuaJIT's FFI to fork") end
     assert.is_nil(s:wait(s:submit(support.get_segments(srv, "offset=1"))).error)

@@ -103,8 +103,8 @@ if has_ffi then
 end
 M.can_fork = has_ffi
 
---- Runs fn in a forked child and returns its exit code: 0 when fn returned a true value. The child never
--- returns into busted.
+--- Runs fn in a forked child and returns its exit code: 0 when fn returned a true value, 128 + the signal
+-- when a signal killed it (as a shell says). The child never returns into busted.
 function M.in_child(fn)
   local pid = ffi.C.fork()
   assert(pid >= 0, "fork failed")
@@ -114,6 +114,10 @@ function M.in_child(fn)
   end
   local status = ffi.new("int[1]")
   assert(ffi.C.waitpid(pid, status, 0) == pid)
+  -- The low 7 bits are the signal that killed the child (WTERMSIG), the next byte its exit code: read as
+  -- the exit code alone, a child that crashed (SIGSEGV, SIGABRT) counted as one that exited 0.
+  local signal = status[0] % 128
+  if signal ~= 0 then return 128 + signal end
   return math.floor(status[0] / 256) % 256
 end
 
