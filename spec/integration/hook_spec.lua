@@ -121,9 +121,15 @@ describe("the on_attempt hook", function()
   end)
 
   it("cannot break a call by failing", function()
-    local client = recording_client({ on_attempt = function() error("hook exploded") end })
+    -- (counted: a hook that never ran would leave nothing here to prove)
+    local raised = 0
+    local client = recording_client({ on_attempt = function()
+      raised = raised + 1
+      error("hook exploded")
+    end })
     local body, res = client:get_segments(nil)
     assert.is_table(body, tostring(res))
+    assert.are.equal(1, raised)
   end)
 
   -- The hook runs while the engine drives the request: closing there is refused like polling, and the
