@@ -2,6 +2,7 @@
 -- line of the shell block in "Command-line tool" must exit 0.
 local shared = require("support.shared")
 local run = require("cli.run")
+local shell = require("server.harness.shell")
 
 local function examples()
   local f = assert(io.open(shared.root .. "/README.md"))
@@ -30,7 +31,7 @@ describe("the README's command-line examples", function()
   setup(function()
     dir = os.tmpname()
     os.remove(dir)
-    assert(os.execute("mkdir " .. run.quote(dir)))
+    assert(shell.run("mkdir " .. run.quote(dir)), "cannot create " .. dir)
     local f = assert(io.open(dir .. "/notification.json", "w"))
     f:write('{"included_segments":["Subscribed Users"],"contents":{"en":"Hello"}}')
     f:close()

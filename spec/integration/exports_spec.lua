@@ -5,7 +5,8 @@ local server = require("support.server")
 local compress = require("support.compress")
 local core = require("onesignal.core")
 
-local read = require("server.harness.shell").read_file
+local shell = require("server.harness.shell")
+local read = shell.read_file
 
 describe("exports", function()
   local srv, client
@@ -371,7 +372,7 @@ describe("exports", function()
     srv:set({ export_ready_after = 0, export_rows = 30000 })
     local path = os.tmpname()
     os.remove(path)
-    assert(os.execute("ln -s /dev/full " .. path .. ".part"))
+    assert(shell.run("ln -s /dev/full " .. path .. ".part"), "cannot link " .. path .. ".part")
     local info, err = client:download_export(export_url(), path)
     local status = os.execute("test -L " .. path .. ".part")
     local link_left = status == true or status == 0 -- Lua 5.4 and 5.3, or LuaJIT
@@ -387,7 +388,7 @@ describe("exports", function()
     srv:set({ export_ready_after = 0 })
     local dir = os.tmpname()
     os.remove(dir)
-    assert(os.execute("mkdir " .. dir))
+    assert(shell.run("mkdir " .. dir), "cannot create " .. dir)
     local info, err = client:download_export(export_url(), dir)
     assert.is_nil(info)
     assert.are.equal("io", err.kind)

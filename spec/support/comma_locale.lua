@@ -3,6 +3,7 @@
 -- it under another locale (ps_AF, whose decimal point is the two-byte U+066B).
 local files = require("support.files")
 local runtime = require("support.runtime")
+local shell = require("server.harness.shell")
 
 local M = {}
 
@@ -15,8 +16,9 @@ local function locpath(source)
     local dir = os.tmpname()
     os.remove(dir)
     made[source] = false
-    -- (without a preloaded sanitizer runtime, whose leak check would fail localedef at exit)
-    if os.execute("mkdir " .. dir .. " && env -u LD_PRELOAD localedef -i " .. source .. " -f UTF-8 " .. dir
+    -- (shell.run: LuaJIT's os.execute answers a number, true whatever the status, and it runs localedef
+    -- without a preloaded sanitizer runtime, whose leak check would fail localedef at exit)
+    if shell.run("mkdir " .. dir .. " && localedef -i " .. source .. " -f UTF-8 " .. dir
                   .. "/" .. source .. ".UTF-8 >/dev/null 2>&1") then
       made[source] = dir
     else
