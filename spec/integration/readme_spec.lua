@@ -93,13 +93,16 @@ describe("the README's list of examples", function()
   it("names every example, so a reader finds each", function()
     local quick_start = shared.read_repo_file("README.md"):match("\n## Quick start\n(.-)\n## ")
     local listed = assert((quick_start .. "\n\n"):match("More in `examples/`(.-)\n\n"), "no list of examples")
-    local missing = {}
+    local missing, seen = {}, 0
     local pipe = assert(io.popen("cd " .. shared.root .. " && ls examples/*.lua && ls -d examples/*/"))
     for path in pipe:lines() do
       local name = path:match("^examples/(.+)$")
       if not listed:find("`" .. name .. "`", 1, true) then missing[#missing + 1] = name end
+      seen = seen + 1
     end
     pipe:close()
+    -- (a listing that found nothing would leave nothing missing)
+    assert.is_true(seen > 1, "no examples listed in " .. shared.root .. "/examples")
     assert.are.same({}, missing)
   end)
 end)
