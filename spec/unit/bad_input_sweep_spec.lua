@@ -431,6 +431,7 @@ describe("a randomized sweep of bad and odd input over every operation (dry run)
     it("keeps " .. op.name .. " within its checks (seed " .. SEED .. ")", function()
       local random = new_random(SEED + index)
       local count = #op.positional
+      local described, refused = 0, 0
       for _ = 1, CALLS_PER_OPERATION do
         local n = count + random(4) - 2 + (random(4) == 1 and 1 or 0)
         if n < 0 then n = 0 end
@@ -448,8 +449,10 @@ describe("a randomized sweep of bad and odd input over every operation (dry run)
         local ok, result = pcall(call, client, op.name, args, n, how)
         local problem
         if ok then
+          described = described + 1
           problem = check_description(op, result, args, n)
         else
+          refused = refused + 1
           problem = check_error(op, result)
         end
         if problem then
@@ -459,6 +462,10 @@ describe("a randomized sweep of bad and odd input over every operation (dry run)
           error(problem .. "\n  call: " .. shown .. "\n  " .. outcome, 0)
         end
       end
+      -- Both checks ran (with this seed each operation gets a few dozen descriptions at least): a sweep whose
+      -- every call was refused would have checked no URL or body at all.
+      assert.is_true(described > 0, op.name .. ": no call was described")
+      assert.is_true(refused > 0, op.name .. ": no call was refused")
     end)
   end
 end)
