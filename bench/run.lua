@@ -50,6 +50,17 @@ local function parse(args)
     i = i + 1
   end
   o.reps = o.reps or (o.smoke and 1 or 5)
+  -- A misspelt name would otherwise select nothing, and the run would "pass" having measured nothing.
+  local known = { http = true, h2 = true }
+  for _, sc in ipairs(scenarios.list(false)) do known[sc.name], known[sc.id] = true, true end
+  for name in pairs(o.only or {}) do
+    if not known[name] then usage("--only: no scenario or transport is named " .. name) end
+  end
+  local peer_names = {}
+  for _, p in ipairs(peers.all()) do peer_names[p.name] = true end
+  for name in pairs(o.peers or {}) do
+    if not peer_names[name] then usage("--peers: no peer is named " .. name) end
+  end
   return o
 end
 
@@ -164,7 +175,6 @@ local function measure(o)
     if wanted(o, sc) then list[#list + 1] = sc end
   end
   local chosen = peers.list(o.peers)
-  if not peers.has_send_many() then io.stderr:write("bench: client:send_many is not in the SDK yet: skipped\n") end
 
   local srv = server.start{ bench = true, tls = true, h2 = true, workers = 1, delay = 0 }
   local ok, err = pcall(function()

@@ -60,7 +60,6 @@ local ALL = {
   (function()
     local p = lua_peer("lua5.4/send_many", "lua5.4", "5.4", "send_many")
     p.modes = { concurrent = true }
-    p.needs_send_many = true
     return p
   end)(),
   {
@@ -93,20 +92,14 @@ function M.runs(peer, scenario)
   return peer.modes[scenario.mode] and (not peer.transports or peer.transports[scenario.transport]) or false
 end
 
---- Whether the SDK in ./lua has client:send_many yet (it is built in parallel with these benchmarks).
-function M.has_send_many()
-  local ok, client = pcall(require, "onesignal.client")
-  return ok and type(client.Client.send_many) == "function"
-end
-
 --- Every peer, in table order.
 function M.all() return ALL end
 
---- The peers to run: all, or those named in `only` (a set), minus send_many while the SDK lacks it.
+--- The peers to run: all, or those named in `only` (a set).
 function M.list(only)
-  local out, send_many = {}, M.has_send_many()
+  local out = {}
   for _, p in ipairs(ALL) do
-    if (not only or only[p.name]) and (send_many or not p.needs_send_many) then out[#out + 1] = p end
+    if not only or only[p.name] then out[#out + 1] = p end
   end
   return out
 end
