@@ -9,6 +9,7 @@
 -- @module onesignal.bulk
 
 local core = require("onesignal.core")
+local config = require("onesignal.config")
 local operations = require("onesignal.operations")
 local request = require("onesignal.request")
 local usage = require("onesignal.usage")
@@ -33,11 +34,13 @@ local function check_options(self, options)
     usage.raise(NAME .. ": option 'concurrency' must be an integer >= 1")
   end
   local rate = options.rate
-  -- A rate so small that 1 / rate overflows (a denormal) would make the wait for the second token
-  -- infinite: the first item would go out and the batch then fail on that wait, naming neither.
+  -- The wait for a token is at most 1 / rate, and a wait is at most config.MAX_SECONDS (the poll that
+  -- waits for it refuses more): a smaller rate (a denormal's 1 / rate is even infinite) let the first
+  -- item go out and then failed the batch on that wait, naming neither.
   if rate ~= nil and (type(rate) ~= "number" or rate ~= rate or rate <= 0 or rate == math.huge
-      or 1 / rate == math.huge) then
-    usage.raise(NAME .. ": option 'rate' must be a positive number (requests per second)")
+      or 1 / rate > config.MAX_SECONDS) then
+    usage.raise(NAME .. ": option 'rate' must be a positive number (requests per second), at least 1 / "
+      .. config.MAX_SECONDS .. " (one per 24.8 days)")
   end
   local burst = options.burst
   if burst == nil then burst = 1 end

@@ -274,12 +274,21 @@ describe("client:send_many", function()
     refused("option 'rate' must be a positive number", notifications(1), { rate = 0 })
     -- so small that the wait for a second token would be infinite
     refused("option 'rate' must be a positive number", notifications(2), { rate = 1e-320 })
+    -- so small that the wait for a second token is longer than any wait the client takes (its poll
+    -- refused it once the first item was out)
+    refused("option 'rate' must be a positive number %(requests per second%), at least 1 / 2147483",
+      notifications(2), { rate = 1 / 3000000 })
     refused("option 'burst' needs option 'rate'", notifications(1), { burst = 2 })
     refused("option 'on_progress' must be a function", notifications(1), { on_progress = true })
     assert.are.equal(0, #srv:requests())
     local results, summary = client:send_many({})
     assert.are.same({}, results)
     assert.are.equal(0, summary.total)
+  end)
+
+  it("takes the smallest rate, one item per the longest wait (2147483 s)", function()
+    local _, summary = client:send_many(notifications(1), { rate = 1 / 2147483 })
+    assert.are.equal(1, summary.succeeded)
   end)
 
   -- The hook runs while the engine drives a request, and a blocking send_many must drive it too. Refused
