@@ -48,6 +48,7 @@ build = {
     ["onesignal.json"] = "lua/onesignal/json.lua",
     ["onesignal.operations"] = "lua/onesignal/operations.lua",
     ["onesignal.pages"] = "lua/onesignal/pages.lua",
+    ["onesignal.quote"] = "lua/onesignal/quote.lua",
     ["onesignal.request"] = "lua/onesignal/request.lua",
     ["onesignal.response"] = "lua/onesignal/response.lua",
     ["onesignal.usage"] = "lua/onesignal/usage.lua",

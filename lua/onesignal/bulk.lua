@@ -12,6 +12,7 @@ local core = require("onesignal.core")
 local config = require("onesignal.config")
 local operations = require("onesignal.operations")
 local request = require("onesignal.request")
+local quote = require("onesignal.quote")
 local usage = require("onesignal.usage")
 
 local NAME = "onesignal.send_many"
@@ -25,7 +26,7 @@ local function check_options(self, options)
   if options == nil then options = {} end
   if type(options) ~= "table" then usage.raise(NAME .. ": argument 'options' must be a table") end
   for k in pairs(options) do
-    if not OPTIONS[k] then usage.raise(NAME .. ": unknown option '" .. tostring(k) .. "'") end
+    if not OPTIONS[k] then usage.raise(NAME .. ": unknown option '" .. quote.key(k, self.redact) .. "'") end
   end
   -- (`~= nil`, not `or`: false is a wrong value, not a missing one)
   local concurrency = options.concurrency
@@ -64,8 +65,8 @@ local function build_all(self, notifications)
   local total = #notifications
   for k in pairs(notifications) do
     if type(k) ~= "number" or k < 1 or k > total or k ~= math.floor(k) then
-      usage.raise(NAME .. ": argument 'notifications' must be a list (keys 1.." .. total .. "), found key "
-        .. tostring(k))
+      usage.raise(NAME .. ": argument 'notifications' must be a list (keys 1.." .. total .. "), found key '"
+        .. quote.key(k, self.redact) .. "'")
     end
   end
   local bodies, keys, template, seen = {}, {}, nil, {}

@@ -12,6 +12,7 @@ local config = require("onesignal.config")
 local usage = require("onesignal.usage")
 local core = require("onesignal.core")
 local json = require("onesignal.json")
+local quote = require("onesignal.quote")
 
 local getmetatable = getmetatable
 
@@ -264,20 +265,20 @@ setmetatable(Client, { __index = function(_, name)
   return method
 end })
 
-local function lookup(how, name)
+local function lookup(self, how, name)
   local op = type(name) == "string" and operations.by_name[name]
-  if not op then usage.raise("onesignal." .. how .. ": unknown operation '" .. tostring(name) .. "'") end
+  if not op then usage.raise("onesignal." .. how .. ": unknown operation '" .. quote.name(name, self.redact) .. "'") end
   return op
 end
 
 --- Calls an operation by name: `client:call("get_user", app_id, "external_id", "u-1")`.
 function Client:call(name, ...)
-  return invoke(self, lookup("call", name), ...)
+  return invoke(self, lookup(self, "call", name), ...)
 end
 
 --- Starts an operation by name; the last argument is the callback.
 function Client:call_async(name, ...)
-  return invoke_async(self, lookup("call_async", name), ...)
+  return invoke_async(self, lookup(self, "call_async", name), ...)
 end
 
 -- Coroutines asleep (add_sleeper above).
@@ -483,7 +484,7 @@ function Client:with(settings)
   local merged = {}
   for k, v in pairs(self.overrides or {}) do merged[k] = v end
   for k, v in pairs(settings) do
-    if not OVERRIDES[k] then usage.raise("onesignal.with: unknown setting '" .. tostring(k) .. "'") end
+    if not OVERRIDES[k] then usage.raise("onesignal.with: unknown setting '" .. quote.key(k, self.redact) .. "'") end
     check_override("onesignal.with: setting '" .. k .. "'", k, v)
     merged[k] = v
   end
@@ -508,7 +509,7 @@ function Client:create_notification_with_retry(notification, options)
   for k, v in pairs(options or {}) do
     local setting = RETRY_OPTIONS[k]
     if not setting then
-      usage.raise("onesignal.create_notification_with_retry: unknown option '" .. tostring(k) .. "'")
+      usage.raise("onesignal.create_notification_with_retry: unknown option '" .. quote.key(k, self.redact) .. "'")
     end
     check_override("onesignal.create_notification_with_retry: option '" .. k .. "'", setting, v)
     settings[setting] = v

@@ -3,6 +3,7 @@
 
 local json = require("onesignal.json")
 local core = require("onesignal.core")
+local quote = require("onesignal.quote")
 
 local M = {}
 
@@ -144,8 +145,19 @@ function M.resolve(options, getenv)
   getenv = getenv or os.getenv
   if options ~= nil and type(options) ~= "table" then fail("options must be a table") end
   options = options or {}
+  -- Takes the keys this configuration carries (given, else from the environment) out of what a message
+  -- quotes of the caller's words: a key put where an option's name or the base URL belongs must not show.
+  local function hide(text)
+    local keys = {}
+    for i, name in ipairs({ "rest_api_key", "organization_api_key" }) do
+      local key = options[name]
+      if key == nil or key == "" then key = getenv(ENVIRONMENT[name]) end
+      keys[i] = type(key) == "string" and key or ""
+    end
+    return core.redact(text, keys[1], keys[2])
+  end
   for name in pairs(options) do
-    if not OPTIONS[name] then fail("unknown option '" .. tostring(name) .. "'") end
+    if not OPTIONS[name] then fail("unknown option '" .. quote.key(name, hide) .. "'") end
   end
   local cfg = {}
   for name, spec in pairs(OPTIONS) do
@@ -175,9 +187,7 @@ function M.resolve(options, getenv)
   for _, name in ipairs({ "rest_api_key", "organization_api_key", "app_id", "user_agent", "proxy" }) do
     if cfg[name] then check_header_safe(name, cfg[name]) end
   end
-  cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http, function(text)
-    return core.redact(text, cfg.rest_api_key or "", cfg.organization_api_key or "")
-  end)
+  cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http, hide)
   if cfg.http_version and not HTTP_VERSIONS[cfg.http_version] then
     fail("option 'http_version' must be \"1.1\", \"2\" or \"2-prior-knowledge\"")
   end

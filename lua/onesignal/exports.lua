@@ -50,6 +50,7 @@ local errors = require("onesignal.errors")
 local json = require("onesignal.json")
 local usage = require("onesignal.usage")
 local config = require("onesignal.config")
+local quote = require("onesignal.quote")
 
 local M = {}
 
@@ -60,7 +61,7 @@ local CHUNK = 1024 * 1024      -- bytes written between two "writing" progress e
 -- reader may not list the bucket.
 local NOT_READY = { [403] = true, [404] = true }
 
-local function check_options(caller, options)
+local function check_options(self, caller, options)
   if options == nil then return {} end
   if type(options) ~= "table" then usage.raise("onesignal." .. caller .. ": options must be a table") end
   for name, value in pairs(options) do
@@ -72,7 +73,7 @@ local function check_options(caller, options)
       local problem = config.seconds_problem(value, name ~= "timeout")
       if problem then usage.raise("onesignal." .. caller .. ": option '" .. name .. "' " .. problem) end
     else
-      usage.raise("onesignal." .. caller .. ": unknown option '" .. tostring(name) .. "'")
+      usage.raise("onesignal." .. caller .. ": unknown option '" .. quote.key(name, self.redact) .. "'")
     end
   end
   return options
@@ -241,7 +242,7 @@ end
 -- `headers`), or `nil, err`. See the module for the options.
 function M.fetch_export(self, url, options)
   check_url("fetch_export", url)
-  options = check_options("fetch_export", options)
+  options = check_options(self, "fetch_export", options)
   local text, info = fetch(self, "fetch_export", url, options)
   if not text then return nil, info end
   notify(options, { phase = "done", bytes = #text, polls = info.polls, waited = info.waited })
@@ -255,7 +256,7 @@ function M.download_export(self, url, path, options)
   if type(path) ~= "string" or path == "" then
     usage.raise("onesignal.download_export: argument 'path' (#2) must be a file name")
   end
-  options = check_options("download_export", options)
+  options = check_options(self, "download_export", options)
   local sink = file_sink(path, options)
   -- Whatever ends the call early (an error raised by `sleep` too) leaves no partial file behind.
   local ok, text, info, streamed = pcall(fetch, self, "download_export", url, options, sink.on_body)

@@ -17,6 +17,10 @@ local json_encode = core.json_encode
 local json_encode_body = core.json_encode_body
 local utf8_error = core.utf8_error
 local too_sparse = core.json_sparse -- lua-cjson's rule for arrays with holes, the one the writer applies
+-- A string key as a path shows it (onesignal.quote: on one line, a long key by its length alone; the client
+-- takes a whole API key out of the message, usage.rethrow). A key that is not valid UTF-8 is never shown
+-- (explain stops above it).
+local shown_key = require("onesignal.quote").key
 
 local M = {}
 
@@ -47,21 +51,6 @@ local MAX_DEPTH = 64
 -- The text the writer gives the number n (as a value, or as a key, which it writes as a string).
 local function written(n)
   return json_encode(n, ARRAY_FIELDS, MAP_OF_ARRAYS, array_mt, MAX_DEPTH)
-end
-
--- A string key as a path shows it. A message goes to logs and terminals, so it stays one line: control
--- characters are escaped as in a Lua string (\n, \r, \t, \xHH; the C1 ones, U+0080-U+009F, as \u{HH}: U+009B
--- starts escape sequences on terminals that honour it; the bytes errors.one_line takes out of server text).
--- A key longer than KEY_SHOWN bytes is shown by its length alone: any part of it could be part of an API key
--- put there by mistake, which the client takes out of the message only whole (usage.rethrow). A key that is
--- not valid UTF-8 is never shown (explain stops above it).
-local KEY_SHOWN = 64
-local NAMED_CONTROL = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
-local function control_escape(c) return NAMED_CONTROL[c] or string.format("\\x%02X", c:byte()) end
-local function c1_escape(c) return string.format("\\u{%X}", c:byte(2)) end
-local function shown_key(key)
-  if #key > KEY_SHOWN then return "<a key of " .. #key .. " bytes>" end
-  return (key:gsub("[%z\1-\31\127]", control_escape):gsub("\194[\128-\159]", c1_escape))
 end
 
 -- "data.items[2].name" for the value at `depth` of the walk, "" for the top.

@@ -25,6 +25,7 @@ local unpack = table.unpack or unpack
 local fail = require("onesignal.response").fail
 local usage = require("onesignal.usage")
 local json = require("onesignal.json")
+local quote = require("onesignal.quote")
 
 local M = {}
 
@@ -200,7 +201,7 @@ function M.each_page(self, name, ...)
     local names = {}
     for list_name in pairs(LISTS) do names[#names + 1] = list_name end
     table.sort(names)
-    usage.raise("onesignal.each_page: '" .. tostring(name) .. "' is not a paged list (paged: "
+    usage.raise("onesignal.each_page: '" .. quote.name(name, self.redact) .. "' is not a paged list (paged: "
       .. table.concat(names, ", ") .. ")")
   end
   return (page_iterator(self, "each_page", name, ...))

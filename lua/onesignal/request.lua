@@ -8,6 +8,7 @@
 local core = require("onesignal.core")
 local json = require("onesignal.json")
 local operations = require("onesignal.operations")
+local quote = require("onesignal.quote")
 local VERSION = require("onesignal.version")
 
 local M = {}
@@ -296,7 +297,7 @@ local function build(req, op, client, n, ...)
       if not op.option_set[name] then
         local known = {}
         for _, param in ipairs(op.options) do known[#known + 1] = param.name end
-        usage(op, "unknown query option '" .. tostring(name) .. "' (known: " .. table.concat(known, ", ") .. ")",
+        usage(op, "unknown query option '" .. quote.key(name) .. "' (known: " .. table.concat(known, ", ") .. ")",
           true)
       end
     end

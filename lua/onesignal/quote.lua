@@ -1,0 +1,50 @@
+--- How an error message shows a name the caller gave: a table's key (an option's, a setting's, a body
+-- field's) or an operation's name. Messages go to logs and terminals, and the name is the caller's bytes.
+--
+-- * One line: control characters are escaped as in a Lua string (\n, \r, \t, \xHH; the C1 ones,
+--   U+0080-U+009F, as \u{HH}: U+009B starts escape sequences on terminals that honour it; the bytes
+--   errors.one_line takes out of server text). Text that is not UTF-8 has each byte above 0x7F escaped
+--   as \xHH (a JSON log could not carry it, and a lone 0x9B is that CSI on 8-bit terminals).
+-- * A name longer than MAX bytes is shown by its length alone: any part of it could be part of an API key
+--   put there by mistake, which redaction takes out only whole.
+-- * `redact` (optional, the client's): takes a whole key shown out of the name.
+--
+-- It requires only the C core: json.lua, which errors.lua and config.lua require, uses it too.
+-- @module onesignal.quote
+
+local utf8_error = require("onesignal.core").utf8_error
+
+local M = {}
+
+--- The longest name shown as it is.
+M.MAX = 64
+
+local NAMED_CONTROL = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+local function control_escape(c) return NAMED_CONTROL[c] or string.format("\\x%02X", c:byte()) end
+local function c1_escape(c) return string.format("\\u{%X}", c:byte(2)) end
+local function byte_escape(c) return string.format("\\x%02X", c:byte()) end
+
+local function shown(text, noun, redact)
+  if #text > M.MAX then return "<a " .. noun .. " of " .. #text .. " bytes>" end
+  if utf8_error(text) then text = text:gsub("[\128-\255]", byte_escape) end
+  text = text:gsub("[%z\1-\31\127]", control_escape):gsub("\194[\128-\159]", c1_escape)
+  if redact then text = redact(text) end
+  return text
+end
+
+--- A table's key as a message shows it. A number or boolean is shown as Lua writes it; any other value
+-- that is no string by its type alone (a table's __tostring is the caller's code, and may return anything).
+function M.key(k, redact)
+  local t = type(k)
+  if t == "string" then return shown(k, "key", redact) end
+  if t == "number" or t == "boolean" then return tostring(k) end
+  return "<a " .. t .. ">"
+end
+
+--- A name given as a string argument (an operation's), as a message shows it; by its type when it is none.
+function M.name(name, redact)
+  if type(name) == "string" then return shown(name, "name", redact) end
+  return M.key(name)
+end
+
+return M
