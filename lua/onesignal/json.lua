@@ -162,11 +162,13 @@ M.release = core.json_release
 
 --- A number for a message, as a JSON body writes it (the shortest text that reads back as it, with '.'
 -- whatever the C locale: tostring and %g would write 1.5 as "1,5" under a decimal comma), an integral
--- one without a fraction; NaN and the infinities, which JSON has not, as Lua names them. `places`
--- (optional): rounded to that many decimals first.
+-- one without a fraction; NaN and the infinities, which JSON has not, as Lua names them ("nan": Lua 5.3
+-- and 5.4 print the sign of a NaN, which 0/0 has set on x86, and "got -nan" reads as a negative number).
+-- `places` (optional): rounded to that many decimals first.
 function M.number_text(n, places)
   if places then n = math.floor(n * 10 ^ places + 0.5) / 10 ^ places end
-  if n ~= n or n == math.huge or n == -math.huge then return tostring(n) end
+  if n ~= n then return "nan" end
+  if n == math.huge or n == -math.huge then return tostring(n) end
   if n == math.floor(n) and n >= -2 ^ 63 and n < 2 ^ 63 then return string.format("%d", n) end
   return M.encode(n, "")
 end

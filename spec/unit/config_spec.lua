@@ -52,6 +52,10 @@ describe("onesignal.config", function()
     assert.are.equal(1000000, config.resolve({ max_retries = 1000000 }, env({})).max_retries)
     assert.matches("option 'timeout' must be a positive number of seconds", usage_of({ timeout = -1 }))
     assert.matches("option 'timeout' must be a positive number of seconds", usage_of({ timeout = 0 }))
+    -- "nan" on every Lua: 5.3 and 5.4 printed 0/0 as "-nan" on x86, which reads as a negative number
+    assert.matches("option 'deadline' must be a positive number of seconds, at most 2147483 %(24%.8 days%), got nan$",
+      usage_of({ deadline = 0 / 0 }))
+    assert.matches("option 'timeout' must be .*, got inf$", usage_of({ timeout = math.huge }))
     assert.matches("option 'retry_base_delay' must be a non%-negative number of seconds",
       usage_of({ retry_base_delay = -1 }))
     assert.are.equal(0, config.resolve({ retry_base_delay = 0 }, env({})).retry_base_delay)
