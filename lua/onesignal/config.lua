@@ -58,6 +58,11 @@ local OPTIONS = {
   transport = { "string" },
   dry_run = { "boolean", false },
 }
+-- Their names in a fixed order, the order they are checked in: of several wrong options the same one is
+-- named on every run (pairs' order changes from one process to the next with the seed of the string hash).
+local NAMES = {}
+for name in pairs(OPTIONS) do NAMES[#NAMES + 1] = name end
+table.sort(NAMES)
 
 local DESCRIPTION = {
   string = "a string", integer = "an integer of at most 2^53", boolean = "a boolean", ["function"] = "a function",
@@ -160,7 +165,8 @@ function M.resolve(options, getenv)
     if not OPTIONS[name] then fail("unknown option '" .. quote.key(name, hide) .. "'") end
   end
   local cfg = {}
-  for name, spec in pairs(OPTIONS) do
+  for _, name in ipairs(NAMES) do
+    local spec = OPTIONS[name]
     local value = options[name]
     -- An empty key or app_id counts as not given, as an empty environment variable does (a
     -- `rest_api_key = os.getenv(...)` whose variable is set but empty): an empty key would pass the
