@@ -1,5 +1,6 @@
 -- core.escape: percent-encoding of one path segment or query value.
 local core = require("onesignal.core")
+local support = require("core.support")
 
 describe("core.escape", function()
   it("encodes separators, spaces and percent signs", function()
@@ -38,6 +39,6 @@ describe("core.escape", function()
 
   it("accepts numbers like Lua strings do and refuses other types", function()
     assert.same("42", core.escape(42))
-    assert.has_error(function() core.escape(nil) end)
+    assert.error_matches(function() core.escape(nil) end, support.bad_argument(1, "string expected, got nil"))
   end)
 end)

@@ -1,5 +1,6 @@
 -- The module table of onesignal.core.
 local core = require("onesignal.core")
+local support = require("core.support")
 
 describe("onesignal.core", function()
   it("has a version and names its libcurl", function()
@@ -25,8 +26,8 @@ describe("onesignal.core", function()
     core.sleep(0.05)
     assert.is_true(core.monotonic() - before >= 0.05)
     core.sleep(0)
-    assert.has_error(function() core.sleep(-1) end)
-    assert.has_error(function() core.sleep("soon") end)
+    assert.error_matches(function() core.sleep(-1) end, support.bad_argument(1, "seconds must not be negative"))
+    assert.error_matches(function() core.sleep("soon") end, support.bad_argument(1, "number expected, got string"))
   end)
 
   it("can be required again and returns the same table", function()

@@ -1,6 +1,7 @@
 -- core.policy and core.backoff: every rule of the retry policy (docs/design.md), deterministic
 -- through an explicit `random`.
 local core = require("onesignal.core")
+local support = require("core.support")
 
 local function decide(t)
   local input = { attempt = 1, max_retries = 3, base_delay = 0.5, max_delay = 30, random = 0 }
@@ -177,8 +178,9 @@ describe("core.policy", function()
   end)
 
   it("rejects an unknown transport class and a non-table", function()
-    assert.has_error(function() core.policy({ status = 0, error = "bogus" }) end)
-    assert.has_error(function() core.policy("503") end)
+    assert.has_error(function() core.policy({ status = 0, error = "bogus" }) end,
+      "onesignal.core: policy field 'error' is not a transport class")
+    assert.error_matches(function() core.policy("503") end, support.bad_argument(1, "table expected, got string"))
   end)
 end)
 

@@ -1,5 +1,6 @@
 -- core.parse_retry_after: delta-seconds and the three HTTP-date forms, strictly.
 local core = require("onesignal.core")
+local support = require("core.support")
 
 local parse = core.parse_retry_after
 local EPOCH_1994 = 784111777 -- Sun, 06 Nov 1994 08:49:37 GMT
@@ -128,6 +129,6 @@ describe("core.parse_retry_after", function()
 
   it("gives nil for nil and refuses other types", function()
     assert.is_nil(parse(nil))
-    assert.has_error(function() parse({}) end)
+    assert.error_matches(function() parse({}) end, support.bad_argument(1, "string expected"))
   end)
 end)

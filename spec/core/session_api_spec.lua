@@ -1,5 +1,6 @@
 -- core.session and its methods: arguments, misuse and the closed state (no server needed).
 local core = require("onesignal.core")
+local support = require("core.support")
 
 local function session(extra)
   local config = { base_url = "http://127.0.0.1:9", rest_key = "rest-secret-1234" }
@@ -48,7 +49,7 @@ describe("core.session", function()
     assert.matches("headers", error_of(core.session, { headers = { "X-Bad" } }))
     assert.matches("headers", error_of(core.session, { headers = { "X-A: 1\r\nX-B: 2" } }))
     assert.matches("body_headers", error_of(core.session, { body_headers = { 42 } }))
-    assert.has_error(function() core.session("http://x") end)
+    assert.error_matches(function() core.session("http://x") end, support.bad_argument(1, "table expected, got string"))
   end)
 
   it("never repeats a key in its errors", function()
@@ -190,8 +191,8 @@ describe("session methods", function()
 
   it("reject a negative poll timeout and a hook that is not a function", function()
     local s = session()
-    assert.has_error(function() s:poll(-1) end)
-    assert.has_error(function() s:set_hook("print") end)
+    assert.has_error(function() s:poll(-1) end, "onesignal.core: poll timeout must be a number >= 0")
+    assert.error_matches(function() s:set_hook("print") end, support.bad_argument(1, "function expected, got string"))
     s:set_hook(nil)
     s:close()
   end)

@@ -63,7 +63,9 @@ describe("driving a session", function()
     assert.same(1, #rest)
     assert.same(first, rest[1].id)
     assert.same(0, s:pending())
-    assert.has_error(function() s:wait(first) end)
+    -- (Lua 5.3 and 5.4 write the id with %f as a float: "1.0")
+    assert.error_matches(function() s:wait(first) end,
+      "^onesignal%.core: no pending request with id " .. first .. "%.?0?$")
   end)
 
   it("finished() hands out what finished already, without driving, with the contexts", function()

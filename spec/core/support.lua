@@ -121,6 +121,14 @@ function M.in_child(fn)
   return math.floor(status[0] / 256) % 256
 end
 
+--- The pattern of the message luaL_argerror and luaL_checktype give for argument #n of a C function, whatever
+-- name the Lua version finds for it ("onesignal.core.sleep" on 5.4, "?" under pcall on LuaJIT); `problem`
+-- is the part in parentheses, matched as it is. For assert.error_matches: any other error (an index of nil
+-- inside the function, say) does not match.
+function M.bad_argument(n, problem)
+  return "^bad argument #" .. n .. " to '[^']*' %(" .. problem:gsub("%p", "%%%0") .. "%)$"
+end
+
 --- A monotonic-enough clock for elapsed-time checks in specs (os.clock is CPU time).
 function M.now()
   local ok, socket = pcall(require, "socket")
