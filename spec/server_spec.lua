@@ -664,9 +664,13 @@ describe("test server", function()
       end)
 
       it("rejects malformed scripts", function()
-        assert.has_error(function() srv:fault{ steps = { { stauts = 503 } } } end)
-        assert.has_error(function() srv:fault{ steps = { { drop = "sometimes" } } } end)
-        assert.has_error(function() srv:fault{ match = { operation = 1 }, steps = { { pass = true } } } end)
+        -- (the control API's own reason, not a failure of the call itself)
+        assert.error_matches(function() srv:fault{ steps = { { stauts = 503 } } } end,
+          'step 1: unknown step field \\"stauts\\"', 1, true)
+        assert.error_matches(function() srv:fault{ steps = { { drop = "sometimes" } } } end,
+          'step 1: drop must be \\"before_read\\" or \\"after_read\\"', 1, true)
+        assert.error_matches(function() srv:fault{ match = { operation = 1 }, steps = { { pass = true } } } end,
+          'match field \\"operation\\" must be a string', 1, true)
       end)
 
       it("random faults follow their seed and rate, and stop when deleted", function()

@@ -105,9 +105,14 @@ describe("plain http://", function()
   end)
 
   it("is not a way around other schemes", function()
-    for _, url in ipairs({ "ftp://api.onesignal.com", "file:///etc/passwd", "gopher://x" }) do
-      local ok = pcall(new, url, { allow_http = true })
+    for url, problem in pairs({
+      ["ftp://api.onesignal.com"] = "must use https, got ftp",
+      ["file:///etc/passwd"] = "must look like https://host[:port][/prefix], got 'file:///etc/passwd'",
+      ["gopher://x"] = "must use https, got gopher",
+    }) do
+      local ok, err = pcall(new, url, { allow_http = true })
       assert.is_false(ok, url)
+      assert.matches("onesignal.new: option 'base_url' " .. problem, err, 1, true)
     end
   end)
 end)

@@ -544,23 +544,31 @@ describe("exports", function()
 
   it("refuses bad arguments before sending anything", function()
     srv:clear()
-    for _, call in ipairs({
-      function() client:download_export(nil, "x.csv") end,
-      function() client:download_export("ftp://example.com/x.csv", "x.csv") end,
-      function() client:download_export("https://example.com/x.csv", nil) end,
-      function() client:fetch_export("https://example.com/x.csv", { intervall = 1 }) end,
-      function() client:fetch_export("https://example.com/x.csv", { timeout = -1 }) end,
-      function() client:fetch_export("https://example.com/x.csv", { progress = "yes" }) end,
+    local not_url = "the export URL must be an absolute http(s) URL (the csv_file_url of the export's answer)"
+    for _, case in ipairs({
+      { function() client:download_export(nil, "x.csv") end, "download_export: " .. not_url },
+      { function() client:download_export("ftp://example.com/x.csv", "x.csv") end, "download_export: " .. not_url },
+      { function() client:download_export("https://example.com/x.csv", nil) end,
+        "download_export: argument 'path' (#2) must be a file name" },
+      { function() client:fetch_export("https://example.com/x.csv", { intervall = 1 }) end,
+        "fetch_export: unknown option 'intervall'" },
+      { function() client:fetch_export("https://example.com/x.csv", { timeout = -1 }) end,
+        "fetch_export: option 'timeout' must be a non-negative number of seconds" },
+      { function() client:fetch_export("https://example.com/x.csv", { progress = "yes" }) end,
+        "fetch_export: option 'progress' must be a function" },
     }) do
-      local ok, err = pcall(call)
+      local ok, err = pcall(case[1])
       assert.is_false(ok)
-      assert.matches("exports_spec%.lua:%d+: onesignal%.%a+_export: ", err)
+      assert.matches("exports_spec%.lua:%d+: onesignal%." .. case[2]:gsub("%p", "%%%0"), err)
     end
     assert.are.equal(0, #srv:requests())
   end)
 
   it("a dry-run client fetches nothing", function()
     local dry = onesignal.new({ base_url = srv.url, rest_api_key = "k", app_id = "a", dry_run = true })
-    assert.has_error(function() dry:fetch_export(srv.url .. "/__files/x.csv") end)
+    local ok, err = pcall(function() dry:fetch_export(srv.url .. "/__files/x.csv") end)
+    assert.is_false(ok)
+    assert.matches("exports_spec%.lua:%d+: onesignal%.fetch_export: a dry%-run client sends nothing, so no export"
+      .. " can be fetched$", err)
   end)
 end)

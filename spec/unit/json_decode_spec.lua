@@ -5,6 +5,7 @@
 local core = require("onesignal.core")
 local json = require("onesignal.json")
 local cjson = require("cjson")
+local core_support = require("core.support") -- (bad_argument: the message of a refused argument)
 
 local math_type = math.type
 
@@ -443,8 +444,8 @@ describe("the JSON decoder", function()
         end)
 
         it("refuses a value that is not a string or number as an argument error", function()
-          assert.has_error(function() decode(nil) end)
-          assert.has_error(function() decode({}) end)
+          assert.error_matches(function() decode(nil) end, core_support.bad_argument(1, "string expected, got nil"))
+          assert.error_matches(function() decode({}) end, core_support.bad_argument(1, "string expected, got table"))
           assert.are.equal(12, decode(12)) -- Lua's own conversion, as lua-cjson
         end)
       end)
