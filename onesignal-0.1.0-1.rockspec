@@ -47,6 +47,7 @@ build = {
     ["onesignal.exports"] = "lua/onesignal/exports.lua",
     ["onesignal.json"] = "lua/onesignal/json.lua",
     ["onesignal.operations"] = "lua/onesignal/operations.lua",
+    ["onesignal.order"] = "lua/onesignal/order.lua",
     ["onesignal.pages"] = "lua/onesignal/pages.lua",
     ["onesignal.quote"] = "lua/onesignal/quote.lua",
     ["onesignal.request"] = "lua/onesignal/request.lua",

@@ -13,6 +13,7 @@ local config = require("onesignal.config")
 local operations = require("onesignal.operations")
 local request = require("onesignal.request")
 local quote = require("onesignal.quote")
+local order = require("onesignal.order")
 local usage = require("onesignal.usage")
 
 local NAME = "onesignal.send_many"
@@ -25,9 +26,8 @@ end
 local function check_options(self, options)
   if options == nil then options = {} end
   if type(options) ~= "table" then usage.raise(NAME .. ": argument 'options' must be a table") end
-  for k in pairs(options) do
-    if not OPTIONS[k] then usage.raise(NAME .. ": unknown option '" .. quote.key(k, self.redact) .. "'") end
-  end
+  local unknown = order.first_unknown(options, OPTIONS)
+  if unknown ~= nil then usage.raise(NAME .. ": unknown option '" .. quote.key(unknown, self.redact) .. "'") end
   -- (`~= nil`, not `or`: false is a wrong value, not a missing one)
   local concurrency = options.concurrency
   if concurrency == nil then concurrency = self.max_concurrency or 64 end
@@ -54,6 +54,11 @@ local function check_options(self, options)
   return concurrency, rate, burst, on_progress
 end
 
+-- Whether `k` is no index of a list of `total` items.
+local function not_an_index(k, total)
+  return type(k) ~= "number" or k < 1 or k > total or k ~= math.floor(k)
+end
+
 -- Every request, built before anything is sent. Usage errors name the item. Requests of one batch differ
 -- only in body and idempotency key, so those are kept per item and one built request serves as the
 -- template of the rest: a long batch waiting to be sent holds a string and a key per item, not a table.
@@ -63,11 +68,10 @@ local function build_all(self, notifications)
   end
   local op = operations.by_name.create_notification
   local total = #notifications
-  for k in pairs(notifications) do
-    if type(k) ~= "number" or k < 1 or k > total or k ~= math.floor(k) then
-      usage.raise(NAME .. ": argument 'notifications' must be a list (keys 1.." .. total .. "), found key '"
-        .. quote.key(k, self.redact) .. "'")
-    end
+  local stray = order.first(notifications, not_an_index, total)
+  if stray ~= nil then
+    usage.raise(NAME .. ": argument 'notifications' must be a list (keys 1.." .. total .. "), found key '"
+      .. quote.key(stray, self.redact) .. "'")
   end
   local bodies, keys, template, seen = {}, {}, nil, {}
   for i = 1, total do

@@ -13,6 +13,7 @@ local usage = require("onesignal.usage")
 local core = require("onesignal.core")
 local json = require("onesignal.json")
 local quote = require("onesignal.quote")
+local order = require("onesignal.order")
 
 local getmetatable = getmetatable
 
@@ -459,6 +460,9 @@ local OVERRIDES = {
   deadline = "number", timeout = "number", max_retries = "integer",
   retry_base_delay = "number", retry_max_delay = "number",
 }
+-- Their names in the order they are checked in: of several wrong settings the same one is named on every
+-- run (see onesignal.order).
+local OVERRIDE_NAMES = order.keys(OVERRIDES)
 
 -- Raises unless `v` suits the per-call setting `setting`; `what` names it the way the caller wrote it.
 -- The times are checked as onesignal.new checks them (zero would end every request before it starts).
@@ -481,12 +485,18 @@ end
 -- retry_base_delay, retry_max_delay.
 function Client:with(settings)
   if type(settings) ~= "table" then usage.raise("onesignal.with: needs a table of settings") end
+  local unknown = order.first_unknown(settings, OVERRIDES)
+  if unknown ~= nil then
+    usage.raise("onesignal.with: unknown setting '" .. quote.key(unknown, self.redact) .. "'")
+  end
   local merged = {}
   for k, v in pairs(self.overrides or {}) do merged[k] = v end
-  for k, v in pairs(settings) do
-    if not OVERRIDES[k] then usage.raise("onesignal.with: unknown setting '" .. quote.key(k, self.redact) .. "'") end
-    check_override("onesignal.with: setting '" .. k .. "'", k, v)
-    merged[k] = v
+  for _, k in ipairs(OVERRIDE_NAMES) do
+    local v = settings[k]
+    if v ~= nil then
+      check_override("onesignal.with: setting '" .. k .. "'", k, v)
+      merged[k] = v
+    end
   end
   local derived = {}
   for k, v in pairs(self) do derived[k] = v end
@@ -498,6 +508,7 @@ end
 local RETRY_OPTIONS = {
   max_retries = "max_retries", base_delay = "retry_base_delay", max_delay = "retry_max_delay", deadline = "deadline",
 }
+local RETRY_OPTION_NAMES = order.keys(RETRY_OPTIONS)
 
 --- create_notification with explicit retry settings, for parity with the official SDKs. Every call
 -- already retries safely; this only changes how much. `response.replayed` tells a replayed answer.
@@ -505,14 +516,20 @@ function Client:create_notification_with_retry(notification, options)
   if options ~= nil and type(options) ~= "table" then
     usage.raise("onesignal.create_notification_with_retry: argument 'options' must be a table")
   end
+  options = options or {}
+  local unknown = order.first_unknown(options, RETRY_OPTIONS)
+  if unknown ~= nil then
+    usage.raise("onesignal.create_notification_with_retry: unknown option '" .. quote.key(unknown, self.redact)
+      .. "'")
+  end
   local settings = {}
-  for k, v in pairs(options or {}) do
-    local setting = RETRY_OPTIONS[k]
-    if not setting then
-      usage.raise("onesignal.create_notification_with_retry: unknown option '" .. quote.key(k, self.redact) .. "'")
+  for _, k in ipairs(RETRY_OPTION_NAMES) do
+    local v = options[k]
+    if v ~= nil then
+      local setting = RETRY_OPTIONS[k]
+      check_override("onesignal.create_notification_with_retry: option '" .. k .. "'", setting, v)
+      settings[setting] = v
     end
-    check_override("onesignal.create_notification_with_retry: option '" .. k .. "'", setting, v)
-    settings[setting] = v
   end
   return self:with(settings):create_notification(notification)
 end

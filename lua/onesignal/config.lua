@@ -4,6 +4,7 @@
 local json = require("onesignal.json")
 local core = require("onesignal.core")
 local quote = require("onesignal.quote")
+local order = require("onesignal.order")
 
 local M = {}
 
@@ -60,9 +61,7 @@ local OPTIONS = {
 }
 -- Their names in a fixed order, the order they are checked in: of several wrong options the same one is
 -- named on every run (pairs' order changes from one process to the next with the seed of the string hash).
-local NAMES = {}
-for name in pairs(OPTIONS) do NAMES[#NAMES + 1] = name end
-table.sort(NAMES)
+local NAMES = order.keys(OPTIONS)
 
 local DESCRIPTION = {
   string = "a string", integer = "an integer of at most 2^53", boolean = "a boolean", ["function"] = "a function",
@@ -161,9 +160,8 @@ function M.resolve(options, getenv)
     end
     return core.redact(text, keys[1], keys[2])
   end
-  for name in pairs(options) do
-    if not OPTIONS[name] then fail("unknown option '" .. quote.key(name, hide) .. "'") end
-  end
+  local unknown = order.first_unknown(options, OPTIONS)
+  if unknown ~= nil then fail("unknown option '" .. quote.key(unknown, hide) .. "'") end
   local cfg = {}
   for _, name in ipairs(NAMES) do
     local spec = OPTIONS[name]

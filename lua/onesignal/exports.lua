@@ -51,6 +51,7 @@ local json = require("onesignal.json")
 local usage = require("onesignal.usage")
 local config = require("onesignal.config")
 local quote = require("onesignal.quote")
+local order = require("onesignal.order")
 
 local M = {}
 
@@ -61,19 +62,28 @@ local CHUNK = 1024 * 1024      -- bytes written between two "writing" progress e
 -- reader may not list the bucket.
 local NOT_READY = { [403] = true, [404] = true }
 
+-- The helpers' options and the kind of value each takes; checked in the order of their names, so of several
+-- wrong ones the same is named on every run (see onesignal.order).
+local OPTIONS = { progress = "function", sleep = "function", timeout = "seconds", interval = "seconds",
+  max_interval = "seconds", request_timeout = "seconds" }
+local OPTION_NAMES = order.keys(OPTIONS)
+
 local function check_options(self, caller, options)
   if options == nil then return {} end
   if type(options) ~= "table" then usage.raise("onesignal." .. caller .. ": options must be a table") end
-  for name, value in pairs(options) do
-    if name == "progress" or name == "sleep" then
+  local unknown = order.first_unknown(options, OPTIONS)
+  if unknown ~= nil then
+    usage.raise("onesignal." .. caller .. ": unknown option '" .. quote.key(unknown, self.redact) .. "'")
+  end
+  for _, name in ipairs(OPTION_NAMES) do
+    local value = options[name]
+    if value ~= nil and OPTIONS[name] == "function" then
       if type(value) ~= "function" then usage.raise("onesignal." .. caller .. ": option '" .. name
         .. "' must be a function") end
-    elseif name == "timeout" or name == "interval" or name == "max_interval" or name == "request_timeout" then
+    elseif value ~= nil then
       -- Only the total may be zero (one check, no wait): a zero wait would poll without pause.
       local problem = config.seconds_problem(value, name ~= "timeout")
       if problem then usage.raise("onesignal." .. caller .. ": option '" .. name .. "' " .. problem) end
-    else
-      usage.raise("onesignal." .. caller .. ": unknown option '" .. quote.key(name, self.redact) .. "'")
     end
   end
   return options

@@ -21,6 +21,7 @@ local too_sparse = core.json_sparse -- lua-cjson's rule for arrays with holes, t
 -- takes a whole API key out of the message, usage.rethrow). A key that is not valid UTF-8 is never shown
 -- (explain stops above it).
 local shown_key = require("onesignal.quote").key
+local order = require("onesignal.order")
 
 local M = {}
 
@@ -86,7 +87,10 @@ local function explain(value, state, depth)
     end
     state.open[value] = true
     local stack = state.stack
-    for k, v in next, value do -- raw, as the writer reads it (pairs would call a __pairs)
+    -- Raw, as the writer reads it (pairs would call a __pairs); in a fixed order (onesignal.order), so of two
+    -- bad fields the same is named on every run (next's order changes with the string hash's seed).
+    for _, k in ipairs(order.keys(value, true)) do
+      local v = rawget(value, k)
       local kt = type(k)
       stack[depth + 1] = k
       if kt ~= "string" and kt ~= "number" then

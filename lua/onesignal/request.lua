@@ -9,6 +9,7 @@ local core = require("onesignal.core")
 local json = require("onesignal.json")
 local operations = require("onesignal.operations")
 local quote = require("onesignal.quote")
+local order = require("onesignal.order")
 local VERSION = require("onesignal.version")
 
 local M = {}
@@ -295,10 +296,11 @@ local function build(req, op, client, n, ...)
     end
     for name in pairs(options) do
       if not op.option_set[name] then
+        -- Of several unknown ones, the first by name (onesignal.order), not pairs' first: the same every run.
         local known = {}
         for _, param in ipairs(op.options) do known[#known + 1] = param.name end
-        usage(op, "unknown query option '" .. quote.key(name) .. "' (known: " .. table.concat(known, ", ") .. ")",
-          true)
+        usage(op, "unknown query option '" .. quote.key(order.first_unknown(options, op.option_set))
+          .. "' (known: " .. table.concat(known, ", ") .. ")", true)
       end
     end
     for _, param in ipairs(op.options) do
