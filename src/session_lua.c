@@ -560,17 +560,26 @@ static int l_finished(lua_State *L)
     return push_finished(L, ls);
 }
 
+/* A request id as a message shows it: as given, with %.14g, so 1 reads "1" on every Lua (lua_pushfstring's
+ * %f writes "1.0" on 5.3 and 5.4), and a cast to int, undefined beyond its range, is never made. */
+static const char *id_text(char *buf, size_t size, lua_Number id)
+{
+    snprintf(buf, size, "%.14g", (double)id);
+    return buf;
+}
+
 static int l_wait(lua_State *L)
 {
     lsession *ls = check_drivable(L);
     lua_Number id = luaL_checknumber(L, 2);
     os_transfer *t = NULL;
+    char text[32];
     if (id >= 1 && id == floor(id) && id < 9007199254740992.0) t = os_session_find(ls->s, (unsigned long long)id);
-    /* The id as given (%f prints numbers with %.14g): a cast to int would be undefined beyond its range. */
-    if (t == NULL) return luaL_error(L, PREFIX "no pending request with id %f", id);
+    if (t == NULL) return luaL_error(L, PREFIX "no pending request with id %s", id_text(text, sizeof text, id));
     lua_settop(L, 1);
     drive(L, ls, -1, t);
-    if (t->state != OS_T_DONE) return luaL_error(L, PREFIX "request %f could not finish", id);
+    if (t->state != OS_T_DONE)
+        return luaL_error(L, PREFIX "request %s could not finish", id_text(text, sizeof text, id));
     lua_pushcfunction(L, store_result); /* (a memory error here leaves the result to a later wait or poll) */
     if (hand_out(L, ls, t, 0, 0, lua_gettop(L)) != 0) return lua_error(L);
     return 1;
@@ -608,9 +617,10 @@ static int l_request(lua_State *L)
     if (t->state != OS_T_DONE) {
         /* The engine still has it and may read the body after this returns: from now on a reference
          * keeps the body alive, as for a submitted request. */
+        char text[32];
         os_getuservalue(L, 1);
         t->body_ref = ref_value(L, body, lua_gettop(L));
-        return luaL_error(L, PREFIX "request %f could not finish", (lua_Number)t->id);
+        return luaL_error(L, PREFIX "request %s could not finish", id_text(text, sizeof text, (lua_Number)t->id));
     }
     lua_pushcfunction(L, store_result);
     /* A memory error leaves the result to a later poll, which hands it out without a context. */

@@ -63,9 +63,9 @@ describe("driving a session", function()
     assert.same(1, #rest)
     assert.same(first, rest[1].id)
     assert.same(0, s:pending())
-    -- (Lua 5.3 and 5.4 write the id with %f as a float: "1.0")
+    -- (the id as written: "1", not "1.0" as lua_pushfstring's %f writes it on Lua 5.3 and 5.4)
     assert.error_matches(function() s:wait(first) end,
-      "^onesignal%.core: no pending request with id " .. first .. "%.?0?$")
+      "^onesignal%.core: no pending request with id " .. first .. "$")
   end)
 
   it("finished() hands out what finished already, without driving, with the contexts", function()
