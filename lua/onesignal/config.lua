@@ -109,7 +109,9 @@ local function check_base_url(url, allow_http, hide)
     fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. hide(url) .. "'")
   end
   scheme = scheme:lower()
-  if scheme ~= "https" and scheme ~= "http" then fail("option 'base_url' must use https, got " .. hide(scheme)) end
+  if scheme ~= "https" and scheme ~= "http" then
+    fail("option 'base_url' must use https" .. (allow_http and " or http" or "") .. ", got " .. hide(scheme))
+  end
   -- libcurl reads http://127.0.0.1:80@host as user "127.0.0.1", password "80" and host `host`: the loopback
   -- check below would take that for loopback and let the key travel unencrypted to `host`. A base URL never
   -- needs a user name, so none is taken.

@@ -100,7 +100,7 @@ setmetatable(M, { __index = { is_url = is_url } })
 
 local function check_url(caller, url)
   if not is_url(url) then
-    usage.raise("onesignal." .. caller .. ": the export URL must be an absolute http(s) URL"
+    usage.raise("onesignal." .. caller .. ": argument 'url' (#1) must be an absolute http(s) URL"
       .. " (the csv_file_url of the export's answer)")
   end
 end

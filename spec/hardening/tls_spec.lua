@@ -106,9 +106,9 @@ describe("plain http://", function()
 
   it("is not a way around other schemes", function()
     for url, problem in pairs({
-      ["ftp://api.onesignal.com"] = "must use https, got ftp",
+      ["ftp://api.onesignal.com"] = "must use https or http, got ftp",
       ["file:///etc/passwd"] = "must look like https://host[:port][/prefix], got 'file:///etc/passwd'",
-      ["gopher://x"] = "must use https, got gopher",
+      ["gopher://x"] = "must use https or http, got gopher",
     }) do
       local ok, err = pcall(new, url, { allow_http = true })
       assert.is_false(ok, url)

@@ -544,7 +544,7 @@ describe("exports", function()
 
   it("refuses bad arguments before sending anything", function()
     srv:clear()
-    local not_url = "the export URL must be an absolute http(s) URL (the csv_file_url of the export's answer)"
+    local not_url = "argument 'url' (#1) must be an absolute http(s) URL (the csv_file_url of the export's answer)"
     for _, case in ipairs({
       { function() client:download_export(nil, "x.csv") end, "download_export: " .. not_url },
       { function() client:download_export("ftp://example.com/x.csv", "x.csv") end, "download_export: " .. not_url },

@@ -68,7 +68,9 @@ describe("onesignal.config", function()
     assert.are.equal("http://localhost", config.resolve({ base_url = "http://localhost" }, env({})).base_url)
     assert.are.equal("http://api.example.com",
       config.resolve({ base_url = "http://api.example.com", allow_http = true }, env({})).base_url)
-    assert.matches("must use https", usage_of({ base_url = "ftp://x" }))
+    assert.matches("must use https, got ftp", usage_of({ base_url = "ftp://x" }), 1, true)
+    -- (with allow_http, http is one of the schemes it takes, and the message says so)
+    assert.matches("must use https or http, got ftp", usage_of({ base_url = "ftp://x", allow_http = true }), 1, true)
   end)
 
   it("takes the scheme of a base URL in any case (RFC 3986), and gives it in lower case", function()
