@@ -142,6 +142,9 @@ describe("concurrency on the ngx transport", function()
     assert.is_true(out.sleeper.ok, out.sleeper.err)
     assert.is_false(out.run_ok)
     assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread", out.run_err)
+    -- once the thread fails (0.05 s in), not when the other ends its sleep (0.3 s): the failure wakes
+    -- run's poll, though the sleeping thread polled too
+    assert.is_true(out.run_took < 0.2, "run raised after " .. out.run_took .. " s")
   end)
 
   it("sends a list with send_many, at most `concurrency` at a time", function()

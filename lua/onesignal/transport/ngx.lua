@@ -138,11 +138,11 @@ function Transport:request(req)
 end
 
 -- The state of a request (or timer): results waiting for `poll` (ready, head, tail), requests and spawned
--- threads still running, the threads of requests (by id), the coroutines of spawned threads, and the
--- errors of spawned threads not yet raised.
+-- threads still running, the threads of requests (by id), the coroutines of spawned threads, those of
+-- requests (`calls`, whose hook runs in them) and the errors of spawned threads not yet raised.
 local function new_state()
   return { ready = {}, head = 1, tail = 0, running = 0, threads = {},
-    spawned = setmetatable({}, { __mode = "k" }), failures = {} }
+    spawned = setmetatable({}, { __mode = "k" }), calls = setmetatable({}, { __mode = "k" }), failures = {} }
 end
 
 -- The state of the current request (or timer).
@@ -168,10 +168,23 @@ local function in_spawned_thread(st)
   return st.spawned[coroutine.running()] == true
 end
 
+-- Wakes every coroutine of the request waiting in poll, not one: the first to run hands out what is ready,
+-- and the others return having run nothing, their callers looking again at what they wait for. Woken one
+-- at a time, a waiter whose result another's poll handed out (an outer run, waiting too, took the wake-up)
+-- slept on for the rest of its timeout. With nobody waiting the post stays, for the next poll to take.
+-- (count() is the posts not taken less the coroutines waiting.)
+local function signal(st)
+  local semaphore = st.semaphore
+  if semaphore then
+    local count = semaphore:count()
+    semaphore:post(count < 0 and -count or 1)
+  end
+end
+
 local function push(st, entry)
   st.tail = st.tail + 1
   st.ready[st.tail] = entry
-  if st.semaphore then st.semaphore:post(1) end
+  signal(st)
 end
 
 local next_id = 0
@@ -186,6 +199,7 @@ function Transport:submit(req, callback)
   local progress = { attempts = 0 }
   st.running = st.running + 1
   local thread, err = ngx.thread.spawn(function()
+    st.calls[coroutine.running()] = true
     local result = run(self, req, progress)
     result.id = id
     finished = true
@@ -220,7 +234,7 @@ function Transport:spawn(fn, ...)
       -- Logged too: a caller that never polls again would otherwise never hear of it.
       ngx.log(ngx.ERR, "onesignal: a thread run by client:spawn failed: ", problem)
       st.failures[#st.failures + 1] = problem
-      if st.semaphore then st.semaphore:post(1) end
+      signal(st)
     end
   end)
   if not thread then
@@ -273,11 +287,16 @@ function Transport:poll(timeout)
 end
 
 --- Requests (and spawned threads) of the current request not yet handed to `poll`, and the errors of
--- spawned threads that this coroutine's `poll` would raise.
+-- spawned threads that this coroutine's `poll` would raise. The thread calling, when it is one of them (a
+-- spawned thread, or a request's running its on_attempt hook), is left out: it cannot finish while it
+-- waits, and `run` there would wait for itself for ever.
 function Transport:pending()
   local st = state(self)
-  local failures = in_spawned_thread(st) and 0 or #st.failures
-  return st.running + (st.tail - st.head + 1) + failures
+  local co = coroutine.running()
+  local spawned = st.spawned[co] == true
+  local itself = (spawned or st.calls[co]) and 1 or 0
+  local failures = spawned and 0 or #st.failures
+  return st.running - itself + (st.tail - st.head + 1) + failures
 end
 
 --- No descriptor to watch: nginx's event loop drives cosockets.
@@ -302,14 +321,18 @@ end
 --- Closes the client: later calls fail with reason "closed", and the requests this request (or timer)
 -- still has running are abandoned: their callbacks run now with reason "closed". Calls running in other
 -- threads (client:spawn, other requests) start no further attempt and end with reason "closed" too
--- (ngx_send). Kept-alive connections stay in nginx's pool, which closes them when idle.
+-- (ngx_send). So does the request whose on_attempt hook closes the client, in whose thread this runs:
+-- it goes on to its end (its answer, when the attempt reported was its last), as a blocking call does.
+-- Kept-alive connections stay in nginx's pool, which closes them when idle.
 function Transport:close()
   self.closed = true
   local ok, st = pcall(state, self)
   if not ok then return end
   st.abandoned = st.abandoned or {}
-  local ids = {}
-  for id in pairs(st.threads) do ids[#ids + 1] = id end
+  local ids, me = {}, coroutine.running()
+  for id, entry in pairs(st.threads) do
+    if entry.thread ~= me then ids[#ids + 1] = id end
+  end
   table.sort(ids)
   for _, id in ipairs(ids) do
     local entry = st.threads[id]

@@ -172,8 +172,11 @@ function M.spawn_failure_elsewhere(settings, args)
     sleeper.ok, sleeper.err = pcall(client.sleep, client, 0.3)
     sleeper.err = sleeper.err and tostring(sleeper.err)
   end)
+  local t0 = now()
   local ok, err = pcall(client.run, client, 3)
-  return { sleeper = sleeper, run_ok = ok, run_err = not ok and tostring(err) or nil }
+  local took = now() - t0
+  client:run(3) -- the sleeper goes on after run raised: its outcome once it is done
+  return { sleeper = sleeper, run_ok = ok, run_err = not ok and tostring(err) or nil, run_took = took }
 end
 
 --- client:send_many (issue 4) on cosockets: { notifications, options }.
@@ -260,9 +263,10 @@ function M.poll_once(settings, args)
 end
 
 --- What the on_attempt hook can do on this transport: the hook of the first attempt of a get_segments
--- (blocking, or `_async` with `async`) tries `tries` in order (a blocking view_templates, poll, run with
--- `run_timeout`, sleep, send_many, close), each under pcall. Returns what each returned (`value`) or
--- raised (`err`) and took, the outcome of the call reported on, and the seconds it all took.
+-- (blocking, or `_async` with `async`) tries `tries` in order (a blocking view_templates, poll, run
+-- with `run_timeout`, sleep, send_many, close), each under pcall; `options` join the client's. Returns
+-- what each returned (`value`) or raised (`err`) and took, the outcome of the call reported on, and the
+-- seconds it all took.
 function M.hook_calls(settings, args)
   local client
   local tried, done = {}, false
@@ -277,7 +281,7 @@ function M.hook_calls(settings, args)
     end,
     close = function() return client:close() end,
   }
-  client = new_client(settings, { options = { on_attempt = function(a)
+  local options = { on_attempt = function(a)
     if done or a.operation ~= "get_segments" then return end
     done = true
     for i, name in ipairs(args.tries) do
@@ -286,7 +290,9 @@ function M.hook_calls(settings, args)
       tried[i] = { name = name, ok = ok, took = now() - t0 }
       if ok then tried[i].value = value else tried[i].err = tostring(value) end
     end
-  end } })
+  end }
+  for k, v in pairs(args.options or {}) do options[k] = v end
+  client = new_client(settings, { options = options })
   local t0 = now()
   local outer
   if args.async then
@@ -296,6 +302,22 @@ function M.hook_calls(settings, args)
     outer = M.outcome(client:get_segments(nil))
   end
   return { tried = tried, outer = outer, took = now() - t0, transport = client.transport.name }
+end
+
+--- client:run (no timeout) inside client:spawn, with an _async call of that thread pending: whether it
+-- returned (`run`) or raised (`err`), the seconds it took and the call's body.
+function M.spawn_run(settings)
+  local client = new_client(settings, {})
+  local out = {}
+  client:spawn(function()
+    client:view_templates_async(nil, function(body) out.body = body end)
+    local t0 = now()
+    local ok, value = pcall(client.run, client)
+    out.ok, out.took = ok, now() - t0
+    if ok then out.run = value else out.err = tostring(value) end
+  end)
+  client:run(10)
+  return out
 end
 
 --- Sends from a timer (the request that schedules it answers at once); `collect` reads the outcome.
