@@ -173,10 +173,17 @@ static lsession *check_open(lua_State *L)
     return ls;
 }
 
-static lsession *check_drivable(lua_State *L)
+static int refuse(lua_State *L, const lsession *ls, int what);
+
+/* `name`: the method, for the refusal function (refuse) to name when the engine is being driven. */
+static lsession *check_drivable(lua_State *L, const char *name)
 {
     lsession *ls = check_open(L);
-    if (ls->driving) luaL_error(L, PREFIX "poll, wait and close cannot be called from a hook");
+    if (ls->driving) {
+        lua_settop(L, 1);
+        lua_pushstring(L, name);
+        refuse(L, ls, 2);
+    }
     return ls;
 }
 
@@ -542,7 +549,7 @@ static int push_finished(lua_State *L, lsession *ls)
 
 static int l_poll(lua_State *L)
 {
-    lsession *ls = check_drivable(L);
+    lsession *ls = check_drivable(L, "poll");
     double timeout = luaL_optnumber(L, 2, 0);
     if (!(timeout >= 0)) return luaL_error(L, PREFIX "poll timeout must be a number >= 0");
     lua_settop(L, 1);
@@ -554,7 +561,7 @@ static int l_poll(lua_State *L)
  * drove the engine meanwhile). close() abandons every request it still has, so these are taken first. */
 static int l_finished(lua_State *L)
 {
-    lsession *ls = check_drivable(L);
+    lsession *ls = check_drivable(L, "finished");
     lua_settop(L, 1);
     os_session_check_fork(ls->s); /* in a forked child, what finished is the parent's */
     return push_finished(L, ls);
@@ -570,7 +577,7 @@ static const char *id_text(char *buf, size_t size, lua_Number id)
 
 static int l_wait(lua_State *L)
 {
-    lsession *ls = check_drivable(L);
+    lsession *ls = check_drivable(L, "wait");
     lua_Number id = luaL_checknumber(L, 2);
     os_transfer *t = NULL;
     char text[32];
@@ -585,17 +592,17 @@ static int l_wait(lua_State *L)
     return 1;
 }
 
-/* A blocking request made while the engine runs (from the hook, an on_body function or what they call)
- * cannot be driven to its end there. The session's owner knows which of its own calls this was and who
- * made it: its refusal function (set_refusal), given the request and whether the hook is running, raises
- * the error in its words. Without one, or should it return, the core's own. */
-static int refuse_request(lua_State *L, const lsession *ls)
+/* A blocking request, or poll, wait, finished or close, made while the engine runs (from the hook, an
+ * on_body function or what they call) cannot drive it there. The session's owner knows which of its own
+ * calls this was and who made it: its refusal function (set_refusal), given the request (or the method's
+ * name), at `what`, and whether the hook is running, raises the error in its words. Without one, or should
+ * it return, the core's own. Only this refused path costs anything: the ordinary call reads one flag. */
+static int refuse(lua_State *L, const lsession *ls, int what)
 {
-    lua_settop(L, 2);
     os_getuservalue(L, 1);
-    lua_getfield(L, 3, "refusal");
-    if (lua_isfunction(L, 4)) {
-        lua_pushvalue(L, 2);
+    lua_getfield(L, -1, "refusal");
+    if (lua_isfunction(L, -1)) {
+        lua_pushvalue(L, what);
         lua_pushboolean(L, ls->in_hook);
         lua_call(L, 2, 0);
     }
@@ -609,7 +616,10 @@ static int l_request(lua_State *L)
     lsession *ls = check_open(L);
     int body;
     os_transfer *t;
-    if (ls->driving) return refuse_request(L, ls); /* before submitting: nothing is left behind */
+    if (ls->driving) { /* before submitting: nothing is left behind */
+        lua_settop(L, 2);
+        return refuse(L, ls, 2);
+    }
     /* The request's fields stay on the stack below what the drive, the hook and the result push. */
     luaL_checkstack(L, R_COUNT + LUA_MINSTACK + 4, PREFIX "no room on the Lua stack");
     t = submit(L, ls, 0, &body);
@@ -629,13 +639,14 @@ static int l_request(lua_State *L)
 }
 
 /* session:driving(): whether the engine is being driven (poll, wait, request) right now, as it is while
- * the hook runs. Code that must drive the engine later, after starting requests (a bulk send), asks this
- * first: poll would refuse only once those requests were out. */
+ * the hook runs, and whether the hook is running. Code that must drive the engine later, after starting
+ * requests (a bulk send), asks this first: poll would refuse only once those requests were out. */
 static int l_driving(lua_State *L)
 {
     lsession *ls = check_open(L);
     lua_pushboolean(L, ls->driving);
-    return 1;
+    lua_pushboolean(L, ls->in_hook);
+    return 2;
 }
 
 /* pending, fd, timeout and stats only ask, but in a forked child they must answer for the child (what is
@@ -695,7 +706,7 @@ static int l_set_hook(lua_State *L)
 }
 
 /* session:set_refusal(fn): fn(req, in_hook) raises the error of a blocking request made while the engine
- * runs (refuse_request). */
+ * runs, fn(name, in_hook) that of poll, wait, finished or close (refuse). */
 static int l_set_refusal(lua_State *L)
 {
     check_open(L);
@@ -797,7 +808,11 @@ static void push_abandoned(lua_State *L, lsession *ls)
 static int l_close(lua_State *L)
 {
     lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
-    if (ls->driving) return luaL_error(L, PREFIX "poll, wait and close cannot be called from a hook");
+    if (ls->driving) {
+        lua_settop(L, 1);
+        lua_pushstring(L, "close");
+        return refuse(L, ls, 2);
+    }
     lua_settop(L, 1);
     /* 2: the companion table close_session installs, made before the list is taken (a finalizer this
      * runs may close the session: then it is closed already) */

@@ -358,6 +358,15 @@ local function blocking_sleep(transport, seconds)
   return core.sleep(seconds)
 end
 
+-- run, sleep and close cannot drive (or end) the client where it is being driven: from the libcurl
+-- transport's on_attempt hook, or a download's progress function. Refused at the caller's line, naming the
+-- method called (they would reach the engine as its poll) and what works there. poll is refused by the
+-- transport itself (libcurl: its core, through set_refusal), so that once a tick it costs nothing.
+local function check_can_drive(self, name)
+  local can, in_hook = self:_can_drive()
+  if not can then usage.cannot_drive(name, in_hook) end
+end
+
 --- Drives requests, retry timers, callbacks and sleeping coroutines. Waits at most `timeout` seconds
 -- (default 0, which returns at once) for something to finish; returns at once when nothing is pending.
 -- Returns how many callbacks and coroutine wake-ups ran.
@@ -383,6 +392,7 @@ end
 -- It polls at least once, so `run(0)` hands out what has finished, as `poll(0)` would.
 function Client:run(timeout)
   if timeout ~= nil then check_seconds("run: argument 'timeout'", timeout) end
+  check_can_drive(self, "run")
   local started, polled = core.monotonic(), false
   while self:pending() > 0 do
     local wait = 1
@@ -453,6 +463,7 @@ function Client:sleep(seconds)
   check_seconds("sleep: argument 'seconds'", seconds)
   local co = in_spawned(self)
   if co then return suspend(self.root, co, seconds) end
+  check_can_drive(self, "sleep")
   drive_for(self, seconds, false)
 end
 
@@ -537,6 +548,7 @@ end
 --- Closes the client's connections. Requests still pending fail with reason "closed": their callbacks
 -- run now (so coroutines waiting on them resume with `nil, err`), and later calls fail the same way.
 function Client:close()
+  check_can_drive(self, "close")
   if self.transport.close then self.transport:close() end
   end_paces(self.root)
 end
@@ -546,12 +558,14 @@ function Client:_closed()
   return self.transport.closed == true
 end
 
---- For code that starts requests and then drives the client (a blocking send_many): whether it may drive
--- it now. The libcurl transport cannot while its on_attempt hook runs; a transport without the method
+--- For code that starts requests and then drives the client (a blocking send_many, run, sleep, close):
+-- whether it may drive it now, and if not whether because its on_attempt hook runs (else a download's
+-- progress function). The libcurl transport cannot while either runs; a transport without the method
 -- (the cosocket one, dry-run) always can.
 function Client:_can_drive()
   local transport = self.transport
-  return not transport.can_drive or transport:can_drive()
+  if not transport.can_drive then return true end
+  return transport:can_drive()
 end
 
 --- For blocking code that waits only to pace requests (send_many's rate, with nothing in flight): drives

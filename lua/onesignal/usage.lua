@@ -34,6 +34,28 @@ function M.from_hook(name, instead)
     .. " client, which is running the hook); " .. instead)
 end
 
+--- Raises the refusal of a call made while the client receives an answer (download_export's progress
+-- function, which runs inside libcurl's write callback): nothing works on the client there until then.
+function M.while_receiving(name)
+  M.raise("onesignal." .. name .. ": cannot be called while the client receives an answer, as from"
+    .. " download_export's progress function (the client is busy with that answer); make the call once"
+    .. " download_export has returned")
+end
+
+-- What works in a hook in place of the client methods that drive the client (poll, run, sleep) or end it.
+local INSTEAD_OF_DRIVING = {
+  close = "close it once the hook has returned (after the call, or from a callback)",
+}
+local START_THERE = "start requests there (_async calls, or calls in client:spawn): the poll, run or call"
+  .. " that runs the hook drives them"
+
+--- Raises the refusal of client:<name> (poll, run, sleep, close) made where the client is being driven:
+-- from its on_attempt hook (`in_hook`), else while it receives an answer.
+function M.cannot_drive(name, in_hook)
+  if not in_hook then M.while_receiving(name) end
+  M.from_hook(name, INSTEAD_OF_DRIVING[name] or START_THERE)
+end
+
 --- Re-raises what a protected call caught: usage errors at the caller, anything else unchanged.
 -- `redact` (optional): removes the client's keys from a message that quotes the caller's option or field
 -- names (`quoted`), where a key given by mistake would show. Other messages are the library's own words,

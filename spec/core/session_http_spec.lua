@@ -186,6 +186,32 @@ describe("session round trips", function()
     assert.same(0, s:pending())
   end)
 
+  -- poll, wait, finished and close are refused the same way, the function given the method's name (the
+  -- libcurl transport names the client's method from it); driving() tells whether the hook runs too.
+  it("poll, wait, finished and close from a hook raise the refusal function's error, given the name", function()
+    local refused, errs, driving = {}, {}, nil
+    s:set_refusal(function(what, in_hook)
+      refused[#refused + 1] = tostring(what) .. (in_hook and " in the hook" or "")
+      error("refused " .. tostring(what), 0)
+    end)
+    s:set_hook(function()
+      if driving then return end
+      driving = { s:driving() }
+      errs[1] = select(2, pcall(s.poll, s, 0))
+      errs[2] = select(2, pcall(s.wait, s, 1))
+      errs[3] = select(2, pcall(s.finished, s))
+      errs[4] = select(2, pcall(s.close, s))
+    end)
+    s:request(support.get_segments(srv))
+    s:set_hook(nil)
+    s:set_refusal(nil)
+    assert.same({ "refused poll", "refused wait", "refused finished", "refused close" }, errs)
+    assert.same({ "poll in the hook", "wait in the hook", "finished in the hook", "close in the hook" }, refused)
+    assert.same({ true, true }, driving)
+    assert.same({ false, false }, { s:driving() })
+    assert.same(0, s:pending()) -- the session stayed open
+  end)
+
   -- A result keeps a copy of its header block and makes `headers` on first read (most callers never
   -- read them; bench/README.md); from then on it is a plain table.
   it("makes headers on first read, from its own copy of the block", function()

@@ -133,7 +133,8 @@ describe("the on_attempt hook", function()
   end)
 
   -- The hook runs while the engine drives the request: closing there is refused like polling, and the
-  -- refusal, an error raised by the hook, is ignored with the rest (README says so).
+  -- refusal, an error raised by the hook, is ignored with the rest (README says so). Each names the method
+  -- called (run and sleep would reach the engine as its poll) and what works there, at the caller's line.
   it("may start requests but neither drive nor close the client", function()
     local client
     local inner, tried = nil, {}
@@ -141,15 +142,25 @@ describe("the on_attempt hook", function()
       if not inner then
         inner = true
         client:get_segments_async(nil, function(body) inner = body end)
-        tried.poll = { pcall(client.poll, client, 0) }
-        tried.run = { pcall(client.run, client, 1) }
-        tried.sleep = { pcall(client.sleep, client, 0.01) }
-        tried.close = { pcall(client.close, client) }
+        tried.poll = { pcall(function() return client:poll(0) end) }
+        tried.run = { pcall(function() return client:run(1) end) }
+        tried.sleep = { pcall(function() return client:sleep(0.01) end) }
+        tried.close = { pcall(function() return client:close() end) }
       end
     end })
     assert(client:get_segments(nil))
-    for _, how in ipairs({ "poll", "run", "sleep", "close" }) do assert.is_false(tried[how][1], how) end
-    assert.matches("cannot be called from a hook", tried.close[2])
+    local drive = " %(it would have to drive the client, which is running the hook%); start requests there"
+      .. " %(_async calls, or calls in client:spawn%): the poll, run or call that runs the hook drives them$"
+    local expected = {
+      poll = drive, run = drive, sleep = drive,
+      close = " %(it would have to drive the client, which is running the hook%); close it once the hook has"
+        .. " returned %(after the call, or from a callback%)$",
+    }
+    for how, rest in pairs(expected) do
+      assert.is_false(tried[how][1], how)
+      assert.matches("^[^\n]*hook_spec%.lua:%d+: onesignal%." .. how .. ": cannot be called from an on_attempt hook"
+        .. rest, tried[how][2])
+    end
     assert.is_true(client:run(5))
     assert.is_table(inner) -- the request it started was answered: the client stayed open
     assert(client:get_segments(nil))

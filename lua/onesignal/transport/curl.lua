@@ -23,19 +23,18 @@ function M.user_agent(custom)
   return request.user_agent(custom, core.curl_version:match("^%S+") or "libcurl")
 end
 
--- The error of a blocking call made while the engine runs: it cannot wait there for its answer. The core
--- refuses it before anything is sent and calls this (session:set_refusal), so that the error names the
--- call and what works there, at the caller's line, and the ordinary blocking call pays nothing for the check.
+-- The error of a blocking call, or of a poll, made while the engine runs: it cannot drive the engine there.
+-- The core refuses it before anything is sent and calls this (session:set_refusal) with the request, or
+-- the name of the session's method, so that the error names the call and what works there, at the
+-- caller's line, and the ordinary call pays nothing for the check. (The client checks run, sleep and close
+-- itself, to name them: they reach the session as poll or finished.)
 -- The hook runs between transfers: requests started there go out (an _async call, or one in client:spawn).
 -- The other code run meanwhile, download_export's progress function, runs inside libcurl's write callback,
 -- which starts no transfer: there nothing works on this client until the download returns.
 local function refuse_blocking(req, in_hook)
+  if type(req) == "string" then usage.cannot_drive(req == "finished" and "close" or req, in_hook) end
   local name = type(req) == "table" and req.operation or "request"
-  if not in_hook then
-    usage.raise("onesignal." .. name .. ": cannot be called while the client receives an answer, as from"
-      .. " download_export's progress function (the client is busy with that answer); make the call once"
-      .. " download_export has returned")
-  end
+  if not in_hook then usage.while_receiving(name) end
   -- Only the operations have an _async form (a download, say, is no operation).
   local async = operations.by_name[name] and ("use " .. name .. "_async there, or ") or ""
   usage.from_hook(name, async .. "make the call in client:spawn, where it suspends")
@@ -159,9 +158,12 @@ function Transport:poll(timeout)
 end
 
 --- Whether a caller may drive the engine (poll) now: not from inside the on_attempt hook, which runs while
--- the engine is being driven (session:driving). A closed transport has no engine to drive.
+-- the engine is being driven (session:driving), and then whether it is the hook (else download_export's
+-- progress function) that runs. A closed transport has no engine to drive.
 function Transport:can_drive()
-  return self.closed or not self.session:driving()
+  if self.closed then return true end
+  local driving, in_hook = self.session:driving()
+  return not driving, in_hook
 end
 
 --- Requests started and not yet handed to their callback.
