@@ -137,8 +137,12 @@ local function send_many(self, notifications, options)
   -- Blocking, this drives the client once the first items are out. Where it cannot (inside the on_attempt
   -- hook, while the engine drives the call that ran it) poll would refuse only then, the items sent and
   -- their results lost: refused here instead, before anything goes out.
-  if not wait and not self:_can_drive() then
-    usage.from_hook("send_many", "run it in client:spawn there instead, where it suspends")
+  if not wait then
+    local can, in_hook = self:_can_drive()
+    if not can then
+      if not in_hook then usage.while_receiving("send_many") end -- download_export's progress function
+      usage.from_hook("send_many", "run it in client:spawn there instead, where it suspends")
+    end
   end
   local started = core.monotonic()
   local results = {}

@@ -457,6 +457,23 @@ describe("exports", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  it("refuses send_many from the progress function as the blocking calls, before sending anything", function()
+    srv:set({ export_ready_after = 0, export_rows = 30000 })
+    local url = export_url()
+    local path = os.tmpname()
+    os.remove(path)
+    local ok, err = pcall(client.download_export, client, url, path, { progress = function(event)
+      if event.phase == "writing" then
+        client:send_many({ { included_segments = { "All" }, contents = { en = "hi" } } })
+      end
+    end })
+    assert.is_false(ok)
+    assert.matches("exports_spec%.lua:%d+: onesignal%.send_many: cannot be called while the client receives"
+      .. " an answer", err)
+    assert.are.same({}, srv:recorded("create_notification"))
+    assert.is_nil(read(path .. ".part"))
+  end)
+
   -- Files that drip (spec/server: 10 pieces, a wait before each): a download fails when the transfer
   -- stalls for the client's timeout, not when the whole transfer lasts longer than that.
   describe("time limits of a download", function()
