@@ -140,8 +140,7 @@ local function send_many(self, notifications, options)
   if not wait then
     local can, in_hook = self:_can_drive()
     if not can then
-      if not in_hook then usage.while_receiving("send_many") end -- download_export's progress function
-      usage.from_hook("send_many", "run it in client:spawn there instead, where it suspends")
+      usage.cannot_drive("send_many", in_hook, "run it in client:spawn there instead, where it suspends")
     end
   end
   local started = core.monotonic()

@@ -294,14 +294,13 @@ local function build(req, op, client, n, ...)
     if type(options) ~= "table" then
       usage(op, "the last argument (query options) must be a table, got " .. type(options))
     end
-    for name in pairs(options) do
-      if not op.option_set[name] then
-        -- Of several unknown ones, the first by name (onesignal.order), not pairs' first: the same every run.
-        local known = {}
-        for _, param in ipairs(op.options) do known[#known + 1] = param.name end
-        usage(op, "unknown query option '" .. quote.key(order.first_unknown(options, op.option_set))
-          .. "' (known: " .. table.concat(known, ", ") .. ")", true)
-      end
+    -- Of several unknown ones, the first by name (onesignal.order), not pairs' first: the same every run.
+    local unknown = order.first_unknown(options, op.option_set)
+    if unknown ~= nil then
+      local known = {}
+      for _, param in ipairs(op.options) do known[#known + 1] = param.name end
+      usage(op, "unknown query option '" .. quote.key(unknown) .. "' (known: " .. table.concat(known, ", ") .. ")",
+        true)
     end
     for _, param in ipairs(op.options) do
       local value = options[param.name]

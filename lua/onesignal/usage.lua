@@ -27,16 +27,16 @@ function M.raise(message)
   error(message, level)
 end
 
---- Raises the refusal of a call that would have to drive the client, made from its on_attempt hook, which
--- runs while the client is being driven. `instead`: what works there.
-function M.from_hook(name, instead)
+-- The refusal of a call that would have to drive the client, made from its on_attempt hook, which runs
+-- while the client is being driven. `instead`: what works there.
+local function from_hook(name, instead)
   M.raise("onesignal." .. name .. ": cannot be called from an on_attempt hook (it would have to drive the"
     .. " client, which is running the hook); " .. instead)
 end
 
---- Raises the refusal of a call made while the client receives an answer (download_export's progress
--- function, which runs inside libcurl's write callback): nothing works on the client there until then.
-function M.while_receiving(name)
+-- The refusal of a call made while the client receives an answer (download_export's progress function,
+-- which runs inside libcurl's write callback): nothing works on the client there until then.
+local function while_receiving(name)
   M.raise("onesignal." .. name .. ": cannot be called while the client receives an answer, as from"
     .. " download_export's progress function (the client is busy with that answer); make the call once"
     .. " download_export has returned")
@@ -49,11 +49,12 @@ local INSTEAD_OF_DRIVING = {
 local START_THERE = "start requests there (_async calls, or calls in client:spawn): the poll, run or call"
   .. " that runs the hook drives them"
 
---- Raises the refusal of client:<name> (poll, run, sleep, close) made where the client is being driven:
--- from its on_attempt hook (`in_hook`), else while it receives an answer.
-function M.cannot_drive(name, in_hook)
-  if not in_hook then M.while_receiving(name) end
-  M.from_hook(name, INSTEAD_OF_DRIVING[name] or START_THERE)
+--- Raises the refusal of `name` (a client method, an operation, send_many) called where the client is
+-- being driven: from its on_attempt hook (`in_hook`), else while it receives an answer. `instead`
+-- (optional): what works in the hook; by default what works there in place of poll, run, sleep or close.
+function M.cannot_drive(name, in_hook, instead)
+  if not in_hook then while_receiving(name) end
+  from_hook(name, instead or INSTEAD_OF_DRIVING[name] or START_THERE)
 end
 
 --- Re-raises what a protected call caught: usage errors at the caller, anything else unchanged.

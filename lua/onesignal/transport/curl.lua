@@ -34,10 +34,9 @@ end
 local function refuse_blocking(req, in_hook)
   if type(req) == "string" then usage.cannot_drive(req == "finished" and "close" or req, in_hook) end
   local name = type(req) == "table" and req.operation or "request"
-  if not in_hook then usage.while_receiving(name) end
   -- Only the operations have an _async form (a download, say, is no operation).
   local async = operations.by_name[name] and ("use " .. name .. "_async there, or ") or ""
-  usage.from_hook(name, async .. "make the call in client:spawn, where it suspends")
+  usage.cannot_drive(name, in_hook, async .. "make the call in client:spawn, where it suspends")
 end
 
 --- Opens a session for a resolved configuration (see onesignal.config).
