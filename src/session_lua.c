@@ -175,15 +175,19 @@ static lsession *check_open(lua_State *L)
 
 static int refuse(lua_State *L, const lsession *ls, int what);
 
+/* Refuses the session's method `name` (the session at 1), called while the engine is being driven. */
+static int refuse_method(lua_State *L, const lsession *ls, const char *name)
+{
+    lua_settop(L, 1);
+    lua_pushstring(L, name);
+    return refuse(L, ls, 2);
+}
+
 /* `name`: the method, for the refusal function (refuse) to name when the engine is being driven. */
 static lsession *check_drivable(lua_State *L, const char *name)
 {
     lsession *ls = check_open(L);
-    if (ls->driving) {
-        lua_settop(L, 1);
-        lua_pushstring(L, name);
-        refuse(L, ls, 2);
-    }
+    if (ls->driving) refuse_method(L, ls, name);
     return ls;
 }
 
@@ -808,11 +812,7 @@ static void push_abandoned(lua_State *L, lsession *ls)
 static int l_close(lua_State *L)
 {
     lsession *ls = luaL_checkudata(L, 1, SESSION_MT);
-    if (ls->driving) {
-        lua_settop(L, 1);
-        lua_pushstring(L, "close");
-        return refuse(L, ls, 2);
-    }
+    if (ls->driving) return refuse_method(L, ls, "close");
     lua_settop(L, 1);
     /* 2: the companion table close_session installs, made before the list is taken (a finalizer this
      * runs may close the session: then it is closed already) */
