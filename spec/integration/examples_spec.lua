@@ -5,11 +5,11 @@ local server = require("support.server")
 local shared = require("support.shared")
 
 -- Runs examples/<name> against `srv` through the environment variables its header documents (and
--- EXPORT_POLL_INTERVAL, which `make examples` sets too).
-local function run_example(srv, name)
+-- EXPORT_POLL_INTERVAL, which `make examples` sets too); `org_key` (optional) in place of the server's.
+local function run_example(srv, name, org_key)
   return shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q ONESIGNAL_APP_ID=%q"
     .. " ONESIGNAL_ORGANIZATION_API_KEY=%q EXPORT_POLL_INTERVAL=0.05", srv.url, srv.rest_key, srv.app_id,
-    srv.org_key), "examples/" .. name)
+    org_key or srv.org_key), "examples/" .. name)
 end
 
 describe("the examples that send a message", function()
@@ -88,27 +88,20 @@ end)
 
 describe("examples/templates.lua", function()
   -- An empty variable is no key to onesignal.new; the example must not then try the copy, which needs one.
-  it("leaves the copy out when ONESIGNAL_ORGANIZATION_API_KEY is empty", function()
-    local srv = server.start({})
-    local ok, out = shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q"
-      .. " ONESIGNAL_APP_ID=%q ONESIGNAL_ORGANIZATION_API_KEY=", srv.url, srv.rest_key, srv.app_id),
-      "examples/templates.lua")
-    local copies = #srv:recorded("copy_template_to_app")
-    srv:stop()
-    assert.is_true(ok, out)
-    assert.matches("deleted ", out, 1, true)
-    assert.are.equal(0, copies)
-  end)
-
-  it("copies the template with an Organization API key", function()
-    local srv = server.start({})
-    local ok, out = run_example(srv, "templates.lua")
-    local copies = #srv:recorded("copy_template_to_app")
-    srv:stop()
-    assert.is_true(ok, out)
-    assert.matches("copied to app ", out, 1, true)
-    assert.are.equal(1, copies)
-  end)
+  for _, case in ipairs({
+    { "leaves the copy out when ONESIGNAL_ORGANIZATION_API_KEY is empty", "", "deleted ", 0 },
+    { "copies the template with an Organization API key", nil, "copied to app ", 1 },
+  }) do
+    it(case[1], function()
+      local srv = server.start({})
+      local ok, out = run_example(srv, "templates.lua", case[2])
+      local copies = #srv:recorded("copy_template_to_app")
+      srv:stop()
+      assert.is_true(ok, out)
+      assert.matches(case[3], out, 1, true)
+      assert.are.equal(case[4], copies)
+    end)
+  end
 end)
 
 describe("examples/push.lua", function()
