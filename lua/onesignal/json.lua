@@ -17,10 +17,10 @@ local json_encode = core.json_encode
 local json_encode_body = core.json_encode_body
 local utf8_error = core.utf8_error
 local too_sparse = core.json_sparse -- lua-cjson's rule for arrays with holes, the one the writer applies
--- A string key as a path shows it (onesignal.quote: on one line, a long key by its length alone; the client
--- takes a whole API key out of the message, usage.rethrow). A key that is not valid UTF-8 is never shown
--- (explain stops above it).
-local shown_key = require("onesignal.quote").key
+-- A string key as a path shows it (onesignal.quote: on one line, a long key by its length alone, one that
+-- would read as more than one step in brackets; the client takes a whole API key out of the message,
+-- usage.rethrow). A key that is not valid UTF-8 is never shown (explain stops above it).
+local path_key = require("onesignal.quote").path_key
 local order = require("onesignal.order")
 
 local M = {}
@@ -64,7 +64,8 @@ local function path_string(stack, depth)
     elseif type(key) ~= "string" then
       parts[i] = "[" .. type(key) .. " key]"
     else
-      parts[i] = (i > 1 and "." or "") .. shown_key(key)
+      local text, bracketed = path_key(key)
+      parts[i] = (i > 1 and not bracketed and "." or "") .. text
     end
   end
   return table.concat(parts)

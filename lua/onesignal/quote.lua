@@ -24,8 +24,10 @@ local function control_escape(c) return NAMED_CONTROL[c] or string.format("\\x%0
 local function c1_escape(c) return string.format("\\u{%X}", c:byte(2)) end
 local function byte_escape(c) return string.format("\\x%02X", c:byte()) end
 
-local function shown(text, noun, redact)
-  if #text > M.MAX then return "<a " .. noun .. " of " .. #text .. " bytes>" end
+-- `length`: the caller's text's own, when `text` is an escaped form of it.
+local function shown(text, noun, redact, length)
+  length = length or #text
+  if length > M.MAX then return "<a " .. noun .. " of " .. length .. " bytes>" end
   if utf8_error(text) then text = text:gsub("[\128-\255]", byte_escape) end
   text = text:gsub("[%z\1-\31\127]", control_escape):gsub("\194[\128-\159]", c1_escape)
   if redact then text = redact(text) end
@@ -39,6 +41,17 @@ function M.key(k, redact)
   if t == "string" then return shown(k, "key", redact) end
   if t == "number" or t == "boolean" then return tostring(k) end
   return "<a " .. t .. ">"
+end
+
+--- A string key as one step of a body path after `.`, or in brackets and quotes where it would read as
+-- more than one step, an index or nothing: `a.b` is the key "b" of the key "a", `["a.b"]` one key.
+-- Returns the text and whether it is bracketed (then no `.` goes before it). `\` and `"` inside the
+-- quotes are escaped as in a Lua string, before the control characters.
+function M.path_key(k)
+  if #k <= M.MAX and (k == "" or k:find('[%.%[%]"\\%s]')) then
+    return '["' .. shown((k:gsub('[\\"]', "\\%0")), "key", nil, #k) .. '"]', true
+  end
+  return shown(k, "key"), false
 end
 
 --- A name given as a string argument (an operation's), as a message shows it; by its type when it is none.

@@ -73,7 +73,7 @@ describe("json.encode's writer", function()
   -- A key went into the message as it was: a newline split it, an escape sequence reached the terminal, a
   -- megabyte of key made a megabyte of message.
   it("shows the keys of a path on one line, control characters escaped, a long key by its length", function()
-    assert.are.equal("onesignal.op: argument 'x': field data.a\\nb\\t\\x1B[31m\\x00\\x7F.c is NaN (not a number),"
+    assert.are.equal("onesignal.op: argument 'x': field data[\"a\\nb\\t\\x1B[31m\\x00\\x7F\"].c is NaN (not a number),"
       .. " which JSON cannot carry",
       usage_of(function() encode({ data = { ["a\nb\t\27[31m\0\127"] = { c = 0 / 0 } } }) end))
     -- the C1 controls as UTF-8 (U+009B starts escape sequences too); other UTF-8 as it is
@@ -84,6 +84,24 @@ describe("json.encode's writer", function()
       .. " cannot carry", usage_of(function() encode({ data = { [long] = { 1, print } } }) end))
     assert.matches("field data%." .. long:sub(2) .. " is a function",
       usage_of(function() encode({ data = { [long:sub(2)] = print } }) end)) -- 64 bytes: shown whole
+  end)
+
+  -- "data.a.b" named the key "b" of the key "a", also when the key was "a.b"; "data.x[1]" an index.
+  it("shows a key that would read as more than one step of the path in brackets and quotes", function()
+    local function path_of(data)
+      return usage_of(function() encode({ data = data }) end):match("field (.-) is ")
+    end
+    assert.are.equal('data["a.b"]', path_of({ ["a.b"] = print }))
+    assert.are.equal('data["x[1]"]', path_of({ ["x[1]"] = print }))
+    assert.are.equal('data["say \\"hi\\""]', path_of({ ['say "hi"'] = print }))
+    assert.are.equal('data["back\\\\slash"]', path_of({ ["back\\slash"] = print }))
+    assert.are.equal('data["two words"]', path_of({ ["two words"] = print }))
+    assert.are.equal('data[""]', path_of({ [""] = print }))
+    assert.are.equal('data["a.b"].c', path_of({ ["a.b"] = { c = print } }))
+    -- names as the API's fields are written stay bare: letters, digits, "_", "-" (zh-Hans), others
+    assert.are.equal("data.zh-Hans.user_id.$1", path_of({ ["zh-Hans"] = { user_id = { ["$1"] = print } } }))
+    -- a long key still by its length alone
+    assert.are.equal("data.<a key of 65 bytes>", path_of({ [("k."):rep(32) .. "k"] = print }))
   end)
 
   it("refuses NaN and infinities wherever they are", function()
