@@ -1,7 +1,8 @@
 /* os_parse_retry_after on any bytes a server could send, against clocks from year 1 to 9999 and broken
  * ones. Invariants: a parsed wait is never negative, never NaN and never above OS_RETRY_AFTER_MAX; a
- * delta-seconds value does not depend on the clock and equals its decimal value (when small enough to
- * compare exactly); trimming spaces and tabs around a value changes nothing. */
+ * delta-seconds value does not depend on the clock and equals its decimal value, a fraction rounded up
+ * (when small enough to compare exactly), and is refused whenever that model refuses it; trimming spaces
+ * and tabs around a value changes nothing. */
 #include <math.h>
 
 #include "../src/retry_after.h"
@@ -17,17 +18,27 @@ static const double CLOCKS[] = {
     1e13, -1e13, NAN, INFINITY, -INFINITY,
 };
 
-/* The decimal value of an all-digit text of at most 15 digits (exact in a double), or -1. */
+/* The model of delta-seconds: digits, then optionally a point and digits (at least one on each side).
+ * Returns -1 for any other text, -2 for one too long to compute exactly (over 15 whole digits), else its
+ * value with a fraction rounded up (any digit but 0 after the point adds one). */
 static double small_decimal(const char *s, size_t len)
 {
     double v = 0;
-    size_t i;
-    if (len == 0 || len > 15) return -1;
+    size_t i, point = len;
+    int fraction = 0;
+    for (i = 0; i < len; i++)
+        if (s[i] == '.') {
+            point = i;
+            break;
+        }
+    if (point == 0 || point + 1 == len) return -1;
     for (i = 0; i < len; i++) {
+        if (i == point) continue;
         if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
+        if (i < point) v = v * 10 + (s[i] - '0');
+        else if (s[i] != '0') fraction = 1;
     }
-    return v;
+    return point > 15 ? -2 : v + fraction;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,6 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int ok_trimmed = os_parse_retry_after(text + start, end - start, CLOCKS[i], &trimmed);
         CHECK(ok == 0 || ok == 1);
         CHECK(ok == ok_trimmed);
+        /* a value that starts with a digit is delta-seconds, read exactly when well-formed */
+        if (start < end && text[start] >= '0' && text[start] <= '9') CHECK(ok == (exact != -1));
         if (!ok) continue;
         CHECK(seconds == trimmed);
         CHECK(seconds >= 0); /* also false for NaN */

@@ -173,14 +173,26 @@ static int http_date(cursor whole, double now, double *seconds)
     return 1;
 }
 
+/* delta-seconds, and also "1.5": RFC 9110 allows only digits, but a server (or proxy) that writes a
+ * fraction means a wait all the same, and ignoring it would retry after the default backoff, sooner than
+ * asked. A fraction rounds the wait up to whole seconds, so it is never undercut. */
 static int delta_seconds(cursor c, double *seconds)
 {
     double v = 0;
+    int fraction = 0;
     if (c.p == c.end) return 0;
-    for (; c.p < c.end; c.p++) {
+    for (; c.p < c.end && *c.p != '.'; c.p++) {
         if (*c.p < '0' || *c.p > '9') return 0;
         /* Once clamped, the remaining digits are only checked, so no length can overflow. */
         if (v < OS_RETRY_AFTER_MAX) v = v * 10 + (*c.p - '0');
+    }
+    if (c.p < c.end) { /* at the '.': at least one digit after it, digits only */
+        if (++c.p == c.end) return 0;
+        for (; c.p < c.end; c.p++) {
+            if (*c.p < '0' || *c.p > '9') return 0;
+            if (*c.p != '0') fraction = 1;
+        }
+        v += fraction;
     }
     *seconds = v < OS_RETRY_AFTER_MAX ? v : OS_RETRY_AFTER_MAX;
     return 1;

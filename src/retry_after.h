@@ -8,8 +8,9 @@
 #define OS_RETRY_AFTER_MAX 2147483648.0
 
 /* Parses value (len bytes, surrounding spaces and tabs allowed) as delta-seconds or as an HTTP-date in
- * any of the three forms (IMF-fixdate, RFC 850, asctime). now is the current time in Unix seconds; a date
- * gives date - now, clamped to 0 when already past. Returns 1 and sets *seconds (>= 0), or 0 for anything
+ * any of the three forms (IMF-fixdate, RFC 850, asctime). Delta-seconds may have a fraction ("1.5",
+ * digits on both sides of the point), rounded up to whole seconds. now is the current time in Unix
+ * seconds; a date gives date - now, clamped to 0 when already past. Returns 1 and sets *seconds (>= 0), or 0 for anything
  * else; no byte outside the grammar is tolerated. */
 int os_parse_retry_after(const char *value, size_t len, double now, double *seconds);
 

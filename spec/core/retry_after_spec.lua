@@ -25,8 +25,24 @@ describe("core.parse_retry_after", function()
     assert.same(2147483647, parse("2147483647"))
   end)
 
+  -- RFC 9110 has digits only, but a fraction still says how long to wait: ignored, it left the default
+  -- backoff (a quarter of a second) in place of the 1.5 s asked for.
+  it("reads delta-seconds with a fraction, rounded up to whole seconds", function()
+    assert.same(2, parse("1.5"))
+    assert.same(1, parse("0.001"))
+    assert.same(1, parse("1.0"))
+    assert.same(0, parse("0.000"))
+    assert.same(3, parse(" 2.25\t"))
+    assert.same(1, parse("0." .. string.rep("0", 400) .. "1"))
+    -- the cap holds, and a fraction cannot cross it
+    assert.same(2147483648, parse("2147483647.5"))
+    assert.same(2147483648, parse("2147483648.5"))
+    assert.same(2147483648, parse(string.rep("9", 50) .. ".9"))
+  end)
+
   it("rejects what is not delta-seconds", function()
-    for _, v in ipairs({ "", " ", "1.5", "-1", "+1", "1e3", "12a", "0x10", "1 2", "abc", "\0", "5\n" }) do
+    for _, v in ipairs({ "", " ", "-1", "+1", "1e3", "12a", "0x10", "1 2", "abc", "\0", "5\n",
+      "1.", ".5", "1..5", "1.5.0", "1,5", "1. 5", "1.5e3", "1.-5", "-1.5", ".", "1.5 s" }) do
       assert.is_nil(parse(v), string.format("%q", v))
     end
   end)

@@ -91,6 +91,18 @@ describe("retries through the client", function()
       assert.are.equal(1, err.attempts)
       assert.is_true(took < 1.5, "took " .. took .. " s")
     end)
+
+    -- Not RFC 9110's grammar, but a wait all the same: read as 2 s, where it was ignored and the 429 retried
+    -- after the default backoff.
+    it("reads a Retry-After with a fraction, rounded up", function()
+      local client = new_client({ retry_max_delay = 1 })
+      srv:fault_on("get_segments", { { status = 429, headers = { ["Retry-After"] = "1.5" } } })
+      local _, err = client:get_segments(nil)
+      assert.are.equal(429, err.status)
+      assert.are.equal(2, err.retry_after)
+      assert.are.equal("retry_after_too_long", err.gave_up)
+      assert.are.equal(1, #srv:recorded("get_segments"))
+    end)
   end)
 
   describe("statuses", function()
