@@ -60,4 +60,10 @@ function M.name(name, redact)
   return M.key(name)
 end
 
+--- A word of the command line (an operation's or a flag's name, a value), as the CLI's usage errors show
+-- it. The CLI takes its keys out of the whole message, so none is given here.
+function M.word(word)
+  return shown(word, "word")
+end
+
 return M

@@ -3,8 +3,11 @@
 -- `--name value` and `--name=value` both work (`--name` never takes a known flag after it as its value);
 -- `--` ends the flags, so a positional argument may start with a dash. Problems raise
 -- `{ usage = message }`. No message ever repeats a flag's value: a mistyped flag may carry a key
--- (`--rest-api-kye=…`).
+-- (`--rest-api-kye=…`), and the name of one it does not know is quoted through onesignal.quote: on one
+-- line, and by its length alone when long (`--rest-api-keyKEY`, the space left out, is all one name).
 -- @module onesignal.cli.args
+
+local quote = require("onesignal.quote")
 
 local M = {}
 
@@ -81,10 +84,10 @@ function M.parse(argv)
         name = name or word:sub(3)
       else
         name = SHORT[word:sub(2)]
-        if not name then fail("unknown flag -" .. word:sub(2, 2) .. " (see onesignal help)") end
+        if not name then fail("unknown flag -" .. quote.word(word:sub(2, 2)) .. " (see onesignal help)") end
       end
       local spec = M.FLAGS[name]
-      if not spec then fail("unknown flag --" .. name .. " (see onesignal help)") end
+      if not spec then fail("unknown flag --" .. quote.word(name) .. " (see onesignal help)") end
       if spec.value then
         if value == nil then
           i = i + 1

@@ -3,6 +3,7 @@
 -- @module onesignal.cli.arguments
 
 local typed = require("onesignal.cli.typed")
+local quote = require("onesignal.quote")
 
 local M = {}
 
@@ -25,11 +26,12 @@ local function query_options(op, queries)
   local options = {}
   for _, item in ipairs(queries) do
     local name, text = item:match("^([^=]+)=(.*)$")
-    if not name then fail("--query wants NAME=VALUE, got '" .. item .. "'") end
+    if not name then fail("--query wants NAME=VALUE, got '" .. quote.word(item) .. "'") end
     if not op.option_set[name] then
       local known = {}
       for _, param in ipairs(op.options) do known[#known + 1] = param.name end
-      fail("unknown query option '" .. name .. "' for " .. op.name .. " (known: " .. table.concat(known, ", ") .. ")")
+      fail("unknown query option '" .. quote.word(name) .. "' for " .. op.name .. " (known: "
+        .. table.concat(known, ", ") .. ")")
     end
     local value = typed.query_value(name, text)
     local previous = options[name]

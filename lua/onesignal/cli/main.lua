@@ -22,6 +22,7 @@ local shortcuts = require("onesignal.cli.shortcuts")
 local typed = require("onesignal.cli.typed")
 local pages = require("onesignal.pages")
 local exports = require("onesignal.exports")
+local quote = require("onesignal.quote")
 
 local M = {}
 
@@ -234,7 +235,7 @@ end
 local function call(streams, command, words, flags)
   local channel = shortcuts.CHANNELS[command] and command
   local op = channel and operations.by_name.create_notification or operations.by_name[command]
-  if not op then fail("unknown operation '" .. command .. "' (onesignal help lists them)") end
+  if not op then fail("unknown operation '" .. quote.word(command) .. "' (onesignal help lists them)") end
   args.check_allowed(flags, command, help.kinds(command))
   local options = client_options(flags)
   local cfg = resolve(options)
@@ -300,7 +301,7 @@ local function run(argv, streams)
       if topic == "help" then topic = nil end -- `onesignal help help`: the general help
     end
     local text = topic and help.operation(topic) or (not topic and help.general())
-    if not text then fail("unknown operation '" .. topic .. "' (onesignal help lists them)") end
+    if not text then fail("unknown operation '" .. quote.word(topic) .. "' (onesignal help lists them)") end
     streams.stdout:write(text)
     return exit.OK
   end

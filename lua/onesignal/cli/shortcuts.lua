@@ -6,6 +6,7 @@
 
 local json = require("onesignal.json")
 local args = require("onesignal.cli.args")
+local quote = require("onesignal.quote")
 
 local M = {}
 
@@ -50,7 +51,7 @@ end
 local function add_targets(body, flags)
   for _, target in ipairs(flags.to or {}) do
     local label, id = target:match("^([^:]+):(.+)$")
-    if not label then fail("--to wants LABEL:ID, e.g. external_id:u-1 (got '" .. target .. "')") end
+    if not label then fail("--to wants LABEL:ID, e.g. external_id:u-1 (got '" .. quote.word(target) .. "')") end
     local aliases = body.include_aliases
     if aliases == nil then
       aliases = {}
@@ -58,7 +59,7 @@ local function add_targets(body, flags)
     elseif not is_object(aliases) then
       fail("--json: field include_aliases must be an object")
     end
-    table.insert(list_field(aliases, label, "include_aliases." .. label), id)
+    table.insert(list_field(aliases, label, "include_aliases." .. quote.word(label)), id)
   end
   for _, id in ipairs(flags.subscription or {}) do table.insert(list_field(body, "include_subscription_ids"), id) end
   for _, name in ipairs(flags.segment or {}) do table.insert(list_field(body, "included_segments"), name) end
