@@ -14,7 +14,7 @@
 --
 -- Options (all optional):
 --
--- * `timeout`: seconds to wait for the file in all (default 600); then `nil, err` with `kind = "timeout"`
+-- * `timeout`: seconds to wait for the file in all (default 600; 0: one check); then `nil, err` with `kind = "timeout"`
 --   and `reason = "export_not_ready"`
 -- * `interval`, `max_interval`: the first wait between polls and the longest (default 2 and 30 seconds);
 --   each wait doubles the one before

@@ -101,6 +101,24 @@ describe("exports", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  -- README: timeout = 0 is "is it there now?": one check, no wait, the file when it is there.
+  it("checks once, without waiting, when timeout is 0", function()
+    srv:set({ export_ready_after = 1 })
+    local url = export_url()
+    local waits, sleep = recorder()
+    local csv, err = client:fetch_export(url, { timeout = 0, sleep = sleep })
+    assert.is_nil(csv)
+    assert.are.equal("export_not_ready", err.reason)
+    assert.are.equal(1, err.attempts)
+    assert.are.same({}, waits)
+    -- the file is there by the second check
+    local text, info = client:fetch_export(url, { timeout = 0, sleep = sleep })
+    assert.is_string(text, tostring(info))
+    assert.are.equal(1, info.polls)
+    assert.are.same({}, waits)
+    assert.are.equal(2, #file_requests())
+  end)
+
   -- README: each check is a call with the client's retry policy; the client's deadline bounds each check,
   -- not the waits between them, which the option `timeout` bounds.
   it("retries a check like any call, and takes the client's deadline per check, not for the whole wait", function()

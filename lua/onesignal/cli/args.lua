@@ -36,7 +36,8 @@ M.FLAGS = {
   ["all"] = { who = "list", help = "every item of every page, as one JSON array" },
   ["download"] = { value = "FILE", who = "export",
     help = "wait for the CSV file and save it to FILE (a file's name, not -)" },
-  ["export-timeout"] = { value = "SECONDS", who = "export", help = "longest wait for the file (default 600)" },
+  ["export-timeout"] = { value = "SECONDS", who = "export",
+    help = "longest wait for the file (default 600; 0: check once)" },
   ["poll-interval"] = { value = "SECONDS", who = "export", help = "first wait between checks (default 2)" },
 
   ["to"] = { value = "LABEL:ID", who = "push email sms", many = true,
