@@ -388,11 +388,8 @@ function Client:poll(timeout)
   return ran + ended + wake_due(root)
 end
 
---- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
--- It polls at least once, so `run(0)` hands out what has finished, as `poll(0)` would.
-function Client:run(timeout)
-  if timeout ~= nil then check_seconds("run: argument 'timeout'", timeout) end
-  check_can_drive(self, "run")
+-- Client:run's loop, once its arguments are checked.
+local function run_until_done(self, timeout)
   local started, polled = core.monotonic(), false
   while self:pending() > 0 do
     local wait = 1
@@ -408,6 +405,21 @@ function Client:run(timeout)
     polled = true
   end
   return true
+end
+
+--- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
+-- It polls at least once, so `run(0)` hands out what has finished, as `poll(0)` would.
+function Client:run(timeout)
+  if timeout ~= nil then check_seconds("run: argument 'timeout'", timeout) end
+  check_can_drive(self, "run")
+  local transport = self.transport
+  if not transport.enter_run then return run_until_done(self, timeout) end
+  -- The cosocket transport counts threads as pending: it is told which of them wait in run (enter_run).
+  local marked = transport:enter_run()
+  local ok, done = pcall(run_until_done, self, timeout)
+  transport:leave_run(marked)
+  if not ok then error(done, 0) end
+  return done
 end
 
 --- Requests started and not yet finished, plus coroutines asleep in `client:sleep`.

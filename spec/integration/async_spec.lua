@@ -286,6 +286,25 @@ describe("coroutines run by client:spawn", function()
     assert.is_true(clock.now() - started >= 0.2)
   end)
 
+  -- run() in a spawned coroutine counts requests and sleepers, not the coroutines: two that each call
+  -- run() both return, and one waits for the other's sleep. spec/openresty/concurrency_spec.lua: the same.
+  it("run() in coroutines that each call run() returns, once the others' requests and sleeps are done", function()
+    local runs = {}
+    local function worker(i, pause)
+      assert(client:get_segments(nil))
+      if pause > 0 then client:sleep(pause) end
+      local t0 = clock.now()
+      runs[i] = { run = client:run() }
+      runs[i].took = clock.now() - t0
+    end
+    client:spawn(worker, 1, 0)
+    client:spawn(worker, 2, 0.3)
+    assert.is_true(client:run(3))
+    assert.is_true(runs[1].run)
+    assert.is_true(runs[1].took >= 0.25, "run returned after " .. runs[1].took .. " s")
+    assert.is_true(runs[2].run)
+  end)
+
   -- README: a sleeper is woken by the first poll that ends after it is due, one begun earlier included.
   it("a poll(timeout) begun before a sleeper is due returns with it woken when it falls due", function()
     local woke = false

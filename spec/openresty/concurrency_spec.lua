@@ -147,6 +147,28 @@ describe("concurrency on the ngx transport", function()
     assert.is_true(out.run_took < 0.2, "run raised after " .. out.run_took .. " s")
   end)
 
+  -- run() in a spawned thread waits for requests and for the threads still at work, not for those that
+  -- wait in run() themselves, as with libcurl (where run counts transfers and sleepers, never coroutines):
+  -- two such threads waited for each other for ever. The request's own run waits for every thread.
+  it("returns from run() in spawned threads that each wait in run(), and from the request's run", function()
+    local out = app:case("spawn_runs", { sleeps = { 0, 0 }, timeout = 3 })
+    assert.is_true(out.done, "the request's run timed out after " .. out.took .. " s")
+    assert.is_true(out.took < 1, "the request's run took " .. out.took .. " s")
+    for i = 1, 2 do
+      assert.is_true(out.runs[i].called)
+      assert.is_true(out.runs[i].run, "thread " .. i .. "'s run did not return")
+    end
+  end)
+
+  it("keeps run() in a spawned thread waiting for a thread that is still at work (client:sleep)", function()
+    local out = app:case("spawn_runs", { sleeps = { 0, 0.3 }, timeout = 3 })
+    assert.is_true(out.done, "the request's run timed out after " .. out.took .. " s")
+    assert.is_true(out.runs[1].run)
+    assert.is_true(out.runs[1].took >= 0.25, "run returned after " .. out.runs[1].took .. " s")
+    assert.is_true(out.runs[2].run)
+    assert.is_true(out.took >= 0.25 and out.took < 1, "the request's run took " .. out.took .. " s")
+  end)
+
   it("sends a list with send_many, at most `concurrency` at a time", function()
     local list = {}
     for i = 1, 20 do list[i] = { contents = { en = "item " .. i }, included_segments = { "All" } } end

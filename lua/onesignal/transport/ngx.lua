@@ -139,10 +139,12 @@ end
 
 -- The state of a request (or timer): results waiting for `poll` (ready, head, tail), requests and spawned
 -- threads still running, the threads of requests (by id), the coroutines of spawned threads, those of
--- requests (`calls`, whose hook runs in them) and the errors of spawned threads not yet raised.
+-- requests (`calls`, whose hook runs in them), the errors of spawned threads not yet raised, and those of
+-- the spawned and call threads waiting in client:run (`in_run`: how many runs deep, see enter_run).
 local function new_state()
   return { ready = {}, head = 1, tail = 0, running = 0, threads = {},
-    spawned = setmetatable({}, { __mode = "k" }), calls = setmetatable({}, { __mode = "k" }), failures = {} }
+    spawned = setmetatable({}, { __mode = "k" }), calls = setmetatable({}, { __mode = "k" }), failures = {},
+    in_run = setmetatable({}, { __mode = "k" }) }
 end
 
 -- The state of the current request (or timer).
@@ -172,12 +174,17 @@ end
 -- and the others return having run nothing, their callers looking again at what they wait for. Woken one
 -- at a time, a waiter whose result another's poll handed out (an outer run, waiting too, took the wake-up)
 -- slept on for the rest of its timeout. With nobody waiting the post stays, for the next poll to take.
--- (count() is the posts not taken less the coroutines waiting.)
-local function signal(st)
+-- (count() is the posts not taken less the coroutines waiting.) `only_waiting`: no post stays for a later
+-- poll, which has nothing new to hand out (see enter_run).
+local function signal(st, only_waiting)
   local semaphore = st.semaphore
   if semaphore then
     local count = semaphore:count()
-    semaphore:post(count < 0 and -count or 1)
+    if count < 0 then
+      semaphore:post(-count)
+    elseif not only_waiting then
+      semaphore:post(1)
+    end
   end
 end
 
@@ -289,14 +296,45 @@ end
 --- Requests (and spawned threads) of the current request not yet handed to `poll`, and the errors of
 -- spawned threads that this coroutine's `poll` would raise. The thread calling, when it is one of them (a
 -- spawned thread, or a request's running its on_attempt hook), is left out: it cannot finish while it
--- waits, and `run` there would wait for itself for ever.
+-- waits, and `run` there would wait for itself for ever. So are, for such a thread, the others of them
+-- that wait in client:run themselves (enter_run): each would wait for the other for ever.
 function Transport:pending()
   local st = state(self)
   local co = coroutine.running()
   local spawned = st.spawned[co] == true
   local itself = (spawned or st.calls[co]) and 1 or 0
   local failures = spawned and 0 or #st.failures
-  return st.running - itself + (st.tail - st.head + 1) + failures
+  local waiting = 0
+  if itself == 1 then
+    for other in pairs(st.in_run) do
+      if other ~= co then waiting = waiting + 1 end
+    end
+  end
+  return st.running - itself - waiting + (st.tail - st.head + 1) + failures
+end
+
+--- Called by client:run as it starts. In a spawned thread (or a request's, whose hook calls run) run waits
+-- for the requests and for the threads still at work, as on libcurl, where run counts transfers and
+-- sleepers, never coroutines; a thread itself waiting in run does no work and is not waited for there (two
+-- threads each calling run waited for each other for ever). The request's own run still waits for every
+-- thread. Returns what leave_run takes.
+function Transport:enter_run()
+  local st = state(self)
+  local co = coroutine.running()
+  if not (st.spawned[co] or st.calls[co]) then return nil end
+  local depth = st.in_run[co]
+  st.in_run[co] = (depth or 0) + 1
+  -- The threads waiting in poll may now have nothing left to wait for: they look again.
+  if not depth then signal(st, true) end
+  return co
+end
+
+--- Called by client:run as it ends, however it ends, with what enter_run returned.
+function Transport:leave_run(co)
+  if co == nil then return end
+  local st = state(self)
+  local depth = st.in_run[co]
+  if depth then st.in_run[co] = depth > 1 and depth - 1 or nil end
 end
 
 --- No descriptor to watch: nginx's event loop drives cosockets.
@@ -338,6 +376,7 @@ function Transport:close()
     local entry = st.threads[id]
     st.threads[id] = nil
     st.abandoned[id] = true
+    st.in_run[entry.thread] = nil -- its hook's run ends with it
     -- Only the coroutine that spawned a thread may kill it; any other finishes unheard.
     if ngx.thread.kill(entry.thread) then st.running = st.running - 1 end
     local result = closed(entry.progress.attempts, send.may_have_sent(entry.progress), 0)

@@ -320,6 +320,30 @@ function M.spawn_run(settings)
   return out
 end
 
+--- Threads of client:spawn that each make a blocking call, sleep `sleeps[i]` seconds (client:sleep) and
+-- then call client:run() with no timeout; then the request's own client:run(`timeout`). Returns, per
+-- thread, what its call got (`called`), what its run returned and took, and the request's run's answer
+-- and time. Threads still waiting then are killed: they would hold the request for ever.
+function M.spawn_runs(settings, args)
+  local client = new_client(settings, {})
+  local out, threads = { runs = {} }, {}
+  for i, pause in ipairs(args.sleeps) do
+    threads[i] = client:spawn(function()
+      local run = { called = client:view_templates(nil) ~= nil }
+      out.runs[i] = run
+      if pause > 0 then client:sleep(pause) end
+      local t0 = now()
+      run.run = client:run()
+      run.took = now() - t0
+    end)
+  end
+  local t0 = now()
+  out.done = client:run(args.timeout)
+  out.took = now() - t0
+  for _, thread in ipairs(threads) do ngx.thread.kill(thread) end
+  return out
+end
+
 --- Sends from a timer (the request that schedules it answers at once); `collect` reads the outcome.
 function M.timer(settings, args)
   local ok, err = ngx.timer.at(0, function(premature)
