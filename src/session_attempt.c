@@ -44,22 +44,44 @@ static long attempt_timeout_ms(const os_transfer *t, double now)
  * margin lets libcurl end the ones it does watch itself, with its own message. */
 #define EXPIRY_MARGIN 0.01
 
+/* Whether libcurl refused to add a handle only because it was asked from inside one of its callbacks: a
+ * request started by an on_body function (download_export's progress function), from libcurl's write
+ * callback. libcurl before 7.59.0 has no such answer. */
+static int refused_in_callback(CURLMcode code)
+{
+#if LIBCURL_VERSION_NUM >= 0x073b00
+    return code == CURLM_RECURSIVE_API_CALL;
+#else
+    (void)code;
+    return 0;
+#endif
+}
+
 void os_session_start_attempt(os_session *s, os_transfer *t, double now)
 {
     long timeout_ms = attempt_timeout_ms(t, now);
+    CURLMcode added;
     t->attempt_ends = timeout_ms > 0 ? now + (double)timeout_ms / 1000.0 : 0;
     if (t->attempt_ends > 0 && (s->expiry_due < 0 || t->attempt_ends + EXPIRY_MARGIN < s->expiry_due))
         s->expiry_due = t->attempt_ends + EXPIRY_MARGIN;
-    if (os_transfer_begin_attempt(t, timeout_ms, now) != 0 ||
-        curl_multi_add_handle(s->multi, t->easy) != CURLM_OK) {
-        /* A retry that cannot start ends the call as it stands: an earlier attempt may have been applied. */
-        t->maybe_sent = t->applied;
-        os_session_fail(s, t, OS_ERR_OTHER, "libcurl could not start the request", now);
+    added = os_transfer_begin_attempt(t, timeout_ms, now) == 0 ? curl_multi_add_handle(s->multi, t->easy)
+                                                                : CURLM_INTERNAL_ERROR;
+    if (added == CURLM_OK) {
+        t->attempt++;
+        t->state = OS_T_RUNNING;
+        s->in_flight++;
         return;
     }
-    t->attempt++;
-    t->state = OS_T_RUNNING;
-    s->in_flight++;
+    /* Refused inside a callback, the attempt waits as a retry due now does, and starts at the engine's next
+     * turn (fire_due), once that callback has returned. */
+    if (refused_in_callback(added) && os_timer_push(&s->timers, now, t) == 0) {
+        t->state = OS_T_WAITING;
+        s->waiting++;
+        return;
+    }
+    /* A retry that cannot start ends the call as it stands: an earlier attempt may have been applied. */
+    t->maybe_sent = t->applied;
+    os_session_fail(s, t, OS_ERR_OTHER, "libcurl could not start the request", now);
 }
 
 static void redact_message(os_session *s, os_transfer *t)

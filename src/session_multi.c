@@ -126,9 +126,10 @@ static void fire_due(os_session *s, double now)
     while ((top = os_timer_peek(&s->timers)) != NULL && top->due <= now) {
         os_transfer *t = os_timer_pop(&s->timers);
         s->waiting--;
-        if (t->has_deadline && now - t->submitted_at >= t->deadline) {
+        if (t->has_deadline && t->attempt > 0 && now - t->submitted_at >= t->deadline) {
             /* The program came back after the deadline (it polled late): no attempt may start past it.
-             * The call ends with its last attempt's outcome, which was one to retry, so never a 2xx. */
+             * The call ends with its last attempt's outcome, which was one to retry, so never a 2xx. (A
+             * first attempt put off by os_session_start_attempt has none: it starts, and times out.) */
             t->maybe_sent = t->applied;
             t->gave_up = OS_GAVE_UP_DEADLINE;
             os_session_finish(s, t, now);

@@ -35,11 +35,12 @@ local function from_hook(name, instead)
 end
 
 -- The refusal of a call made while the client receives an answer (download_export's progress function,
--- which runs inside libcurl's write callback): nothing works on the client there until then.
-local function while_receiving(name)
+-- which runs inside libcurl's write callback): the client cannot be driven there until then, but requests
+-- can start (they go out once the callback has returned). `instead` (optional): how to start it there.
+local function while_receiving(name, instead)
   M.raise("onesignal." .. name .. ": cannot be called while the client receives an answer, as from"
     .. " download_export's progress function (the client is busy with that answer); make the call once"
-    .. " download_export has returned")
+    .. " download_export has returned" .. (instead and (", or " .. instead) or ""))
 end
 
 -- What works in a hook in place of the client methods that drive the client (poll, run, sleep) or end it.
@@ -51,9 +52,10 @@ local START_THERE = "start requests there (_async calls, or calls in client:spaw
 
 --- Raises the refusal of `name` (a client method, an operation, send_many) called where the client is
 -- being driven: from its on_attempt hook (`in_hook`), else while it receives an answer. `instead`
--- (optional): what works in the hook; by default what works there in place of poll, run, sleep or close.
+-- (optional): what works there (a way to start requests); by default what works in the hook in place of
+-- poll, run, sleep or close.
 function M.cannot_drive(name, in_hook, instead)
-  if not in_hook then while_receiving(name) end
+  if not in_hook then while_receiving(name, instead) end
   from_hook(name, instead or INSTEAD_OF_DRIVING[name] or START_THERE)
 end
 

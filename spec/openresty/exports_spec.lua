@@ -104,6 +104,23 @@ describe("download_export on the ngx transport", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  -- The progress function runs in the download's own thread, not inside an engine as with libcurl: a
+  -- blocking call there is sent and answered, and so are an _async call and a call in client:spawn.
+  it("sends a blocking call, an _async call and a call in client:spawn from the progress function", function()
+    local url = big_export(30000)
+    local path = os.tmpname()
+    os.remove(path)
+    local out = download(url, path, { calls_at_writing = true, options = { max_body_size = 64 * 1024 } })
+    os.remove(path)
+    assert.is_true(out.ok, out.text or out.raised)
+    assert.is_true(out.calls.run)
+    for _, name in ipairs({ "blocking", "async", "spawned" }) do
+      assert.is_true(out.calls[name].ok, name .. ": " .. tostring(out.calls[name].text))
+    end
+    assert.are.equal(2, #srv:recorded("get_segments"))
+    assert.are.equal(1, #srv:recorded("view_templates"))
+  end)
+
   -- The file drips (spec/server: the headers, then 10 pieces with a wait before each): a download fails
   -- when the transfer stalls for the client's timeout, not when the whole of it lasts longer.
   describe("time limits", function()

@@ -28,9 +28,9 @@ end
 -- the name of the session's method, so that the error names the call and what works there, at the
 -- caller's line, and the ordinary call pays nothing for the check. (The client checks run, sleep and close
 -- itself, to name them: they reach the session as poll or finished.)
--- The hook runs between transfers: requests started there go out (an _async call, or one in client:spawn).
--- The other code run meanwhile, download_export's progress function, runs inside libcurl's write callback,
--- which starts no transfer: there nothing works on this client until the download returns.
+-- Requests started meanwhile go out (an _async call, or one in client:spawn): from the hook, which runs
+-- between transfers, at once; from download_export's progress function, which runs inside libcurl's
+-- write callback, where libcurl adds no transfer, once that callback has returned (the engine puts it off).
 local function refuse_blocking(req, in_hook)
   if type(req) == "string" then usage.cannot_drive(req == "finished" and "close" or req, in_hook) end
   local name = type(req) == "table" and req.operation or "request"

@@ -376,21 +376,29 @@ function M.transport(settings, args)
 end
 
 --- download_export inside nginx: { url, path, download = {options}, options (the client's), with,
--- raise_at_writing }. Returns the info or the error, the progress events, the on_attempt reports
--- (`hooks`) and the seconds the call took (`took`).
+-- raise_at_writing, calls_at_writing }. Returns the info or the error, the progress events, the
+-- on_attempt reports (`hooks`) and the seconds the call took (`took`). `calls_at_writing`: the first
+-- "writing" event makes a blocking get_segments, a get_segments_async and a view_templates in
+-- client:spawn; their outcomes are in `calls`, once client:run has driven them.
 function M.download(settings, args)
   local hooks = {}
   local client = new_client(settings, args, hooks)
   ngx.update_time()
   local started = ngx.now()
-  local events = {}
+  local events, calls = {}, nil
   local options = { sleep = function() end }
   for k, v in pairs(args.download or {}) do options[k] = v end
   options.progress = function(event)
     events[#events + 1] = { phase = event.phase, bytes = event.bytes, total = event.total }
     if args.raise_at_writing and event.phase == "writing" then error("cancelled by the user", 0) end
+    if args.calls_at_writing and event.phase == "writing" and not calls then
+      calls = { blocking = M.outcome(client:get_segments(nil)) }
+      client:get_segments_async(nil, function(body, res) calls.async = M.outcome(body, res) end)
+      client:spawn(function() calls.spawned = M.outcome(client:view_templates(nil)) end)
+    end
   end
   local ok, info, err = pcall(client.download_export, client, args.url, args.path, options)
+  if calls then calls.run = client:run(5) end
   client:close()
   ngx.update_time()
   local took = ngx.now() - started
@@ -399,7 +407,8 @@ function M.download(settings, args)
     return { ok = false, kind = err.kind, reason = err.reason, attempts = err.attempts, text = tostring(err),
       events = events, hooks = hooks, took = took }
   end
-  return { ok = true, bytes = info.bytes, status = info.status, events = events, hooks = hooks, took = took }
+  return { ok = true, bytes = info.bytes, status = info.status, events = events, hooks = hooks, took = took,
+    calls = calls }
 end
 
 return M
