@@ -411,6 +411,31 @@ describe("session round trips", function()
     assert.same({}, pieces)
   end)
 
+  -- libcurl adds no handle from inside its write callback (CURLM_RECURSIVE_API_CALL): a request submitted
+  -- by on_body waits for the engine's next turn, as a retry due now does, rather than failing at once. The
+  -- first piece's and the last's: the turn after the last still comes before the drive ends.
+  it("starts a request submitted from on_body once the callback has returned", function()
+    for _, last in ipairs({ false, true }) do
+      srv:clear()
+      srv:fault({ match = { method = "GET" }, steps = { { status = 200, body = string.rep("x", 500000) } } })
+      local id
+      local req = support.get_segments(srv)
+      req.max_retries = 0
+      req.on_body = function(piece, offset, total)
+        if not id and (not last or offset + #piece == total) then
+          id = s:submit({ method = "POST", path = "/notifications", credential = "rest", body = "{}" })
+        end
+        return true
+      end
+      local result = s:request(req)
+      assert.is_nil(result.error, result.message)
+      local posted = s:wait(id)
+      assert.is_nil(posted.error, posted.message)
+      assert.same(1, posted.attempts)
+      assert.same(1, #srv:recorded("/notifications", "path"))
+    end
+  end)
+
   it("stops the transfer, never retried, when on_body refuses or raises", function()
     local big = string.rep("x", 500000)
     for _, answer in ipairs({ false, "raise" }) do
