@@ -229,7 +229,7 @@ void os_push_result(lua_State *L, const os_transfer *t)
     if (t->headers.count > 0) set_lazy_headers(L, &t->headers);
 }
 
-static void push_redacted(lua_State *L, const os_session *s, const char *text, size_t len)
+void os_push_redacted(lua_State *L, const os_session *s, const char *text, size_t len)
 {
     size_t n = os_session_redact(s, text, len, NULL, 0);
     char *out = lua_newuserdata(L, n + 1);
@@ -247,7 +247,7 @@ void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report 
         lua_setfield(L, -2, "operation");
     }
     os_set_string(L, "method", os_method_name(t->method));
-    push_redacted(L, s, t->url.data, t->url.len); /* a key passed as data in the path stays hidden */
+    os_push_redacted(L, s, t->url.data, t->url.len); /* a key passed as data in the path stays hidden */
     lua_setfield(L, -2, "url");
     os_set_integer(L, "attempt", r->attempt);
     if (r->status > 0) os_set_integer(L, "status", (lua_Integer)r->status);

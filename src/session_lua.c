@@ -276,14 +276,26 @@ static int hand_out(lua_State *L, lsession *ls, os_transfer *t, int lists, int i
 
 /* ---- hook ---- */
 
+/* An error raised by the hook is no error of the call: it is a warning (Lua 5.4, shown once warnings are
+ * on), with the client's keys removed as from every message, for the hook may quote what it was given
+ * or had at hand. */
 static int call_hook(lua_State *L)
 {
     const os_attempt_report *r = lua_touserdata(L, 1);
     const lsession *ls = lua_touserdata(L, 3);
+    size_t len;
+    const char *msg;
     lua_getfield(L, 2, "hook");
     if (!lua_isfunction(L, -1)) return 0;
     os_push_attempt(L, ls->s, r);
-    lua_call(L, 1, 0);
+    if (lua_pcall(L, 1, 0, 0) == 0) return 0;
+    msg = lua_tolstring(L, -1, &len);
+    if (msg == NULL) {
+        msg = "(not a string)";
+        len = strlen(msg);
+    }
+    os_push_redacted(L, ls->s, msg, len);
+    os_warn(L, "onesignal.core: error in hook (ignored): ", lua_tostring(L, -1));
     return 0;
 }
 
@@ -297,7 +309,8 @@ static void attempt_hook(void *ud, const os_attempt_report *r)
     lua_pushvalue(L, ls->uv_index);
     lua_pushlightuserdata(L, ls);
     ls->in_hook = 1;
-    /* Everything runs protected, table building included: a hook can never unwind through libcurl. */
+    /* Everything runs protected, table building included: a hook can never unwind through libcurl. What
+     * fails here, outside the hook (memory), is no message of the hook's: it holds no key. */
     if (lua_pcall(L, 3, 0, 0) != 0) {
         const char *msg = lua_tostring(L, -1);
         os_warn(L, "onesignal.core: error in hook (ignored): ", msg ? msg : "(not a string)");

@@ -49,7 +49,8 @@ end
 M.strings_in = strings_in
 
 --- Runs every scenario. o: url, rest_key, org_key, app_id, transport (nil: automatic), hook_raises (the
--- attempt hook raises an error holding everything it was given, so that it ends up in a log).
+-- attempt hook raises an error holding everything it was given, and the key it had at hand, so that it
+-- ends up in a log).
 -- Returns a list of { where = label, text = string }.
 function M.run(o)
   local texts = {}
@@ -57,16 +58,19 @@ function M.run(o)
     for _, s in ipairs(strings_in(value)) do texts[#texts + 1] = { where = where, text = s } end
   end
   local attempts = {}
-  local options = { base_url = o.url, rest_api_key = o.rest_key, organization_api_key = o.org_key,
-    app_id = o.app_id, transport = o.transport, max_retries = 0,
-    on_attempt = function(a)
+  -- The hook of a client whose REST key is `key` (the one it quotes).
+  local function hook_for(key)
+    return function(a)
       attempts[#attempts + 1] = a
       if o.hook_raises then
         local parts = {}
         for _, s in ipairs(strings_in(a)) do parts[#parts + 1] = s end
-        error("hook saw: " .. table.concat(parts, " "))
+        error("hook saw: " .. table.concat(parts, " ") .. " with key " .. key)
       end
-    end }
+    end
+  end
+  local options = { base_url = o.url, rest_api_key = o.rest_key, organization_api_key = o.org_key,
+    app_id = o.app_id, transport = o.transport, max_retries = 0, on_attempt = hook_for(o.rest_key) }
   local client = onesignal.new(options)
 
   local function failure(where, body, err)
@@ -109,7 +113,7 @@ function M.run(o)
   -- the URL as %2B, %2F, %3D, which the hook's url, err.path and dry runs show unless redaction reads
   -- escapes. The server refuses these keys (403): the errors are what is looked at.
   local plus = { base_url = o.url, rest_api_key = o.rest_key .. "+/=", organization_api_key = o.org_key .. "=/+",
-    app_id = o.app_id, transport = o.transport, max_retries = 0, on_attempt = options.on_attempt }
+    app_id = o.app_id, transport = o.transport, max_retries = 0, on_attempt = hook_for(o.rest_key .. "+/=") }
   local escaped = onesignal.new(plus)
   failure("key with + / = as a path parameter", escaped:get_user(nil, "external_id", plus.rest_api_key))
   failure("key with + / = as a query value", escaped:view_template("template-1", plus.organization_api_key))

@@ -80,6 +80,7 @@ describe("API keys", function()
     assert.are.equal(0, r.code, r.stderr)
     assert.matches("error in hook (ignored): ", r.stderr, 1, true) -- the hook's errors were logged
     assert.matches("hook saw: ", r.stderr, 1, true)
+    assert.matches("with key [REDACTED]", r.stderr, 1, true) -- the key the hook quoted, redacted
     assert_no_keys(srv, { { where = "stdout", text = r.stdout }, { where = "stderr", text = r.stderr } })
   end)
 
@@ -171,11 +172,15 @@ describe("API keys", function()
     finally(function() app:stop() end)
     queue_faults(srv)
     local status, text = app:request("POST", "/hardening/secrets", { url = srv.url, rest_key = srv.rest_key,
-      org_key = srv.org_key, app_id = srv.app_id })
+      org_key = srv.org_key, app_id = srv.app_id, hook_raises = true })
     assert.are.equal(200, status, text .. app:error_log())
     local texts = cjson.decode(text)
     assert.is_true(#texts > 100, "too little was looked at")
-    texts[#texts + 1] = { where = "nginx error.log", text = app:error_log() }
+    local log = app:error_log()
+    texts[#texts + 1] = { where = "nginx error.log", text = log }
+    -- the hook's errors were logged, the key it quoted redacted
+    assert.matches("error in on_attempt hook (ignored): ", log, 1, true)
+    assert.matches("with key [REDACTED]", log, 1, true)
     assert_no_keys(srv, texts)
     assert.is_true(shows(texts, "[REDACTED].localhost"), "no failure message named the URL's host")
     assert.are.same({}, srv:pending_faults())

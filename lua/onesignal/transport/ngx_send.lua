@@ -99,9 +99,11 @@ function M.may_have_sent(progress)
   return progress.applied == true or (progress.exchange ~= nil and progress.exchange.sent == true)
 end
 
-local function call_hook(hook, info)
-  local ok, err = pcall(hook, info)
-  if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", tostring(err)) end
+-- An error raised by the hook is no error of the call: it goes to nginx's error log, with the client's
+-- keys removed as from every message (the hook may quote what it was given or had at hand).
+local function call_hook(t, info)
+  local ok, err = pcall(t.hook, info)
+  if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", t:redact(tostring(err))) end
 end
 
 --- Sends `req` for transport `t` (fields: target, settings, lines, body_lines, user_agent, accept_encoding,
@@ -126,7 +128,7 @@ function M.run(t, req, authorization, progress)
   local function report(info) -- the on_attempt hook, with what every report carries
     if not t.hook then return end
     info.operation, info.method, info.url = req.operation, req.method, t:redact(url)
-    call_hook(t.hook, info)
+    call_hook(t, info)
   end
   while true do
     -- `close` can stop only the threads that `submit` started; a call in a thread of `client:spawn` (or
