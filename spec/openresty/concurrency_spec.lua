@@ -137,6 +137,19 @@ describe("concurrency on the ngx transport", function()
     assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread", out.failure)
   end)
 
+  -- The error is the program's own, raised back to it whole; the line in nginx's error log has the
+  -- client's keys removed, as every line this library logs.
+  it("logs a spawned thread's error with the client's keys removed", function()
+    local before = #app:error_log()
+    local out = app:case("spawn", { operation = "view_templates", args = { NULL }, count = 1, fail = true,
+      quote_key = true })
+    assert.matches("deliberate failure in a spawned thread with key " .. srv.rest_key, out.failure, 1, true)
+    local logged = app:error_log():sub(before + 1)
+    assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread with key"
+      .. " %[REDACTED%]", logged)
+    assert.is_nil(logged:find(srv.rest_key, 1, true), logged)
+  end)
+
   it("raises a spawned thread's error from run, not inside another thread that sleeps meanwhile", function()
     local out = app:case("spawn_failure_elsewhere", {})
     assert.is_true(out.sleeper.ok, out.sleeper.err)

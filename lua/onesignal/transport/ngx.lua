@@ -238,8 +238,9 @@ function Transport:spawn(fn, ...)
     if ok then
       push(st, {})
     else
-      -- Logged too: a caller that never polls again would otherwise never hear of it.
-      ngx.log(ngx.ERR, "onesignal: a thread run by client:spawn failed: ", problem)
+      -- Logged too: a caller that never polls again would otherwise never hear of it. The log, unlike the
+      -- caller, gets it with the client's keys removed, as every line this library logs.
+      ngx.log(ngx.ERR, "onesignal: a thread run by client:spawn failed: ", self:redact(tostring(problem)))
       st.failures[#st.failures + 1] = problem
       signal(st)
     end

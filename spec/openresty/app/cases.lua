@@ -138,7 +138,8 @@ function M.async(settings, args)
     pending_after_run = client:pending() }
 end
 
---- `count` blocking calls, each in a thread of `client:spawn`, then `client:run()`.
+--- `count` blocking calls, each in a thread of `client:spawn`, then `client:run()`; with `fail`, then a
+-- thread that fails (quoting the REST key with `quote_key`) and the error run raises.
 function M.spawn(settings, args)
   local client = new_client(settings, args)
   local list, n = call_args(args.args)
@@ -152,7 +153,8 @@ function M.spawn(settings, args)
   client:run()
   local failure
   if args.fail then
-    client:spawn(function() error("deliberate failure in a spawned thread") end)
+    local with_key = args.quote_key and (" with key " .. settings.rest_key) or ""
+    client:spawn(function() error("deliberate failure in a spawned thread" .. with_key) end)
     local ok, err = pcall(client.run, client)
     failure = not ok and tostring(err) or "no error"
   end
