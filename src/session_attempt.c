@@ -57,15 +57,28 @@ static int refused_in_callback(CURLMcode code)
 #endif
 }
 
+/* When the attempt is next due to be checked here (see os_session_expire_overdue), or -1: never. An idle
+ * limit, which libcurl's low-speed check applies only once connected, bounds the wait in the queue too:
+ * no byte comes there either, and with no overall limit nothing else would end it. */
+static double expiry_of(const os_transfer *t)
+{
+    double due = t->attempt_ends > 0 ? t->attempt_ends + EXPIRY_MARGIN : -1;
+    if (t->queue_ends > 0 && !t->dequeued && t->sends == 0 && (due < 0 || t->queue_ends < due))
+        due = t->queue_ends;
+    return due;
+}
+
 void os_session_start_attempt(os_session *s, os_transfer *t, double now)
 {
     long timeout_ms = attempt_timeout_ms(t, now);
-    CURLMcode added;
+    CURLMcode added = CURLM_INTERNAL_ERROR;
     t->attempt_ends = timeout_ms > 0 ? now + (double)timeout_ms / 1000.0 : 0;
-    if (t->attempt_ends > 0 && (s->expiry_due < 0 || t->attempt_ends + EXPIRY_MARGIN < s->expiry_due))
-        s->expiry_due = t->attempt_ends + EXPIRY_MARGIN;
-    added = os_transfer_begin_attempt(t, timeout_ms, now) == 0 ? curl_multi_add_handle(s->multi, t->easy)
-                                                                : CURLM_INTERNAL_ERROR;
+    t->queue_ends = t->idle_timeout > 0 ? now + t->idle_timeout : 0;
+    if (os_transfer_begin_attempt(t, timeout_ms, now) == 0) { /* clears the last attempt's `dequeued` */
+        double due = expiry_of(t);
+        if (due >= 0 && (s->expiry_due < 0 || due < s->expiry_due)) s->expiry_due = due;
+        added = curl_multi_add_handle(s->multi, t->easy);
+    }
     if (added == CURLM_OK) {
         t->attempt++;
         t->state = OS_T_RUNNING;
@@ -196,15 +209,16 @@ void os_session_expire_overdue(os_session *s, double now)
     /* Attempts started meanwhile (by the on_attempt hook of one ended here) record theirs afresh. */
     s->expiry_due = -1;
     for (; t != NULL; t = next) {
+        double t_due;
         next = t->next; /* finishing moves t to the done queue */
-        if (t->state != OS_T_RUNNING || t->attempt_ends <= 0) continue;
-        if (now >= t->attempt_ends + EXPIRY_MARGIN) {
+        if (t->state != OS_T_RUNNING || (t_due = expiry_of(t)) < 0) continue;
+        if (now >= t_due) {
             snprintf(t->errbuf, sizeof t->errbuf,
                      "timed out after %.0f ms waiting for a free connection (max_connections)",
                      (now - t->attempt_started_at) * 1000.0);
             os_session_finish_attempt(s, t, CURLE_OPERATION_TIMEDOUT);
-        } else if (due < 0 || t->attempt_ends + EXPIRY_MARGIN < due) {
-            due = t->attempt_ends + EXPIRY_MARGIN;
+        } else if (due < 0 || t_due < due) {
+            due = t_due;
         }
     }
     if (due >= 0 && (s->expiry_due < 0 || due < s->expiry_due)) s->expiry_due = due;

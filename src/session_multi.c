@@ -51,6 +51,7 @@ curl_socket_t os_session_on_open_socket(void *clientp, curlsocktype purpose, str
     int type = address->socktype;
     curl_socket_t fd;
     (void)purpose;
+    t->dequeued = 1; /* a socket of its own: no longer queued for a free connection */
 #ifdef SOCK_CLOEXEC
     type |= SOCK_CLOEXEC; /* a program we exec must not inherit our connections */
 #endif

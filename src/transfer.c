@@ -131,6 +131,16 @@ static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int prima
     return CURL_PREREQFUNC_OK;
 }
 
+/* A name lookup starts only once the attempt is out of libcurl's queue for a free connection. */
+static int on_resolver_start(void *resolver_state, void *reserved, void *userdata)
+{
+    os_transfer *t = userdata;
+    (void)resolver_state;
+    (void)reserved;
+    t->dequeued = 1;
+    return 0;
+}
+
 /* ---- setup ---- */
 
 static long to_ms(double seconds)
@@ -173,6 +183,8 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     SET(CURLOPT_SEEKDATA, (void *)t);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
     SET(CURLOPT_PREREQDATA, (void *)t);
+    SET(CURLOPT_RESOLVER_START_FUNCTION, on_resolver_start);
+    SET(CURLOPT_RESOLVER_START_DATA, (void *)t);
 #if LIBCURL_VERSION_NUM >= 0x075700
     /* A transfer ended while its name lookup still runs (its connect timeout or deadline passed, or the
      * client was closed) would otherwise wait, inside poll(0) or close, for getaddrinfo to return: seconds
@@ -339,6 +351,7 @@ void os_transfer_clear_outcome(os_transfer *t)
     t->errbuf[0] = '\0';
     t->body_pos = 0;
     t->sends = 0;
+    t->dequeued = 0;
     t->status = 0;
     t->error = OS_ERR_NONE;
     t->sent = 0;

@@ -75,6 +75,10 @@ typedef struct os_transfer {
     double submitted_at;
     double attempt_started_at;
     double attempt_ends; /* when the attempt's time limit (timeout cut to the deadline) runs out; 0: none */
+    /* With idle_timeout: when the attempt must have left libcurl's queue for a free connection
+     * (max_connections), where no byte comes and libcurl's low-speed check does not run; 0: no such limit. */
+    double queue_ends;
+    int dequeued; /* the attempt left that queue: its name lookup or a socket of its own began */
     size_t body_pos;
 
     /* Response of the current attempt. */

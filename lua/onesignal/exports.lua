@@ -20,9 +20,10 @@
 --   each wait doubles the one before
 -- * `request_timeout`: seconds for each GET, transfer included. Without it a GET has no overall limit
 --   and fails (`kind = "timeout"`, retried as usual) only when it stalls: when no byte arrives for the
---   client's `timeout` (that of `client:with` if set). With libcurl a stall is noticed up to about 6 s
---   later, when bytes came before it (libcurl averages the speed over its last seconds). The client's
---   `deadline` still bounds each call, and `connect_timeout` the connecting.
+--   client's `timeout` (that of `client:with` if set), a wait for a free connection included. With
+--   libcurl a stall is noticed up to about 6 s later, when bytes came before it (libcurl averages the
+--   speed over its last seconds). The client's `deadline` still bounds each call, and `connect_timeout`
+--   the connecting.
 -- * `progress`: function called with one event table per step: `{ phase = "waiting", polls, waited,
 --   wait, status }` before each wait, `{ phase = "writing", bytes, total, path }` as the file arrives
 --   (download_export: about every MiB and once at the end; `total` is the Content-Length, nil when unknown

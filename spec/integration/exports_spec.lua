@@ -591,6 +591,29 @@ describe("exports", function()
       assert.is_nil(read(path .. ".part"))
     end)
 
+    -- No byte comes while the GET waits for a free connection either: the idle limit bounds that wait,
+    -- which libcurl's own check (only once connected) does not, and nothing else would without a deadline.
+    it("fails a GET that waits for a free connection for the client's timeout, as a stall", function()
+      local url, expected = ready_export()
+      -- The only connection carries a transfer that drips for 6 s, never stalling.
+      srv:fault({ match = { path = file_path_of(url) }, steps = { { drip = 0.6 } } })
+      local capped, reports = reporting_client({ max_connections = 1, timeout = 1, max_retries = 0 })
+      local first
+      capped:spawn(function() first = { capped:fetch_export(url) } end)
+      capped:run(0.3)
+      local started = core.monotonic()
+      local csv, err = capped:fetch_export(url)
+      local took = core.monotonic() - started
+      assert.is_true(capped:run(10))
+      capped:close()
+      assert.is_nil(csv)
+      assert.are.equal("timeout", err.kind)
+      assert.matches("waiting for a free connection %(max_connections%)", err.message)
+      assert.is_true(took >= 0.9 and took < 3, tostring(took))
+      assert.are.equal(expected, first[1], tostring(first[2]))
+      assert.are.equal(2, #reports)
+    end)
+
     it("keeps request_timeout, when given, as a limit on the whole GET", function()
       local url = ready_export()
       srv:fault({ match = { path = file_path_of(url) }, steps = { { drip = 0.12 } } })
