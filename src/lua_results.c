@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lua_fields.h"
+#include "redact.h"
 
 static size_t count_entries(const os_header_block *b)
 {
@@ -247,7 +248,11 @@ void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report 
         lua_setfield(L, -2, "operation");
     }
     os_set_string(L, "method", os_method_name(t->method));
-    os_push_redacted(L, s, t->url.data, t->url.len); /* a key passed as data in the path stays hidden */
+    os_push_redacted(L, s, t->url.data, t->url_shown); /* a key passed as data in the path stays hidden */
+    if (t->url_shown < t->url.len) {
+        lua_pushliteral(L, "?" OS_REDACTED);
+        lua_concat(L, 2);
+    }
     lua_setfield(L, -2, "url");
     os_set_integer(L, "attempt", r->attempt);
     if (r->status > 0) os_set_integer(L, "status", (lua_Integer)r->status);

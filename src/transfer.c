@@ -248,6 +248,13 @@ int os_transfer_set_url(os_transfer *t, const char *base, const char *path, size
     if (base != NULL && os_buf_append(&t->url, base, strlen(base)) != 0) return -1;
     if (os_buf_append(&t->url, path, path_len) != 0 || os_buf_append(&t->url, "", 1) != 0) return -1;
     t->url.len--; /* the NUL stays in memory but not in the length */
+    /* A URL given whole (an export's file) may be presigned: its query is then a credential for as long as
+     * it lives, so only what comes before it is shown. */
+    t->url_shown = t->url.len;
+    if (base == NULL) {
+        const char *query = memchr(t->url.data, '?', t->url.len);
+        if (query != NULL) t->url_shown = (size_t)(query - t->url.data);
+    }
     return 0;
 }
 

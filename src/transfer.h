@@ -34,6 +34,7 @@ typedef struct os_transfer {
     os_method method;
     os_credential credential;
     os_buf url; /* NUL-terminated */
+    size_t url_shown; /* how much of url the attempt hook shows: a URL of its own stops before its query */
     const char *body;
     size_t body_len;
     int has_body;

@@ -9,8 +9,10 @@
 -- writes later; until then the URL answers 404 (or 403, as S3 does for a missing object). The helpers poll
 -- it with exponential backoff, bounded by `timeout` seconds of waiting in all (the last wait is cut short,
 -- so the last check comes as `timeout` ends). The file is fetched with no credential: the API key is
--- never sent to the storage host. Its bytes are kept as served: OneSignal's files are .csv.gz, which stay
--- gzip-compressed unless the host sends them with Content-Encoding: gzip (then they are decoded).
+-- never sent to the storage host. The URL's query (a presigned URL's signature, a credential to the file)
+-- is in no error (`path` stops before it) and the on_attempt hook sees it as "?[REDACTED]". Its bytes
+-- are kept as served: OneSignal's files are .csv.gz, which stay gzip-compressed unless the host sends
+-- them with Content-Encoding: gzip (then they are decoded).
 --
 -- Options (all optional):
 --

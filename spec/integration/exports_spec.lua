@@ -518,6 +518,30 @@ describe("exports", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  -- A presigned URL (S3's, say) carries its signature in the query: a credential to the whole file for as
+  -- long as it lives. The on_attempt hook, often a logger, sees the URL with the query redacted.
+  it("shows the on_attempt hook the file's URL with its query redacted, and puts it in no error", function()
+    srv:set({ export_ready_after = 1 })
+    local bare = export_url()
+    local url = bare .. "?X-Amz-Expires=3600&X-Amz-Signature=5ec2e7516a7e&X-Amz-Credential=AKIAEXAMPLE"
+    local reports = {}
+    local watched = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      on_attempt = function(info) reports[#reports + 1] = info.url end })
+    local csv, info = watched:fetch_export(url, { sleep = function() end })
+    assert.is_string(csv, tostring(info))
+    srv:fault({ match = { path = file_path_of(bare) }, steps = { { status = 410, body = "gone" } } })
+    local _, err = watched:fetch_export(url, { sleep = function() end })
+    watched:close()
+    assert.are.same({ bare .. "?[REDACTED]", bare .. "?[REDACTED]", bare .. "?[REDACTED]" }, reports)
+    assert.are.equal(410, err.status)
+    assert.is_nil(tostring(err):find("5ec2e7516a7e", 1, true), tostring(err))
+    assert.is_nil(err.path:find("?", 1, true), err.path)
+    -- the file's host got the whole URL
+    local got = file_requests()
+    assert.are.equal(3, #got)
+    assert.matches("X%-Amz%-Signature=5ec2e7516a7e", got[1].query)
+  end)
+
   -- Files that drip (spec/server: 10 pieces, a wait before each): a download fails when the transfer
   -- stalls for the client's timeout, not when the whole transfer lasts longer than that.
   describe("time limits of a download", function()

@@ -182,6 +182,18 @@ describe("download_export on the ngx transport", function()
     end)
   end)
 
+  -- A presigned URL's query is a credential: the hook sees it redacted, as from the libcurl engine.
+  it("shows the on_attempt hook the file's URL with its query redacted", function()
+    local bare = big_export(40)
+    local url = bare .. "?X-Amz-Expires=3600&X-Amz-Signature=5ec2e7516a7e"
+    local path = os.tmpname()
+    local out = download(url, path)
+    os.remove(path)
+    assert.is_true(out.ok, out.text or out.raised)
+    assert.are.equal(1, #out.hooks)
+    assert.are.equal(bare .. "?[REDACTED]", out.hooks[1].url)
+  end)
+
   it("fails with an io error when the directory does not exist", function()
     local url = big_export(40)
     local out = download(url, "/nonexistent-dir/subs.csv")

@@ -52,7 +52,8 @@ end
 
 -- Where a request goes: the client's base URL and the path after it, or an absolute URL of its own (an
 -- export's file), whose host gets the same TLS checks. Returns the target, the request target (path and
--- query) and the URL for the hook.
+-- query) and the URL for the hook: that of an export's file may be presigned, its query then a credential
+-- for as long as it lives, so the hook sees it as "?[REDACTED]" (as from the C engine, src/transfer.c).
 local function destination(t, req)
   if not req.url then return t.target, t.target.prefix .. req.path, t.base_url .. req.path end
   local origin = req.url:match("^%a+://[^/?#]+")
@@ -66,7 +67,7 @@ local function destination(t, req)
     if not target then error("onesignal.ngx: 'url': " .. problem, 0) end
     t.origins[origin] = target
   end
-  return target, rest, req.url
+  return target, rest, (req.url:gsub("%?.*$", "?[REDACTED]"))
 end
 
 -- The request text, the same bytes for every attempt of the call.
