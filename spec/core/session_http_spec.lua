@@ -557,6 +557,24 @@ describe("session round trips", function()
     assert.same(2, s:stats().connects)
   end)
 
+  -- libcurl's low-speed check runs only once a transfer has a connection: one queued for a free one
+  -- would wait, with no overall limit, for as long as the others hold them.
+  it("ends an attempt with only an idle limit that waits that long for a free connection", function()
+    s:close()
+    s = support.session(srv, { max_connections = 1 })
+    srv:fault({ match = { method = "GET" }, steps = { { delay = 3 } } })
+    local holder = s:submit(support.get_segments(srv, "offset=1"))
+    local queued = s:submit(support.get_segments(srv, "offset=2",
+      { timeout = math.huge, idle_timeout = 0.3, max_retries = 0 }))
+    local results = support.collect(s, { holder, queued })
+    assert.is_nil(results[holder].error, results[holder].message)
+    local r = results[queued]
+    assert.same("timeout", r.error)
+    assert.matches("waiting for a free connection %(max_connections%)", r.message)
+    assert.is_true(r.elapsed >= 0.3 and r.elapsed < 2, tostring(r.elapsed))
+    assert.same({ "offset=1" }, { srv:requests()[1].query, srv:requests()[2] })
+  end)
+
   it("does not follow redirects", function()
     srv:fault({ match = { method = "GET" }, steps = {
       { status = 302, body = "", headers = { Location = srv.url .. "/apps" } } } })

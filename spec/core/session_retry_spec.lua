@@ -321,6 +321,18 @@ describe("the attempt hook", function()
     assert.same(srv.url .. "/apps/" .. srv.app_id .. "/users/by/external_id/[REDACTED]", calls[1].url)
   end)
 
+  -- A URL given whole (an export's file) may be presigned: its query is a credential to the file.
+  it("shows a url request's query as ?[REDACTED], and a path's query as it is", function()
+    local calls = {}
+    s:set_hook(function(a) calls[#calls + 1] = a.url end)
+    local segments = srv.url .. support.segments_path(srv)
+    s:wait(s:submit({ method = "GET", url = segments .. "?X-Amz-Signature=5ec2e7516a7e&offset=1" }))
+    s:wait(s:submit({ method = "GET", url = segments }))
+    s:wait(s:submit(support.get_segments(srv, "offset=2")))
+    assert.same({ segments .. "?[REDACTED]", segments, srv.url .. support.segments_path(srv, "offset=2") }, calls)
+    assert.same("X-Amz-Signature=5ec2e7516a7e&offset=1", srv:recorded(support.segments_path(srv), "path")[1].query)
+  end)
+
   -- libcurl's own error text names the host. A URL from an answer (an export's file) whose host holds a
   -- key puts the key in that text. libcurl resolves *.localhost itself (7.85 and later), so this fails at
   -- once on loopback; an older one asks the resolver and fails to resolve the name, which names it too.
