@@ -43,7 +43,8 @@
 -- complete, and removed on any failure, so `path` never holds half a file. `fetch_export` returns the
 -- content as a string, held in memory under `max_body_size`.
 --
--- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404,
+-- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404 (and,
+-- with `reason = "export_expired"`, for S3's 403 to a presigned URL past its expiry),
 -- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for fetch_export's file larger than the
 -- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why).
 -- @module onesignal.exports
@@ -64,6 +65,15 @@ local CHUNK = 1024 * 1024      -- bytes written between two "writing" progress e
 -- Answers that mean "not written yet": S3 answers 403 rather than 404 for a missing object when the
 -- reader may not list the bucket.
 local NOT_READY = { [403] = true, [404] = true }
+
+-- Whether a 403 is S3's (or an S3-compatible host's) answer to a presigned URL past its X-Amz-Expires,
+-- which no later check can change. It names itself in the XML error body, where a missing object gets
+-- "Access Denied": S3 checks the signature's expiry before it looks for the object.
+local function expired(result)
+  local body = result.body
+  return result.status == 403 and type(body) == "string" and body:find("<Code>AccessDenied</Code>", 1, true) ~= nil
+    and body:find("<Message>Request has expired</Message>", 1, true) ~= nil
+end
 
 -- The helpers' options and the kind of value each takes; checked in the order of their names, so of several
 -- wrong ones the same is named on every run (see onesignal.order).
@@ -124,6 +134,7 @@ local function fetch(self, caller, url, options, on_body)
   local sleep = options.sleep or function(seconds) self:sleep(seconds) end
   local path = url:match("^%a+://[^/]+([^?#]*)")
   if path == "" then path = "/" end -- for errors, as a request path
+  local where = { operation = caller, method = "GET", path = path } -- the request, as errors name it
   -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
   local req = { operation = caller, method = "GET", url = url, on_body = on_body }
   for k, v in pairs(self.overrides or {}) do req[k] = v end
@@ -148,8 +159,12 @@ local function fetch(self, caller, url, options, on_body)
     end
     if result.error or not NOT_READY[status] then
       -- Anything else fails as the same answer to an API call would.
-      return response.finish({ operation = caller, method = "GET", path = path }, result,
-        self.redact)
+      return response.finish(where, result, self.redact)
+    end
+    if expired(result) then
+      return response.fail(where, result, { kind = "api", reason = "export_expired", body = result.body,
+        message = "the export's URL has expired (the file's host answered 403 \"Request has expired\"):"
+          .. " no later check can fetch it; ask for a new export" }, self.redact)
     end
     if waited >= timeout then
       return nil, errors.new({

@@ -18,6 +18,8 @@ describe("exports", function()
     return answer.csv_file_url
   end
 
+  local function file_path_of(url) return url:match("^https?://[^/]+(/.*)$") end
+
   local function file_requests()
     local out = {}
     for _, r in ipairs(srv:requests()) do
@@ -163,6 +165,53 @@ describe("exports", function()
     assert.are.same({ "waiting", 403 }, { events[1].phase, events[1].status })
   end)
 
+  -- S3's XML error bodies: a presigned URL past its X-Amz-Expires, and a missing object the reader may
+  -- not list (both 403).
+  local EXPIRED = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    .. '<Message>Request has expired</Message><X-Amz-Expires>3600</X-Amz-Expires>'
+    .. '<Expires>2026-01-01T10:00:00Z</Expires><ServerTime>2026-01-01T10:00:05Z</ServerTime>'
+    .. '<RequestId>4442587FB7D0A2F9</RequestId></Error>'
+  local MISSING = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    .. '<Message>Access Denied</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>'
+
+  it("fails at once, with no more checks, when the URL has expired (S3's 403 'Request has expired')", function()
+    srv:set({ export_ready_after = 0 })
+    local url = export_url()
+    srv:fault({ match = { path = file_path_of(url) }, steps = {
+      { status = 403, body = EXPIRED, content_type = "application/xml" },
+      { status = 403, body = EXPIRED, content_type = "application/xml" } } })
+    local waits, sleep = recorder()
+    local path = os.tmpname()
+    os.remove(path)
+    local info, err = client:download_export(url .. "?X-Amz-Expires=3600&X-Amz-Signature=5ec2e7516a7e", path,
+      { sleep = sleep })
+    assert.is_nil(info)
+    assert.are.same({}, waits)
+    assert.are.equal(1, #file_requests())
+    assert.are.equal("api", err.kind)
+    assert.are.equal("export_expired", err.reason)
+    assert.are.equal(403, err.status)
+    assert.are.equal(EXPIRED, err.body)
+    assert.are.equal(file_path_of(url), err.path)
+    assert.are.equal("onesignal: download_export failed: HTTP 403: the export's URL has expired (the file's host"
+      .. ' answered 403 "Request has expired"): no later check can fetch it; ask for a new export [1 attempt]',
+      tostring(err))
+    assert.is_nil(read(path))
+    assert.is_nil(read(path .. ".part"))
+  end)
+
+  it("keeps waiting on S3's 403 for a missing object, which is no expiry", function()
+    srv:set({ export_ready_after = 0 })
+    local url = export_url()
+    srv:fault({ match = { path = file_path_of(url) }, steps = {
+      { status = 403, body = MISSING, content_type = "application/xml" } } })
+    local waits, sleep = recorder()
+    local csv, info = client:fetch_export(url, { sleep = sleep })
+    assert.is_string(csv, tostring(info))
+    assert.are.equal(2, info.polls)
+    assert.are.equal(1, #waits)
+  end)
+
   it("puts the file at its path only once it is complete, replacing what was there", function()
     srv:set({ export_ready_after = 0 })
     local path = os.tmpname()
@@ -265,7 +314,6 @@ describe("exports", function()
     return onesignal.new(cfg)
   end
 
-  local function file_path_of(url) return url:match("^https?://[^/]+(/.*)$") end
 
   it("fetch_export keeps the max_body_size limit, as the file is held in memory", function()
     srv:set({ export_ready_after = 0 })

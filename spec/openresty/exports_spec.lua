@@ -194,6 +194,21 @@ describe("download_export on the ngx transport", function()
     assert.are.equal(bare .. "?[REDACTED]", out.hooks[1].url)
   end)
 
+  -- The 403 body that says so is read here too, though a 2xx body would go to the file.
+  it("fails at once when the URL has expired (S3's 403 'Request has expired')", function()
+    local url = big_export(40)
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 403,
+      body = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>" } } })
+    srv:clear()
+    local path = os.tmpname()
+    os.remove(path)
+    local out = download(url, path)
+    assert.is_false(out.ok)
+    assert.are.equal("export_expired", out.reason)
+    assert.are.equal(1, #srv:requests())
+    assert.is_nil(read(path .. ".part"))
+  end)
+
   it("fails with an io error when the directory does not exist", function()
     local url = big_export(40)
     local out = download(url, "/nonexistent-dir/subs.csv")
