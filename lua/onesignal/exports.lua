@@ -46,7 +46,8 @@
 -- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404 (and,
 -- with `reason = "export_expired"`, for S3's 403 to a presigned URL past its expiry),
 -- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for fetch_export's file larger than the
--- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why).
+-- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why). An error
+-- of the wait counts every GET made in `attempts` (a check's retries included) and the checks in `polls`.
 -- @module onesignal.exports
 
 local response = require("onesignal.response")
@@ -122,6 +123,13 @@ local function notify(options, event)
   if options.progress then options.progress(event) end
 end
 
+-- The error `response` made of one check's answer, as an error of the whole wait: `attempts` counts every
+-- GET the call made (a check's retries included), as it does for any call, and `polls` the checks.
+local function of_whole_wait(attempts, polls, _, err)
+  err.attempts, err.polls = attempts, polls
+  return nil, err
+end
+
 -- Polls `url` until the file is there. Returns its text (or, with `on_body`, which then takes a 2xx body
 -- as it arrives, "") and what the wait took, plus the bytes handed to `on_body`; or nil and an error.
 local function fetch(self, caller, url, options, on_body)
@@ -147,10 +155,11 @@ local function fetch(self, caller, url, options, on_body)
     req.idle_timeout = req.timeout or self.attempt_timeout
     req.timeout = math.huge
   end
-  local polls, waited = 0, 0
+  local polls, attempts, waited = 0, 0, 0
   while true do
     polls = polls + 1
     local result = self:_perform(req)
+    attempts = attempts + (result.attempts or 1)
     waited = waited + (result.elapsed or 0)
     local status = result.status or 0
     if not result.error and status >= 200 and status < 300 then
@@ -159,17 +168,18 @@ local function fetch(self, caller, url, options, on_body)
     end
     if result.error or not NOT_READY[status] then
       -- Anything else fails as the same answer to an API call would.
-      return response.finish(where, result, self.redact)
+      return of_whole_wait(attempts, polls, response.finish(where, result, self.redact))
     end
     if expired(result) then
-      return response.fail(where, result, { kind = "api", reason = "export_expired", body = result.body,
+      return of_whole_wait(attempts, polls, response.fail(where, result, { kind = "api",
+        reason = "export_expired", body = result.body,
         message = "the export's URL has expired (the file's host answered 403 \"Request has expired\"):"
-          .. " no later check can fetch it; ask for a new export" }, self.redact)
+          .. " no later check can fetch it; ask for a new export" }, self.redact))
     end
     if waited >= timeout then
       return nil, errors.new({
         kind = "timeout", reason = "export_not_ready", operation = caller, method = "GET", path = path,
-        status = status, attempts = polls,
+        status = status, attempts = attempts, polls = polls,
         message = string.format("the export file was not ready after %d check%s in %s s", polls,
           polls == 1 and "" or "s", json.number_text(waited, 1)),
       })

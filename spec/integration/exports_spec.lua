@@ -143,6 +143,28 @@ describe("exports", function()
     assert.is_true(err.attempts >= 4, tostring(err.attempts))
   end)
 
+  -- err.attempts counts the GETs the call made, as for any call (a check retried after a 503 is two),
+  -- and err.polls the checks, as info.polls does on success.
+  it("counts every GET in err.attempts and the checks in err.polls, whatever ends the wait", function()
+    srv:set({ export_ready_after = 100 })
+    local url = export_url()
+    srv:fault({ match = { path = file_path_of(url) }, steps = { { status = 503 } } })
+    local retrying = client:with({ max_retries = 1, retry_base_delay = 0.01, retry_max_delay = 0.01 })
+    local _, sleep = recorder()
+    local _, err = retrying:fetch_export(url, { timeout = 3, interval = 1, sleep = sleep })
+    assert.are.equal("export_not_ready", err.reason)
+    assert.are.same({ 4, 3 }, { err.attempts, err.polls })
+    assert.matches("not ready after 3 checks in 3 s %[4 attempts%]$", tostring(err))
+
+    srv:clear()
+    srv:fault({ match = { path = file_path_of(url) }, steps = { { status = 404 }, { status = 404 },
+      { status = 410 } } })
+    _, err = retrying:fetch_export(url, { sleep = sleep })
+    assert.are.equal(410, err.status)
+    assert.are.same({ 3, 3 }, { err.attempts, err.polls })
+    assert.are.equal(3, #file_requests())
+  end)
+
   it("waits for real with the default sleep", function()
     srv:set({ export_ready_after = 1 })
     local csv, info = client:fetch_export(export_url(), { interval = 0.05 })
