@@ -79,7 +79,8 @@ typedef struct os_transfer {
     /* With idle_timeout: when the attempt must have left libcurl's queue for a free connection
      * (max_connections), where no byte comes and libcurl's low-speed check does not run; 0: no such limit. */
     double queue_ends;
-    int dequeued; /* the attempt left that queue: its name lookup or a socket of its own began */
+    int dequeued; /* it left that queue: its name lookup or a socket of its own began (a reused connection
+                   * shows as `sends` instead) */
     size_t body_pos;
 
     /* Response of the current attempt. */
