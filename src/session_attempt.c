@@ -44,19 +44,6 @@ static long attempt_timeout_ms(const os_transfer *t, double now)
  * margin lets libcurl end the ones it does watch itself, with its own message. */
 #define EXPIRY_MARGIN 0.01
 
-/* Whether libcurl refused to add a handle only because it was asked from inside one of its callbacks: a
- * request started by an on_body function (download_export's progress function), from libcurl's write
- * callback. libcurl before 7.59.0 has no such answer. */
-static int refused_in_callback(CURLMcode code)
-{
-#if LIBCURL_VERSION_NUM >= 0x073b00
-    return code == CURLM_RECURSIVE_API_CALL;
-#else
-    (void)code;
-    return 0;
-#endif
-}
-
 /* When the attempt is next due to be checked here (see os_session_expire_overdue), or -1: never. An idle
  * limit, which libcurl's low-speed check applies only once connected, bounds the wait in the queue too:
  * no byte comes there either, and with no overall limit nothing else would end it. */
@@ -85,9 +72,11 @@ void os_session_start_attempt(os_session *s, os_transfer *t, double now)
         s->in_flight++;
         return;
     }
-    /* Refused inside a callback, the attempt waits as a retry due now does, and starts at the engine's next
-     * turn (fire_due), once that callback has returned. */
-    if (refused_in_callback(added) && os_timer_push(&s->timers, now, t) == 0) {
+    /* Refused only for being asked inside one of libcurl's callbacks (a request started by an on_body
+     * function, download_export's progress function, from the write callback), the attempt waits as a
+     * retry due now does, and starts at the engine's next turn (fire_due), once that callback has returned.
+     * (CURLM_RECURSIVE_API_CALL is 7.59.0; the core needs 7.80.0 for CURLOPT_PREREQFUNCTION.) */
+    if (added == CURLM_RECURSIVE_API_CALL && os_timer_push(&s->timers, now, t) == 0) {
         t->state = OS_T_WAITING;
         s->waiting++;
         return;
