@@ -13,20 +13,22 @@ M.QUERY = require("onesignal.operations").query_types
 
 local function fail(message) error({ usage = message }, 0) end
 
+-- A word of the command line as a message quotes it (onesignal.quote), made only for the message.
+local function quoted(text) return "'" .. quote.word(text) .. "'" end
+
 --- The value of query option `name` from its text.
 function M.query_value(name, text)
   local kind = M.QUERY[name]
-  local shown = "'" .. quote.word(text) .. "'"
   if kind == "integer" then
-    if not text:match("^%-?%d+$") then fail("--query " .. name .. " must be an integer, got " .. shown) end
+    if not text:match("^%-?%d+$") then fail("--query " .. name .. " must be an integer, got " .. quoted(text)) end
     -- Longer ones become floats (in Lua 5.4 past 2^63, in LuaJIT past 2^53) and would be sent as 1e+20.
     if #text:match("^%-?0*(%d+)$") > 15 then
-      fail("--query " .. name .. " must be an integer of at most 15 digits, got " .. shown)
+      fail("--query " .. name .. " must be an integer of at most 15 digits, got " .. quoted(text))
     end
     return tonumber(text)
   elseif kind == "boolean" then
     if text ~= "true" and text ~= "false" then
-      fail("--query " .. name .. " must be true or false, got " .. shown)
+      fail("--query " .. name .. " must be true or false, got " .. quoted(text))
     end
     return text == "true"
   end
@@ -37,12 +39,12 @@ end
 -- every time it is given (onesignal.config); `positive` refuses zero.
 function M.number_flag(name, text, integer, positive)
   local value = tonumber(text)
-  local shown = "'" .. quote.word(text) .. "'"
   if not integer then
-    local problem = config.seconds_problem(value, positive, shown)
+    local problem = config.seconds_problem(value, positive, quoted(text))
     if problem then fail("--" .. name .. " " .. problem) end
   elseif not value or value ~= math.floor(value) or value < 0 or value == math.huge or (positive and value == 0) then
-    fail("--" .. name .. " must be a " .. (positive and "positive " or "non-negative ") .. "integer, got " .. shown)
+    fail("--" .. name .. " must be a " .. (positive and "positive " or "non-negative ") .. "integer, got "
+      .. quoted(text))
   end
   return value
 end
