@@ -519,17 +519,23 @@ describe("exports", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  -- download_export of a large file, with `call` made from its progress function as the file arrives (the
+  -- first "writing" event and every later one): what pcall returned, and the file's path.
+  local function download_calling(call)
+    srv:set({ export_ready_after = 0, export_rows = 30000 })
+    local path = os.tmpname()
+    os.remove(path)
+    local ok, err = pcall(client.download_export, client, export_url(), path, { progress = function(event)
+      if event.phase == "writing" then call() end
+    end })
+    return ok, err, path
+  end
+
   -- The progress function runs as the body arrives, inside libcurl's write callback: a blocking call there
   -- cannot wait for its own answer: it is refused, naming it and what works there, at the caller's line.
   -- Nothing is sent.
   it("refuses a blocking call from the progress function while the file arrives, naming it", function()
-    srv:set({ export_ready_after = 0, export_rows = 30000 })
-    local url = export_url()
-    local path = os.tmpname()
-    os.remove(path)
-    local ok, err = pcall(client.download_export, client, url, path, { progress = function(event)
-      if event.phase == "writing" then client:get_segments(nil) end
-    end })
+    local ok, err, path = download_calling(function() client:get_segments(nil) end)
     assert.is_false(ok)
     assert.matches("exports_spec%.lua:%d+: onesignal%.get_segments: cannot be called while the client receives"
       .. " an answer, as from download_export's progress function %(the client is busy with that answer%);"
@@ -571,15 +577,9 @@ describe("exports", function()
   end)
 
   it("refuses send_many from the progress function as the blocking calls, before sending anything", function()
-    srv:set({ export_ready_after = 0, export_rows = 30000 })
-    local url = export_url()
-    local path = os.tmpname()
-    os.remove(path)
-    local ok, err = pcall(client.download_export, client, url, path, { progress = function(event)
-      if event.phase == "writing" then
-        client:send_many({ { included_segments = { "All" }, contents = { en = "hi" } } })
-      end
-    end })
+    local ok, err, path = download_calling(function()
+      client:send_many({ { included_segments = { "All" }, contents = { en = "hi" } } })
+    end)
     assert.is_false(ok)
     assert.matches("exports_spec%.lua:%d+: onesignal%.send_many: cannot be called while the client receives"
       .. " an answer.*; make the call once download_export has returned, or run it in client:spawn there"
