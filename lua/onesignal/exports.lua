@@ -44,7 +44,9 @@
 -- content as a string, held in memory under `max_body_size`.
 --
 -- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404 (and,
--- with `reason = "export_expired"`, for S3's 403 to a presigned URL past its expiry),
+-- with `reason = "export_expired"`, for S3's 403 to a presigned URL past its expiry; `"export_refused"`
+-- for S3's 403 or 404 naming another lasting cause, see `refused`; `"http"` for a 403 whose body is
+-- larger than `max_body_size`, which cannot say whether the file is missing or the URL refused),
 -- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for fetch_export's file larger than the
 -- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why). An error
 -- of the wait counts every GET made in `attempts` (a check's retries included) and the checks in `polls`.
@@ -67,13 +69,22 @@ local CHUNK = 1024 * 1024      -- bytes written between two "writing" progress e
 -- reader may not list the bucket.
 local NOT_READY = { [403] = true, [404] = true }
 
--- Whether a 403 is S3's (or an S3-compatible host's) answer to a presigned URL past its X-Amz-Expires,
--- which no later check can change. It names itself in the XML error body, where a missing object gets
--- "Access Denied": S3 checks the signature's expiry before it looks for the object.
-local function expired(result)
+-- The code and message of S3's (or an S3-compatible host's) XML error body, or nil when it has no code.
+local function s3_error(result)
   local body = result.body
-  return result.status == 403 and type(body) == "string" and body:find("<Code>AccessDenied</Code>", 1, true) ~= nil
-    and body:find("<Message>Request has expired</Message>", 1, true) ~= nil
+  if type(body) ~= "string" then return nil end
+  local code = body:match("<Error>.-<Code>([^<]*)</Code>")
+  return code, code and body:match("<Message>([^<]*)</Message>")
+end
+
+-- Whether a "not ready" status is S3's answer to a URL it will never serve: only NoSuchKey, and for a
+-- reader that may not list the bucket AccessDenied "Access Denied", mean the object is not there yet
+-- (S3's documented codes: AccessDenied's other messages, such as "Request has expired", and every other
+-- code of a 403 or 404 — SignatureDoesNotMatch, InvalidAccessKeyId, AllAccessDisabled, NoSuchBucket… —
+-- come from the URL or the account, which no wait mends). A body with no S3 code is taken for "not there".
+local function refused(code, message)
+  if code == nil or code == "NoSuchKey" then return false end
+  return code ~= "AccessDenied" or (message ~= nil and message ~= "Access Denied")
 end
 
 -- The helpers' options and the kind of value each takes; checked in the order of their names, so of several
@@ -166,15 +177,32 @@ local function fetch(self, caller, url, options, on_body)
       return result.body or "", { polls = polls, waited = waited, status = status, headers = result.headers },
         result.streamed or 0
     end
-    if result.error or not NOT_READY[status] then
-      -- Anything else fails as the same answer to an API call would.
+    -- A "not ready" answer whose body was too large to keep: its status alone has to tell.
+    local unread = result.error == "too_large" and NOT_READY[status]
+    if unread and status == 403 then
+      -- The body that would tell a missing file from a refused URL was not read: waiting could only end
+      -- in a timeout that hides why.
+      return of_whole_wait(attempts, polls, response.fail(where, result, { kind = "api", reason = "http",
+        message = "the file's host answered 403 with a " .. tostring(result.message) .. ", so whether the file"
+          .. " is not written yet or the URL is refused cannot be told; raise max_body_size" }, self.redact))
+    end
+    if (result.error and not unread) or not NOT_READY[status] then
+      -- Anything else fails as the same answer to an API call would. A 404 says "not there" by itself.
       return of_whole_wait(attempts, polls, response.finish(where, result, self.redact))
     end
-    if expired(result) then
+    local code, message = s3_error(result)
+    if status == 403 and code == "AccessDenied" and message == "Request has expired" then
+      -- S3 checks a presigned URL's X-Amz-Expires before it looks for the object.
       return of_whole_wait(attempts, polls, response.fail(where, result, { kind = "api",
         reason = "export_expired", body = result.body,
         message = "the export's URL has expired (the file's host answered 403 \"Request has expired\"):"
           .. " no later check can fetch it; ask for a new export" }, self.redact))
+    end
+    if refused(code, message) then
+      return of_whole_wait(attempts, polls, response.fail(where, result, { kind = "api",
+        reason = "export_refused", body = result.body,
+        message = "the file's host refused the export's URL (" .. code .. (message and ": " .. message or "")
+          .. "): no later check can fetch it; ask for a new export" }, self.redact))
     end
     if waited >= timeout then
       return nil, errors.new({

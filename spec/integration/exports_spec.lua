@@ -234,6 +234,48 @@ describe("exports", function()
     assert.are.equal(1, #waits)
   end)
 
+  -- S3 answers these to a URL it will never serve (a bad signature or key, a disabled bucket or account, a
+  -- missing bucket): unlike "Access Denied" for a missing object, no later check can change them.
+  local function s3_error(code, message)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>' .. code .. '</Code><Message>' .. message
+      .. '</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>'
+  end
+  local REFUSED = {
+    { 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you"
+      .. " provided. Check your key and signing method." },
+    { 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records." },
+    { 403, "AccessDenied", "There were headers present in the request which were not signed" },
+    { 403, "AllAccessDisabled", "All access to this Amazon S3 resource has been disabled." },
+    { 403, "ExpiredToken", "The provided token has expired." }, -- 400 from S3 itself; 403 from others
+    { 404, "NoSuchBucket", "The specified bucket does not exist" },
+  }
+
+  it("fails at once, with no more checks, when S3 refuses the URL for good (a bad signature, key, bucket)", function()
+    srv:set({ export_ready_after = 0 })
+    for _, case in ipairs(REFUSED) do
+      local status, code, message = case[1], case[2], case[3]
+      local url = export_url()
+      local body = s3_error(code, message)
+      srv:clear()
+      srv:fault({ match = { path = file_path_of(url) }, steps = {
+        { status = status, body = body, content_type = "application/xml" },
+        { status = status, body = body, content_type = "application/xml" } } })
+      local waits, sleep = recorder()
+      local path = os.tmpname()
+      os.remove(path)
+      local info, err = client:download_export(url .. "?X-Amz-Signature=5ec2e7516a7e", path, { sleep = sleep })
+      assert.is_nil(info, code)
+      assert.are.same({}, waits, code)
+      assert.are.equal(1, #file_requests(), code)
+      assert.are.same({ "api", "export_refused", status, body }, { err.kind, err.reason, err.status, err.body })
+      assert.are.equal("onesignal: download_export failed: HTTP " .. status .. ": the file's host refused the"
+        .. " export's URL (" .. code .. ": " .. message .. "): no later check can fetch it; ask for a new export"
+        .. " [1 attempt]", tostring(err))
+      assert.is_nil(read(path .. ".part"))
+      srv:clear_faults()
+    end
+  end)
+
   it("puts the file at its path only once it is complete, replacing what was there", function()
     srv:set({ export_ready_after = 0 })
     local path = os.tmpname()
@@ -347,6 +389,55 @@ describe("exports", function()
     assert.are.equal("too_large", err.reason)
     assert.matches("fetch_export failed: decode error (too_large): response body larger than max_body_size"
       .. " (100 bytes)", tostring(err), 1, true)
+  end)
+
+  -- A 403's body says whether the file is missing or the URL refused; one too large to read says neither,
+  -- and waiting would only hide that until the timeout (the file itself streams past the limit).
+  it("fails at once on a 403 whose body is larger than max_body_size, naming both", function()
+    srv:set({ export_ready_after = 0 })
+    local big = s3_error("AccessDenied", string.rep("Access Denied ", 20))
+    local capped = capped_client({ max_retries = 0 })
+    finally(function() capped:close() end)
+    -- fetch_export refuses the announced length at once; download_export, whose 2xx body has no limit,
+    -- stops once the bytes kept pass it.
+    for _, call in ipairs({ "fetch_export", "download_export" }) do
+      local url = export_url()
+      srv:clear()
+      srv:fault({ match = { path = file_path_of(url) }, steps = { { status = 403, body = big } } })
+      local waits, sleep = recorder()
+      local path = os.tmpname()
+      os.remove(path)
+      local options = { sleep = sleep, timeout = 60 }
+      local out, err
+      if call == "fetch_export" then
+        out, err = capped:fetch_export(url, options)
+      else
+        out, err = capped:download_export(url, path, options)
+      end
+      assert.is_nil(out, call)
+      assert.are.same({}, waits, call)
+      assert.are.equal(1, #file_requests(), call)
+      assert.are.same({ "api", "http", 403 }, { err.kind, err.reason, err.status }, call)
+      assert.are.equal("onesignal: " .. call .. " failed: HTTP 403: the file's host answered 403 with a"
+        .. " response body larger than max_body_size (100 bytes), so whether the file is not written yet or the URL"
+        .. " is refused cannot be told; raise max_body_size [1 attempt]", tostring(err), call)
+      assert.is_nil(read(path .. ".part"), call)
+    end
+  end)
+
+  it("keeps waiting on a 404 whose body is larger than max_body_size: the status says it is not there", function()
+    srv:set({ export_ready_after = 0 })
+    local url = export_url()
+    srv:fault({ match = { path = file_path_of(url) }, steps = { { status = 404, body = string.rep("x", 500) } } })
+    local capped = capped_client({ max_retries = 0 })
+    finally(function() capped:close() end)
+    local waits, sleep = recorder()
+    local path = os.tmpname()
+    local info, err = capped:download_export(url, path, { sleep = sleep })
+    os.remove(path)
+    assert.is_table(info, tostring(err))
+    assert.are.equal(2, info.polls)
+    assert.are.equal(1, #waits)
   end)
 
   it("download_export streams a file of several MB to disk, past max_body_size, byte for byte", function()

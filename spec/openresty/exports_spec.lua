@@ -209,6 +209,42 @@ describe("download_export on the ngx transport", function()
     assert.is_nil(read(path .. ".part"))
   end)
 
+  it("fails at once when S3 refuses the URL for good (a bad signature)", function()
+    local url = big_export(40)
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 403,
+      body = "<Error><Code>SignatureDoesNotMatch</Code><Message>Check your key</Message></Error>" } } })
+    srv:clear()
+    local path = os.tmpname()
+    os.remove(path)
+    local out = download(url, path)
+    assert.is_false(out.ok)
+    assert.are.same({ "api", "export_refused" }, { out.kind, out.reason })
+    assert.matches("HTTP 403: the file's host refused the export's URL (SignatureDoesNotMatch: Check your key)",
+      out.text, 1, true)
+    assert.are.equal(1, #srv:requests())
+    assert.is_nil(read(path .. ".part"))
+  end)
+
+  -- S3's own 403 bodies run to a few hundred bytes, past this client's max_body_size of 100: unread, the
+  -- body cannot tell a missing file from an expired URL, which the error says rather than waiting.
+  it("fails at once on a 403 whose body is larger than max_body_size, naming both", function()
+    local url = big_export(40)
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 403,
+      body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has'
+        .. ' expired</Message><X-Amz-Expires>3600</X-Amz-Expires><RequestId>4442587FB7D0A2F9</RequestId></Error>' } } })
+    srv:clear()
+    local path = os.tmpname()
+    os.remove(path)
+    local out = download(url, path, { download = { timeout = 60 } })
+    assert.is_false(out.ok)
+    assert.are.same({ "api", "http" }, { out.kind, out.reason })
+    assert.matches("HTTP 403: the file's host answered 403 with a response body larger than max_body_size (100"
+      .. " bytes), so whether the file is not written yet or the URL is refused cannot be told; raise"
+      .. " max_body_size [1 attempt]", out.text, 1, true)
+    assert.are.equal(1, #srv:requests())
+    assert.is_nil(read(path .. ".part"))
+  end)
+
   it("fails with an io error when the directory does not exist", function()
     local url = big_export(40)
     local out = download(url, "/nonexistent-dir/subs.csv")
