@@ -46,6 +46,21 @@ describe("core.redact", function()
     assert.same("x[REDACTED]", core.redact("x%70%40ss", "p%40ss")) -- its other bytes may be encoded
   end)
 
+  -- A server echoing a key inside a JSON string may escape any of its bytes (some encoders write '/' as
+  -- "\/", others every byte as "\u00XX"); the decoded body would hold the key whole.
+  it("replaces a secret spelled with JSON escapes", function()
+    local key = "Ab+cd/ef=="
+    assert.same('{"key":"[REDACTED]"}', core.redact('{"key":"Ab+cd\\/ef=="}', key))
+    assert.same('"[REDACTED]" "[REDACTED]"', core.redact('"\\u0041\\u0062\\u002B\\u0063\\u0064\\u002f\\u0065\\u0066'
+      .. '\\u003d\\u003D" "A\\u0062+cd\\/e%66=="', key))
+    assert.same("[REDACTED]", core.redact('a\\"b', 'a"b'))
+    -- an escape for another byte, one cut short, or a backslash of the secret spelled doubled, is text
+    assert.same("Ab+cd\\u002Eef==", core.redact("Ab+cd\\u002Eef==", key))
+    assert.same("Ab+cd\\u002", core.redact("Ab+cd\\u002", key))
+    assert.same("Ab\\+cd/ef==", core.redact("Ab\\+cd/ef==", key))
+    assert.same("[REDACTED] a\\\\b", core.redact("a\\b a\\\\b", "a\\b"))
+  end)
+
   it("prefers the longest spelling where secrets overlap", function()
     assert.same("x[REDACTED]x", core.redact("xa%62cdefx", "abc", "abcdef"))
     assert.same("x[REDACTED]def", core.redact("xa%62cdef", "abc", "abcdeg"))

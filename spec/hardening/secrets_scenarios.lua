@@ -11,6 +11,10 @@ local M = {}
 -- server echoes the key back in every place an answer can carry it.
 function M.faults(key)
   local json_echo = '{"errors":["invalid key ' .. key .. '"],"key":"' .. key .. '"}'
+  -- The key of the client with + / = in it, JSON-escaped as encoders write it: every byte as \u00XX, or
+  -- only '/' as \/. Decoded, the body would hold the key itself.
+  local every_byte = (key .. "+/="):gsub(".", function(c) return string.format("\\u%04x", c:byte()) end)
+  local json_escaped = '{"errors":["invalid key ' .. every_byte .. '"],"key":"' .. key .. '+\\/="}'
   return {
     { match = { operation = "get_segments" },
       steps = { { status = 500, body = json_echo, headers = { ["X-Echo"] = "Key " .. key } } } },
@@ -22,6 +26,7 @@ function M.faults(key)
       steps = { { status = 503, body = json_echo }, { status = 503, body = json_echo } } },
     { match = { operation = "view_journey" }, steps = { { delay = 1 } } },
     { match = { operation = "get_app" }, steps = { { drop = "after_read" } } },
+    { match = { operation = "get_segment" }, steps = { { status = 400, body = json_escaped } } },
   }
 end
 
@@ -117,6 +122,7 @@ function M.run(o)
   local escaped = onesignal.new(plus)
   failure("key with + / = as a path parameter", escaped:get_user(nil, "external_id", plus.rest_api_key))
   failure("key with + / = as a query value", escaped:view_template("template-1", plus.organization_api_key))
+  failure("JSON-escaped echo of a key with + / =", escaped:get_segment(nil, "segment-1"))
   add("client after a key with + / = as a query value", escaped)
   plus.dry_run, plus.on_attempt = true, nil
   add("dry-run description (key with + / = as a path parameter)",
