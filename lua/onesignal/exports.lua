@@ -114,9 +114,17 @@ local function check_options(self, caller, options)
   return options
 end
 
--- Whether `url` is one the helpers can fetch: an absolute http(s) URL without spaces or control bytes.
+-- Whether the absolute URL `url` names a user (and so perhaps a password) before its host.
+local function has_userinfo(url)
+  return url:match("^%a+://([^/?#]*)"):find("@", 1, true) ~= nil
+end
+
+-- Whether `url` is one the helpers can fetch: an absolute http(s) URL without spaces, control bytes or a
+-- user name and password (which libcurl would send to the file's host and show in the attempt hook's url,
+-- and cosockets cannot send: as for base_url, none is taken).
 local function is_url(url)
   return type(url) == "string" and url:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]+") ~= nil and not url:find("[%s%c]")
+    and not has_userinfo(url)
 end
 
 -- Readable as `require("onesignal.exports").is_url` (the CLI's --download checks the answer's URL with
@@ -124,10 +132,14 @@ end
 setmetatable(M, { __index = { is_url = is_url } })
 
 local function check_url(caller, url)
-  if not is_url(url) then
-    usage.raise("onesignal." .. caller .. ": argument 'url' (#1) must be an absolute http(s) URL"
-      .. " (the csv_file_url of the export's answer)")
+  if is_url(url) then return end
+  if is_url(type(url) == "string" and url:gsub("^(%a+://)[^/?#]*@", "%1", 1)) then
+    -- The message does not quote the URL: its password would show.
+    usage.raise("onesignal." .. caller .. ": argument 'url' (#1) must not carry a user name or password"
+      .. " (user@host): an export's file is fetched with no credential")
   end
+  usage.raise("onesignal." .. caller .. ": argument 'url' (#1) must be an absolute http(s) URL"
+    .. " (the csv_file_url of the export's answer)")
 end
 
 local function notify(options, event)
