@@ -100,13 +100,22 @@ end
 
 local LOOPBACK = { ["127.0.0.1"] = true, ["localhost"] = true, ["[::1]"] = true }
 
+-- `url` as a message may quote it: a user name and password before its host (base_url takes none, but
+-- one mistyped without its scheme is quoted whole) shown as "[REDACTED]".
+local function without_userinfo(url)
+  local prefix = url:match("^[^/?#]*//") or ""
+  local at = url:sub(#prefix + 1):match("^[^/?#]*"):match("^.*()@")
+  if not at then return url end
+  return prefix .. "[REDACTED]" .. url:sub(#prefix + at)
+end
+
 -- Only https, unless the host is this machine or the caller says plain http is fine. `hide(text)` removes
 -- the keys from what a message quotes of the URL: a key put there by mistake (ONESIGNAL_API_URL set to
 -- one, options mixed up) must not show in a Lua error, which gets logged.
 local function check_base_url(url, allow_http, hide)
   local scheme, host = url:match("^(%a[%w+.-]*)://([^/?#]+)")
   if not scheme then
-    fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. hide(url) .. "'")
+    fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. hide(without_userinfo(url)) .. "'")
   end
   scheme = scheme:lower()
   if scheme ~= "https" and scheme ~= "http" then

@@ -73,6 +73,21 @@ describe("onesignal.config", function()
     assert.matches("must use https or http, got ftp", usage_of({ base_url = "ftp://x", allow_http = true }), 1, true)
   end)
 
+  -- A base URL is refused with a user name and password; one without a scheme is quoted in the message,
+  -- and a proxy's or a mirror's password put there must not show in the Lua error, which gets logged.
+  it("quotes no password of a base URL it refuses", function()
+    for _, url in ipairs({ "user:s3cr3t@api.example.com/api/v1", "//user:s3cr3t@api.example.com",
+      "https://user:s3cr3t@api.example.com", "ftp://user:s3cr3t@x", "user:s3cr3t@x@api.example.com/a@b" }) do
+      local message = usage_of({ base_url = url })
+      assert.matches("option 'base_url' must", message)
+      assert.is_nil(message:find("s3cr3t", 1, true), message)
+    end
+    assert.matches("got '[REDACTED]@api.example.com/api/v1'",
+      usage_of({ base_url = "user:s3cr3t@api.example.com/api/v1" }), 1, true)
+    assert.matches("got '//[REDACTED]@api.example.com'", usage_of({ base_url = "//user:s3cr3t@api.example.com" }),
+      1, true)
+  end)
+
   it("takes the scheme of a base URL in any case (RFC 3986), and gives it in lower case", function()
     assert.are.equal("https://Example.test/Base",
       config.resolve({ base_url = "HTTPS://Example.test/Base" }, env({})).base_url)
