@@ -32,7 +32,8 @@ local function fail(req, result, fields, redact)
   fields.status = result.status ~= 0 and result.status or nil
   if result.headers then
     local headers = {}
-    for name, value in pairs(result.headers) do headers[name] = redact(value) end
+    -- Names too: a server that turns the request's headers around may make one of a key.
+    for name, value in pairs(result.headers) do headers[redact(name)] = redact(value) end
     fields.headers = headers
   end
   fields.attempts = result.attempts

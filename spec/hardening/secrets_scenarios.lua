@@ -17,7 +17,8 @@ function M.faults(key)
   local json_escaped = '{"errors":["invalid key ' .. every_byte .. '"],"key":"' .. key .. '+\\/="}'
   return {
     { match = { operation = "get_segments" },
-      steps = { { status = 500, body = json_echo, headers = { ["X-Echo"] = "Key " .. key } } } },
+      -- the key as a header's value, and as a header's name (an echo of the request's headers turned around)
+      steps = { { status = 500, body = json_echo, headers = { ["X-Echo"] = "Key " .. key, [key] = "echo" } } } },
     { match = { operation = "view_templates" },
       steps = { { status = 502, content_type = "text/html",
         body = "<html><head><title>Denied " .. key .. "</title></head><body>" .. key .. "</body></html>" } } },
