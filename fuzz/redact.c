@@ -1,9 +1,11 @@
 /* os_redact (removing API keys from text that reaches errors, logs and hooks) on any text and keys.
  * The input is up to four keys and the text, separated by 0xFF bytes (the last part is the text).
  * Checked against a plain model of the contract: at each position the longest occurrence of a key
- * starting there (each key byte but '%' as itself or as "%XX", either case) is replaced by "[REDACTED]". Also: the size query and the copy agree; a short output buffer (exactly its
- * size, so ASan sees any byte beyond) receives exactly the front of the result; and when no key shares a
- * byte with the marker, no key survives anywhere in the output. */
+ * starting there (each key byte as itself; each but '%' also as "%XX" and each but a backslash also as
+ * "\u00XX", hex digits of either case; '/' and '"' also as "\/" and "\"") is replaced by "[REDACTED]".
+ * Also: the size query and the copy agree; a short output buffer (exactly its size, so ASan sees any byte
+ * beyond) receives exactly the front of the result; and when no key shares a byte with the marker, no key
+ * survives anywhere in the output. */
 #include "../src/redact.h"
 #include "check.h"
 
@@ -13,26 +15,37 @@
 
 static const char MARK[] = OS_REDACTED;
 
-/* The length of the occurrence of `secret` at text[i..len), or 0: byte by byte, itself or its escape
- * written out with sscanf. */
+/* Whether the two hex digits at `at` spell byte `want`, read with sscanf. */
+static int hex_is(const char *at, unsigned char want)
+{
+    char escape[3] = {0, 0, 0};
+    unsigned int value;
+    if (!isxdigit((unsigned char)at[0]) || !isxdigit((unsigned char)at[1])) return 0;
+    memcpy(escape, at, 2);
+    return sscanf(escape, "%2x", &value) == 1 && value == want;
+}
+
+/* The length of the occurrence of `secret` at text[i..len), or 0: byte by byte, itself, its percent
+ * escape or its JSON escape, each written out the obvious way. */
 static size_t occurrence(const char *text, size_t i, size_t len, const os_span *secret)
 {
     size_t k, start = i;
     if (secret->len == 0) return 0;
     for (k = 0; k < secret->len; k++) {
         unsigned char want = (unsigned char)secret->ptr[k];
-        char escape[3] = {0, 0, 0};
-        unsigned int value;
         if (i < len && (unsigned char)text[i] == want) {
             i++;
-            continue;
-        }
-        if (want == '%' || len - i < 3 || text[i] != '%' || !isxdigit((unsigned char)text[i + 1]) ||
-            !isxdigit((unsigned char)text[i + 2]))
+        } else if (want != '%' && len - i >= 3 && text[i] == '%' && hex_is(text + i + 1, want)) {
+            i += 3;
+        } else if ((want == '/' || want == '"') && len - i >= 2 && text[i] == '\\' &&
+                   (unsigned char)text[i + 1] == want) {
+            i += 2;
+        } else if (want != '\\' && len - i >= 6 && memcmp(text + i, "\\u00", 4) == 0 &&
+                   hex_is(text + i + 4, want)) {
+            i += 6;
+        } else {
             return 0;
-        memcpy(escape, text + i + 1, 2);
-        if (sscanf(escape, "%2x", &value) != 1 || value != want) return 0;
-        i += 3;
+        }
     }
     return i - start;
 }
