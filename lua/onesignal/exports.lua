@@ -77,14 +77,14 @@ local function s3_error(result)
   return code, code and body:match("<Message>([^<]*)</Message>")
 end
 
--- Whether a "not ready" status is S3's answer to a URL it will never serve: only NoSuchKey, and for a
--- reader that may not list the bucket AccessDenied "Access Denied", mean the object is not there yet
--- (S3's documented codes: AccessDenied's other messages, such as "Request has expired", and every other
--- code of a 403 or 404 — SignatureDoesNotMatch, InvalidAccessKeyId, AllAccessDisabled, NoSuchBucket… —
--- come from the URL or the account, which no wait mends). A body with no S3 code is taken for "not there".
-local function refused(code, message)
-  if code == nil or code == "NoSuchKey" then return false end
-  return code ~= "AccessDenied" or (message ~= nil and message ~= "Access Denied")
+-- Whether a "not ready" status is S3's answer to a URL it will never serve. NoSuchKey, and AccessDenied
+-- (S3's answer for a missing object to a reader that may not list the bucket, whose message may be "Access
+-- Denied" or, within one AWS account, may name the IAM action denied), mean the object may not be there
+-- yet; AccessDenied "Request has expired" is told apart before. Every other code of a 403 or 404 —
+-- SignatureDoesNotMatch, InvalidAccessKeyId, AllAccessDisabled, NoSuchBucket… (S3's documented codes) —
+-- comes from the URL or the account, which no wait mends. A body with no S3 code is taken for "not there".
+local function refused(code)
+  return code ~= nil and code ~= "NoSuchKey" and code ~= "AccessDenied"
 end
 
 -- The helpers' options and the kind of value each takes; checked in the order of their names, so of several
@@ -210,7 +210,7 @@ local function fetch(self, caller, url, options, on_body)
         message = "the export's URL has expired (the file's host answered 403 \"Request has expired\"):"
           .. " no later check can fetch it; ask for a new export" }, self.redact))
     end
-    if refused(code, message) then
+    if refused(code) then
       return of_whole_wait(attempts, polls, response.fail(where, result, { kind = "api",
         reason = "export_refused", body = result.body,
         message = "the file's host refused the export's URL (" .. code .. (message and ": " .. message or "")
