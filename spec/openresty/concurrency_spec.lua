@@ -209,6 +209,14 @@ describe("concurrency on the ngx transport", function()
     assert.are.equal(0, out.pending)
   end)
 
+  -- As on libcurl: close hands every request its answer, so a program that polls no more loses none.
+  it("hands a request that finished before the close, unpolled, its answer inside close", function()
+    local out = app:case("close", { operation = "view_templates", args = { NULL }, count = 1, unpolled = 0.3 })
+    assert.is_table(out.results[1])
+    assert.is_true(out.results[1].ok, out.results[1].text)
+    assert.are.equal(0, out.pending)
+  end)
+
   it("counts the attempts a request made before the close ended it", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { status = 503 }, { delay = 2 } } })
     local out = app:case("close", { operation = "view_templates", args = { NULL }, count = 1, close_after = 0.5,

@@ -358,7 +358,8 @@ function Transport.sleep(_, seconds)
 end
 
 --- Closes the client: later calls fail with reason "closed", and the requests this request (or timer)
--- still has running are abandoned: their callbacks run now with reason "closed". Calls running in other
+-- still has running are abandoned: their callbacks run now with reason "closed", after those of the
+-- results that had finished. Calls running in other
 -- threads (client:spawn, other requests) start no further attempt and end with reason "closed" too
 -- (ngx_send). So does the request whose on_attempt hook closes the client, in whose thread this runs:
 -- it goes on to its end (its answer, when the attempt reported was its last), as a blocking call does.
@@ -384,7 +385,9 @@ function Transport:close()
     result.id = id
     push(st, { result = result, callback = entry.callback })
   end
-  if #ids > 0 then self:poll(0) end
+  -- Results that finished before the close get their callbacks now too, as on libcurl: a program that
+  -- closed its client may never poll it again.
+  if st.head <= st.tail then self:poll(0) end
 end
 
 return M

@@ -197,7 +197,8 @@ function M.send_many(settings, args)
 end
 
 --- Two requests (or `count`) started, then the client closed before they finish (`close_after` seconds
--- later, if given); and a call after closing.
+-- later, if given, or after `unpolled` seconds of ngx.sleep, which hands no result out); and a call after
+-- closing.
 function M.close(settings, args)
   local client = new_client(settings, args)
   local list, n = call_args(args.args)
@@ -207,6 +208,7 @@ function M.close(settings, args)
     client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
   end
   if args.close_after then client:sleep(args.close_after) end
+  if args.unpolled then ngx.sleep(args.unpolled) end
   client:close()
   local after = M.outcome(client[args.operation](client, unpack(list, 1, n)))
   return { results = results, after = after, pending = client:pending() }
