@@ -599,4 +599,51 @@ describe("closing a client", function()
     assert.is_string(got_body.id)
     assert.are.equal(1, srv:stats().notifications_created)
   end)
+
+  -- An outside loop watches the descriptor for as long as the client lives: it must not go stale as
+  -- connections are dropped and opened again behind it.
+  it("keeps one descriptor while connections come and go, and closes it with the client", function()
+    if not require("onesignal.core").features.epoll then return pending("a build without epoll has none") end
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+      retry_base_delay = 0.05, retry_max_delay = 0.1 })
+    local fd = client:fd()
+    assert.is_number(fd)
+    local drop = { drop = "before_read" }
+    srv:fault({ match = { operation = "get_segments" }, steps = { drop, drop } })
+    local body, err
+    client:get_segments_async(nil, function(b, e) body, err = b, e end)
+    while client:pending() > 0 do
+      client:poll(0.5)
+      assert.are.equal(fd, client:fd())
+    end
+    assert.is_table(body, tostring(err))
+    assert.are.equal(3, #srv:recorded("get_segments"))
+    assert.is_true(client.transport.session:stats().connects >= 3)
+    client:close()
+    assert.is_nil(client:fd())
+    assert.is_nil(client:timeout())
+  end)
+
+  it("lets the garbage collector close a client let go of with requests pending: no callback runs", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 0.5 }, { delay = 0.5 } } })
+    local weak = setmetatable({}, { __mode = "v" })
+    local called = 0
+    do
+      local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+      for i = 1, 2 do
+        client:create_notification_async(notification("let go " .. i), function() called = called + 1 end)
+      end
+      client:spawn(function()
+        client:get_user(nil, "external_id", "nobody")
+        called = called + 1
+      end)
+      client:poll(0)
+      assert.are.equal(3, client:pending())
+      weak[1] = client
+    end
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(weak[1])
+    assert.are.equal(0, called)
+  end)
 end)
