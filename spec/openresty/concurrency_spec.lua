@@ -209,6 +209,30 @@ describe("concurrency on the ngx transport", function()
     assert.are.equal(0, out.pending)
   end)
 
+  -- The same steps on both transports (libcurl blocks the worker here, which this case does not mind).
+  for _, transport in ipairs({ "ngx", "curl" }) do
+    it("hands every call one callback when callbacks raise, close twice and call again (" .. transport .. ")",
+      function()
+        srv:fault({ match = { operation = "view_templates" }, steps = { {}, {}, { delay = 1 } } })
+        local out = app:case("callbacks", { operation = "view_templates", args = { NULL },
+          options = { transport = transport } })
+        assert.are.equal("deliberate failure in a callback", out.raised)
+        assert.is_true(out.done)
+        assert.are.equal(4, #out.got)
+        assert.is_true(out.got[1].ok)
+        assert.is_true(out.got[2].ok)
+        -- (the one the server held back: whichever came third)
+        assert.are.same({ ok = false, reason = "closed" }, { ok = out.got[3].ok, reason = out.got[3].reason })
+        assert.matches("^call %d$", out.got[3].name)
+        local calls = {}
+        for i = 1, 3 do calls[out.got[i].name] = true end
+        assert.are.same({ ["call 1"] = true, ["call 2"] = true, ["call 3"] = true }, calls)
+        assert.are.same({ name = "after close", ok = false, reason = "closed" }, out.got[4])
+        assert.are.equal(0, out.pending)
+        assert.is_nil(out.timeout)
+      end)
+  end
+
   -- As on libcurl: close hands every request its answer, so a program that polls no more loses none.
   it("hands a request that finished before the close, unpolled, its answer inside close", function()
     local out = app:case("close", { operation = "view_templates", args = { NULL }, count = 1, unpolled = 0.3 })

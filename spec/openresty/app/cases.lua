@@ -214,6 +214,36 @@ function M.close(settings, args)
   return { results = results, after = after, pending = client:pending() }
 end
 
+--- Callbacks that raise, close and call again: three `_async` calls of one operation (the server holds the
+-- last one back); the first callback to run raises, the second closes the client twice and starts one
+-- more call. What run raised, what each callback got (in the order they ran), and what is left pending.
+function M.callbacks(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local got = {}
+  local function record(name, body, res)
+    local outcome = M.outcome(body, res)
+    got[#got + 1] = { name = name, ok = outcome.ok, reason = outcome.reason }
+  end
+  for i = 1, 3 do
+    list[n + 1] = function(body, res)
+      record("call " .. i, body, res)
+      if #got == 1 then error("deliberate failure in a callback", 0) end
+      if #got == 2 then
+        client:close()
+        client:close()
+        list[n + 1] = function(b, r) record("after close", b, r) end
+        client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+      end
+    end
+    client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  end
+  local ok, err = pcall(client.run, client, 10)
+  local raised = not ok and tostring(err) or nil
+  local done = client:run(10)
+  return { raised = raised, done = done, got = got, pending = client:pending(), timeout = client:timeout() }
+end
+
 --- A blocking call in a thread of client:spawn, and the client closed `close_after` seconds later (while
 -- the call waits to retry, or is in flight): { operation, args, options, close_after }.
 function M.close_spawned(settings, args)
