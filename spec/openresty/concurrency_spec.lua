@@ -233,6 +233,19 @@ describe("concurrency on the ngx transport", function()
       end)
   end
 
+  -- A spawned thread cannot kill the threads of the request's calls; close still ends them for the program.
+  it("leaves nothing pending for run to wait on once a spawned thread's close answered the calls", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 2 }, { delay = 2 } } })
+    local out = app:case("close_in_thread", { operation = "view_templates", args = { NULL }, count = 2,
+      close_after = 0.2 })
+    assert.are.equal(2, #out.results)
+    for _, r in ipairs(out.results) do assert.are.equal("closed", r.reason) end
+    assert.are.equal(0, out.pending_after_close)
+    assert.is_true(out.done)
+    assert.are.equal(0, out.pending)
+    assert.is_true(out.took < 1, "run took " .. out.took .. " s")
+  end)
+
   -- As on libcurl: close hands every request its answer, so a program that polls no more loses none.
   it("hands a request that finished before the close, unpolled, its answer inside close", function()
     local out = app:case("close", { operation = "view_templates", args = { NULL }, count = 1, unpolled = 0.3 })

@@ -210,9 +210,9 @@ function Transport:submit(req, callback)
     local result = run(self, req, progress)
     result.id = id
     finished = true
-    st.running = st.running - 1
     st.threads[id] = nil
-    if st.abandoned and st.abandoned[id] then return end
+    if st.abandoned and st.abandoned[id] then return end -- close answered it, and counted it out
+    st.running = st.running - 1
     push(st, { result = result, callback = callback })
   end)
   if not thread then
@@ -379,8 +379,10 @@ function Transport:close()
     st.threads[id] = nil
     st.abandoned[id] = true
     st.in_run[entry.thread] = nil -- its hook's run ends with it
-    -- Only the coroutine that spawned a thread may kill it; any other finishes unheard.
-    if ngx.thread.kill(entry.thread) then st.running = st.running - 1 end
+    -- Only the coroutine that spawned a thread may kill it; any other finishes unheard. Either way it is
+    -- no longer pending: its callback gets "closed" now, and run must not wait for it.
+    ngx.thread.kill(entry.thread)
+    st.running = st.running - 1
     local result = closed(entry.progress.attempts, send.may_have_sent(entry.progress), 0)
     result.id = id
     push(st, { result = result, callback = entry.callback })

@@ -244,6 +244,29 @@ function M.callbacks(settings, args)
   return { raised = raised, done = done, got = got, pending = client:pending(), timeout = client:timeout() }
 end
 
+--- `count` _async calls of one operation, and a thread of client:spawn that closes the client
+-- `close_after` seconds later (ngx.sleep) while they are under way; then client:run(). What each callback
+-- got, what was pending just after the close, and how long run took.
+function M.close_in_thread(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local results = {}
+  for i = 1, args.count do
+    list[n + 1] = function(body, res) results[i] = M.outcome(body, res) end
+    client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  end
+  local pending_after_close
+  client:spawn(function()
+    ngx.sleep(args.close_after)
+    client:close()
+    pending_after_close = client:pending()
+  end)
+  local t0 = now()
+  local done = client:run(10)
+  return { results = results, pending_after_close = pending_after_close, done = done, took = now() - t0,
+    pending = client:pending() }
+end
+
 --- A blocking call in a thread of client:spawn, and the client closed `close_after` seconds later (while
 -- the call waits to retry, or is in flight): { operation, args, options, close_after }.
 function M.close_spawned(settings, args)
