@@ -106,6 +106,26 @@ describe("non-blocking calls", function()
     assert.are.equal(1, outer)
   end)
 
+  it("let a callback start calls, spawn and run the client: every callback runs once, inside that run", function()
+    local got, inner = {}, nil
+    client:get_segments_async(nil, function()
+      got[#got + 1] = "first"
+      client:get_segments_async(nil, function() got[#got + 1] = "started there" end)
+      client:spawn(function()
+        client:sleep(0.05)
+        assert(client:get_segments(nil))
+        got[#got + 1] = "spawned there"
+      end)
+      inner = client:run(10)
+    end)
+    client:get_segments_async(nil, function() got[#got + 1] = "second" end)
+    assert.is_true(client:run(10))
+    assert.is_true(inner)
+    table.sort(got)
+    assert.are.same({ "first", "second", "spawned there", "started there" }, got)
+    assert.are.equal(0, client:pending())
+  end)
+
   it("refuse a missing callback and bad timeouts at the caller's line", function()
     local ok, err = pcall(function() client:create_notification_async(notification("x")) end)
     assert.is_false(ok)
