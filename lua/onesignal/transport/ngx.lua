@@ -380,9 +380,11 @@ function Transport:close()
     st.abandoned[id] = true
     st.in_run[entry.thread] = nil -- its hook's run ends with it
     -- Only the coroutine that spawned a thread may kill it; any other finishes unheard. Either way it is
-    -- no longer pending: its callback gets "closed" now, and run must not wait for it.
+    -- no longer pending: its callback gets "closed" now, and run must not wait for it. Nor is it a call's
+    -- thread any more, which pending would leave out a second time when its last hook asks.
     ngx.thread.kill(entry.thread)
     st.running = st.running - 1
+    st.calls[entry.thread] = nil
     local result = closed(entry.progress.attempts, send.may_have_sent(entry.progress), 0)
     result.id = id
     push(st, { result = result, callback = entry.callback })

@@ -246,9 +246,16 @@ end
 
 --- `count` _async calls of one operation, and a thread of client:spawn that closes the client
 -- `close_after` seconds later (ngx.sleep) while they are under way; then client:run(). What each callback
--- got, what was pending just after the close, and how long run took.
+-- got, what was pending just after the close, how long run took, and what client:pending() said in the
+-- on_attempt hooks of the attempts that ended after the close (`linger` seconds are given them).
 function M.close_in_thread(settings, args)
-  local client = new_client(settings, args)
+  local client
+  local in_hooks, closed = {}, false
+  local options = { on_attempt = function()
+    if closed then in_hooks[#in_hooks + 1] = client:pending() end
+  end }
+  for k, v in pairs(args.options or {}) do options[k] = v end
+  client = new_client(settings, { options = options })
   local list, n = call_args(args.args)
   local results = {}
   for i = 1, args.count do
@@ -258,13 +265,16 @@ function M.close_in_thread(settings, args)
   local pending_after_close
   client:spawn(function()
     ngx.sleep(args.close_after)
+    closed = true
     client:close()
     pending_after_close = client:pending()
   end)
   local t0 = now()
   local done = client:run(10)
-  return { results = results, pending_after_close = pending_after_close, done = done, took = now() - t0,
-    pending = client:pending() }
+  local took = now() - t0
+  if args.linger then ngx.sleep(args.linger) end
+  return { results = results, pending_after_close = pending_after_close, done = done, took = took,
+    pending = client:pending(), in_hooks = in_hooks }
 end
 
 --- A blocking call in a thread of client:spawn, and the client closed `close_after` seconds later (while
