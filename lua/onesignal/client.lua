@@ -565,6 +565,11 @@ function Client:close()
   end_paces(self.root)
 end
 
+-- Lua 5.4's to-be-closed variables: `local client <close> = onesignal.new{…}` closes the client when its
+-- block ends, by an error too (a client made by :with shares this metatable, and close closes the root's
+-- transport, as :close does).
+Client.__close = Client.close
+
 --- Whether the client was closed: from then on every call fails with reason "closed" and sends nothing.
 function Client:_closed()
   return self.transport.closed == true

@@ -476,6 +476,28 @@ describe("closing a client", function()
     client:close() -- twice is fine
   end)
 
+  it("closes a client held in a Lua 5.4 <close> variable when its block ends, by an error too", function()
+    if _VERSION ~= "Lua 5.4" then return pending(_VERSION .. " has no to-be-closed variables") end
+    srv:fault({ match = { operation = "create_notification" }, steps = { { delay = 3 } } })
+    -- Compiled at run time: Lua 5.3 and LuaJIT, which run this file too, cannot parse `<close>`.
+    local scoped = assert(load([[
+      local onesignal, options, n, record = ...
+      local client <close> = onesignal.new(options)
+      record.client = client
+      client:create_notification_async(n, function(body, err) record.body, record.err = body, err end)
+      error("the block ends here")
+    ]]))
+    local record = {}
+    local ok, message = pcall(scoped, onesignal, { base_url = srv.url, rest_api_key = srv.rest_key,
+      app_id = srv.app_id }, notification("scoped"), record)
+    assert.is_false(ok)
+    assert.matches("the block ends here", message)
+    assert.is_nil(record.body)
+    assert.are.equal("closed", record.err.reason)
+    assert.is_true(record.client:_closed())
+    assert.are.equal(0, record.client:pending())
+  end)
+
   -- A program that closes its client stops polling it: a call that waited for the next poll would leave
   -- its coroutine suspended for ever. The blocking call outside spawn fails at once; this one must too.
   it("fails a call made in a spawned coroutine after the close at once, without a poll", function()
