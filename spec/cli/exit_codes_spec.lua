@@ -109,7 +109,7 @@ describe("onesignal exits", function()
         { "export_subscriptions", "--download", "-" }, "%-%-download needs the name of a file to save %(standard"
         .. " output, %-, cannot take the file: it is written whole, then moved into place%)" },
       { "an empty --download, before the export is asked for", { "export_events", "n-1", "--download=" },
-        "%-%-download needs the name of a file to save" },
+        "flag %-%-download is empty" },
       -- found only once the export had been asked for (exit 1), leaving an export behind
       { "a --download file that cannot be written, before the export is asked for",
         { "export_subscriptions", "--download", "/nonexistent/dir/subs.csv" },
@@ -148,6 +148,13 @@ describe("onesignal exits", function()
         "flag %-%-language is empty" },
       { "an empty --subject", { "email", "--to", "external_id:u-1", "--subject", "", "--message", "<p>x</p>" },
         "flag %-%-subject is empty" },
+      -- for a flag that an environment variable backs, an empty value counted as not given: --app-id "$STAGING"
+      -- (unset) called the environment's app, and an empty key flag sent the environment's key
+      { "an empty --app-id", { "get_user", "external_id", "u-1", "--app-id", "" },
+        "flag %-%-app%-id is empty %(an unset variable%?%)" },
+      { "an empty --rest-api-key", { "get_segments", "--rest-api-key=" }, "flag %-%-rest%-api%-key is empty" },
+      { "an empty --organization-api-key", { "get_apps", "--organization-api-key", "" },
+        "flag %-%-organization%-api%-key is empty" },
       { "a shortcut with arguments", { "push", "extra", "--segment", "All", "--message", "hi" },
         "push takes flags only" },
       { "an argument the library refuses", { "get_user", "external_id", "" },

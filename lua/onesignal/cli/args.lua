@@ -103,6 +103,9 @@ function M.parse(argv)
               .. " (write --" .. name .. "=VALUE for a value that starts with a dash)")
           end
         end
+        -- Most often an unset variable (`--app-id "$STAGING"`). Taken as not given, the environment's app
+        -- id or key would be used instead; sent, "" would go as a segment, a language or a template id.
+        if value == "" then fail("flag --" .. name .. " is empty (an unset variable?)") end
         if spec.many then
           flags[name] = flags[name] or {}
           table.insert(flags[name], value)

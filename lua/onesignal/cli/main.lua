@@ -248,7 +248,7 @@ local function call(streams, command, words, flags)
     -- "-" is no standard output here (as it is standard input for --json): the answer's JSON is printed
     -- there, and the file is written to FILE.part, started again from empty when a transfer is retried,
     -- and moved into place only once whole, which a stream cannot do. It would have been a file named "-".
-    if flags.download == "-" or flags.download == "" then
+    if flags.download == "-" then
       fail("--download needs the name of a file to save (standard output, -, cannot take the file: it is"
         .. " written whole, then moved into place)")
     end

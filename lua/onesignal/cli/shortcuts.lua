@@ -5,7 +5,6 @@
 -- @module onesignal.cli.shortcuts
 
 local json = require("onesignal.json")
-local args = require("onesignal.cli.args")
 local quote = require("onesignal.quote")
 
 local M = {}
@@ -112,31 +111,11 @@ local function check_content(channel, body)
   end
 end
 
--- An empty value of a shortcut's flag is most often an unset variable (`--template "$ID"`). Sent, it would
--- pass the checks below (an empty template_id stands for content) or go out as a segment, a subscription
--- id, a language or a subject of "": refused, as the library refuses an empty id in a path or query.
-local function check_not_empty(channel, flags)
-  local names = {}
-  for name, spec in pairs(args.FLAGS) do
-    if spec.value and flags[name] ~= nil and (" " .. spec.who .. " "):find(" " .. channel .. " ", 1, true) then
-      names[#names + 1] = name
-    end
-  end
-  table.sort(names)
-  for _, name in ipairs(names) do
-    local values = flags[name]
-    for _, value in ipairs(type(values) == "table" and values or { values }) do
-      if value == "" then fail("flag --" .. name .. " is empty (an unset variable?)") end
-    end
-  end
-end
-
 --- The create_notification body for `channel` from the parsed flags; `base` is the decoded --json body or
 -- nil; `decode` decodes JSON text (for --data).
 function M.body(channel, flags, base, decode)
   local body = base or {}
   if not is_object(body) then fail("--json must be a JSON object") end
-  check_not_empty(channel, flags)
   body.target_channel = channel
   add_targets(body, flags)
   add_content(channel, body, flags, decode)
