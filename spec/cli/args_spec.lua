@@ -47,9 +47,12 @@ describe("onesignal.cli.args", function()
     assert.matches("not the flag %-%-organization%-api%-key ", message)
     assert.is_nil(message:find("SECRET-3", 1, true))
     assert.matches("not the flag %-%-help ", usage_of(args.parse, { "--app-id", "-h" }))
-    -- other values that start with a dash stay values
-    assert.are.same({ message = "--not-a-flag", subject = "-", language = "-x" },
-      args.parse({ "--message", "--not-a-flag", "--subject", "-", "--language", "-x" }).flags)
+    -- nor one it does not know: `--app-id --rest-api-kye KEY` made KEY a positional argument
+    assert.matches("not the flag %-%-rest%-api%-kye ", usage_of(args.parse, { "--app-id", "--rest-api-kye", "K" }))
+    assert.matches("not the flag %-%-not%-a%-flag ", usage_of(args.parse, { "--message", "--not-a-flag=x" }))
+    -- other values that start with a dash stay values, and after '=' any value
+    assert.are.same({ message = "-- see below", subject = "-", language = "-x" },
+      args.parse({ "--message", "-- see below", "--subject", "-", "--language", "-x" }).flags)
     assert.are.same({ message = "--rest-api-key" }, args.parse({ "--message=--rest-api-key" }).flags)
   end)
 

@@ -1,7 +1,7 @@
 --- The command line's words: flags (anywhere, before or after the operation) and positional arguments.
 --
--- `--name value` and `--name=value` both work (`--name` never takes a known flag after it as its value);
--- `--` ends the flags, so a positional argument may start with a dash. Problems raise
+-- `--name value` and `--name=value` both work (`--name` never takes a word spelled as a flag, known or
+-- not, for its value); `--` ends the flags, so a positional argument may start with a dash. Problems raise
 -- `{ usage = message }`. No message ever repeats a flag's value: a mistyped flag may carry a key
 -- (`--rest-api-kye=…`), and the name of one it does not know is quoted through onesignal.quote: on one
 -- line, and by its length alone when long (`--rest-api-keyKEY`, the space left out, is all one name).
@@ -96,10 +96,12 @@ function M.parse(argv)
           if value == nil then fail("flag --" .. name .. " needs a value (" .. spec.value .. ")") end
           -- A flag left without its value (`--app-id $EMPTY --rest-api-key KEY`) must not take the next
           -- flag as its value: that flag's value, a key, would then be a positional argument, printed by
-          -- --dry-run and sent in a URL.
-          local next_flag = SHORT[value:match("^%-(%a)$") or ""] or value:match("^%-%-([^=]+)")
-          if next_flag and M.FLAGS[next_flag] then
-            fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not the flag --" .. next_flag
+          -- --dry-run and sent in a URL. A misspelled one (`--rest-api-kye KEY`) no less, so any word
+          -- spelled as a flag counts.
+          local next_flag = SHORT[value:match("^%-(%a)$") or ""] or value:match("^%-%-(%a[%w-]*)$")
+            or value:match("^%-%-(%a[%w-]*)=")
+          if next_flag then
+            fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not the flag --" .. quote.word(next_flag)
               .. " (write --" .. name .. "=VALUE for a value that starts with a dash)")
           end
         end
