@@ -49,6 +49,8 @@ describe("onesignal exits", function()
       { "an unknown operation", { "get_usr" }, "unknown operation 'get_usr'" },
       { "help on an unknown operation", { "help", "nope" }, "unknown operation 'nope'" },
       { "an unknown flag", { "get_apps", "--colour" }, "unknown flag %-%-colour" },
+      -- named as typed: it was "unknown flag -h", which is a flag the command knows
+      { "an unknown single-dash flag", { "get_apps", "-help" }, "unknown flag %-help " },
       { "a flag without its value", { "get_apps", "--timeout" }, "flag %-%-timeout needs a value" },
       { "a switch with a value", { "get_apps", "--dry-run=yes" }, "flag %-%-dry%-run takes no value" },
       { "a flag given twice", { "get_apps", "--timeout", "1", "--timeout", "2" }, "given twice" },

@@ -85,7 +85,7 @@ function M.parse(argv)
         name = name or word:sub(3)
       else
         name = SHORT[word:sub(2)]
-        if not name then fail("unknown flag -" .. quote.word(word:sub(2, 2)) .. " (see onesignal help)") end
+        if not name then fail("unknown flag -" .. quote.word(word:sub(2)) .. " (see onesignal help)") end
       end
       local spec = M.FLAGS[name]
       if not spec then fail("unknown flag --" .. quote.word(name) .. " (see onesignal help)") end
