@@ -88,6 +88,20 @@ describe("onesignal against the test server", function()
       .. '"subscriptions":%[%]}\n$', r.stdout)
   end)
 
+  -- Raw control characters in a string are not JSON, yet the decoder takes them: printed as they came, an
+  -- escape sequence reached the terminal and `| jq` refused the answer. They are printed escaped.
+  it("prints a control character the server left raw in a string as its JSON escape", function()
+    local body = '{"name":"\27[2J\27]0;title\7 tab\9end","list":["\0"]}'
+    for _, case in ipairs({ { status = 200, code = exit.OK }, { status = 400, code = exit.API } }) do
+      srv:fault({ match = { operation = "get_segments" },
+        steps = { { status = case.status, body = body, content_type = "application/json" } } })
+      local r = run.cli({ "get_segments", "--compact" }, env)
+      assert.are.equal(case.code, r.code, r.stderr)
+      assert.are.equal('{"name":"\\u001b[2J\\u001b]0;title\\u0007 tab\\u0009end","list":["\\u0000"]}\n', r.stdout)
+      assert.are.same({ name = "\27[2J\27]0;title\7 tab\9end", list = { "\0" } }, cjson.decode(r.stdout))
+    end
+  end)
+
   it("takes APP_ID from the command line when given, and from --app-id over the environment", function()
     assert.are.equal(exit.OK, run.cli({ "get_segments", "app-from-words" }, env).code)
     assert.are.equal(exit.OK, run.cli({ "get_segments", "--app-id", "app-from-flag" }, env).code)

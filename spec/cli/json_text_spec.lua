@@ -23,6 +23,10 @@ describe("onesignal.cli.json_text", function()
       assert.are.equal("42", json_text.format(" 42 ", "  "))
     end)
 
+    it("escapes a control character left raw in a string, and only there", function()
+      assert.are.equal('{\n  "a\\u0009": "\\u001b[2J\\u0000"\n}', json_text.format('{"a\t":\t"\27[2J\0"}', "  "))
+    end)
+
     it("gives an unterminated string back unchanged", function()
       assert.are.equal('{"a":"b', json_text.format('{"a":"b', "  "))
     end)

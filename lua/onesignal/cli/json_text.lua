@@ -17,8 +17,8 @@ local function string_end(text, from)
   end
 end
 
---- Lays out JSON text with `indent` (e.g. "  ") per level, or on one line when `indent` is nil. Text that
--- is not JSON comes back unchanged.
+--- Lays out JSON text with `indent` (e.g. "  ") per level, or on one line when `indent` is nil; a control
+-- character raw in a string becomes its \u escape. Text that is not JSON comes back unchanged.
 function M.format(text, indent)
   local out, depth, at, n = {}, 0, 1, #text
   local function newline()
@@ -33,7 +33,9 @@ function M.format(text, indent)
     if c == '"' then
       local e = string_end(text, s)
       if not e then return text end
-      out[#out + 1] = text:sub(s, e)
+      -- A control character left raw is not JSON, though decoders take it: written as its escape, it
+      -- cannot move a terminal's cursor, and `| jq` reads the answer.
+      out[#out + 1] = text:sub(s, e):gsub("[%z\1-\31]", function(raw) return string.format("\\u%04x", raw:byte()) end)
       at = e + 1
     elseif c == "{" or c == "[" then
       local close = c == "{" and "}" or "]"
