@@ -65,7 +65,10 @@ describe("onesignal exits", function()
       { "a body where none is taken", { "get_apps", "--json", "{}" }, "get_apps takes no body" },
       { "JSON that does not parse", { "create_user", "--json", "{identity:" }, "%-%-json: not valid JSON" },
       { "a --json file that does not exist", { "create_user", "--json", "@/nonexistent/u.json" },
-        "cannot read /nonexistent/u.json" },
+        "%-%-json: cannot read /nonexistent/u%.json: No such file or directory\n" },
+      -- it read as empty text: "not valid JSON: unexpected end of text"
+      { "a --json file that is a directory", { "create_user", "--json", "@/" },
+        "%-%-json: cannot read /: Is a directory\n" },
       { "a query option the operation lacks", { "get_notifications", "--query", "colour=red" },
         "unknown query option 'colour' for get_notifications %(known: limit, offset, kind, time_offset%)" },
       { "a query option without '='", { "get_notifications", "--query", "limit" }, "%-%-query wants NAME=VALUE" },

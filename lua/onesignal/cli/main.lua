@@ -70,10 +70,16 @@ local function read_json(spec, stdin)
   if spec == "-" then
     text, source = stdin:read("*a") or "", "--json - (standard input)"
   elseif spec:sub(1, 1) == "@" then
-    local file, problem = io.open(spec:sub(2), "rb")
-    if not file then fail("--json: cannot read " .. spec:sub(2) .. ": " .. tostring(problem)) end
-    text, source = file:read("*a") or "", "--json " .. spec
-    file:close()
+    local path = spec:sub(2)
+    local file, problem = io.open(path, "rb") -- its problem names the file
+    text, source = nil, "--json " .. spec
+    if file then
+      local read_problem
+      text, read_problem = file:read("*a") -- a directory opens, and only reading it fails
+      file:close()
+      if not text then problem = path .. ": " .. tostring(read_problem) end
+    end
+    if not text then fail("--json: cannot read " .. problem) end
   end
   -- A UTF-8 byte order mark (Windows editors save one) is not JSON; RFC 8259 lets a reader skip it.
   text = text:gsub("^\239\187\191", "")
