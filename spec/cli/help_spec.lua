@@ -19,6 +19,16 @@ describe("onesignal help", function()
     for _, row in ipairs(exit.TABLE) do assert.is_true(has(text, "  " .. row[1] .. "  " .. row[2]), row[2]) end
   end)
 
+  -- The parser took `--` (and -h), but neither help nor README said so: an id starting with a dash was
+  -- "unknown flag" with no way out in sight.
+  it("says how to give an argument that starts with a dash, as the parser takes it", function()
+    local text = help.general()
+    assert.is_true(has(text, "Flags may stand anywhere; -- ends them,\nfor an argument that starts with a dash"), text)
+    assert.is_true(has(text, "-h, --help"), text)
+    assert.are.same({ "get_user", "external_id", "-u-1" },
+      args.parse({ "get_user", "--", "external_id", "-u-1" }).words)
+  end)
+
   for _, row in ipairs(shared.operations()) do
     it("explains " .. row.name .. " from the operations table", function()
       local text = assert(help.operation(row.name))

@@ -64,7 +64,9 @@ M.FLAGS = {
     help = "repeat a send safely with the same key (default: a new one)" },
 }
 
-local SHORT = { h = "help" }
+--- One-letter spellings (`-h`), by letter.
+M.SHORT = { h = "help" }
+local SHORT = M.SHORT
 
 local function fail(message) error({ usage = message }, 0) end
 

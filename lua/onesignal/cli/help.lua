@@ -34,9 +34,11 @@ local function flag_lines(out, who)
     end
   end
   table.sort(names)
+  local letter_of = {}
+  for letter, name in pairs(args.SHORT) do letter_of[name] = "-" .. letter .. ", " end
   for _, name in ipairs(names) do
     local spec = args.FLAGS[name]
-    local left = "--" .. name .. (spec.value and (" " .. spec.value) or "")
+    local left = (letter_of[name] or "") .. "--" .. name .. (spec.value and (" " .. spec.value) or "")
     out[#out + 1] = string.format("  %-28s %s", left, spec.help)
   end
 end
@@ -71,7 +73,8 @@ function M.general()
     "",
     "Calls one operation of OneSignal's REST API and prints the answer as JSON. Arguments are the",
     "operation's path and required query parameters, in order (see onesignal help OPERATION); an APP_ID",
-    "may be left out when --app-id or $ONESIGNAL_APP_ID gives one. Flags may stand anywhere.",
+    "may be left out when --app-id or $ONESIGNAL_APP_ID gives one. Flags may stand anywhere; -- ends them,",
+    "for an argument that starts with a dash.",
     "",
     "Flags for every command:",
   }
