@@ -9,7 +9,8 @@ local M = {}
 
 local function fail(message) error({ usage = message }, 0) end
 
-local function placeholder(param) return (param.name:upper():gsub("[^%w]", "_")) end
+--- How the command line names a positional parameter in help and messages: APP_ID for app_id.
+function M.placeholder(param) return (param.name:upper():gsub("[^%w]", "_")) end
 
 -- The operation's text parameters (path and required query ones), in calling order.
 local function text_params(op)
@@ -57,7 +58,7 @@ function M.build(op, words, body, queries, default_app_id)
     local has_app_id = false
     for _, param in ipairs(params) do has_app_id = has_app_id or param.name == "app_id" end
     local names = {}
-    for _, param in ipairs(params) do names[#names + 1] = placeholder(param) end
+    for _, param in ipairs(params) do names[#names + 1] = M.placeholder(param) end
     local wanted = #params == 0 and "no arguments" or (#params .. " argument" .. (#params == 1 and "" or "s")
       .. " (" .. table.concat(names, " ") .. ")")
     if #words == #params - 1 and has_app_id and default_app_id then

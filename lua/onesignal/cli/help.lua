@@ -4,6 +4,7 @@
 
 local operations = require("onesignal.operations")
 local args = require("onesignal.cli.args")
+local arguments = require("onesignal.cli.arguments")
 local exit = require("onesignal.cli.exit")
 local pages = require("onesignal.pages")
 local shortcuts = require("onesignal.cli.shortcuts")
@@ -17,8 +18,6 @@ local CREDENTIAL = {
   rest = "REST API key ($ONESIGNAL_REST_API_KEY or --rest-api-key)",
   organization = "Organization API key ($ONESIGNAL_ORGANIZATION_API_KEY or --organization-api-key)",
 }
-
-local function placeholder(param) return (param.name:upper():gsub("[^%w]", "_")) end
 
 --- The groups of flags an operation (or shortcut) takes, as args.check_allowed wants them.
 function M.kinds(command)
@@ -118,7 +117,7 @@ local function argument_lines(op)
   local lines, words = {}, {}
   for _, param in ipairs(op.positional) do
     if param.where ~= "body" then
-      local name = placeholder(param)
+      local name = arguments.placeholder(param)
       if param.name == "app_id" then
         words[#words + 1] = "[" .. name .. "]"
         lines[#lines + 1] = string.format("  %-24s %s parameter; may be left out when --app-id or $ONESIGNAL_APP_ID"
