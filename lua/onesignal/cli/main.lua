@@ -30,6 +30,10 @@ local unpack = table.unpack or unpack
 
 local function fail(message) error({ usage = message }, 0) end
 
+local function unknown_operation(name)
+  fail("unknown operation '" .. quote.word(name) .. "' (onesignal help lists them)")
+end
+
 -- Library option names in configuration errors, as the flags that set them; those an environment variable
 -- can also set (onesignal.config) say so.
 local FLAG_OF = {
@@ -241,7 +245,7 @@ end
 local function call(streams, command, words, flags)
   local channel = shortcuts.CHANNELS[command] and command
   local op = channel and operations.by_name.create_notification or operations.by_name[command]
-  if not op then fail("unknown operation '" .. quote.word(command) .. "' (onesignal help lists them)") end
+  if not op then unknown_operation(command) end
   args.check_allowed(flags, command, help.kinds(command))
   local options = client_options(flags)
   local cfg = resolve(options)
@@ -307,7 +311,7 @@ local function run(argv, streams)
       if topic == "help" then topic = nil end -- `onesignal help help`: the general help
     end
     local text = topic and help.operation(topic) or (not topic and help.general())
-    if not text then fail("unknown operation '" .. quote.word(topic) .. "' (onesignal help lists them)") end
+    if not text then unknown_operation(topic) end
     streams.stdout:write(text)
     return exit.OK
   end
