@@ -3,6 +3,8 @@
 local server = require("support.server")
 local run = require("cli.run")
 local shell = require("server.harness.shell")
+local shared = require("support.shared")
+local runtime = require("support.runtime")
 local exit = require("onesignal.cli.exit")
 local main = require("onesignal.cli.main")
 
@@ -380,6 +382,25 @@ describe("onesignal exits", function()
     assert.are.equal(exit.API, r.code)
     assert.matches("HTTP 400", r.stderr)
     assert.matches("cannot write to standard output", r.stderr)
+  end)
+
+  -- `onesignal … | head -c1`, the reader gone when the answer comes (the server waits first). With SIGPIPE
+  -- ignored, as some parents leave it (and as specs before this one may leave busted), the write fails: one
+  -- line and exit 1, never a Lua traceback. With SIGPIPE as a shell leaves it, the signal ends the command
+  -- silently, as any Unix tool: nothing of the command's own to test.
+  it("1 on a closed pipe, in one line", function()
+    srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 0.3 } } })
+    local err, status = os.tmpname(), os.tmpname()
+    local words = { "cd", run.quote(shared.root), "&& ( trap '' PIPE; env -u ONESIGNAL_DEBUG" }
+    for name, value in pairs(env) do words[#words + 1] = run.quote(name .. "=" .. value) end
+    words[#words + 1] = runtime.command .. " bin/onesignal get_segments 2>" .. run.quote(err)
+      .. "; echo $? >" .. run.quote(status) .. ") | true"
+    os.execute(table.concat(words, " "))
+    local code, message = tonumber(shell.read_file(status)), shell.read_file(err)
+    os.remove(err)
+    os.remove(status)
+    assert.are.equal(exit.INTERNAL, code)
+    assert.are.equal("onesignal: cannot write to standard output: Broken pipe\n", message)
   end)
 
   it("1 on an internal error, reported in one line", function()
