@@ -55,6 +55,8 @@ describe("onesignal help", function()
       local text = assert(help.operation(channel))
       assert.is_true(has(text, "Usage: onesignal " .. channel), channel)
       assert.is_true(has(text, "--to LABEL:ID"), channel)
+      -- it listed its own flags under "Flags:" as if they were all: --dry-run, keys and the rest apply too
+      assert.is_true(has(text, "\nGlobal flags and exit codes: onesignal help\n"), channel)
     end
     assert.is_true(has(help.operation("push"), "--title TEXT"))
     assert.is_false(has(help.operation("sms"), "--title TEXT"))

@@ -110,6 +110,7 @@ local function shortcut_help(channel)
   out[#out + 1] = "  --json BODY                  a create_notification body to start from (JSON, @FILE or -)"
   out[#out + 1] = ""
   out[#out + 1] = "Exit code 3 also when the API answers that nothing was sent (no subscribed recipient)."
+  out[#out + 1] = "Global flags and exit codes: onesignal help"
   return table.concat(out, "\n") .. "\n"
 end
 
