@@ -76,6 +76,17 @@ local function is_cursor(value)
   return type(value) == "string" and value ~= ""
 end
 
+-- The ids of a page's items in order, as one string; nil for an empty page or when an item has no id.
+local function ids_of(items)
+  local out = {}
+  for i, item in ipairs(items) do
+    local id = type(item) == "table" and item.id
+    if type(id) ~= "string" and type(id) ~= "number" then return nil end
+    out[i] = tostring(id)
+  end
+  return out[1] and table.concat(out, "\0") or nil
+end
+
 -- An answer that is not a page of this list is a failure of the call, like any other undecodable answer
 -- (redacted as every error is). The page was fetched with `op` and `args` (n of them).
 local function not_a_page(self, op, args, n, response, message)
@@ -85,25 +96,29 @@ local function not_a_page(self, op, args, n, response, message)
 end
 
 -- Decides the options of the page after `body` (which answered `options`), or nil when `body` was the last;
--- nil and a message when the answer asks for a page it gives no way to fetch.
-local function next_options(list, options, body, count)
+-- nil and a message when the answer asks for a page it gives no way to fetch. `seen`: the cursors (or
+-- time offsets) this walk has sent, so one leading back to an earlier page counts as no new one: cursors
+-- going round would fetch the same pages for ever.
+local function next_options(list, options, body, count, seen)
   local nxt = copy(options)
   if list.style == "cursor" then
     if body.has_more == false or (count == 0 and body.has_more ~= true) then return nil end
-    if not is_cursor(body.next_cursor) or body.next_cursor == options.cursor then
+    if not is_cursor(body.next_cursor) or seen[body.next_cursor] then
       -- The API sends next_cursor whenever has_more is true: ending here would pass a cut list for whole.
       if body.has_more == true then return nil, "the answer says has_more but gives no new next_cursor" end
       return nil
     end
     nxt.cursor = body.next_cursor
+    seen[nxt.cursor] = true
     return nxt
   end
   if count == 0 then return nil end
   if options.time_offset ~= nil then
     -- get_notifications with time_offset pages by the opaque next_time_offset instead of offset, until an
     -- empty page: a short page is not the last one there.
-    if not is_cursor(body.next_time_offset) or body.next_time_offset == options.time_offset then return nil end
+    if not is_cursor(body.next_time_offset) or seen[body.next_time_offset] then return nil end
     nxt.time_offset = body.next_time_offset
+    seen[nxt.time_offset] = true
     return nxt
   end
   local limit = type(body.limit) == "number" and body.limit or tonumber(options.limit)
@@ -141,6 +156,10 @@ local function page_iterator(self, caller, name, ...)
   local list = LISTS[name]
   local positional, count, options = prepare(self, caller, op, list, { ... }, select("#", ...))
   local done, broken = false, nil
+  local seen = {} -- the cursors or time offsets sent (next_options)
+  if options.cursor ~= nil then seen[options.cursor] = true end
+  if options.time_offset ~= nil then seen[options.time_offset] = true end
+  local previous_ids -- of the page before, in an offset walk
   return function()
     if broken then
       local err = broken
@@ -168,8 +187,18 @@ local function page_iterator(self, caller, name, ...)
       local problem = "the answer has no '" .. list.items .. "' list"
       return false, not_a_page(self, op, positional, count + 1, response, problem)
     end
+    -- An offset page of the same items as the one before comes from a server (or a cache) that ignored
+    -- `offset`: asking on would fetch it for ever. Its items are not yielded a second time.
+    if list.style == "offset" and options.time_offset == nil then
+      local page_ids = ids_of(items)
+      if page_ids and page_ids == previous_ids then
+        done = true
+        return false, not_a_page(self, op, positional, count + 1, response, "the answer repeats the page before it")
+      end
+      previous_ids = page_ids
+    end
     local problem
-    options, problem = next_options(list, options, body, #items)
+    options, problem = next_options(list, options, body, #items, seen)
     done = options == nil
     if problem then
       -- This page's items are good: yielded now, the failure after them.

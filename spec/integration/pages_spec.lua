@@ -103,6 +103,25 @@ describe("paged lists", function()
       end)())
     end)
 
+    -- A server (or a cache before it) that ignores `offset` answers every page with the first: an offset
+    -- list without total_count asked for the next page for ever.
+    it("fails at a page that repeats the one before, without yielding its items again", function()
+      local page = cjson.encode({ templates = { { id = "t1" }, { id = "t2" } } })
+      local steps = {}
+      for i = 1, 5 do steps[i] = { status = 200, body = page } end
+      srv:fault({ match = { operation = "view_templates" }, steps = steps })
+      local seen, failures, err = {}, 0, nil
+      for template, problem in client:each_template(nil, { limit = 2 }) do
+        if template then seen[#seen + 1] = template.id else failures, err = failures + 1, problem end
+      end
+      assert.are.same({ "t1", "t2" }, seen)
+      assert.are.equal(1, failures)
+      assert.are.equal("decode", err.kind)
+      assert.are.equal("view_templates", err.operation)
+      assert.matches("the answer repeats the page before it", tostring(err))
+      assert.are.equal(2, #srv:requests())
+    end)
+
     it("yields nothing for an empty list", function()
       assert.are.same({}, collect(client:each_template()))
       assert.are.equal(1, #srv:requests())
@@ -162,6 +181,34 @@ describe("paged lists", function()
       assert.are.equal(2, pages_seen)
       assert.matches("no new next_cursor", failure.message)
       assert.are.equal(2, #srv:requests())
+    end)
+
+    -- Only the cursor just sent was compared: cursors going round (c1, c2, c1, …) fetched the same pages
+    -- for ever.
+    it("a next_cursor leading back to an earlier page fails the walk rather than go round for ever", function()
+      local a = '{"journeys":[{"id":"j1"}],"has_more":true,"next_cursor":"c1"}'
+      local b = '{"journeys":[{"id":"j2"}],"has_more":true,"next_cursor":"c2"}'
+      local steps = {}
+      for i = 1, 6 do steps[i] = { status = 200, body = i % 2 == 1 and a or b } end
+      srv:fault({ match = { operation = "view_journeys" }, steps = steps })
+      local seen, failure = {}, nil
+      for journey, problem in client:each_journey() do
+        if journey then seen[#seen + 1] = journey.id else failure = problem end
+      end
+      assert.are.same({ "j1", "j2", "j1" }, seen)
+      assert.matches("has_more but gives no new next_cursor", failure.message)
+      assert.are.equal(3, #srv:requests())
+    end)
+
+    it("notifications by time_offset: a next_time_offset leading back to an earlier page ends the walk", function()
+      local function page(id, nxt)
+        return { status = 200, body = cjson.encode({ notifications = { { id = id } }, next_time_offset = nxt }) }
+      end
+      srv:fault({ match = { operation = "get_notifications" }, steps = { page("n1", "t1"), page("n2", "t2"),
+        page("n1", "t1"), page("n2", "t2"), page("n1", "t1") } })
+      local items = collect(client:each_notification(nil, { time_offset = "2000-01-01T00:00:00.000Z" }))
+      assert.are.same({ "n1", "n2", "n1" }, ids(items))
+      assert.are.equal(3, #srv:requests())
     end)
 
     it("audit logs: newest first, the filters kept with the cursor", function()
