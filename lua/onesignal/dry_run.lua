@@ -26,6 +26,7 @@
 local core = require("onesignal.core")
 local json = require("onesignal.json")
 local request = require("onesignal.request")
+local target_of = require("onesignal.transport.ngx_target")
 
 local M = {}
 
@@ -36,7 +37,10 @@ local SETTINGS = { "timeout", "deadline", "max_retries", "retry_base_delay", "re
 -- function that removes the configuration's keys from a text.
 function M.new(cfg)
   local user_agent = request.user_agent(cfg.user_agent, core.curl_version:match("^%S+") or "libcurl")
-  local host = cfg.base_url:match("^%a[%w+.-]*://([^/]+)")
+  -- The Host line libcurl sends (and the cosocket transport copies): without the port when it is the
+  -- scheme's own, however the base URL writes it (":80", ":0080").
+  local target = target_of.parse(cfg.base_url, true)
+  local host = target and target.host_header or cfg.base_url:match("^%a[%w+.-]*://([^/]+)")
   local function redact(text) return text and core.redact(text, cfg.rest_api_key, cfg.organization_api_key) end
   local function describe(req)
     local body = json.body_text(req.body) -- the text of a large one (json.encode_body), which is then freed

@@ -96,6 +96,23 @@ describe("a dry-run client", function()
     end
   end)
 
+  -- libcurl leaves the port out of Host when it is the scheme's own, however the base URL writes it; the
+  -- description showed the URL's authority as written. Sent through the test server as an HTTP proxy, so
+  -- that a base URL on port 80 reaches it.
+  it("lists the Host header libcurl sends when the base URL names the scheme's own port", function()
+    for _, base_url in ipairs({ "http://127.0.0.1:80", "http://127.0.0.1:0080/" }) do
+      local extra = { base_url = base_url, proxy = srv.url }
+      local proxied = onesignal.new(options(extra))
+      extra.dry_run = true
+      srv:clear()
+      assert(proxied:get_segments(nil))
+      proxied:close()
+      local description = onesignal.new(options(extra)):get_segments(nil)
+      assert.are.equal("Host: 127.0.0.1", description.headers[1], base_url)
+      assert.are.equal("127.0.0.1", srv:requests()[1].headers.host, base_url)
+    end
+  end)
+
   it("never shows a key", function()
     for _, description in ipairs({
       (dry:get_apps()), (dry:get_user(nil, "external_id", "u-1")),
