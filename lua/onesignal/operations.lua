@@ -20,6 +20,7 @@
 --   query_max        { name = n }: the largest value of an integer query option, here the API's largest
 --                    page (the spec's `maximum`, or its description's "Max is 50" where it has none: the
 --                    API answers fewer items than asked, so an `offset` advanced by the limit skips some)
+--   excludes         { option = other }: a query option the API refuses together with another one
 -- @module onesignal.operations
 
 local ROWS = {
@@ -85,7 +86,9 @@ local ROWS = {
   { "get_notification_history", "POST", "/notifications/{notification_id}/history", "rest",
     "notification_id:path get_notification_history_request_body:body", { body_app_id = true } },
   { "get_notifications", "GET", "/notifications", "rest",
-    "app_id:query ?limit:query ?offset:query ?kind:query ?time_offset:query", { query_max = { limit = 50 } } },
+    "app_id:query ?limit:query ?offset:query ?kind:query ?time_offset:query",
+    -- "When [time_offset is] set, … the standard offset parameter cannot be used."
+    { query_max = { limit = 50 }, excludes = { offset = "time_offset" } } },
   { "get_outcomes", "GET", "/apps/{app_id}/outcomes", "rest",
     "app_id:path outcome_names:query ?outcome_names[]:query ?outcome_time_range:query ?outcome_platforms:query"
     .. " ?outcome_attribution:query",
@@ -211,6 +214,9 @@ local function compile(row)
   end
   if pos <= #path then op.path_parts[#op.path_parts + 1] = path:sub(pos) end
   assert(next(lists) == nil, "list_options of " .. name .. " names an unknown parameter")
+  for pname, other in pairs(traits.excludes or {}) do
+    assert(op.option_set[pname] and op.option_set[other], "excludes of " .. name .. " names no query option")
+  end
   for pname in pairs(traits.query_max or {}) do
     assert(op.option_set[pname] and op.option_set[pname].type == "integer",
       "query_max of " .. name .. " names no integer query option")

@@ -309,6 +309,17 @@ local function build(req, op, client, n, ...)
         add_query(op, param, value, query)
       end
     end
+    -- Pairs the API refuses together (operations.lua), in the options' declared order: the same one
+    -- named on every run.
+    local excludes = op.excludes
+    if excludes then
+      for _, param in ipairs(op.options) do
+        local other = excludes[param.name]
+        if other and options[param.name] ~= nil and options[other] ~= nil then
+          usage(op, "query option '" .. param.name .. "' cannot be used with '" .. other .. "'")
+        end
+      end
+    end
   end
 
   local credential = op.credential

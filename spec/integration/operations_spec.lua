@@ -120,3 +120,28 @@ describe("every operation", function()
     end)
   end
 end)
+
+-- Rules between the query options of one operation, as OneSignal's spec words them: refused before sending.
+describe("query options that exclude each other", function()
+  local srv, client
+
+  server.with_client(function(new_srv, new_client) srv, client = new_srv, new_client end)
+
+  -- "When [time_offset is] set, … the standard `offset` parameter cannot be used": both were sent, and a
+  -- walk by time_offset sent the offset again with every page.
+  it("get_notifications refuses offset with time_offset, naming both, and sends nothing", function()
+    local since = "2025-01-01T00:00:00.000Z"
+    for _, call in ipairs({
+      function() return client:get_notifications(nil, { time_offset = since, offset = 0 }) end,
+      function() return client:each_notification(nil, { time_offset = since, offset = 5 }) end,
+    }) do
+      local ok, err = pcall(call)
+      assert.is_false(ok)
+      assert.matches("operations_spec%.lua:%d+: onesignal%.get_notifications: query option 'offset' cannot be used"
+        .. " with 'time_offset'", err)
+    end
+    assert.are.equal(0, #srv:requests())
+    assert(client:get_notifications(nil, { time_offset = since, limit = 5 }))
+    assert(client:get_notifications(nil, { offset = 5, limit = 5 }))
+  end)
+end)
