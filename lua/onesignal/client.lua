@@ -48,13 +48,14 @@ end
 -- Inside nginx (ngx_lua) the cosocket transport is the default whatever the phase the client is made
 -- in: a libcurl call would block the whole worker. Where nginx allows no cosockets (init_by_lua, filters,
 -- log_by_lua) that transport raises a clear error at call time rather than blocking.
+-- Returns the transport's module (a dry run describes what that transport would send).
 local function choose_transport(cfg)
   local name = cfg.transport
   if not name then
     local inside_nginx = type(ngx) == "table" and type(ngx.config) == "table" and ngx.config.ngx_lua_version ~= nil
     name = inside_nginx and "ngx" or "curl"
   end
-  return require("onesignal.transport." .. name).new(cfg)
+  return require("onesignal.transport." .. name)
 end
 
 -- A coroutine resumed by anything but the client while it waits (the program's own scheduler, a
@@ -636,10 +637,10 @@ function M.new(options)
   self.root = self
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end
   if cfg.dry_run then
-    self.dry_run, self.redact = require("onesignal.dry_run").new(cfg)
+    self.dry_run, self.redact = require("onesignal.dry_run").new(cfg, choose_transport(cfg))
     self.transport = { name = "dry-run", pending = function() return 0 end, poll = function() return 0 end }
   else
-    local transport = choose_transport(cfg)
+    local transport = choose_transport(cfg).new(cfg)
     self.transport = transport
     self.redact = function(text) return transport:redact(text) end
   end

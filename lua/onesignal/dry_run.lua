@@ -34,9 +34,11 @@ local BODY_METHODS = { POST = true, PUT = true, PATCH = true }
 local SETTINGS = { "timeout", "deadline", "max_retries", "retry_base_delay", "retry_max_delay" }
 
 --- Returns a function `describe(req)` → description, response for a resolved configuration, and the
--- function that removes the configuration's keys from a text.
-function M.new(cfg)
-  local user_agent = request.user_agent(cfg.user_agent, core.curl_version:match("^%S+") or "libcurl")
+-- function that removes the configuration's keys from a text. `transport`: the module of the transport
+-- a client with that configuration would send with (its User-Agent names libcurl or ngx_lua); the
+-- libcurl one when not given (the command line, which sends with nothing else).
+function M.new(cfg, transport)
+  local user_agent = (transport or require("onesignal.transport.curl")).user_agent(cfg.user_agent)
   -- The Host line libcurl sends (and the cosocket transport copies): without the port when it is the
   -- scheme's own, however the base URL writes it (":80", ":0080").
   local target = target_of.parse(cfg.base_url, true)

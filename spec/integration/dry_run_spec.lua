@@ -155,6 +155,11 @@ describe("a dry-run client", function()
     ok, err = pcall(function() no_org:get_apps() end)
     assert.is_false(ok)
     assert.matches("needs an Organization API key", err)
+    -- It describes the transport that would send (spec/openresty/requests_spec.lua), which outside nginx
+    -- cannot be the cosocket one.
+    ok, err = pcall(function() onesignal.new(options({ dry_run = true, transport = "ngx" })) end)
+    assert.is_false(ok)
+    assert.matches('dry_run_spec%.lua:%d+: onesignal%.new: transport "ngx" needs OpenResty', err)
   end)
 
   it("hands the description to an async callback at once", function()

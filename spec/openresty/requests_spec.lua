@@ -138,6 +138,20 @@ describe("the ngx transport in nginx", function()
     assert.matches("^onesignal%-lua/" .. version .. " %(LuaJIT 2%.1[^;]*; ngx_lua/0%.%d+%.%d+%)$", agent)
   end)
 
+  -- A dry-run client describes what the client it stands for would send: inside nginx that is the
+  -- cosocket transport, whose User-Agent names ngx_lua; the description named libcurl wherever it ran.
+  it("a dry run inside nginx lists the User-Agent the cosocket transport sends", function()
+    for _, options in ipairs({ {}, { user_agent = "shop/2.0" } }) do
+      srv:clear()
+      assert.is_true(app:case("call", { operation = "view_templates", args = { NULL }, options = options })
+        .results[1].ok)
+      options.dry_run = true
+      local description = app:case("call", { operation = "view_templates", args = { NULL },
+        options = options }).results[1].body
+      assert.are.equal("User-Agent: " .. srv:requests()[1].headers["user-agent"], description.headers[2])
+    end
+  end)
+
   it("puts the caller's product first in the User-Agent", function()
     srv:clear()
     app:case("call", { operation = "view_templates", args = { NULL }, options = { user_agent = "shop/2.0" } })

@@ -47,12 +47,23 @@ function M.available()
     and type(ngx.socket) == "table" and ngx.socket.tcp ~= nil
 end
 
---- Makes the transport for a resolved configuration (see onesignal.config). Creating it does no I/O, so
--- it may happen in any phase, init_by_lua included; sending needs a phase with cosockets.
-function M.new(cfg)
+local function check_available()
   if not M.available() then
     usage.raise("onesignal.new: transport \"ngx\" needs OpenResty / nginx with ngx_lua (cosockets)")
   end
+end
+
+--- The User-Agent this transport sends: the caller's product (optional) first, then this library and ngx_lua.
+-- (A dry run asks for it, and is refused outside nginx as a client that sends would be.)
+function M.user_agent(custom)
+  check_available()
+  return request.user_agent(custom, lua_module_version())
+end
+
+--- Makes the transport for a resolved configuration (see onesignal.config). Creating it does no I/O, so
+-- it may happen in any phase, init_by_lua included; sending needs a phase with cosockets.
+function M.new(cfg)
+  check_available()
   if cfg.proxy then
     usage.raise("onesignal.new: option 'proxy' is not supported by the ngx transport (cosockets connect directly)")
   end
@@ -84,7 +95,7 @@ function M.new(cfg)
     },
     lines = request.HEADERS,
     body_lines = request.BODY_HEADERS,
-    user_agent = request.user_agent(cfg.user_agent, lua_module_version()),
+    user_agent = M.user_agent(cfg.user_agent),
     accept_encoding = body.accept_encoding(),
     hook = cfg.on_attempt,
     state_key = {},   -- this transport's entry in ngx.ctx
