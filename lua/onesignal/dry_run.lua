@@ -9,7 +9,7 @@
 -- | `dry_run` | `true` |
 -- | `operation` | the operation's name |
 -- | `method`, `url` | HTTP method and the full URL, query included |
--- | `headers` | list of header lines in sending order; the key shows as `Authorization: Key [REDACTED]` |
+-- | `headers` | list of header lines in libcurl's sending order; the key shows as `Authorization: Key [REDACTED]` |
 -- | `body` | the exact JSON text that would be sent (default `app_id` and idempotency key filled in), or nil |
 -- | `credential` | `"rest"`, `"organization"` or nil: which key the request would carry |
 -- | `idempotency_key` | the key in the body, or nil |
@@ -47,17 +47,22 @@ function M.new(cfg, transport)
   local function describe(req)
     local body = json.body_text(req.body) -- the text of a large one (json.encode_body), which is then freed
     json.release(req.body)
-    local headers = { "Host: " .. host, "User-Agent: " .. user_agent }
+    -- In libcurl's order: Host, the request's standard lines, User-Agent (a line of the C core's list,
+    -- after them), the body's lines, Authorization, then the Content-Length libcurl adds.
+    local headers = { "Host: " .. host }
     for _, line in ipairs(request.HEADERS) do headers[#headers + 1] = line end
+    headers[#headers + 1] = "User-Agent: " .. user_agent
     if body then
       for _, line in ipairs(request.BODY_HEADERS) do headers[#headers + 1] = line end
+    end
+    if req.credential then headers[#headers + 1] = "Authorization: Key [REDACTED]" end
+    if body then
       headers[#headers + 1] = "Content-Length: " .. #body
     elseif BODY_METHODS[req.method] then
       -- Without a body these still carry a length (both transports send it), lest a server or proxy
       -- answer 411 Length Required.
       headers[#headers + 1] = "Content-Length: 0"
     end
-    if req.credential then headers[#headers + 1] = "Authorization: Key [REDACTED]" end
     local settings = {}
     for _, name in ipairs(SETTINGS) do
       local value = req[name]

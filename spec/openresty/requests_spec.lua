@@ -148,7 +148,9 @@ describe("the ngx transport in nginx", function()
       options.dry_run = true
       local description = app:case("call", { operation = "view_templates", args = { NULL },
         options = options }).results[1].body
-      assert.are.equal("User-Agent: " .. srv:requests()[1].headers["user-agent"], description.headers[2])
+      local listed
+      for _, line in ipairs(description.headers) do listed = listed or line:match("^User%-Agent: (.*)$") end
+      assert.are.equal(srv:requests()[1].headers["user-agent"], listed)
     end
   end)
 

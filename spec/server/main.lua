@@ -73,6 +73,16 @@ local function lower_headers()
   return out
 end
 
+-- The header names (lower-cased) in the order they came, where nginx keeps the raw header (not over
+-- HTTP/2): what a dry run lists must be in sending order.
+local function header_order()
+  local ok, raw = pcall(ngx.req.raw_header, true)
+  if not ok or type(raw) ~= "string" then return nil end
+  local names = json.array()
+  for name in raw:gmatch("([^:\r\n]+):[^\r\n]*\r?\n") do names[#names + 1] = name:lower() end
+  return names
+end
+
 local function base_url()
   local host = ngx.var.http_host or (ngx.var.server_addr .. ":" .. ngx.var.server_port)
   return ngx.var.scheme .. "://" .. host
@@ -95,6 +105,7 @@ function M.handle()
     query = q and uri:sub(q + 1) or "",
     args = json.object(ngx.req.get_uri_args(0)),
     headers = lower_headers(),
+    header_order = header_order(),
     connection = tonumber(ngx.var.connection),
     connection_requests = tonumber(ngx.var.connection_requests),
     http_version = string.format("%.1f", ngx.req.http_version() or 0),
