@@ -5,7 +5,7 @@
  * applied is carried over, reported and never repeated unless repeating is safe. For sane settings (finite, non-negative
  * delays): the wait is at most max_delay; a Retry-After is never undercut; no retry beyond
  * max_retries; a non-repeatable request that may have been applied is never retried; a retry never
- * crosses the deadline. */
+ * crosses the deadline. A failure after a definite status line (3xx, 4xx but 429) is never retried. */
 #include <math.h>
 
 #include "../src/policy.h"
@@ -76,5 +76,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.error == OS_ERR_PROXY)
         CHECK(!d.retry);
     if (in.error == OS_ERR_NONE && in.status >= 200 && in.status < 500 && in.status != 429) CHECK(!d.retry);
+    /* A failure after a status line is judged by the status: a definite one is never repeated, and this
+     * attempt applied nothing. */
+    if ((in.error == OS_ERR_TIMEOUT || in.error == OS_ERR_RESET || in.error == OS_ERR_PARTIAL ||
+         in.error == OS_ERR_OTHER) &&
+        in.status >= 300 && in.status < 500 && in.status != 429) {
+        CHECK(!d.retry);
+        CHECK(d.applied == in.applied_before);
+    }
     return 0;
 }

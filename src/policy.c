@@ -71,13 +71,23 @@ typedef enum {
     OUTCOME_RETRY_SAFE, /* the request may have been applied: repeat only what is safe to repeat */
 } outcome;
 
+static outcome of_status(int status)
+{
+    if (status == 429 || status == 503) return OUTCOME_RETRY_ANY;
+    if (status == 500 || status == 502 || status == 504) return OUTCOME_RETRY_SAFE;
+    return OUTCOME_FINAL;
+}
+
 static outcome classify(const os_policy_input *in)
 {
+    /* A failure after the status line (the body cut short, stalled or reset) loses only the answer's text:
+     * its status is the server's decision all the same. A refusal (429, 503) applied nothing and a definite
+     * answer (another 4xx, 3xx, 501, ...) neither; a 2xx did apply it, and that answer is what was lost. */
+    if (in->status >= 300 && (in->error == OS_ERR_TIMEOUT || in->error == OS_ERR_RESET ||
+                              in->error == OS_ERR_PARTIAL || in->error == OS_ERR_OTHER))
+        return of_status(in->status);
     switch (in->error) {
-    case OS_ERR_NONE:
-        if (in->status == 429 || in->status == 503) return OUTCOME_RETRY_ANY;
-        if (in->status == 500 || in->status == 502 || in->status == 504) return OUTCOME_RETRY_SAFE;
-        return OUTCOME_FINAL;
+    case OS_ERR_NONE: return of_status(in->status);
     case OS_ERR_CONNECT:
     case OS_ERR_RESOLVE: return OUTCOME_RETRY_ANY;
     case OS_ERR_TIMEOUT:

@@ -62,6 +62,28 @@ describe("core.policy", function()
     end
   end)
 
+  -- The status line is the server's decision; a body cut short, stalled or reset after it loses only text.
+  it("judges a failure after the status line by that status", function()
+    for _, class in ipairs({ "reset", "partial", "timeout", "other" }) do
+      for _, status in ipairs({ 429, 503 }) do -- declined: nothing applied, repeated whatever the method
+        local d = decide({ status = status, error = class, sent = true, safe = false })
+        assert.same({ retry = true, wait = 0.25, maybe_sent = false }, d, class .. " " .. status)
+        assert.is_false(select(5, core.policy({ status = status, error = class, sent = true, random = 0 })))
+      end
+      for _, status in ipairs({ 301, 400, 404, 409, 501 }) do -- definite: never repeated, nothing applied
+        for _, safe in ipairs({ true, false }) do
+          local d = decide({ status = status, error = class, sent = true, safe = safe })
+          assert.same({ retry = false, wait = 0, maybe_sent = false }, d, class .. " " .. status)
+        end
+      end
+      for _, status in ipairs({ 200, 201, 500, 502, 504 }) do -- applied, or maybe: as before the status
+        assert.is_true(decide({ status = status, error = class, sent = true, safe = true }).retry, class .. status)
+        assert.same({ retry = false, wait = 0, maybe_sent = true },
+          decide({ status = status, error = class, sent = true, safe = false }), class .. " " .. status)
+      end
+    end
+  end)
+
   it("does not repeat an unclassified failure that happened before sending", function()
     assert.same({ retry = false, wait = 0, maybe_sent = false }, decide({ error = "other", sent = false, safe = true }))
   end)

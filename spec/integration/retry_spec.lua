@@ -375,6 +375,38 @@ describe("retries through the client", function()
       assert.are.equal(3, res.attempts)
     end)
 
+    -- The status line is the server's decision; the body lost after it (cut short, stalled) only text.
+    -- (The test server runs the operation before cutting any answer short, so only attempts are counted.)
+    it("judges an answer lost after its status line by the status: a 429 or 503 is a refusal", function()
+      local client = new_client({ timeout = 0.5 })
+      srv:fault_on("create_user", { { status = 429, truncate = true, headers = { ["Retry-After"] = "0" } },
+        { status = 503, drip = 1 } })
+      local body, res = client:create_user(nil, { identity = { external_id = "declined-cut" } })
+      assert.is_table(body, tostring(res))
+      assert.are.equal(3, res.attempts)
+      assert.are.equal(3, #srv:recorded("create_user"))
+    end)
+
+    it("judges an answer lost after its status line by the status: another 4xx is definite", function()
+      for _, step in ipairs({ { status = 400, truncate = true }, { status = 409, drip = 1 } }) do
+        srv:reset()
+        srv:fault_on("create_user", { step, step })
+        srv:fault_on("get_segments", { step, step })
+        local client = new_client({ timeout = 0.5 })
+        local _, err = client:create_user(nil, { identity = { external_id = "refused-cut" } })
+        assert.are.equal(step.status, err.status)
+        assert.are.equal(step.truncate and "partial" or "timeout", err.reason)
+        assert.are.equal(1, err.attempts)
+        assert.is_nil(err.maybe_sent)
+        assert.is_nil(err.gave_up)
+        assert.is_nil(tostring(err):find("may have been applied", 1, true))
+        _, err = client:get_segments(nil)
+        assert.are.equal(1, err.attempts)
+        assert.are.equal(1, #srv:recorded("create_user"))
+        assert.are.equal(1, #srv:recorded("get_segments"))
+      end
+    end)
+
     it("repeats any request when the connection was refused (nothing was sent)", function()
       local client = new_client({ base_url = "http://127.0.0.1:1", max_retries = 2 })
       local _, err = client:create_user(nil, { identity = { external_id = "nowhere" } })

@@ -152,6 +152,37 @@ describe("retries on the ngx transport", function()
     assert.is_true(r.elapsed < 3, "took " .. r.elapsed)
   end)
 
+  -- As on libcurl (spec/integration/retry_spec.lua): the status line is the server's decision, and the
+  -- body lost after it (cut short, stalled) only text.
+  it("judges an answer lost after its status line by the status: a 429 or 503 is a refusal", function()
+    srv:fault_on("create_user", { { status = 429, truncate = true, headers = { ["Retry-After"] = "0" } },
+      { status = 503, drip = 1 } })
+    local r = call("create_user", { NULL, { identity = { external_id = "declined-cut" } } }, { timeout = 0.5 })
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(3, r.attempts)
+    assert.are.equal(3, #srv:recorded("create_user"))
+  end)
+
+  it("judges an answer lost after its status line by the status: another 4xx is definite", function()
+    for _, step in ipairs({ { status = 400, truncate = true }, { status = 409, drip = 1 } }) do
+      srv:reset()
+      srv:fault_on("create_user", { step, step })
+      srv:fault_on("view_templates", { step, step })
+      local r = call("create_user", { NULL, { identity = { external_id = "refused-cut" } } }, { timeout = 0.5 })
+      assert.is_false(r.ok)
+      assert.are.equal(step.status, r.status)
+      assert.are.equal(step.truncate and "partial" or "timeout", r.reason)
+      assert.are.equal(1, r.attempts)
+      assert.is_nil(r.maybe_sent)
+      assert.is_nil(r.gave_up)
+      assert.is_nil(r.text:find("may have been applied", 1, true))
+      r = call("view_templates", { NULL }, { timeout = 0.5 })
+      assert.are.equal(1, r.attempts)
+      assert.are.equal(1, #srv:recorded("create_user"))
+      assert.are.equal(1, #srv:recorded("view_templates"))
+    end
+  end)
+
   it("lets the deadline cut an answer that arrives in drips, as libcurl does", function()
     srv:fault_on("view_templates", server.times(3, { drip = 0.3 })) -- 3 s per answer
     local r = call("view_templates", { NULL }, { deadline = 1 })
