@@ -108,6 +108,38 @@ describe("retries on the ngx transport", function()
     end
   end)
 
+  -- As on libcurl (spec/integration/responses_spec.lua): every row of api/error-catalog.tsv, at each status
+  -- it lists, for a GET and for a POST without a key, is retried exactly when the catalog says a retry can
+  -- help, and comes back with its message.
+  it("retries exactly the error catalog's retryable rows", function()
+    local cjson = require("cjson")
+    for _, row in ipairs(require("support.shared").error_catalog()) do
+      local retryable = row.retryable == "yes"
+      for status in row.status:gmatch("%d+") do
+        status = tonumber(status)
+        for name, args in pairs({ view_templates = { NULL },
+          create_user = { NULL, { identity = { external_id = "catalog" } } } }) do
+          local what = row.name .. " " .. status .. " " .. name
+          srv:reset()
+          local body = cjson.encode({ errors = { row.message } })
+          srv:fault_on(name, { { status = status, body = body }, { status = status, body = body } })
+          local r = call(name, args, { max_retries = 1 })
+          local attempts = retryable and 2 or 1
+          assert.are.equal(attempts, #srv:recorded(name), what)
+          assert.are.equal(attempts, r.attempts, what)
+          if status < 300 then
+            assert.is_true(r.ok, what)
+            assert.are.same({ row.message }, r.body.errors, what)
+          else
+            assert.are.same({ false, "api", status, { row.message } }, { r.ok, r.kind, r.status, r.messages }, what)
+            assert.are.equal(retryable and "max_retries" or nil, r.gave_up, what)
+            assert.is_nil(r.maybe_sent, what)
+          end
+        end
+      end
+    end
+  end)
+
   it("resends create_notification after a connection dropped after the request was read: one notification", function()
     srv:fault_on("create_notification", { { drop = "after_read" } })
     local r, hooks = call("create_notification", { NOTIFICATION })
