@@ -11,8 +11,9 @@ local M = {}
 local MAX_HEAD = 100 * 1024 -- bytes of status line and headers accepted (libcurl's limit too)
 local PIECE = 65536         -- largest single read of body bytes
 
---- The request as a list of strings for `sock:send`, in libcurl's header order: Host, User-Agent,
--- Accept-Encoding, the request's own lines, the standard lines, Authorization, Content-Length.
+--- The request as a list of strings for `sock:send`, its headers in this order: Host, User-Agent,
+-- Accept-Encoding, the request's own lines, the standard lines, Authorization, Content-Length (libcurl
+-- sends User-Agent among the standard lines; no server reads meaning into the order).
 -- r: method, target, host, user_agent, accept_encoding, extra (lines or nil), lines, authorization (line
 -- or nil), body (text or nil), send_length (whether to send Content-Length).
 function M.request(r)
