@@ -128,12 +128,20 @@ local function check_base_url(url, allow_http, hide)
     fail("option 'base_url' must not carry a user name or password (user@host); the keys go in"
       .. " rest_api_key and organization_api_key")
   end
-  if scheme == "http" and not allow_http then
-    local hostname = host:match("^(%[[^%]]+%])") or host:match("^([^:]+)")
-    if not LOOPBACK[hostname:lower()] then
-      fail("option 'base_url' uses plain http to " .. hide(hostname) .. "; keys would travel unencrypted"
-        .. " (use https, or allow_http = true)")
-    end
+  -- libcurl takes a URL without a host, or with a port that is no number, and fails every call with a
+  -- network error; an empty or zero port it takes for 80 or 0, and retries the refused connection. The
+  -- cosocket transport refuses them all: so does this, for both.
+  local name, port = host:match("^(%[[^%]]*%])(.*)$")
+  if not name then name, port = host:match("^([^:]*)(.*)$") end
+  local problem = name == "" and "has no host"
+  if not problem and port ~= "" then
+    local number = tonumber(port:match("^:(%d+)$"))
+    if not number or number < 1 or number > 65535 then problem = "has a bad port '" .. quote.key(port, hide) .. "'" end
+  end
+  if problem then fail("option 'base_url' " .. problem .. " (https://host[:port][/prefix], port 1 to 65535)") end
+  if scheme == "http" and not allow_http and not LOOPBACK[name:lower()] then
+    fail("option 'base_url' uses plain http to " .. hide(name) .. "; keys would travel unencrypted"
+      .. " (use https, or allow_http = true)")
   end
   if url:find("[?#]") then fail("option 'base_url' must not carry a query or fragment") end
   if url:find(" ", 1, true) then fail("option 'base_url' must not contain spaces (percent-encode them)") end

@@ -637,6 +637,32 @@ describe("the client", function()
         { rest_api_key = "k", deadline = -1 })
     end)
 
+    it("with no host, or a port that is not a number from 1 to 65535, are refused by onesignal.new", function()
+      -- libcurl took them and failed every call as a network error ("URL using bad/illegal format"), or
+      -- connected to port 80 or 0 and retried that four times; the cosocket transport refused them, in
+      -- its own words.
+      local port = tostring(srv.port)
+      for url, problem in pairs({
+        ["http://:" .. port] = "has no host",
+        ["http://127.0.0.1:" .. port .. "x"] = "has a bad port ':" .. port .. "x'",
+        ["http://127.0.0.1:+" .. port] = "has a bad port ':%+" .. port .. "'",
+        ["http://127.0.0.1:99999"] = "has a bad port ':99999'",
+        ["http://127.0.0.1:0"] = "has a bad port ':0'",
+        ["http://127.0.0.1:/x"] = "has a bad port ':'",
+        ["http://[::1]x:" .. port] = "has a bad port 'x:" .. port .. "'",
+      }) do
+        local ok, err = pcall(onesignal.new, { organization_api_key = srv.org_key, base_url = url })
+        assert.is_false(ok, url)
+        assert.matches("client_spec%.lua:%d+: onesignal%.new: option 'base_url' " .. problem
+          .. " %(https://host%[:port%]%[/prefix%], port 1 to 65535%)$", err)
+      end
+      -- A port with leading zeros is still the port: libcurl and cosockets read it so.
+      local padded = onesignal.new({ organization_api_key = srv.org_key, base_url = "http://127.0.0.1:0" .. port })
+      assert.is_table((padded:get_apps()))
+      padded:close()
+      assert.are.equal(1, #srv:requests())
+    end)
+
     it("to another host through a loopback-looking user name are refused (the key would go out unencrypted)",
       function()
         -- libcurl reads http://127.0.0.1:80@host as user "127.0.0.1", password "80", host "host": the
