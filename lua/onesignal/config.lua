@@ -94,8 +94,9 @@ end
 
 -- A value that becomes part of a header line must not be able to start another header; the C core refuses
 -- every control character (tab included) in them, so this refuses the same, at the caller's line.
-local function check_header_safe(name, value)
-  if value:find("%c") then fail("option '" .. name .. "' contains a control character (CR, LF, NUL, tab, …)") end
+-- `what`: the option as messages name it (see resolve's `named`).
+local function check_header_safe(what, value)
+  if value:find("%c") then fail(what .. " contains a control character (CR, LF, NUL, tab, …)") end
 end
 
 local LOOPBACK = { ["127.0.0.1"] = true, ["localhost"] = true, ["[::1]"] = true }
@@ -111,21 +112,21 @@ end
 
 -- Only https, unless the host is this machine or the caller says plain http is fine. `hide(text)` removes
 -- the keys from what a message quotes of the URL: a key put there by mistake (ONESIGNAL_API_URL set to
--- one, options mixed up) must not show in a Lua error, which gets logged.
-local function check_base_url(url, allow_http, hide)
+-- one, options mixed up) must not show in a Lua error, which gets logged. `what` names the option.
+local function check_base_url(url, allow_http, hide, what)
   local scheme, host = url:match("^(%a[%w+.-]*)://([^/?#]+)")
   if not scheme then
-    fail("option 'base_url' must look like https://host[:port][/prefix], got '" .. hide(without_userinfo(url)) .. "'")
+    fail(what .. " must look like https://host[:port][/prefix], got '" .. hide(without_userinfo(url)) .. "'")
   end
   scheme = scheme:lower()
   if scheme ~= "https" and scheme ~= "http" then
-    fail("option 'base_url' must use https" .. (allow_http and " or http" or "") .. ", got " .. hide(scheme))
+    fail(what .. " must use https" .. (allow_http and " or http" or "") .. ", got " .. hide(scheme))
   end
   -- libcurl reads http://127.0.0.1:80@host as user "127.0.0.1", password "80" and host `host`: the loopback
   -- check below would take that for loopback and let the key travel unencrypted to `host`. A base URL never
   -- needs a user name, so none is taken.
   if host:find("@", 1, true) then
-    fail("option 'base_url' must not carry a user name or password (user@host); the keys go in"
+    fail(what .. " must not carry a user name or password (user@host); the keys go in"
       .. " rest_api_key and organization_api_key")
   end
   -- libcurl takes a URL without a host, or with a port that is no number, and fails every call with a
@@ -138,14 +139,14 @@ local function check_base_url(url, allow_http, hide)
     local number = tonumber(port:match("^:(%d+)$"))
     if not number or number < 1 or number > 65535 then problem = "has a bad port '" .. quote.key(port, hide) .. "'" end
   end
-  if problem then fail("option 'base_url' " .. problem .. " (https://host[:port][/prefix], port 1 to 65535)") end
+  if problem then fail(what .. " " .. problem .. " (https://host[:port][/prefix], port 1 to 65535)") end
   if scheme == "http" and not allow_http and not LOOPBACK[name:lower()] then
-    fail("option 'base_url' uses plain http to " .. hide(name) .. "; keys would travel unencrypted"
+    fail(what .. " uses plain http to " .. hide(name) .. "; keys would travel unencrypted"
       .. " (use https, or allow_http = true)")
   end
-  if url:find("[?#]") then fail("option 'base_url' must not carry a query or fragment") end
-  if url:find(" ", 1, true) then fail("option 'base_url' must not contain spaces (percent-encode them)") end
-  check_header_safe("base_url", url)
+  if url:find("[?#]") then fail(what .. " must not carry a query or fragment") end
+  if url:find(" ", 1, true) then fail(what .. " must not contain spaces (percent-encode them)") end
+  check_header_safe(what, url)
   -- The scheme in lower case: the C core (and the checks that compare it, such as the h2c refusal in
   -- transport/curl.lua) read it so, and "HTTPS://host" is the same URL (RFC 3986, section 3.1).
   return scheme .. (url:gsub("^%a[%w+.-]*", "", 1):gsub("/+$", ""))
@@ -181,7 +182,7 @@ function M.resolve(options, getenv)
   end
   local unknown = order.first_unknown(options, OPTIONS)
   if unknown ~= nil then fail("unknown option '" .. quote.key(unknown, hide) .. "'") end
-  local cfg = {}
+  local cfg, from_env = {}, {}
   for _, name in ipairs(NAMES) do
     local spec = OPTIONS[name]
     local value = options[name]
@@ -193,6 +194,7 @@ function M.resolve(options, getenv)
     if value == nil and ENVIRONMENT[name] then
       value = getenv(ENVIRONMENT[name])
       if value == "" then value = nil end
+      from_env[name] = value ~= nil
     end
     if value == nil then value = spec[2] end
     if value ~= nil then
@@ -207,10 +209,15 @@ function M.resolve(options, getenv)
     end
     cfg[name] = value
   end
-  for _, name in ipairs({ "rest_api_key", "organization_api_key", "app_id", "user_agent", "proxy" }) do
-    if cfg[name] then check_header_safe(name, cfg[name]) end
+  -- A value the program did not give is named with the variable it came from: else its user would look
+  -- for the option in the code.
+  local function named(name)
+    return "option '" .. name .. "'" .. (from_env[name] and " (from $" .. ENVIRONMENT[name] .. ")" or "")
   end
-  cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http, hide)
+  for _, name in ipairs({ "rest_api_key", "organization_api_key", "app_id", "user_agent", "proxy" }) do
+    if cfg[name] then check_header_safe(named(name), cfg[name]) end
+  end
+  cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http, hide, named("base_url"))
   if cfg.http_version and not HTTP_VERSIONS[cfg.http_version] then
     fail("option 'http_version' must be \"1.1\", \"2\" or \"2-prior-knowledge\"")
   end

@@ -106,6 +106,26 @@ describe("onesignal.config", function()
     assert.matches("user_agent", usage_of({ user_agent = "a\0b" }))
   end)
 
+  -- A value from the environment was refused as "option 'base_url'" (or 'rest_api_key', …): a program that
+  -- gives no such option left its user looking for it in the code rather than in the environment.
+  it("names the environment variable a refused value came from, without echoing a key", function()
+    assert.matches("^onesignal%.new: option 'base_url' %(from %$ONESIGNAL_API_URL%) must use https, got ftp$",
+      usage_of({}, env({ ONESIGNAL_API_URL = "ftp://x" })))
+    assert.matches("^onesignal%.new: option 'base_url' %(from %$ONESIGNAL_API_URL%) uses plain http to example%.com",
+      usage_of({}, env({ ONESIGNAL_API_URL = "http://example.com" })))
+    assert.matches("^onesignal%.new: option 'base_url' %(from %$ONESIGNAL_API_URL%) must look like",
+      usage_of({}, env({ ONESIGNAL_API_URL = "api.onesignal.com" })))
+    local message = usage_of({}, env({ ONESIGNAL_REST_API_KEY = "s3cr3t-key\r" }))
+    assert.matches("^onesignal%.new: option 'rest_api_key' %(from %$ONESIGNAL_REST_API_KEY%) contains a control"
+      .. " character", message)
+    assert.is_nil(message:find("s3cr3t", 1, true), message)
+    assert.matches("^onesignal%.new: option 'app_id' %(from %$ONESIGNAL_APP_ID%) contains a control character",
+      usage_of({}, env({ ONESIGNAL_APP_ID = "a\n" })))
+    -- A value given as an option is named as the option alone, whatever the environment holds.
+    assert.matches("^onesignal%.new: option 'base_url' must use https, got ftp$",
+      usage_of({ base_url = "ftp://x" }, env({ ONESIGNAL_API_URL = "https://example.test" })))
+  end)
+
   -- The options were checked in pairs' order, which the string hash's seed changes from one process to the
   -- next: of three times too long, each run named any one (and the openresty spec expecting one was flaky).
   it("names the same one of several wrong options in every process", function()
