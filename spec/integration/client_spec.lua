@@ -203,6 +203,39 @@ describe("the client", function()
     end)
   end)
 
+  describe("client:with", function()
+    it("nests, never changes the client it came from, and shares its connections and its close", function()
+      local parent = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+        max_retries = 2, retry_base_delay = 0.01 })
+      local once = parent:with({ max_retries = 1 })
+      local nested = once:with({ retry_base_delay = 0 })
+      local function attempts(c)
+        srv:clear_faults()
+        srv:fault_on("get_segments", server.times(4, { status = 503 }))
+        local _, err = c:get_segments(nil)
+        return err.attempts
+      end
+      assert.are.equal(2, attempts(nested)) -- the outer setting kept
+      assert.are.equal(1, attempts(once:with({ max_retries = 0 }))) -- and overridden again
+      assert.are.equal(2, attempts(once))
+      assert.are.equal(3, attempts(parent))
+      srv:clear_faults()
+      srv:clear()
+      assert(parent:get_segments(nil))
+      assert(nested:get_segments(nil))
+      local recorded = srv:requests()
+      assert.are.equal(2, #recorded)
+      assert.are.equal(recorded[1].connection, recorded[2].connection) -- one connection, kept alive
+      nested:close()
+      for _, c in ipairs({ parent, once }) do
+        local body, err = c:get_segments(nil)
+        assert.is_nil(body)
+        assert.are.equal("closed", err.reason)
+      end
+      assert.are.equal(2, #srv:requests())
+    end)
+  end)
+
   describe("encoding", function()
     it("keeps each path parameter one segment, whatever it contains", function()
       for _, id in ipairs({ "a/b c", "../x", "100%", "..", "ü/😀", "a?b#c" }) do
