@@ -175,8 +175,8 @@ describe("onesignal exits", function()
       { "a path argument that is not UTF-8", { "get_user", "external_id", "u\237\160\128" },
         "argument 'alias_id' %(#3%) is not valid UTF%-8 %(byte 2%)" },
       { "plain http to a remote host", { "get_apps", "--api-url", "http://example.com" },
-        "%-%-api%-url %(or its environment variable%) uses plain http to example%.com; keys would travel"
-          .. " unencrypted %(use https, or %-%-allow%-http%)" },
+        "%-%-api%-url uses plain http to example%.com; keys would travel unencrypted %(use https, or"
+          .. " %-%-allow%-http%)" },
     }
     for _, case in ipairs(cases) do
       it("for " .. case[1], function()
@@ -188,6 +188,14 @@ describe("onesignal exits", function()
         nothing_sent()
       end)
     end
+
+    -- A value the environment gave is named by its variable: the command line had no flag of it.
+    it("for a bad $ONESIGNAL_API_URL, named as the variable", function()
+      local r = run.cli({ "get_apps" }, run.env_for(srv, { ONESIGNAL_API_URL = "http://example.com" }))
+      assert.are.equal(exit.USAGE, r.code, r.stderr)
+      assert.matches("^onesignal: %$ONESIGNAL_API_URL uses plain http to example%.com; keys would travel", r.stderr)
+      nothing_sent()
+    end)
 
     -- A directory cannot be replaced by the file: that was found only once the export had been asked for
     -- and fetched (exit 1, the export left behind).

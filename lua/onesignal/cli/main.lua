@@ -34,13 +34,13 @@ local function unknown_operation(name)
   fail("unknown operation '" .. quote.word(name) .. "' (onesignal help lists them)")
 end
 
--- Library option names in configuration errors, as the flags that set them; those an environment variable
--- can also set (onesignal.config) say so.
+-- Library option names in configuration errors, as the flags that set them (a value that came from an
+-- environment variable is named by the library with its variable, which the message then names alone).
 local FLAG_OF = {
-  rest_api_key = "--rest-api-key (or its environment variable)",
-  organization_api_key = "--organization-api-key (or its environment variable)",
-  app_id = "--app-id (or its environment variable)",
-  base_url = "--api-url (or its environment variable)",
+  rest_api_key = "--rest-api-key",
+  organization_api_key = "--organization-api-key",
+  app_id = "--app-id",
+  base_url = "--api-url",
   timeout = "--timeout",
   max_retries = "--max-retries",
 }
@@ -63,6 +63,7 @@ local function resolve(options)
   if not ok then
     local message = type(cfg) == "table" and cfg.usage or tostring(cfg)
     message = message:gsub("^onesignal%.new: ", ""):gsub("allow_http = true", "--allow-http")
+      :gsub("option '[%w_]+' %(from (%$[%w_]+)%)", "%1")
       :gsub("option '([%w_]+)'", function(name) return FLAG_OF[name] or ("option '" .. name .. "'") end)
     fail(message)
   end
