@@ -160,13 +160,8 @@ local function page_iterator(self, caller, name, ...)
   if options.cursor ~= nil then seen[options.cursor] = true end
   if options.time_offset ~= nil then seen[options.time_offset] = true end
   local previous_ids -- of the page before, in an offset walk
-  return function()
-    if broken then
-      local err = broken
-      broken = nil
-      return false, err
-    end
-    if done then return nil end
+  local skipped = false -- whether the page before repeated the one before it (and was left out)
+  local function fetch()
     positional[count + 1] = options
     local body, response = self:call(name, unpack(positional, 1, count + 1))
     if not body then
@@ -187,15 +182,19 @@ local function page_iterator(self, caller, name, ...)
       local problem = "the answer has no '" .. list.items .. "' list"
       return false, not_a_page(self, op, positional, count + 1, response, problem)
     end
-    -- An offset page of the same items as the one before comes from a server (or a cache) that ignored
-    -- `offset`: asking on would fetch it for ever. Its items are not yielded a second time.
+    -- An offset page of the same items as the one before: as many items came in at the head of a live list
+    -- (newest first) as a page holds, or a server (or a cache) ignored `offset`, and asking on would fetch
+    -- it for ever. Either way its items were all yielded already: it is left out, and the walk goes on to
+    -- the next page, failing only if that one is the same again.
+    local repeated = false
     if list.style == "offset" and options.time_offset == nil then
       local page_ids = ids_of(items)
-      if page_ids and page_ids == previous_ids then
+      repeated = page_ids ~= nil and page_ids == previous_ids
+      if repeated and skipped then
         done = true
         return false, not_a_page(self, op, positional, count + 1, response, "the answer repeats the page before it")
       end
-      previous_ids = page_ids
+      skipped, previous_ids = repeated, page_ids
     end
     local problem
     options, problem = next_options(list, options, body, #items, seen)
@@ -204,7 +203,20 @@ local function page_iterator(self, caller, name, ...)
       -- This page's items are good: yielded now, the failure after them.
       broken = not_a_page(self, op, positional, count + 1, response, problem)
     end
+    if repeated then return nil end
     return body, response
+  end
+  return function()
+    while true do
+      if broken then
+        local err = broken
+        broken = nil
+        return false, err
+      end
+      if done then return nil end
+      local body, response = fetch()
+      if body ~= nil then return body, response end -- nil: a page left out
+    end
   end, list
 end
 

@@ -105,7 +105,7 @@ describe("paged lists", function()
 
     -- A server (or a cache before it) that ignores `offset` answers every page with the first: an offset
     -- list without total_count asked for the next page for ever.
-    it("fails at a page that repeats the one before, without yielding its items again", function()
+    it("fails at a page that repeats the one before twice, without yielding its items again", function()
       local page = cjson.encode({ templates = { { id = "t1" }, { id = "t2" } } })
       local steps = {}
       for i = 1, 5 do steps[i] = { status = 200, body = page } end
@@ -119,7 +119,24 @@ describe("paged lists", function()
       assert.are.equal("decode", err.kind)
       assert.are.equal("view_templates", err.operation)
       assert.matches("the answer repeats the page before it", tostring(err))
-      assert.are.equal(2, #srv:requests())
+      assert.are.equal(3, #srv:requests())
+    end)
+
+    -- A live list, newest first, that gained exactly a page of items between two fetches answers the next
+    -- offset with the page just yielded; the list goes on after it.
+    it("leaves out a page that repeats the one before once, and goes on after it", function()
+      local first = cjson.encode({ templates = { { id = "t4" }, { id = "t3" } } })
+      local last = cjson.encode({ templates = { { id = "t2" } } })
+      srv:fault({ match = { operation = "view_templates" }, steps = {
+        { status = 200, body = first }, { status = 200, body = first }, { status = 200, body = last } } })
+      local seen = {}
+      for template, problem in client:each_template(nil, { limit = 2 }) do
+        assert.is_truthy(template, tostring(problem))
+        seen[#seen + 1] = template.id
+      end
+      assert.are.same({ "t4", "t3", "t2" }, seen)
+      assert.are.equal(3, #srv:requests())
+      assert.matches("offset=4", srv:requests()[3].query)
     end)
 
     it("yields nothing for an empty list", function()
