@@ -103,6 +103,18 @@ describe("the client", function()
   end)
 
   describe("answers", function()
+    it("go to requests that name the caller's product first in User-Agent, when it gives one", function()
+      local own = "^onesignal%-lua/" .. onesignal._VERSION:gsub("%.", "%%.") .. " %("
+      for _, case in ipairs({ { "shop/2.0", "^shop/2%.0 onesignal%-lua/" }, { "", own }, { nil, own } }) do
+        srv:clear()
+        local c = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
+          user_agent = case[1] })
+        assert(c:view_templates(nil))
+        assert.matches(case[2], srv:requests()[1].headers["user-agent"], 1, false)
+        c:close()
+      end
+    end)
+
     -- The engine's result table becomes the response: nothing only the transport needed may stay in it.
     it("hand back a response with exactly the documented fields, blocking or not", function()
       local function fields(res)
