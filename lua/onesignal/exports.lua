@@ -114,6 +114,11 @@ local function check_options(self, caller, options)
   return options
 end
 
+-- Whether `url` is an absolute http(s) URL without spaces or control bytes.
+local function is_http_url(url)
+  return type(url) == "string" and url:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]+") ~= nil and not url:find("[%s%c]")
+end
+
 -- Whether the absolute URL `url` names a user (and so perhaps a password) before its host.
 local function has_userinfo(url)
   return url:match("^%a+://([^/?#]*)"):find("@", 1, true) ~= nil
@@ -123,8 +128,7 @@ end
 -- user name and password (which libcurl would send to the file's host and show in the attempt hook's url,
 -- and cosockets cannot send: as for base_url, none is taken).
 local function is_url(url)
-  return type(url) == "string" and url:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]+") ~= nil and not url:find("[%s%c]")
-    and not has_userinfo(url)
+  return is_http_url(url) and not has_userinfo(url)
 end
 
 -- Readable as `require("onesignal.exports").is_url` (the CLI's --download checks the answer's URL with
@@ -133,7 +137,7 @@ setmetatable(M, { __index = { is_url = is_url } })
 
 local function check_url(caller, url)
   if is_url(url) then return end
-  if is_url(type(url) == "string" and url:gsub("^(%a+://)[^/?#]*@", "%1", 1)) then
+  if is_http_url(url) then
     -- The message does not quote the URL: its password would show.
     usage.raise("onesignal." .. caller .. ": argument 'url' (#1) must not carry a user name or password"
       .. " (user@host): an export's file is fetched with no credential")
