@@ -50,6 +50,20 @@ describe("hostile servers on the ngx transport", function()
     assert.is_true(r.elapsed < 2, "took " .. r.elapsed .. " s")
   end)
 
+  -- The same for a request body the server takes slowly: the send gets the attempt's time, not that much
+  -- again after every piece the server took.
+  it("times out on schedule while the server reads the request slowly", function()
+    local out = app:case("call", { operation = "create_notification", base = "/raw/slow_reader",
+      args = { { contents = { en = "<big>" }, included_segments = { "All" } } }, big = 8 * 1024 * 1024,
+      options = { timeout = 2, max_retries = 0 } })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal("timeout", r.reason, r.text)
+    assert.matches("timed out while sending the request", r.message, 1, true)
+    assert.is_true(r.maybe_sent) -- part of it went out: the server may act on what it read
+    assert.is_true(r.elapsed < 3, "took " .. r.elapsed .. " s")
+  end)
+
   -- A line is read up to its limit, not buffered whole first: an endless one cannot grow the worker.
   for _, case in ipairs({ { "long_header", "response headers" }, { "long_chunk_size", "chunk size line" },
     { "long_trailer", "response trailers" } }) do

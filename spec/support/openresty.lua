@@ -99,6 +99,7 @@ local function test_conf(opts)
       "  uwsgi_temp_path " .. q(o.prefix .. "/tmp/uwsgi") .. ";",
       "  scgi_temp_path " .. q(o.prefix .. "/tmp/scgi") .. ";",
       "  client_body_buffer_size 1m;",
+      "  client_max_body_size 0;", -- /raw/slow_reader takes a large request body (slowly)
       "  lua_package_path " .. q(lpath) .. ";",
       "  lua_package_cpath " .. q(cpath) .. ";",
       "  lua_shared_dict results 1m;",

@@ -79,6 +79,37 @@ local function ms(seconds)
   return v
 end
 
+-- The request goes out in sends of at most SEND_PIECE bytes, the time left set before each: nginx
+-- restarts a cosocket's send timeout whenever a write makes progress, so one send of a large request
+-- lasted as long as the server kept taking a little of it, far past the call's timeout and deadline.
+-- (A piece this small fits whatever room the socket's buffer has when it opens up again.)
+local SEND_PIECE = 16384
+
+local split = setmetatable({}, { __mode = "k" }) -- request (list of strings) → its pieces, for every attempt
+
+-- The request's strings in pieces of at most SEND_PIECE bytes: lists of strings, small ones sharing one.
+local function pieces(request)
+  local out = split[request]
+  if out then return out end
+  out = {}
+  local batch, size = {}, 0
+  for _, part in ipairs(request) do
+    local from = 1
+    while from <= #part do
+      local take = math.min(#part - from + 1, SEND_PIECE - size)
+      batch[#batch + 1] = (from == 1 and take == #part) and part or part:sub(from, from + take - 1)
+      size, from = size + take, from + take
+      if size == SEND_PIECE then
+        out[#out + 1] = batch
+        batch, size = {}, 0
+      end
+    end
+  end
+  if size > 0 then out[#out + 1] = batch end
+  split[request] = out
+  return out
+end
+
 --- Runs one attempt. `a`: target (ngx_target), request (list of strings), method, now (clock function),
 -- ends (clock value when the attempt's time is up), connect_timeout, max_body, keepalive (seconds),
 -- pool_size, on_body (the request's, or nil), idle_timeout (the request's, or nil: the longest wait for
@@ -135,12 +166,16 @@ function M.run(a)
     if not ok then return fail(tls_failure(err, where)) end
   end
 
-  if not arm(sock) then return fail("timeout", "no time left to send the request") end
-  out.sent, a.sent = true, true
-  ok, err = sock:send(a.request)
-  if not ok then
-    if err == "timeout" then return fail("timeout", "timed out while sending the request") end
-    return fail("reset", "the connection failed while sending the request: " .. tostring(err))
+  for i, piece in ipairs(pieces(a.request)) do
+    if not arm(sock) then
+      return fail("timeout", i == 1 and "no time left to send the request" or "timed out while sending the request")
+    end
+    out.sent, a.sent = true, true
+    ok, err = sock:send(piece)
+    if not ok then
+      if err == "timeout" then return fail("timeout", "timed out while sending the request") end
+      return fail("reset", "the connection failed while sending the request: " .. tostring(err))
+    end
   end
 
   local reader = http.reader(sock, arm)

@@ -52,10 +52,19 @@ local function new_client(settings, args, hooks)
 end
 
 -- JSON has no holes in arrays: null stands for an argument left out (nil).
-local function call_args(list)
+-- `big`: a string value "<big>" anywhere in them becomes that many bytes (the app's request bodies are
+-- kept in memory only up to 1 MB).
+local function call_args(list, big)
+  local function fill(v)
+    if v == "<big>" and big then return string.rep("x", big) end
+    if type(v) == "table" then
+      for k, item in pairs(v) do v[k] = fill(item) end
+    end
+    return v
+  end
   local out, n = {}, 0
   for i, v in ipairs(list or {}) do
-    if v ~= cjson.null then out[i] = v end
+    if v ~= cjson.null then out[i] = fill(v) end
     n = i
   end
   return out, n
@@ -76,12 +85,12 @@ function M.outcome(body, res)
 end
 
 --- One operation, `times` times in a row: { operation, args = [...], options, with, base, as_name, hook,
--- hook_busy, times, linger }. `linger`: seconds the app's request stays after the calls (a socket the transport left
--- open stays open until the request ends).
+-- hook_busy, times, linger, big (see call_args) }. `linger`: seconds the app's request stays after the
+-- calls (a socket the transport left open stays open until the request ends).
 function M.call(settings, args)
   local hooks = args.hook and {} or nil
   local client = new_client(settings, args, hooks)
-  local list, n = call_args(args.args)
+  local list, n = call_args(args.args, args.big)
   local results = {}
   local started = now()
   for i = 1, args.times or 1 do

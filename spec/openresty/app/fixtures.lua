@@ -206,6 +206,23 @@ local RAW = {
   end,
 }
 
+-- A server that takes a request body slowly: 64 KB every 0.1 s, for at most 6 s, then answers (or has
+-- gone, when the client gave up). nginx restarts a cosocket's send timeout on every write that makes
+-- progress, so a send waiting for the whole request would last as long as such a server keeps reading.
+RAW.slow_reader = function(_, sock)
+  ngx.update_time()
+  local ends = ngx.now() + 6
+  sock:settimeout(200)
+  while ngx.now() < ends do
+    local _, err = sock:receive(65536)
+    if err == "closed" then return end
+    ngx.sleep(0.1)
+    ngx.update_time()
+  end
+  return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
+    .. '{"id":"slow"}'
+end
+
 function M.raw(uri)
   local name = uri:match("^/raw/([%w_]+)")
   local make = RAW[name]
