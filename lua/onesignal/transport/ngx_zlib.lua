@@ -1,7 +1,8 @@
 --- gzip and deflate response bodies through zlib (LuaJIT FFI).
 --
 -- `deflate` is meant to be zlib-wrapped, but some servers send raw deflate; like libcurl, a body whose
--- first bytes are not a zlib header is read again as raw deflate.
+-- first bytes are not a zlib header is read again as raw deflate. `gzip` is read as libcurl reads it:
+-- zlib tells a gzip header from a zlib one, so a zlib stream labelled gzip decodes too.
 -- @module onesignal.transport.ngx_zlib
 
 local ffi = require("ffi")
@@ -23,7 +24,7 @@ shared.declare(
 )
 
 local Z_OK, Z_STREAM_END, Z_BUF_ERROR, Z_DATA_ERROR = 0, 1, -5, -3
-local GZIP_BITS, ZLIB_BITS, RAW_BITS = 31, 15, -15
+local GZIP_BITS, ZLIB_BITS, RAW_BITS = 47, 15, -15 -- 47: 15 + 32, a gzip or zlib header (libcurl's)
 
 local lib = shared.library("inflate", { "z", "libz.so.1" })
 

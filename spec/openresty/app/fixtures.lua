@@ -18,6 +18,7 @@ local ENCODERS = {
   identity = function(text) return text, nil end,
   deflate = function(text) return encode.deflate(text), "deflate" end,
   deflate_raw = function(text) return encode.raw_deflate(text), "deflate" end,
+  gzip_zlib = function(text) return encode.deflate(text), "gzip" end, -- zlib-wrapped, labelled gzip
   br = function(text) return encode.br(text), "br" end,
   zstd = function(text) return encode.zstd(text), "zstd" end,
   gzip_br = function(text) return encode.br(encode.gzip(text)), "gzip, br" end,
