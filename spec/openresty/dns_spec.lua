@@ -41,6 +41,19 @@ describe("name lookups on the ngx transport", function()
     assert.is_true(r.elapsed < 2, "took " .. r.elapsed .. " s")
   end)
 
+  -- close kills the thread of an _async call; the lookup runs in a thread of its own, which must end with
+  -- it, or the request (or timer) that closed the client cannot end before the lookup does.
+  it("ends a lookup under way when the client is closed, so the request ends at once", function()
+    local status, text, took = app:request("POST", "/case/close", { operation = "view_templates",
+      args = { NULL }, base = UNANSWERED, count = 1, close_after = 0.2,
+      options = { allow_http = true, connect_timeout = 10, max_retries = 0 } })
+    assert.are.equal(200, status, text)
+    local out = require("cjson").decode(text)
+    assert.are.equal("closed", out.results[1].reason)
+    assert.is_falsy(out.results[1].maybe_sent)
+    assert.is_true(took < 2, "the request took " .. took .. " s")
+  end)
+
   it("connects through a lookup's thread, then keeps the connection in the pool as usual", function()
     local out = call(nil, { as_name = true, times = 3 })
     for _, r in ipairs(out.results) do assert.is_true(r.ok, r.text) end

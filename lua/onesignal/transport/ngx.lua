@@ -390,6 +390,12 @@ function Transport:close()
     st.threads[id] = nil
     st.abandoned[id] = true
     st.in_run[entry.thread] = nil -- its hook's run ends with it
+    -- A name lookup under way ends too: its thread is not this one's to kill (ngx_exchange).
+    local attempt = entry.progress.exchange
+    if attempt and attempt.abort then
+      attempt.closing = true
+      attempt.abort:post(1)
+    end
     -- Only the coroutine that spawned a thread may kill it; any other finishes unheard. Either way it is
     -- no longer pending: its callback gets "closed" now, and run must not wait for it. Nor is it a call's
     -- thread any more, which pending would leave out a second time when its last hook asks.

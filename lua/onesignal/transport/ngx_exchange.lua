@@ -15,6 +15,7 @@ local M = {}
 
 -- Errors of `sock:connect` → transport class. Anything else (refused, unreachable, …) is "connect".
 local function connect_failure(err, where)
+  if err == "closed" then return "closed", "the client was closed" end -- by `close`, during a lookup
   if err == "timeout" then return "timeout", "connecting to " .. where .. " timed out" end
   if err:find("no resolver defined", 1, true) then
     -- A configuration problem: repeating cannot help, so it is not a retried class.
@@ -38,33 +39,40 @@ local function tls_failure(err, where)
   return "connect", "TLS handshake with " .. where .. " failed: " .. err
 end
 
-local function sleep(seconds) ngx.sleep(seconds) end
-
 -- Connects `sock` to a name for nginx's resolver within `seconds`. The resolver waits `resolver_timeout`
 -- (30 s unless nginx.conf says otherwise) whatever the socket's timeout, and a coroutine cannot stop its
 -- own wait, while libcurl's connect timeout covers the name lookup. So the connect runs in a light thread
--- raced against one that sleeps: the loser is killed (ngx_lua then aborts a pending lookup or connect),
--- and this coroutine goes on with the socket, which ngx_lua allows within one request.
+-- that a watcher thread kills when the time is up (ngx_lua then aborts a pending lookup or connect), and
+-- this coroutine goes on with the socket, which ngx_lua allows within one request.
+-- The watcher waits on a semaphore that the connect posts when it ends, and so does `close` (`a.abort`):
+-- close kills the thread of a call it abandons, and only a thread's parent may kill it, so the connect's
+-- thread is the watcher's, not this coroutine's. A child of this one, it went on after the close for the
+-- whole lookup, and the request (or timer) could not end before it did.
 -- Cosockets look in the pool before resolving (ngx_lua documents it), and an empty host fails at once
 -- after that, with no I/O and nothing logged: so a pooled connection is taken without any thread, and the
 -- two threads (some memory of the request's each, until it ends) are only for new connections.
-local function connect_in_time(sock, host, port, options, seconds)
+local function connect_in_time(sock, host, port, options, seconds, a)
   if sock:connect("", port, options) then return true end
-  local ok, err, finished
-  local connector = ngx.thread.spawn(function()
-    ok, err = sock:connect(host, port, options)
-    finished = true
-    return "connector"
+  local ok, err, finished, closing
+  local done = require("ngx.semaphore").new(0)
+  a.abort = done
+  local watcher = ngx.thread.spawn(function()
+    local connector = ngx.thread.spawn(function()
+      ok, err = sock:connect(host, port, options)
+      finished = true
+      done:post(1)
+    end)
+    if not finished then done:wait(seconds) end
+    if finished then
+      ngx.thread.wait(connector) -- reaped
+    else
+      closing = a.closing
+      ngx.thread.kill(connector)
+    end
   end)
-  if finished then
-    ngx.thread.wait(connector) -- reaped
-    return ok, err
-  end
-  local sleeper = ngx.thread.spawn(sleep, seconds)
-  local _, first = ngx.thread.wait(connector, sleeper)
-  local other = first == "connector" and sleeper or connector
-  if not ngx.thread.kill(other) then ngx.thread.wait(other) end -- it ended too: reaped
-  if not finished then return nil, "timeout" end
+  ngx.thread.wait(watcher)
+  a.abort = nil
+  if not finished then return nil, closing and "closed" or "timeout" end
   return ok, err
 end
 
@@ -143,7 +151,7 @@ function M.run(a)
   local options = { pool = t.pool }
   local ok, err
   if by_resolver then
-    ok, err = connect_in_time(sock, host, t.port, options, connect_time)
+    ok, err = connect_in_time(sock, host, t.port, options, connect_time, a)
   else
     ok, err = sock:connect(host, t.port, options)
   end
