@@ -15,7 +15,6 @@ local M = {}
 
 -- Errors of `sock:connect` → transport class. Anything else (refused, unreachable, …) is "connect".
 local function connect_failure(err, where)
-  if err == "closed" then return "closed", "the client was closed" end -- by `close`, during a lookup
   if err == "timeout" then return "timeout", "connecting to " .. where .. " timed out" end
   if err:find("no resolver defined", 1, true) then
     -- A configuration problem: repeating cannot help, so it is not a retried class.
@@ -72,7 +71,8 @@ local function connect_in_time(sock, host, port, options, seconds, a)
   end)
   ngx.thread.wait(watcher)
   a.abort = nil
-  if not finished then return nil, closing and "closed" or "timeout" end
+  if closing then return nil, "closed" end
+  if not finished then return nil, "timeout" end
   return ok, err
 end
 
@@ -156,7 +156,11 @@ function M.run(a)
     ok, err = sock:connect(host, t.port, options)
   end
   if not ok then
-    out.error, out.message = connect_failure(err, where)
+    if a.closing then
+      out.error, out.message = "closed", "the client was closed" -- during a lookup (connect_in_time)
+    else
+      out.error, out.message = connect_failure(err, where)
+    end
     return out
   end
   out.reused = (sock:getreusedtimes() or 0) > 0
