@@ -51,19 +51,25 @@ end
 
 local array_mt = json.array_mt
 
--- Text of a path or query value: strings as they are, integral numbers without a fraction.
-local function scalar_text(op, param, index, value)
+-- How a message names the value: the argument, or (`item`) one item of a query option's list.
+local function value_name(param, index, item)
+  return argument(param, index) .. (item and (": item " .. item) or "")
+end
+
+-- Text of a path or query value: strings as they are, integral numbers without a fraction. `item`: the
+-- value's place in a query option's list, for messages ("argument 'app_ids': item 2 must not be empty").
+local function scalar_text(op, param, index, value, item)
   local t = type(value)
   if t == "string" then
-    if value == "" then usage(op, argument(param, index) .. " must not be empty") end
+    if value == "" then usage(op, value_name(param, index, item) .. " must not be empty") end
     -- Percent-encoding could carry any bytes, but the API reads a path or query value as UTF-8 text and
     -- compares it with strings it got as JSON: other bytes could only be mangled or refused, never match.
     local bad = utf8_error(value)
-    if bad then usage(op, argument(param, index) .. " is not valid UTF-8 (byte " .. bad .. ")") end
+    if bad then usage(op, value_name(param, index, item) .. " is not valid UTF-8 (byte " .. bad .. ")") end
     return value
   elseif t == "number" then
     if value ~= value or value == math.huge or value == -math.huge then
-      usage(op, argument(param, index) .. " must be a finite number")
+      usage(op, value_name(param, index, item) .. " must be a finite number")
     end
     -- Written as in a JSON body: integral values without a fraction, others as the shortest text that reads
     -- back as the number, with '.' whatever the C locale (%.17g made 0.1 "0.10000000000000001", and 1.5
@@ -74,7 +80,7 @@ local function scalar_text(op, param, index, value)
     -- (an app_id, a token, outcome names): `false` there would be sent as the text "false".
     return tostring(value)
   end
-  usage(op, argument(param, index) .. " must be a string" .. (param.optional and ", number or boolean"
+  usage(op, value_name(param, index, item) .. " must be a string" .. (param.optional and ", number or boolean"
     or " or number") .. ", got " .. t)
 end
 
@@ -116,7 +122,7 @@ local function add_query(op, param, value, query)
       if (item == nil) ~= (i > entries) then
         usage(op, argument(param) .. " must be a scalar or an array of scalars without holes")
       end
-      if item ~= nil then query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item)) end
+      if item ~= nil then query[#query + 1] = name .. "=" .. escape(scalar_text(op, param, nil, item, i)) end
     end
     -- The API's maxItems (operations.lua): a longer filter is refused with a 400.
     if param.max_items and entries > param.max_items then

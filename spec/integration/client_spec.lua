@@ -494,6 +494,18 @@ describe("the client", function()
         function() client:list_audit_logs("org", { actions = { "a", extra = "b" } }) end)
       refused("onesignal%.list_audit_logs: argument 'actions' must be a scalar or an array of scalars without holes",
         function() client:list_audit_logs("org", { actions = { x = "b" } }) end)
+      -- a bad item of a list is named by its place: the list itself is neither empty nor a table
+      refused("onesignal%.list_audit_logs: argument 'app_ids': item 2 must not be empty$", function()
+        client:list_audit_logs("org", { app_ids = { "a", "" } })
+      end)
+      refused("onesignal%.list_audit_logs: argument 'actor_ids': item 3 must be a string, number or boolean, got"
+        .. " table$", function() client:list_audit_logs("org", { actor_ids = { "a", "b", {} } }) end)
+      refused("onesignal%.get_outcomes: argument 'outcome_names%[%]': item 1 must be a finite number$",
+        function() client:get_outcomes(nil, "os__session_duration.count", { ["outcome_names[]"] = { 0 / 0 } }) end)
+      -- one value given for a list option is the argument itself
+      refused("onesignal%.list_audit_logs: argument 'app_ids' must not be empty$", function()
+        client:list_audit_logs("org", { app_ids = "" })
+      end)
       refused("onesignal%.get_user: takes 3 arguments, got 4", function()
         client:get_user(nil, "external_id", "u", {})
       end)
@@ -540,7 +552,7 @@ describe("the client", function()
       refused("onesignal%.get_user: argument 'alias_id' %(#3%) is not valid UTF%-8 %(byte 4%)", function()
         client:get_user(nil, "external_id", "u-1\244\144\128\128") -- above U+10FFFF
       end)
-      refused("onesignal%.list_audit_logs: argument 'app_ids' is not valid UTF%-8 %(byte 1%)", function()
+      refused("onesignal%.list_audit_logs: argument 'app_ids': item 2 is not valid UTF%-8 %(byte 1%)", function()
         client:list_audit_logs("org", { app_ids = { "a", "\226\130" } }) -- cut short
       end)
       -- well-formed text of every length passes through unchanged, in a body and a path
