@@ -89,10 +89,12 @@ function M.finish(req, result, redact)
   end
 
   local body, problem
-  if (status == 204 or req.no_content) and not text:find("[^ \t\r\n]") then
+  local blank = not text:find("[^ \t\r\n]") -- nothing but JSON's whitespace: no value at all
+  if (status == 204 or req.no_content) and blank then
     body = {} -- no content is due: an empty body, or a blank line some servers send instead
-  elseif text == "" then
-    problem = "the response body is empty"
+  elseif blank then
+    -- A bare line break (from a proxy, say) carries no more than an empty body: the same reason.
+    problem = text == "" and "the response body is empty" or "the response body is empty (only whitespace)"
   else
     body, problem = json.decode(text)
     if problem then
@@ -106,7 +108,7 @@ function M.finish(req, result, redact)
   if problem then
     return fail(req, result, {
       kind = "decode",
-      reason = text == "" and "empty" or "json",
+      reason = blank and "empty" or "json",
       message = problem,
       body = text,
     }, redact)

@@ -172,6 +172,17 @@ describe("response bodies", function()
       assert.matches("decode error (empty): the response body is empty", tostring(err), 1, true)
     end)
 
+    -- A proxy or framework may answer a bare line break: there is no value in it, as in an empty body.
+    it("reports a 200 of only whitespace where JSON was due as empty, keeping the text", function()
+      srv:fault_on("get_segments", { { status = 200, body = "\r\n" } })
+      local body, err = client:get_segments(nil)
+      assert.is_nil(body)
+      assert.are.equal("decode", err.kind)
+      assert.are.equal("empty", err.reason)
+      assert.are.equal("\r\n", err.body)
+      assert.matches("decode error (empty): the response body is empty (only whitespace)", tostring(err), 1, true)
+    end)
+
     it("reports invalid JSON with the raw text", function()
       local text = '{"id": "b7e1", "recipients": '
       srv:fault_on("create_notification", { { status = 200, body = text } })
