@@ -15,6 +15,7 @@ local VERSION = require("onesignal.version")
 local M = {}
 
 local escape = core.escape
+local math_type = math.type -- nil on LuaJIT, whose numbers are all floats
 local utf8_error = core.utf8_error
 
 --- Header lines every request carries, whatever the transport (Authorization is added by the transport).
@@ -70,6 +71,13 @@ local function scalar_text(op, param, index, value, item)
   elseif t == "number" then
     if value ~= value or value == math.huge or value == -math.huge then
       usage(op, value_name(param, index, item) .. " must be a finite number")
+    end
+    -- A float beyond 2^53 (any number there on LuaJIT) has lost digits an id written with more had: 2^53 + 1
+    -- reads as 2^53, and the call would name something else (delete another user). A Lua 5.3/5.4 integer
+    -- keeps them all.
+    if (value > 2 ^ 53 or value < -2 ^ 53) and not (math_type and math_type(value) == "integer") then
+      usage(op, value_name(param, index, item) .. " is a number beyond 2^53, which cannot keep every digit of an"
+        .. " id: pass it as a string, got " .. json.number_text(value))
     end
     -- Written as in a JSON body: integral values without a fraction, others as the shortest text that reads
     -- back as the number, with '.' whatever the C locale (%.17g made 0.1 "0.10000000000000001", and 1.5

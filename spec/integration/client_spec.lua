@@ -502,6 +502,27 @@ describe("the client", function()
         .. " table$", function() client:list_audit_logs("org", { actor_ids = { "a", "b", {} } }) end)
       refused("onesignal%.get_outcomes: argument 'outcome_names%[%]': item 1 must be a finite number$",
         function() client:get_outcomes(nil, "os__session_duration.count", { ["outcome_names[]"] = { 0 / 0 } }) end)
+      -- a float beyond 2^53 has lost digits (every number on LuaJIT is one): 2^53 + 1 reads as 2^53, and
+      -- the call would name another user
+      refused("onesignal%.delete_user: argument 'alias_id' %(#3%) is a number beyond 2%^53, which cannot keep"
+        .. " every digit of an id: pass it as a string, got 9007199254740994$",
+        function() client:delete_user(nil, "external_id", 2 ^ 53 + 2) end)
+      refused("onesignal%.get_notification: argument 'app_id' %(#1%) is a number beyond 2%^53", function()
+        client:get_notification(-2 ^ 60, "n-1")
+      end)
+      refused("onesignal%.list_audit_logs: argument 'actor_ids': item 2 is a number beyond 2%^53", function()
+        client:list_audit_logs("org", { actor_ids = { 1, 1e19 } })
+      end)
+      -- a Lua 5.4 integer keeps every digit, and 2^53 itself is exact
+      srv:clear()
+      if math.tointeger then
+        client:get_user(nil, "external_id", math.tointeger(2 ^ 53) + 1)
+        assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/9007199254740993",
+          srv:requests()[1].path)
+        srv:clear()
+      end
+      client:get_user(nil, "external_id", 2 ^ 53)
+      assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/9007199254740992", srv:requests()[1].path)
       -- one value given for a list option is the argument itself
       refused("onesignal%.list_audit_logs: argument 'app_ids' must not be empty$", function()
         client:list_audit_logs("org", { app_ids = "" })
