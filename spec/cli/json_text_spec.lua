@@ -80,5 +80,14 @@ describe("onesignal.cli.json_text", function()
       assert.is_nil(value)
       assert.is_string(problem)
     end)
+
+    -- The empty arrays stand in as longer text while the decoder reads: the byte named is still the caller's.
+    it("names the byte of the text given, after empty arrays too", function()
+      local text = '{"included_segments":[],"filters":[ ],"x":nope}'
+      local value, problem = json_text.decode(text)
+      assert.is_nil(value)
+      assert.are.equal("unexpected character 'o' at byte " .. text:find("nope", 1, true) + 1, problem)
+      assert.are.same({ nil, "unexpected end of text at byte 6" }, { json_text.decode("[[],[") })
+    end)
   end)
 end)
