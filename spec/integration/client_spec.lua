@@ -679,6 +679,16 @@ describe("the client", function()
           .. " client a default app_id%)", function() bare[name](bare, table.unpack(args)) end)
       end
       assert.are.equal(0, #srv:requests())
+      -- null is no app_id either: it was sent as null, and the client's default left out
+      refused("onesignal%.create_notification: argument 'notification': field app_id is null, which names no app"
+        .. " %(leave it out to send the client's default%)$", function()
+          client:create_notification({ app_id = onesignal.null, contents = { en = "x" }, included_segments = { "A" } })
+        end)
+      refused("onesignal%.get_notification_history: argument 'get_notification_history_request_body': field"
+        .. " app_id is null, which names no app %(give one, or leave it out and give the client a default"
+        .. " app_id%)$", function()
+          bare:get_notification_history("n-1", { app_id = onesignal.null, events = "sent" })
+        end)
       -- Given in the body, it needs no default.
       assert.is_truthy(bare:create_notification({ app_id = srv.app_id, contents = { en = "x" },
         included_segments = { "A" } }))
