@@ -38,6 +38,13 @@ local function usage(op, message, quoted)
   error({ usage = "onesignal." .. op.name .. ": " .. message, quoted = quoted }, 0)
 end
 
+-- The type of a wrong value, for a message: onesignal.null by its name (a decoded answer's null, such as a
+-- last page's cursor, is one), as "userdata" says nothing a caller could recognise.
+local function type_name(value)
+  if value == json.null then return "onesignal.null" end
+  return type(value)
+end
+
 local function argument(param, index)
   return "argument '" .. param.name .. "'" .. (index and (" (#" .. index .. ")") or "")
 end
@@ -89,7 +96,7 @@ local function scalar_text(op, param, index, value, item)
     return tostring(value)
   end
   usage(op, value_name(param, index, item) .. " must be a string" .. (param.optional and ", number or boolean"
-    or " or number") .. ", got " .. t)
+    or " or number") .. ", got " .. type_name(value))
 end
 
 -- The range an integer query option takes, in words: "between 1 and 50", "at least 0" (operations.lua).
@@ -105,13 +112,13 @@ local function check_typed(op, param, value)
   if param.type == "integer" then
     if type(value) ~= "number" or value ~= math.floor(value) or value < -2 ^ 53 or value > 2 ^ 53 then
       usage(op, argument(param) .. " must be an integer, got " .. (type(value) == "number"
-        and json.number_text(value) or type(value)))
+        and json.number_text(value) or type_name(value)))
     end
     if (param.min and value < param.min) or (param.max and value > param.max) then
       usage(op, argument(param) .. " must be " .. range_text(param) .. ", got " .. json.number_text(value))
     end
   elseif type(value) ~= "boolean" then
-    usage(op, argument(param) .. " must be a boolean, got " .. type(value))
+    usage(op, argument(param) .. " must be a boolean, got " .. type_name(value))
   end
 end
 
@@ -283,7 +290,7 @@ local function build(req, op, client, n, ...)
       if value == nil then
         if not param.optional then usage(op, argument(param, i) .. " (a table) is required") end
       elseif type(value) ~= "table" then
-        usage(op, argument(param, i) .. " must be a table, got " .. type(value))
+        usage(op, argument(param, i) .. " must be a table, got " .. type_name(value))
       else
         local list
         list, plain = is_list(value)
@@ -312,7 +319,7 @@ local function build(req, op, client, n, ...)
   if n > count then options = select(count + 1, ...) end
   if options ~= nil then
     if type(options) ~= "table" then
-      usage(op, "the last argument (query options) must be a table, got " .. type(options))
+      usage(op, "the last argument (query options) must be a table, got " .. type_name(options))
     end
     -- Of several unknown ones, the first by name (onesignal.order), not pairs' first: the same every run.
     local unknown = order.first_unknown(options, op.option_set)

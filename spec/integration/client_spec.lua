@@ -523,6 +523,17 @@ describe("the client", function()
       end
       client:get_user(nil, "external_id", 2 ^ 53)
       assert.are.equal("/apps/" .. srv.app_id .. "/users/by/external_id/9007199254740992", srv:requests()[1].path)
+      -- onesignal.null (a light userdata, as a decoded answer's null cursor is) is named as itself
+      refused("onesignal%.view_journeys: argument 'cursor' must be a string, number or boolean, got onesignal%.null$",
+        function() client:view_journeys(nil, { cursor = onesignal.null }) end)
+      refused("onesignal%.get_user: argument 'alias_id' %(#3%) must be a string or number, got onesignal%.null$",
+        function() client:get_user(nil, "external_id", onesignal.null) end)
+      refused("onesignal%.get_notifications: argument 'limit' must be an integer, got onesignal%.null$",
+        function() client:get_notifications(nil, { limit = onesignal.null }) end)
+      refused("onesignal%.create_notification: argument 'notification' %(#1%) must be a table, got onesignal%.null$",
+        function() client:create_notification(onesignal.null) end)
+      refused("onesignal%.get_user: argument 'alias_id' %(#3%) must be a string or number, got userdata$",
+        function() client:get_user(nil, "external_id", io.stdout) end)
       -- one value given for a list option is the argument itself
       refused("onesignal%.list_audit_logs: argument 'app_ids' must not be empty$", function()
         client:list_audit_logs("org", { app_ids = "" })
