@@ -79,12 +79,14 @@ local function scalar_text(op, param, index, value, item)
     if value ~= value or value == math.huge or value == -math.huge then
       usage(op, value_name(param, index, item) .. " must be a finite number")
     end
-    -- A float beyond 2^53 (any number there on LuaJIT) has lost digits an id written with more had: 2^53 + 1
-    -- reads as 2^53, and the call would name something else (delete another user). A Lua 5.3/5.4 integer
-    -- keeps them all.
-    if (value > 2 ^ 53 or value < -2 ^ 53) and not (math_type and math_type(value) == "integer") then
-      usage(op, value_name(param, index, item) .. " is a number beyond 2^53, which cannot keep every digit of an"
-        .. " id: pass it as a string, got " .. json.number_text(value))
+    -- A float from 2^53 on (any number there on LuaJIT) may have lost digits an id written with more had:
+    -- 2^53 + 1 reads as 2^53, and the call would name something else (delete another user). Below, every
+    -- integer is exact and no other reads as it; a Lua 5.3/5.4 integer keeps every digit. The typed
+    -- options (limit, offset) have their own bounds (check_typed).
+    if (value >= 2 ^ 53 or value <= -2 ^ 53) and not param.type
+      and not (math_type and math_type(value) == "integer") then
+      usage(op, value_name(param, index, item) .. " is a number of 2^53 or more, which cannot keep every digit"
+        .. " of an id: pass it as a string, got " .. json.number_text(value))
     end
     -- Written as in a JSON body: integral values without a fraction, others as the shortest text that reads
     -- back as the number, with '.' whatever the C locale (%.17g made 0.1 "0.10000000000000001", and 1.5
