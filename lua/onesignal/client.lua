@@ -20,15 +20,27 @@ local getmetatable = getmetatable
 local M = {}
 local Client = {}
 
+-- What a spawned coroutine yields when one of the client's calls suspends it (waiter_for, suspend): the
+-- client resumes it later. Anything else it yields went to nobody (see resume).
+local PARKED = setmetatable({}, { __name = "onesignal.parked" })
+
 -- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll, run or close).
 -- One its owner closed (coroutine.close, Lua 5.4: how a task is cancelled) is left alone: what it
 -- waited for has nobody to go to, and resuming it would raise "cannot resume dead coroutine".
+-- One that yields by itself (coroutine.yield, not in a call of the client's) waits for nothing the client
+-- knows of, and only the client resumes it: that is an error of the coroutine's, or it would stay
+-- suspended for good, uncounted by pending(), its work silently never done.
 -- Returns whether it resumed the coroutine.
 local function resume(co, ...)
   if coroutine.status(co) == "dead" then return false end
   local ok, err = coroutine.resume(co, ...)
   if not ok then
     error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. tostring(err)), 0)
+  end
+  if err ~= PARKED and coroutine.status(co) == "suspended" then
+    error(debug.traceback(co, "onesignal: a coroutine run by client:spawn yielded by itself (coroutine.yield),"
+      .. " outside the client's calls: only the client resumes it, so nothing would; to let the others run,"
+      .. " use client:sleep(0)"), 0)
   end
   return true
 end
@@ -95,7 +107,7 @@ local function waiter_for(root, co)
   local function wait(seconds)
     parked = true
     sleeper = seconds and add_sleeper(root, co, seconds, true) or nil
-    coroutine.yield()
+    coroutine.yield(PARKED)
     local timed = sleeper
     sleeper = nil
     if timed and timed.woken then
@@ -318,7 +330,7 @@ end
 -- Suspends the spawned coroutine co for `seconds` (a sleeper, see drop_closed_sleepers).
 local function suspend(root, co, seconds)
   local sleeper = add_sleeper(root, co, seconds, false)
-  coroutine.yield()
+  coroutine.yield(PARKED)
   if not sleeper.woken then
     remove_sleeper(root, sleeper)
     resumed_by_another("client:sleep")

@@ -285,6 +285,32 @@ describe("coroutines run by client:spawn", function()
     assert.are.equal(0, client:pending())
   end)
 
+  -- Only the client resumes a spawned coroutine, and only where one of its calls suspended it. One that
+  -- yields by itself waited for nothing the client knows of: it was left suspended for good, pending() said
+  -- 0 and run() returned true with the rest of its work never done.
+  it("raise, from whatever resumed it, a coroutine that yields by itself: nothing would resume it", function()
+    local after = false
+    local ok, err = pcall(client.spawn, client, function()
+      coroutine.yield("to a scheduler")
+      after = true
+    end)
+    assert.is_false(ok)
+    assert.matches("a coroutine run by client:spawn yielded by itself %(coroutine.yield%)", err)
+    assert.matches("client:sleep%(0%)", err)
+    assert.matches("stack traceback", err)
+
+    client:spawn(function()
+      assert(client:get_segments(nil))
+      coroutine.yield()
+      after = true
+    end)
+    ok, err = pcall(client.run, client, 10)
+    assert.is_false(ok)
+    assert.matches("a coroutine run by client:spawn yielded by itself", err)
+    assert.is_false(after)
+    assert.are.equal(0, client:pending())
+  end)
+
   it("sleep without holding the others up", function()
     local order = {}
     local started = clock.now()
