@@ -435,7 +435,8 @@ function Client:run(timeout)
   return done
 end
 
---- Requests started and not yet finished, plus coroutines asleep in `client:sleep`.
+--- Requests started and not yet finished, plus coroutines asleep in `client:sleep` or waiting in `send_many`
+-- for a rate token.
 function Client:pending()
   return self.transport:pending() + #drop_closed_sleepers(self.root)
 end

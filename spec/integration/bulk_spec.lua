@@ -375,6 +375,20 @@ describe("client:send_many", function()
     assert.are.equal(2, #srv:recorded("create_notification"))
   end)
 
+  -- README: pending() counts a coroutine waiting in send_many for a token (run waits for it, an outside
+  -- loop's timeout() says when it is due), as it counts one asleep in client:sleep.
+  it("inside client:spawn with a rate, counts the coroutine waiting for a token as pending until it is due", function()
+    local summary
+    client:spawn(function() summary = select(2, client:send_many(notifications(2), { rate = 2 })) end)
+    assert.are.equal(2, client:pending()) -- item 1 in flight, and the wait for item 2's token
+    client:poll(0.4) -- item 1's answer (the token for item 2 is 0.5 s away)
+    assert.are.equal(1, client:pending()) -- only the wait is left
+    local t = client:timeout()
+    assert.is_true(t > 0 and t <= 0.5, "timeout " .. tostring(t))
+    assert.is_true(client:run(10))
+    assert.are.equal(2, summary.succeeded)
+  end)
+
   it("inside client:spawn, finishes the list when on_progress itself makes a call that suspends", function()
     -- The call in on_progress outlasts the requests in flight, so they finish while it is suspended.
     srv:fault({ match = { operation = "view_templates" }, steps = server.times(6, { delay = 0.3 }) })
