@@ -627,6 +627,31 @@ describe("closing a client", function()
     assert.are.equal(0, client:pending())
   end)
 
+  -- README: after close an _async call's callback runs in the next poll. One started by a callback that
+  -- closed the client, while a poll was handing out results, ran in that same poll instead: the close
+  -- handed out the rest and emptied the queue, and the poll went on to the new entry in its place.
+  it("runs the callback of an _async call made after the close in the next poll, also from a callback", function()
+    local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+    local log = {}
+    for i = 1, 3 do
+      client:get_segments_async(nil, function()
+        log[#log + 1] = "answer " .. i
+        if i == 1 then
+          client:close()
+          client:get_segments_async(nil, function(_, err) log[#log + 1] = "after close: " .. err.reason end)
+        end
+      end)
+    end
+    srv:fault({ match = { operation = "get_user" }, steps = { { delay = 0.3 } } })
+    client:get_user(nil, "external_id", "nobody") -- drives the engine: the three finish meanwhile
+    assert.are.equal(1, client:poll(0)) -- answer 1; 2 and 3 ran inside the close
+    assert.are.same({ "answer 1", "answer 2", "answer 3" }, log)
+    assert.are.equal(1, client:pending())
+    assert.are.equal(1, client:poll(0))
+    assert.are.same({ "answer 1", "answer 2", "answer 3", "after close: closed" }, log)
+    assert.are.equal(0, client:pending())
+  end)
+
   it("counts the attempts a request made before the close ended it", function()
     local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id,
       retry_base_delay = 0.01, retry_max_delay = 0.02 })

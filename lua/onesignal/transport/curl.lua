@@ -74,7 +74,7 @@ function M.new(cfg)
   -- rehashed over and over as entries come and go).
   -- closed is present (false) rather than absent: every call reads it, and a miss goes on to the metatable.
   local self = setmetatable({ name = "curl", session = session, ready = {}, ready_callbacks = {}, head = 1,
-    tail = 0, closed = false }, Transport)
+    tail = 0, round = 0, closed = false }, Transport)
   secrets[self] = { cfg.rest_api_key, cfg.organization_api_key }
   return self
 end
@@ -131,10 +131,13 @@ end
 -- Results queued by these callbacks wait for the next call, so a callback that starts a request every
 -- time it runs cannot keep one call going forever.
 local function deliver(self)
-  local ran, last = 0, self.tail
+  local ran, last, round = 0, self.tail, self.round
   local ready, callbacks = self.ready, self.ready_callbacks
   -- A callback may poll or close, and so deliver the rest itself: then head passes tail and this stops.
-  while self.head <= last and self.head <= self.tail do
+  -- That delivery may also have emptied the queue and started it again at 1 (a new round), where a
+  -- callback of it or this one then queues a result (an _async call on the closed client): that waits for
+  -- the next call too, not for this one to reach it at an index it had not got to.
+  while self.round == round and self.head <= last and self.head <= self.tail do
     local head = self.head
     local result, callback = ready[head], callbacks[head]
     ready[head], callbacks[head] = nil, nil
@@ -145,7 +148,7 @@ local function deliver(self)
     end
   end
   -- An empty queue starts again at 1, so its keys stay few and in the tables' array parts.
-  if self.head > self.tail then self.head, self.tail = 1, 0 end
+  if self.head > self.tail then self.head, self.tail, self.round = 1, 0, self.round + 1 end
   return ran
 end
 
