@@ -177,18 +177,18 @@ end
 local function additions(op, client, body, plain)
   local app_id, given
   if plain then given = body.app_id else given = rawget(body, "app_id") end
-  if op.body_app_id and given == json.null then
-    -- No app_id either, yet the writer would send it as null, and the client's default could not go in
-    -- beside it: the API could only answer 400.
-    usage(op, argument(op.body) .. ": field app_id is null, which names no app (" .. (client.app_id
-      and "leave it out to send the client's default)" or "give one, or leave it out and give the client a"
-      .. " default app_id)"))
-  elseif op.body_app_id and given == nil then
+  if op.body_app_id and given == nil then
     app_id = client.app_id
     -- The API needs it to know the app; without it the request could only come back 400.
     if not app_id then
       usage(op, argument(op.body) .. ": field app_id is required (or give the client a default app_id)")
     end
+  elseif op.body_app_id and given == json.null then
+    -- No app_id either, yet the writer would send it as null, and the client's default could not go in
+    -- beside it: the API could only answer 400.
+    usage(op, argument(op.body) .. ": field app_id is null, which names no app (" .. (client.app_id
+      and "leave it out to send the client's default)" or "give one, or leave it out and give the client a"
+      .. " default app_id)"))
   end
   local key, new_key
   if op.idempotency_key then

@@ -88,16 +88,18 @@ function M.finish(req, result, redact)
     }, redact)
   end
 
-  local body, problem
-  local blank = not text:find("[^ \t\r\n]") -- nothing but JSON's whitespace: no value at all
-  if (status == 204 or req.no_content) and blank then
+  local body, problem, blank
+  if (status == 204 or req.no_content) and not text:find("[^ \t\r\n]") then
     body = {} -- no content is due: an empty body, or a blank line some servers send instead
-  elseif blank then
-    -- A bare line break (from a proxy, say) carries no more than an empty body: the same reason.
-    problem = text == "" and "the response body is empty" or "the response body is empty (only whitespace)"
+  elseif text == "" then
+    problem, blank = "the response body is empty", true
   else
     body, problem = json.decode(text)
-    if problem then
+    -- Asked only of a text that failed, so an answer read whole pays nothing for it.
+    if problem and not text:find("[^ \t\r\n]") then
+      -- A bare line break (from a proxy, say) carries no more than an empty body: the same reason.
+      problem, blank = "the response body is empty (only whitespace)", true
+    elseif problem then
       problem = "the response body is not JSON (" .. problem .. ")"
     elseif type(body) ~= "table" then
       -- Every operation answers an object (get_apps an array). A bare false or null would be returned as
