@@ -182,6 +182,37 @@ describe("concurrency on the ngx transport", function()
     assert.is_true(out.took >= 0.25 and out.took < 1, "the request's run took " .. out.took .. " s")
   end)
 
+  -- On libcurl a spawned coroutine that yields by itself raises (nothing would resume it). Here the thread
+  -- is ngx_lua's, for which a bare coroutine.yield gives the others a turn: it goes on (the yield returns
+  -- nothing), its calls are made, and pending() and run() count it until it ends.
+  it("lets a spawned thread that yields by itself (coroutine.yield) go on, counted until it ends", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.2 }, { delay = 0.2 } } })
+    local out = app:case("spawn_yield", { values = { 1, "two" }, timeout = 5 })
+    assert.is_true(out.finished, app:error_log())
+    assert.are.same({ { n = 0 }, { n = 0 } }, out.yields)
+    for i = 1, 2 do assert.is_true(out.calls[i].ok, out.calls[i].text) end
+    assert.are.equal(2, #srv:requests())
+    assert.are.equal(1, out.pending_after_spawn)
+    assert.is_true(out.done)
+    assert.is_true(out.took >= 0.35, "run returned after " .. out.took .. " s")
+    assert.are.equal(0, out.pending_after_run)
+  end)
+
+  -- README: calls in coroutines the client did not start block. Here that coroutine is suspended (cosockets
+  -- yield through it to nginx), and the program's coroutine.resume returns once they are done.
+  it("makes the calls of a coroutine of the program's own: its resume returns once they are done", function()
+    srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 0.2 }, { delay = 0.2 } } })
+    local out = app:case("own_coroutine", { timeout = 5 })
+    assert.is_true(out.resumed_ok, out.err)
+    assert.are.equal("dead", out.status)
+    assert.is_true(out.blocking.ok, out.blocking.text)
+    assert.is_true(out.async.ok, out.async and out.async.text)
+    assert.is_true(out.run_done)
+    assert.is_true(out.took >= 0.35, "resume returned after " .. out.took .. " s")
+    assert.are.equal(0, out.pending_after)
+    assert.are.equal(2, #srv:requests())
+  end)
+
   it("sends a list with send_many, at most `concurrency` at a time", function()
     local list = {}
     for i = 1, 20 do list[i] = { contents = { en = "item " .. i }, included_segments = { "All" } } end

@@ -420,6 +420,53 @@ function M.spawn_runs(settings, args)
   return out
 end
 
+--- A thread of client:spawn that yields by itself (a bare coroutine.yield, `values` given to it) before
+-- and between two blocking calls: what the yields returned, the calls' outcomes, what pending() said
+-- after the spawn, and run's answer.
+function M.spawn_yield(settings, args)
+  local client = new_client(settings, args)
+  local out = { yields = {}, calls = {} }
+  client:spawn(function()
+    out.yields[1] = { n = select("#", coroutine.yield(unpack(args.values or {}))) }
+    out.calls[1] = M.outcome(client:view_templates(nil))
+    out.yields[2] = { n = select("#", coroutine.yield()) }
+    out.calls[2] = M.outcome(client:view_templates(nil))
+    out.finished = true
+  end)
+  out.pending_after_spawn = client:pending()
+  local t0 = now()
+  out.done = client:run(args.timeout)
+  out.took = now() - t0
+  out.pending_after_run = client:pending()
+  return out
+end
+
+--- A coroutine of the program's own (coroutine.create) resumed by the program, that makes a blocking call,
+-- then an _async call and client:run(): how long resume took (the calls suspend the coroutine until they
+-- are done, and resume returns only then), the coroutine's status after it, and the calls' outcomes.
+function M.own_coroutine(settings, args)
+  local client = new_client(settings, args)
+  local out = {}
+  local co = coroutine.create(function()
+    local blocking = M.outcome(client:view_templates(nil))
+    local async
+    client:view_templates_async(nil, function(b, res) async = M.outcome(b, res) end)
+    local done = client:run(args.timeout)
+    return blocking, async, done
+  end)
+  local t0 = now()
+  local ok, blocking, async, done = coroutine.resume(co)
+  out.took = now() - t0
+  out.resumed_ok, out.status = ok, coroutine.status(co)
+  if not ok then
+    out.err = tostring(blocking)
+  else
+    out.blocking, out.async, out.run_done = blocking, async, done
+  end
+  out.pending_after = client:pending()
+  return out
+end
+
 --- Sends from a timer (the request that schedules it answers at once); `collect` reads the outcome.
 function M.timer(settings, args)
   local ok, err = ngx.timer.at(0, function(premature)
