@@ -78,25 +78,111 @@ local function resumed_by_another(what)
     .. " while it waited for " .. what .. " (only poll, run and close may resume it)")
 end
 
--- Coroutines asleep (`client:sleep`, or a wait with a limit) are in root.sleepers, soonest first:
--- { due = monotonic seconds, co = coroutine, until_close = whether close() wakes it too (end_paces) }.
--- poll wakes each once it is due: it takes it out of the list, sets `woken` and resumes it.
+-- Coroutines asleep (`client:sleep`, or a wait with a limit) are in root.sleepers, a binary min-heap, soonest
+-- first and, of equal times, the first to fall asleep first:
+-- { due = monotonic seconds, seq = order of falling asleep, co = coroutine, until_close = whether close()
+--   wakes it too (end_paces), root = the client }.
+-- poll wakes each once it is due: it takes it off the heap, sets `woken` and resumes it. One that something
+-- else ended (woken early, resumed by another, its coroutine closed) is only marked `gone` where it is: the
+-- heap drops it when it comes to the top, or all of them at once when they outnumber the rest (compact).
+-- So every step is O(log n) and nothing walks the heap per poll: root.asleep counts the sleepers not gone
+-- (pending), root.paced those of them with until_close (end_paces), root.stale the gone ones in the heap.
+local floor = math.floor
+
+local function before(a, b)
+  return a.due < b.due or (a.due == b.due and a.seq < b.seq)
+end
+
+local function sift_up(heap, i)
+  local sleeper = heap[i]
+  while i > 1 do
+    local up = floor(i / 2)
+    if not before(sleeper, heap[up]) then break end
+    heap[i] = heap[up]
+    i = up
+  end
+  heap[i] = sleeper
+end
+
+local function sift_down(heap, i)
+  local n, sleeper = #heap, heap[i]
+  while 2 * i <= n do
+    local down = 2 * i
+    if down < n and before(heap[down + 1], heap[down]) then down = down + 1 end
+    if not before(heap[down], sleeper) then break end
+    heap[i] = heap[down]
+    i = down
+  end
+  heap[i] = sleeper
+end
+
+-- Takes the soonest off the heap.
+local function pop(heap)
+  local n = #heap
+  local first = heap[1]
+  heap[1] = heap[n]
+  heap[n] = nil
+  if n > 2 then sift_down(heap, 1) end
+  return first
+end
+
+-- Builds the heap again without the gone sleepers.
+local function compact(root)
+  local heap, n, was = root.sleepers, 0, #root.sleepers
+  for i = 1, was do
+    local sleeper = heap[i]
+    if not sleeper.gone then
+      n = n + 1
+      heap[n] = sleeper
+    end
+  end
+  for i = was, n + 1, -1 do heap[i] = nil end
+  for i = floor(n / 2), 1, -1 do sift_down(heap, i) end
+  root.stale = 0
+end
+
+-- A sleeper no longer asleep (taken off the heap, or about to be marked stale there).
+local function leave(sleeper)
+  sleeper.gone = true
+  local root = sleeper.root
+  root.asleep = root.asleep - 1
+  if sleeper.until_close then root.paced = root.paced - 1 end
+end
+
+-- Takes out a sleeper that something other than its time ended (marks it, see above); again does nothing.
+local function remove_sleeper(sleeper)
+  if sleeper.gone then return end
+  leave(sleeper)
+  sleeper.co = nil
+  local root = sleeper.root
+  root.stale = root.stale + 1
+  if root.stale > 64 and root.stale > root.asleep then compact(root) end
+end
+
+local SLEEPER = { __close = remove_sleeper }
+
 local function add_sleeper(root, co, seconds, until_close)
-  local due = core.monotonic() + seconds
-  local sleepers = root.sleepers
-  local at = #sleepers + 1
-  while at > 1 and sleepers[at - 1].due > due do at = at - 1 end
-  local sleeper = { due = due, co = co, until_close = until_close }
-  table.insert(sleepers, at, sleeper)
+  local seq = root.slept + 1
+  root.slept = seq
+  local sleeper = setmetatable({ due = core.monotonic() + seconds, seq = seq, co = co, until_close = until_close,
+    root = root }, SLEEPER)
+  local heap = root.sleepers
+  heap[#heap + 1] = sleeper
+  sift_up(heap, #heap)
+  root.asleep = root.asleep + 1
+  if until_close then root.paced = root.paced + 1 end
   return sleeper
 end
 
--- Takes out a sleeper that something other than its time ended.
-local function remove_sleeper(root, sleeper)
-  local sleepers = root.sleepers
-  for i = #sleepers, 1, -1 do
-    if sleepers[i] == sleeper then table.remove(sleepers, i) end
-  end
+-- How a sleeper's coroutine suspends. Under Lua 5.4 the sleeper is a to-be-closed variable meanwhile: a
+-- coroutine its owner closes (coroutine.close, how a task is cancelled) takes its sleeper out as it goes
+-- (SLEEPER's __close), so nothing has to look at every sleeper to count them or to find the first. Without
+-- coroutine.close (Lua 5.3, LuaJIT) a coroutine cannot end while it sleeps. (In a string: only 5.4 reads it.)
+local yield_asleep = function() coroutine.yield(PARKED) end
+if coroutine.close then
+  local chunk = load("local yield, PARKED = ...\n"
+    .. "return function(sleeper) local _ <close> = sleeper; yield(PARKED) end", "=onesignal.client", "t")
+  if chunk then yield_asleep = chunk(coroutine.yield, PARKED) end
 end
 
 -- `wait(seconds)`, which suspends the coroutine co (the running one) until `wake()`, or with `seconds`
@@ -106,15 +192,19 @@ local function waiter_for(root, co)
   local parked, sleeper = false, nil
   local function wait(seconds)
     parked = true
-    sleeper = seconds and add_sleeper(root, co, seconds, true) or nil
-    coroutine.yield(PARKED)
+    if seconds then
+      sleeper = add_sleeper(root, co, seconds, true)
+      yield_asleep(sleeper)
+    else
+      coroutine.yield(PARKED)
+    end
     local timed = sleeper
     sleeper = nil
     if timed and timed.woken then
       parked = false -- its time came, or the close
     elseif parked then
       parked = false -- the request still finishes, unheard
-      if timed then remove_sleeper(root, timed) end
+      if timed then remove_sleeper(timed) end
       resumed_by_another("a request")
     end
   end
@@ -122,7 +212,7 @@ local function waiter_for(root, co)
     if parked then
       parked = false
       -- Woken before its time: the sleeper goes, or a later poll would resume the coroutine for it.
-      if sleeper then remove_sleeper(root, sleeper) end
+      if sleeper then remove_sleeper(sleeper) end
       resume(co)
     end
   end
@@ -296,66 +386,73 @@ function Client:call_async(name, ...)
 end
 
 -- Coroutines asleep (add_sleeper above).
--- A sleeper its owner closed (coroutine.close) is dropped before anything counts or waits for it: else
--- `run` would wait out the sleep of a coroutine that no longer exists.
-local function drop_closed_sleepers(root)
-  local sleepers = root.sleepers
-  for i = #sleepers, 1, -1 do
-    if coroutine.status(sleepers[i].co) == "dead" then table.remove(sleepers, i) end
+-- The first sleeper still asleep, dropping those before it that are gone. A sleeper whose coroutine is dead
+-- without having said so (see yield_asleep) is dropped too: else `run` would wait out the sleep of a coroutine
+-- that no longer exists.
+local function first_sleeper(root)
+  local heap = root.sleepers
+  while heap[1] do
+    local first = heap[1]
+    if not first.gone and coroutine.status(first.co) ~= "dead" then return first end
+    pop(heap)
+    if first.gone then root.stale = root.stale - 1 else leave(first) end
   end
-  return sleepers
-end
-
--- Takes the sleeper at i out of the list and resumes it (out first: an error in one leaves the others
--- asleep, not lost). Returns whether it resumed it.
-local function wake_sleeper(sleepers, i)
-  local sleeper = table.remove(sleepers, i)
-  sleeper.woken = true
-  return resume(sleeper.co)
+  return nil
 end
 
 -- Only those due before this began: one that sleeps again at once (`sleep(0)` in a loop, to let the others
 -- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
--- A closed sleeper that is due is dropped here (resume leaves it alone); one not yet due, by the callers
--- of drop_closed_sleepers.
+-- Each is taken off the heap before it resumes: an error in one leaves the others asleep, not lost.
 local function wake_due(root)
-  local sleepers = root.sleepers
   local woken, now = 0, core.monotonic()
-  while sleepers[1] and sleepers[1].due < now do
-    if wake_sleeper(sleepers, 1) then woken = woken + 1 end
+  while true do
+    local first = first_sleeper(root)
+    if not first or first.due >= now then return woken end
+    pop(root.sleepers)
+    leave(first)
+    first.woken = true
+    if resume(first.co) then woken = woken + 1 end
   end
-  return woken
 end
 
--- Suspends the spawned coroutine co for `seconds` (a sleeper, see drop_closed_sleepers).
+-- Suspends the spawned coroutine co for `seconds` (a sleeper, see add_sleeper).
 local function suspend(root, co, seconds)
   local sleeper = add_sleeper(root, co, seconds, false)
-  coroutine.yield(PARKED)
+  yield_asleep(sleeper)
   if not sleeper.woken then
-    remove_sleeper(root, sleeper)
+    remove_sleeper(sleeper)
     resumed_by_another("client:sleep")
   end
 end
 
 -- Wakes the coroutines waiting for a rate token in send_many (a wait with a limit, waiter_for), once the client is
 -- closed: what they paced now fails at once and sends nothing, and a program that closed its client polls
--- it no more. One at a time, each taken out before it resumes, from the start again after each: one that
--- raises leaves the others for the next poll or close, and one resumed here may change the list.
+-- it no more. In the order poll would wake them, one at a time, each taken out before it resumes: one that
+-- raises leaves the others for the next poll or close; one resumed here may end others (then skipped) or
+-- wait again (then woken in another round).
 local function end_paces(root)
-  local sleepers, i, woken = root.sleepers, 1, 0
-  while sleepers[i] do
-    if sleepers[i].until_close then
-      if wake_sleeper(sleepers, i) then woken = woken + 1 end
-      i = 1
-    else
-      i = i + 1
+  local woken = 0
+  while root.paced > 0 do
+    local paced = {}
+    for _, sleeper in ipairs(root.sleepers) do
+      if sleeper.until_close and not sleeper.gone then paced[#paced + 1] = sleeper end
+    end
+    if not paced[1] then break end
+    table.sort(paced, before)
+    for _, sleeper in ipairs(paced) do
+      if not sleeper.gone then
+        local co = sleeper.co
+        remove_sleeper(sleeper)
+        sleeper.woken = true
+        if resume(co) then woken = woken + 1 end
+      end
     end
   end
   return woken
 end
 
 local function seconds_to_first_wake(root)
-  local first = drop_closed_sleepers(root)[1]
+  local first = first_sleeper(root)
   if not first then return nil end
   local left = first.due - core.monotonic()
   return left > 0 and left or 0
@@ -438,7 +535,7 @@ end
 --- Requests started and not yet finished, plus coroutines asleep in `client:sleep` or waiting in `send_many`
 -- for a rate token.
 function Client:pending()
-  return self.transport:pending() + #drop_closed_sleepers(self.root)
+  return self.transport:pending() + self.root.asleep
 end
 
 --- For outside event loops (luv, cqueues): a descriptor to watch for readability (nil when there is none:
@@ -634,7 +731,8 @@ function M.new(options)
     base_url = cfg.base_url,
     has_key = { rest = cfg.rest_api_key ~= nil, organization = cfg.organization_api_key ~= nil },
     max_concurrency = cfg.max_concurrency,
-    sleepers = {},
+    sleepers = {}, -- coroutines asleep, and how many (see add_sleeper)
+    asleep = 0, paced = 0, stale = 0, slept = 0,
     -- Coroutines started by `spawn` (weak: a finished one is collected). Kept per client, holding `true`:
     -- a module-wide table holding the client would, on LuaJIT (whose weak tables are no ephemerons), keep
     -- every client with a suspended coroutine alive for ever.
