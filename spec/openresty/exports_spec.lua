@@ -39,6 +39,17 @@ describe("download_export on the ngx transport", function()
     return app:case("download", args)
   end
 
+  -- Downloads a big export whose file's host answers the URL with one 403 carrying `body`: the outcome,
+  -- and the path the file was to go to.
+  local function download_after_403(body, extra)
+    local url = big_export(40)
+    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 403, body = body } } })
+    srv:clear()
+    local path = os.tmpname()
+    os.remove(path)
+    return download(url, path, extra), path
+  end
+
   it("streams a file of several MB past max_body_size, byte for byte, reporting progress", function()
     local url, expected = big_export(60000)
     assert.is_true(#expected > 5 * 1024 * 1024)
@@ -196,13 +207,8 @@ describe("download_export on the ngx transport", function()
 
   -- The 403 body that says so is read here too, though a 2xx body would go to the file.
   it("fails at once when the URL has expired (S3's 403 'Request has expired')", function()
-    local url = big_export(40)
-    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 403,
-      body = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>" } } })
-    srv:clear()
-    local path = os.tmpname()
-    os.remove(path)
-    local out = download(url, path)
+    local out, path = download_after_403(
+      "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
     assert.is_false(out.ok)
     assert.are.equal("export_expired", out.reason)
     assert.are.equal(1, #srv:requests())
@@ -210,13 +216,8 @@ describe("download_export on the ngx transport", function()
   end)
 
   it("fails at once when S3 refuses the URL for good (a bad signature)", function()
-    local url = big_export(40)
-    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 403,
-      body = "<Error><Code>SignatureDoesNotMatch</Code><Message>Check your key</Message></Error>" } } })
-    srv:clear()
-    local path = os.tmpname()
-    os.remove(path)
-    local out = download(url, path)
+    local out, path = download_after_403(
+      "<Error><Code>SignatureDoesNotMatch</Code><Message>Check your key</Message></Error>")
     assert.is_false(out.ok)
     assert.are.same({ "api", "export_refused" }, { out.kind, out.reason })
     assert.matches("HTTP 403: the file's host refused the export's URL (SignatureDoesNotMatch: Check your key)",
@@ -228,14 +229,9 @@ describe("download_export on the ngx transport", function()
   -- S3's own 403 bodies run to a few hundred bytes, past this client's max_body_size of 100: unread, the
   -- body cannot tell a missing file from an expired URL, which the error says rather than waiting.
   it("fails at once on a 403 whose body is larger than max_body_size, naming both", function()
-    local url = big_export(40)
-    srv:fault({ match = { path = url:match("^https?://[^/]+(/.*)$") }, steps = { { status = 403,
-      body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has'
-        .. ' expired</Message><X-Amz-Expires>3600</X-Amz-Expires><RequestId>4442587FB7D0A2F9</RequestId></Error>' } } })
-    srv:clear()
-    local path = os.tmpname()
-    os.remove(path)
-    local out = download(url, path, { download = { timeout = 60 } })
+    local out, path = download_after_403('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+      .. '<Message>Request has expired</Message><X-Amz-Expires>3600</X-Amz-Expires><RequestId>4442587FB7D0A2F9'
+      .. '</RequestId></Error>', { download = { timeout = 60 } })
     assert.is_false(out.ok)
     assert.are.same({ "api", "http" }, { out.kind, out.reason })
     assert.matches("HTTP 403: the file's host answered 403 with a response body larger than max_body_size (100"
