@@ -78,6 +78,9 @@ local ENVIRONMENT = {
   base_url = "ONESIGNAL_API_URL",
 }
 
+-- Text options an empty string leaves at their default (see resolve).
+local EMPTY_MEANS_DEFAULT = { user_agent = true, ca_file = true }
+
 local HTTP_VERSIONS = { ["1.1"] = true, ["2"] = true, ["2-prior-knowledge"] = true }
 local TRANSPORTS = { curl = true, ngx = true }
 
@@ -189,8 +192,11 @@ function M.resolve(options, getenv)
     -- An empty key or app_id counts as not given, as an empty environment variable does (a
     -- `rest_api_key = os.getenv(...)` whose variable is set but empty): an empty key would pass the
     -- credential check and then be refused by the engine, and an empty app_id would be sent in bodies.
-    -- An empty base_url stays an error: taking it as not given would send to the live API.
-    if value == "" and ENVIRONMENT[name] and name ~= "base_url" then value = nil end
+    -- An empty base_url stays an error: taking it as not given would send to the live API. An empty
+    -- user_agent or ca_file is not given either (the library's own User-Agent alone, the system store),
+    -- rather than a stray space before the User-Agent and a TLS failure on every call. (An empty proxy
+    -- means "no proxy" to libcurl, so it keeps its meaning.)
+    if value == "" and (ENVIRONMENT[name] and name ~= "base_url" or EMPTY_MEANS_DEFAULT[name]) then value = nil end
     if value == nil and ENVIRONMENT[name] then
       value = getenv(ENVIRONMENT[name])
       if value == "" then value = nil end

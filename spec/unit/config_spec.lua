@@ -36,6 +36,16 @@ describe("onesignal.config", function()
     assert.are.equal(64 * 1024 * 1024, cfg.max_body_size)
   end)
 
+  -- An empty user_agent put a stray space before the library's own User-Agent, and an empty ca_file failed
+  -- every https call with a TLS error: both now mean "not given", as an empty key or app_id does.
+  it("takes an empty user_agent or ca_file as not given, and keeps an empty proxy", function()
+    local cfg = config.resolve({ user_agent = "", ca_file = "", proxy = "" }, env({}))
+    assert.is_nil(cfg.user_agent)
+    assert.is_nil(cfg.ca_file)
+    assert.are.equal("", cfg.proxy) -- libcurl's "no proxy"
+    assert.matches("^onesignal%-lua/", require("onesignal.transport.curl").user_agent(cfg.user_agent))
+  end)
+
   it("caps connections over https (HTTP/2 multiplexes), not over plain http or forced HTTP/1.1", function()
     assert.are.equal(config.HTTP2_CONNECTIONS, config.resolve({}, env({})).max_connections)
     assert.is_nil(config.resolve({ http_version = "1.1" }, env({})).max_connections)
