@@ -62,6 +62,7 @@ typedef struct os_transfer {
 
     /* What the easy handle was last given, so that a request like the previous one sets nothing again. */
     os_buf applied_url;
+    CURLU *url_handle; /* applied_url parsed (see set_url in transfer.c), or NULL */
     struct curl_slist *applied_headers;
     int applied_send_body; /* -1: nothing applied yet */
     const char *applied_method;
