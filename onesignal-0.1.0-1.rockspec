@@ -38,6 +38,7 @@ build = {
     ["onesignal.cli.json_text"] = "lua/onesignal/cli/json_text.lua",
     ["onesignal.cli.main"] = "lua/onesignal/cli/main.lua",
     ["onesignal.cli.shortcuts"] = "lua/onesignal/cli/shortcuts.lua",
+    ["onesignal.cli.suggest"] = "lua/onesignal/cli/suggest.lua",
     ["onesignal.cli.typed"] = "lua/onesignal/cli/typed.lua",
     ["onesignal.bulk"] = "lua/onesignal/bulk.lua",
     ["onesignal.client"] = "lua/onesignal/client.lua",

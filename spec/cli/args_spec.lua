@@ -32,7 +32,7 @@ describe("onesignal.cli.args", function()
   it("refuses unknown flags, missing values, values on switches and repeated single flags", function()
     assert.are.equal("unknown flag --nope (see onesignal help)", usage_of(args.parse, { "--nope" }))
     assert.are.equal("unknown flag -x (see onesignal help)", usage_of(args.parse, { "-x" }))
-    assert.are.equal("unknown flag -help (see onesignal help)", usage_of(args.parse, { "-help" }))
+    assert.are.equal("unknown flag -help; did you mean --help? (see onesignal help)", usage_of(args.parse, { "-help" }))
     assert.are.equal("flag --app-id is empty (an unset variable?)", usage_of(args.parse, { "--app-id=" }))
     assert.are.equal("flag --segment is empty (an unset variable?)",
       usage_of(args.parse, { "--segment", "a", "--segment", "" }))

@@ -110,7 +110,7 @@ describe("onesignal --dry-run", function()
   it("never repeats a mistyped flag's value", function()
     local r = run.cli({ "--dry-run", "get_apps", "--organization-api-kye=" .. ORG }, {})
     assert.are.equal(exit.USAGE, r.code)
-    assert.matches("unknown flag %-%-organization%-api%-kye ", r.stderr)
+    assert.matches("unknown flag %-%-organization%-api%-kye; did you mean %-%-organization%-api%-key%? ", r.stderr)
     no_key_in(r, { ORG })
   end)
 

@@ -52,7 +52,7 @@ describe("onesignal exits", function()
       { "help on an unknown operation", { "help", "nope" }, "unknown operation 'nope'" },
       { "an unknown flag", { "get_apps", "--colour" }, "unknown flag %-%-colour" },
       -- named as typed: it was "unknown flag -h", which is a flag the command knows
-      { "an unknown single-dash flag", { "get_apps", "-help" }, "unknown flag %-help " },
+      { "an unknown single-dash flag", { "get_apps", "-help" }, "unknown flag %-help; did you mean %-%-help%? " },
       { "a flag without its value", { "get_apps", "--timeout" }, "flag %-%-timeout needs a value" },
       { "a switch with a value", { "get_apps", "--dry-run=yes" }, "flag %-%-dry%-run takes no value" },
       { "a flag given twice", { "get_apps", "--timeout", "1", "--timeout", "2" }, "given twice" },

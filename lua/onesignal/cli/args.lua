@@ -8,6 +8,7 @@
 -- @module onesignal.cli.args
 
 local quote = require("onesignal.quote")
+local suggest = require("onesignal.cli.suggest")
 
 local M = {}
 
@@ -70,6 +71,17 @@ local SHORT = M.SHORT
 
 local function fail(message) error({ usage = message }, 0) end
 
+local flag_names
+-- "; did you mean --NAME?" for a flag name it does not know (a long one written with one dash too), or "".
+local function hint(name)
+  if not flag_names then
+    flag_names = {}
+    for known in pairs(M.FLAGS) do flag_names[#flag_names + 1] = known end
+    table.sort(flag_names) -- the same guess on every run
+  end
+  return suggest.hint(name, flag_names, "--")
+end
+
 --- Splits `argv` into `{ words = { positional… }, flags = { name → value | true | { values… } } }`.
 function M.parse(argv)
   local words, flags = {}, {}
@@ -87,10 +99,12 @@ function M.parse(argv)
         name = name or word:sub(3)
       else
         name = SHORT[word:sub(2)]
-        if not name then fail("unknown flag -" .. quote.word(word:sub(2)) .. " (see onesignal help)") end
+        if not name then
+          fail("unknown flag -" .. quote.word(word:sub(2)) .. hint(word:sub(2)) .. " (see onesignal help)")
+        end
       end
       local spec = M.FLAGS[name]
-      if not spec then fail("unknown flag --" .. quote.word(name) .. " (see onesignal help)") end
+      if not spec then fail("unknown flag --" .. quote.word(name) .. hint(name) .. " (see onesignal help)") end
       if spec.value then
         if value == nil then
           i = i + 1

@@ -4,6 +4,7 @@
 
 local typed = require("onesignal.cli.typed")
 local quote = require("onesignal.quote")
+local suggest = require("onesignal.cli.suggest")
 
 local M = {}
 
@@ -31,8 +32,8 @@ local function query_options(op, queries)
     if not op.option_set[name] then
       local known = {}
       for _, param in ipairs(op.options) do known[#known + 1] = param.name end
-      fail("unknown query option '" .. quote.word(name) .. "' for " .. op.name .. " (known: "
-        .. table.concat(known, ", ") .. ")")
+      fail("unknown query option '" .. quote.word(name) .. "' for " .. op.name .. suggest.hint(name, known)
+        .. " (known: " .. table.concat(known, ", ") .. ")")
     end
     local value = typed.query_value(name, text)
     local previous = options[name]

@@ -23,6 +23,7 @@ local typed = require("onesignal.cli.typed")
 local pages = require("onesignal.pages")
 local exports = require("onesignal.exports")
 local quote = require("onesignal.quote")
+local suggest = require("onesignal.cli.suggest")
 
 local M = {}
 
@@ -30,8 +31,13 @@ local unpack = table.unpack or unpack
 
 local function fail(message) error({ usage = message }, 0) end
 
+-- What may stand where an operation's name goes, for "did you mean".
+local COMMANDS = { "help", "push", "email", "sms" }
+for _, op in ipairs(operations.list) do COMMANDS[#COMMANDS + 1] = op.name end
+
 local function unknown_operation(name)
-  fail("unknown operation '" .. quote.word(name) .. "' (onesignal help lists them)")
+  fail("unknown operation '" .. quote.word(name) .. "'" .. suggest.hint(name, COMMANDS)
+    .. " (onesignal help lists them)")
 end
 
 -- Library option names in configuration errors, as the flags that set them (a value that came from an
