@@ -41,6 +41,14 @@ describe("onesignal exits", function()
     end
   end)
 
+  it("0 with numbers written in decimal: seconds with a fraction or without, a count of retries", function()
+    for _, words in ipairs({ { "get_segments", "--timeout", "2.5", "--max-retries", "0" },
+      { "get_segments", "--timeout=.5", "--max-retries=10" }, { "get_segments", "--timeout", "30" } }) do
+      local r = run.cli(words, env)
+      assert.are.equal(exit.OK, r.code, r.stderr)
+    end
+  end)
+
   it("help on help is the general help", function()
     assert.are.equal(run.cli({ "help" }, {}).stdout, run.cli({ "help", "help" }, {}).stdout)
   end)
@@ -92,13 +100,41 @@ describe("onesignal exits", function()
         "%-%-query limit takes one value; it was given twice" },
       -- zero is refused too (below): the words said "non-negative"
       { "a bad number flag", { "get_apps", "--timeout", "soon" },
-        "%-%-timeout must be a positive number of seconds, at most 2147483 %(24%.8 days%), got 'soon'" },
+        "%-%-timeout must be a number of seconds in decimal digits %(30 or 2%.5%), got 'soon'" },
+      { "a negative time", { "get_apps", "--timeout", "-1" },
+        "%-%-timeout must be a positive number of seconds, at most 2147483 %(24%.8 days%), got '%-1'" },
       -- 2^31 ms or more was no limit at all
       { "a time beyond 2^31 ms", { "get_apps", "--timeout", "2147484" },
         "%-%-timeout must be a positive number of seconds, at most 2147483 %(24%.8 days%), got '2147484'" },
       { "an export wait beyond 2^31 ms, before the export is asked for",
-        { "export_subscriptions", "--download", "/tmp/never.csv", "--export-timeout", "1e9" },
-        "%-%-export%-timeout must be a non%-negative number of seconds, at most 2147483 %(24%.8 days%), got '1e9'" },
+        { "export_subscriptions", "--download", "/tmp/never.csv", "--export-timeout", "3000000" },
+        "%-%-export%-timeout must be a non%-negative number of seconds, at most 2147483 %(24%.8 days%),"
+          .. " got '3000000'" },
+      -- Numbers are written in decimal, as README says: tonumber took 1e1 and 0x10 for 10 and 16, and
+      -- text around the digits (an unquoted variable's " 5")
+      { "a count in exponent notation", { "get_apps", "--max-retries", "1e1" },
+        "%-%-max%-retries must be a non%-negative integer %(decimal digits%), got '1e1'\n" },
+      { "a count in hexadecimal", { "get_apps", "--max-retries", "0x3" },
+        "%-%-max%-retries must be a non%-negative integer %(decimal digits%), got '0x3'\n" },
+      { "a count with a fraction of zero", { "get_apps", "--max-retries", "3.0" },
+        "%-%-max%-retries must be a non%-negative integer %(decimal digits%), got '3%.0'\n" },
+      -- it was "must be an integer of at most 2^53, got 1e+20", for a flag whose bound is 1000000
+      { "a count too long for an integer", { "get_apps", "--max-retries", "99999999999999999999" },
+        "%-%-max%-retries must be at most 1000000, got '99999999999999999999'\n" },
+      { "seconds in exponent notation", { "get_apps", "--timeout", "1e1" },
+        "%-%-timeout must be a number of seconds in decimal digits %(30 or 2%.5%), got '1e1'\n" },
+      { "seconds in hexadecimal", { "get_apps", "--timeout", "0x10" },
+        "%-%-timeout must be a number of seconds in decimal digits %(30 or 2%.5%), got '0x10'\n" },
+      { "seconds with spaces around", { "get_apps", "--timeout", " 5" },
+        "%-%-timeout must be a number of seconds in decimal digits %(30 or 2%.5%), got ' 5'\n" },
+      { "an export wait in exponent notation, before the export is asked for",
+        { "export_subscriptions", "--download", "/tmp/never.csv", "--export-timeout", "6e2" },
+        "%-%-export%-timeout must be a number of seconds in decimal digits %(30 or 2%.5%), got '6e2'\n" },
+      { "a poll interval in hexadecimal, before the export is asked for",
+        { "export_subscriptions", "--download", "/tmp/never.csv", "--poll-interval", "0x2" },
+        "%-%-poll%-interval must be a number of seconds in decimal digits %(30 or 2%.5%), got '0x2'\n" },
+      { "a negative count", { "get_apps", "--max-retries", "-1" },
+        "%-%-max%-retries must be a non%-negative integer %(decimal digits%), got '%-1'\n" },
       -- No environment variable sets --timeout or --max-retries, so their messages name the flag alone.
       { "a zero timeout", { "get_apps", "--timeout", "0" }, "%-%-timeout must be a positive number" },
       { "too many retries", { "get_apps", "--max-retries", "2000000" }, "%-%-max%-retries must be at most" },

@@ -59,7 +59,8 @@ local function client_options(flags)
     base_url = flags["api-url"],
     allow_http = flags["allow-http"] == true,
     timeout = flags.timeout and typed.number_flag("timeout", flags.timeout, false, true),
-    max_retries = flags["max-retries"] and typed.number_flag("max-retries", flags["max-retries"], true),
+    max_retries = flags["max-retries"]
+      and typed.number_flag("max-retries", flags["max-retries"], true, false, config.MAX_RETRIES),
     dry_run = flags["dry-run"] == true,
   }
 end

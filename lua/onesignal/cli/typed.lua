@@ -35,17 +35,28 @@ function M.query_value(name, text)
   return text
 end
 
---- A number flag: a count when `integer` (fractions refused), else seconds, checked as the library checks
--- every time it is given (onesignal.config); `positive` refuses zero.
-function M.number_flag(name, text, integer, positive)
-  local value = tonumber(text)
-  if not integer then
-    local problem = config.seconds_problem(value, positive, quoted(text))
-    if problem then fail("--" .. name .. " " .. problem) end
-  elseif not value or value ~= math.floor(value) or value < 0 or value == math.huge or (positive and value == 0) then
-    fail("--" .. name .. " must be a " .. (positive and "positive " or "non-negative ") .. "integer, got "
-      .. quoted(text))
+--- A number flag, written in decimal digits (README): a count when `integer` (no fraction, at most `max`),
+-- else seconds, which may have a fraction and are checked as the library checks every time it is given
+-- (onesignal.config); `positive` refuses zero. tonumber alone took 1e1, 0x10 and " 5 ".
+function M.number_flag(name, text, integer, positive, max)
+  if integer then
+    if not text:match("^%d+$") or (positive and tonumber(text) == 0) then
+      fail("--" .. name .. " must be a " .. (positive and "positive " or "non-negative ")
+        .. "integer (decimal digits), got " .. quoted(text))
+    end
+    -- Past 15 digits it is a float, which the library would name as one.
+    if max and (#text:match("^0*(%d*)$") > 15 or tonumber(text) > max) then
+      fail("--" .. name .. " must be at most " .. max .. ", got " .. quoted(text))
+    end
+    return tonumber(text)
   end
+  -- A minus sign is taken for the range's message (a positive number of seconds).
+  if not (text:match("^%-?%d+%.?%d*$") or text:match("^%-?%.%d+$")) then
+    fail("--" .. name .. " must be a number of seconds in decimal digits (30 or 2.5), got " .. quoted(text))
+  end
+  local value = tonumber(text)
+  local problem = config.seconds_problem(value, positive, quoted(text))
+  if problem then fail("--" .. name .. " " .. problem) end
   return value
 end
 
