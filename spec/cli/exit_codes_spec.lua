@@ -225,6 +225,28 @@ describe("onesignal exits", function()
       end)
     end
 
+    -- Each said "not valid JSON: unexpected end of text at byte 1", as if some JSON had been cut short.
+    it("for a --json with no text: standard input empty or closed, an empty file, blank text", function()
+      local empty = os.tmpname()
+      for _, case in ipairs({
+        { { "create_user", "--json", "-" }, { stdin = "" }, "--json -: standard input was empty" },
+        { { "create_user", "--json", "-" }, { stdin = " \n\t\r\n" },
+          "--json -: standard input held only white space" },
+        { { "push", "--segment", "All", "--message", "hi", "--json", "-" }, { stdin = "\239\187\191\n" },
+          "--json -: standard input held only white space" },
+        { { "create_user", "--json", "-" }, { stdin = false },
+          "--json -: cannot read standard input: Bad file descriptor" },
+        { { "create_user", "--json", "@" .. empty }, {}, "--json @" .. empty .. ": the file was empty" },
+        { { "create_user", "--json", " " }, {}, "--json: the text held only white space" },
+      }) do
+        local r = run.cli(case[1], env, case[2])
+        assert.are.equal(exit.USAGE, r.code, r.stderr)
+        assert.are.equal("onesignal: " .. case[3] .. "\nRun 'onesignal help' for usage.\n", r.stderr)
+      end
+      os.remove(empty)
+      nothing_sent()
+    end)
+
     -- A value the environment gave is named by its variable: the command line had no flag of it.
     it("for a bad $ONESIGNAL_API_URL, named as the variable", function()
       local r = run.cli({ "get_apps" }, run.env_for(srv, { ONESIGNAL_API_URL = "http://example.com" }))

@@ -32,9 +32,9 @@ function M.env_for(srv, extra)
   return env
 end
 
---- Runs the command line `words` with `env`; `options.stdin` is text for standard input, `options.lua`
--- the interpreter (default lua5.4), `options.stdout` a file for standard output instead (e.g. /dev/full;
--- then r.stdout is ""). Returns { code, stdout, stderr }.
+--- Runs the command line `words` with `env`; `options.stdin` is text for standard input (false: closed),
+-- `options.lua` the interpreter (default lua5.4), `options.stdout` a file for standard output instead (e.g.
+-- /dev/full; then r.stdout is ""). Returns { code, stdout, stderr }.
 function M.cli(words, env, options)
   options = options or {}
   local out, err, input = os.tmpname(), os.tmpname(), os.tmpname()
@@ -47,7 +47,8 @@ function M.cli(words, env, options)
   parts[#parts + 1] = options.lua or runtime.command
   parts[#parts + 1] = "bin/onesignal"
   for _, word in ipairs(words) do parts[#parts + 1] = quote(word) end
-  parts[#parts + 1] = "<" .. quote(input) .. " >" .. quote(options.stdout or out) .. " 2>" .. quote(err)
+  parts[#parts + 1] = (options.stdin == false and "<&-" or "<" .. quote(input)) .. " >" .. quote(options.stdout or out)
+    .. " 2>" .. quote(err)
   local ok, how, code = os.execute(table.concat(parts, " "))
   os.remove(input)
   if type(ok) == "number" then code = ok >= 256 and math.floor(ok / 256) or ok end -- Lua 5.1 / LuaJIT

@@ -78,13 +78,16 @@ local function resolve(options)
 end
 
 local function read_json(spec, stdin)
-  local text, source = spec, "--json"
+  local text, source, what = spec, "--json", "--json: the text"
   if spec == "-" then
-    text, source = stdin:read("*a") or "", "--json - (standard input)"
+    local problem
+    text, problem = stdin:read("*a") -- nil, "Bad file descriptor" when it is closed
+    if not text then fail("--json -: cannot read standard input: " .. tostring(problem)) end
+    source, what = "--json - (standard input)", "--json -: standard input"
   elseif spec:sub(1, 1) == "@" then
     local path = spec:sub(2)
     local file, problem = io.open(path, "rb") -- its problem names the file
-    text, source = nil, "--json " .. spec
+    text, source, what = nil, "--json " .. spec, "--json " .. spec .. ": the file"
     if file then
       local read_problem
       text, read_problem = file:read("*a") -- a directory opens, and only reading it fails
@@ -95,6 +98,9 @@ local function read_json(spec, stdin)
   end
   -- A UTF-8 byte order mark (Windows editors save one) is not JSON; RFC 8259 lets a reader skip it.
   text = text:gsub("^\239\187\191", "")
+  -- The decoder's "unexpected end of text at byte 1" read as if some JSON had been cut short.
+  if text == "" then fail(what .. " was empty") end
+  if not text:find("%S") then fail(what .. " held only white space") end
   local value, problem = json_text.decode(text)
   if problem then fail(source .. ": not valid JSON: " .. problem) end
   return value
