@@ -76,6 +76,9 @@ describe("onesignal exits", function()
       { "JSON that does not parse", { "create_user", "--json", "{identity:" }, "%-%-json: not valid JSON" },
       { "a --json file that does not exist", { "create_user", "--json", "@/nonexistent/u.json" },
         "%-%-json: cannot read /nonexistent/u%.json: No such file or directory\n" },
+      -- it said "cannot read : No such file or directory"
+      { "a --json @ without a file's name", { "create_user", "--json", "@" },
+        "%-%-json @ needs the name of a file %(%-%-json @FILE%)\n" },
       -- it read as empty text: "not valid JSON: unexpected end of text"
       { "a --json file that is a directory", { "create_user", "--json", "@/" },
         "%-%-json: cannot read /: Is a directory\n" },

@@ -86,6 +86,7 @@ local function read_json(spec, stdin)
     source, what = "--json - (standard input)", "--json -: standard input"
   elseif spec:sub(1, 1) == "@" then
     local path = spec:sub(2)
+    if path == "" then fail("--json @ needs the name of a file (--json @FILE)") end
     local file, problem = io.open(path, "rb") -- its problem names the file
     text, source, what = nil, "--json " .. spec, "--json " .. spec .. ": the file"
     if file then
