@@ -66,6 +66,9 @@ describe("onesignal exits", function()
       { "a flag given twice", { "get_apps", "--timeout", "1", "--timeout", "2" }, "given twice" },
       { "a flag of another command", { "get_user", "external_id", "u", "--title", "x" },
         "%-%-title does not apply to get_user" },
+      -- it said "create_notification has no query options", naming an operation the command line did not
+      { "--query on a shortcut", { "push", "--segment", "All", "--message", "hi", "--query", "limit=1" },
+        "flag %-%-query does not apply to push\n" },
       { "--all on a list that does not page", { "get_user", "external_id", "u", "--all" },
         "%-%-all does not apply" },
       { "too few arguments", { "get_user", "u-1" },

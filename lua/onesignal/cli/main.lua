@@ -262,6 +262,8 @@ local function call(streams, command, words, flags)
   local op = channel and operations.by_name.create_notification or operations.by_name[command]
   if not op then unknown_operation(command) end
   args.check_allowed(flags, command, help.kinds(command))
+  -- create_notification, which a shortcut calls, has none: the message named it, not the command typed
+  if channel and flags.query then fail("flag --query does not apply to " .. command) end
   local options = client_options(flags)
   local cfg = resolve(options)
   for _, wait in ipairs({ "export-timeout", "poll-interval" }) do
