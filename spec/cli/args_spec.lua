@@ -51,6 +51,8 @@ describe("onesignal.cli.args", function()
     -- nor one it does not know: `--app-id --rest-api-kye KEY` made KEY a positional argument
     assert.matches("not the flag %-%-rest%-api%-kye ", usage_of(args.parse, { "--app-id", "--rest-api-kye", "K" }))
     assert.matches("not the flag %-%-not%-a%-flag ", usage_of(args.parse, { "--message", "--not-a-flag=x" }))
+    assert.matches("not the flag %-%-rest_api_key ", usage_of(args.parse, { "--app-id", "--rest_api_key", "K" }))
+    assert.matches("not the flag %-%-Rest_Api_Key ", usage_of(args.parse, { "--app-id", "--Rest_Api_Key=K" }))
     -- other values that start with a dash stay values, and after '=' any value
     assert.are.same({ message = "-- see below", subject = "-", language = "-x" },
       args.parse({ "--message", "-- see below", "--subject", "-", "--language", "-x" }).flags)

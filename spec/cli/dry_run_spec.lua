@@ -123,6 +123,9 @@ describe("onesignal --dry-run", function()
       { "--app-id", "--organization-api-key", ORG, "get_apps", "--dry-run" },
       -- nor when that next flag is misspelled: the key, a word of its own, was the app id
       { "get_app", "--dry-run", "--app-id", "--organization-api-kye", ORG },
+      -- or spelled with underscores, as the library's option: the key went in the URL as the app id
+      { "get_segments", "--dry-run", "--app-id", "--rest_api_key", REST },
+      { "get_segments", "--dry-run", "--app-id", "--rest_api_key=" .. REST },
     }) do
       local r = run.cli(words, { ONESIGNAL_REST_API_KEY = "other-rest", ONESIGNAL_ORGANIZATION_API_KEY = "other-org" })
       assert.are.equal(exit.USAGE, r.code, r.stdout)

@@ -112,10 +112,10 @@ function M.parse(argv)
           if value == nil then fail("flag --" .. name .. " needs a value (" .. spec.value .. ")") end
           -- A flag left without its value (`--app-id $EMPTY --rest-api-key KEY`) must not take the next
           -- flag as its value: that flag's value, a key, would then be a positional argument, printed by
-          -- --dry-run and sent in a URL. A misspelled one (`--rest-api-kye KEY`) no less, so any word
-          -- spelled as a flag counts.
-          local next_flag = SHORT[value:match("^%-(%a)$") or ""] or value:match("^%-%-(%a[%w-]*)$")
-            or value:match("^%-%-(%a[%w-]*)=")
+          -- --dry-run and sent in a URL. A misspelled one (`--rest-api-kye KEY`, `--rest_api_key KEY` as the
+          -- library spells its option) no less, so any word spelled as a flag counts.
+          local next_flag = SHORT[value:match("^%-(%a)$") or ""] or value:match("^%-%-(%a[%w_-]*)$")
+            or value:match("^%-%-(%a[%w_-]*)=")
           if next_flag then
             fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not the flag --" .. quote.word(next_flag)
               .. " (write --" .. name .. "=VALUE for a value that starts with a dash)")
