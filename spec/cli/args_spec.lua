@@ -53,6 +53,11 @@ describe("onesignal.cli.args", function()
     assert.matches("not the flag %-%-not%-a%-flag ", usage_of(args.parse, { "--message", "--not-a-flag=x" }))
     assert.matches("not the flag %-%-rest_api_key ", usage_of(args.parse, { "--app-id", "--rest_api_key", "K" }))
     assert.matches("not the flag %-%-Rest_Api_Key ", usage_of(args.parse, { "--app-id", "--Rest_Api_Key=K" }))
+    -- one dash before a flag's name: only a name the command knows, for a value may start with a dash
+    assert.matches("not the flag %-rest%-api%-key ", usage_of(args.parse, { "--app-id", "-rest-api-key", "K" }))
+    assert.matches("not the flag %-segment ", usage_of(args.parse, { "--message", "-segment=All" }))
+    assert.are.same({ message = "-hello", title = "-rest-api-kye" },
+      args.parse({ "--message", "-hello", "--title", "-rest-api-kye" }).flags)
     -- other values that start with a dash stay values, and after '=' any value
     assert.are.same({ message = "-- see below", subject = "-", language = "-x" },
       args.parse({ "--message", "-- see below", "--subject", "-", "--language", "-x" }).flags)

@@ -126,6 +126,9 @@ describe("onesignal --dry-run", function()
       -- or spelled with underscores, as the library's option: the key went in the URL as the app id
       { "get_segments", "--dry-run", "--app-id", "--rest_api_key", REST },
       { "get_segments", "--dry-run", "--app-id", "--rest_api_key=" .. REST },
+      -- or written with one dash, as other tools spell their flags
+      { "get_segments", "--dry-run", "--app-id", "-rest-api-key", REST },
+      { "get_segments", "--dry-run", "--app-id", "-rest-api-key=" .. REST },
     }) do
       local r = run.cli(words, { ONESIGNAL_REST_API_KEY = "other-rest", ONESIGNAL_ORGANIZATION_API_KEY = "other-org" })
       assert.are.equal(exit.USAGE, r.code, r.stdout)

@@ -114,10 +114,15 @@ function M.parse(argv)
           -- flag as its value: that flag's value, a key, would then be a positional argument, printed by
           -- --dry-run and sent in a URL. A misspelled one (`--rest-api-kye KEY`, `--rest_api_key KEY` as the
           -- library spells its option) no less, so any word spelled as a flag counts.
+          -- A known one written with one dash too (`-rest-api-key KEY`, as other tools spell flags); any
+          -- other word after one dash may be a value (`--message -hello`).
           local next_flag = SHORT[value:match("^%-(%a)$") or ""] or value:match("^%-%-(%a[%w_-]*)$")
             or value:match("^%-%-(%a[%w_-]*)=")
+          next_flag = next_flag and "--" .. next_flag
+          local single = value:match("^%-(%a[%w-]*)$") or value:match("^%-(%a[%w-]*)=")
+          if single and M.FLAGS[single] then next_flag = "-" .. single end
           if next_flag then
-            fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not the flag --" .. quote.word(next_flag)
+            fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not the flag " .. quote.word(next_flag)
               .. " (write --" .. name .. "=VALUE for a value that starts with a dash)")
           end
         end
