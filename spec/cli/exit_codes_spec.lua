@@ -76,6 +76,11 @@ describe("onesignal exits", function()
       { "too many arguments", { "get_apps", "x" }, "get_apps takes no arguments, got 1" },
       { "a missing body", { "create_user" }, "create_user needs a body: %-%-json BODY %(user%)" },
       { "a body where none is taken", { "get_apps", "--json", "{}" }, "get_apps takes no body" },
+      -- said before standard input or the file is read: a terminal's input was awaited first, for nothing
+      { "a body from standard input where none is taken", { "get_apps", "--json", "-" },
+        "get_apps takes no body %(%-%-json%)\n" },
+      { "a body from a file where none is taken", { "get_apps", "--json", "@/nonexistent/u.json" },
+        "get_apps takes no body %(%-%-json%)\n" },
       { "JSON that does not parse", { "create_user", "--json", "{identity:" }, "%-%-json: not valid JSON" },
       { "a --json file that does not exist", { "create_user", "--json", "@/nonexistent/u.json" },
         "%-%-json: cannot read /nonexistent/u%.json: No such file or directory\n" },

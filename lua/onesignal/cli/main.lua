@@ -231,6 +231,8 @@ end
 -- The request the command line asks for: its body (--json, a shortcut's flags), arguments and query
 -- options, checked and built as the library builds it. Returns it with the call's arguments.
 local function build(streams, command, channel, op, words, flags, cfg)
+  -- Before standard input is read: on a terminal, it would be awaited for nothing.
+  if flags.json and not op.body then fail(op.name .. " takes no body (--json)") end
   local body = flags.json and read_json(flags.json, streams.stdin)
   if channel then
     if words[1] then fail(command .. " takes flags only, no arguments") end
