@@ -81,6 +81,10 @@ describe("onesignal exits", function()
         "get_apps takes no body %(%-%-json%)\n" },
       { "a body from a file where none is taken", { "get_apps", "--json", "@/nonexistent/u.json" },
         "get_apps takes no body %(%-%-json%)\n" },
+      { "too few arguments, the body from standard input", { "update_user", "external_id", "--json", "-" },
+        "update_user takes 3 arguments %(APP_ID ALIAS_LABEL ALIAS_ID%), got 1\n" },
+      { "arguments to a shortcut, the body from standard input", { "push", "x", "--json", "-" },
+        "push takes flags only, no arguments\n" },
       { "JSON that does not parse", { "create_user", "--json", "{identity:" }, "%-%-json: not valid JSON" },
       { "a --json file that does not exist", { "create_user", "--json", "@/nonexistent/u.json" },
         "%-%-json: cannot read /nonexistent/u%.json: No such file or directory\n" },
@@ -290,6 +294,10 @@ describe("onesignal exits", function()
       r = run.cli({ "get_segments" }, run.env_for(srv, { ONESIGNAL_REST_API_KEY = false }))
       assert.are.equal(exit.USAGE, r.code)
       assert.matches("needs a REST API key", r.stderr)
+      -- before standard input is read: said only once it had been (on a terminal, awaited for nothing)
+      r = run.cli({ "create_user", "--json", "-" }, run.env_for(srv, { ONESIGNAL_REST_API_KEY = false }))
+      assert.are.equal(exit.USAGE, r.code)
+      assert.matches("create_user needs a REST API key", r.stderr)
       nothing_sent()
     end)
 

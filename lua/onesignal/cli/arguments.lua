@@ -50,9 +50,9 @@ local function query_options(op, queries)
   return options
 end
 
---- `args, n` for request.build. `words`: the positional words after the operation; `body`: the decoded
--- --json value or nil; `queries`: the --query items or nil; `default_app_id`: the configured app id.
-function M.build(op, words, body, queries, default_app_id)
+--- Raises a usage error unless `words` are as many as the operation's text parameters, or one fewer with
+-- APP_ID left out and `default_app_id` given; returns whether it is left out.
+function M.check_words(op, words, default_app_id)
   local params = text_params(op)
   local skip_app_id = false
   if #words ~= #params then
@@ -71,6 +71,13 @@ function M.build(op, words, body, queries, default_app_id)
       fail(op.name .. " takes " .. wanted .. ", got " .. #words)
     end
   end
+  return skip_app_id
+end
+
+--- `args, n` for request.build. `words`: the positional words after the operation; `body`: the decoded
+-- --json value or nil; `queries`: the --query items or nil; `default_app_id`: the configured app id.
+function M.build(op, words, body, queries, default_app_id)
+  local skip_app_id = M.check_words(op, words, default_app_id)
   if body ~= nil and not op.body then fail(op.name .. " takes no body (--json)") end
   if body == nil and op.body and not op.body.optional then
     fail(op.name .. " needs a body: --json BODY (" .. op.body.name .. ")")

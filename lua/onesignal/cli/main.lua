@@ -231,26 +231,29 @@ end
 -- The request the command line asks for: its body (--json, a shortcut's flags), arguments and query
 -- options, checked and built as the library builds it. Returns it with the call's arguments.
 local function build(streams, command, channel, op, words, flags, cfg)
-  -- Before standard input is read: on a terminal, it would be awaited for nothing.
+  -- What the words and the keys get wrong is said before standard input is read: on a terminal, it
+  -- would be awaited for nothing.
   if flags.json and not op.body then fail(op.name .. " takes no body (--json)") end
-  local body = flags.json and read_json(flags.json, streams.stdin)
   if channel then
     if words[1] then fail(command .. " takes flags only, no arguments") end
-    body = shortcuts.body(channel, flags, body, json_text.decode)
+  else
+    arguments.check_words(op, words, cfg.app_id)
   end
-  local call_args, n = arguments.build(op, words, body, flags.query, cfg.app_id)
-  if flags.all then
-    -- The walk's first request, with the page size each_page sets: the one --dry-run prints.
-    n = #op.positional + 1
-    call_args[n] = pages.first_page(op.name, call_args[n])
-  end
-
   local key = cfg.rest_api_key
   if op.credential == "organization" then key = cfg.organization_api_key end
   if not key then
     fail(command .. " needs " .. (op.credential == "organization"
       and "an Organization API key: set ONESIGNAL_ORGANIZATION_API_KEY or pass --organization-api-key"
       or "a REST API key: set ONESIGNAL_REST_API_KEY or pass --rest-api-key"))
+  end
+
+  local body = flags.json and read_json(flags.json, streams.stdin)
+  if channel then body = shortcuts.body(channel, flags, body, json_text.decode) end
+  local call_args, n = arguments.build(op, words, body, flags.query, cfg.app_id)
+  if flags.all then
+    -- The walk's first request, with the page size each_page sets: the one --dry-run prints.
+    n = #op.positional + 1
+    call_args[n] = pages.first_page(op.name, call_args[n])
   end
   local context = { app_id = cfg.app_id, has_key = { rest = cfg.rest_api_key ~= nil,
     organization = cfg.organization_api_key ~= nil } }
