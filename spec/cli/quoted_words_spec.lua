@@ -80,6 +80,30 @@ describe("a CLI usage error quoting a word of the command line", function()
     assert.are.equal(0, #srv:requests(), "a request reached the server")
   end)
 
+  -- A file's name is shown whatever its length (it is no place for a key), but on one line: it was
+  -- written raw, a line break and an escape sequence in it included.
+  it("shows the name of a --json @FILE or a --download FILE on one line", function()
+    local name = "/nonexistent/\27[2J\n\255x"
+    local shown = "/nonexistent/\\x1B[2J\\n\\xFFx"
+    local r = run.cli({ "create_user", "--json", "@" .. name }, env)
+    assert.are.equal("--json: cannot read " .. shown .. ": No such file or directory", message_line(r.stderr))
+    r = run.cli({ "export_subscriptions", "--download", name }, env)
+    assert.are.equal("--download: cannot write " .. shown .. " (" .. shown .. ".part: No such file or directory)",
+      message_line(r.stderr))
+    local file = os.tmpname() .. "\27[1m\n"
+    for _, case in ipairs({ { "{", ": not valid JSON: " }, { "", ": the file was empty" } }) do
+      local f = assert(io.open(file, "wb"))
+      f:write(case[1])
+      f:close()
+      r = run.cli({ "create_user", "--json", "@" .. file }, env)
+      local line = message_line(r.stderr)
+      local expected = "--json @" .. file:gsub("\27", "\\x1B"):gsub("\n", "\\n") .. case[2]
+      assert.are.equal(expected, line:sub(1, #expected))
+    end
+    os.remove(file)
+    assert.are.equal(0, #srv:requests(), "a request reached the server")
+  end)
+
   it("still quotes a short word as it is", function()
     local r = run.cli({ "get_notifications", "--query", "colour=red" }, env)
     assert.matches("^unknown query option 'colour' for get_notifications", message_line(r.stderr))

@@ -77,6 +77,24 @@ local function resolve(options)
   return cfg
 end
 
+-- A file's name as a message shows it: on one line, as onesignal.quote shows a word (control characters
+-- escaped, and every byte above 0x7F of a name that is not UTF-8), but whole however long: it is no place
+-- for a key, and a long path is still the one to fix.
+local NAMED = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+local function byte_escape(c) return NAMED[c] or string.format("\\x%02X", c:byte()) end
+local function file_name(path)
+  if core.utf8_error(path) then path = path:gsub("[\128-\255]", byte_escape) end
+  return (path:gsub("[%z\1-\31\127]", byte_escape)
+    :gsub("\194([\128-\159])", function(c) return string.format("\\u{%X}", c:byte()) end))
+end
+
+-- io.open's "PATH: reason" as "NAME: reason", NAME shown by file_name.
+local function file_problem(path, problem)
+  problem = tostring(problem)
+  if problem:sub(1, #path + 2) == path .. ": " then problem = problem:sub(#path + 3) end
+  return file_name(path) .. ": " .. problem
+end
+
 local function read_json(spec, stdin)
   local text, source, what = spec, "--json", "--json: the text"
   if spec == "-" then
@@ -88,14 +106,13 @@ local function read_json(spec, stdin)
     local path = spec:sub(2)
     if path == "" then fail("--json @ needs the name of a file (--json @FILE)") end
     local file, problem = io.open(path, "rb") -- its problem names the file
-    text, source, what = nil, "--json " .. spec, "--json " .. spec .. ": the file"
+    text, source, what = nil, "--json @" .. file_name(path), "--json @" .. file_name(path) .. ": the file"
     if file then
-      local read_problem
-      text, read_problem = file:read("*a") -- a directory opens, and only reading it fails
+      text, problem = file:read("*a") -- a directory opens, and only reading it fails
       file:close()
-      if not text then problem = path .. ": " .. tostring(read_problem) end
+      if not text then problem = path .. ": " .. tostring(problem) end
     end
-    if not text then fail("--json: cannot read " .. problem) end
+    if not text then fail("--json: cannot read " .. file_problem(path, problem)) end
   end
   -- A UTF-8 byte order mark (Windows editors save one) is not JSON; RFC 8259 lets a reader skip it.
   text = text:gsub("^\239\187\191", "")
@@ -198,7 +215,7 @@ local function download(streams, flags, options, body)
   })
   client:close()
   if not info then return failed(streams, err) end
-  streams.stderr:write(string.format("onesignal: saved %s to %s\n", plural(info.bytes, "byte"), info.path))
+  streams.stderr:write(string.format("onesignal: saved %s to %s\n", plural(info.bytes, "byte"), file_name(info.path)))
   return exit.OK
 end
 
@@ -293,13 +310,15 @@ local function call(streams, command, words, flags)
     local is_directory = io.open(flags.download .. "/.", "rb")
     if is_directory then
       is_directory:close()
-      fail("--download: " .. flags.download .. " is a directory (give the name of the file to save)")
+      fail("--download: " .. file_name(flags.download) .. " is a directory (give the name of the file to save)")
     end
     local part = flags.download .. ".part"
     local existing = io.open(part, "rb")
     if existing then existing:close() end
     local probe, problem = io.open(part, "ab")
-    if not probe then fail("--download: cannot write " .. flags.download .. " (" .. tostring(problem) .. ")") end
+    if not probe then
+      fail("--download: cannot write " .. file_name(flags.download) .. " (" .. file_problem(part, problem) .. ")")
+    end
     probe:close()
     if not existing then os.remove(part) end
   end
