@@ -245,6 +245,7 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"json_release", os_lua_json_release},
                                      {"json_sparse", os_lua_json_sparse},
                                      {"json_decode", os_lua_json_decode},
+                                     {"json_decoder", os_lua_json_decoder},
                                      {"utf8_error", os_lua_utf8_error},
                                      {NULL, NULL}};
 

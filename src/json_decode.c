@@ -8,8 +8,10 @@
  *
  * What it accepts is lua-cjson 2.1.0's decoding as the SDK used it, with a strict number grammar:
  *   - any JSON value at the top, whitespace (space, tab, CR, LF) around it, nothing else after it;
- *   - null is a NULL light userdata (cjson.null), objects and arrays plain tables (arrays from 1, no
- *     metatable, so an empty array is an empty table), duplicate keys: the last wins;
+ *   - null is a NULL light userdata (cjson.null), objects and arrays plain tables (arrays from 1,
+ *     duplicate keys: the last wins); an empty array gets the decoder's array metatable (json.array_mt,
+ *     the closure's upvalue: see os_lua_json_decoder), so that the writer sends it back as [] and not
+ *     {}. core.json_decode itself has none: its empty arrays are empty tables, as cjson's;
  *   - string bytes pass through as they are (control characters and invalid UTF-8 too, as lua-cjson
  *     lets them), the escapes of RFC 8259 are decoded, a \u surrogate pair is one 4-byte UTF-8 sequence
  *     and a lone surrogate is an error;
@@ -416,6 +418,12 @@ static const char *decode_array(json_decoder *d, const char *p)
     lua_createtable(L, 0, 0);
     p = skip_space(p + 1, end);
     if (p < end && *p == ']') {
+        /* Looked up here, not once per call: an answer without an empty array pays nothing for it.
+         * core.json_decode's upvalue is the core's state (a userdata), which marks nothing. */
+        if (lua_istable(L, lua_upvalueindex(1))) {
+            lua_pushvalue(L, lua_upvalueindex(1));
+            lua_setmetatable(L, -2);
+        }
         d->depth--;
         return p + 1;
     }
@@ -506,4 +514,12 @@ int os_lua_json_decode(lua_State *L)
     lua_pushnil(L);
     push_error(&d);
     return 2;
+}
+
+int os_lua_json_decoder(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_pushcclosure(L, os_lua_json_decode, 1);
+    return 1;
 }

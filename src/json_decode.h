@@ -9,4 +9,9 @@
  * raised: the message names what is wrong and the byte (1-based) where it is. */
 int os_lua_json_decode(lua_State *L);
 
+/* core.json_decoder(array_mt) -> json_decode as a closure that gives every empty array the metatable
+ * array_mt (json.array_mt), so it is written back as [] (json.decode is one, made once when json.lua
+ * loads: an upvalue costs a decode nothing until it meets an empty array). */
+int os_lua_json_decoder(lua_State *L);
+
 #endif

@@ -179,9 +179,11 @@ function M.number_text(n, places)
 end
 
 --- Decodes a response body (a string). Returns the value, or nil and a message naming what is wrong and the
--- byte where it is. JSON `null` is `json.null`; on Lua 5.4 numbers with an integral value are integers.
+-- byte where it is. JSON `null` is `json.null`; on Lua 5.4 numbers with an integral value are integers; an
+-- empty array carries `array_mt`, so a decoded answer sent back (read, modify, write) writes `[]` where it
+-- had `[]`, whatever the field's name (non-empty arrays are arrays by their keys already).
 -- In C (onesignal.core's json_decode): lua-cjson's reading, strict about numbers, the integers made in the
--- same pass.
-M.decode = core.json_decode
+-- same pass; a closure holding `array_mt`, made here once, so a call costs what core.json_decode costs.
+M.decode = core.json_decoder(array_mt)
 
 return M

@@ -1,0 +1,67 @@
+-- Read, modify, write: a decoded answer (json.decode, what every call returns) written back by json.encode,
+-- as a caller sends a fetched template, user or app back with an update. What came in as JSON goes out as
+-- the same JSON: empty arrays as [] whatever the field's name, numbers, strings and null as they were.
+local json = require("onesignal.json")
+local onesignal = require("onesignal")
+
+-- The text json.encode writes for a value, or the usage message it raises.
+local function encode(value)
+  local ok, text = pcall(json.encode, value, "onesignal.op: argument 'x'")
+  if ok then return text end
+  return nil, type(text) == "table" and text.usage or tostring(text)
+end
+
+-- text decoded and written back: the same text (members in one, so the order cannot differ).
+local function round_trip(text)
+  local value = assert(json.decode(text))
+  return assert(encode(value))
+end
+
+describe("a decoded answer written back", function()
+  describe("empty arrays", function()
+    it("are [] again wherever they are, not {} (fields the SDK does not know by name)", function()
+      assert.are.equal('{"a":[]}', round_trip('{"a":[]}'))
+      assert.are.equal('[[]]', round_trip('[[]]'))
+      assert.are.equal('[]', round_trip('[]'))
+      assert.are.equal('{"c":[[],[[]]]}', round_trip('{"c":[[],[[]]]}'))
+      assert.are.equal('{"d":{"e":[]}}', round_trip('{"d":{"e":[]}}'))
+      assert.are.equal('[1,[],{"x":[]}]', round_trip('[1, [ ], {"x": [\n]}]'))
+    end)
+
+    it("keep {} as {} (an empty object is no array)", function()
+      assert.are.equal('{"a":{}}', round_trip('{"a":{}}'))
+      assert.are.equal('[{}]', round_trip('[{}]'))
+    end)
+
+    it("carry json.array_mt, the mark of onesignal.array, and are empty tables to read", function()
+      local v = json.decode('{"tags":[],"list":[1,2]}')
+      assert.are.equal(json.array_mt, getmetatable(v.tags))
+      assert.are.equal(getmetatable(onesignal.array()), getmetatable(v.tags))
+      assert.is_nil(next(v.tags))
+      assert.are.equal(0, #v.tags)
+      for _ in ipairs(v.tags) do error("an empty array has no items") end
+      for _ in pairs(v.tags) do error("an empty array has no keys") end
+      assert.are.same({}, v.tags) -- luassert compares no metatable without __eq
+      -- Non-empty arrays and objects stay plain tables: arrays by their keys already.
+      assert.is_nil(getmetatable(v.list))
+      assert.is_nil(getmetatable(v))
+      assert.is_nil(getmetatable(json.decode("{}")))
+    end)
+
+    it("filled by the caller are sent with their items", function()
+      local v = json.decode('{"langs":[]}')
+      v.langs[1] = "en"
+      assert.are.equal('{"langs":["en"]}', encode(v))
+    end)
+
+    it("are marked by both ways of decoding an answer, json.decode only (core.json_decode is cjson's)", function()
+      local core = require("onesignal.core")
+      assert.is_nil(getmetatable(core.json_decode("[]")))
+      assert.are.equal(json.array_mt, getmetatable(json.decode("[]")))
+      -- a decoder made with another table marks with that one
+      local mine = {}
+      assert.are.equal(mine, getmetatable(core.json_decoder(mine)("[]")))
+      assert.has_error(function() core.json_decoder() end)
+    end)
+  end)
+end)
