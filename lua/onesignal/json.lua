@@ -47,7 +47,11 @@ local MAP_OF_ARRAYS = { include_aliases = true }
 
 local huge = math.huge
 local array_mt = M.array_mt
-local MAX_DEPTH = 64
+-- Arrays and objects inside one another, the outermost included: as many as json.decode reads
+-- (src/json_decode.c's MAX_DEPTH), so that whatever an answer held can be sent back. The writer is told the
+-- depth of the innermost, the outermost being at 0.
+local MAX_NESTING = 1000
+local MAX_DEPTH = MAX_NESTING - 1
 
 -- The text the writer gives the number n (as a value, or as a key, which it writes as a string).
 local function written(n)
@@ -79,7 +83,9 @@ local function explain(value, state, depth)
     if state.open[value] then
       state.fail("is a cyclic table (it contains itself)", depth)
     end
-    if depth > MAX_DEPTH then state.fail("is nested too deeply (more than " .. MAX_DEPTH .. " levels)", depth) end
+    if depth > MAX_DEPTH then
+      state.fail("is nested too deeply (more than " .. MAX_NESTING .. " arrays and objects inside one another)", depth)
+    end
     local last, items = too_sparse(value)
     if last then
       state.fail("is an array with too many holes (" .. items .. (items == 1 and " value" or " values")

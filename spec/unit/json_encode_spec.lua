@@ -115,16 +115,16 @@ describe("json.encode's writer", function()
       usage_of(function() encode({ data = { x = 1, [-math.huge] = 2 } }) end))
   end)
 
-  it("refuses nesting deeper than 64 levels and cycles, naming them", function()
+  it("refuses nesting deeper than 1000 arrays and objects (what json.decode reads) and cycles, naming them", function()
     local deep = {}
     local at = deep
-    for _ = 1, 70 do
+    for _ = 1, 1005 do
       at.x = {}
       at = at.x
     end
     at.y = 1
     assert.matches("nested too deeply", usage_of(function() encode(deep) end))
-    -- the top table and 64 levels in it are written, one more is not
+    -- the top table and 999 levels in it are written, one more is not
     local function nested(levels)
       local top = {}
       local cursor = top
@@ -134,8 +134,9 @@ describe("json.encode's writer", function()
       end
       return top
     end
-    assert.are.equal(("{\"x\":"):rep(64) .. "{}" .. ("}"):rep(64), encode(nested(64)))
-    assert.matches("nested too deeply", usage_of(function() encode(nested(65)) end))
+    assert.are.equal(("{\"x\":"):rep(999) .. "{}" .. ("}"):rep(999), encode(nested(999)))
+    assert.are.equal("onesignal.op: argument 'x': field " .. ("x."):rep(999) .. "x is nested too deeply (more than 1000"
+      .. " arrays and objects inside one another)", usage_of(function() encode(nested(1000)) end))
     local cyclic = { list = {} }
     cyclic.list[1] = cyclic
     assert.matches("field list%[1%] is a cyclic table", usage_of(function() encode(cyclic) end))

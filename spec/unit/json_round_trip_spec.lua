@@ -65,3 +65,31 @@ describe("a decoded answer written back", function()
     end)
   end)
 end)
+
+describe("a decoded answer nested deeply", function()
+  -- json.decode reads up to 1000 arrays and objects inside one another (src/json_decode.c): the writer
+  -- takes as many, or a caller could not send back what it was given (it stopped at 65).
+  it("is written back as deep as json.decode reads, and one level more is refused by both", function()
+    local text = string.rep('{"x":', 999) .. "[]" .. string.rep("}", 999)
+    assert.are.equal(text, round_trip(text))
+    local arrays = string.rep("[", 1000) .. string.rep("]", 1000)
+    assert.are.equal(arrays, round_trip(arrays))
+    assert.is_nil(json.decode("[" .. arrays .. "]"))
+    local deeper = assert(json.decode(arrays))
+    deeper = { deeper }
+    local text_out, message = encode(deeper)
+    assert.is_nil(text_out)
+    assert.are.equal("onesignal.op: argument 'x': field " .. string.rep("[1]", 1000)
+      .. " is nested too deeply (more than 1000 arrays and objects inside one another)", message)
+  end)
+
+  it("goes back in a body's field, the body counting as one level", function()
+    local answer = assert(json.decode(string.rep('{"x":', 1000) .. "1" .. string.rep("}", 1000)))
+    local ok, problem = pcall(json.encode_body, { data = answer }, "onesignal.op: argument 'x'")
+    assert.is_false(ok)
+    assert.matches("nested too deeply", problem.usage)
+    local inner = answer.x
+    local text = json.encode_body({ data = inner }, "onesignal.op: argument 'x'")
+    assert.are.equal('{"data":' .. string.rep('{"x":', 999) .. "1" .. string.rep("}", 1000), json.body_text(text))
+  end)
+end)
