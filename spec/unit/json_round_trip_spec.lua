@@ -93,3 +93,62 @@ describe("a decoded answer nested deeply", function()
     assert.are.equal('{"data":' .. string.rep('{"x":', 999) .. "1" .. string.rep("}", 1000), json.body_text(text))
   end)
 end)
+
+describe("any answer", function()
+  -- A deterministic generator (a 31-bit LCG), the same sequence on every runtime.
+  local state = 20261124
+  local function random(n)
+    state = (state * 1103515245 + 12345) % 2147483648
+    return state % n
+  end
+
+  local PIECES = { "a", "é", "😀", "\\n", "\\u0000", "\\ud83d\\ude00", "\\\"", "\\\\", "\\/", "\\u00e9", " ", "1" }
+  local NUMBERS = { "0", "-0", "1", "-1", "1.5", "1e3", "2.0", "-0.0", "0.1", "9007199254740991", "1e300",
+    "5e-324", "-123456789012345", "1E-7" }
+
+  -- JSON text of a random value: empty arrays and objects, nulls, escapes, numbers of every form.
+  local function value_text(depth)
+    local kind = random(depth > 4 and 5 or 8)
+    if kind == 0 then return NUMBERS[random(#NUMBERS) + 1] end
+    if kind == 1 then
+      local parts = {}
+      for i = 1, random(4) do parts[i] = PIECES[random(#PIECES) + 1] end
+      return '"' .. table.concat(parts) .. '"'
+    end
+    if kind == 2 then return ({ "true", "false", "null" })[random(3) + 1] end
+    if kind == 3 then return "[]" end
+    if kind == 4 then return "{}" end
+    if kind == 5 or kind == 6 then
+      local items = {}
+      for i = 1, random(4) + 1 do items[i] = value_text(depth + 1) end
+      return "[" .. table.concat(items, ",") .. "]"
+    end
+    local members, seen = {}, {}
+    for _ = 1, random(4) + 1 do
+      local key = "k" .. random(6)
+      if not seen[key] then
+        seen[key] = true
+        members[#members + 1] = '"' .. key .. '":' .. value_text(depth + 1)
+      end
+    end
+    return "{" .. table.concat(members, ",") .. "}"
+  end
+
+  it("is written back as the same JSON: what is written decodes as what was decoded, its [] and {} kept", function()
+    for _ = 1, 2000 do
+      local text = value_text(0)
+      local value, bad = json.decode(text)
+      assert(bad == nil, text .. ": " .. tostring(bad))
+      local written, problem = encode(value)
+      assert(written, text .. ": " .. tostring(problem))
+      local again
+      again, bad = json.decode(written)
+      assert(bad == nil, written .. ": " .. tostring(bad))
+      assert.are.same(value, again, text)
+      -- every [] and {} of the text is still there, as many of each
+      local function count(s, pattern) return select(2, s:gsub(pattern, "")) end
+      assert.are.equal(count(text, "%[%]"), count(written, "%[%]"), text .. " -> " .. written)
+      assert.are.equal(count(text, "{}"), count(written, "{}"), text .. " -> " .. written)
+    end
+  end)
+end)
