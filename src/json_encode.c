@@ -363,7 +363,42 @@ static int key_in(json_writer *w, int key, int set)
     return found;
 }
 
-/* The table at t is marked with array_mt (as getmetatable sees it, so a __metatable field counts). */
+/* The registry's table of OpenResty cjson's marks (os_lua_json_cjson_marks): [1] empty_array, [2] array_mt,
+ * [3] empty_array_mt, each absent when that cjson has not got it. */
+#define CJSON_MARKS "onesignal.json_cjson_marks"
+
+int os_lua_json_cjson_marks(lua_State *L)
+{
+    int i;
+    if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
+    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    lua_createtable(L, 3, 0);
+    for (i = 1; i <= 3; i++) {
+        lua_pushvalue(L, i);
+        lua_rawseti(L, -2, i);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, CJSON_MARKS);
+    return 0;
+}
+
+/* Whether the value at the top of the stack is the cjson mark n of the registry's table (never when
+ * there is none). Leaves the stack as it was. */
+static int is_cjson_mark(lua_State *L, int n)
+{
+    int marked = 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, CJSON_MARKS);
+    if (lua_istable(L, -1)) {
+        lua_rawgeti(L, -1, n);
+        marked = !lua_isnil(L, -1) && lua_rawequal(L, -1, -3);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return marked;
+}
+
+/* The table at t is marked with array_mt (as getmetatable sees it, so a __metatable field counts), or with
+ * OpenResty cjson's array_mt or empty_array_mt. */
 static int has_array_mark(json_writer *w, int t)
 {
     lua_State *L = w->L;
@@ -375,7 +410,7 @@ static int has_array_mark(json_writer *w, int t)
         lua_pop(L, 1);
     else
         lua_remove(L, -2);
-    marked = lua_rawequal(L, -1, w->array_mt);
+    marked = lua_rawequal(L, -1, w->array_mt) || is_cjson_mark(L, 2) || is_cjson_mark(L, 3);
     lua_pop(L, 1);
     return marked;
 }
@@ -598,8 +633,12 @@ static int put_value(json_writer *w, int key, int in_alias_map, int depth)
         put(w, "null", 4);
         return 1;
     case LUA_TLIGHTUSERDATA:
-        if (lua_touserdata(L, -1) != NULL) return fail(w, "a value is a light userdata");
-        put(w, "null", 4); /* json.null, which is cjson.null */
+        if (lua_touserdata(L, -1) == NULL) {
+            put(w, "null", 4); /* json.null, which is cjson.null */
+            return 1;
+        }
+        if (!is_cjson_mark(L, 1)) return fail(w, "a value is a light userdata");
+        put(w, "[]", 2); /* OpenResty's cjson.empty_array */
         return 1;
     case LUA_TTABLE:
         return put_table(w, lua_gettop(L), key, in_alias_map, depth + 1);

@@ -42,6 +42,13 @@ int os_lua_json_text(lua_State *L);
  * no transfer is reading any more. */
 int os_lua_json_release(lua_State *L);
 
+/* core.json_cjson_marks([empty_array, array_mt, empty_array_mt]): the marks of OpenResty's lua-cjson
+ * (cjson.empty_array, a light userdata; cjson.array_mt and cjson.empty_array_mt, metatables), which the
+ * writer then takes as [] where it meets them, as that cjson would; nil for one that the loaded cjson has
+ * not (Debian's 2.1.0 has none). Kept in the registry, looked up only on a light userdata other than null
+ * and on an empty table with another metatable than array_mt. Called again, it replaces them. */
+int os_lua_json_cjson_marks(lua_State *L);
+
 /* The bytes of the large text at idx, or NULL when the value there is none; raises when it is released.
  * Valid while the large text is alive and not released. */
 const char *os_json_text_get(lua_State *L, int idx, size_t *len);

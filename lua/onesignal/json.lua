@@ -31,6 +31,13 @@ M.null = cjson.null
 --- Metatable marking a table as a JSON array even when it is empty: `setmetatable({}, json.array_mt)`.
 M.array_mt = { __name = "onesignal.array" }
 
+-- OpenResty's lua-cjson marks empty arrays its own ways, which its users write by habit: `cjson.empty_array`
+-- (a light userdata) and tables with `cjson.array_mt` or `cjson.empty_array_mt`. Where the loaded cjson has
+-- them, the writer takes them as `[]` too (Debian's lua-cjson 2.1.0 has none of them).
+local function of_type(value, wanted) if type(value) == wanted then return value end end
+local EMPTY_ARRAY = of_type(cjson.empty_array, "userdata")
+core.json_cjson_marks(EMPTY_ARRAY, of_type(cjson.array_mt, "table"), of_type(cjson.empty_array_mt, "table"))
+
 -- Body fields the OpenAPI spec declares as arrays (any depth). An empty table in one of them is `[]`.
 local ARRAY_FIELDS = {}
 for name in ([[
@@ -124,7 +131,7 @@ local function explain(value, state, depth)
   elseif t == "string" then
     local bad = utf8_error(value)
     if bad then state.fail("is not valid UTF-8 (byte " .. bad .. "), which JSON cannot carry", depth) end
-  elseif not (t == "boolean" or value == M.null) then
+  elseif not (t == "boolean" or value == M.null or (value == EMPTY_ARRAY and value ~= nil)) then
     state.fail("is a " .. t .. ", which JSON cannot carry", depth)
   end
 end
