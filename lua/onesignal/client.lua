@@ -295,9 +295,19 @@ end
 -- meanwhile on the same client (from a hook, a finalizer, another coroutine or nginx thread) builds in a
 -- table of its own instead of overwriting this one. It goes back once the call is done with it: not in
 -- dry-run, whose answer may keep it, and not after an error (the next call makes a new one).
+-- A dry run's answer to a built request: its description, or once the client is closed what a closed
+-- client answers (error "closed", nothing sent), as the real transports do.
+local function dry_answer(self, req)
+  if self.transport.closed then
+    release_body(req)
+    return response.finish(req, response.closed(0, false, 0), self.redact)
+  end
+  return self.dry_run(req)
+end
+
 local function invoke(self, op, ...)
   if getmetatable(self) ~= Client then wrong_self(op.name) end -- check_self, inline: every blocking call
-  if self.dry_run then return self.dry_run(build(self, nil, op, select("#", ...), ...)) end
+  if self.dry_run then return dry_answer(self, build(self, nil, op, select("#", ...), ...)) end
   local spare = not self.overrides and self.spare
   local req = spare and spare[1]
   if req then spare[1] = nil end
@@ -319,7 +329,7 @@ end
 -- (at once in dry-run). Used by the `_async` methods and by send_many.
 function Client:_submit(req, callback)
   if self.dry_run then
-    callback(self.dry_run(req))
+    callback(dry_answer(self, req))
     return
   end
   local redact = self.redact
@@ -749,7 +759,9 @@ function M.new(options)
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end
   if cfg.dry_run then
     self.dry_run, self.redact = require("onesignal.dry_run").new(cfg, choose_transport(cfg))
-    self.transport = { name = "dry-run", pending = function() return 0 end, poll = function() return 0 end }
+    -- Nothing to send, so nothing pending; closed, it answers as a closed client does (dry_answer).
+    self.transport = { name = "dry-run", closed = false, pending = function() return 0 end,
+      poll = function() return 0 end, close = function(transport) transport.closed = true end }
   else
     local transport = choose_transport(cfg).new(cfg)
     self.transport = transport

@@ -21,6 +21,9 @@
 -- `response` is `{ status = 0, attempts = 0, dry_run = true }`. Non-blocking calls hand the same pair to
 -- their callback at once. Headers that depend on the transport (`Accept-Encoding`: the encodings it can
 -- decode; `Expect` handling) are not listed; `Host` and `Content-Length` are.
+--
+-- Once the client is closed its calls describe nothing: they answer as a closed client's do, `nil, err`
+-- with reason "closed" (client.lua, dry_answer).
 -- @module onesignal.dry_run
 
 local core = require("onesignal.core")

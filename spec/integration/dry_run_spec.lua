@@ -2,6 +2,7 @@
 -- real client does send (checked against what the test server records), and nothing reaches the server.
 local onesignal = require("onesignal")
 local server = require("support.server")
+local core = require("onesignal.core")
 
 describe("a dry-run client", function()
   local srv, live, dry
@@ -179,6 +180,65 @@ describe("a dry-run client", function()
     assert.is_true(got[2].dry_run)
     assert.are.equal(0, dry:pending())
     assert.are.equal(0, #srv:requests())
+  end)
+
+  -- Closed, a real client sends nothing and every call fails with reason "closed" (README, Closing); a dry
+  -- run went on describing calls, and a send_many pacing its items (rate) described the rest at `rate`
+  -- items a second (inside client:spawn, close itself waited them out) instead of failing them at once.
+  describe("once closed", function()
+    local function notifications(n)
+      local list = {}
+      for i = 1, n do list[i] = { contents = { en = "n" .. i }, included_segments = { "All" } } end
+      return list
+    end
+
+    it("fails every call with reason 'closed', as a closed client does, sending nothing", function()
+      local closing = onesignal.new(options({ dry_run = true }))
+      closing:close()
+      for _, c in ipairs({ closing, closing:with({ deadline = 5 }) }) do
+        local body, err = c:create_notification(notifications(1)[1])
+        assert.is_nil(body)
+        assert.are.equal("closed", err.reason)
+        assert.are.equal("network", err.kind)
+        assert.is_nil(err.maybe_sent)
+        local got
+        assert.is_true(c:get_segments_async(nil, function(...) got = { ... } end))
+        assert.is_nil(got[1])
+        assert.are.equal("closed", got[2].reason)
+      end
+      -- the same mistakes still raise
+      assert.has_error(function() closing:get_user(nil, "external_id") end)
+      assert.are.equal(0, closing:pending())
+      assert.are.equal(0, #srv:requests())
+    end)
+
+    it("with a rate, blocking, fails the rest at once when on_progress closes the client", function()
+      local closing = onesignal.new(options({ dry_run = true }))
+      local started = core.monotonic()
+      local results, summary = closing:send_many(notifications(4), { rate = 2, on_progress = function(done)
+        if done == 1 then closing:close() end
+      end })
+      -- three more tokens at 2 a second would have taken 1.5 s, for items that are never sent
+      assert.is_true(core.monotonic() - started < 1, "the rest were paced by the rate")
+      assert.is_true(results[1].body.dry_run)
+      assert.are.equal(3, summary.failed)
+      for i = 2, 4 do assert.are.equal("closed", results[i].err.reason) end
+    end)
+
+    it("with a rate, inside client:spawn, ends inside close when closed while waiting for a token", function()
+      local closing = onesignal.new(options({ dry_run = true }))
+      local results, summary
+      closing:spawn(function() results, summary = closing:send_many(notifications(4), { rate = 2 }) end)
+      assert.are.equal(1, closing:pending(), "the first item described, the coroutine waits for a token")
+      local started = core.monotonic()
+      closing:close()
+      assert.is_true(core.monotonic() - started < 1, "close waited for the tokens")
+      assert.is_table(summary, "send_many still waits for a token after the close")
+      assert.is_true(results[1].body.dry_run)
+      assert.are.equal(3, summary.failed)
+      for i = 2, 4 do assert.are.equal("closed", results[i].err.reason) end
+      assert.are.equal(0, closing:pending())
+    end)
   end)
 
   it("lists no Content-Type or Content-Length without a body", function()
