@@ -30,12 +30,15 @@ local PARKED = setmetatable({}, { __name = "onesignal.parked" })
 -- One that yields by itself (coroutine.yield, not in a call of the client's) waits for nothing the client
 -- knows of, and only the client resumes it: that is an error of the coroutine's, or it would stay
 -- suspended for good, uncounted by pending(), its work silently never done.
+-- An error value that is no string (a program's error object, the library's own err raised by assert) is
+-- raised as it is, for the program's pcall to look into; a message gets the coroutine's traceback.
 -- Returns whether it resumed the coroutine.
 local function resume(co, ...)
   if coroutine.status(co) == "dead" then return false end
   local ok, err = coroutine.resume(co, ...)
   if not ok then
-    error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. tostring(err)), 0)
+    if type(err) ~= "string" then error(err, 0) end
+    error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. err), 0)
   end
   if err ~= PARKED and coroutine.status(co) == "suspended" then
     error(debug.traceback(co, "onesignal: a coroutine run by client:spawn yielded by itself (coroutine.yield),"
@@ -566,7 +569,8 @@ end
 
 --- Runs `fn(...)` in a coroutine in which the ordinary blocking calls (and `send_many` and `sleep`)
 -- suspend instead of blocking; `poll` or `run` drive it. It runs at once until its first request. An
--- error inside it is raised by whatever resumed it (spawn, poll, run or close), with its traceback.
+-- error inside it is raised by whatever resumed it (spawn, poll, run or close): a message with the
+-- coroutine's traceback, any other value (an error object) as it is.
 -- Returns the coroutine.
 function Client:spawn(fn, ...)
   if type(fn) ~= "function" then usage.raise("onesignal.spawn: needs a function") end

@@ -285,6 +285,36 @@ describe("coroutines run by client:spawn", function()
     assert.are.equal(0, client:pending())
   end)
 
+  -- A program's error object (a table, or the library's own err raised by assert) came out as
+  -- tostring(err) with a traceback: `pcall(client.run, client)` could no longer tell what failed. A value
+  -- that is no string is raised as it is; a message keeps the traceback that says where.
+  it("raise an error value that is no string as it is, from whatever resumed the coroutine", function()
+    local problem = { code = 42 }
+    local ok, err = pcall(client.spawn, client, function() error(problem) end)
+    assert.is_false(ok)
+    assert.are.equal(problem, err)
+
+    client:spawn(function()
+      client:get_segments(nil)
+      error(problem)
+    end)
+    ok, err = pcall(client.run, client, 10)
+    assert.is_false(ok)
+    assert.are.equal(problem, err)
+    assert.are.equal(0, client:pending())
+
+    -- the library's own error, raised as Lua's assert raises it (busted's assert formats its own message)
+    client:spawn(function()
+      local user, user_err = client:get_user(nil, "external_id", "nobody")
+      if not user then error(user_err) end
+    end)
+    ok, err = pcall(client.run, client, 10)
+    assert.is_false(ok)
+    assert.are.equal("table", type(err))
+    assert.are.equal(404, err.status)
+    assert.are.equal("get_user", err.operation)
+  end)
+
   -- Only the client resumes a spawned coroutine, and only where one of its calls suspended it. One that
   -- yields by itself waited for nothing the client knows of: it was left suspended for good, pending() said
   -- 0 and run() returned true with the rest of its work never done.

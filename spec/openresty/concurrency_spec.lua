@@ -137,6 +137,14 @@ describe("concurrency on the ngx transport", function()
     assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread", out.failure)
   end)
 
+  -- As on libcurl: an error object (no string) is raised by run as it is, not as tostring(err) with a
+  -- traceback, which lost what the program put in it.
+  it("raises a spawned thread's error object from run as it is", function()
+    local out = app:case("spawn", { operation = "view_templates", args = { NULL }, count = 1, fail = true,
+      fail_with_table = true })
+    assert.are.same({ same = true, code = 42 }, out.failure_value, out.failure)
+  end)
+
   -- The error is the program's own, raised back to it whole; the line in nginx's error log has the
   -- client's keys removed, as every line this library logs.
   it("logs a spawned thread's error with the client's keys removed", function()

@@ -236,7 +236,7 @@ function Transport:submit(req, callback)
 end
 
 --- Runs `fn(...)` in a light thread: its calls suspend only that thread. Errors inside it are raised by
--- the next `poll`. Returns the thread.
+-- the next `poll`: a message with the thread's traceback, any other value as it is. Returns the thread.
 function Transport:spawn(fn, ...)
   check_phase("onesignal.spawn")
   local st = state(self)
@@ -290,7 +290,10 @@ function Transport:poll(timeout)
   local semaphore = st.semaphore
   if raises and st.failures[1] then
     if semaphore and semaphore:count() > 0 then semaphore:wait(0) end -- its post
-    error("onesignal: a thread run by client:spawn failed: " .. tostring(table.remove(st.failures, 1)), 0)
+    -- An error value that is no string (an error object) is raised as it is, as on libcurl (client.lua).
+    local problem = table.remove(st.failures, 1)
+    if type(problem) ~= "string" then error(problem, 0) end
+    error("onesignal: a thread run by client:spawn failed: " .. problem, 0)
   end
   local ran = 0
   while st.head <= st.tail do

@@ -160,14 +160,17 @@ function M.spawn(settings, args)
   end
   local pending = client:pending()
   client:run()
-  local failure
+  local failure, failure_value
   if args.fail then
     local with_key = args.quote_key and (" with key " .. settings.rest_key) or ""
-    client:spawn(function() error("deliberate failure in a spawned thread" .. with_key) end)
+    -- `fail_with_table`: the thread raises an error object, { code = 42 }, instead of a message
+    local problem = args.fail_with_table and { code = 42 } or "deliberate failure in a spawned thread" .. with_key
+    client:spawn(function() error(problem) end)
     local ok, err = pcall(client.run, client)
     failure = not ok and tostring(err) or "no error"
+    if type(err) == "table" then failure_value = { same = err == problem, code = err.code } end
   end
-  return { results = results, pending_after_spawn = pending, failure = failure }
+  return { results = results, pending_after_spawn = pending, failure = failure, failure_value = failure_value }
 end
 
 --- A spawned thread fails while another one sleeps in client:sleep (which drives the client meanwhile):
