@@ -54,9 +54,29 @@ local function check_options(self, options)
   return concurrency, rate, burst, on_progress
 end
 
--- Whether `k` is no index of a list of `total` items.
-local function not_an_index(k, total)
-  return type(k) ~= "number" or k < 1 or k > total or k ~= math.floor(k)
+-- Whether `k` is a position in a list: an integer from 1 (a float one too, as LuaJIT has no others).
+local function is_position(k)
+  return type(k) == "number" and k >= 1 and k == math.floor(k) and k < math.huge
+end
+
+-- The length of the list `notifications`, refusing a key that is no position. A hole (refused by build_all)
+-- is said the same way wherever `#` finds its border: it was named as "notification #2 must be a table, got
+-- nil" when # found the end, as a stray "key '3'" past "keys 1..1" when it found the hole. `#` still counts:
+-- a proxy list (__index, __len) has its items where pairs does not see them.
+local function list_length(self, notifications)
+  local last, stray = #notifications, nil
+  for k in pairs(notifications) do
+    if is_position(k) then
+      if k > last then last = k end
+    elseif stray == nil or order.before(k, stray) then
+      stray = k
+    end
+  end
+  if stray ~= nil then
+    usage.raise(NAME .. ": argument 'notifications' must be a list (keys 1 to n), found key '"
+      .. quote.key(stray, self.redact) .. "'")
+  end
+  return last
 end
 
 -- Every request, built before anything is sent. Usage errors name the item. Requests of one batch differ
@@ -67,15 +87,14 @@ local function build_all(self, notifications)
     usage.raise(NAME .. ": argument 'notifications' must be a list of tables, got " .. type(notifications))
   end
   local op = operations.by_name.create_notification
-  local total = #notifications
-  local stray = order.first(notifications, not_an_index, total)
-  if stray ~= nil then
-    usage.raise(NAME .. ": argument 'notifications' must be a list (keys 1.." .. total .. "), found key '"
-      .. quote.key(stray, self.redact) .. "'")
-  end
+  local total = list_length(self, notifications)
   local bodies, keys, template, seen = {}, {}, nil, {}
   for i = 1, total do
     local n = notifications[i]
+    if n == nil and i < total then -- a hole (list_length)
+      usage.raise(NAME .. ": argument 'notifications' must be a list without holes: notification #" .. i
+        .. " is nil (the list goes up to #" .. total .. ")")
+    end
     if type(n) ~= "table" then
       usage.raise(NAME .. ": notification #" .. i .. " must be a table, got " .. type(n))
     end

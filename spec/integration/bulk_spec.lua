@@ -265,6 +265,32 @@ describe("client:send_many", function()
     list[3].external_id = "" -- found before #1 and #2 are sent
     refused("notification #3: onesignal%.create_notification: argument 'notification': field external_id", list)
     refused("argument 'notifications' must be a list", { a = {} })
+    -- A hole was named as "notification #2 must be a table, got nil" or as a stray "key '3'" past "keys
+    -- 1..1", whichever border # happened to find: one message, whichever it finds.
+    local hole = "argument 'notifications' must be a list without holes: notification #2 is nil %(the list goes"
+      .. " up to #3%)$"
+    refused(hole, { notifications(1)[1], nil, notifications(1)[1] })
+    list = {}
+    list[1], list[3] = notifications(1)[1], notifications(1)[1]
+    refused(hole, list)
+    list = notifications(3)
+    list[2] = nil
+    refused(hole, list)
+    list = { [3] = notifications(1)[1] }
+    refused("argument 'notifications' must be a list without holes: notification #1 is nil %(the list goes up to"
+      .. " #3%)$", list)
+    list = { notifications(1)[1], [2 ^ 60] = notifications(1)[1] }
+    refused("argument 'notifications' must be a list without holes: notification #2 is nil", list)
+    -- a proxy list (its items behind __index, its length from __len) is still a list (where # reads __len:
+    -- not on LuaJIT)
+    local proxied = notifications(2, "proxied")
+    local proxy = setmetatable({}, { __index = proxied, __len = function() return 2 end })
+    if #proxy == 2 then
+      local results = client:send_many(proxy)
+      assert.are.equal(2, #results)
+      assert.is_table(results[2].body)
+      srv:clear()
+    end
     refused("argument 'notifications' must be a list of tables, got nil", nil)
     refused("unknown option 'concurency'", notifications(1), { concurency = 2 })
     refused("option 'concurrency' must be an integer >= 1", notifications(1), { concurrency = 0 })

@@ -25,7 +25,7 @@ local ENTRIES = {
     new():create_notification_with_retry(body(), { [name] = 1 })
   end },
   { "onesignal.send_many: unknown option", function(name) new():send_many({ body() }, { [name] = 1 }) end },
-  { "onesignal.send_many: argument 'notifications' must be a list (keys 1..1), found key", function(name)
+  { "onesignal.send_many: argument 'notifications' must be a list (keys 1 to n), found key", function(name)
     new():send_many({ body(), [name] = body() })
   end },
   { "onesignal.get_segments: unknown query option", function(name) new():get_segments(nil, { [name] = 1 }) end },
