@@ -225,6 +225,21 @@ describe("client:send_many", function()
     for i = 1, 5 do assert.is_true(indexes[i]) end
   end)
 
+  -- README: the error comes out of send_many as raised and ends the batch; the items in flight still
+  -- finish (pending until then), unreported, and the rest are never sent.
+  it("ends the batch when on_progress raises: its error as raised, the items in flight finish, no more go", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = { {}, { delay = 0.3 } } })
+    local problem = { stop = true }
+    local ok, err = pcall(client.send_many, client, notifications(6), { concurrency = 2, on_progress = function()
+      error(problem)
+    end })
+    assert.is_false(ok)
+    assert.are.equal(problem, err)
+    assert.are.equal(1, client:pending(), "the second item, still in flight")
+    assert.is_true(client:run(10))
+    assert.are.equal(2, #srv:recorded("create_notification"))
+  end)
+
   it("reports a failed item as { err = … } and goes on with the rest", function()
     local list = notifications(4)
     list[3] = { contents = { en = "nobody targeted" } } -- the API answers 400
