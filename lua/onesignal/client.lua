@@ -582,15 +582,23 @@ function Client:spawn(fn, ...)
   return co
 end
 
+-- How often a wait that ends on close looks whether the client was closed, where something else may close
+-- it meanwhile (see drive_for).
+local CLOSE_CHECK = 0.05
+
 -- Drives the client for `seconds` (callbacks run), sleeping when nothing is pending. `until_close`: returns
--- early once the client is closed (only a callback run by a poll here can close it: with nothing pending
--- nothing runs during the sleep).
+-- early once the client is closed. On libcurl only a callback run by a poll here can close it (with nothing
+-- pending nothing runs during the sleep). On the cosocket transport (`others_run`) other light threads and
+-- requests run while this one waits, and any of them may close the client without waking it: it looks
+-- every CLOSE_CHECK seconds, or it would wait out a whole `rate` token after the close.
 local function drive_for(self, seconds, until_close)
+  local transport = self.transport
   local due = core.monotonic() + seconds
-  while not (until_close and self.transport.closed) do
+  while not (until_close and transport.closed) do
     local left = due - core.monotonic()
     if left <= 0 then return end
-    if self:pending() > 0 then self:poll(left) else blocking_sleep(self.transport, left) end
+    if until_close and transport.others_run and left > CLOSE_CHECK then left = CLOSE_CHECK end
+    if self:pending() > 0 then self:poll(left) else blocking_sleep(transport, left) end
   end
 end
 

@@ -272,6 +272,22 @@ describe("concurrency on the ngx transport", function()
       end)
   end
 
+  -- README: once the client is closed nothing is paced, the items not yet started fail at once. A thread
+  -- waiting for its next token slept it out (ngx.sleep, or a poll that nothing woke) after the close.
+  for _, busy in ipairs({ false, 3 }) do
+    it("ends a send_many in a spawned thread at once when the client is closed while it waits for a token"
+        .. (busy and " (another thread at work)" or ""), function()
+      local out = app:case("send_many_close_pacing", { notifications = { NOTIFICATION, NOTIFICATION, NOTIFICATION },
+        rate = 0.4, close_after = 0.3, busy = busy or nil })
+      assert.is_table(out.summary)
+      assert.are.equal(1, out.summary.succeeded)
+      assert.are.equal(2, out.summary.failed)
+      -- the next token was due 2.5 s after the first item
+      assert.is_true(out.took < 1, "send_many returned " .. tostring(out.took) .. " s after the close")
+      assert.are.equal(1, #srv:recorded("create_notification"))
+    end)
+  end
+
   -- A spawned thread cannot kill the threads of the request's calls; close still ends them for the program.
   it("leaves nothing pending for run to wait on once a spawned thread's close answered the calls", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 1 }, { delay = 1 } } })

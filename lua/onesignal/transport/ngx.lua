@@ -21,6 +21,10 @@ local M = {}
 local Transport = {}
 Transport.__index = Transport
 
+-- Other light threads and requests run while one waits: any of them may close the client meanwhile
+-- (client.lua's drive_for then looks for that as it waits).
+Transport.others_run = true
+
 local unpack = table.unpack or unpack
 
 -- Keys stay out of the transport table, so printing or dumping it shows none.

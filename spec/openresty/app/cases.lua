@@ -302,6 +302,25 @@ function M.close_spawned(settings, args)
   return { result = result, finished = finished }
 end
 
+--- A send_many pacing its items (`rate`) in a thread of client:spawn, and the client closed `close_after`
+-- seconds later, while the thread waits for its next token: { notifications, rate, close_after, busy }.
+-- `busy`: another spawned thread is at work that long meanwhile (ngx.sleep), so that the pacing one has
+-- something pending to poll for. How long after the close send_many returned, and its summary.
+function M.send_many_close_pacing(settings, args)
+  local client = new_client(settings, args)
+  local summary, ended
+  client:spawn(function()
+    summary = select(2, client:send_many(args.notifications, { rate = args.rate }))
+    ended = now()
+  end)
+  if args.busy then client:spawn(function() ngx.sleep(args.busy) end) end
+  ngx.sleep(args.close_after)
+  local closed_at = now()
+  client:close()
+  local done = client:run(10)
+  return { summary = summary, done = done, took = ended and ended - closed_at }
+end
+
 --- `times` calls of client:sleep(seconds) with nothing pending: how long they took in all.
 function M.sleep(settings, args)
   local client = new_client(settings, args)
