@@ -30,15 +30,17 @@ local PARKED = setmetatable({}, { __name = "onesignal.parked" })
 -- One that yields by itself (coroutine.yield, not in a call of the client's) waits for nothing the client
 -- knows of, and only the client resumes it: that is an error of the coroutine's, or it would stay
 -- suspended for good, uncounted by pending(), its work silently never done.
--- An error value that is no string (a program's error object, the library's own err raised by assert) is
--- raised as it is, for the program's pcall to look into; a message gets the coroutine's traceback.
+-- An error object (a table, the library's own err raised by assert, or any value but a string, a number or
+-- nil) is raised as it is, for the program's pcall to look into; a message gets the coroutine's traceback,
+-- as those three get it from debug.traceback under OpenResty.
 -- Returns whether it resumed the coroutine.
 local function resume(co, ...)
   if coroutine.status(co) == "dead" then return false end
   local ok, err = coroutine.resume(co, ...)
   if not ok then
-    if type(err) ~= "string" then error(err, 0) end
-    error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. err), 0)
+    local kind = type(err)
+    if kind ~= "string" and kind ~= "number" and kind ~= "nil" then error(err, 0) end
+    error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. tostring(err)), 0)
   end
   if err ~= PARKED and coroutine.status(co) == "suspended" then
     error(debug.traceback(co, "onesignal: a coroutine run by client:spawn yielded by itself (coroutine.yield),"

@@ -313,6 +313,15 @@ describe("coroutines run by client:spawn", function()
     assert.are.equal("table", type(err))
     assert.are.equal(404, err.status)
     assert.are.equal("get_user", err.operation)
+
+    -- nil and numbers hold nothing to look into: said as a message, with the traceback, as strings are
+    -- (Lua's own error handler takes a number for a message too)
+    ok, err = pcall(client.spawn, client, function() error() end)
+    assert.is_false(ok)
+    assert.matches("a coroutine run by client:spawn failed: nil\nstack traceback", err)
+    ok, err = pcall(client.spawn, client, function() error(42) end)
+    assert.is_false(ok)
+    assert.matches("a coroutine run by client:spawn failed: [^\n]*42\nstack traceback", err) -- (LuaJIT adds a position)
   end)
 
   -- Only the client resumes a spawned coroutine, and only where one of its calls suspended it. One that
