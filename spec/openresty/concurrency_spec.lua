@@ -141,8 +141,16 @@ describe("concurrency on the ngx transport", function()
   -- traceback, which lost what the program put in it.
   it("raises a spawned thread's error object from run as it is", function()
     local out = app:case("spawn", { operation = "view_templates", args = { NULL }, count = 1, fail = true,
-      fail_with_table = true })
+      fail_with = "table" })
     assert.are.same({ same = true, code = 42 }, out.failure_value, out.failure)
+  end)
+
+  -- error() raises nil, which LuaJIT's debug.traceback hands back as it is: the failure was never listed
+  -- (a nil appended to a list is nothing), only logged, and run returned as if the thread had ended well.
+  it("raises from run a spawned thread's error() that raised nil, as a message", function()
+    local out = app:case("spawn", { operation = "view_templates", args = { NULL }, count = 1, fail = true,
+      fail_with = "nil" })
+    assert.matches("^onesignal: a thread run by client:spawn failed: nil\nstack traceback", out.failure)
   end)
 
   -- The error is the program's own, raised back to it whole; the line in nginx's error log has the

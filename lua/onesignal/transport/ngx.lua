@@ -239,8 +239,17 @@ function Transport:submit(req, callback)
   return id
 end
 
+-- A spawned thread's error as poll raises it: a message (a string, a number, nil) with the thread's
+-- traceback, an error object as it is (as on libcurl, client.lua's resume). LuaJIT's debug.traceback hands
+-- nil back as it is, which the list of failures could not hold: the failure was lost, run went on as if
+-- the thread had ended well.
+local function with_traceback(problem)
+  if problem == nil then problem = "nil" end
+  return debug.traceback(problem, 1) -- (a tail call: the traceback starts where the error was raised)
+end
+
 --- Runs `fn(...)` in a light thread: its calls suspend only that thread. Errors inside it are raised by
--- the next `poll`: a message with the thread's traceback, any other value as it is. Returns the thread.
+-- the next `poll`: a message with the thread's traceback, an error object as it is. Returns the thread.
 function Transport:spawn(fn, ...)
   check_phase("onesignal.spawn")
   local st = state(self)
@@ -248,7 +257,7 @@ function Transport:spawn(fn, ...)
   st.running = st.running + 1
   local thread, err = ngx.thread.spawn(function()
     st.spawned[coroutine.running()] = true
-    local ok, problem = xpcall(function() return fn(unpack(args, 1, args.n)) end, debug.traceback)
+    local ok, problem = xpcall(function() return fn(unpack(args, 1, args.n)) end, with_traceback)
     st.running = st.running - 1
     if ok then
       push(st, {})

@@ -163,8 +163,9 @@ function M.spawn(settings, args)
   local failure, failure_value
   if args.fail then
     local with_key = args.quote_key and (" with key " .. settings.rest_key) or ""
-    -- `fail_with_table`: the thread raises an error object, { code = 42 }, instead of a message
-    local problem = args.fail_with_table and { code = 42 } or "deliberate failure in a spawned thread" .. with_key
+    -- `fail_with`: the thread raises instead of a message an error object, { code = 42 } ("table"), or nil
+    local problem = "deliberate failure in a spawned thread" .. with_key
+    if args.fail_with == "table" then problem = { code = 42 } elseif args.fail_with == "nil" then problem = nil end
     client:spawn(function() error(problem) end)
     local ok, err = pcall(client.run, client)
     failure = not ok and tostring(err) or "no error"
