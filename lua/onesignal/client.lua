@@ -772,10 +772,13 @@ function M.new(options)
   self.root = self
   if cfg.deadline then self.overrides = { deadline = cfg.deadline } end
   if cfg.dry_run then
-    self.dry_run, self.redact = require("onesignal.dry_run").new(cfg, choose_transport(cfg))
-    -- Nothing to send, so nothing pending; closed, it answers as a closed client does (dry_answer).
+    local module = choose_transport(cfg)
+    self.dry_run, self.redact = require("onesignal.dry_run").new(cfg, module)
+    -- Nothing to send, so nothing pending; closed, it answers as a closed client does (dry_answer). It
+    -- waits as the transport it stands for does (inside nginx ngx.sleep, not core.sleep: see blocking_sleep).
     self.transport = { name = "dry-run", closed = false, pending = function() return 0 end,
-      poll = function() return 0 end, close = function(transport) transport.closed = true end }
+      poll = function() return 0 end, close = function(transport) transport.closed = true end,
+      sleep = module.sleep, others_run = module.others_run }
   else
     local transport = choose_transport(cfg).new(cfg)
     self.transport = transport

@@ -296,6 +296,19 @@ describe("concurrency on the ngx transport", function()
     end)
   end
 
+  -- A dry run sends nothing but waits as a client does (client:sleep, send_many's rate): inside nginx
+  -- it slept in C (core.sleep), holding the whole worker, where a real client there uses ngx.sleep.
+  it("lets a dry-run client wait (client:sleep, a send_many's rate) without holding the worker", function()
+    local out = app:case("dry_run_waits", { seconds = 0.4, notification = NOTIFICATION })
+    assert.are.equal(2, out.described)
+    for _, wait in ipairs({ "sleep", "send_many" }) do
+      assert.is_true(out[wait].took >= 0.35, wait .. " took " .. out[wait].took .. " s")
+      assert.is_number(out[wait].fired, wait)
+      assert.is_true(out[wait].fired < 0.3, "during " .. wait .. " the other thread ran after "
+        .. out[wait].fired .. " s")
+    end
+  end)
+
   -- A spawned thread cannot kill the threads of the request's calls; close still ends them for the program.
   it("leaves nothing pending for run to wait on once a spawned thread's close answered the calls", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 1 }, { delay = 1 } } })

@@ -384,6 +384,10 @@ function Transport.sleep(_, seconds)
   ngx.sleep(math.ceil(seconds * 1000) / 1000)
 end
 
+-- A dry-run client inside nginx sends nothing but waits as this transport does (client:sleep, send_many's
+-- rate): client.lua gives its stand-in transport these two, or it would sleep in C, holding the worker.
+M.sleep, M.others_run = Transport.sleep, Transport.others_run
+
 --- Closes the client: later calls fail with reason "closed", and the requests this request (or timer)
 -- still has running are abandoned: their callbacks run now with reason "closed", after those of the
 -- results that had finished. Calls running in other

@@ -322,6 +322,29 @@ function M.send_many_close_pacing(settings, args)
   return { summary = summary, done = done, took = ended and ended - closed_at }
 end
 
+--- A dry-run client's waits inside nginx: client:sleep(`seconds`), then a send_many of two items at `rate`
+-- (a wait for the second token). A light thread of the request's own notes when its 0.05 s timer fired
+-- meanwhile: only as late as the wait when the wait held the worker.
+function M.dry_run_waits(settings, args)
+  local client = new_client(settings, { options = { dry_run = true } })
+  local out = {}
+  for _, wait in ipairs({ "sleep", "send_many" }) do
+    local t0, fired = now(), nil
+    ngx.thread.spawn(function()
+      ngx.sleep(0.05)
+      fired = now() - t0
+    end)
+    if wait == "sleep" then
+      client:sleep(args.seconds)
+    else
+      local items = { args.notification, args.notification }
+      out.described = #client:send_many(items, { rate = 1 / args.seconds })
+    end
+    out[wait] = { fired = fired, took = now() - t0 }
+  end
+  return out
+end
+
 --- `times` calls of client:sleep(seconds) with nothing pending: how long they took in all.
 function M.sleep(settings, args)
   local client = new_client(settings, args)
