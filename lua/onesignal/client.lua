@@ -294,12 +294,6 @@ local function release_body(req)
   if text and #text >= LARGE then release(text) end
 end
 
--- Builds the request, sends it and returns what the call returns.
--- A client without overrides builds its request in the table of its previous call (`self.spare[1]`)
--- rather than a new one each time. The table is taken out while the call runs: a call that starts
--- meanwhile on the same client (from a hook, a finalizer, another coroutine or nginx thread) builds in a
--- table of its own instead of overwriting this one. It goes back once the call is done with it: not in
--- dry-run, whose answer may keep it, and not after an error (the next call makes a new one).
 -- A dry run's answer to a built request: its description, or once the client is closed what a closed
 -- client answers (error "closed", nothing sent), as the real transports do.
 local function dry_answer(self, req)
@@ -310,6 +304,12 @@ local function dry_answer(self, req)
   return self.dry_run(req)
 end
 
+-- Builds the request, sends it and returns what the call returns.
+-- A client without overrides builds its request in the table of its previous call (`self.spare[1]`)
+-- rather than a new one each time. The table is taken out while the call runs: a call that starts
+-- meanwhile on the same client (from a hook, a finalizer, another coroutine or nginx thread) builds in a
+-- table of its own instead of overwriting this one. It goes back once the call is done with it: not in
+-- dry-run, whose answer may keep it, and not after an error (the next call makes a new one).
 local function invoke(self, op, ...)
   if getmetatable(self) ~= Client then wrong_self(op.name) end -- check_self, inline: every blocking call
   if self.dry_run then return dry_answer(self, build(self, nil, op, select("#", ...), ...)) end
