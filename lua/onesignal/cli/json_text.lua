@@ -100,58 +100,8 @@ function M.items(text, field)
   end
 end
 
--- Stands in for an empty array while lua-cjson decodes; the NUL bytes keep it apart from real text.
-local EMPTY = "\0onesignal-cli-empty-array\0"
-local EMPTY_JSON = '["\\u0000onesignal-cli-empty-array\\u0000"]'
-
-local function mark_arrays(value)
-  for k, v in pairs(value) do
-    if type(v) == "table" then
-      if v[1] == EMPTY and v[2] == nil then
-        value[k] = setmetatable({}, json.array_mt)
-      else
-        mark_arrays(v)
-      end
-    end
-  end
-end
-
---- Decodes JSON text; an empty array comes back marked as one (`json.array_mt`), so it is sent as `[]`.
--- Returns the value, or nil and a message.
-function M.decode(text)
-  local given = text
-  local parts, at, n = {}, 1, #text
-  while at <= n do
-    local s = text:find('["%[]', at)
-    if not s then break end
-    if text:sub(s, s) == '"' then
-      local e = string_end(text, s)
-      if not e then break end
-      at = e + 1
-    else
-      local close = text:find("%S", s + 1)
-      if close and text:sub(close, close) == "]" then
-        parts[#parts + 1] = text:sub(1, s - 1)
-        parts[#parts + 1] = EMPTY_JSON
-        text, n, at = text:sub(close + 1), n - close, 1
-      else
-        at = s + 1
-      end
-    end
-  end
-  parts[#parts + 1] = text
-  local value, problem = json.decode(table.concat(parts))
-  if problem then
-    -- Named as in the caller's text: the stand-ins moved every byte after them (an empty array is valid
-    -- either way, so the text given fails at the same place).
-    local _, in_given = json.decode(given)
-    return nil, in_given or problem
-  end
-  if type(value) == "table" then
-    if value[1] == EMPTY and value[2] == nil then return setmetatable({}, json.array_mt) end
-    mark_arrays(value)
-  end
-  return value
-end
+--- Decodes JSON text; an empty array comes back marked as one (`json.array_mt`: json.decode marks it), so
+-- it is sent as `[]`. Returns the value, or nil and a message naming the byte of the text given.
+M.decode = json.decode
 
 return M
