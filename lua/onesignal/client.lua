@@ -575,7 +575,9 @@ end
 -- coroutine's traceback, any other value (an error object) as it is.
 -- Returns the coroutine.
 function Client:spawn(fn, ...)
-  if type(fn) ~= "function" then usage.raise("onesignal.spawn: needs a function") end
+  if type(fn) ~= "function" then
+    usage.raise("onesignal.spawn: argument 'fn' must be a function, got " .. type(fn))
+  end
   if self.transport.spawn then return self.transport:spawn(fn, ...) end
   local co = coroutine.create(fn)
   self.root.spawned[co] = true
@@ -642,7 +644,9 @@ end
 -- `client:with{ deadline = 5 }:create_notification(n)`. Settings: deadline, timeout, max_retries,
 -- retry_base_delay, retry_max_delay.
 function Client:with(settings)
-  if type(settings) ~= "table" then usage.raise("onesignal.with: needs a table of settings") end
+  if type(settings) ~= "table" then
+    usage.raise("onesignal.with: argument 'settings' must be a table, got " .. type(settings))
+  end
   local unknown = order.first_unknown(settings, OVERRIDES)
   if unknown ~= nil then
     usage.raise("onesignal.with: unknown setting '" .. quote.key(unknown, self.redact) .. "'")
