@@ -74,11 +74,10 @@ function M.check_words(op, words, default_app_id)
   return skip_app_id
 end
 
---- `args, n` for request.build. `words`: the positional words after the operation; `body`: the decoded
--- --json value or nil; `queries`: the --query items or nil; `default_app_id`: the configured app id.
-function M.build(op, words, body, queries, default_app_id)
-  local skip_app_id = M.check_words(op, words, default_app_id)
-  if body ~= nil and not op.body then fail(op.name .. " takes no body (--json)") end
+--- `args, n` for request.build. `words`: the positional words after the operation, checked by check_words,
+-- whose answer is `skip_app_id`; `body`: the decoded --json value or nil (the caller refused --json for an
+-- operation without a body before reading it); `queries`: the --query items or nil.
+function M.build(op, words, skip_app_id, body, queries)
   if body == nil and op.body and not op.body.optional then
     fail(op.name .. " needs a body: --json BODY (" .. op.body.name .. ")")
   end

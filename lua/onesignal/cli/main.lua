@@ -251,11 +251,8 @@ local function build(streams, command, channel, op, words, flags, cfg)
   -- What the words and the keys get wrong is said before standard input is read: on a terminal, it
   -- would be awaited for nothing.
   if flags.json and not op.body then fail(op.name .. " takes no body (--json)") end
-  if channel then
-    if words[1] then fail(command .. " takes flags only, no arguments") end
-  else
-    arguments.check_words(op, words, cfg.app_id)
-  end
+  if channel and words[1] then fail(command .. " takes flags only, no arguments") end
+  local skip_app_id = arguments.check_words(op, words, cfg.app_id)
   local key = cfg.rest_api_key
   if op.credential == "organization" then key = cfg.organization_api_key end
   if not key then
@@ -266,7 +263,7 @@ local function build(streams, command, channel, op, words, flags, cfg)
 
   local body = flags.json and read_json(flags.json, streams.stdin)
   if channel then body = shortcuts.body(channel, flags, body, json_text.decode) end
-  local call_args, n = arguments.build(op, words, body, flags.query, cfg.app_id)
+  local call_args, n = arguments.build(op, words, skip_app_id, body, flags.query)
   if flags.all then
     -- The walk's first request, with the page size each_page sets: the one --dry-run prints.
     n = #op.positional + 1
