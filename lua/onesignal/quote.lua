@@ -24,12 +24,17 @@ local function control_escape(c) return NAMED_CONTROL[c] or string.format("\\x%0
 local function c1_escape(c) return string.format("\\u{%X}", c:byte(2)) end
 local function byte_escape(c) return string.format("\\x%02X", c:byte()) end
 
+-- `text` on one line (see above), whatever its length.
+local function escaped(text)
+  if utf8_error(text) then text = text:gsub("[\128-\255]", byte_escape) end
+  return (text:gsub("[%z\1-\31\127]", control_escape):gsub("\194[\128-\159]", c1_escape))
+end
+
 -- `length`: the caller's text's own, when `text` is an escaped form of it.
 local function shown(text, noun, redact, length)
   length = length or #text
   if length > M.MAX then return "<a " .. noun .. " of " .. length .. " bytes>" end
-  if utf8_error(text) then text = text:gsub("[\128-\255]", byte_escape) end
-  text = text:gsub("[%z\1-\31\127]", control_escape):gsub("\194[\128-\159]", c1_escape)
+  text = escaped(text)
   if redact then text = redact(text) end
   return text
 end
@@ -65,5 +70,9 @@ end
 function M.word(word)
   return shown(word, "word")
 end
+
+--- A file's name as the CLI's messages show it: on one line, as a word is, but whole however long (a path is
+-- no place for a key, and a long one is still the one to fix).
+M.file_name = escaped
 
 return M

@@ -77,16 +77,7 @@ local function resolve(options)
   return cfg
 end
 
--- A file's name as a message shows it: on one line, as onesignal.quote shows a word (control characters
--- escaped, and every byte above 0x7F of a name that is not UTF-8), but whole however long: it is no place
--- for a key, and a long path is still the one to fix.
-local NAMED = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
-local function byte_escape(c) return NAMED[c] or string.format("\\x%02X", c:byte()) end
-local function file_name(path)
-  if core.utf8_error(path) then path = path:gsub("[\128-\255]", byte_escape) end
-  return (path:gsub("[%z\1-\31\127]", byte_escape)
-    :gsub("\194([\128-\159])", function(c) return string.format("\\u{%X}", c:byte()) end))
-end
+local file_name = quote.file_name
 
 -- io.open's "PATH: reason" as "NAME: reason", NAME shown by file_name.
 local function file_problem(path, problem)
