@@ -48,8 +48,9 @@
 -- for S3's 403 or 404 naming another lasting cause, see `refused`; `"http"` for a 403 whose body is
 -- larger than `max_body_size`, which cannot say whether the file is missing or the URL refused),
 -- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for fetch_export's file larger than the
--- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why). An error
--- of the wait counts every GET made in `attempts` (a check's retries included) and the checks in `polls`.
+-- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why). Every
+-- error, an io one too, counts every GET made in `attempts` (a check's retries included) and the checks
+-- in `polls`.
 -- @module onesignal.exports
 
 local response = require("onesignal.response")
@@ -146,6 +147,12 @@ local function check_url(caller, url)
     .. " (the csv_file_url of the export's answer)")
 end
 
+-- The URL's path as errors name the request (without its query, a presigned URL's signature).
+local function request_path(url)
+  local path = url:match("^%a+://[^/]+([^?#]*)")
+  return path == "" and "/" or path
+end
+
 local function notify(options, event)
   if options.progress then options.progress(event) end
 end
@@ -158,7 +165,8 @@ local function of_whole_wait(attempts, polls, _, err)
 end
 
 -- Polls `url` until the file is there. Returns its text (or, with `on_body`, which then takes a 2xx body
--- as it arrives, "") and what the wait took, plus the bytes handed to `on_body`; or nil and an error.
+-- as it arrives, "") and what the wait took, plus the bytes handed to `on_body` and the GETs made; or nil
+-- and an error.
 local function fetch(self, caller, url, options, on_body)
   if self.dry_run then
     usage.raise("onesignal." .. caller .. ": a dry-run client sends nothing, so no export can be fetched")
@@ -167,8 +175,7 @@ local function fetch(self, caller, url, options, on_body)
   local wait = options.interval or DEFAULTS.interval
   local max_wait = options.max_interval or DEFAULTS.max_interval
   local sleep = options.sleep or function(seconds) self:sleep(seconds) end
-  local path = url:match("^%a+://[^/]+([^?#]*)")
-  if path == "" then path = "/" end -- for errors, as a request path
+  local path = request_path(url) -- for errors
   local where = { operation = caller, method = "GET", path = path } -- the request, as errors name it
   -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
   local req = { operation = caller, method = "GET", url = url, on_body = on_body }
@@ -191,7 +198,7 @@ local function fetch(self, caller, url, options, on_body)
     local status = result.status or 0
     if not result.error and status >= 200 and status < 300 then
       return result.body or "", { polls = polls, waited = waited, status = status, headers = result.headers },
-        result.streamed or 0
+        result.streamed or 0, attempts
     end
     -- A "not ready" answer whose body was too large to keep: its status alone has to tell.
     local unread = result.error == "too_large" and NOT_READY[status]
@@ -237,9 +244,13 @@ local function fetch(self, caller, url, options, on_body)
   end
 end
 
-local function io_error(caller, message)
-  return nil, errors.new({ kind = "io", reason = "file", operation = caller, message = message })
+-- `wait`: what the wait for the file made, for the error to count as any error of the wait does:
+-- `attempts` (every GET) and `polls` (the checks), and the request's `method` and `path`.
+local function io_error(caller, message, wait)
+  return nil, errors.new({ kind = "io", reason = "file", operation = caller, message = message,
+    method = wait.method, path = wait.path, attempts = wait.attempts, polls = wait.polls })
 end
+
 
 -- The file a download streams into: `path .. ".part"`, started afresh (truncated) at the first bytes of
 -- each attempt, so a retried transfer never appends a second copy. `on_body(chunk, offset, total)` is
@@ -341,7 +352,7 @@ function M.download_export(self, url, path, options)
   options = check_options(self, "download_export", options)
   local sink = file_sink(path, options)
   -- Whatever ends the call early (an error raised by `sleep` too) leaves no partial file behind.
-  local ok, text, info, streamed = pcall(fetch, self, "download_export", url, options, sink.on_body)
+  local ok, text, info, streamed, attempts = pcall(fetch, self, "download_export", url, options, sink.on_body)
   if not ok then
     sink.discard()
     error(text, 0)
@@ -350,16 +361,20 @@ function M.download_export(self, url, path, options)
     sink.discard()
     error(sink.raised, 0)
   end
+  -- The file's failure counts the GETs and checks the wait made, as an error of the wait would (which
+  -- `info` is, when writing stopped the transfer).
+  local wait = { method = "GET", path = request_path(url), polls = info.polls,
+    attempts = text and attempts or info.attempts }
   if sink.problem then
     sink.discard()
-    return io_error("download_export", sink.problem)
+    return io_error("download_export", sink.problem, wait)
   end
   if not text then
     sink.discard()
     return nil, info
   end
   local written, problem = sink.finish(streamed)
-  if not written then return io_error("download_export", problem) end
+  if not written then return io_error("download_export", problem, wait) end
   info.path, info.bytes = path, sink.bytes
   notify(options, { phase = "done", bytes = sink.bytes, polls = info.polls, waited = info.waited, path = path })
   return info

@@ -347,6 +347,31 @@ describe("exports", function()
     assert.matches("cannot write the export", tostring(err))
   end)
 
+  -- README: `polls` counts checks, "and in an error err.polls too, while err.attempts counts every GET
+  -- made". An io error came without them (tostring said "[1 attempt]" after three GETs), and without
+  -- the method and path every other error of the call names.
+  it("counts the GETs and checks in an io error too, and names the request", function()
+    srv:set({ export_ready_after = 2 })
+    local url = export_url()
+    local _, sleep = recorder()
+    local info, err = client:download_export(url, "/nonexistent-dir/subs.csv", { sleep = sleep })
+    assert.is_nil(info)
+    assert.are.equal("io", err.kind)
+    assert.are.same({ 3, 3, "GET", file_path_of(url):match("^[^?]*") },
+      { err.attempts, err.polls, err.method, err.path })
+    assert.matches("%[3 attempts%]$", tostring(err))
+
+    -- The file written, then not moved into place (the path is a directory).
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(shell.run("mkdir " .. dir), "cannot create " .. dir)
+    info, err = client:download_export(export_url(), dir, { sleep = sleep })
+    os.remove(dir)
+    assert.is_nil(info)
+    assert.are.equal("io", err.kind)
+    assert.are.same({ 3, 3, "GET" }, { err.attempts, err.polls, err.method })
+  end)
+
   -- OneSignal's files are .csv.gz. One served as it is stored is saved as it is (gzip bytes, which is
   -- what the README says); one served with Content-Encoding: gzip is decoded on the way, as any answer.
   it("saves a .csv.gz file as the host serves it", function()
