@@ -251,7 +251,6 @@ local function io_error(caller, message, wait)
     method = wait.method, path = wait.path, attempts = wait.attempts, polls = wait.polls })
 end
 
-
 -- The file a download streams into: `path .. ".part"`, started afresh (truncated) at the first bytes of
 -- each attempt, so a retried transfer never appends a second copy. `on_body(chunk, offset, total)` is
 -- the request's `on_body` (docs/design.md): the transport calls it with each piece of a 2xx body as it
