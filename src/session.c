@@ -377,6 +377,12 @@ double os_session_next_timeout(const os_session *s)
     return wait;
 }
 
+double os_session_hold_429(const os_session *s)
+{
+    double left = s->hold_429_until - os_monotonic();
+    return left > 0 ? left : 0;
+}
+
 int os_session_fd(const os_session *s)
 {
     return os_poller_fd(s->poller);

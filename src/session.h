@@ -87,6 +87,11 @@ int os_session_untake(os_session *s, os_transfer *t);
  * is pending at all. */
 double os_session_next_timeout(const os_session *s);
 
+/* Seconds left of the wait the 429 answers to requests marked note_429 asked for (the latest end of
+ * them; see note_hold in session_attempt.c), or 0 when none is left. client:send_many starts no new item
+ * meanwhile. */
+double os_session_hold_429(const os_session *s);
+
 /* Descriptor readable when socket work is waiting, or -1 (poll(2) builds). */
 int os_session_fd(const os_session *s);
 

@@ -407,11 +407,11 @@ static int ref_value(lua_State *L, int idx, int uv)
 /* The fields of a request (docs/design.md), in the order of their stack slots. */
 enum {
     R_METHOD, R_PATH, R_URL, R_CREDENTIAL, R_BODY, R_OPERATION, R_KEY, R_TIMEOUT, R_DEADLINE, R_IDLE_TIMEOUT,
-    R_MAX_RETRIES, R_BASE_DELAY, R_MAX_DELAY, R_HEADERS, R_ON_BODY, R_COUNT
+    R_MAX_RETRIES, R_BASE_DELAY, R_MAX_DELAY, R_HEADERS, R_ON_BODY, R_NOTE_429, R_COUNT
 };
 static const char *const REQUEST_FIELDS[R_COUNT] = {
     "method", "path", "url", "credential", "body", "operation", "idempotency_key", "timeout", "deadline",
-    "idle_timeout", "max_retries", "retry_base_delay", "retry_max_delay", "headers", "on_body"};
+    "idle_timeout", "max_retries", "retry_base_delay", "retry_max_delay", "headers", "on_body", "note_429"};
 
 /* Checks the request at 2 and hands it to the engine. With keep, the body and the context at 3 are kept
  * alive by references (the request outlives this call); without, the caller keeps the body on its stack
@@ -423,7 +423,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     os_field_values f;
     size_t path_len = 0, url_len = 0, body_len = 0, operation_len = 0, n_extra, *extra_lens, len;
     const char *path, *url, *body, *operation, *cred, *key, **extra;
-    int safe, uv, failed, body_ref, context_ref, on_body_ref, has_on_body, max_retries;
+    int safe, uv, failed, body_ref, context_ref, on_body_ref, has_on_body, max_retries, note_429;
     double timeout, deadline, idle_timeout;
     double base_delay, max_delay;
     const os_config *cfg = os_session_config(ls->s);
@@ -475,6 +475,8 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
     if (!lua_isnil(L, os_slot(&f, R_ON_BODY)) && !lua_isfunction(L, os_slot(&f, R_ON_BODY)))
         luaL_error(L, PREFIX "'on_body' must be a function");
     has_on_body = !lua_isnil(L, os_slot(&f, R_ON_BODY));
+    /* Any true value marks it: only client:send_many sets it (see note_hold in session_attempt.c). */
+    note_429 = lua_toboolean(L, os_slot(&f, R_NOTE_429));
 
     /* Everything is checked. The references come first: the engine reads the body straight from the Lua
      * string (or large text), so it must be kept alive before the engine sees it. Later failures undo what
@@ -506,6 +508,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
         t->max_retries = max_retries;
         t->retry_base_delay = base_delay;
         t->retry_max_delay = max_delay;
+        t->note_429 = note_429;
         t->body_ref = body_ref;
         t->context_ref = context_ref;
         t->on_body_ref = on_body_ref;
@@ -668,6 +671,18 @@ static int l_driving(lua_State *L)
 
 /* pending, fd, timeout and stats only ask, but in a forked child they must answer for the child (what is
  * in flight is the parent's, and has ended as closed here): each looks for a fork first, as poll does. */
+/* Seconds left of the hold that 429 answers to requests marked note_429 asked for, or nil: none. */
+static int l_hold_429(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    double left = os_session_hold_429(ls->s);
+    if (left > 0)
+        lua_pushnumber(L, left);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 static int l_pending(lua_State *L)
 {
     lsession *ls = check_open(L);
@@ -863,7 +878,7 @@ static int l_tostring(lua_State *L)
 static const luaL_Reg METHODS[] = {
     {"poll", l_poll},         {"wait", l_wait},         {"pending", l_pending}, {"fd", l_fd},
     {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},     {"close", l_close},
-    {"finished", l_finished}, {"driving", l_driving}, {"set_refusal", l_set_refusal}, {NULL, NULL}};
+    {"finished", l_finished}, {"driving", l_driving}, {"set_refusal", l_set_refusal}, {"hold_429", l_hold_429}, {NULL, NULL}};
 
 static const luaL_Reg METAMETHODS[] = {{"__gc", l_gc}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
 

@@ -44,6 +44,9 @@ struct os_session {
     long long connects;
     os_fdset sockets; /* every socket our connections opened, for fork safety */
     os_prng prng;
+    /* Until when (os_monotonic) the 429 answers to requests with note_429 asked for a wait: the latest end
+     * of those waits; 0: none yet (see os_session_hold_429). */
+    double hold_429_until;
     os_attempt_fn on_attempt;
     void *on_attempt_ud;
     /* The keys, then the credentials of each proxy URL (user:password and password; see add_proxy_secrets) */

@@ -47,6 +47,7 @@ typedef struct os_transfer {
     int max_retries;
     double retry_base_delay;
     double retry_max_delay;
+    int note_429; /* its 429 answers set the session's hold (os_session_hold_429) */
     size_t max_body;
     /* Where a 2xx body goes instead of `response` (NULL: into `response`, under max_body). Such a body is
      * not held in memory, so max_body does not bound it; any other answer's body is kept and bounded. */

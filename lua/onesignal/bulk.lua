@@ -2,9 +2,12 @@
 --
 -- Every notification is checked and encoded before the first one is sent, so a bad item raises (naming
 -- its position) and nothing at all goes out. Each request carries its own idempotency key and the
--- client's whole retry policy; while one waits for a retry, the others go on.
+-- client's whole retry policy; while one waits for a retry, the others go on. A 429 (rate limited) is the
+-- exception: the whole batch then starts no new item until the wait that answer asked for has passed
+-- (`pause_on_429`), as new items would only be refused too and burn their retries.
 --
--- Only the client's methods are used here (`_submit`, `_waiter`, `_can_drive`, `_closed`, `_pace`, `poll`),
+-- Only the client's methods are used here (`_submit`, `_waiter`, `_can_drive`, `_closed`, `_pace`,
+-- `_hold_429`, `poll`),
 -- never a transport directly, so the same code runs on libcurl and on OpenResty's cosockets.
 -- @module onesignal.bulk
 
@@ -17,7 +20,7 @@ local order = require("onesignal.order")
 local usage = require("onesignal.usage")
 
 local NAME = "onesignal.send_many"
-local OPTIONS = { concurrency = true, rate = true, burst = true, on_progress = true }
+local OPTIONS = { concurrency = true, rate = true, burst = true, on_progress = true, pause_on_429 = true }
 
 local function positive_integer(v)
   return type(v) == "number" and v >= 1 and v == math.floor(v) and v < math.huge
@@ -51,7 +54,10 @@ local function check_options(self, options)
   if on_progress ~= nil and type(on_progress) ~= "function" then
     usage.raise(NAME .. ": option 'on_progress' must be a function")
   end
-  return concurrency, rate, burst, on_progress
+  local pause_on_429 = options.pause_on_429
+  if pause_on_429 == nil then pause_on_429 = true end
+  if type(pause_on_429) ~= "boolean" then usage.raise(NAME .. ": option 'pause_on_429' must be true or false") end
+  return concurrency, rate, burst, on_progress, pause_on_429
 end
 
 -- Whether `k` is a position in a list: an integer from 1 (a float one too, as LuaJIT has no others).
@@ -124,34 +130,52 @@ local function request_for(template, bodies, keys, i)
 end
 
 -- A token bucket: `burst` tokens at most, `rate` new ones a second. take() spends one and returns nil,
--- or returns the seconds until one is there.
+-- or returns the seconds until one is there. hold() and resume() bracket a hold after a 429: the time
+-- between earns no token, and at most one is left from before, so no burst of starts follows the hold
+-- (the server has just said this app sends too fast).
 local function token_bucket(rate, burst)
   local tokens, last = burst, core.monotonic()
-  return function()
+  local function refill()
     local now = core.monotonic()
     tokens = math.min(burst, tokens + (now - last) * rate)
     last = now
+  end
+  local function take()
+    refill()
     if tokens >= 1 then
       tokens = tokens - 1
       return nil
     end
     return (1 - tokens) / rate
   end
+  local function hold()
+    refill()
+    tokens = math.min(tokens, 1)
+  end
+  local function resume() last = core.monotonic() end
+  return take, hold, resume
 end
 
 --- Sends every notification of the list (create_notification bodies) and returns the results in input
 -- order: item i is `{ body = …, response = … }` or `{ err = … }`; then a summary
--- `{ total, succeeded, failed, elapsed }`.
+-- `{ total, succeeded, failed, elapsed, paused }` (`paused`: seconds the batch held off starting items
+-- because of 429 answers, 0 when none).
 --
 -- options: `concurrency` (items under way at most, an item waiting for a retry included; default the
 -- client's `max_concurrency`), `rate` (items started per second at most, a token bucket holding `burst`
 -- tokens, default 1; an item's retries take no token: the engine times them by the retry policy),
--- `on_progress(done, total, i, item)` (after each item finishes, in the order they finish).
+-- `on_progress(done, total, i, item)` (after each item finishes, in the order they finish),
+-- `pause_on_429` (default true: when an attempt of an item is answered 429, no new item starts until the
+-- wait that answer asked for has passed, its retry's wait, or when not retried its Retry-After up to
+-- `retry_max_delay`; items under way go on by their own retry policy; false: new items go on meanwhile).
 --
 -- Blocks while it drives the client (other callbacks run meanwhile); inside `client:spawn` it suspends.
 local function send_many(self, notifications, options)
-  local concurrency, rate, burst, on_progress = check_options(self, options)
+  local concurrency, rate, burst, on_progress, pause_on_429 = check_options(self, options)
   local bodies, keys, template, total = build_all(self, notifications)
+  -- Marks every item's request for the engine, which then notes the hold its 429s ask for (read below by
+  -- _hold_429). Noted there rather than reported here: a report per attempt would cost every request.
+  if pause_on_429 then template.note_429 = true end
   local wait, wake = self:_waiter()
   -- Blocking, this drives the client once the first items are out. Where it cannot (inside the on_attempt
   -- hook, while the engine drives the call that ran it) poll would refuse only then, the items sent and
@@ -164,8 +188,10 @@ local function send_many(self, notifications, options)
   end
   local started = core.monotonic()
   local results = {}
-  local summary = { total = total, succeeded = 0, failed = 0 }
-  local take = rate and token_bucket(rate, burst)
+  local summary = { total = total, succeeded = 0, failed = 0, paused = 0 }
+  local take, hold_bucket, resume_bucket
+  if rate then take, hold_bucket, resume_bucket = token_bucket(rate, burst) end
+  local held_since -- when a 429's hold last kept an item from starting, until it starts; or nil
   local next_item, in_flight, done = 1, 0, 0
   local finished, reported = {}, 0 -- items finished, in order, and how many of them were reported
 
@@ -179,9 +205,32 @@ local function send_many(self, notifications, options)
     end)
   end
 
-  -- Starts what the cap and the bucket allow; returns the seconds to wait for a token, if that blocks.
+  -- The seconds left of a 429's hold that keeps the next item back, or nil. It counts in summary.paused
+  -- only while it keeps one back (an item is waiting and a slot is free), and the bucket earns nothing
+  -- meanwhile. A closed client holds nothing (_hold_429 says none): what is left fails at once.
+  local function held()
+    local left = pause_on_429 and self:_hold_429()
+    if left then
+      if not held_since then
+        held_since = core.monotonic()
+        if hold_bucket then hold_bucket() end
+      end
+      return left
+    end
+    if held_since then
+      summary.paused = summary.paused + (core.monotonic() - held_since)
+      held_since = nil
+      if resume_bucket then resume_bucket() end
+    end
+    return nil
+  end
+
+  -- Starts what the cap, a 429's hold and the bucket allow; returns the seconds to wait for the hold to
+  -- end or a token, if either blocks.
   local function start_more()
     while next_item <= total and in_flight < concurrency do
+      local left = held()
+      if left then return left end
       -- A closed client sends nothing: what is left fails at once, not at `rate` items a second.
       local delay = take and not self:_closed() and take()
       if delay then return delay end
@@ -212,8 +261,8 @@ local function send_many(self, notifications, options)
     local delay = start_more()
     if done < total and reported == #finished then
       if wait then
-        -- Suspended until a request finishes, or the bucket's next token (whichever comes first: a
-        -- finished item is reported at once, not a token later).
+        -- Suspended until a request finishes, or the bucket's next token or the hold's end (whichever
+        -- comes first: a finished item is reported at once, not a token later).
         wait(delay)
       elseif delay and in_flight == 0 then
         self:_pace(delay)

@@ -724,6 +724,14 @@ function Client:_can_drive()
   return transport:can_drive()
 end
 
+--- For send_many: seconds left of the hold that 429 answers to its requests (marked `note_429`) asked
+-- for, or nil when none is left (a closed client, or a transport without the method: dry-run, holds none).
+function Client:_hold_429()
+  local transport = self.transport
+  if transport.closed or not transport.hold_429 then return nil end
+  return transport:hold_429()
+end
+
 --- For blocking code that waits only to pace requests (send_many's rate, with nothing in flight): drives
 -- the client for `seconds` as `client:sleep` does, except that it ends when the client is closed (at once
 -- on a closed client). Inside `spawn` the waiter's `wait(seconds)` does this job.

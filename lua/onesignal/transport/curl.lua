@@ -168,6 +168,14 @@ function Transport:can_drive()
   return not driving, in_hook
 end
 
+--- Seconds left of the hold that 429 answers to requests marked `note_429` (send_many's) asked for, or
+-- nil: none. The engine keeps the latest end of those waits itself (src/session_attempt.c, note_hold), so
+-- a request pays nothing for it unless it is answered 429.
+function Transport:hold_429()
+  if self.closed then return nil end
+  return self.session:hold_429()
+end
+
 --- Requests started and not yet handed to their callback.
 function Transport:pending()
   local queued = self.tail - self.head + 1

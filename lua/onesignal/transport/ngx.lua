@@ -102,6 +102,7 @@ function M.new(cfg)
     user_agent = M.user_agent(cfg.user_agent),
     accept_encoding = body.accept_encoding(),
     hook = cfg.on_attempt,
+    hold_429_until = 0, -- see hold_429 (M.now's clock)
     state_key = {},   -- this transport's entry in ngx.ctx
     fallback = nil,   -- its per-request state where ngx.ctx is unavailable
     closed = false,
@@ -144,6 +145,15 @@ local function run(self, req, progress)
   if ok then return result end
   return { status = 0, body = "", attempts = 1, replayed = false, error = "other",
     message = self:redact("internal error: " .. tostring(result)), maybe_sent = true, elapsed = 0 }
+end
+
+--- Seconds left of the hold that 429 answers to requests marked `note_429` (send_many's) asked for, or
+-- nil: none. ngx_send notes the latest end of those waits on the transport (per client, not per nginx
+-- request: the limit is the app's), as the C engine does for libcurl.
+function Transport:hold_429()
+  local left = self.hold_429_until - send.now()
+  if left > 0 then return left end
+  return nil
 end
 
 --- Sends and waits. The caller's coroutine is suspended, never the nginx worker.

@@ -107,6 +107,14 @@ local function call_hook(t, info)
   if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", t:redact(tostring(err))) end
 end
 
+-- A 429 to a request marked note_429 (send_many's items) holds the client's new items until the wait it
+-- asked for has passed: the retry's wait when retried, else its Retry-After bounded by retry_max_delay,
+-- else none; the latest end of several (as note_hold in src/session_attempt.c).
+local function note_hold(t, retry, wait, retry_after, max_delay, now)
+  local hold = retry and wait or retry_after and math.min(retry_after, max_delay)
+  if hold and now + hold > t.hold_429_until then t.hold_429_until = now + hold end
+end
+
 --- Sends `req` for transport `t` (fields: target, settings, lines, body_lines, user_agent, accept_encoding,
 -- base_url, hook, and a redact method) with the Authorization line `authorization` (or nil). Returns the result.
 -- `progress` (optional) is a table that follows the call, for a `close` that abandons it to tell how far
@@ -173,6 +181,7 @@ function M.run(t, req, authorization, progress)
       elapsed = now - started, deadline = deadline, applied_before = applied, body_refused = out.refused,
     })
     if progress then progress.applied, progress.exchange = applied, nil end
+    if out.status == 429 and req.note_429 then note_hold(t, retry, wait, retry_after, max_delay, now) end
     report({ attempt = attempt, status = out.status > 0 and out.status or nil, error = out.error,
       message = out.error and out.message or nil, retry = retry, wait = retry and wait or nil,
       elapsed = now - started, attempt_elapsed = now - attempt_started })
