@@ -175,7 +175,8 @@ local function send_many(self, notifications, options)
   local bodies, keys, template, total = build_all(self, notifications)
   -- Marks every item's request for the engine, which then notes the hold its 429s ask for (read below by
   -- _hold_429). Noted there rather than reported here: a report per attempt would cost every request.
-  if pause_on_429 then template.note_429 = true end
+  -- (An empty list has no template.)
+  if pause_on_429 and template then template.note_429 = true end
   local wait, wake = self:_waiter()
   -- Blocking, this drives the client once the first items are out. Where it cannot (inside the on_attempt
   -- hook, while the engine drives the call that ran it) poll would refuse only then, the items sent and

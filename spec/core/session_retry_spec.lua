@@ -46,6 +46,47 @@ describe("session retries", function()
     assert.same(120, result.retry_after)
   end)
 
+  -- session:hold_429 (client:send_many's pause): the wait a 429 to a request marked note_429 asked for.
+  it("notes the hold a 429 asks for, only for requests marked note_429", function()
+    assert.is_nil(s:hold_429())
+    -- unmarked: nothing noted
+    srv:fault({ match = { method = "POST" }, steps = { { status = 429, headers = { ["Retry-After"] = "1" } } } })
+    local result = s:wait(s:submit(post_notification({ idempotency_key = "k-unmarked", retry_max_delay = 2 })))
+    assert.same(2, result.attempts)
+    assert.is_nil(s:hold_429())
+    -- retried: the retry's wait, as the hook is told
+    srv:fault({ match = { method = "POST" }, steps = { { status = 429, headers = { ["Retry-After"] = "1" } } } })
+    local seen = {}
+    s:set_hook(function(a) if a.status == 429 then seen[#seen + 1] = { wait = a.wait, hold = s:hold_429() } end end)
+    result = s:wait(s:submit(post_notification({ idempotency_key = "k-retried", retry_max_delay = 2,
+      note_429 = true })))
+    s:set_hook(nil)
+    assert.same(2, result.attempts)
+    assert.same(1, #seen)
+    assert.is_true(seen[1].wait >= 1 and math.abs(seen[1].hold - seen[1].wait) < 0.05,
+      "hold " .. tostring(seen[1].hold) .. " for a wait of " .. seen[1].wait)
+    -- not retried (Retry-After beyond retry_max_delay): Retry-After bounded by retry_max_delay
+    srv:fault({ match = { method = "POST" }, steps = { { status = 429, headers = { ["Retry-After"] = "5" } } } })
+    result = s:wait(s:submit(post_notification({ idempotency_key = "k-too-long", retry_max_delay = 0.5,
+      note_429 = true })))
+    assert.same("retry_after_too_long", result.gave_up)
+    local hold = s:hold_429()
+    assert.is_true(hold ~= nil and hold > 0.2 and hold <= 0.5, "hold " .. tostring(hold))
+    -- a shorter one later does not cut it short, nor add to it: the latest end wins
+    srv:fault({ match = { method = "POST" }, steps = { { status = 429, headers = { ["Retry-After"] = "0" } } } })
+    result = s:wait(s:submit(post_notification({ idempotency_key = "k-short", max_retries = 0, note_429 = true })))
+    assert.same(429, result.status)
+    local later = s:hold_429()
+    assert.is_true(later ~= nil and later <= hold, "hold " .. tostring(later))
+    -- not retried, no Retry-After: no hold
+    require("onesignal.core").sleep(0.55)
+    assert.is_nil(s:hold_429())
+    srv:fault({ match = { method = "POST" }, steps = { { status = 429 } } })
+    result = s:wait(s:submit(post_notification({ idempotency_key = "k-bare", max_retries = 0, note_429 = true })))
+    assert.same(429, result.status)
+    assert.is_nil(s:hold_429())
+  end)
+
   -- Jitter spreads the retries of many clients apart; a wait fixed at d/2 (no draw) would line them up. Each
   -- status retried without Retry-After draws, whatever made it retryable.
   for _, status in ipairs({ 429, 500, 503 }) do

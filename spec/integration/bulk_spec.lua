@@ -38,6 +38,34 @@ local function most_arrivals_within(requests, width)
   return most
 end
 
+-- A 429 with Retry-After: 1 for the first create_notification request to arrive, then `slow` more that
+-- the server holds back 0.25 s each: they are answered well after the 429, so the hold is known before
+-- their items finish and free their slots.
+local function one_429_then_slow(srv, slow)
+  local steps = { { status = 429, headers = { ["Retry-After"] = "1" } } }
+  for i = 1, slow do steps[i + 1] = { delay = 0.25 } end
+  srv:fault({ match = { operation = "create_notification" }, steps = steps })
+end
+
+-- What the server saw of a batch begun by one 429: the time of that 429, the keys of the first `wave`
+-- items (started before it was answered), and the time each other item's first request arrived.
+local function after_the_429(srv, wave)
+  local seen = recorded(srv)
+  local at, first_wave, firsts = nil, {}, {}
+  for n, r in ipairs(seen) do
+    if r.fault and r.fault.status == 429 then at = r.time end
+    if n <= wave then first_wave[r.key] = true end
+  end
+  local known = {}
+  for _, r in ipairs(seen) do
+    if not known[r.key] then
+      known[r.key] = true
+      if not first_wave[r.key] then firsts[#firsts + 1] = r end
+    end
+  end
+  return assert(at, "no 429 was recorded"), firsts
+end
+
 local function delays(n, seconds)
   local steps = {}
   for i = 1, n do steps[i] = { delay = seconds } end
@@ -186,7 +214,8 @@ describe("client:send_many", function()
   it("retries an item while the others proceed, and creates each notification once", function()
     srv:fault({ match = { operation = "create_notification" },
       steps = { { status = 503 }, { drop = "after_read" }, { status = 429 } } })
-    local results, summary = client:send_many(notifications(10), { concurrency = 4 })
+    -- (a 429 holds back new items by default: see the pause_on_429 tests below)
+    local results, summary = client:send_many(notifications(10), { concurrency = 4, pause_on_429 = false })
     assert.are.equal(10, summary.succeeded)
     local attempts = 0
     for _, item in ipairs(results) do attempts = attempts + item.response.attempts end
@@ -207,6 +236,79 @@ describe("client:send_many", function()
         assert.is_true(others > 0, "nothing went out while item " .. r.key .. " waited to retry")
       end
     end
+  end)
+
+  -- A 429 holds back the whole batch: items not yet started wait for the end of the wait it asked for
+  -- (here its retry's: Retry-After 1 plus a spread of at most 0.1 s); those under way go on.
+  local function paused_batch(inside_spawn)
+    local patient = client:with({ retry_max_delay = 2 })
+    one_429_then_slow(srv, 2)
+    local results, summary
+    local function send() results, summary = patient:send_many(notifications(7), { concurrency = 3 }) end
+    if inside_spawn then
+      patient:spawn(send)
+      assert.is_true(client:run(20))
+    else
+      send()
+    end
+    assert.are.equal(7, summary.succeeded)
+    for _, item in ipairs(results) do assert.is_nil(item.err, tostring(item.err)) end
+    local at, firsts = after_the_429(srv, 3)
+    assert.are.equal(4, #firsts)
+    for _, r in ipairs(firsts) do
+      assert.is_true(r.time - at >= 0.9, "a new item went out " .. (r.time - at) .. " s after the 429")
+    end
+    -- held from when the slow items freed their slots (0.25 s) to the hold's end (1 to 1.1 s)
+    assert.is_true(summary.paused >= 0.5 and summary.paused < 5, "paused " .. summary.paused)
+  end
+
+  it("starts no new item until a 429's Retry-After has passed (blocking)", function()
+    paused_batch(false)
+  end)
+
+  it("starts no new item until a 429's Retry-After has passed (inside client:spawn)", function()
+    paused_batch(true)
+  end)
+
+  it("holds for a 429 that is not retried: its Retry-After, up to retry_max_delay", function()
+    -- The shared client's retry_max_delay (0.4 s) is below Retry-After: 1, so the item fails at once
+    -- (retry_after_too_long) and the batch is held for 0.4 s.
+    one_429_then_slow(srv, 0)
+    local results, summary = client:send_many(notifications(3), { concurrency = 1 })
+    assert.are.equal("retry_after_too_long", results[1].err.gave_up)
+    assert.are.equal(2, summary.succeeded)
+    local at, firsts = after_the_429(srv, 1)
+    assert.are.equal(2, #firsts)
+    assert.is_true(firsts[1].time - at >= 0.35, "item 2 went out " .. (firsts[1].time - at) .. " s after the 429")
+    assert.is_true(firsts[1].time - at < 0.9, "item 2 held for " .. (firsts[1].time - at) .. " s")
+    assert.is_true(summary.paused >= 0.3 and summary.paused < 0.9, "paused " .. summary.paused)
+  end)
+
+  it("goes on starting items during a 429's wait with pause_on_429 = false", function()
+    local patient = client:with({ retry_max_delay = 2 })
+    one_429_then_slow(srv, 2)
+    local _, summary = patient:send_many(notifications(7), { concurrency = 3, pause_on_429 = false })
+    assert.are.equal(7, summary.succeeded)
+    local at, firsts = after_the_429(srv, 3)
+    assert.are.equal(4, #firsts)
+    assert.is_true(firsts[1].time - at < 0.9, "a new item waited " .. (firsts[1].time - at) .. " s")
+    assert.are.equal(0, summary.paused)
+  end)
+
+  it("with a rate, starts no burst of items when a 429's hold ends", function()
+    -- Three tokens at first: items 1 to 3 go at once, the first to arrive is declined for a second.
+    -- A bucket that filled during that second would send the next three at once as it ends.
+    local patient = client:with({ retry_max_delay = 2 })
+    one_429_then_slow(srv, 0)
+    local _, summary = patient:send_many(notifications(7), { rate = 5, burst = 3 })
+    assert.are.equal(7, summary.succeeded)
+    local at, firsts = after_the_429(srv, 3)
+    assert.are.equal(4, #firsts)
+    for _, r in ipairs(firsts) do
+      assert.is_true(r.time - at >= 0.9, "a new item went out " .. (r.time - at) .. " s after the 429")
+    end
+    assert.is_true(most_arrivals_within(firsts, 0.1) <= 1, "a burst after the hold")
+    assert.is_true(summary.paused >= 0.5, "paused " .. summary.paused)
   end)
 
   it("reports progress once per item: done, total, index and item", function()
@@ -321,6 +423,8 @@ describe("client:send_many", function()
       notifications(2), { rate = 1 / 3000000 })
     refused("option 'burst' needs option 'rate'", notifications(1), { burst = 2 })
     refused("option 'on_progress' must be a function", notifications(1), { on_progress = true })
+    refused("option 'pause_on_429' must be true or false", notifications(1), { pause_on_429 = "no" })
+    refused("option 'pause_on_429' must be true or false", notifications(1), { pause_on_429 = 0 })
     assert.are.equal(0, #srv:requests())
     local results, summary = client:send_many({})
     assert.are.same({}, results)

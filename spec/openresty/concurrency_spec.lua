@@ -243,6 +243,44 @@ describe("concurrency on the ngx transport", function()
     assert.are.equal(5, srv:stats().connections)
   end)
 
+  -- As on libcurl (spec/integration/bulk_spec.lua): a 429 holds back the items not yet started until the
+  -- wait it asked for has passed (its retry's: Retry-After 1 plus a spread of at most 0.1 s), unless
+  -- pause_on_429 = false. The two others of the first wave are answered after the 429, so the hold is
+  -- known before they free their slots.
+  for _, pause in ipairs({ true, false }) do
+    it("send_many " .. (pause and "starts no new item until a 429's Retry-After has passed"
+        or "goes on starting items during a 429's wait with pause_on_429 = false"), function()
+      local list = {}
+      for i = 1, 7 do list[i] = { contents = { en = "item " .. i }, included_segments = { "All" } } end
+      srv:fault({ match = { operation = "create_notification" }, steps = {
+        { status = 429, headers = { ["Retry-After"] = "1" } }, { delay = 0.25 }, { delay = 0.25 } } })
+      local out = app:case("send_many", { notifications = list, options = { retry_max_delay = 2 },
+        send_options = { concurrency = 3, pause_on_429 = pause } })
+      for _, item in ipairs(out.items) do assert.is_true(item.ok, item.text) end
+      assert.are.equal(7, out.summary.succeeded)
+      local seen = srv:recorded("create_notification")
+      local at, first_wave, known, firsts = nil, {}, {}, {}
+      for n, r in ipairs(seen) do
+        local key = cjson.decode(r.body).idempotency_key
+        if r.fault and r.fault.status == 429 then at = r.time end
+        if n <= 3 then first_wave[key] = true end
+        if not known[key] and not first_wave[key] then firsts[#firsts + 1] = r.time end
+        known[key] = true
+      end
+      assert.is_number(at)
+      assert.are.equal(4, #firsts)
+      if pause then
+        for _, t in ipairs(firsts) do
+          assert.is_true(t - at >= 0.9, "a new item went out " .. (t - at) .. " s after the 429")
+        end
+        assert.is_true(out.summary.paused >= 0.5 and out.summary.paused < 5, "paused " .. out.summary.paused)
+      else
+        assert.is_true(firsts[1] - at < 0.9, "a new item waited " .. (firsts[1] - at) .. " s")
+        assert.are.equal(0, out.summary.paused)
+      end
+    end)
+  end
+
   it("fails the requests still running when the client is closed, and every later call", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 1 }, { delay = 1 } } })
     local out = app:case("close", { operation = "view_templates", args = { NULL } })

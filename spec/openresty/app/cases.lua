@@ -194,19 +194,20 @@ function M.spawn_failure_elsewhere(settings, args)
   return { sleeper = sleeper, run_ok = ok, run_err = not ok and tostring(err) or nil, run_took = took }
 end
 
---- client:send_many (issue 4) on cosockets: { notifications, options }.
+--- client:send_many (issue 4) on cosockets: { notifications, send_options, options (the client's) }; the
+-- items' outcomes, how many on_progress saw, and the summary.
 function M.send_many(settings, args)
   local client = new_client(settings, args)
   local progress = 0
   local options = {}
   for k, v in pairs(args.send_options or {}) do options[k] = v end
   options.on_progress = function() progress = progress + 1 end
-  local items = client:send_many(args.notifications, options)
+  local items, summary = client:send_many(args.notifications, options)
   local out = {}
   for i, item in ipairs(items) do
     out[i] = item.err and M.outcome(nil, item.err) or M.outcome(item.body, item.response)
   end
-  return { items = out, progress = progress }
+  return { items = out, progress = progress, summary = summary }
 end
 
 --- Two requests (or `count`) started, then the client closed before they finish (`close_after` seconds
