@@ -669,8 +669,6 @@ static int l_driving(lua_State *L)
     return 2;
 }
 
-/* pending, fd, timeout and stats only ask, but in a forked child they must answer for the child (what is
- * in flight is the parent's, and has ended as closed here): each looks for a fork first, as poll does. */
 /* Seconds left of the hold that 429 answers to requests marked note_429 asked for, or nil: none. */
 static int l_hold_429(lua_State *L)
 {
@@ -683,6 +681,8 @@ static int l_hold_429(lua_State *L)
     return 1;
 }
 
+/* pending, fd, timeout and stats only ask, but in a forked child they must answer for the child (what is
+ * in flight is the parent's, and has ended as closed here): each looks for a fork first, as poll does. */
 static int l_pending(lua_State *L)
 {
     lsession *ls = check_open(L);
@@ -878,7 +878,8 @@ static int l_tostring(lua_State *L)
 static const luaL_Reg METHODS[] = {
     {"poll", l_poll},         {"wait", l_wait},         {"pending", l_pending}, {"fd", l_fd},
     {"timeout", l_timeout},   {"set_hook", l_set_hook}, {"stats", l_stats},     {"close", l_close},
-    {"finished", l_finished}, {"driving", l_driving}, {"set_refusal", l_set_refusal}, {"hold_429", l_hold_429}, {NULL, NULL}};
+    {"finished", l_finished}, {"driving", l_driving}, {"set_refusal", l_set_refusal},
+    {"hold_429", l_hold_429}, {NULL, NULL}};
 
 static const luaL_Reg METAMETHODS[] = {{"__gc", l_gc}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
 

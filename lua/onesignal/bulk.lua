@@ -7,8 +7,8 @@
 -- (`pause_on_429`), as new items would only be refused too and burn their retries.
 --
 -- Only the client's methods are used here (`_submit`, `_waiter`, `_can_drive`, `_closed`, `_pace`,
--- `_hold_429`, `poll`),
--- never a transport directly, so the same code runs on libcurl and on OpenResty's cosockets.
+-- `_hold_429`, `poll`), never a transport directly, so the same code runs on libcurl and on OpenResty's
+-- cosockets.
 -- @module onesignal.bulk
 
 local core = require("onesignal.core")
