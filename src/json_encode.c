@@ -382,16 +382,18 @@ int os_lua_json_cjson_marks(lua_State *L)
     return 0;
 }
 
-/* Whether the value at the top of the stack is the cjson mark n of the registry's table (never when
- * there is none). Leaves the stack as it was. */
-static int is_cjson_mark(lua_State *L, int n)
+/* Whether the value at the top of the stack is one of the cjson marks first..last of the registry's table
+ * (never when there is none), looked up once for them all. Leaves the stack as it was. */
+static int is_cjson_mark(lua_State *L, int first, int last)
 {
-    int marked = 0;
+    int marked = 0, n;
     lua_getfield(L, LUA_REGISTRYINDEX, CJSON_MARKS);
     if (lua_istable(L, -1)) {
-        lua_rawgeti(L, -1, n);
-        marked = !lua_isnil(L, -1) && lua_rawequal(L, -1, -3);
-        lua_pop(L, 1);
+        for (n = first; n <= last && !marked; n++) {
+            lua_rawgeti(L, -1, n);
+            marked = !lua_isnil(L, -1) && lua_rawequal(L, -1, -3);
+            lua_pop(L, 1);
+        }
     }
     lua_pop(L, 1);
     return marked;
@@ -410,7 +412,7 @@ static int has_array_mark(json_writer *w, int t)
         lua_pop(L, 1);
     else
         lua_remove(L, -2);
-    marked = lua_rawequal(L, -1, w->array_mt) || is_cjson_mark(L, 2) || is_cjson_mark(L, 3);
+    marked = lua_rawequal(L, -1, w->array_mt) || is_cjson_mark(L, 2, 3);
     lua_pop(L, 1);
     return marked;
 }
@@ -637,7 +639,7 @@ static int put_value(json_writer *w, int key, int in_alias_map, int depth)
             put(w, "null", 4); /* json.null, which is cjson.null */
             return 1;
         }
-        if (!is_cjson_mark(L, 1)) return fail(w, "a value is a light userdata");
+        if (!is_cjson_mark(L, 1, 1)) return fail(w, "a value is a light userdata");
         put(w, "[]", 2); /* OpenResty's cjson.empty_array */
         return 1;
     case LUA_TTABLE:
