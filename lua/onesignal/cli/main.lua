@@ -79,7 +79,7 @@ end
 
 local file_name = quote.file_name
 
--- io.open's "PATH: reason" as "NAME: reason", NAME shown by file_name.
+-- io.open's "PATH: reason", or a read's bare reason, as "NAME: reason", NAME shown by file_name.
 local function file_problem(path, problem)
   problem = tostring(problem)
   if problem:sub(1, #path + 2) == path .. ": " then problem = problem:sub(#path + 3) end
@@ -101,7 +101,6 @@ local function read_json(spec, stdin)
     if file then
       text, problem = file:read("*a") -- a directory opens, and only reading it fails
       file:close()
-      if not text then problem = path .. ": " .. tostring(problem) end
     end
     if not text then fail("--json: cannot read " .. file_problem(path, problem)) end
   end
