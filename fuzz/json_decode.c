@@ -9,8 +9,9 @@
  *     kind and value);
  *   - it agrees with lua-cjson (Debian's 2.1.0, loaded with require) on text without NUL bytes (lua-cjson
  *     stops at a NUL): what it decodes, cjson decodes to the same values (numbers as cjson's double, which
- *     ours equals once converted to a double); so what cjson refuses, it refuses too. cjson is more
- *     lenient about numbers ("01", "+1", "1.", hex, NaN, Infinity), so the other way is not checked. */
+ *     ours equals once converted to a double); so what cjson refuses, it refuses too, but for a lone \u
+ *     surrogate, which cjson refuses and ours decodes to U+FFFD. cjson is more lenient about numbers
+ *     ("01", "+1", "1.", hex, NaN, Infinity), so the other way is not checked. */
 #include <math.h>
 
 #include "check.h"
@@ -309,7 +310,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lua_getglobal(L, "cjson_decode");
         lua_pushlstring(L, s, size);
         cjson_ok = lua_pcall(L, 1, 1, 0) == LUA_OK; /* 3: cjson's value or its error */
-        if (ours_ok) {
+        /* A lone surrogate, which ours makes U+FFFD, is the one escape cjson refuses and ours takes. */
+        int lone_surrogate = !cjson_ok && strstr(lua_tostring(L, 3), "invalid unicode escape code") != NULL;
+        if (ours_ok && !lone_surrogate) {
             if (!cjson_ok) fprintf(stderr, "lua-cjson refused: %s\n", lua_tostring(L, 3));
             CHECK(cjson_ok);
             CHECK(same(L, 1, 3, 0, 0));

@@ -14,7 +14,7 @@
  *     {}. core.json_decode itself has none: its empty arrays are empty tables, as cjson's;
  *   - string bytes pass through as they are (control characters and invalid UTF-8 too, as lua-cjson
  *     lets them), the escapes of RFC 8259 are decoded, a \u surrogate pair is one 4-byte UTF-8 sequence
- *     and a lone surrogate is an error;
+ *     and a lone surrogate is U+FFFD (lua-cjson refuses the whole text);
  *   - numbers follow the JSON grammar (no "+1", "01", ".5", "1.", hex, NaN or Infinity, all of which
  *     lua-cjson lets strtod read) and convert correctly rounded, whatever the C locale;
  *   - at most MAX_DEPTH nested arrays and objects (lua-cjson's default limit).
@@ -166,20 +166,28 @@ static char *put_utf8(char *o, long cp)
 }
 
 /* The \u escape at p (inside a string that closes at close) as UTF-8 at *op, which moves past it;
- * returns the position after the escape. A high surrogate must be followed by a \u low surrogate, and
- * the pair is one code point. */
+ * returns the position after the escape. A high surrogate followed by a \u low surrogate is one code
+ * point. A lone surrogate becomes U+FFFD, the replacement character, as Go's and the WHATWG decoders make
+ * it: JavaScript's JSON.stringify writes one for a string cut inside an emoji, such text may come back in
+ * a notification's contents, and one odd character must not fail a whole page of answers. */
+#define REPLACEMENT_CHARACTER 0xFFFD
 static const char *unicode_escape(json_decoder *d, const char *p, const char *close, char **op)
 {
     long cp = close - p >= 6 ? hex4(p + 2) : -1, low;
     if (cp < 0) return fail(d, "invalid \\u escape", p);
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return fail(d, "lone surrogate in \\u escape", p);
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (close - p < 12 || p[6] != '\\' || p[7] != 'u') return fail(d, "lone surrogate in \\u escape", p);
-        low = hex4(p + 8);
-        if (low < 0) return fail(d, "invalid \\u escape", p + 6);
-        if (low < 0xDC00 || low > 0xDFFF) return fail(d, "lone surrogate in \\u escape", p);
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        p += 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        cp = REPLACEMENT_CHARACTER;
+    } else if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (close - p < 12 || p[6] != '\\' || p[7] != 'u') {
+            cp = REPLACEMENT_CHARACTER;
+        } else if ((low = hex4(p + 8)) < 0) {
+            return fail(d, "invalid \\u escape", p + 6);
+        } else if (low < 0xDC00 || low > 0xDFFF) {
+            cp = REPLACEMENT_CHARACTER; /* the escape after it is read on its own */
+        } else {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            p += 6;
+        }
     }
     *op = put_utf8(*op, cp);
     return p + 6;
