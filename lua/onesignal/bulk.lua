@@ -2,9 +2,10 @@
 --
 -- Every notification is checked and encoded before the first one is sent, so a bad item raises (naming
 -- its position) and nothing at all goes out. Each request carries its own idempotency key and the
--- client's whole retry policy; while one waits for a retry, the others go on. A 429 (rate limited) is the
--- exception: the whole batch then starts no new item until the wait that answer asked for has passed
--- (`pause_on_429`), as new items would only be refused too and burn their retries.
+-- client's whole retry policy; while one waits for a retry, the others go on. A 429 (rate limited) to a
+-- create_notification of the client, one of the batch's or any other, is the exception: the whole batch
+-- then starts no new item until the wait that answer asked for has passed (`pause_on_429`), as new items
+-- would only be refused too and burn their retries.
 --
 -- Only the client's methods are used here (`_submit`, `_waiter`, `_can_drive`, `_closed`, `_pace`,
 -- `_hold_429`, `poll`), never a transport directly, so the same code runs on libcurl and on OpenResty's
@@ -165,18 +166,18 @@ end
 -- client's `max_concurrency`), `rate` (items started per second at most, a token bucket holding `burst`
 -- tokens, default 1; an item's retries take no token: the engine times them by the retry policy),
 -- `on_progress(done, total, i, item)` (after each item finishes, in the order they finish),
--- `pause_on_429` (default true: when an attempt of an item is answered 429, no new item starts until the
--- wait that answer asked for has passed, its retry's wait, or when not retried its Retry-After up to
--- `retry_max_delay`; items under way go on by their own retry policy; false: new items go on meanwhile).
+-- `pause_on_429` (default true: when an attempt of a create_notification of the client, an item's or any
+-- other call's, is answered 429, no new item starts until the wait that answer asked for has passed, its
+-- retry's wait, or when not retried its Retry-After up to `retry_max_delay`; items under way go on by
+-- their own retry policy; false: new items go on meanwhile).
 --
 -- Blocks while it drives the client (other callbacks run meanwhile); inside `client:spawn` it suspends.
 local function send_many(self, notifications, options)
   local concurrency, rate, burst, on_progress, pause_on_429 = check_options(self, options)
+  -- Every create_notification request is marked note_429 (operations.lua), so the engine notes the hold
+  -- a 429 to any of them asks for, this batch's or any other call's of the client (read below by
+  -- _hold_429): noted there rather than reported here, as a report per attempt would cost every request.
   local bodies, keys, template, total = build_all(self, notifications)
-  -- Marks every item's request for the engine, which then notes the hold its 429s ask for (read below by
-  -- _hold_429). Noted there rather than reported here: a report per attempt would cost every request.
-  -- (An empty list has no template.)
-  if pause_on_429 and template then template.note_429 = true end
   local wait, wake = self:_waiter()
   -- Blocking, this drives the client once the first items are out. Where it cannot (inside the on_attempt
   -- hook, while the engine drives the call that ran it) poll would refuse only then, the items sent and

@@ -21,6 +21,8 @@
 --                    page (the spec's `maximum`, or its description's "Max is 50" where it has none: the
 --                    API answers fewer items than asked, so an `offset` advanced by the limit skips some)
 --   excludes         { option = other }: a query option the API refuses together with another one
+--   note_429         a 429 to it is the app's rate limit on sending: it holds back the new items of
+--                    client:send_many (the engine notes the wait; request field `note_429`)
 -- @module onesignal.operations
 
 local ROWS = {
@@ -42,7 +44,7 @@ local ROWS = {
   { "create_journey", "POST", "/apps/{app_id}/journeys", "rest",
     "app_id:path create_journey_request:body" },
   { "create_notification", "POST", "/notifications", "rest",
-    "notification:body", { idempotency_key = true, legacy_key = "external_id", body_app_id = true } },
+    "notification:body", { idempotency_key = true, legacy_key = "external_id", body_app_id = true, note_429 = true } },
   { "create_segment", "POST", "/apps/{app_id}/segments", "rest",
     "app_id:path ?segment:body" },
   { "create_subscription", "POST", "/apps/{app_id}/users/by/{alias_label}/{alias_id}/subscriptions", "rest",

@@ -382,7 +382,7 @@ local function build(req, op, client, n, ...)
     -- Every field a request of any operation has is set, absent ones to nil, so nothing of the request
     -- this table carried before stays.
     req.operation, req.method, req.path, req.credential = op.name, op.method, path, credential
-    req.body, req.idempotency_key, req.no_content = text, key, op.no_content
+    req.body, req.idempotency_key, req.no_content, req.note_429 = text, key, op.no_content, op.note_429
     return req
   end
   req = {
@@ -393,6 +393,7 @@ local function build(req, op, client, n, ...)
     body = text,
     idempotency_key = key,
     no_content = op.no_content,
+    note_429 = op.note_429,
   }
   if overrides then
     for k, v in pairs(overrides) do req[k] = v end

@@ -284,6 +284,28 @@ describe("client:send_many", function()
     assert.is_true(summary.paused >= 0.3 and summary.paused < 0.9, "paused " .. summary.paused)
   end)
 
+  -- The limit is the app's: a 429 to a create_notification outside the batch holds it too; a 429 to
+  -- another operation (another limit) holds nothing.
+  it("holds for a 429 to any create_notification of the client, and not for a 429 to another operation", function()
+    one_429_then_slow(srv, 0)
+    local _, err = client:create_notification({ contents = { en = "alone" }, included_segments = { "All" } })
+    assert.are.equal("retry_after_too_long", err.gave_up)
+    local _, summary = client:send_many(notifications(2), { concurrency = 1 })
+    assert.are.equal(2, summary.succeeded)
+    local at, firsts = after_the_429(srv, 1)
+    assert.are.equal(2, #firsts)
+    assert.is_true(firsts[1].time - at >= 0.35, "item 1 went out " .. (firsts[1].time - at) .. " s after the 429")
+    assert.is_true(summary.paused >= 0.3 and summary.paused < 0.9, "paused " .. summary.paused)
+
+    srv:fault({ match = { operation = "get_segments" },
+      steps = { { status = 429, headers = { ["Retry-After"] = "1" } } } })
+    _, err = client:get_segments(srv.app_id)
+    assert.are.equal(429, err.status)
+    _, summary = client:send_many(notifications(2), { concurrency = 1 })
+    assert.are.equal(2, summary.succeeded)
+    assert.are.equal(0, summary.paused)
+  end)
+
   it("goes on starting items during a 429's wait with pause_on_429 = false", function()
     local patient = client:with({ retry_max_delay = 2 })
     one_429_then_slow(srv, 2)

@@ -281,6 +281,21 @@ describe("concurrency on the ngx transport", function()
     end)
   end
 
+  it("send_many holds for a 429 to a create_notification outside the batch too", function()
+    srv:fault({ match = { operation = "create_notification" }, steps = {
+      { status = 429, headers = { ["Retry-After"] = "1" } } } })
+    local list = { { contents = { en = "item 1" }, included_segments = { "All" } } }
+    local out = app:case("send_many", { notifications = list, options = { retry_max_delay = 0.4 },
+      before = { contents = { en = "alone" }, included_segments = { "All" } } })
+    assert.are.equal("retry_after_too_long", out.before.gave_up)
+    assert.is_true(out.items[1].ok, out.items[1].text)
+    local seen = srv:recorded("create_notification")
+    assert.are.equal(2, #seen)
+    assert.is_true(seen[2].time - seen[1].time >= 0.35, "the item went out " .. (seen[2].time - seen[1].time)
+      .. " s after the 429")
+    assert.is_true(out.summary.paused >= 0.3 and out.summary.paused < 0.9, "paused " .. out.summary.paused)
+  end)
+
   it("fails the requests still running when the client is closed, and every later call", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 1 }, { delay = 1 } } })
     local out = app:case("close", { operation = "view_templates", args = { NULL } })

@@ -198,6 +198,8 @@ end
 -- items' outcomes, how many on_progress saw, and the summary.
 function M.send_many(settings, args)
   local client = new_client(settings, args)
+  -- `before`: a notification sent alone first (its 429 holds the batch as well)
+  local before = args.before and M.outcome(client:create_notification(args.before))
   local progress = 0
   local options = {}
   for k, v in pairs(args.send_options or {}) do options[k] = v end
@@ -207,7 +209,7 @@ function M.send_many(settings, args)
   for i, item in ipairs(items) do
     out[i] = item.err and M.outcome(nil, item.err) or M.outcome(item.body, item.response)
   end
-  return { items = out, progress = progress, summary = summary }
+  return { items = out, progress = progress, summary = summary, before = before }
 end
 
 --- Two requests (or `count`) started, then the client closed before they finish (`close_after` seconds
