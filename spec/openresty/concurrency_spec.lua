@@ -296,6 +296,18 @@ describe("concurrency on the ngx transport", function()
     assert.is_true(out.summary.paused >= 0.3 and out.summary.paused < 0.9, "paused " .. out.summary.paused)
   end)
 
+  -- As on libcurl, close hands out the answers that had come: a program that closed its client may never
+  -- poll it again. A spawned thread's failure waiting meanwhile is raised by the next poll, not by close
+  -- before those answers (which then waited for a poll that may never come).
+  it("runs the finished calls' callbacks at close, leaving a spawned thread's failure to the next poll", function()
+    local out = app:case("close_after_failure", { operation = "view_templates", args = { NULL } })
+    assert.is_true(out.close_ok, out.close_err)
+    assert.is_table(out.at_close, "the callback had not run when close returned")
+    assert.is_true(out.at_close.ok, out.at_close.text)
+    assert.is_false(out.poll_ok)
+    assert.matches("a thread run by client:spawn failed: .*deliberate failure in a spawned thread", out.poll_err)
+  end)
+
   it("fails the requests still running when the client is closed, and every later call", function()
     srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 1 }, { delay = 1 } } })
     local out = app:case("close", { operation = "view_templates", args = { NULL } })

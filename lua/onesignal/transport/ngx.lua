@@ -302,6 +302,21 @@ local function wait(st, timeout)
   end
 end
 
+-- Runs the callbacks of the finished requests, in the order they finished; returns how many ran.
+local function deliver(st)
+  local semaphore, ran = st.semaphore, 0
+  while st.head <= st.tail do
+    local head = st.head
+    local entry = st.ready[head]
+    st.ready[head] = nil
+    st.head = head + 1
+    ran = ran + 1
+    if semaphore and semaphore:count() > 0 then semaphore:wait(0) end -- this entry's post
+    if entry.callback then entry.callback(entry.result) end
+  end
+  return ran
+end
+
 --- Waits at most `timeout` seconds (default 0) for requests to finish, then runs the callbacks of the
 -- finished ones. Returns how many callbacks ran (finished spawned threads count too). Results left over
 -- by a callback that raised run first.
@@ -318,17 +333,7 @@ function Transport:poll(timeout)
     if type(problem) ~= "string" then error(problem, 0) end
     error("onesignal: a thread run by client:spawn failed: " .. problem, 0)
   end
-  local ran = 0
-  while st.head <= st.tail do
-    local head = st.head
-    local entry = st.ready[head]
-    st.ready[head] = nil
-    st.head = head + 1
-    ran = ran + 1
-    if semaphore and semaphore:count() > 0 then semaphore:wait(0) end -- this entry's post
-    if entry.callback then entry.callback(entry.result) end
-  end
-  return ran
+  return deliver(st)
 end
 
 --- Requests (and spawned threads) of the current request not yet handed to `poll`, and the errors of
@@ -437,8 +442,9 @@ function Transport:close()
     push(st, { result = result, callback = entry.callback })
   end
   -- Results that finished before the close get their callbacks now too, as on libcurl: a program that
-  -- closed its client may never poll it again.
-  if st.head <= st.tail then self:poll(0) end
+  -- closed its client may never poll it again. Not through poll, which would first raise a spawned
+  -- thread's failure that waits for the next poll or run, and leave these callbacks for that one.
+  deliver(st)
 end
 
 return M

@@ -147,6 +147,23 @@ function M.async(settings, args)
     pending_after_run = client:pending() }
 end
 
+--- A spawned thread fails and a call finishes, both unpolled; then client:close() and client:poll(0):
+-- what each raised, and whether the call's callback had run when close returned.
+function M.close_after_failure(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local result
+  client:spawn(function() error("deliberate failure in a spawned thread") end)
+  list[n + 1] = function(body, res) result = M.outcome(body, res) end
+  client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  ngx.sleep(0.3) -- both are over by now; the failure and the answer wait for a poll
+  local close_ok, close_err = pcall(client.close, client)
+  local at_close = result
+  local poll_ok, poll_err = pcall(client.poll, client, 0)
+  return { close_ok = close_ok, close_err = not close_ok and tostring(close_err) or nil, at_close = at_close,
+    poll_ok = poll_ok, poll_err = not poll_ok and tostring(poll_err) or nil }
+end
+
 --- `count` blocking calls, each in a thread of `client:spawn`, then `client:run()`; with `fail`, then a
 -- thread that fails (quoting the REST key with `quote_key`) and the error run raises.
 function M.spawn(settings, args)
