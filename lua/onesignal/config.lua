@@ -83,6 +83,10 @@ local EMPTY_MEANS_DEFAULT = { user_agent = true, ca_file = true }
 
 local HTTP_VERSIONS = { ["1.1"] = true, ["2"] = true, ["2-prior-knowledge"] = true }
 local TRANSPORTS = { curl = true, ngx = true }
+-- The proxy schemes libcurl can use (a proxy without one is http). With any other, libcurl fails each
+-- attempt as a connection it could not make ("Unsupported proxy scheme"), which is retried as a refused
+-- connection would be: every call would fail slowly with reason "connect".
+local PROXY_SCHEMES = { http = true, https = true, socks4 = true, socks4a = true, socks5 = true, socks5h = true }
 
 local function fail(message)
   error({ usage = "onesignal.new: " .. message }, 0)
@@ -226,6 +230,11 @@ function M.resolve(options, getenv)
   cfg.base_url = check_base_url(cfg.base_url or M.DEFAULT_BASE_URL, cfg.allow_http, hide, named("base_url"))
   if cfg.http_version and not HTTP_VERSIONS[cfg.http_version] then
     fail("option 'http_version' must be \"1.1\", \"2\" or \"2-prior-knowledge\"")
+  end
+  local proxy_scheme = cfg.proxy and cfg.proxy:match("^([%a][%w+.-]*)://")
+  if proxy_scheme and not PROXY_SCHEMES[proxy_scheme:lower()] then
+    fail(named("proxy") .. " has the scheme '" .. quote.key(proxy_scheme, hide) .. "', which libcurl cannot use:"
+      .. " http, https, socks4, socks4a, socks5 or socks5h (none: http)")
   end
   if cfg.transport and not TRANSPORTS[cfg.transport] then
     fail("option 'transport' must be \"curl\" or \"ngx\"")

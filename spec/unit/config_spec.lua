@@ -46,6 +46,18 @@ describe("onesignal.config", function()
     assert.matches("^onesignal%-lua/", require("onesignal.transport.curl").user_agent(cfg.user_agent))
   end)
 
+  -- libcurl fails each attempt through a proxy of another scheme as a connection it could not make, which
+  -- was retried: every call failed slowly with reason "connect".
+  it("refuses a proxy whose scheme libcurl cannot use, without showing the rest of its URL", function()
+    local usage = usage_of({ proxy = "foo://user:secret@127.0.0.1:1" })
+    assert.are.equal("onesignal.new: option 'proxy' has the scheme 'foo', which libcurl cannot use: http,"
+      .. " https, socks4, socks4a, socks5 or socks5h (none: http)", usage)
+    for _, proxy in ipairs({ "http://p:3128", "HTTPS://p", "socks4://p", "socks4a://p", "socks5://u:pw@p:1080",
+        "Socks5h://p", "p:3128", "user:pw@p:3128", "" }) do
+      assert.are.equal(proxy, config.resolve({ proxy = proxy }, env({})).proxy)
+    end
+  end)
+
   it("caps connections over https (HTTP/2 multiplexes), not over plain http or forced HTTP/1.1", function()
     assert.are.equal(config.HTTP2_CONNECTIONS, config.resolve({}, env({})).max_connections)
     assert.is_nil(config.resolve({ http_version = "1.1" }, env({})).max_connections)
