@@ -10,7 +10,9 @@
 -- it with exponential backoff, bounded by `timeout` seconds of waiting in all (the last wait is cut short,
 -- so the last check comes as `timeout` ends). The file is fetched with no credential: the API key is
 -- never sent to the storage host. The URL's query (a presigned URL's signature, a credential to the file)
--- is in no error (`path` stops before it) and the on_attempt hook sees it as "?[REDACTED]". Its bytes
+-- is in no error's message or path (`path` stops before it) and the on_attempt hook sees it as
+-- "?[REDACTED]"; `err.body` is the host's answer as sent (S3's SignatureDoesNotMatch quotes the signature
+-- it refused, which opens nothing). Its bytes
 -- are kept as served: OneSignal's files are .csv.gz, which stay gzip-compressed unless the host sends
 -- them with Content-Encoding: gzip (then they are decoded).
 --
