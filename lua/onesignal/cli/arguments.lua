@@ -13,6 +13,25 @@ local function fail(message) error({ usage = message }, 0) end
 --- How the command line names a positional parameter in help and messages: APP_ID for app_id.
 function M.placeholder(param) return (param.name:upper():gsub("[^%w]", "_")) end
 
+--- A mistake as the library words it for a program ("onesignal.get_segments: argument 'limit' must be
+-- …") in the words of the command line that made it ("--query limit must be …", "ALIAS_ID must not be
+-- empty", "the body: field contents.en …"): whoever typed the command wrote no argument list, and the
+-- operation's name was already theirs.
+function M.in_cli_words(op, message)
+  local rest = message:match("^onesignal%.[%w_]+: (.*)$")
+  if not rest then return message end
+  local name, tail = rest:match("^argument '([%w_]+)'(.*)$")
+  if not name then return rest end
+  tail = tail:gsub("^ %(#%d+%)", "", 1)
+  if op.option_set[name] then return "--query " .. name .. tail end
+  for _, param in ipairs(op.positional) do
+    if param.name == name then
+      return (param.where == "body" and "the body" or M.placeholder(param)) .. tail
+    end
+  end
+  return rest
+end
+
 -- The operation's text parameters (path and required query ones), in calling order.
 local function text_params(op)
   local list = {}

@@ -262,7 +262,7 @@ local function build(streams, command, channel, op, words, flags, cfg)
   local context = { app_id = cfg.app_id, has_key = { rest = cfg.rest_api_key ~= nil,
     organization = cfg.organization_api_key ~= nil } }
   local ok, req = pcall(request.build, op, context, n, unpack(call_args, 1, n))
-  if not ok then fail(type(req) == "table" and req.usage or tostring(req)) end
+  if not ok then fail(type(req) == "table" and arguments.in_cli_words(op, req.usage) or tostring(req)) end
   return req, call_args, n
 end
 
