@@ -1,5 +1,6 @@
--- LuaRocks build of onesignal for Lua 5.4 and for LuaJIT 2.1 (OpenResty):
+-- LuaRocks build of onesignal for Lua 5.4, Lua 5.3 and LuaJIT 2.1 (OpenResty):
 --   luarocks --lua-version=5.4 make --deps-mode=none
+--   luarocks --lua-version=5.3 make --deps-mode=none
 --   luarocks --lua-version=5.1 make --deps-mode=none LUA_INCDIR=/usr/include/luajit-2.1   (LuaJIT)
 rockspec_format = "3.0"
 package = "onesignal"

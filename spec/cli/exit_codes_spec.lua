@@ -41,6 +41,25 @@ describe("onesignal exits", function()
     end
   end)
 
+  -- `ln -s "$PWD/bin/onesignal" ~/bin/`: arg[0] is the link, beside which there is no clone. Run from
+  -- elsewhere, with a module path that holds no onesignal, so only the clone the link points to can serve.
+  it("finds the clone through a symbolic link to bin/onesignal", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. run.quote(dir)))
+    local link = dir .. "/onesignal"
+    local pipe = io.popen("cd " .. run.quote(shared.root) .. " && pwd")
+    local target = pipe:read("*l") .. "/bin/onesignal"
+    pipe:close()
+    assert(os.execute("ln -s " .. run.quote(target) .. " " .. run.quote(link)))
+    pipe = io.popen("cd / && LUA_PATH='/nonexistent/?.lua' " .. runtime.command .. " " .. run.quote(link)
+      .. " --version 2>&1")
+    local out = pipe:read("*a")
+    pipe:close()
+    os.execute("rm -rf " .. run.quote(dir))
+    assert.matches("^onesignal%-lua/", out)
+  end)
+
   it("0 with numbers written in decimal: seconds with a fraction or without, a count of retries", function()
     for _, words in ipairs({ { "get_segments", "--timeout", "2.5", "--max-retries", "0" },
       { "get_segments", "--timeout=.5", "--max-retries=10" }, { "get_segments", "--timeout", "30" } }) do
