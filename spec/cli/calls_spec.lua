@@ -279,3 +279,22 @@ describe("onesignal against the test server", function()
     assert.are.equal(2, fetches)
   end)
 end)
+
+-- An https endpoint behind a private CA (the test server's own): the system's CAs refuse its
+-- certificate, and --ca-file names the one that signed it.
+describe("onesignal --ca-file", function()
+  local srv
+
+  setup(function() srv = server.start({ tls = true }) end)
+  teardown(function() srv:stop() end)
+
+  it("trusts the CAs of the file it names, and only the system's without it", function()
+    local env = run.env_for(srv, { ONESIGNAL_API_URL = srv.https_url })
+    local refused = run.cli({ "get_segments", "--max-retries", "0" }, env)
+    assert.are.equal(exit.NETWORK, refused.code, refused.stderr)
+    assert.matches("tls", refused.stderr)
+    local r = run.cli({ "get_segments", "--ca-file", srv.ca_file }, env)
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.matches('"segments"', r.stdout)
+  end)
+end)

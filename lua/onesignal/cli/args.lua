@@ -23,6 +23,7 @@ M.FLAGS = {
   ["api-url"] = { value = "URL", who = "global",
     help = "API base URL (default: $ONESIGNAL_API_URL or https://api.onesignal.com)" },
   ["allow-http"] = { who = "global", help = "allow a plain http:// --api-url to a host other than this machine" },
+  ["ca-file"] = { value = "FILE", who = "global", help = "PEM file of the CAs to trust (default: the system's)" },
   ["dry-run"] = { who = "global", help = "print the request (key redacted) instead of sending it" },
   ["timeout"] = { value = "SECONDS", who = "global", help = "seconds per attempt (default 30)" },
   ["max-retries"] = { value = "N", who = "global", help = "retries after the first attempt (default 3)" },

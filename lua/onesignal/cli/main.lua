@@ -47,6 +47,7 @@ local FLAG_OF = {
   organization_api_key = "--organization-api-key",
   app_id = "--app-id",
   base_url = "--api-url",
+  ca_file = "--ca-file",
   timeout = "--timeout",
   max_retries = "--max-retries",
 }
@@ -58,6 +59,7 @@ local function client_options(flags)
     app_id = flags["app-id"],
     base_url = flags["api-url"],
     allow_http = flags["allow-http"] == true,
+    ca_file = flags["ca-file"],
     timeout = flags.timeout and typed.number_flag("timeout", flags.timeout, false, true),
     max_retries = flags["max-retries"]
       and typed.number_flag("max-retries", flags["max-retries"], true, false, config.MAX_RETRIES),
