@@ -7,9 +7,10 @@
 # the spec that the library refuses them with a clear message; iproute2 (`ip`) for the spec that makes a
 # resolver which never answers, in a network namespace of its own; locales for the sources localedef makes
 # the decimal-comma (de_DE) and two-byte-point (ps_AF) locales from, which the JSON specs run under.
+# lua-discount is the Markdown that `make docs` renders the doc comments with (see mk/docs.mk).
 DEBIAN_PACKAGES = make gcc libc6-dev pkg-config curl openssl ca-certificates \
-  lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 lua5.2 libcurl4-openssl-dev lua-cjson lua-busted lua-check lua-ldoc luarocks \
-  luajit2 libluajit2-5.1-dev nginx-core libnginx-mod-http-lua lua-resty-core nghttp2-server \
+  lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 lua5.2 libcurl4-openssl-dev lua-cjson lua-busted lua-check luarocks \
+  lua-ldoc lua-discount luajit2 libluajit2-5.1-dev nginx-core libnginx-mod-http-lua lua-resty-core nghttp2-server \
   clang libclang-rt-14-dev llvm-14 valgrind brotli lua-luv lua-socket lua-system iproute2 locales
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
