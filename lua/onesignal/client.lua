@@ -1,8 +1,17 @@
---- The client: one generic dispatcher that turns every row of the operations table into methods.
+--- The client that `onesignal.new` returns, and its methods.
 --
---   client:<operation>(...)               blocking (suspends instead inside `client:spawn`)
---   client:<operation>_async(..., cb)     non-blocking; `cb(body, response)` or `cb(nil, err)` runs in `poll`
---   client:call(name, ...)                the same by name; client:call_async(name, ..., cb)
+-- One generic dispatcher turns every row of the operations table into methods (the Operations page lists
+-- all 56 with their arguments):
+--
+--     client:<operation>(...)               blocking (suspends instead inside client:spawn)
+--     client:<operation>_async(..., cb)     non-blocking; cb(body, response) or cb(nil, err) runs in poll
+--     client:call(name, ...)                the same by name; client:call_async(name, ..., cb)
+--
+-- A call returns `body, response`: the decoded JSON answer (a table; JSON `null` is `onesignal.null`) and
+-- `{ status, headers, attempts, replayed, idempotency_key, elapsed }`; or `nil, err` when it failed (the
+-- `onesignal.errors` page describes `err`). A mistake in calling (a missing or wrongly typed argument, an
+-- unknown option, a body JSON cannot carry) raises a Lua error at the caller's line instead, before anything
+-- is sent. Below, `Client:name` stands for the method `client:name(...)` of any client.
 -- @module onesignal.client
 
 local operations = require("onesignal.operations")
@@ -227,6 +236,7 @@ end
 --- For code that waits for callbacks (client:send_many): inside a coroutine run by this client's `spawn`
 -- returns its `wait([seconds])` and `wake` (waiter_for above); elsewhere returns nothing, and the caller
 -- drives the client with `poll` instead.
+-- @local
 function Client:_waiter()
   local co = in_spawned(self)
   if not co then return nil end
@@ -243,6 +253,7 @@ end
 
 --- Sends a built request and returns the transport's raw `result` (docs/design.md). Inside a coroutine
 -- run by this client the request goes out non-blocking and the coroutine waits for it; elsewhere it blocks.
+-- @local
 function Client:_perform(req)
   local transport = self.transport
   local co = in_spawned(self)
@@ -332,6 +343,7 @@ end
 
 --- Starts a built request; `callback(body, response)` or `callback(nil, err)` runs in a later `poll`
 -- (at once in dry-run). Used by the `_async` methods and by send_many.
+-- @local
 function Client:_submit(req, callback)
   if self.dry_run then
     callback(dry_answer(self, req))
@@ -390,12 +402,26 @@ local function lookup(self, how, name)
   return op
 end
 
---- Calls an operation by name: `client:call("get_user", app_id, "external_id", "u-1")`.
+--- Operations by name.
+-- Every operation is a method of its own (`client:get_user(...)`, `client:get_user_async(..., cb)`; the
+-- Operations page lists them); these two take its name as a string instead, for code that picks the
+-- operation at run time.
+-- @section by_name
+
+--- Calls an operation by name: `client:call("get_user", app_id, "external_id", "u-1")` is
+-- `client:get_user(app_id, "external_id", "u-1")`. An unknown name raises.
+-- @string name the operation's name (one of `onesignal.operations`)
+-- @param ... the operation's arguments
+-- @return `body, response`, or `nil, err`
 function Client:call(name, ...)
   return invoke(self, lookup(self, "call", name), ...)
 end
 
---- Starts an operation by name; the last argument is the callback.
+--- Starts an operation by name, as its `_async` method does: the last argument is the callback, which gets
+-- `body, response` or `nil, err` in a later `poll` (in a dry run at once, inside this call).
+-- @string name the operation's name
+-- @param ... the operation's arguments, then the callback
+-- @return true
 function Client:call_async(name, ...)
   return invoke_async(self, lookup(self, "call_async", name), ...)
 end
@@ -492,9 +518,19 @@ local function check_can_drive(self, name)
   if not can then usage.cannot_drive(name, in_hook) end
 end
 
---- Drives requests, retry timers, callbacks and sleeping coroutines. Waits at most `timeout` seconds
--- (default 0, which returns at once) for something to finish; returns at once when nothing is pending.
--- Returns how many callbacks and coroutine wake-ups ran.
+--- Driving the client: callbacks, coroutines and event loops.
+-- A non-blocking call's callback, a retry's timer and a sleeping coroutine's wake-up run only while the
+-- client is driven: in `poll` and `run`, in `sleep` outside a coroutine, in `close`, and in a blocking
+-- `send_many`. Inside `spawn` the ordinary blocking calls suspend the coroutine instead of blocking.
+-- README, "Non-blocking calls, coroutines and bulk sends", has examples.
+-- @section driving
+
+--- Drives requests, retry timers, callbacks and sleeping coroutines. Waits at most `timeout` seconds for
+-- something to finish; returns at once when nothing is pending. An error raised by a callback comes out of
+-- `poll` (the other finished requests stay queued for the next one), and so does one raised inside a
+-- coroutine that `poll` resumed.
+-- @number[opt=0] timeout seconds to wait at most (0: return at once)
+-- @treturn integer how many callbacks ran and coroutines woke
 function Client:poll(timeout)
   if timeout == nil then timeout = 0 else check_seconds("poll: argument 'timeout'", timeout) end
   local root, transport = self.root, self.transport
@@ -532,8 +568,10 @@ local function run_until_done(self, timeout)
   return true
 end
 
---- Drives until nothing is pending (or `timeout` seconds passed). Returns true when all is done.
--- It polls at least once, so `run(0)` hands out what has finished, as `poll(0)` would.
+--- Drives the client until nothing is pending, or until `timeout` seconds have passed. It polls at least
+-- once, so `run(0)` hands out what has finished, as `poll(0)` would.
+-- @number[opt] timeout seconds at most (none: until nothing is pending)
+-- @treturn boolean true when nothing is pending any more, false when `timeout` ran out first
 function Client:run(timeout)
   if timeout ~= nil then check_seconds("run: argument 'timeout'", timeout) end
   check_can_drive(self, "run")
@@ -547,20 +585,30 @@ function Client:run(timeout)
   return done
 end
 
---- Requests started and not yet finished, plus coroutines asleep in `client:sleep` or waiting in `send_many`
--- for a rate token.
+--- How much is pending: the requests started and not yet handed to their callback or coroutine, plus the
+-- coroutines asleep in `client:sleep` or waiting in `send_many` for a `rate` token or for a 429's hold to end.
+-- @treturn integer
 function Client:pending()
   return self.transport:pending() + self.root.asleep
 end
 
---- For outside event loops (luv, cqueues): a descriptor to watch for readability (nil when there is none:
--- then call `poll` when `timeout` says), and the seconds until `poll` is needed anyway (nil: nothing is
--- pending, 0: call it now).
+--- For outside event loops (luv, cqueues): a descriptor that becomes readable when any connection has
+-- something to do. Watch it, arm a timer from `client:timeout()`, and call `client:poll(0)` when either
+-- fires (then arm the timer again). The descriptor (an epoll set) stays the same for the client's whole
+-- life, whatever connections come and go behind it; `close` closes it, so stop watching it first.
+-- @treturn ?integer the descriptor; nil in builds without epoll, under OpenResty's cosockets (nginx drives
+-- them), in a dry run and once the client is closed: then `client:timeout()` alone says when to poll
 function Client:fd()
   if self.transport.fd then return self.transport:fd() end
   return nil
 end
 
+--- For outside event loops: the seconds until `poll` is due anyway, whatever the descriptor of `client:fd()`
+-- says: the engine's next timer (libcurl's timeouts, retry backoff) or the first sleeping coroutine's
+-- wake-up, whichever is sooner.
+-- @treturn ?number seconds; 0 when finished requests wait to be handed out; nil when nothing is pending (a
+-- closed client: once nothing is left to hand out). Where there is no descriptor, at most 0.01 while
+-- requests are on the wire, since nothing else tells the loop that an answer came.
 function Client:timeout()
   local transport = self.transport
   local t = transport.timeout and transport:timeout() or nil
@@ -571,9 +619,11 @@ end
 
 --- Runs `fn(...)` in a coroutine in which the ordinary blocking calls (and `send_many` and `sleep`)
 -- suspend instead of blocking; `poll` or `run` drive it. It runs at once until its first request. An
--- error inside it is raised by whatever resumed it (spawn, poll, run or close): a message with the
--- coroutine's traceback, any other value (an error object) as it is.
--- Returns the coroutine.
+-- error inside it is raised by whatever resumed it (spawn, poll, run or close; under OpenResty the next
+-- poll or run): a message with the coroutine's traceback, any other value (an error object) as it is.
+-- @tparam function fn the function to run
+-- @param ... its arguments
+-- @treturn thread the coroutine (under OpenResty, the light thread running it)
 function Client:spawn(fn, ...)
   if type(fn) ~= "function" then
     usage.raise("onesignal.spawn: argument 'fn' must be a function, got " .. type(fn))
@@ -606,8 +656,10 @@ local function drive_for(self, seconds, until_close)
   end
 end
 
---- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on);
--- elsewhere it drives this client meanwhile (callbacks run), and sleeps when nothing is pending.
+--- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on), until the
+-- first `poll` that ends after it is due; `sleep(0)` lets the others run. Elsewhere it drives this client
+-- meanwhile (callbacks run), and sleeps when nothing is pending.
+-- @number seconds
 function Client:sleep(seconds)
   check_seconds("sleep: argument 'seconds'", seconds)
   local co = in_spawned(self)
@@ -640,9 +692,15 @@ local function check_override(what, setting, v)
   end
 end
 
+--- Per-call settings, and closing.
+-- @section settings
+
 --- A client sharing this one's connections, with other per-call settings:
--- `client:with{ deadline = 5 }:create_notification(n)`. Settings: deadline, timeout, max_retries,
--- retry_base_delay, retry_max_delay.
+-- `client:with{ deadline = 5 }:create_notification(n)`. The settings it takes are `deadline`, `timeout`,
+-- `max_retries`, `retry_base_delay` and `retry_max_delay` (as in `onesignal.new`); the others stay this
+-- client's, and `with` on the new client adds to them. This client does not change.
+-- @tparam table settings
+-- @return the new client
 function Client:with(settings)
   if type(settings) ~= "table" then
     usage.raise("onesignal.with: argument 'settings' must be a table, got " .. type(settings))
@@ -674,6 +732,10 @@ local RETRY_OPTION_NAMES = order.keys(RETRY_OPTIONS)
 
 --- create_notification with explicit retry settings, for parity with the official SDKs. Every call
 -- already retries safely; this only changes how much. `response.replayed` tells a replayed answer.
+-- @tparam table notification the create_notification body
+-- @tparam[opt] table options `max_retries`, `base_delay`, `max_delay` (seconds) and `deadline` (seconds for the
+-- whole call): the client's `max_retries`, `retry_base_delay`, `retry_max_delay` and `deadline` for this call
+-- @return `body, response`, or `nil, err`, as `client:create_notification` returns them
 function Client:create_notification_with_retry(notification, options)
   if options ~= nil and type(options) ~= "table" then
     usage.raise("onesignal.create_notification_with_retry: argument 'options' must be a table")
@@ -696,8 +758,11 @@ function Client:create_notification_with_retry(notification, options)
   return self:with(settings):create_notification(notification)
 end
 
---- Closes the client's connections. Requests still pending fail with reason "closed": their callbacks
--- run now (so coroutines waiting on them resume with `nil, err`), and later calls fail the same way.
+--- Closes the client's connections, and so every client sharing them (those made by `with`, and the one
+-- `with` was called on). Requests that had finished get their answers; the others fail with
+-- `err.reason == "closed"`. Their callbacks run now (so coroutines waiting on them resume with the
+-- result), and later calls fail the same way. On Lua 5.4 a client is a to-be-closed value:
+-- `local client <close> = onesignal.new{...}` closes it when the block ends, an error included.
 function Client:close()
   check_can_drive(self, "close")
   if self.transport.close then self.transport:close() end
@@ -710,6 +775,7 @@ end
 Client.__close = Client.close
 
 --- Whether the client was closed: from then on every call fails with reason "closed" and sends nothing.
+-- @local
 function Client:_closed()
   return self.transport.closed == true
 end
@@ -718,6 +784,7 @@ end
 -- whether it may drive it now, and if not whether because its on_attempt hook runs (else a download's
 -- progress function). The libcurl transport cannot while either runs; a transport without the method
 -- (the cosocket one, dry-run) always can.
+-- @local
 function Client:_can_drive()
   local transport = self.transport
   if not transport.can_drive then return true end
@@ -726,6 +793,7 @@ end
 
 --- For send_many: seconds left of the hold that 429 answers to its requests (marked `note_429`) asked
 -- for, or nil when none is left (a closed client, or a transport without the method: dry-run, holds none).
+-- @local
 function Client:_hold_429()
   local transport = self.transport
   if transport.closed or not transport.hold_429 then return nil end
@@ -735,6 +803,7 @@ end
 --- For blocking code that waits only to pace requests (send_many's rate, with nothing in flight): drives
 -- the client for `seconds` as `client:sleep` does, except that it ends when the client is closed (at once
 -- on a closed client). Inside `spawn` the waiter's `wait(seconds)` does this job.
+-- @local
 function Client:_pace(seconds)
   if self:_closed() then return end
   drive_for(self, seconds, true)
@@ -758,7 +827,8 @@ for name, fn in pairs(Client) do
   end
 end
 
---- Makes a client (see README for every option).
+--- Makes a client: `onesignal.new` (documented there; README, Configuration, has every option).
+-- @local
 function M.new(options)
   local ok, cfg = pcall(config.resolve, options)
   if not ok then usage.rethrow(cfg) end
