@@ -1,16 +1,20 @@
---- `client:send_many`: many create_notification requests, a bounded number in flight at a time.
+--- Bulk sends: `client:send_many`, a method of the client (client.lua's EXTENSIONS), so the reference shows
+-- it on the client's page (config.ld's `merge`: hence the module's name below).
 --
+-- Only the client's methods are used here (`_submit`, `_waiter`, `_can_drive`, `_closed`, `_pace`,
+-- `_hold_429`, `poll`), never a transport directly, so the same code runs on libcurl and on OpenResty's
+-- cosockets.
+-- @module onesignal.client
+
+--- Bulk sends.
+-- `send_many` makes many create_notification requests, a bounded number in flight at a time.
 -- Every notification is checked and encoded before the first one is sent, so a bad item raises (naming
 -- its position) and nothing at all goes out. Each request carries its own idempotency key and the
 -- client's whole retry policy; while one waits for a retry, the others go on. A 429 (rate limited) to a
 -- create_notification of the client, one of the batch's or any other, is the exception: the whole batch
 -- then starts no new item until the wait that answer asked for has passed (`pause_on_429`), as new items
--- would only be refused too and burn their retries.
---
--- Only the client's methods are used here (`_submit`, `_waiter`, `_can_drive`, `_closed`, `_pace`,
--- `_hold_429`, `poll`), never a transport directly, so the same code runs on libcurl and on OpenResty's
--- cosockets.
--- @module onesignal.bulk
+-- would only be refused too and burn their retries. README, "Bulk sends", says more.
+-- @section bulk
 
 local core = require("onesignal.core")
 local config = require("onesignal.config")
@@ -158,20 +162,32 @@ local function token_bucket(rate, burst)
 end
 
 --- Sends every notification of the list (create_notification bodies) and returns the results in input
--- order: item i is `{ body = …, response = … }` or `{ err = … }`; then a summary
--- `{ total, succeeded, failed, elapsed, paused }` (`paused`: seconds the batch held off starting items
--- because of 429 answers, 0 when none).
+-- order, then a summary. A bad item (not a table, a hole in the list, a value JSON cannot carry, two items
+-- with the same `idempotency_key`) raises, naming it, before anything is sent; a failed request never
+-- stops the others.
 --
--- options: `concurrency` (items under way at most, an item waiting for a retry included; default the
--- client's `max_concurrency`), `rate` (items started per second at most, a token bucket holding `burst`
--- tokens, default 1; an item's retries take no token: the engine times them by the retry policy),
--- `on_progress(done, total, i, item)` (after each item finishes, in the order they finish),
--- `pause_on_429` (default true: when an attempt of a create_notification of the client, an item's or any
--- other call's, is answered 429, no new item starts until the wait that answer asked for has passed, its
--- retry's wait, or when not retried its Retry-After up to `retry_max_delay`; items under way go on by
--- their own retry policy; false: new items go on meanwhile).
+-- Options (all optional):
+--
+-- * `concurrency`: items under way at most, an item waiting for a retry included (default: the client's
+--   `max_concurrency`)
+-- * `rate`: items started per second at most (default: no limit), from a token bucket holding `burst`
+--   tokens; an item's retries take no token: the engine times them by the retry policy
+-- * `burst`: the bucket's size, so how many items may start at once (default 1; only with `rate`)
+-- * `on_progress`: `function(done, total, i, item)`, run after each item finishes, in the order they
+--   finish, where `send_many` was called (an error it raises comes out of `send_many`)
+-- * `pause_on_429`: true (the default): when an attempt of a create_notification of the client, an
+--   item's or any other call's, is answered 429, no new item starts until the wait that answer asked for
+--   has passed (its retry's wait, or when not retried its Retry-After up to `retry_max_delay`); items
+--   under way go on by their own retry policy. false: new items go on meanwhile.
 --
 -- Blocks while it drives the client (other callbacks run meanwhile); inside `client:spawn` it suspends.
+-- @function Client:send_many
+-- @tparam table notifications the list of create_notification bodies
+-- @tparam[opt] table options
+-- @treturn table the results: `results[i]` is `{ body = ..., response = ... }` for `notifications[i]`, or
+-- `{ err = ... }` when it failed
+-- @treturn table the summary `{ total, succeeded, failed, elapsed, paused }`: `elapsed` is the seconds the
+-- batch took, `paused` the seconds it held off starting items because of 429 answers (0 when none)
 local function send_many(self, notifications, options)
   local concurrency, rate, burst, on_progress, pause_on_429 = check_options(self, options)
   -- Every create_notification request is marked note_429 (operations.lua), so the engine notes the hold

@@ -518,11 +518,11 @@ local function check_can_drive(self, name)
   if not can then usage.cannot_drive(name, in_hook) end
 end
 
---- Driving the client: callbacks, coroutines and event loops.
--- A non-blocking call's callback, a retry's timer and a sleeping coroutine's wake-up run only while the
--- client is driven: in `poll` and `run`, in `sleep` outside a coroutine, in `close`, and in a blocking
--- `send_many`. Inside `spawn` the ordinary blocking calls suspend the coroutine instead of blocking.
--- README, "Non-blocking calls, coroutines and bulk sends", has examples.
+--- Driving the client.
+-- Callbacks, coroutines and outside event loops. A non-blocking call's callback and a sleeping
+-- coroutine's wake-up run only while the client is driven: in `poll` and `run`, in `sleep` outside a
+-- coroutine, in `close`, and in a blocking `send_many`. Inside `spawn` the ordinary blocking calls suspend
+-- the coroutine instead of blocking. README, "Non-blocking calls, coroutines and bulk sends", has examples.
 -- @section driving
 
 --- Drives requests, retry timers, callbacks and sleeping coroutines. Waits at most `timeout` seconds for

@@ -1,9 +1,15 @@
---- Exports: wait until an export's CSV file exists, then fetch it or save it to a file.
+--- Exports: the client's `fetch_export` and `download_export`, methods of the client (client.lua's
+-- EXTENSIONS), so the reference shows them on the client's page (config.ld's `merge`: hence the module's
+-- name below).
+-- @module onesignal.client
+
+--- Exports.
+-- Wait until an export's CSV file exists, then fetch it or save it to a file.
 --
---   local answer = assert(client:export_subscriptions(app_id))
---   local info, err = client:download_export(answer.csv_file_url, "subscriptions.csv", {
---     progress = function(event) print(event.phase, event.polls, event.bytes) end,
---   })
+--     local answer = assert(client:export_subscriptions(app_id))
+--     local info, err = client:download_export(answer.csv_file_url, "subscriptions.csv", {
+--       progress = function(event) print(event.phase, event.polls, event.bytes) end,
+--     })
 --
 -- `export_subscriptions` and `export_events` answer at once with the URL of a CSV file that the API
 -- writes later; until then the URL answers 404 (or 403, as S3 does for a missing object). The helpers poll
@@ -47,13 +53,14 @@
 --
 -- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404 (and,
 -- with `reason = "export_expired"`, for S3's 403 to a presigned URL past its expiry; `"export_refused"`
--- for S3's 403 or 404 naming another lasting cause, see `refused`; `"http"` for a 403 whose body is
+-- for S3's 403 or 404 naming another lasting cause, an error code other than NoSuchKey and AccessDenied
+-- such as SignatureDoesNotMatch or NoSuchBucket; `"http"` for a 403 whose body is
 -- larger than `max_body_size`, which cannot say whether the file is missing or the URL refused),
 -- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for fetch_export's file larger than the
 -- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why). Every
 -- error, an io one too, counts every GET made in `attempts` (a check's retries included) and the checks
 -- in `polls`.
--- @module onesignal.exports
+-- @section exports
 
 local response = require("onesignal.response")
 local errors = require("onesignal.errors")
@@ -332,8 +339,12 @@ local function file_sink(path, options)
   return sink
 end
 
---- Waits for an export's file and returns its content: `csv, info` (info: `polls`, `waited`, `status`,
--- `headers`), or `nil, err`. See the module for the options.
+--- Waits for an export's file and returns its content, held in memory (under the client's `max_body_size`).
+-- @function Client:fetch_export
+-- @string url the file's URL: the `csv_file_url` of `export_subscriptions`' or `export_events`' answer
+-- @tparam[opt] table options `timeout`, `interval`, `max_interval`, `request_timeout`, `progress`, `sleep`
+-- (above)
+-- @return `csv, info` (info: `polls`, `waited`, `status`, `headers`), or `nil, err`
 function M.fetch_export(self, url, options)
   check_url("fetch_export", url)
   options = check_options(self, "fetch_export", options)
@@ -343,8 +354,14 @@ function M.fetch_export(self, url, options)
   return text, info
 end
 
---- Waits for an export's file and saves it at `path`: returns `info` (`path`, `bytes`, `polls`, `waited`,
--- `status`, `headers`), or `nil, err`. The file appears at `path` only once complete.
+--- Waits for an export's file and saves it at `path`, streaming it through `path .. ".part"`: the file
+-- appears at `path` only once complete.
+-- @function Client:download_export
+-- @string url the file's URL: the `csv_file_url` of `export_subscriptions`' or `export_events`' answer
+-- @string path the file to write
+-- @tparam[opt] table options `timeout`, `interval`, `max_interval`, `request_timeout`, `progress`, `sleep`
+-- (above)
+-- @return `info` (`path`, `bytes`, `polls`, `waited`, `status`, `headers`), or `nil, err`
 function M.download_export(self, url, path, options)
   check_url("download_export", url)
   if type(path) ~= "string" or path == "" then

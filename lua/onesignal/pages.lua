@@ -1,9 +1,15 @@
---- Iterators over the API's paged lists: every item of every page, one request per page.
+--- Paged lists: the client's `each_page` and `each_*` iterators, methods of the client (client.lua's
+-- EXTENSIONS), so the reference shows them on the client's page (config.ld's `merge`: hence the module's
+-- name below).
+-- @module onesignal.client
+
+--- Paged lists.
+-- Iterators over the API's paged lists: every item of every page, one request per page.
 --
---   for notification, err in client:each_notification(app_id, { kind = 1 }) do
---     if not notification then error(tostring(err)) end   -- a page failed
---     print(notification.id)
---   end
+--     for notification, err in client:each_notification(app_id, { kind = 1 }) do
+--       if not notification then error(tostring(err)) end   -- a page failed
+--       print(notification.id)
+--     end
 --
 -- Each iterator takes the same arguments as the operation it walks (`each_notification` those of
 -- `get_notifications`, …). The options' `limit` is the page size (default and upper bound: the API's
@@ -16,8 +22,8 @@
 -- reach the loop body.
 --
 -- The iterators call the client's ordinary methods, so inside `client:spawn` each page is fetched
--- without blocking the other coroutines.
--- @module onesignal.pages
+-- without blocking the other coroutines. A dry-run client has no pages to walk: the iterators raise there.
+-- @section pages
 
 local operations = require("onesignal.operations")
 local request = require("onesignal.request")
@@ -234,9 +240,13 @@ local function item_iterator(self, caller, name, ...)
   end
 end
 
---- Every page of a paged list: `for body, response in client:each_page("view_templates", app_id) do … end`.
--- On a failed page yields `false, err` once, then ends. `name` is one of get_notifications, view_templates,
--- get_segments, view_journeys, list_audit_logs; the other arguments are that operation's.
+--- Every page of a paged list: `for body, response in client:each_page("view_templates", app_id) do ... end`.
+-- On a failed page yields `false, err` once, then ends.
+-- @function Client:each_page
+-- @string name the list's operation: `get_notifications`, `view_templates`, `get_segments`, `view_journeys`
+-- or `list_audit_logs`
+-- @param ... that operation's arguments
+-- @return an iterator yielding each page's `body, response`
 function M.each_page(self, name, ...)
   if not LISTS[name] then
     local names = {}
@@ -248,28 +258,48 @@ function M.each_page(self, name, ...)
   return (page_iterator(self, "each_page", name, ...))
 end
 
---- Every notification (get_notifications' arguments: `app_id, options`), newest first.
+--- Every notification, newest first (get_notifications' pages).
+-- @function Client:each_notification
+-- @string app_id the app (nil: the client's `app_id`)
+-- @tparam[opt] table options get_notifications' query options (the Operations page lists them)
+-- @return an iterator yielding each notification
 function M.each_notification(self, ...)
   return item_iterator(self, "each_notification", "get_notifications", ...)
 end
 
---- Every template (view_templates' arguments: `app_id, options`).
+--- Every template (view_templates' pages).
+-- @function Client:each_template
+-- @string app_id the app (nil: the client's `app_id`)
+-- @tparam[opt] table options view_templates' query options (the Operations page lists them)
+-- @return an iterator yielding each template
 function M.each_template(self, ...)
   return item_iterator(self, "each_template", "view_templates", ...)
 end
 
---- Every segment (get_segments' arguments: `app_id, options`).
+--- Every segment (get_segments' pages).
+-- @function Client:each_segment
+-- @string app_id the app (nil: the client's `app_id`)
+-- @tparam[opt] table options get_segments' query options (the Operations page lists them)
+-- @return an iterator yielding each segment
 function M.each_segment(self, ...)
   return item_iterator(self, "each_segment", "get_segments", ...)
 end
 
---- Every journey (view_journeys' arguments: `app_id, options`).
+--- Every journey (view_journeys' pages).
+-- @function Client:each_journey
+-- @string app_id the app (nil: the client's `app_id`)
+-- @tparam[opt] table options view_journeys' query options (the Operations page lists them)
+-- @return an iterator yielding each journey
 function M.each_journey(self, ...)
   return item_iterator(self, "each_journey", "view_journeys", ...)
 end
 
---- Every audit log event (list_audit_logs' arguments: `organization_id, options`; the API wants
--- `start_time` in the options unless a `cursor` is given).
+--- Every audit log event (list_audit_logs' pages).
+-- @function Client:each_audit_log
+-- @string organization_id the organization
+-- @tparam table options list_audit_logs' query options (the Operations page lists them); the API wants
+-- `start_time` unless a `cursor` is given
+-- @return an iterator yielding each event
 function M.each_audit_log(self, ...)
   return item_iterator(self, "each_audit_log", "list_audit_logs", ...)
 end
