@@ -1,28 +1,46 @@
---- Error values returned by calls (`nil, err`), and the API's known messages.
+--- Error values returned by calls (`nil, err`), and the API's known messages: `onesignal.errors`.
 --
--- An error is a plain table with a metatable: fields `kind` ("api", "network", "timeout", "tls", "decode",
--- "io"), `status`, `messages` (flat list of strings), `body`, `headers`, `attempts`, `retry_after`,
--- `maybe_sent`, `gave_up`, `idempotency_key`, `reason`, `operation`, `method`, `path`, `message`.
--- `tostring(err)` gives one line without any key.
+-- An error is a plain table with a metatable: fields `kind` (`"api"`, `"network"`, `"timeout"`, `"tls"`,
+-- `"decode"`, `"io"`), `status`, `messages` (flat list of strings), `body`, `headers`, `attempts`,
+-- `retry_after`, `maybe_sent`, `gave_up`, `idempotency_key`, `reason`, `operation`, `method`, `path`,
+-- `message` (README, Errors, says what each holds). `tostring(err)` gives one line without any key, the
+-- server's words cut after 500 bytes; `err:has(message)` looks for one of the messages below.
 -- @module onesignal.errors
 
 local json = require("onesignal.json")
 
 local M = {}
 
---- Messages the live API returns verbatim, by name, for tests like `err:has(errors.INVALID_API_KEY)`.
+--- Known messages.
+-- Messages the live API returns verbatim, by name, for tests like `err:has(errors.INVALID_API_KEY)`.
+-- @section messages
+
+--- The API's answer to a request whose key is missing or wrong.
 M.INVALID_API_KEY = "Access denied.  Please include an 'Authorization: ...' header with a valid API key"
   .. " (https://documentation.onesignal.com/docs/en/keys-and-ids#api-keys)."
+--- The API's answer about a notification id it does not know (`get_notification`,
+-- `cancel_notification`, ...).
 M.NOTIFICATION_NOT_FOUND = "Notification not found"
+--- Not an error's message but one of the `errors` of a create_notification answer that sent nothing (a 200
+-- with an empty `id`): none of the recipients it targeted is subscribed. `onesignal.errors.messages(body)`
+-- lists it.
 M.NO_SUBSCRIBERS = "All included players are not subscribed"
+--- The API's answer to a create_notification that names no recipients (no segments, aliases,
+-- subscriptions or filters).
 M.NO_TARGETING_SPECIFIED = "You must include which players, segments, or tags you wish to send this"
   .. " notification to."
+--- The API's message when it refuses requests for a while (503 Service Unavailable, which calls retry).
 M.SERVICE_UNAVAILABLE = "Service temporarily unavailable"
+
+--- Functions.
+-- @section functions
 
 local Error = {}
 Error.__index = Error
 
---- Whether `message` is one of the error's messages.
+--- Whether `message` is one of the error's messages: `err:has(onesignal.errors.INVALID_API_KEY)`.
+-- @string message
+-- @treturn boolean
 function Error:has(message)
   for _, m in ipairs(self.messages) do
     if m == message then return true end
@@ -36,13 +54,17 @@ local function plural(n, word) return n .. " " .. word .. (n == 1 and "" or "s")
 -- which Lua 5.4 would print as "120.0"; %.1f would print "1,5" under a decimal-comma C locale).
 local function seconds(n) return json.number_text(n, 1) end
 
---- Text from outside (the server's messages) as part of one line, as `tostring(err)` prints it: each run of
--- control characters becomes one space, the C0 ones and DEL and, encoded in UTF-8, the C1 ones
--- (U+0080-U+009F: U+009B is CSI, which starts an escape sequence on terminals that honour it).
+-- (one_line below; local, as tostring(err) calls it.)
 local function one_line(text)
   -- Named bytes rather than %c, whose meaning follows the C locale.
   return (text:gsub("\194[\128-\159]", "\0"):gsub("[%z\1-\31\127]+", " "))
 end
+--- Text from outside (the server's messages) as part of one line, as `tostring(err)` prints it: each run of
+-- control characters becomes one space, the C0 ones and DEL and, encoded in UTF-8, the C1 ones
+-- (U+0080-U+009F: U+009B is CSI, which starts an escape sequence on terminals that honour it).
+-- @function one_line
+-- @string text
+-- @treturn string the text on one line
 M.one_line = one_line
 
 -- `line` cut to at most `max` bytes and "…": before a character, not inside one (a message that is not
@@ -78,13 +100,16 @@ function Error:__tostring()
   return table.concat(parts)
 end
 
---- Makes an error value from its fields.
+--- Makes an error value from its fields (the library's own errors).
+-- @local
 function M.new(fields)
   fields.messages = fields.messages or {}
   return setmetatable(fields, Error)
 end
 
---- Whether `value` is an error made by this module.
+--- Whether `value` is an error value of this library, such as a call's `err`.
+-- @param value anything
+-- @treturn boolean
 function M.is_error(value)
   return getmetatable(value) == Error
 end
@@ -176,8 +201,10 @@ end
 --- Flattens every error envelope the API uses into a list of strings:
 -- `{"errors":["…"]}`, `{"errors":"…"}`, `{"errors":[{"code":…,"title":…}]}`, `{"errors":{key: value}}`,
 -- the same under `"error"` (an object with a `title`, `message` or `detail` as one error),
--- `{"message": …}` and `{"success":false}` without errors. `body` is the decoded body, or the raw text
--- when it is not JSON.
+-- `{"message": …}` and `{"success":false}` without errors, as `err.messages` is made. For a page of HTML
+-- or text, its title, or else its text cut to 200 bytes.
+-- @param body a decoded body (a table), or the raw text when it is not JSON
+-- @treturn {string,...} the messages, an empty list when there are none
 function M.messages(body)
   local out = {}
   if type(body) == "string" then
