@@ -81,7 +81,8 @@ local function trait_lines(op)
     out[#out + 1] = "The API may answer without content: the call then returns `{}`."
   end
   if op.note_429 then
-    out[#out + 1] = "A 429 to it holds back the new items of `client:send_many` (see Bulk sends)."
+    out[#out + 1] = "A 429 to it holds back the new items of "
+      .. "[`client:send_many`](../modules/onesignal.client.html#Client:send_many)."
   end
   return out
 end
@@ -106,7 +107,8 @@ add("required arguments come positionally, in the API's order (path parameters, 
 add("the body); the optional query parameters together in one trailing table, `options`, keyed by their wire")
 add("names. Each method has an `_async` form taking a callback last, and `client:call(name, ...)` and")
 add("`client:call_async(name, ..., callback)` call one by name. A call returns `body, response`, or")
-add("`nil, err`; mistakes in calling raise before anything is sent (the client's page says more).")
+add("`nil, err`; mistakes in calling raise before anything is sent (@{onesignal.client|the client's page}")
+add("says more).")
 add()
 add("This page is made from the operations table (`lua/onesignal/operations.lua`) by `make docs`, and lists")
 add("its " .. #operations.list .. " operations in its order.")

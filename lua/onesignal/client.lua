@@ -1,7 +1,7 @@
 --- The client that `onesignal.new` returns, and its methods.
 --
--- One generic dispatcher turns every row of the operations table into methods (the Operations page lists
--- all 56 with their arguments):
+-- One generic dispatcher turns every row of the operations table into methods (the
+-- @{operations.md|Operations} page lists them all with their arguments):
 --
 --     client:<operation>(...)               blocking (suspends instead inside client:spawn)
 --     client:<operation>_async(..., cb)     non-blocking; cb(body, response) or cb(nil, err) runs in poll
@@ -404,8 +404,8 @@ end
 
 --- Operations by name.
 -- Every operation is a method of its own (`client:get_user(...)`, `client:get_user_async(..., cb)`; the
--- Operations page lists them); these two take its name as a string instead, for code that picks the
--- operation at run time.
+-- @{operations.md|Operations} page lists them); these two take its name as a string instead, for code that
+-- picks the operation at run time.
 -- @section by_name
 
 --- Calls an operation by name: `client:call("get_user", app_id, "external_id", "u-1")` is

@@ -12,7 +12,7 @@
 -- | `headers` | list of header lines in libcurl's sending order; the key shows as `Authorization: Key [REDACTED]` |
 -- | `body` | the exact JSON text that would be sent (default `app_id` and idempotency key filled in), or nil |
 -- | `credential` | `"rest"`, `"organization"` or nil: which key the request would carry |
--- | `idempotency_key` | the key in the body, or nil |
+-- | `idempotency_key` | the key the request carries (the body's, or the one made for it), or nil |
 -- | `settings` | `timeout`, `deadline`, `max_retries`, `retry_base_delay`, `retry_max_delay` for this call |
 --
 -- A client's key passed by mistake as a value (in the path, the query or the body) shows as `[REDACTED]`
@@ -23,7 +23,8 @@
 -- decode; `Expect` handling) are not listed; `Host` and `Content-Length` are.
 --
 -- Once the client is closed its calls describe nothing: they answer as a closed client's do, `nil, err`
--- with reason "closed" (client.lua, dry_answer).
+-- with reason `"closed"`. A dry-run client has no pages to walk: the `each_*`
+-- iterators raise there.
 -- @module onesignal.dry_run
 
 local core = require("onesignal.core")
@@ -40,6 +41,7 @@ local SETTINGS = { "timeout", "deadline", "max_retries", "retry_base_delay", "re
 -- function that removes the configuration's keys from a text. `transport`: the module of the transport
 -- a client with that configuration would send with (its User-Agent names libcurl or ngx_lua); the
 -- libcurl one when not given (the command line, which sends with nothing else).
+-- @local
 function M.new(cfg, transport)
   local user_agent = (transport or require("onesignal.transport.curl")).user_agent(cfg.user_agent)
   -- The Host line libcurl sends (and the cosocket transport copies): without the port when it is the

@@ -261,7 +261,7 @@ end
 --- Every notification, newest first (get_notifications' pages).
 -- @function Client:each_notification
 -- @string app_id the app (nil: the client's `app_id`)
--- @tparam[opt] table options get_notifications' query options (the Operations page lists them)
+-- @tparam[opt] table options get_notifications' query options (@{operations.md|Operations})
 -- @return an iterator yielding each notification
 function M.each_notification(self, ...)
   return item_iterator(self, "each_notification", "get_notifications", ...)
@@ -270,7 +270,7 @@ end
 --- Every template (view_templates' pages).
 -- @function Client:each_template
 -- @string app_id the app (nil: the client's `app_id`)
--- @tparam[opt] table options view_templates' query options (the Operations page lists them)
+-- @tparam[opt] table options view_templates' query options (@{operations.md|Operations})
 -- @return an iterator yielding each template
 function M.each_template(self, ...)
   return item_iterator(self, "each_template", "view_templates", ...)
@@ -279,7 +279,7 @@ end
 --- Every segment (get_segments' pages).
 -- @function Client:each_segment
 -- @string app_id the app (nil: the client's `app_id`)
--- @tparam[opt] table options get_segments' query options (the Operations page lists them)
+-- @tparam[opt] table options get_segments' query options (@{operations.md|Operations})
 -- @return an iterator yielding each segment
 function M.each_segment(self, ...)
   return item_iterator(self, "each_segment", "get_segments", ...)
@@ -288,7 +288,7 @@ end
 --- Every journey (view_journeys' pages).
 -- @function Client:each_journey
 -- @string app_id the app (nil: the client's `app_id`)
--- @tparam[opt] table options view_journeys' query options (the Operations page lists them)
+-- @tparam[opt] table options view_journeys' query options (@{operations.md|Operations})
 -- @return an iterator yielding each journey
 function M.each_journey(self, ...)
   return item_iterator(self, "each_journey", "view_journeys", ...)
@@ -297,7 +297,7 @@ end
 --- Every audit log event (list_audit_logs' pages).
 -- @function Client:each_audit_log
 -- @string organization_id the organization
--- @tparam table options list_audit_logs' query options (the Operations page lists them); the API wants
+-- @tparam table options list_audit_logs' query options (@{operations.md|Operations}); the API wants
 -- `start_time` unless a `cursor` is given
 -- @return an iterator yielding each event
 function M.each_audit_log(self, ...)
