@@ -1,8 +1,10 @@
 --- OneSignal's REST API for Lua: `local onesignal = require("onesignal")`.
 --
 --     local client = onesignal.new{ rest_api_key = ..., app_id = ... }
---     local body, res = client:create_notification{ contents = { en = "Hi" }, included_segments = { "Active" } }
---     if not body then print(res) end   -- res is the error; tostring gives one line
+--     local body, res = client:create_notification{
+--       contents = { en = "Hi" }, included_segments = { "Active" },
+--     }
+--     if not body then print(res) end  -- res is the error; tostring gives one line
 --
 -- `onesignal.new` makes a client, whose methods do the work (@{onesignal.client|the client's page}; the
 -- @{operations.md|Operations} page lists the API's operations); the rest of this module helps with what
@@ -70,7 +72,8 @@ end
 M.errors = errors
 
 --- A new random idempotency key (UUIDv4), for callers who store the key before sending: put it in the
--- body's `idempotency_key`, and a repeated send of that body is sent at most once.
+-- body's `idempotency_key` (create_notification, start_live_activity), and the API creates the message
+-- at most once however often that body is sent (it keeps keys for 30 days).
 -- @function new_idempotency_key
 -- @treturn string
 M.new_idempotency_key = core.uuid4

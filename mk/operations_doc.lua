@@ -9,7 +9,6 @@ local operations = require("onesignal.operations")
 local output = assert(arg[1], "usage: lua5.4 mk/operations_doc.lua OUTPUT.md")
 
 local CREDENTIAL = { rest = "the REST API key", organization = "the Organization API key" }
-local SHORT_CREDENTIAL = { rest = "REST", organization = "Organization" }
 
 local lines = {}
 local function add(text) lines[#lines + 1] = text or "" end
@@ -111,23 +110,15 @@ add("`nil, err`; mistakes in calling raise before anything is sent (@{onesignal.
 add("says more).")
 add()
 add("This page is made from the operations table (`lua/onesignal/operations.lua`) by `make docs`, and lists")
-add("its " .. #operations.list .. " operations in its order.")
-add()
-add("| operation | request | key |")
-add("|---|---|---|")
-for _, op in ipairs(operations.list) do
-  add("| [" .. op.name .. "](#" .. op.name .. ") | `" .. op.method .. " " .. op.path .. "` | "
-    .. SHORT_CREDENTIAL[op.credential] .. " |")
-end
+add("its " .. #operations.list .. " operations in its order (the contents on the left name them all).")
 
 for _, op in ipairs(operations.list) do
   add()
   add("## " .. op.name)
   add()
-  add("    " .. signature(op, ""))
-  add("    " .. signature(op, "_async", "callback"))
-  add()
-  add("`" .. op.method .. " " .. op.path .. "`, with " .. CREDENTIAL[op.credential] .. ".")
+  add("`" .. signature(op, "") .. "`, non-blocking")
+  add("`" .. signature(op, "_async", "callback") .. "`: sends")
+  add("`" .. op.method .. " " .. op.path .. "` with " .. CREDENTIAL[op.credential] .. ".")
   if op.positional[1] then
     add()
     for _, param in ipairs(op.positional) do add(argument_line(param)) end

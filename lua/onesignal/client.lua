@@ -3,15 +3,16 @@
 -- One generic dispatcher turns every row of the operations table into methods (the
 -- @{operations.md|Operations} page lists them all with their arguments):
 --
---     client:<operation>(...)               blocking (suspends instead inside client:spawn)
---     client:<operation>_async(..., cb)     non-blocking; cb(body, response) or cb(nil, err) runs in poll
---     client:call(name, ...)                the same by name; client:call_async(name, ..., cb)
+--     client:<operation>(...)           -- blocking (in client:spawn, suspends)
+--     client:<operation>_async(..., cb) -- non-blocking: poll runs cb
+--     client:call(name, ...)            -- by name; and client:call_async
 --
 -- A call returns `body, response`: the decoded JSON answer (a table; JSON `null` is `onesignal.null`) and
 -- `{ status, headers, attempts, replayed, idempotency_key, elapsed }`; or `nil, err` when it failed (the
--- `onesignal.errors` page describes `err`). A mistake in calling (a missing or wrongly typed argument, an
--- unknown option, a body JSON cannot carry) raises a Lua error at the caller's line instead, before anything
--- is sent. Below, `Client:name` stands for the method `client:name(...)` of any client.
+-- @{onesignal.errors} page describes `err`). An `_async` call's callback gets the same. A mistake in
+-- calling (a missing or wrongly typed argument, an unknown option, a body JSON cannot carry) raises a Lua
+-- error at the caller's line instead, before anything is sent. Below, `Client:name` stands for the method
+-- `client:name(...)` of any client.
 -- @module onesignal.client
 
 local operations = require("onesignal.operations")
@@ -656,9 +657,9 @@ local function drive_for(self, seconds, until_close)
   end
 end
 
---- Waits `seconds`. Inside a coroutine run by `spawn` it suspends that coroutine (others go on), until the
--- first `poll` that ends after it is due; `sleep(0)` lets the others run. Elsewhere it drives this client
--- meanwhile (callbacks run), and sleeps when nothing is pending.
+--- Waits `seconds`, letting the client work meanwhile. Inside a coroutine run by `spawn` it suspends that
+-- coroutine (others go on) until the first `poll` that ends after it is due; `sleep(0)` lets the others
+-- run. Elsewhere it drives this client meanwhile (callbacks run), and sleeps when nothing is pending.
 -- @number seconds
 function Client:sleep(seconds)
   check_seconds("sleep: argument 'seconds'", seconds)

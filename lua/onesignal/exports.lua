@@ -17,8 +17,8 @@
 -- so the last check comes as `timeout` ends). The file is fetched with no credential: the API key is
 -- never sent to the storage host. The URL's query (a presigned URL's signature, a credential to the file)
 -- is in no error's message or path (`path` stops before it) and the on_attempt hook sees it as
--- "?[REDACTED]"; `err.body` is the host's answer as sent (S3's SignatureDoesNotMatch quotes the signature
--- it refused, which opens nothing). Its bytes
+-- `?[REDACTED]`; `err.body` is the host's answer as sent (S3's `SignatureDoesNotMatch` quotes the
+-- signature it refused, which opens nothing). Its bytes
 -- are kept as served: OneSignal's files are .csv.gz, which stay gzip-compressed unless the host sends
 -- them with Content-Encoding: gzip (then they are decoded).
 --
@@ -44,19 +44,18 @@
 -- * `sleep`: function(seconds) that waits; default `client:sleep`, which keeps driving the client's other
 --   requests (and inside `client:spawn` suspends only the coroutine). Pass your event loop's own to use it.
 --
--- `download_export` streams the body to `path .. ".part"` as it arrives (the request's `on_body`,
--- docs/design.md), on both transports: the file is never held in memory, so `max_body_size` does not
--- bound it. Only a 2xx answer's body goes there; "not ready" answers and errors never touch it. A retried
--- attempt starts the .part file again from empty; it is renamed to `path` only once the transfer is
--- complete, and removed on any failure, so `path` never holds half a file. `fetch_export` returns the
--- content as a string, held in memory under `max_body_size`.
+-- `download_export` streams the body to `path .. ".part"` as it arrives, on both transports: the file is
+-- never held in memory, so `max_body_size` does not bound it. Only a 2xx answer's body goes there; "not
+-- ready" answers and errors never touch it. A retried attempt starts the .part file again from empty; it is
+-- renamed to `path` only once the transfer is complete, and removed on any failure, so `path` never holds
+-- half a file. `fetch_export` returns the content as a string, held in memory under `max_body_size`.
 --
 -- Failures return `nil, err` like any call: `kind = "api"` for an answer other than 2xx/403/404 (and,
 -- with `reason = "export_expired"`, for S3's 403 to a presigned URL past its expiry; `"export_refused"`
 -- for S3's 403 or 404 naming another lasting cause, an error code other than NoSuchKey and AccessDenied
--- such as SignatureDoesNotMatch or NoSuchBucket; `"http"` for a 403 whose body is
--- larger than `max_body_size`, which cannot say whether the file is missing or the URL refused),
--- "network", "timeout", "tls"; "decode" (`reason = "too_large"`) for fetch_export's file larger than the
+-- such as SignatureDoesNotMatch or NoSuchBucket; `"http"` for a 403 whose body is larger than
+-- `max_body_size`, which cannot say whether the file is missing or the URL refused); `"network"`,
+-- `"timeout"`, `"tls"`; `"decode"` (`reason = "too_large"`) for fetch_export's file larger than the
 -- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why). Every
 -- error, an io one too, counts every GET made in `attempts` (a check's retries included) and the checks
 -- in `polls`.
@@ -341,7 +340,7 @@ end
 
 --- Waits for an export's file and returns its content, held in memory (under the client's `max_body_size`).
 -- @function Client:fetch_export
--- @string url the file's URL: the `csv_file_url` of `export_subscriptions`' or `export_events`' answer
+-- @string url the file's URL: the `csv_file_url` in the answer of `export_subscriptions` or `export_events`
 -- @tparam[opt] table options `timeout`, `interval`, `max_interval`, `request_timeout`, `progress`, `sleep`
 -- (above)
 -- @return `csv, info` (info: `polls`, `waited`, `status`, `headers`), or `nil, err`
@@ -354,10 +353,10 @@ function M.fetch_export(self, url, options)
   return text, info
 end
 
---- Waits for an export's file and saves it at `path`, streaming it through `path .. ".part"`: the file
--- appears at `path` only once complete.
+--- Waits for an export's file and saves it at `path`; the bytes go to a file named `path` with ".part"
+-- added as they arrive, renamed to `path` once complete.
 -- @function Client:download_export
--- @string url the file's URL: the `csv_file_url` of `export_subscriptions`' or `export_events`' answer
+-- @string url the file's URL: the `csv_file_url` in the answer of `export_subscriptions` or `export_events`
 -- @string path the file to write
 -- @tparam[opt] table options `timeout`, `interval`, `max_interval`, `request_timeout`, `progress`, `sleep`
 -- (above)

@@ -240,8 +240,10 @@ local function item_iterator(self, caller, name, ...)
   end
 end
 
---- Every page of a paged list: `for body, response in client:each_page("view_templates", app_id) do ... end`.
--- On a failed page yields `false, err` once, then ends.
+--- Every page of a paged list, one request per page. On a failed page it yields `false, err` once, then
+-- ends:
+--
+--     for body, response in client:each_page("view_templates", app_id) do ... end
 -- @function Client:each_page
 -- @string name the list's operation: `get_notifications`, `view_templates`, `get_segments`, `view_journeys`
 -- or `list_audit_logs`

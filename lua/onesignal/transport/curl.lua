@@ -183,12 +183,15 @@ function Transport:pending()
   return self.session:pending() + queued
 end
 
---- What an outside event loop waits on: a descriptor (or nil) and the seconds until the next timer.
+--- The descriptor an outside event loop watches (client:fd): the session's epoll set; nil in a build
+-- without epoll, and once closed.
 function Transport:fd()
   if self.closed then return nil end
   return self.session:fd()
 end
 
+--- The seconds until poll is due (client:timeout): 0 while finished results wait to be handed out; nil
+-- once closed, or when nothing is in flight; else the session's next timer (src/session.c).
 function Transport:timeout()
   if self.head <= self.tail then return 0 end
   if self.closed then return nil end
