@@ -30,8 +30,9 @@ local M = {}
 --- The library's version, such as `"0.1.0"`.
 M._VERSION = require("onesignal.version")
 
---- Makes a client. Every option may be left out; an unknown or wrong one raises. README, Configuration,
--- says what each does; in short, with their defaults:
+--- Makes a client. Every option may be left out (a call whose operation needs a key the client lacks
+-- raises); an unknown or wrong one raises here. README, Configuration, says what each does; in short, with
+-- their defaults:
 --
 -- * `rest_api_key`, `organization_api_key`, `app_id`, `base_url`: the keys, the default app and the API's
 --   URL; when not given, from `$ONESIGNAL_REST_API_KEY`, `$ONESIGNAL_ORGANIZATION_API_KEY`,

@@ -45,6 +45,8 @@ local function option_line(op, param)
     notes[#notes + 1] = "an integer" .. bounds
   elseif param.type == "boolean" then
     notes[#notes + 1] = "a boolean"
+  elseif not param.values_text then
+    notes[#notes + 1] = "a string, a number or a boolean"
   end
   if param.values_text then notes[#notes + 1] = "one of " .. param.values_text end
   for name, other in pairs(op.excludes or {}) do
