@@ -30,27 +30,10 @@ local M = {}
 --- The library's version, such as `"0.1.0"`.
 M._VERSION = require("onesignal.version")
 
---- Makes a client. Every option may be left out (a call whose operation needs a key the client lacks
--- raises); an unknown or wrong one raises here. README, Configuration, says what each does; in short, with
--- their defaults:
---
--- * `rest_api_key`, `organization_api_key`, `app_id`, `base_url`: the keys, the default app and the API's
---   URL; when not given, from `$ONESIGNAL_REST_API_KEY`, `$ONESIGNAL_ORGANIZATION_API_KEY`,
---   `$ONESIGNAL_APP_ID` and `$ONESIGNAL_API_URL` (else `https://api.onesignal.com`)
--- * `timeout` (30), `connect_timeout` (10), `deadline` (none): seconds for an attempt, for connecting, and
---   for a whole call with its retries
--- * `max_retries` (3), `retry_base_delay` (0.5), `retry_max_delay` (30): retries after the first attempt,
---   and their backoff in seconds
--- * `user_agent`, `proxy`, `ca_file`, `insecure` (false), `allow_http` (false), `http_version`,
---   `max_body_size` (64 MiB), `max_connections`: how requests are sent and answers read
--- * `max_concurrency` (64): the default concurrency of `client:send_many`
--- * `on_attempt`: a function called after every attempt, with what happened
--- * `transport`: `"curl"` or `"ngx"` (OpenResty's cosockets, the default inside nginx)
--- * `dry_run` (false): calls return a description of their request instead of sending it
---   (@{onesignal.dry_run})
--- @function new
--- @tparam[opt] table options
--- @return a client (@{onesignal.client})
+--- Makes a client. Options: rest_api_key, organization_api_key, app_id, base_url, timeout,
+-- connect_timeout, deadline, max_retries, retry_base_delay, retry_max_delay, user_agent, proxy, ca_file,
+-- insecure, allow_http, http_version, max_body_size, max_concurrency, max_connections, on_attempt,
+-- transport, dry_run.
 M.new = client.new
 
 --- JSON null: send it to clear a field; decoded nulls come back as this value.
