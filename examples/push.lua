@@ -2,6 +2,7 @@
 -- to repeat.
 --
 --   ONESIGNAL_REST_API_KEY=… ONESIGNAL_APP_ID=… lua5.4 examples/push.lua
+-- Reaches nobody: external ids nobody has, and a segment send for 2035, cancelled at once (the history keeps it).
 -- (`make examples` runs it against the local test server through ONESIGNAL_API_URL.)
 local onesignal = require("onesignal")
 
@@ -13,10 +14,11 @@ end
 
 local client = onesignal.new{}   -- keys, app id and base URL from the environment
 
--- 1. To users by their external id. A 200 answer with an empty id means nobody could receive it.
+-- 1. To users by their external id (here ids nobody has). A 200 answer with an empty id means nobody could
+-- receive it.
 local sent = check(client:create_notification{
   target_channel = "push",
-  include_aliases = { external_id = { "user-42", "user-43" } },
+  include_aliases = { external_id = { "onesignal-lua-example-user-42", "onesignal-lua-example-user-43" } },
   headings = { en = "Your order has shipped", de = "Deine Bestellung ist unterwegs" },
   contents = { en = "It arrives on Friday.", de = "Sie kommt am Freitag." },
   data = { order_id = 1234 },
@@ -28,42 +30,32 @@ else
   print("reached nobody: " .. table.concat(onesignal.errors.messages(sent), "; "))
 end
 
--- 2. To a segment.
-local to_segment = check(client:create_notification{
+-- 2. To a segment, scheduled for later (years ahead here: step 3 cancels it, so it never goes out), and safe
+-- to repeat: keep the idempotency key with your own record before sending; sending again with the same key
+-- (after a crash, say) returns the first answer instead of notifying twice.
+local key = onesignal.new_idempotency_key()
+local message = {
   target_channel = "push",
   included_segments = { "Subscribed Users" },
   excluded_segments = { "Churned" },
   contents = { en = "Double XP this weekend!" },
-})
--- A segment with no subscribed users (a new app's "Subscribed Users") gets the same empty-id answer.
-local function reason(body) return table.concat(onesignal.errors.messages(body), "; ") end
-print(onesignal.is_message_sent(to_segment) and ("sent to a segment: " .. to_segment.id)
-  or ("the segment reached nobody: " .. reason(to_segment)))
-
--- 3. Scheduled for later, then cancelled, then read back.
-local scheduled = check(client:create_notification{
-  target_channel = "push",
-  included_segments = { "Subscribed Users" },
-  contents = { en = "Maintenance starts in one hour." },
   send_after = "2035-01-01 09:00:00 GMT+0000",
-})
-if onesignal.is_message_sent(scheduled) then  -- else there is no notification to cancel
-  check(client:cancel_notification(nil, scheduled.id))
-  local read = check(client:get_notification(nil, scheduled.id))
-  print("scheduled " .. scheduled.id .. ", canceled: " .. tostring(read.canceled))
-else
-  print("the scheduled one reached nobody: " .. reason(scheduled))
-end
-
--- 4. Safe to repeat: keep the idempotency key with your own record before sending; sending again with the
--- same key (after a crash, say) returns the first answer instead of notifying twice.
-local key = onesignal.new_idempotency_key()
-local message = { target_channel = "push", included_segments = { "Subscribed Users" },
-  contents = { en = "Your daily reward is ready" }, idempotency_key = key }
-local first = check(client:create_notification(message))
+  idempotency_key = key,
+}
+local scheduled = check(client:create_notification(message))
 local again, response = client:create_notification(message)
 check(again, response)
-assert(again.id == first.id, "the repeat must answer with the first notification")
+assert(again.id == scheduled.id, "the repeat must answer with the first notification")
 print("repeated with key " .. key .. ": same id " .. again.id .. ", replayed: " .. tostring(response.replayed))
+
+-- 3. Cancelled, then read back. A segment with no subscribed users (a new app's "Subscribed Users") gets the
+-- empty-id answer too: then there is nothing to cancel.
+if onesignal.is_message_sent(scheduled) then
+  check(client:cancel_notification(nil, scheduled.id))
+  local read = check(client:get_notification(nil, scheduled.id))
+  print("scheduled " .. scheduled.id .. " for a segment, canceled: " .. tostring(read.canceled))
+else
+  print("the segment reached nobody: " .. table.concat(onesignal.errors.messages(scheduled), "; "))
+end
 
 client:close()
