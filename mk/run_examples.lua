@@ -35,6 +35,8 @@ for _, file in ipairs(list("ls examples/*/run.lua 2>/dev/null")) do
 end
 
 local srv = server.start({})
+-- templates.lua copies its template to this other app (the test server takes any app id and key).
+local OTHER_APP_ID = "00000000-0000-4000-8000-00000000a99b"
 local failed = 0
 for _, run in ipairs(runs) do
   srv:reset()
@@ -46,6 +48,8 @@ for _, run in ipairs(runs) do
     "ONESIGNAL_REST_API_KEY=" .. quote(srv.rest_key),
     "ONESIGNAL_ORGANIZATION_API_KEY=" .. quote(srv.org_key),
     "ONESIGNAL_APP_ID=" .. quote(srv.app_id),
+    "ONESIGNAL_OTHER_APP_ID=" .. quote(OTHER_APP_ID),
+    "ONESIGNAL_OTHER_REST_API_KEY=" .. quote(srv.rest_key),
     "EXPORT_POLL_INTERVAL=0.05",
     "LUA_PATH=" .. quote(path), "LUA_CPATH=" .. quote(cpath),
     "timeout", tostring(LIMIT), run.lua, quote(run.file), "2>&1",

@@ -4,12 +4,24 @@
 local server = require("support.server")
 local shared = require("support.shared")
 
+-- Another app of the organization, for templates.lua's copy (the test server takes any app id).
+local OTHER_APP_ID = "00000000-0000-4000-8000-00000000a99b"
+
 -- Runs examples/<name> against `srv` through the environment variables its header documents (and
--- EXPORT_POLL_INTERVAL, which `make examples` sets too); `org_key` (optional) in place of the server's.
-local function run_example(srv, name, org_key)
-  return shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q ONESIGNAL_APP_ID=%q"
-    .. " ONESIGNAL_ORGANIZATION_API_KEY=%q EXPORT_POLL_INTERVAL=0.05", srv.url, srv.rest_key, srv.app_id,
-    org_key or srv.org_key), "examples/" .. name)
+-- EXPORT_POLL_INTERVAL, which `make examples` sets too); `extra` (optional) adds variables or replaces
+-- these ({ ONESIGNAL_ORGANIZATION_API_KEY = "" }).
+local function run_example(srv, name, extra)
+  local vars = { ONESIGNAL_API_URL = srv.url, ONESIGNAL_REST_API_KEY = srv.rest_key, ONESIGNAL_APP_ID = srv.app_id,
+    ONESIGNAL_ORGANIZATION_API_KEY = srv.org_key, EXPORT_POLL_INTERVAL = "0.05" }
+  for k, v in pairs(extra or {}) do vars[k] = v end
+  local environment = {}
+  for k, v in pairs(vars) do environment[#environment + 1] = string.format("%s=%q", k, v) end
+  return shared.run_lua(table.concat(environment, " "), "examples/" .. name)
+end
+
+-- A client of `srv`'s app (or of `app_id`), to look at what an example left behind.
+local function client_of(srv, app_id)
+  return require("onesignal").new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = app_id or srv.app_id })
 end
 
 describe("the examples that send a message", function()
@@ -88,20 +100,71 @@ end)
 
 describe("examples/templates.lua", function()
   -- An empty variable is no key to onesignal.new; the example must not then try the copy, which needs one.
+  -- Nor without the other app, or without its REST API key: the copy could not be deleted.
   for _, case in ipairs({
-    { "leaves the copy out when ONESIGNAL_ORGANIZATION_API_KEY is empty", "", "deleted ", 0 },
-    { "copies the template with an Organization API key", nil, "copied to app ", 1 },
+    { "leaves the copy out when ONESIGNAL_ORGANIZATION_API_KEY is empty", "ONESIGNAL_ORGANIZATION_API_KEY" },
+    { "leaves the copy out without ONESIGNAL_OTHER_APP_ID", "ONESIGNAL_OTHER_APP_ID" },
+    { "leaves the copy out without ONESIGNAL_OTHER_REST_API_KEY", "ONESIGNAL_OTHER_REST_API_KEY" },
   }) do
     it(case[1], function()
       local srv = server.start({})
-      local ok, out = run_example(srv, "templates.lua", case[2])
+      local extra = { ONESIGNAL_OTHER_APP_ID = OTHER_APP_ID, ONESIGNAL_OTHER_REST_API_KEY = srv.rest_key }
+      extra[case[2]] = ""
+      local ok, out = run_example(srv, "templates.lua", extra)
       local copies = #srv:recorded("copy_template_to_app")
       srv:stop()
       assert.is_true(ok, out)
-      assert.matches(case[3], out, 1, true)
-      assert.are.equal(case[4], copies)
+      assert.matches("not copied to another app", out, 1, true)
+      assert.matches("\ndeleted ", out, 1, true)
+      assert.are.equal(0, copies)
     end)
   end
+
+  local function left_in_other_app(srv)
+    local client = client_of(srv, OTHER_APP_ID)
+    local names = {}
+    for template, err in client:each_template() do
+      assert(template, tostring(err))
+      names[#names + 1] = template.name
+    end
+    client:close()
+    table.sort(names)
+    return names
+  end
+
+  it("copies the template to the other app and deletes the copy there", function()
+    local srv = server.start({})
+    local ok, out = run_example(srv, "templates.lua", { ONESIGNAL_OTHER_APP_ID = OTHER_APP_ID,
+      ONESIGNAL_OTHER_REST_API_KEY = srv.rest_key })
+    local copies = #srv:recorded("copy_template_to_app")
+    local left = left_in_other_app(srv)
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("copied to app " .. OTHER_APP_ID .. " as ", out, 1, true)
+    assert.are.equal(1, copies)
+    assert.are.same({}, left)
+  end)
+
+  -- OneSignal's docs show the answer as {"success": true}, without the copy's id: the example then finds
+  -- the copy by its name (the seeded templates stand in for the copy: one has the name the example gives
+  -- its template in the second it runs).
+  it("finds the copy by its name when the answer carries no id", function()
+    local srv = server.start({})
+    srv:fault({ match = { operation = "copy_template_to_app" },
+      steps = { { status = 200, body = '{"success":true}', content_type = "application/json" } } })
+    local now = os.time()
+    for t = now, now + 20 do
+      srv:seed({ kind = "templates", count = 1, app_id = OTHER_APP_ID, attributes = { name = "Order shipped " .. t } })
+    end
+    local ok, out = run_example(srv, "templates.lua", { ONESIGNAL_OTHER_APP_ID = OTHER_APP_ID,
+      ONESIGNAL_OTHER_REST_API_KEY = srv.rest_key })
+    local deleted = #srv:recorded("delete_template")
+    local left = left_in_other_app(srv)
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.are.equal(2, deleted) -- the copy, then the template
+    assert.are.equal(20, #left)
+  end)
 end)
 
 describe("examples/push.lua", function()
