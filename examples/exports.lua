@@ -1,7 +1,8 @@
 -- Exports: ask for a CSV of all subscriptions, wait until OneSignal has written it, and save it; then the
--- events of one notification, read into memory.
+-- events of the app's latest notification, read into memory.
 --
 --   ONESIGNAL_REST_API_KEY=… ONESIGNAL_APP_ID=… lua5.4 examples/exports.lua [FILE]
+-- Reaches nobody and changes nothing in the app: it only reads (OneSignal writes the export files).
 local onesignal = require("onesignal")
 
 local function check(body, err)
@@ -33,19 +34,24 @@ local saved = check(client:download_export(export.csv_file_url, file, {
 }))
 print(("saved %d bytes to %s after %d checks"):format(saved.bytes, saved.path, saved.polls))
 
-local sent = check(client:create_notification{ target_channel = "push", included_segments = { "Subscribed Users" },
-  contents = { en = "Export me" } })
-if onesignal.is_message_sent(sent) then
-  local events = check(client:export_events(sent.id, nil))
+-- The latest notification that went out (the list is newest first; one still scheduled has no completed_at).
+local latest
+for _, n in ipairs(check(client:get_notifications(nil, { limit = 50 })).notifications) do
+  if type(n.completed_at) == "number" and not n.canceled then latest = n break end
+end
+if latest then
+  local events = check(client:export_events(latest.id, nil))
   local csv = check(client:fetch_export(events.csv_file_url, { interval = interval }))
   -- OneSignal stores exports gzip-compressed (.csv.gz) and the file comes as stored, unless its host
   -- sends it with Content-Encoding: gzip (then it is decoded on the way): look before reading it as text.
   if csv:sub(1, 2) == "\31\139" then
-    print(("events of %s: %d bytes of gzip-compressed CSV (decompress them to read it)"):format(sent.id, #csv))
+    print(("events of %s: %d bytes of gzip-compressed CSV (decompress them to read it)"):format(latest.id, #csv))
   else
     local lines = select(2, csv:gsub("\n", ""))
-    print(("events of %s: %d lines of CSV"):format(sent.id, lines))
+    print(("events of %s: %d lines of CSV"):format(latest.id, lines))
   end
+else
+  print("no notification has gone out yet: no events to export")
 end
 
 if not arg[1] then os.remove(file) end

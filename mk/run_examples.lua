@@ -2,6 +2,7 @@
 -- `make demo` runs) under each interpreter named on the command line, and every examples/*/run.lua
 -- (under the first), each against a freshly reset server through the environment variables the
 -- examples document. Prints one line per run, the output of a failed one, and exits 1 if any failed.
+-- Like a live app, the server has sent a notification before each run (exports.lua exports its events).
 --
 --   lua5.4 mk/run_examples.lua lua5.4 luajit       (from the repository root, spec/ on package.path)
 local server = require("support.server")
@@ -40,6 +41,7 @@ local OTHER_APP_ID = "00000000-0000-4000-8000-00000000a99b"
 local failed = 0
 for _, run in ipairs(runs) do
   srv:reset()
+  srv:seed({ kind = "notifications", count = 1 })
   local path = "./lua/?.lua;./lua/?/init.lua;" .. (run.checker and "./spec/?.lua;" or "") .. ";"
   local cpath = (CPATH[run.lua] or CPATH["lua5.4"]) .. ";;"
   local command = table.concat({

@@ -64,9 +64,11 @@ describe("examples/exports.lua", function()
     local compress = require("support.compress")
     local srv = server.start({})
     srv:set({ export_ready_after = 0 })
+    srv:seed({ kind = "notifications", count = 1 })
     local csv = "notification_id,subscription_id,event\n" .. ("a,b,sent\n"):rep(500)
-    -- the example's GETs are the two files': the subscriptions as the server writes it, then the events
-    srv:fault({ match = { method = "GET" }, steps = { { pass = true },
+    -- the example's GETs: the subscriptions file as the server writes it, the list of notifications, then
+    -- the events file
+    srv:fault({ match = { method = "GET" }, steps = { { pass = true }, { pass = true },
       { status = 200, body = compress.gzip(csv), content_type = "application/x-gzip" } } })
     local ok, out = run_example(srv, "exports.lua")
     srv:stop()
@@ -78,10 +80,38 @@ describe("examples/exports.lua", function()
   it("counts the lines of a file served as CSV text", function()
     local srv = server.start({})
     srv:set({ export_rows = 7 })
+    srv:seed({ kind = "notifications", count = 1 })
     local ok, out = run_example(srv, "exports.lua")
     srv:stop()
     assert.is_true(ok, out)
     assert.matches("events of [%x-]+: 8 lines of CSV\n", out) -- the header and 7 rows
+  end)
+
+  -- It sends nothing: the events are those of a notification the app sent before, the latest that went
+  -- out (not one scheduled for later or cancelled, such as push.lua leaves in the history).
+  it("exports the events of the latest notification that went out, and sends nothing", function()
+    local srv = server.start({})
+    local sent = srv:seed({ kind = "notifications", count = 2 }).ids[2]
+    local client = client_of(srv)
+    local canceled = assert(client:create_notification({ included_segments = { "Subscribed Users" },
+      contents = { en = "later" }, send_after = "2035-01-01 09:00:00 GMT+0000" }))
+    assert(client:cancel_notification(nil, canceled.id))
+    client:close()
+    srv:clear()
+    local ok, out = run_example(srv, "exports.lua")
+    local created = #srv:recorded("create_notification")
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("events of " .. sent:gsub("%-", "%%-") .. ": ", out)
+    assert.are.equal(0, created)
+  end)
+
+  it("says so when no notification has gone out yet", function()
+    local srv = server.start({})
+    local ok, out = run_example(srv, "exports.lua")
+    srv:stop()
+    assert.is_true(ok, out)
+    assert.matches("no notification has gone out yet: no events to export\n", out, 1, true)
   end)
 end)
 
