@@ -3,7 +3,8 @@
 --
 -- Runs against the local test server, which answers every fifth request 503 once (the item is
 -- retried while the others go on); with ONESIGNAL_REST_API_KEY and ONESIGNAL_APP_ID set it talks to the
--- live API instead (aimed at external ids nobody has, so nobody receives anything).
+-- live API instead.
+-- Reaches nobody: every notification is aimed at an external id nobody has; creates nothing.
 local onesignal = require("onesignal")
 
 local PLAYERS = 200

@@ -3,8 +3,8 @@
 -- in a later tick's poll, so a slow answer never stalls a tick. Prints the slowest tick.
 --
 -- Runs against the local test server, which holds every notification 0.2 s (a slow round trip); with
--- ONESIGNAL_REST_API_KEY and ONESIGNAL_APP_ID set it talks to the live API instead (the notifications
--- are aimed at external ids nobody has, so nobody receives anything).
+-- ONESIGNAL_REST_API_KEY and ONESIGNAL_APP_ID set it talks to the live API instead.
+-- Reaches nobody: every notification is aimed at an external id nobody has; creates nothing.
 local onesignal = require("onesignal")
 local core = require("onesignal.core")
 

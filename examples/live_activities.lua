@@ -1,6 +1,7 @@
 -- iOS Live Activities: start one for an order, update it as the order moves, and end it.
 --
 --   ONESIGNAL_REST_API_KEY=… ONESIGNAL_APP_ID=… lua5.4 examples/live_activities.lua
+-- Reaches nobody: it starts the activity for an external id nobody has, and ends it.
 local onesignal = require("onesignal")
 
 local function check(body, err)
@@ -20,7 +21,7 @@ local started = check(client:start_live_activity(nil, "OrderTracking", {
   event_updates = { status = "preparing", eta_minutes = 30 },
   headings = { en = "Order received" },
   contents = { en = "We are preparing your order." },
-  include_aliases = { external_id = { "user-42" } },
+  include_aliases = { external_id = { "onesignal-lua-example-user-42" } },
 }))
 print("started " .. activity_id .. ": " .. tostring(started.notification_id or started.id))
 

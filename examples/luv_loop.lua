@@ -7,7 +7,8 @@
 -- (builds without epoll) client:fd() is nil, and a short repeating timer stands in for it.
 --
 -- Needs luv (Debian: lua-luv). Runs against the local test server; with ONESIGNAL_REST_API_KEY and
--- ONESIGNAL_APP_ID set it talks to the live API instead (aimed at external ids nobody has).
+-- ONESIGNAL_APP_ID set it talks to the live API instead.
+-- Reaches nobody: every notification is aimed at an external id nobody has; creates nothing.
 local uv = require("luv")
 local onesignal = require("onesignal")
 

@@ -1,6 +1,7 @@
 -- Pagination: walk every item of a paged list without handling offsets or cursors.
 --
 --   ONESIGNAL_REST_API_KEY=… ONESIGNAL_APP_ID=… lua5.4 examples/pagination.lua
+-- Sends nothing; creates seven templates to page through and deletes them.
 local onesignal = require("onesignal")
 
 local function check(body, err)

@@ -1,6 +1,7 @@
 -- Segments: create one from filters, estimate who a message to it would reach, list, rename and delete.
 --
 --   ONESIGNAL_REST_API_KEY=… ONESIGNAL_APP_ID=… lua5.4 examples/segments.lua
+-- Sends nothing (the estimate sends nothing either); creates a segment and deletes it.
 local onesignal = require("onesignal")
 
 local function check(body, err)

@@ -2,6 +2,7 @@
 -- switch off a push subscription, look them up by subscription, and clean up.
 --
 --   ONESIGNAL_REST_API_KEY=… ONESIGNAL_APP_ID=… lua5.4 examples/users.lua
+-- Sends nothing; creates a user (an example.com address, a made-up push token) and deletes it.
 local onesignal = require("onesignal")
 
 local function check(body, err)
@@ -10,7 +11,7 @@ local function check(body, err)
 end
 
 local client = onesignal.new{}
-local external_id = "users-example-" .. os.time()
+local external_id = "onesignal-lua-example-users-" .. os.time()
 
 -- An app_id of nil means the client's default (ONESIGNAL_APP_ID).
 local user = check(client:create_user(nil, {
