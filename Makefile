@@ -1,7 +1,7 @@
 # onesignal for Lua — build, test and tooling.
 #
 #   make test    install missing Debian packages, build, run every test (what CI runs)
-#   make demo    create a user, send them a notification, read the user back (local test server by default)
+#   make demo    create a user, send them a notification, read the user back, delete it (local test server by default)
 #   make build   the C core for Lua 5.4, Lua 5.3 and LuaJIT
 #
 # Everything else is listed by `make help`.

@@ -1,8 +1,9 @@
 -- make demo: the main job end to end — create a user, send them a notification, read the user back —
--- printing what went out and what came back.
+-- printing what went out and what came back; then it deletes the user.
 --
--- With ONESIGNAL_REST_API_KEY and ONESIGNAL_APP_ID set it talks to the live API (the user it creates has
--- no subscriptions, so nobody actually receives anything); otherwise it starts the local test server.
+-- With ONESIGNAL_REST_API_KEY and ONESIGNAL_APP_ID set it talks to the live API; otherwise it starts the
+-- local test server.
+-- Reaches nobody (the user it creates has no subscriptions); creates a user and deletes it.
 local onesignal = require("onesignal")
 local json = require("onesignal.json")
 
@@ -65,6 +66,8 @@ end
 
 local read = step("3. get_user", nil, function() return client:get_user(nil, "external_id", external_id) end)
 print("  tags.level = " .. tostring(read.properties and read.properties.tags and read.properties.tags.level))
+
+step("4. delete_user", nil, function() return client:delete_user(nil, "external_id", external_id) end)
 
 client:close()
 if srv then srv:stop() end

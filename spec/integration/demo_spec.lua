@@ -11,7 +11,7 @@ describe("make demo", function()
     local ok, out = demo("-u ONESIGNAL_REST_API_KEY -u ONESIGNAL_APP_ID -u ONESIGNAL_API_URL")
     assert.is_true(ok, out)
     assert.matches("local test server", out, 1, true)
-    assert.matches("1. create_user.*2. create_notification.*3. get_user.*tags.level = 7", out)
+    assert.matches("1. create_user.*2. create_notification.*3. get_user.*tags.level = 7.*4. delete_user", out)
   end)
 
   it("takes empty variables for unset ones, as onesignal.new does", function()
