@@ -1,6 +1,7 @@
 -- The examples as a user copies them, against answers that `make examples` (mk/run_examples.lua, every
 -- example once against a plain test server) never meets: what the live API answers that the test server
--- does not say on its own.
+-- does not say on its own. And what each does to the app, which must be nothing a real person receives
+-- and nothing left behind (the last block).
 local server = require("support.server")
 local shared = require("support.shared")
 
@@ -215,3 +216,85 @@ describe("examples/push.lua", function()
   end)
 end)
 
+-- Each example's header says it may be run against a real app with live keys: then it must reach nobody
+-- and leave nothing behind. Run against the test server as it would run live, every message it sends goes
+-- to external ids of its own ("onesignal-lua-…", which no real user has) or, to a segment, only scheduled
+-- for later and then cancelled; and the users, templates (the copy in the other app too) and segments it
+-- creates are gone at the end.
+describe("every example, run as against a live app", function()
+  local cjson = require("cjson")
+  local TARGETING = { "included_segments", "include_aliases", "include_subscription_ids", "filters", "email_to",
+    "include_email_tokens", "include_phone_numbers", "include_ios_tokens", "include_wp_wns_uris",
+    "include_amazon_reg_ids", "include_chrome_reg_ids", "include_chrome_web_reg_ids", "include_android_reg_ids",
+    "include_player_ids", "include_external_user_ids", "include_unsubscribed" }
+
+  -- What is wrong with one message the example sent (nil: nothing).
+  local function unsafe(body)
+    for _, field in ipairs(TARGETING) do
+      local v = body[field]
+      if v ~= nil and (field == "included_segments" or field == "filters") then
+        if not body.send_after then return field .. " without send_after" end
+      elseif field == "include_aliases" then
+        for label, ids in pairs(v or {}) do
+          if label ~= "external_id" then return "an alias other than external_id: " .. label end
+          for _, id in ipairs(ids) do
+            if not id:match("^onesignal%-lua%-") then return "an external id a real user may have: " .. id end
+          end
+        end
+      elseif v ~= nil then
+        return "targets by " .. field
+      end
+    end
+  end
+
+  local pipe = assert(io.popen("cd " .. shared.root .. " && ls examples/*.lua"))
+  local names = {}
+  for path in pipe:lines() do names[#names + 1] = path:match("^examples/(.+)$") end
+  pipe:close()
+
+  for _, name in ipairs(names) do
+    local needs_luv = name == "luv_loop.lua"
+    local test = (needs_luv and not pcall(require, "luv")) and pending or it
+    test(name .. " reaches nobody and leaves nothing behind", function()
+      local srv = server.start({})
+      local seeded = srv:seed({ kind = "notifications", count = 1 }).ids[1]
+      local ok, out = run_example(srv, name, { ONESIGNAL_OTHER_APP_ID = OTHER_APP_ID,
+        ONESIGNAL_OTHER_REST_API_KEY = srv.rest_key })
+      local problems, users = {}, {}
+      for _, r in ipairs(srv:requests()) do
+        if r.operation == "create_notification" or r.operation == "start_live_activity" then
+          local problem = unsafe(cjson.decode(r.body))
+          if problem then problems[#problems + 1] = r.operation .. ": " .. problem end
+        elseif r.operation == "create_user" then
+          users[#users + 1] = cjson.decode(r.body).identity.external_id
+        end
+      end
+      local client, other = client_of(srv), client_of(srv, OTHER_APP_ID)
+      for notification, err in client:each_notification() do
+        assert(notification, tostring(err))
+        if notification.id ~= seeded and notification.included_segments and notification.canceled ~= true then
+          problems[#problems + 1] = "a segment send not cancelled: " .. notification.id
+        end
+      end
+      for _, c in ipairs({ client, other }) do
+        for template, err in c:each_template() do
+          assert(template, tostring(err))
+          problems[#problems + 1] = "a template left behind in " .. c.app_id .. ": " .. tostring(template.name)
+        end
+      end
+      for segment, err in client:each_segment() do
+        assert(segment, tostring(err))
+        problems[#problems + 1] = "a segment left behind: " .. tostring(segment.name)
+      end
+      for _, external_id in ipairs(users) do
+        local user, err = client:get_user(nil, "external_id", external_id)
+        if user or err.status ~= 404 then problems[#problems + 1] = "a user left behind: " .. external_id end
+      end
+      client:close()
+      other:close()
+      srv:stop()
+      assert.is_true(ok, out)
+      assert.are.same({}, problems)
+    end)
+  end
+end)
