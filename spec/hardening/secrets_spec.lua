@@ -134,14 +134,16 @@ describe("API keys", function()
   end)
 
   -- libcurl quotes a proxy URL it cannot use whole in its message ("Unsupported proxy scheme for
-  -- 'htp://user:password@host'"): the proxy's password is a secret as the keys are.
+  -- 'htp://user:password@host'"): the proxy's password is a secret as the keys are. (The proxy option with
+  -- an unknown scheme is refused by onesignal.new, whose message names the scheme alone.)
   it("nor do a proxy's credentials, from the proxy option or the environment (libcurl transport)", function()
     local script = [[
       local onesignal = require("onesignal")
       local seen = {}
       local proxy = os.getenv("SPEC_PROXY")
-      local client = onesignal.new({ rest_api_key = "k-unused", app_id = "a", proxy = proxy, max_retries = 0,
-        on_attempt = function(a) seen[#seen + 1] = a.message end })
+      local made, client = pcall(onesignal.new, { rest_api_key = "k-unused", app_id = "a", proxy = proxy,
+        max_retries = 0, on_attempt = function(a) seen[#seen + 1] = a.message end })
+      if not made then print(tostring(client)) return end
       local body, err = client:get_segments()
       assert(not body, "expected a failure")
       print(tostring(err))
@@ -159,7 +161,7 @@ describe("API keys", function()
     for _, env in ipairs(runs) do
       local r = support.run(env .. " " .. support.lua_env() .. " lua5.4 -e " .. support.quote(script))
       assert.are.equal(0, r.code, r.stderr)
-      assert.matches("proxy", r.stdout, 1, true) -- libcurl's message about the proxy came through
+      assert.matches("proxy", r.stdout, 1, true) -- the message about the proxy came through
       assert.is_nil(r.stdout:find("Pr0xy-pa55", 1, true), r.stdout)
       assert.is_nil(r.stdout:find("proxy-user:", 1, true), r.stdout)
     end
