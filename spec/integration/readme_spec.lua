@@ -2,20 +2,14 @@
 -- it documents.
 local server = require("support.server")
 local shared = require("support.shared")
-
--- The first Lua block of README's section `heading`.
-local function readme_lua_block(heading)
-  local text = shared.read_repo_file("README.md")
-  local section = assert(text:match("\n## " .. heading .. "\n(.-)\n## "), "no " .. heading .. " section")
-  return (assert(section:match("```lua\n(.-)```"), "no Lua block in " .. heading))
-end
+local readme = require("support.readme")
 
 -- Runs the quick start as a script with the environment variables it documents; returns whether it
 -- exited 0 and what it printed.
 local function run_quick_start(srv)
   local script = os.tmpname()
   local f = assert(io.open(script, "w"))
-  f:write(readme_lua_block("Quick start"))
+  f:write(readme.lua_block("Quick start", 1).code)
   f:close()
   local ok, out = shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q"
     .. " ONESIGNAL_APP_ID=%q", srv.url, srv.rest_key, srv.app_id), script)
@@ -74,7 +68,7 @@ describe("the README calling convention", function()
         app_a = srv.app_id, app_b = "another-app", since = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 86400) }
       local calls = 0
       -- Every line of the Lua block of "Calling convention" is a call whose answer must be a success.
-      for line in readme_lua_block("Calling convention"):gmatch("[^\n]+") do
+      for line in readme.lua_block("Calling convention", 1).code:gmatch("[^\n]+") do
         local call = line:gsub("%-%-.*$", "")
         local chunk = assert(load("return " .. call, "=README", "t", env))
         local body, err = chunk()
@@ -104,5 +98,24 @@ describe("the README's list of examples", function()
     -- (a listing that found nothing would leave nothing missing)
     assert.is_true(seen > 1, "no examples listed in " .. shared.root .. "/examples")
     assert.are.same({}, missing)
+  end)
+end)
+
+describe("the README's code blocks", function()
+  it("are found wherever their fence is, indented in a list item or made of tildes", function()
+    local blocks = readme.blocks(table.concat({
+      "## One", "```lua", "print(1)", "```", "", "- a list item:", "", "  ```lua", "  if x then", "    y()", "  end",
+      "  ```", "## Two", "~~~ Lua", "```", "~~~", "````sh", "ls", "```", "````", "```", "no language", "```" }, "\n"))
+    local found = {}
+    for _, b in ipairs(blocks) do found[#found + 1] = { b.key, b.lang, b.line, b.code } end
+    assert.are.same({
+      { "One #1", "lua", 2, "print(1)\n" },
+      { "One #2", "lua", 8, "if x then\n  y()\nend\n" },
+      { "Two #1", "lua", 14, "```\n" },
+      { "Two #1", "sh", 17, "ls\n```\n" },
+      { "Two #1", "", 21, "no language\n" },
+    }, found)
+    local ok, problem = pcall(readme.blocks, "## One\n```lua\nx()\n")
+    assert.are.same({ false, "README.md:2: a code fence that is never closed" }, { ok, problem })
   end)
 end)
