@@ -91,19 +91,23 @@ function M.load(block, env)
   return assert(load(("\n"):rep(block.line) .. block.code, "@README.md", "t", env))
 end
 
---- Runs `block` with Lua's standard library and `names` (the names it leaves to the reader; `print` among
--- them replaces the one that collects) as its globals, then `...` as its arguments. Returns the lines it
--- printed (print's arguments through tostring, tab-separated) and its globals, a global it set included.
--- An error it raises is raised again.
+--- Runs `block` with `names` as its globals (the names it leaves to the reader; the table itself, so that a
+-- function of the spec's can change one while the block runs), to which Lua's standard library is added
+-- where `names` has no value of that name, and a `print` that collects, unless `names` has one; `...` are
+-- its arguments. Returns the lines it printed (print's arguments through tostring, tab-separated) and its
+-- globals, any it set included. An error it raises is raised again.
 function M.run(block, names, ...)
-  local printed, env = {}, {}
-  for _, name in ipairs(STANDARD) do env[name] = _G[name] end
-  env.print = function(...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
-    printed[#printed + 1] = table.concat(parts, "\t")
+  local printed, env = {}, names or {}
+  if env.print == nil then
+    env.print = function(...)
+      local parts = {}
+      for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+      printed[#printed + 1] = table.concat(parts, "\t")
+    end
   end
-  for name, value in pairs(names or {}) do env[name] = value end
+  for _, name in ipairs(STANDARD) do
+    if env[name] == nil then env[name] = _G[name] end
+  end
   M.load(block, env)(...)
   return printed, env
 end
