@@ -85,4 +85,117 @@ describe("the README's Lua blocks", function()
       assert.matches("^get_segments attempt 2: reset, again in 0%.0%d s$", logged[2])
     end)
   end)
+  describe("Non-blocking calls, coroutines and bulk sends", function()
+    local SECTION = "Non-blocking calls, coroutines and bulk sends"
+
+    -- A create_notification body for the user `external_id`.
+    local function push_to(external_id, text)
+      return { contents = { en = text or "Hello" }, include_aliases = { external_id = { external_id } },
+        target_channel = "push" }
+    end
+
+    it("sends from a game loop that polls, and the callback logs a failure", function()
+      local block = readme.lua_block(SECTION, 1)
+      -- Runs the block; its game ends once nothing is pending. Returns what `log` got.
+      local function game(notification)
+        local client, logged = new_client({ max_retries = 0 }), {}
+        local give_up = os.time() + 10
+        local names = { client = client, notification = notification, running = true,
+          log = function(line) logged[#logged + 1] = line end }
+        function names.update_world()
+          if client:pending() == 0 then names.running = false end
+          assert(os.time() < give_up, "the game loop never finished the call")
+        end
+        readme.run(block, names)
+        return logged
+      end
+      assert.are.same({}, game(push_to("u-1", "Level up!")))
+      srv:fault_on("create_notification", { { status = 400 } })
+      local logged = game(push_to("u-1", "Level up!"))
+      assert.are.equal(1, #logged)
+      assert.matches("^onesignal: create_notification failed: HTTP 400", logged[1])
+      local sent = srv:recorded("create_notification")
+      assert.are.equal(2, #sent)
+      assert.matches('"Level up!"', sent[1].body, 1, true)
+    end)
+
+    it("welcomes back, from one coroutine per player, every player who is a user", function()
+      local client = new_client()
+      for _, player in ipairs({ "p-1", "p-2" }) do
+        assert(client:create_user(nil, { identity = { external_id = player } }))
+      end
+      srv:clear()
+      -- each lookup answered after 0.1 s: one running meanwhile cannot have its connection
+      srv:fault_on("get_user", { { delay = 0.1 }, { delay = 0.1 }, { delay = 0.1 } })
+      local welcomed = {}
+      readme.run(readme.lua_block(SECTION, 2), { client = client, players = { "p-1", "p-2", "p-3" },
+        welcome_back = function(user)
+          welcomed[#welcomed + 1] = user.identity.external_id
+          return push_to(user.identity.external_id, "Welcome back")
+        end })
+      table.sort(welcomed)
+      assert.are.same({ "p-1", "p-2" }, welcomed)
+      assert.are.equal(0, client:pending())
+      local sent = {}
+      for _, r in ipairs(srv:recorded("create_notification")) do sent[#sent + 1] = r.body:match('"(p%-%d)"') end
+      table.sort(sent)
+      assert.are.same({ "p-1", "p-2" }, sent)
+      -- the three lookups were under way together, each on a connection of its own
+      local connections = {}
+      for _, r in ipairs(srv:recorded("get_user")) do connections[r.connection] = true end
+      local count = 0
+      for _ in pairs(connections) do count = count + 1 end
+      assert.are.equal(3, count)
+    end)
+
+    it("sends a batch, printing each item as it finishes and then each result", function()
+      local client = new_client()
+      local notifications = { push_to("u-1", "one"), { contents = { en = "nobody targeted" } },
+        push_to("u-3", "three") }
+      local printed = readme.run(readme.lua_block(SECTION, 3), { client = client, notifications = notifications })
+      assert.are.equal(6, #printed)
+      local progress, finished = {}, {}
+      for k = 1, 3 do
+        local done, i, outcome = printed[k]:match("^(%d)/3\t(%d)\t(%a+)$")
+        progress[k], finished[tonumber(i)] = tonumber(done), outcome
+      end
+      assert.are.same({ 1, 2, 3 }, progress)
+      assert.are.same({ "sent", "failed", "sent" }, finished)
+      assert.matches("^1\t%x+%-%x+%-%x+%-%x+%-%x+$", printed[4])
+      assert.matches("^2\tonesignal: create_notification failed: HTTP 400: ", printed[5])
+      assert.matches("^3\t%x+%-%x+%-%x+%-%x+%-%x+$", printed[6])
+      assert.are.equal(2, srv:stats().notifications_created)
+    end)
+    it("drives the client from a luv loop, which returns once nothing is pending", function()
+      local has_luv, uv = pcall(require, "luv")
+      if not has_luv then return pending("luv is not installed (Debian: lua-luv)") end
+      local client = new_client()
+      -- luv as it is, but keeping the handles the block makes, to close them afterwards
+      local handles = {}
+      local function kept(handle) handles[#handles + 1] = handle return handle end
+      local luv = setmetatable({ new_timer = function() return kept(uv.new_timer()) end,
+        new_poll = function(fd) return kept(uv.new_poll(fd)) end }, { __index = uv })
+      local answers = {}
+      client:create_user_async(nil, { identity = { external_id = "luv-1" } }, function(created, err)
+        answers[#answers + 1] = created and "created" or tostring(err)
+        -- started in a callback: the block's step re-arms its timer for it
+        client:get_user_async(nil, "external_id", "luv-1", function(user, problem)
+          answers[#answers + 1] = user and user.identity.external_id or tostring(problem)
+        end)
+      end)
+      readme.run(readme.lua_block(SECTION, 4), { client = client, uv = luv })
+      -- a loop kept alive by a handle the block forgot to let go of ends here, failing
+      local guard, timed_out = kept(uv.new_timer()), false
+      guard:start(5000, 0, function() timed_out = true uv.stop() end)
+      guard:unref()
+      uv.run()
+      local pending_after = client:pending()
+      for _, handle in ipairs(handles) do handle:close() end
+      uv.run() -- lets libuv finish closing them, before the client closes its descriptor
+      assert.is_false(timed_out, "uv.run() still ran 5 s on")
+      assert.are.same({ "created", "luv-1" }, answers)
+      assert.are.equal(0, pending_after)
+      assert.are.equal(3, #handles) -- the block's timer and watcher, and the guard
+    end)
+  end)
 end)
