@@ -198,4 +198,65 @@ describe("the README's Lua blocks", function()
       assert.are.equal(3, #handles) -- the block's timer and watcher, and the guard
     end)
   end)
+
+  describe("Pagination", function()
+    it("prints every notification of kind 1, page after page, and raises at a page that fails", function()
+      local block = readme.lua_block("Pagination", 1)
+      local client = new_client({ max_retries = 0 })
+      local want = {}
+      for i, id in ipairs(srv:seed({ kind = "notifications", count = 60 }).ids) do
+        want[#want + 1] = id .. "\tSeeded notification " .. i
+      end
+      srv:seed({ kind = "notifications", count = 3, attributes = { kind = 0 } })
+      local printed = readme.run(block, { client = client })
+      table.sort(want)
+      table.sort(printed)
+      assert.are.same(want, printed)
+      assert.are.equal(2, #srv:recorded("get_notifications")) -- pages of 50 and 10
+      srv:fault_on("get_notifications", { { pass = true }, { status = 400,
+        body = '{"errors":["kind is not available for this app"]}', content_type = "application/json" } })
+      local ok, problem = pcall(readme.run, block, { client = client })
+      assert.is_false(ok)
+      assert.matches("^README%.md:%d+: onesignal: get_notifications failed: HTTP 400: kind is not available for this "
+        .. "app", problem)
+    end)
+  end)
+
+  describe("Exports", function()
+    -- Run in a directory of its own, since the block saves subscriptions.csv where it runs.
+    local SCRIPT = [[
+local readme = require("support.readme")
+local onesignal = require("onesignal")
+local client = onesignal.new({}) -- from the environment
+readme.run(readme.lua_block("Exports", 1), { client = client, print = print })
+client:close()
+]]
+
+    it("saves the export once it is ready, saying when it was not", function()
+      local shell = require("server.harness.shell")
+      local shared = require("support.shared")
+      srv:set({ export_ready_after = 1 }) -- one check answered 404, then the file
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(shell.run("mkdir " .. dir), "cannot create " .. dir)
+      finally(function() shell.run("rm -rf " .. shell.quote(dir)) end)
+      shell.write_file(dir .. "/run.lua", SCRIPT)
+      local ok, out = shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q"
+        .. " ONESIGNAL_APP_ID=%q", srv.url, srv.rest_key, srv.app_id), dir .. "/run.lua", nil, dir)
+      assert.is_true(ok, out)
+      assert.are.equal("not ready, next check in 2 s\n", out)
+      assert.are.same({ "run.lua", "subscriptions.csv" }, (function()
+        local names = {}
+        for name in shell.capture("ls -A " .. shell.quote(dir)):gmatch("[^\n]+") do names[#names + 1] = name end
+        return names
+      end)())
+      local asked = srv:recorded("export_subscriptions")
+      assert.are.equal(1, #asked)
+      assert.are.same({ "country" }, require("cjson").decode(asked[1].body).extra_fields)
+      local files = srv:recorded("GET", "method")
+      assert.are.equal(2, #files)
+      local csv = assert(new_client():fetch_export(srv.url .. files[2].path))
+      assert.are.equal(csv, shell.read_file(dir .. "/subscriptions.csv"))
+    end)
+  end)
 end)

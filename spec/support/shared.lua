@@ -18,15 +18,19 @@ end
 --- Runs a Lua script under the Lua running the specs, from the repository's root as a user would (the
 -- library from lua/ and build/, spec/ for the test server), with `environment` given to env(1)
 -- (`"A= B=x"`, `"-u A"`), for at most two minutes; `open_files` (optional) lowers its limit of open files
--- (ulimit -n). Returns whether it exited 0, and what it printed on stdout and stderr.
-function M.run_lua(environment, script, open_files)
+-- (ulimit -n); `dir` (optional) is the directory to run it in instead of the root (`script` then a full path).
+-- Returns whether it exited 0, and what it printed on stdout and stderr.
+function M.run_lua(environment, script, open_files, dir)
   local limit = open_files and string.format("ulimit -n %d && ", open_files) or ""
+  -- the library's paths from the root, wherever the script runs
+  local into, from = "", "."
+  if dir then into, from = string.format('R="$PWD" && cd %q && ', dir), "$R" end
   -- The shell prints the exit status after the output: LuaJIT's pipe:close() returns true whatever the
   -- status, so a failed script would pass there. (Not shell.capture: that drops LD_PRELOAD, which the
   -- sanitizer build of the core needs in the child.)
-  local pipe = assert(io.popen(string.format("{ cd %q && %senv %s LUA_PATH='./lua/?.lua;./spec/?.lua;;'"
-    .. " LUA_CPATH='./build/%s/?.so;;' timeout 120 %s %q 2>&1\n}; echo \"__exit=$?\"", M.root, limit, environment,
-    runtime.flavour, runtime.command, script)))
+  local pipe = assert(io.popen(string.format("{ cd %q && %s%senv %s LUA_PATH=\"%s/lua/?.lua;%s/spec/?.lua;;\""
+    .. " LUA_CPATH=\"%s/build/%s/?.so;;\" timeout 120 %s %q 2>&1\n}; echo \"__exit=$?\"", M.root, into, limit,
+    environment, from, from, from, runtime.flavour, runtime.command, script)))
   local text = pipe:read("*a")
   pipe:close()
   local out, code = text:match("^(.-)__exit=(%d+)%s*$")
