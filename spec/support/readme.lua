@@ -9,8 +9,9 @@ local shared = require("support.shared")
 local M = {}
 
 --- Where each Lua block of README.md is run: `"<section> #<n>"` (the n-th Lua block under the `## <section>`
--- heading, its `###` subsections included) to the spec file that runs it, which reads it with
--- `readme.lua_block("<section>", <n>)`. spec/integration/readme_spec.lua fails on a block missing here.
+-- heading, its `###` subsections included) to the file that reads it with `readme.lua_block("<section>", <n>)`
+-- (a spec, or the nginx app module a spec runs it in). spec/integration/readme_spec.lua fails on a Lua block
+-- missing here.
 M.checked = {
   ["Quick start #1"] = "spec/integration/readme_spec.lua",
   ["Calling convention #1"] = "spec/integration/readme_spec.lua",
@@ -21,7 +22,7 @@ M.checked = {
   ["Non-blocking calls, coroutines and bulk sends #2"] = "spec/integration/readme_blocks_spec.lua",
   ["Non-blocking calls, coroutines and bulk sends #3"] = "spec/integration/readme_blocks_spec.lua",
   ["Non-blocking calls, coroutines and bulk sends #4"] = "spec/integration/readme_blocks_spec.lua",
-  ["OpenResty #1"] = "spec/openresty/readme_spec.lua",
+  ["OpenResty #1"] = "spec/openresty/app/readme.lua", -- run by spec/openresty/readme_spec.lua
   ["Pagination #1"] = "spec/integration/readme_blocks_spec.lua",
   ["Exports #1"] = "spec/integration/readme_blocks_spec.lua",
 }
