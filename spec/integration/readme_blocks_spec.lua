@@ -85,9 +85,8 @@ describe("the README's Lua blocks", function()
       assert.matches("^get_segments attempt 2: reset, again in 0%.0%d s$", logged[2])
     end)
   end)
-  describe("Non-blocking calls, coroutines and bulk sends", function()
-    local SECTION = "Non-blocking calls, coroutines and bulk sends"
 
+  describe("Non-blocking calls, coroutines and bulk sends", function()
     -- A create_notification body for the user `external_id`.
     local function push_to(external_id, text)
       return { contents = { en = text or "Hello" }, include_aliases = { external_id = { external_id } },
@@ -95,7 +94,7 @@ describe("the README's Lua blocks", function()
     end
 
     it("sends from a game loop that polls, and the callback logs a failure", function()
-      local block = readme.lua_block(SECTION, 1)
+      local block = readme.lua_block("Non-blocking calls, coroutines and bulk sends", 1)
       -- Runs the block; its game ends once nothing is pending. Returns what `log` got.
       local function game(notification)
         local client, logged = new_client({ max_retries = 0 }), {}
@@ -128,7 +127,8 @@ describe("the README's Lua blocks", function()
       -- each lookup answered after 0.1 s: one running meanwhile cannot have its connection
       srv:fault_on("get_user", { { delay = 0.1 }, { delay = 0.1 }, { delay = 0.1 } })
       local welcomed = {}
-      readme.run(readme.lua_block(SECTION, 2), { client = client, players = { "p-1", "p-2", "p-3" },
+      local block = readme.lua_block("Non-blocking calls, coroutines and bulk sends", 2)
+      readme.run(block, { client = client, players = { "p-1", "p-2", "p-3" },
         welcome_back = function(user)
           welcomed[#welcomed + 1] = user.identity.external_id
           return push_to(user.identity.external_id, "Welcome back")
@@ -152,7 +152,8 @@ describe("the README's Lua blocks", function()
       local client = new_client()
       local notifications = { push_to("u-1", "one"), { contents = { en = "nobody targeted" } },
         push_to("u-3", "three") }
-      local printed = readme.run(readme.lua_block(SECTION, 3), { client = client, notifications = notifications })
+      local block = readme.lua_block("Non-blocking calls, coroutines and bulk sends", 3)
+      local printed = readme.run(block, { client = client, notifications = notifications })
       assert.are.equal(6, #printed)
       local progress, finished = {}, {}
       for k = 1, 3 do
@@ -183,7 +184,8 @@ describe("the README's Lua blocks", function()
           answers[#answers + 1] = user and user.identity.external_id or tostring(problem)
         end)
       end)
-      readme.run(readme.lua_block(SECTION, 4), { client = client, uv = luv })
+      readme.run(readme.lua_block("Non-blocking calls, coroutines and bulk sends", 4),
+        { client = client, uv = luv })
       -- a loop kept alive by a handle the block forgot to let go of ends here, failing
       local guard, timed_out = kept(uv.new_timer()), false
       guard:start(5000, 0, function() timed_out = true uv.stop() end)

@@ -1,5 +1,6 @@
 -- The README's quick start runs as written, against the test server through the environment variables
--- it documents.
+-- it documents; every Lua block of README.md is run by some spec (this one, readme_blocks_spec.lua beside
+-- it, spec/openresty/readme_spec.lua), as spec/support/readme.lua lists them.
 local server = require("support.server")
 local shared = require("support.shared")
 local readme = require("support.readme")
@@ -117,5 +118,45 @@ describe("the README's code blocks", function()
     }, found)
     local ok, problem = pcall(readme.blocks, "## One\n```lua\nx()\n")
     assert.are.same({ false, "README.md:2: a code fence that is never closed" }, { ok, problem })
+  end)
+
+  -- A Lua block no spec runs can drift from the code unnoticed: spec/support/readme.lua lists each with the
+  -- spec that runs it, and a block added to README.md fails here, named, until one does.
+  it("are each run by a spec, unless they are shell or nginx.conf", function()
+    local text = shared.read_repo_file("README.md")
+    local blocks = readme.blocks(text)
+    local problems, present, counts = {}, {}, {}
+    for _, block in ipairs(blocks) do
+      local where = string.format("README.md:%d, section %q, %s block #%d (%s)", block.line, block.section,
+        block.lang == "" and "unmarked" or block.lang, block.n, block.code:match("^%s*([^\n]*)"))
+      counts[block.lang] = (counts[block.lang] or 0) + 1
+      if block.lang == "lua" then
+        present[block.key] = true
+        local spec = readme.checked[block.key]
+        local reads = string.format("lua_block(%q, %d)", block.section, block.n)
+        if not spec then
+          problems[#problems + 1] = where .. ": no spec runs it (run it in one, and list it in spec/support/readme.lua)"
+        elseif not (select(2, pcall(shared.read_repo_file, spec)) or ""):find(reads, 1, true) then
+          problems[#problems + 1] = where .. ": listed as read by " .. spec .. ", which never calls " .. reads
+        end
+      elseif not readme.not_lua[block.lang] then
+        problems[#problems + 1] = where .. ": neither Lua nor a language known not to be (mark Lua ```lua)"
+      end
+    end
+    for key, spec in pairs(readme.checked) do
+      if not present[key] then
+        problems[#problems + 1] = key .. ": listed as read by " .. spec .. ", but README.md has no such Lua block"
+      end
+    end
+    table.sort(problems)
+    assert.are.same({}, problems)
+    -- every line that opens or closes a fence, however indented, belongs to a block found
+    local fences = 0
+    for line in text:gmatch("[^\n]+") do
+      if line:match("^%s*```") or line:match("^%s*~~~") then fences = fences + 1 end
+    end
+    assert.are.equal(2 * #blocks, fences, "a fence the blocks were not read from")
+    -- the 12 Lua blocks, 4 of shell commands and an nginx.conf
+    assert.are.same({ lua = 12, sh = 4, nginx = 1 }, counts)
   end)
 end)
