@@ -7,20 +7,25 @@ local readme = require("support.readme")
 local onesignal = require("onesignal")
 
 describe("the README's Lua blocks", function()
-  local srv
+  local srv, clients
 
   setup(function() srv = server.start({}) end)
   teardown(function() if srv then srv:stop() end end)
-  before_each(function() srv:reset() end)
+  before_each(function()
+    srv:reset()
+    clients = {}
+  end)
+  after_each(function()
+    for _, client in ipairs(clients) do client:close() end
+  end)
 
   -- A client of the test server, with `options` added to its settings; closed when the test ends.
   local function new_client(options)
     local settings = { base_url = srv.url, rest_api_key = srv.rest_key, organization_api_key = srv.org_key,
       app_id = srv.app_id }
     for k, v in pairs(options or {}) do settings[k] = v end
-    local client = onesignal.new(settings)
-    finally(function() client:close() end)
-    return client
+    clients[#clients + 1] = onesignal.new(settings)
+    return clients[#clients]
   end
 
   describe("Errors", function()
@@ -245,7 +250,7 @@ client:close()
       local dir = os.tmpname()
       os.remove(dir)
       assert(shell.run("mkdir " .. dir), "cannot create " .. dir)
-      finally(function() shell.run("rm -rf " .. shell.quote(dir)) end)
+      finally(function() shell.run("rm -rf " .. shell.quote(dir)) end) -- (the test's only finally: busted keeps one)
       shell.write_file(dir .. "/run.lua", SCRIPT)
       local ok, out = shared.run_lua(string.format("ONESIGNAL_API_URL=%q ONESIGNAL_REST_API_KEY=%q"
         .. " ONESIGNAL_APP_ID=%q", srv.url, srv.rest_key, srv.app_id), dir .. "/run.lua", nil, dir)
