@@ -12,23 +12,7 @@ local q = shell.quote
 -- handlers behind /shipped (content) and /welcome (log, after a plain answer).
 local function conf(o)
   local lpath, cpath = openresty.package_paths(o.root)
-  local lines = {
-    "load_module /usr/lib/nginx/modules/ndk_http_module.so;",
-    "load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;",
-    o.user and ("user " .. o.user .. ";") or "",
-    "worker_processes 1;",
-    "pid " .. q(o.prefix .. "/logs/nginx.pid") .. ";",
-    "error_log " .. q(o.prefix .. "/logs/error.log") .. " warn;",
-    "env ONESIGNAL_REST_API_KEY;",
-    "env ONESIGNAL_APP_ID;",
-    "env ONESIGNAL_API_URL;",
-    "events { worker_connections 64; }",
-    "http {",
-    "  access_log off;",
-  }
-  for _, kind in ipairs({ "client_body", "proxy", "fastcgi", "uwsgi", "scgi" }) do
-    lines[#lines + 1] = "  " .. kind .. "_temp_path " .. q(o.prefix .. "/tmp/" .. kind) .. ";"
-  end
+  local lines = openresty.conf_head(o, { "ONESIGNAL_REST_API_KEY", "ONESIGNAL_APP_ID", "ONESIGNAL_API_URL" }, 64)
   for _, line in ipairs({
     "  lua_package_path " .. q(o.root .. "/examples/openresty/?.lua;" .. lpath) .. ";",
     "  lua_package_cpath " .. q(cpath) .. ";",

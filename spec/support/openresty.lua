@@ -74,30 +74,40 @@ function M.package_paths(root)
     root .. "/build/luajit/?.so;;"
 end
 
--- The nginx.conf of the standard test app: one worker (the concurrency check depends on it), the test
--- server's CA trusted, spec/openresty/app/main.lua behind every location.
+-- The start of a test app's nginx.conf (`o` as a conf function gets it), up to and into `http {`: the
+-- Lua module, one worker (the concurrency checks depend on it), the pid file, logs and temporary files
+-- under o.prefix, an `env` line for each name of `env` (variables the app's Lua reads), `connections`
+-- per worker. Returns the list of lines, for the caller to go on.
+function M.conf_head(o, env, connections)
+  local lines = {
+    "load_module /usr/lib/nginx/modules/ndk_http_module.so;",
+    "load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;",
+    o.user and ("user " .. o.user .. ";") or "",
+    "worker_processes 1;",
+    "pid " .. q(o.prefix .. "/logs/nginx.pid") .. ";",
+    "error_log " .. q(o.prefix .. "/logs/error.log") .. " warn;",
+  }
+  for _, name in ipairs(env or {}) do lines[#lines + 1] = "env " .. name .. ";" end
+  lines[#lines + 1] = "events { worker_connections " .. connections .. "; }"
+  lines[#lines + 1] = "http {"
+  lines[#lines + 1] = "  access_log off;"
+  for _, kind in ipairs({ "client_body", "proxy", "fastcgi", "uwsgi", "scgi" }) do
+    lines[#lines + 1] = "  " .. kind .. "_temp_path " .. q(o.prefix .. "/tmp/" .. kind) .. ";"
+  end
+  return lines
+end
+
+-- The nginx.conf of the standard test app: the test server's CA trusted, spec/openresty/app/main.lua
+-- behind every location.
 local function test_conf(opts)
   return function(o)
     local lpath, cpath = M.package_paths(o.root)
     local settings = {}
     for k, v in pairs(opts.settings or {}) do settings[k] = v end
     settings.self_url = "http://127.0.0.1:" .. o.port
-    local lines = {
-      "load_module /usr/lib/nginx/modules/ndk_http_module.so;",
-      "load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;",
-      o.user and ("user " .. o.user .. ";") or "",
-      "worker_processes 1;",
-      "pid " .. q(o.prefix .. "/logs/nginx.pid") .. ";",
-      "error_log " .. q(o.prefix .. "/logs/error.log") .. " warn;",
-      "events { worker_connections 1024; }",
-      "http {",
-      "  access_log off;",
+    local lines = M.conf_head(o, nil, 1024)
+    for _, line in ipairs({
       "  default_type application/json;",
-      "  client_body_temp_path " .. q(o.prefix .. "/tmp/body") .. ";",
-      "  proxy_temp_path " .. q(o.prefix .. "/tmp/proxy") .. ";",
-      "  fastcgi_temp_path " .. q(o.prefix .. "/tmp/fastcgi") .. ";",
-      "  uwsgi_temp_path " .. q(o.prefix .. "/tmp/uwsgi") .. ";",
-      "  scgi_temp_path " .. q(o.prefix .. "/tmp/scgi") .. ";",
       "  client_body_buffer_size 1m;",
       "  client_max_body_size 0;", -- /raw/slow_reader takes a large request body (slowly)
       "  lua_package_path " .. q(lpath) .. ";",
@@ -126,7 +136,7 @@ local function test_conf(opts)
       opts.locations or "",
       "  }",
       "}",
-    }
+    }) do lines[#lines + 1] = line end
     return table.concat(lines, "\n") .. "\n"
   end
 end
