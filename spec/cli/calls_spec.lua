@@ -298,3 +298,27 @@ describe("onesignal --ca-file", function()
     assert.matches('"segments"', r.stdout)
   end)
 end)
+
+describe("onesignal --verbose", function()
+  local srv
+
+  setup(function() srv = server.start({}) end)
+  teardown(function() srv:stop() end)
+
+  -- A retry's wait would look like a hang: each attempt that another follows gets a line on stderr.
+  it("says which attempts are retried, and after what", function()
+    srv:fault({ match = { operation = "get_segments" }, steps = { { status = 503 }, { drop = "after_read" } } })
+    local r = run.cli({ "get_segments", "--verbose" }, run.env_for(srv))
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.matches("^onesignal: attempt 1: HTTP 503; again in %d+%.%d%d s\n"
+      .. "onesignal: attempt 2: reset: [^\n]+; again in %d+%.%d%d s\n"
+      .. "onesignal: HTTP %d+, 3 attempts, ", r.stderr)
+  end)
+
+  it("says nothing of attempts without --verbose", function()
+    srv:fault({ match = { operation = "get_segments" }, steps = { { status = 503 } } })
+    local r = run.cli({ "get_segments" }, run.env_for(srv))
+    assert.are.equal(exit.OK, r.code, r.stderr)
+    assert.are.equal("", r.stderr)
+  end)
+end)

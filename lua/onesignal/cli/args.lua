@@ -28,7 +28,7 @@ M.FLAGS = {
   ["timeout"] = { value = "SECONDS", who = "global", help = "seconds per attempt (default 30)" },
   ["max-retries"] = { value = "N", who = "global", help = "retries after the first attempt (default 3)" },
   ["compact"] = { who = "global", help = "print JSON on one line" },
-  ["verbose"] = { who = "global", help = "status, attempts and progress on standard error" },
+  ["verbose"] = { who = "global", help = "status, attempts, retries and progress on standard error" },
   ["help"] = { who = "global", help = "this help, or the operation's" },
   ["version"] = { who = "global", help = "the version of onesignal-lua" },
 

@@ -139,6 +139,18 @@ local function report(streams, res)
   streams.stderr:write("onesignal: ", table.concat(parts, ", "), "\n")
 end
 
+-- --verbose: a line for each attempt that another follows (the last is reported with the answer or the
+-- error), so that the wait for a retry does not look like a hang. The hook's message has the keys removed;
+-- it is made one line, as the server's words are.
+local function report_retries(streams)
+  return function(a)
+    if not a.retry then return end
+    local what = a.status and ("HTTP " .. a.status)
+      or (tostring(a.error) .. (a.message and (": " .. onesignal.errors.one_line(a.message)) or ""))
+    streams.stderr:write(string.format("onesignal: attempt %d: %s; again in %.2f s\n", a.attempt, what, a.wait or 0))
+  end
+end
+
 local function failed(streams, err)
   streams.stderr:write(tostring(err), "\n")
   return err.kind == "io" and exit.INTERNAL or exit.for_error(err)
@@ -276,6 +288,7 @@ local function call(streams, command, words, flags)
   -- create_notification, which a shortcut calls, has none: the message named it, not the command typed
   if channel and flags.query then fail("flag --query does not apply to " .. command) end
   local options = client_options(flags)
+  if flags.verbose then options.on_attempt = report_retries(streams) end
   local cfg = resolve(options)
   for _, wait in ipairs({ "export-timeout", "poll-interval" }) do
     -- Without --download nothing is awaited: the flag would be ignored, its value unchecked.
