@@ -122,7 +122,7 @@ static void count_resends(os_session *s, os_transfer *t, double now)
     }
 }
 
-/* A 429 to a request marked note_429 (client:send_many's items) holds the session's new items until the
+/* A 429 to a request marked note_429 (every create_notification) holds client:send_many's new items until the
  * wait it asked for has passed: its retry's wait when retried (Retry-After honoured already), else its
  * Retry-After bounded by retry_max_delay, else none. Several overlap: the latest end wins, not the sum.
  * One number per session, read by send_many before it starts an item, is all it takes: no call into Lua

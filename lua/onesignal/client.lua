@@ -792,7 +792,7 @@ function Client:_can_drive()
   return transport:can_drive()
 end
 
---- For send_many: seconds left of the hold that 429 answers to its requests (marked `note_429`) asked
+--- For send_many: seconds left of the hold that 429 answers to the client's requests marked `note_429` asked
 -- for, or nil when none is left (a closed client, or a transport without the method: dry-run, holds none).
 -- @local
 function Client:_hold_429()

@@ -168,7 +168,7 @@ function Transport:can_drive()
   return not driving, in_hook
 end
 
---- Seconds left of the hold that 429 answers to requests marked `note_429` (send_many's) asked for, or
+--- Seconds left of the hold that 429 answers to requests marked `note_429` (create_notification's) asked for, or
 -- nil: none. The engine keeps the latest end of those waits itself (src/session_attempt.c, note_hold), so
 -- a request pays nothing for it unless it is answered 429. Asked only of an open client (client.lua's
 -- _hold_429 answers nil for a closed one).

@@ -147,7 +147,7 @@ local function run(self, req, progress)
     message = self:redact("internal error: " .. tostring(result)), maybe_sent = true, elapsed = 0 }
 end
 
---- Seconds left of the hold that 429 answers to requests marked `note_429` (send_many's) asked for, or
+--- Seconds left of the hold that 429 answers to requests marked `note_429` (create_notification's) asked for, or
 -- nil: none. ngx_send notes the latest end of those waits on the transport (per client, not per nginx
 -- request: the limit is the app's), as the C engine does for libcurl.
 function Transport:hold_429()

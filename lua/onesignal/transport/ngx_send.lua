@@ -107,7 +107,7 @@ local function call_hook(t, info)
   if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", t:redact(tostring(err))) end
 end
 
--- A 429 to a request marked note_429 (send_many's items) holds the client's new items until the wait it
+-- A 429 to a request marked note_429 (every create_notification) holds send_many's new items until the wait it
 -- asked for has passed: the retry's wait when retried, else its Retry-After bounded by retry_max_delay,
 -- else none; the latest end of several (as note_hold in src/session_attempt.c).
 local function note_hold(t, retry, wait, retry_after, max_delay, now)
