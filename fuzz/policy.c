@@ -52,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(d.wait >= 0); /* false for NaN */
     if (!d.retry) CHECK(d.wait == 0);
     if (d.retry) CHECK(!d.maybe_sent && d.gave_up == OS_GAVE_UP_NONE);
+    /* Only a 429 holds the other requests back, never for less than its own retry waits. */
+    CHECK(d.hold >= 0); /* false for NaN */
+    if (in.status != 429) CHECK(d.hold == 0);
+    if (in.status == 429 && d.retry) CHECK(d.hold == d.wait);
 
     b = os_backoff(in.attempt, in.base_delay, in.max_delay, in.random01);
     CHECK(b >= 0);
@@ -60,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
            isfinite(in.retry_after) && isfinite(in.elapsed) && isfinite(in.deadline);
     if (!sane) return 0;
     CHECK(b <= in.max_delay);
+    CHECK(d.hold <= in.max_delay);
     if (d.retry) {
         CHECK(in.attempt <= in.max_retries);
         CHECK(!in.has_deadline || in.elapsed + d.wait < in.deadline);

@@ -180,7 +180,8 @@ static int l_policy(lua_State *L)
     else
         lua_pushnil(L);
     lua_pushboolean(L, d.applied);
-    return 5;
+    lua_pushnumber(L, d.hold);
+    return 6;
 }
 
 static int l_backoff(lua_State *L)

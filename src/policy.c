@@ -102,7 +102,7 @@ static outcome classify(const os_policy_input *in)
     }
 }
 
-void os_policy_decide(const os_policy_input *in, os_policy_decision *out)
+static void decide(const os_policy_input *in, os_policy_decision *out)
 {
     outcome o = classify(in);
     double wait;
@@ -144,4 +144,23 @@ void os_policy_decide(const os_policy_input *in, os_policy_decision *out)
     out->retry = 1;
     out->wait = wait;
     out->maybe_sent = 0;
+}
+
+/* A 429 says the rate limit is spent, for every request under it and not only this one: what was asked of
+ * this request is how long the others should hold back too. Retried, that is the wait before its own retry
+ * (Retry-After honoured already); not retried, its Retry-After within max_delay (a longer one gave up: the
+ * caller is not held longer than it lets one call wait); without either, nothing to go by. */
+static double hold_of(const os_policy_input *in, const os_policy_decision *d)
+{
+    double cap = in->max_delay > 0 ? in->max_delay : 0; /* also catches NaN */
+    if (in->status != 429) return 0;
+    if (d->retry) return d->wait;
+    if (!in->has_retry_after || !(in->retry_after > 0)) return 0;
+    return in->retry_after < cap ? in->retry_after : cap;
+}
+
+void os_policy_decide(const os_policy_input *in, os_policy_decision *out)
+{
+    decide(in, out);
+    out->hold = hold_of(in, out);
 }

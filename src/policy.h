@@ -47,6 +47,8 @@ typedef struct {
                      * applied */
     int applied;    /* this attempt or an earlier one may have been applied: the next attempt's applied_before */
     os_gave_up gave_up;
+    double hold; /* after a 429, seconds the caller's other new requests to the same limit should wait (the
+                  * retry's wait, else Retry-After up to max_delay); 0 otherwise (client:send_many's hold) */
 } os_policy_decision;
 
 void os_policy_decide(const os_policy_input *in, os_policy_decision *out);

@@ -122,21 +122,13 @@ static void count_resends(os_session *s, os_transfer *t, double now)
     }
 }
 
-/* A 429 to a request marked note_429 (every create_notification) holds client:send_many's new items until the
- * wait it asked for has passed: its retry's wait when retried (Retry-After honoured already), else its
- * Retry-After bounded by retry_max_delay, else none. Several overlap: the latest end wins, not the sum.
+/* A 429 to a request marked note_429 (every create_notification) holds client:send_many's new items for as
+ * long as the policy says the answer asked (d.hold); several overlap: the latest end wins, not the sum.
  * One number per session, read by send_many before it starts an item, is all it takes: no call into Lua
  * and no table per attempt, so the fast path only tests the status it already has. */
-static void note_hold(os_session *s, const os_transfer *t, const os_policy_decision *d, double now)
+static void note_hold(os_session *s, double hold, double now)
 {
-    double until;
-    if (d->retry)
-        until = now + d->wait;
-    else if (t->has_retry_after)
-        until = now + (t->retry_after < t->retry_max_delay ? t->retry_after : t->retry_max_delay);
-    else
-        return;
-    if (until > s->hold_429_until) s->hold_429_until = until;
+    if (hold > 0 && now + hold > s->hold_429_until) s->hold_429_until = now + hold;
 }
 
 void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code)
@@ -177,7 +169,7 @@ void os_session_finish_attempt(os_session *s, os_transfer *t, CURLcode code)
 
     t->applied = d.applied;
     t->elapsed = in.elapsed;
-    if (t->status == 429 && t->note_429) note_hold(s, t, &d, now);
+    if (t->note_429) note_hold(s, d.hold, now);
     if (s->on_attempt != NULL) {
         report.t = t;
         report.attempt = t->attempt;

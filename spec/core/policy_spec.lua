@@ -165,6 +165,30 @@ describe("core.policy", function()
     assert.same({ retry = false, wait = 0, maybe_sent = false, gave_up = "retry_after_too_long" }, d)
   end)
 
+  it("says how long a 429 holds the other requests of the same limit back, and nothing else does", function()
+    local function hold(t)
+      local input = { attempt = 1, max_retries = 3, base_delay = 0.5, max_delay = 30, random = 0.5 }
+      for k, v in pairs(t) do input[k] = v end
+      local retry, wait, _, _, _, held = core.policy(input)
+      return held, retry, wait
+    end
+    -- retried: exactly its own retry's wait, Retry-After and the spread on it included
+    local held, retry, wait = hold({ status = 429, retry_after = 2 })
+    assert.is_true(retry)
+    assert.is_true(held > 2 and held == wait, "hold " .. held .. ", wait " .. wait)
+    held, retry, wait = hold({ status = 429 })
+    assert.same({ 0.375, true, 0.375 }, { held, retry, wait })
+    -- not retried: the Retry-After it carries, up to max_delay; without one, nothing to go by
+    assert.same(5, hold({ status = 429, retry_after = 5, attempt = 4 }))
+    assert.same(30, hold({ status = 429, retry_after = 120, max_delay = 30 }))
+    assert.same(0, hold({ status = 429, attempt = 4 }))
+    assert.same(0, hold({ status = 429, retry_after = 0, attempt = 4 }))
+    -- another refusal or failure is no rate limit
+    assert.same(0, hold({ status = 503, retry_after = 5 }))
+    assert.same(0, hold({ status = 0, error = "connect" }))
+    assert.same(0, hold({ status = 200 }))
+  end)
+
   it("backs off exponentially with jitter in [d/2, d] when there is no Retry-After", function()
     assert.same(0.25, decide({ status = 503, attempt = 1, random = 0 }).wait)
     assert.same(0.375, decide({ status = 503, attempt = 1, random = 0.5 }).wait)

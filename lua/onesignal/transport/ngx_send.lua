@@ -107,12 +107,11 @@ local function call_hook(t, info)
   if not ok then ngx.log(ngx.WARN, "onesignal: error in on_attempt hook (ignored): ", t:redact(tostring(err))) end
 end
 
--- A 429 to a request marked note_429 (every create_notification) holds send_many's new items until the wait it
--- asked for has passed: the retry's wait when retried, else its Retry-After bounded by retry_max_delay,
--- else none; the latest end of several (as note_hold in src/session_attempt.c).
-local function note_hold(t, retry, wait, retry_after, max_delay, now)
-  local hold = retry and wait or retry_after and math.min(retry_after, max_delay)
-  if hold and now + hold > t.hold_429_until then t.hold_429_until = now + hold end
+-- A 429 to a request marked note_429 (every create_notification) holds send_many's new items for as long as
+-- the policy says the answer asked (its `hold`); the latest end of several (as note_hold in
+-- src/session_attempt.c).
+local function note_hold(t, hold, now)
+  if hold > 0 and now + hold > t.hold_429_until then t.hold_429_until = now + hold end
 end
 
 --- Sends `req` for transport `t` (fields: target, settings, lines, body_lines, user_agent, accept_encoding,
@@ -174,14 +173,14 @@ function M.run(t, req, authorization, progress)
     local now = M.now()
     local retry_after = out.retry_after_text and core.parse_retry_after(out.retry_after_text)
     out.retry_after = retry_after
-    local retry, wait, maybe_sent, gave_up
-    retry, wait, maybe_sent, gave_up, applied = core.policy({
+    local retry, wait, maybe_sent, gave_up, hold
+    retry, wait, maybe_sent, gave_up, applied, hold = core.policy({
       status = out.status, error = out.error, sent = out.sent, safe = safe, attempt = attempt,
       max_retries = max_retries, retry_after = retry_after, base_delay = base_delay, max_delay = max_delay,
       elapsed = now - started, deadline = deadline, applied_before = applied, body_refused = out.refused,
     })
     if progress then progress.applied, progress.exchange = applied, nil end
-    if out.status == 429 and req.note_429 then note_hold(t, retry, wait, retry_after, max_delay, now) end
+    if req.note_429 then note_hold(t, hold, now) end
     report({ attempt = attempt, status = out.status > 0 and out.status or nil, error = out.error,
       message = out.error and out.message or nil, retry = retry, wait = retry and wait or nil,
       elapsed = now - started, attempt_elapsed = now - attempt_started })
