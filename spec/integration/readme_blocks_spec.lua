@@ -221,11 +221,15 @@ describe("the README's Lua blocks", function()
         want[#want + 1] = id .. "\tSeeded notification " .. i
       end
       srv:seed({ kind = "notifications", count = 3, attributes = { kind = 0 } })
+      -- an email sent through the API has no contents to read
+      local email = srv:seed({ kind = "notifications", count = 1,
+        attributes = { contents = onesignal.null, email_subject = "Seeded email" } }).ids[1]
+      want[#want + 1] = email .. "\tSeeded email"
       local printed = readme.run(block, { client = client })
       table.sort(want)
       table.sort(printed)
       assert.are.same(want, printed)
-      assert.are.equal(2, #srv:recorded("get_notifications")) -- pages of 50 and 10
+      assert.are.equal(2, #srv:recorded("get_notifications")) -- pages of 50 and 11
       srv:fault_on("get_notifications", { { pass = true }, { status = 400,
         body = '{"errors":["kind is not available for this app"]}', content_type = "application/json" } })
       local ok, problem = pcall(readme.run, block, { client = client })
