@@ -54,6 +54,7 @@ build = {
     ["onesignal.quote"] = "lua/onesignal/quote.lua",
     ["onesignal.request"] = "lua/onesignal/request.lua",
     ["onesignal.response"] = "lua/onesignal/response.lua",
+    ["onesignal.sleepers"] = "lua/onesignal/sleepers.lua",
     ["onesignal.usage"] = "lua/onesignal/usage.lua",
     ["onesignal.version"] = "lua/onesignal/version.lua",
     ["onesignal.transport.curl"] = "lua/onesignal/transport/curl.lua",

@@ -24,41 +24,18 @@ local core = require("onesignal.core")
 local json = require("onesignal.json")
 local quote = require("onesignal.quote")
 local order = require("onesignal.order")
+local sleepers = require("onesignal.sleepers")
 
 local getmetatable = getmetatable
 
+-- The spawned coroutines' waits and wakes (onesignal.sleepers), as locals: poll and a call in a coroutine
+-- pay no table lookup for them.
+local resume, waiter = sleepers.resume, sleepers.waiter
+local wake_due, end_paces = sleepers.wake_due, sleepers.end_paces
+local seconds_to_first_wake = sleepers.seconds_to_first_wake
+
 local M = {}
 local Client = {}
-
--- What a spawned coroutine yields when one of the client's calls suspends it (waiter_for, suspend): the
--- client resumes it later. Anything else it yields went to nobody (see resume).
-local PARKED = setmetatable({}, { __name = "onesignal.parked" })
-
--- Resumes a spawned coroutine; its errors surface from the resumer (spawn, poll, run or close).
--- One its owner closed (coroutine.close, Lua 5.4: how a task is cancelled) is left alone: what it
--- waited for has nobody to go to, and resuming it would raise "cannot resume dead coroutine".
--- One that yields by itself (coroutine.yield, not in a call of the client's) waits for nothing the client
--- knows of, and only the client resumes it: that is an error of the coroutine's, or it would stay
--- suspended for good, uncounted by pending(), its work silently never done.
--- An error object (a table, the library's own err raised by assert, or any value but a string, a number or
--- nil) is raised as it is, for the program's pcall to look into; a message gets the coroutine's traceback,
--- as those three get it from debug.traceback under OpenResty.
--- Returns whether it resumed the coroutine.
-local function resume(co, ...)
-  if coroutine.status(co) == "dead" then return false end
-  local ok, err = coroutine.resume(co, ...)
-  if not ok then
-    local kind = type(err)
-    if kind ~= "string" and kind ~= "number" and kind ~= "nil" then error(err, 0) end
-    error(debug.traceback(co, "onesignal: a coroutine run by client:spawn failed: " .. tostring(err)), 0)
-  end
-  if err ~= PARKED and coroutine.status(co) == "suspended" then
-    error(debug.traceback(co, "onesignal: a coroutine run by client:spawn yielded by itself (coroutine.yield),"
-      .. " outside the client's calls: only the client resumes it, so nothing would; to let the others run,"
-      .. " use client:sleep(0)"), 0)
-  end
-  return true
-end
 
 -- The coroutine run by this client's `spawn` that is running, if it can yield here. Lua code that C
 -- called (string.gsub's replacement function, table.sort's comparator, ...) cannot: a call there blocks,
@@ -85,163 +62,14 @@ local function choose_transport(cfg)
   return require("onesignal.transport." .. name)
 end
 
--- A coroutine resumed by anything but the client while it waits (the program's own scheduler, a
--- coroutine.resume of its own) has no result to go on with: that is said, rather than the call failing on
--- a missing result, or the client resuming it later at whatever it waits for then.
-local function resumed_by_another(what)
-  usage.raise("onesignal: a coroutine run by client:spawn was resumed by something other than the client"
-    .. " while it waited for " .. what .. " (only poll, run and close may resume it)")
-end
-
--- Coroutines asleep (`client:sleep`, or a wait with a limit) are in root.sleepers, a binary min-heap, soonest
--- first and, of equal times, the first to fall asleep first:
--- { due = monotonic seconds, seq = order of falling asleep, co = coroutine, until_close = whether close()
---   wakes it too (end_paces), root = the client }.
--- poll wakes each once it is due: it takes it off the heap, sets `woken` and resumes it. One that something
--- else ended (woken early, resumed by another, its coroutine closed) is only marked `gone` where it is: the
--- heap drops it when it comes to the top, or all of them at once when they outnumber the rest (compact).
--- So every step is O(log n) and nothing walks the heap per poll: root.asleep counts the sleepers not gone
--- (pending), root.paced those of them with until_close (end_paces), root.stale the gone ones in the heap.
-local floor = math.floor
-
-local function before(a, b)
-  return a.due < b.due or (a.due == b.due and a.seq < b.seq)
-end
-
-local function sift_up(heap, i)
-  local sleeper = heap[i]
-  while i > 1 do
-    local up = floor(i / 2)
-    if not before(sleeper, heap[up]) then break end
-    heap[i] = heap[up]
-    i = up
-  end
-  heap[i] = sleeper
-end
-
-local function sift_down(heap, i)
-  local n, sleeper = #heap, heap[i]
-  while 2 * i <= n do
-    local down = 2 * i
-    if down < n and before(heap[down + 1], heap[down]) then down = down + 1 end
-    if not before(heap[down], sleeper) then break end
-    heap[i] = heap[down]
-    i = down
-  end
-  heap[i] = sleeper
-end
-
--- Takes the soonest off the heap.
-local function pop(heap)
-  local n = #heap
-  local first = heap[1]
-  heap[1] = heap[n]
-  heap[n] = nil
-  if n > 2 then sift_down(heap, 1) end
-  return first
-end
-
--- Builds the heap again without the gone sleepers.
-local function compact(root)
-  local heap, n, was = root.sleepers, 0, #root.sleepers
-  for i = 1, was do
-    local sleeper = heap[i]
-    if not sleeper.gone then
-      n = n + 1
-      heap[n] = sleeper
-    end
-  end
-  for i = was, n + 1, -1 do heap[i] = nil end
-  for i = floor(n / 2), 1, -1 do sift_down(heap, i) end
-  root.stale = 0
-end
-
--- A sleeper no longer asleep (taken off the heap, or about to be marked stale there).
-local function leave(sleeper)
-  sleeper.gone = true
-  local root = sleeper.root
-  root.asleep = root.asleep - 1
-  if sleeper.until_close then root.paced = root.paced - 1 end
-end
-
--- Takes out a sleeper that something other than its time ended (marks it, see above); again does nothing.
-local function remove_sleeper(sleeper)
-  if sleeper.gone then return end
-  leave(sleeper)
-  sleeper.co = nil
-  local root = sleeper.root
-  root.stale = root.stale + 1
-  if root.stale > 64 and root.stale > root.asleep then compact(root) end
-end
-
-local SLEEPER = { __close = remove_sleeper }
-
-local function add_sleeper(root, co, seconds, until_close)
-  local seq = root.slept + 1
-  root.slept = seq
-  local sleeper = setmetatable({ due = core.monotonic() + seconds, seq = seq, co = co, until_close = until_close,
-    root = root }, SLEEPER)
-  local heap = root.sleepers
-  heap[#heap + 1] = sleeper
-  sift_up(heap, #heap)
-  root.asleep = root.asleep + 1
-  if until_close then root.paced = root.paced + 1 end
-  return sleeper
-end
-
--- How a sleeper's coroutine suspends. Under Lua 5.4 the sleeper is a to-be-closed variable meanwhile: a
--- coroutine its owner closes (coroutine.close, how a task is cancelled) takes its sleeper out as it goes
--- (SLEEPER's __close), so nothing has to look at every sleeper to count them or to find the first. Without
--- coroutine.close (Lua 5.3, LuaJIT) a coroutine cannot end while it sleeps. (In a string: only 5.4 reads it.)
-local yield_asleep = function() coroutine.yield(PARKED) end
-if coroutine.close then
-  local chunk = load("local yield, PARKED = ...\n"
-    .. "return function(sleeper) local _ <close> = sleeper; yield(PARKED) end", "=onesignal.client", "t")
-  if chunk then yield_asleep = chunk(coroutine.yield, PARKED) end
-end
-
--- `wait(seconds)`, which suspends the coroutine co (the running one) until `wake()`, or with `seconds`
--- until they have passed or the client is closed, whichever comes first (send_many: a request finishing,
--- or its next rate token); and `wake()`, which resumes it if (and only if) it is suspended in `wait`.
-local function waiter_for(root, co)
-  local parked, sleeper = false, nil
-  local function wait(seconds)
-    parked = true
-    if seconds then
-      sleeper = add_sleeper(root, co, seconds, true)
-      yield_asleep(sleeper)
-    else
-      coroutine.yield(PARKED)
-    end
-    local timed = sleeper
-    sleeper = nil
-    if timed and timed.woken then
-      parked = false -- its time came, or the close
-    elseif parked then
-      parked = false -- the request still finishes, unheard
-      if timed then remove_sleeper(timed) end
-      resumed_by_another("a request")
-    end
-  end
-  local function wake()
-    if parked then
-      parked = false
-      -- Woken before its time: the sleeper goes, or a later poll would resume the coroutine for it.
-      if sleeper then remove_sleeper(sleeper) end
-      resume(co)
-    end
-  end
-  return wait, wake
-end
-
 --- For code that waits for callbacks (client:send_many): inside a coroutine run by this client's `spawn`
--- returns its `wait([seconds])` and `wake` (waiter_for above); elsewhere returns nothing, and the caller
--- drives the client with `poll` instead.
+-- returns its `wait([seconds])` and `wake` (onesignal.sleepers' waiter); elsewhere returns nothing, and the
+-- caller drives the client with `poll` instead.
 -- @local
 function Client:_waiter()
   local co = in_spawned(self)
   if not co then return nil end
-  local wait, wake = waiter_for(self.root, co)
+  local wait, wake = waiter(self.root.sleepers, co)
   local transport = self.transport
   -- Once the client is closed every request it is given is answered at once, but the libcurl transport
   -- holds the answers for the next poll, which a program that closed its client never makes: hand them
@@ -262,7 +90,7 @@ function Client:_perform(req)
   -- submit the libcurl transport would hold that answer for the next poll, which a program that closed
   -- its client never makes: the coroutine would stay suspended for ever.
   if not co or transport.closed then return transport:request(req) end
-  local wait, wake = waiter_for(self.root, co)
+  local wait, wake = waiter(self.root.sleepers, co)
   local result
   -- A transport may call back before submit returns (the cosocket transport, whose thread runs at once,
   -- when nothing makes it wait): then there is nothing to wait for. The libcurl transport never does.
@@ -427,79 +255,6 @@ function Client:call_async(name, ...)
   return invoke_async(self, lookup(self, "call_async", name), ...)
 end
 
--- Coroutines asleep (add_sleeper above).
--- The first sleeper still asleep, dropping those before it that are gone. A sleeper whose coroutine is dead
--- without having said so (see yield_asleep) is dropped too: else `run` would wait out the sleep of a coroutine
--- that no longer exists.
-local function first_sleeper(root)
-  local heap = root.sleepers
-  while heap[1] do
-    local first = heap[1]
-    if not first.gone and coroutine.status(first.co) ~= "dead" then return first end
-    pop(heap)
-    if first.gone then root.stale = root.stale - 1 else leave(first) end
-  end
-  return nil
-end
-
--- Only those due before this began: one that sleeps again at once (`sleep(0)` in a loop, to let the others
--- run) waits for the next poll, or this would wake it for ever and poll(0) would never return.
--- Each is taken off the heap before it resumes: an error in one leaves the others asleep, not lost.
-local function wake_due(root)
-  local woken, now = 0, core.monotonic()
-  while true do
-    local first = first_sleeper(root)
-    if not first or first.due >= now then return woken end
-    pop(root.sleepers)
-    leave(first)
-    first.woken = true
-    if resume(first.co) then woken = woken + 1 end
-  end
-end
-
--- Suspends the spawned coroutine co for `seconds` (a sleeper, see add_sleeper).
-local function suspend(root, co, seconds)
-  local sleeper = add_sleeper(root, co, seconds, false)
-  yield_asleep(sleeper)
-  if not sleeper.woken then
-    remove_sleeper(sleeper)
-    resumed_by_another("client:sleep")
-  end
-end
-
--- Wakes the coroutines waiting for a rate token in send_many (a wait with a limit, waiter_for), once the client is
--- closed: what they paced now fails at once and sends nothing, and a program that closed its client polls
--- it no more. In the order poll would wake them, one at a time, each taken out before it resumes: one that
--- raises leaves the others for the next poll or close; one resumed here may end others (then skipped) or
--- wait again (then woken in another round).
-local function end_paces(root)
-  local woken = 0
-  while root.paced > 0 do
-    local paced = {}
-    for _, sleeper in ipairs(root.sleepers) do
-      if sleeper.until_close and not sleeper.gone then paced[#paced + 1] = sleeper end
-    end
-    if not paced[1] then break end
-    table.sort(paced, before)
-    for _, sleeper in ipairs(paced) do
-      if not sleeper.gone then
-        local co = sleeper.co
-        remove_sleeper(sleeper)
-        sleeper.woken = true
-        if resume(co) then woken = woken + 1 end
-      end
-    end
-  end
-  return woken
-end
-
-local function seconds_to_first_wake(root)
-  local first = first_sleeper(root)
-  if not first then return nil end
-  local left = first.due - core.monotonic()
-  return left > 0 and left or 0
-end
-
 local function check_seconds(what, value)
   local problem = config.seconds_problem(value)
   if problem then usage.raise("onesignal." .. what .. " " .. problem) end
@@ -534,10 +289,10 @@ end
 -- @treturn integer how many callbacks ran and coroutines woke
 function Client:poll(timeout)
   if timeout == nil then timeout = 0 else check_seconds("poll: argument 'timeout'", timeout) end
-  local root, transport = self.root, self.transport
+  local sleeping, transport = self.root.sleepers, self.transport
   local ended = 0
-  if transport.closed then ended = end_paces(root) end
-  local wake_in = seconds_to_first_wake(root)
+  if transport.closed then ended = end_paces(sleeping) end
+  local wake_in = seconds_to_first_wake(sleeping)
   if wake_in and wake_in < timeout then timeout = wake_in end
   local ran
   if wake_in and timeout > 0 and transport:pending() == 0 then
@@ -547,7 +302,7 @@ function Client:poll(timeout)
   else
     ran = transport:poll(timeout)
   end
-  return ran + ended + wake_due(root)
+  return ran + ended + wake_due(sleeping)
 end
 
 -- Client:run's loop, once its arguments are checked.
@@ -590,7 +345,7 @@ end
 -- coroutines asleep in `client:sleep` or waiting in `send_many` for a `rate` token or for a 429's hold to end.
 -- @treturn integer
 function Client:pending()
-  return self.transport:pending() + self.root.asleep
+  return self.transport:pending() + self.root.sleepers.asleep
 end
 
 --- For outside event loops (luv, cqueues): a descriptor that becomes readable when any connection has
@@ -613,7 +368,7 @@ end
 function Client:timeout()
   local transport = self.transport
   local t = transport.timeout and transport:timeout() or nil
-  local wake_in = seconds_to_first_wake(self.root)
+  local wake_in = seconds_to_first_wake(self.root.sleepers)
   if wake_in and (t == nil or wake_in < t) then t = wake_in end
   return t
 end
@@ -664,7 +419,7 @@ end
 function Client:sleep(seconds)
   check_seconds("sleep: argument 'seconds'", seconds)
   local co = in_spawned(self)
-  if co then return suspend(self.root, co, seconds) end
+  if co then return sleepers.sleep(self.root.sleepers, co, seconds) end
   check_can_drive(self, "sleep")
   drive_for(self, seconds, false)
 end
@@ -767,7 +522,7 @@ end
 function Client:close()
   check_can_drive(self, "close")
   if self.transport.close then self.transport:close() end
-  end_paces(self.root)
+  end_paces(self.root.sleepers)
 end
 
 -- Lua 5.4's to-be-closed variables: `local client <close> = onesignal.new{…}` closes the client when its
@@ -838,8 +593,7 @@ function M.new(options)
     base_url = cfg.base_url,
     has_key = { rest = cfg.rest_api_key ~= nil, organization = cfg.organization_api_key ~= nil },
     max_concurrency = cfg.max_concurrency,
-    sleepers = {}, -- coroutines asleep, and how many (see add_sleeper)
-    asleep = 0, paced = 0, stale = 0, slept = 0,
+    sleepers = sleepers.new(), -- the spawned coroutines asleep, and how many (onesignal.sleepers)
     -- Coroutines started by `spawn` (weak: a finished one is collected). Kept per client, holding `true`:
     -- a module-wide table holding the client would, on LuaJIT (whose weak tables are no ephemerons), keep
     -- every client with a suspended coroutine alive for ever.
