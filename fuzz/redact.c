@@ -2,7 +2,9 @@
  * The input is up to four keys and the text, separated by 0xFF bytes (the last part is the text).
  * Checked against a plain model of the contract: at each position the longest occurrence of a key
  * starting there (each key byte as itself; each but '%' also as "%XX" and each but a backslash also as
- * "\u00XX", hex digits of either case; '/' and '"' also as "\/" and "\"") is replaced by "[REDACTED]".
+ * "\u00XX", hex digits of either case; '/' and '"' also as "\/" and "\""; each above 0x7F also as
+ * "\xHH"; or the same with every '%' of the key as "%25", or with every backslash as "\\" or "\u005C")
+ * is replaced by "[REDACTED]".
  * Also: the size query and the copy agree; a short output buffer (exactly its size, so ASan sees any byte
  * beyond) receives exactly the front of the result; and when no key shares a byte with the marker, no key
  * survives anywhere in the output. */
@@ -26,14 +28,26 @@ static int hex_is(const char *at, unsigned char want)
 }
 
 /* The length of the occurrence of `secret` at text[i..len), or 0: byte by byte, itself, its percent
- * escape or its JSON escape, each written out the obvious way. */
-static size_t occurrence(const char *text, size_t i, size_t len, const os_span *secret)
+ * escape or its JSON escape, each written out the obvious way. `url`: every '%' of the key as "%25";
+ * `json`: every backslash as "\\" or "\u005C". */
+static size_t occurrence(const char *text, size_t i, size_t len, const os_span *secret, int url, int json)
 {
     size_t k, start = i;
     if (secret->len == 0) return 0;
     for (k = 0; k < secret->len; k++) {
         unsigned char want = (unsigned char)secret->ptr[k];
-        if (i < len && (unsigned char)text[i] == want) {
+        if (url && want == '%') {
+            if (!(len - i >= 3 && memcmp(text + i, "%25", 3) == 0)) return 0;
+            i += 3;
+        } else if (json && want == '\\') {
+            if (len - i >= 2 && memcmp(text + i, "\\\\", 2) == 0) {
+                i += 2;
+            } else if (len - i >= 6 && (memcmp(text + i, "\\u005C", 6) == 0 || memcmp(text + i, "\\u005c", 6) == 0)) {
+                i += 6;
+            } else {
+                return 0;
+            }
+        } else if (i < len && (unsigned char)text[i] == want) {
             i++;
         } else if (want != '%' && len - i >= 3 && text[i] == '%' && hex_is(text + i + 1, want)) {
             i += 3;
@@ -43,6 +57,8 @@ static size_t occurrence(const char *text, size_t i, size_t len, const os_span *
         } else if (want != '\\' && len - i >= 6 && memcmp(text + i, "\\u00", 4) == 0 &&
                    hex_is(text + i + 4, want)) {
             i += 6;
+        } else if (want > 0x7F && len - i >= 4 && memcmp(text + i, "\\x", 2) == 0 && hex_is(text + i + 2, want)) {
+            i += 4;
         } else {
             return 0;
         }
@@ -57,7 +73,11 @@ static size_t model(const char *text, size_t len, const os_span *secrets, size_t
     while (i < len) {
         size_t best = 0;
         for (k = 0; k < count; k++) {
-            size_t n = occurrence(text, i, len, &secrets[k]);
+            size_t n = occurrence(text, i, len, &secrets[k], 0, 0);
+            if (n > best) best = n;
+            n = occurrence(text, i, len, &secrets[k], 1, 0);
+            if (n > best) best = n;
+            n = occurrence(text, i, len, &secrets[k], 0, 1);
             if (n > best) best = n;
         }
         if (best > 0) {

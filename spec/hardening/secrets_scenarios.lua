@@ -15,6 +15,9 @@ function M.faults(key)
   -- only '/' as \/. Decoded, the body would hold the key itself.
   local every_byte = (key .. "+/="):gsub(".", function(c) return string.format("\\u%04x", c:byte()) end)
   local json_escaped = '{"errors":["invalid key ' .. every_byte .. '"],"key":"' .. key .. '+\\/="}'
+  -- The key of the client with % and \ in it, as a server may echo it: inside a JSON string (its backslash
+  -- doubled) and percent-encoded (its % as %25, as the request's path carried it).
+  local percent_backslash = '{"errors":["invalid key ' .. key .. '%\\\\"],"path":"/users/' .. key .. '%25%5C"}'
   return {
     { match = { operation = "get_segments" },
       -- the key as a header's value, and as a header's name (an echo of the request's headers turned around)
@@ -28,6 +31,7 @@ function M.faults(key)
     { match = { operation = "view_journey" }, steps = { { delay = 1 } } },
     { match = { operation = "get_app" }, steps = { { drop = "after_read" } } },
     { match = { operation = "get_segment" }, steps = { { status = 400, body = json_escaped } } },
+    { match = { operation = "get_email_reputation" }, steps = { { status = 400, body = percent_backslash } } },
   }
 end
 
@@ -129,6 +133,23 @@ function M.run(o)
   add("dry-run description (key with + / = as a path parameter)",
     { onesignal.new(plus):get_user(nil, "external_id", plus.rest_api_key) })
   escaped:close()
+
+  -- Keys with a % and a backslash, the two bytes whose escapes start with themselves: a URL carries the
+  -- key's % as %25, a JSON text (a body, a dry run's, a server's echo) its backslash as \\.
+  local odd = { base_url = o.url, rest_api_key = o.rest_key .. "%\\", organization_api_key = o.org_key .. "\\%",
+    app_id = o.app_id, transport = o.transport, max_retries = 0, on_attempt = hook_for(o.rest_key .. "%\\") }
+  local percent = onesignal.new(odd)
+  failure("key with % and \\ as a path parameter", percent:get_user(nil, "external_id", odd.rest_api_key))
+  failure("key with \\ and % as a query value", percent:view_template("template-1", odd.organization_api_key))
+  failure("escaped echo of a key with % and \\", percent:get_email_reputation())
+  add("client after a key with % and \\", percent)
+  percent:close()
+  odd.dry_run, odd.on_attempt = true, nil
+  local dry_odd = onesignal.new(odd)
+  add("dry-run description (key with % and \\ as a path parameter)",
+    { dry_odd:get_user(nil, "external_id", odd.rest_api_key) })
+  add("dry-run description (key with % and \\ in the body)",
+    { dry_odd:create_notification({ contents = { en = odd.rest_api_key }, included_segments = { "All" } }) })
 
   -- Lua errors: mistakes in calling.
   local function raised(where, fn)

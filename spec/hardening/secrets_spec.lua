@@ -98,6 +98,13 @@ describe("API keys", function()
       cli.cli({ "get_segments", "--rest-api-key", srv.rest_key .. "\n" }, env), -- a usage error about it
       cli.cli({ "get_user", "external_id", srv.rest_key .. "+/=", "--rest-api-key", srv.rest_key .. "+/=",
         "--dry-run" }, env),                                             -- the URL holds it as %2B%2F%3D
+      -- a key with % and \: the URL holds it as %25%5C, the body's JSON as \\
+      cli.cli({ "get_user", "external_id", srv.rest_key .. "%\\", "--rest-api-key", srv.rest_key .. "%\\",
+        "--dry-run" }, env),
+      cli.cli({ "create_notification", "--rest-api-key", srv.rest_key .. "%\\", "--json",
+        '{"contents":{"en":"' .. srv.rest_key .. '%\\\\"},"included_segments":["All"]}', "--dry-run" }, env),
+      cli.cli({ "get_user", "external_id", srv.rest_key .. "%\\", "--rest-api-key", srv.rest_key .. "%\\",
+        "--verbose" }, env),                                   -- not found: the server's message quotes the id
     }
     local texts = {}
     for i, r in ipairs(runs) do
@@ -107,6 +114,9 @@ describe("API keys", function()
     assert.are.equal(0, runs[3].code, runs[3].stderr)
     assert.matches("Authorization: Key [REDACTED]", runs[3].stdout, 1, true)
     assert.matches("/users/by/external_id/[REDACTED]\n", runs[6].stdout, 1, true)
+    assert.matches("/users/by/external_id/[REDACTED]\n", runs[7].stdout, 1, true)
+    assert.matches('"en":"[REDACTED]"', runs[8].stdout, 1, true)
+    assert.matches("get_user failed: HTTP 404: [REDACTED]", runs[9].stderr, 1, true)
     assert.are_not.equal(0, runs[1].code)
     assert_no_keys(srv, texts)
   end)
