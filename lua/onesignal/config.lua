@@ -83,10 +83,13 @@ local EMPTY_MEANS_DEFAULT = { user_agent = true, ca_file = true }
 
 local HTTP_VERSIONS = { ["1.1"] = true, ["2"] = true, ["2-prior-knowledge"] = true }
 local TRANSPORTS = { curl = true, ngx = true }
--- The proxy schemes libcurl can use (a proxy without one is http). With any other, libcurl fails each
--- attempt as a connection it could not make ("Unsupported proxy scheme"), which is retried as a refused
--- connection would be: every call would fail slowly with reason "connect".
-local PROXY_SCHEMES = { http = true, https = true, socks4 = true, socks4a = true, socks5 = true, socks5h = true }
+-- The proxy schemes libcurl can use (a proxy without one is http; "socks" is socks4, as desktop proxy
+-- settings write all_proxy). With any other, libcurl fails each attempt as a connection it could not make
+-- ("Unsupported proxy scheme"), which is retried as a refused connection would be: every call would fail
+-- slowly with reason "connect".
+local PROXY_SCHEMES = { http = true, https = true, socks = true, socks4 = true, socks4a = true, socks5 = true,
+  socks5h = true }
+local PROXY_SCHEME_LIST = "http, https, socks, socks4, socks4a, socks5 or socks5h (none: http)"
 
 local function fail(message)
   error({ usage = "onesignal.new: " .. message }, 0)
@@ -170,6 +173,57 @@ function M.default_max_connections(base_url, http_version)
   return nil
 end
 
+-- Whether libcurl's no_proxy list `list` exempts `host` (lower case, without brackets), or might: "*", or an
+-- entry equal to the host or a domain it is in (a leading dot ignored), as libcurl reads it. For a host that
+-- is an address, an entry this does not read as libcurl does (a range such as 10.0.0.0/8, an IPv6 address)
+-- counts as exempting it: a proxy is refused below only when libcurl would surely use it.
+local function exempted(host, list)
+  if list:match("^%s*%*%s*$") then return true end
+  local address = host:find("^[%d.]+$") or host:find(":", 1, true)
+  for entry in list:gmatch("[^,%s]+") do
+    entry = entry:lower():gsub("^%.", ""):gsub("%.$", "")
+    if entry == host or host:sub(-#entry - 1) == "." .. entry or (address and entry:find("[/:%[]")) then
+      return true
+    end
+  end
+  return false
+end
+
+--- The problem with the proxy libcurl would take from the environment for `cfg` (a resolved configuration
+-- without option `proxy`), as a message (without the caller's name); nil when there is none. libcurl's rules:
+-- for an https base URL https_proxy, else HTTPS_PROXY, for an http one http_proxy alone (never
+-- HTTP_PROXY), else all_proxy, else ALL_PROXY; an empty variable counts as unset, and no_proxy (else
+-- NO_PROXY) may exempt the host. A proxy of a scheme libcurl cannot use would fail every attempt as a
+-- connection not made, retried. The message names the variable and the scheme, never the rest of the URL
+-- (its user and password). `getenv` is `os.getenv` unless a test passes another.
+function M.environment_proxy_problem(cfg, getenv)
+  if cfg.proxy ~= nil then return nil end -- the option wins ("" is no proxy), as in libcurl
+  getenv = getenv or os.getenv
+  local function variable(name)
+    local value = getenv(name)
+    if value ~= nil and value ~= "" then return value end
+  end
+  local scheme, authority = cfg.base_url:match("^(%a[%w+.-]*)://([^/?#]+)")
+  if not scheme then return nil end
+  scheme = scheme:lower()
+  local names = scheme == "https" and { "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" }
+    or { "http_proxy", "all_proxy", "ALL_PROXY" }
+  local name, proxy
+  for _, candidate in ipairs(names) do
+    proxy = variable(candidate)
+    if proxy then name = candidate break end
+  end
+  local proxy_scheme = proxy and proxy:match("^([%a][%w+.-]*)://")
+  if not proxy_scheme or PROXY_SCHEMES[proxy_scheme:lower()] then return nil end
+  local host = authority:lower():match("^%[(.*)%]") or authority:lower():gsub(":%d*$", "")
+  local no_proxy = variable("no_proxy") or variable("NO_PROXY")
+  if no_proxy and exempted(host, no_proxy) then return nil end
+  local function hide(text) return core.redact(text, cfg.rest_api_key, cfg.organization_api_key) end
+  return "$" .. name .. " has the scheme '" .. quote.key(proxy_scheme, hide) .. "', which libcurl cannot use: "
+    .. PROXY_SCHEME_LIST .. "; every call would fail connecting. Correct or unset it, or name the API's host in"
+    .. " $no_proxy"
+end
+
 --- Returns the checked configuration: every option with its default or environment value.
 -- `getenv` is `os.getenv` unless a test passes another.
 function M.resolve(options, getenv)
@@ -233,8 +287,8 @@ function M.resolve(options, getenv)
   end
   local proxy_scheme = cfg.proxy and cfg.proxy:match("^([%a][%w+.-]*)://")
   if proxy_scheme and not PROXY_SCHEMES[proxy_scheme:lower()] then
-    fail(named("proxy") .. " has the scheme '" .. quote.key(proxy_scheme, hide) .. "', which libcurl cannot use:"
-      .. " http, https, socks4, socks4a, socks5 or socks5h (none: http)")
+    fail(named("proxy") .. " has the scheme '" .. quote.key(proxy_scheme, hide) .. "', which libcurl cannot use: "
+      .. PROXY_SCHEME_LIST)
   end
   if cfg.transport and not TRANSPORTS[cfg.transport] then
     fail("option 'transport' must be \"curl\" or \"ngx\"")

@@ -38,6 +38,45 @@ describe("onesignal.config", function()
 
   -- An empty user_agent put a stray space before the library's own User-Agent, and an empty ca_file failed
   -- every https call with a TLS error: both now mean "not given", as an empty key or app_id does.
+  -- The proxy variable libcurl would read for the base URL (spec/integration/environment_proxy_spec.lua
+  -- checks the same against libcurl itself): the one whose scheme libcurl cannot use is named.
+  it("finds the proxy variable libcurl would use, and says when its scheme is unusable", function()
+    local function problem(base_url, variables, proxy)
+      return config.environment_proxy_problem({ base_url = base_url, proxy = proxy }, env(variables))
+    end
+    local https, http, bad = "https://api.onesignal.com", "http://127.0.0.1:8080", "socks9://user:pw@p:1"
+    assert.matches("^%$https_proxy has the scheme 'socks9', which libcurl cannot use: http, https, socks,",
+      problem(https, { https_proxy = bad, HTTPS_PROXY = "http://p", all_proxy = "http://p" }))
+    assert.matches("^%$HTTPS_PROXY has the scheme 'socks9'", problem(https, { HTTPS_PROXY = bad }))
+    assert.matches("^%$all_proxy has the scheme 'socks9'", problem(https, { https_proxy = "", all_proxy = bad }))
+    assert.matches("^%$ALL_PROXY has the scheme 'Foo'", problem(http, { ALL_PROXY = "Foo://p" }))
+    assert.matches("^%$http_proxy has the scheme 'socks9'", problem(http, { http_proxy = bad, all_proxy = "p:1" }))
+    assert.is_nil(problem(https, { https_proxy = bad }):find("pw", 1, true))
+    for _, case in ipairs({
+      { https, { https_proxy = "http://p", all_proxy = bad } }, -- the first variable set wins
+      { https, { http_proxy = bad } },                          -- not read for https
+      { http, { HTTP_PROXY = bad } },                           -- never read (httpoxy)
+      { http, { https_proxy = bad } },
+      { https, { https_proxy = "p:3128" } },                    -- no scheme: http
+      { https, { all_proxy = "socks://p:1080" } },
+      { https, { https_proxy = bad }, "" },                     -- option 'proxy' wins, "" too
+      { https, { https_proxy = bad }, "http://p" },
+      { https, { https_proxy = bad, no_proxy = "*" } },
+      { https, { https_proxy = bad, no_proxy = "example.com, .OneSignal.com" } },
+      { https, { https_proxy = bad, NO_PROXY = "api.onesignal.com" } },
+      { http, { http_proxy = bad, no_proxy = "localhost,127.0.0.1" } },
+      { http, { http_proxy = bad, no_proxy = "127.0.0.0/8" } }, -- a range: libcurl's to read
+      { "http://[::1]:8080", { http_proxy = bad, no_proxy = "::1" } },
+    }) do
+      assert.is_nil(problem(case[1], case[2], case[3]), case[1])
+    end
+    for _, no_proxy in ipairs({ "onesignal.com.evil", "i.onesignal.com", "10.0.0.0/8", "", "example.com,*" }) do
+      assert.is_string(problem(https, { https_proxy = bad, no_proxy = no_proxy }), no_proxy)
+    end
+    -- an empty no_proxy is unset: NO_PROXY is read
+    assert.is_nil(problem(https, { https_proxy = bad, no_proxy = "", NO_PROXY = "api.onesignal.com" }))
+  end)
+
   it("takes an empty user_agent or ca_file as not given, and keeps an empty proxy", function()
     local cfg = config.resolve({ user_agent = "", ca_file = "", proxy = "" }, env({}))
     assert.is_nil(cfg.user_agent)
@@ -51,9 +90,10 @@ describe("onesignal.config", function()
   it("refuses a proxy whose scheme libcurl cannot use, without showing the rest of its URL", function()
     local usage = usage_of({ proxy = "foo://user:secret@127.0.0.1:1" })
     assert.are.equal("onesignal.new: option 'proxy' has the scheme 'foo', which libcurl cannot use: http,"
-      .. " https, socks4, socks4a, socks5 or socks5h (none: http)", usage)
-    for _, proxy in ipairs({ "http://p:3128", "HTTPS://p", "socks4://p", "socks4a://p", "socks5://u:pw@p:1080",
-        "Socks5h://p", "p:3128", "user:pw@p:3128", "" }) do
+      .. " https, socks, socks4, socks4a, socks5 or socks5h (none: http)", usage)
+    -- ("socks" is libcurl's socks4, as desktop proxy settings write it)
+    for _, proxy in ipairs({ "http://p:3128", "HTTPS://p", "socks://p", "socks4://p", "socks4a://p",
+        "socks5://u:pw@p:1080", "Socks5h://p", "p:3128", "user:pw@p:3128", "" }) do
       assert.are.equal(proxy, config.resolve({ proxy = proxy }, env({})).proxy)
     end
   end)

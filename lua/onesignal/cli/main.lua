@@ -290,6 +290,9 @@ local function call(streams, command, words, flags)
   local options = client_options(flags)
   if flags.verbose then options.on_attempt = report_retries(streams) end
   local cfg = resolve(options)
+  -- As onesignal.new refuses it for a client that sends (a dry run sends nothing, through no proxy).
+  local proxy_problem = not cfg.dry_run and config.environment_proxy_problem(cfg)
+  if proxy_problem then fail(proxy_problem) end
   for _, wait in ipairs({ "export-timeout", "poll-interval" }) do
     -- Without --download nothing is awaited: the flag would be ignored, its value unchecked.
     if flags[wait] and not flags.download then fail("--" .. wait .. " applies only with --download FILE") end

@@ -6,6 +6,7 @@
 -- @module onesignal.transport.curl
 
 local core = require("onesignal.core")
+local config = require("onesignal.config")
 local request = require("onesignal.request")
 local response = require("onesignal.response")
 local usage = require("onesignal.usage")
@@ -47,6 +48,12 @@ function M.new(cfg)
     and not core.features.h2c then
     usage.raise("onesignal.new: option 'http_version' \"2-prior-knowledge\" over plain http fails every request"
       .. " after a connection's first with this libcurl (7.88; fixed in 8.0.0): use https, or \"1.1\"")
+  end
+  -- A proxy variable of a scheme libcurl cannot use: every attempt would fail, retried, as a connection
+  -- not made. Said now, as an unusable option 'proxy' is (config.lua).
+  local proxy_problem = config.environment_proxy_problem(cfg)
+  if proxy_problem then
+    usage.raise("onesignal.new: " .. proxy_problem .. ", or set option 'proxy' (\"\" for none)")
   end
   local session = core.session({
     base_url = cfg.base_url,
