@@ -135,11 +135,14 @@ local function release_body(req)
 end
 
 -- A dry run's answer to a built request: its description, or once the client is closed what a closed
--- client answers (error "closed", nothing sent), as the real transports do.
+-- client answers (error "closed", nothing sent), as the real transports do, marked `dry_run` as every
+-- other result of a dry run is.
 local function dry_answer(self, req)
   if self.transport.closed then
     release_body(req)
-    return response.finish(req, response.closed(0, false, 0), self.redact)
+    local _, err = response.finish(req, response.closed(0, false, 0), self.redact)
+    err.dry_run = true
+    return nil, err
   end
   return self.dry_run(req)
 end

@@ -23,7 +23,7 @@
 -- decode; `Expect` handling) are not listed; `Host` and `Content-Length` are.
 --
 -- Once the client is closed its calls describe nothing: they answer as a closed client's do, `nil, err`
--- with reason `"closed"`. A dry-run client has no pages to walk: the `each_*`
+-- with reason `"closed"`, and `err.dry_run = true`. A dry-run client has no pages to walk: the `each_*`
 -- iterators raise there.
 -- @module onesignal.dry_run
 

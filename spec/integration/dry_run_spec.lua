@@ -201,10 +201,12 @@ describe("a dry-run client", function()
         assert.are.equal("closed", err.reason)
         assert.are.equal("network", err.kind)
         assert.is_nil(err.maybe_sent)
+        assert.is_true(err.dry_run) -- a dry run's result, as its descriptions and their responses are
         local got
         assert.is_true(c:get_segments_async(nil, function(...) got = { ... } end))
         assert.is_nil(got[1])
         assert.are.equal("closed", got[2].reason)
+        assert.is_true(got[2].dry_run)
       end
       -- the same mistakes still raise
       assert.has_error(function() closing:get_user(nil, "external_id") end)
@@ -222,7 +224,10 @@ describe("a dry-run client", function()
       assert.is_true(core.monotonic() - started < 1, "the rest were paced by the rate")
       assert.is_true(results[1].body.dry_run)
       assert.are.equal(3, summary.failed)
-      for i = 2, 4 do assert.are.equal("closed", results[i].err.reason) end
+      for i = 2, 4 do
+        assert.are.equal("closed", results[i].err.reason)
+        assert.is_true(results[i].err.dry_run)
+      end
     end)
 
     it("with a rate, inside client:spawn, ends inside close when closed while waiting for a token", function()
