@@ -64,6 +64,24 @@ describe("onesignal.cli.args", function()
     assert.are.same({ message = "--rest-api-key" }, args.parse({ "--message=--rest-api-key" }).flags)
   end)
 
+  -- `--timeout —verbose` (a command pasted from a document whose "--" became an em dash) took "—verbose" for
+  -- the timeout, and `--app-id –rest-api-key KEY` made KEY a positional argument.
+  it("never takes a flag written with a typographic dash for the value of the flag before it", function()
+    assert.are.equal("flag --timeout needs a value (SECONDS), not —verbose, which looks like the flag --verbose"
+      .. " written with a typographic dash (— or – where -- belongs, as word processors replace it; write"
+      .. " --timeout=VALUE for a value that starts with one)",
+      usage_of(args.parse, { "get_user", "a", "external_id", "u", "--timeout", "—verbose" }))
+    local message = usage_of(args.parse, { "--app-id", "–rest-api-key=SECRET-4" })
+    assert.matches("^flag %-%-app%-id needs a value %(ID%), not –rest%-api%-key, which looks like the flag"
+      .. " %-%-rest%-api%-key written", message)
+    assert.is_nil(message:find("SECRET-4", 1, true))
+    assert.matches("not —%-rest_api_kye, which looks like the flag %-%-rest_api_kye ",
+      usage_of(args.parse, { "--app-id", "—-rest_api_kye", "K" }))
+    -- a value with a dash that is no flag's spelling stays a value, and after '=' any value
+    assert.are.same({ message = "— see below", title = "—", subject = "–5%", language = "—x" },
+      args.parse({ "--message", "— see below", "--title", "—", "--subject", "–5%", "--language=—x" }).flags)
+  end)
+
   it("never repeats the value of a flag it refuses", function()
     for _, word in ipairs({ "--rest-api-kye=SECRET-1", "--rest-api-key-SECRET-1=SECRET-1" }) do
       local message = usage_of(args.parse, { "get_apps", word })

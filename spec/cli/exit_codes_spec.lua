@@ -81,6 +81,10 @@ describe("onesignal exits", function()
       -- named as typed: it was "unknown flag -h", which is a flag the command knows
       { "an unknown single-dash flag", { "get_apps", "-help" }, "unknown flag %-help; did you mean %-%-help%? " },
       { "a flag without its value", { "get_apps", "--timeout" }, "flag %-%-timeout needs a value" },
+      -- "—verbose" (an em dash a word processor put for "--") was taken for the timeout
+      { "a flag with a typographic dash as a value", { "get_user", "a", "external_id", "u", "--timeout", "—verbose" },
+        "flag %-%-timeout needs a value %(SECONDS%), not —verbose, which looks like the flag %-%-verbose written with"
+        .. " a typographic dash" },
       { "a switch with a value", { "get_apps", "--dry-run=yes" }, "flag %-%-dry%-run takes no value" },
       { "a flag given twice", { "get_apps", "--timeout", "1", "--timeout", "2" }, "given twice" },
       { "a flag of another command", { "get_user", "external_id", "u", "--title", "x" },

@@ -72,6 +72,22 @@ local SHORT = M.SHORT
 
 local function fail(message) error({ usage = message }, 0) end
 
+-- The dashes a word processor puts for "--" (or for "-" before "-"): an em dash and an en dash, in UTF-8.
+local TYPOGRAPHIC_DASHES = { "\226\128\148", "\226\128\147" }
+
+-- `word` spelled as a flag with a typographic dash in front (`—verbose`, `–timeout=5`, `—-verbose`): that
+-- dash and the flag's name; nil otherwise.
+local function typographic_flag(word)
+  for _, dash in ipairs(TYPOGRAPHIC_DASHES) do
+    if word:sub(1, #dash) == dash then
+      local rest = word:sub(#dash + 1)
+      local name = rest:match("^%-?(%a[%w_-]*)$") or rest:match("^%-?(%a[%w_-]*)=")
+      if name then return word:sub(1, #dash + (rest:sub(1, 1) == "-" and 1 or 0)), name end
+    end
+  end
+  return nil
+end
+
 local flag_names
 -- "; did you mean --NAME?" for a flag name it does not know (a long one written with one dash too), or "".
 local function hint(name)
@@ -125,6 +141,15 @@ function M.parse(argv)
           if next_flag then
             fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not the flag " .. quote.word(next_flag)
               .. " (write --" .. name .. "=VALUE for a value that starts with a dash)")
+          end
+          -- Nor one whose "--" a word processor made a typographic dash (`--timeout —verbose`, pasted
+          -- from a document): said as such, as nothing else would show why the value is wrong.
+          local dash, typed = typographic_flag(value)
+          if dash then
+            fail("flag --" .. name .. " needs a value (" .. spec.value .. "), not " .. quote.word(dash .. typed)
+              .. ", which looks like the flag " .. quote.word("--" .. typed) .. " written with a typographic dash"
+              .. " (— or – where -- belongs, as word processors replace it; write --" .. name .. "=VALUE for a"
+              .. " value that starts with one)")
           end
         end
         -- Most often an unset variable (`--app-id "$STAGING"`). Taken as not given, the environment's app
