@@ -1,6 +1,7 @@
 /* The engine: one libcurl multi handle driven with curl_multi_socket_action, the sockets it asks for
  * watched by a poller, a min-heap of retry timers, a pool of reusable transfers and a queue of finished
- * ones. It knows nothing about Lua; session_lua.c binds it. Not thread-safe: one thread per session. */
+ * ones. It knows nothing about Lua; the session_lua*.c files bind it. Not thread-safe: one thread per
+ * session. */
 #ifndef ONESIGNAL_SESSION_H
 #define ONESIGNAL_SESSION_H
 
