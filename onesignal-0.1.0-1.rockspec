@@ -71,7 +71,8 @@ build = {
     ["onesignal.core"] = {
       sources = {
         "src/core.c", "src/curl_info.c", "src/session_lua.c", "src/session_lua_submit.c", "src/session_lua_hooks.c",
-        "src/session_lua_results.c", "src/session_lua_close.c", "src/lua_fields.c", "src/lua_results.c", "src/session.c",
+        "src/session_lua_results.c", "src/session_lua_close.c", "src/lua_fields.c", "src/lua_results.c",
+        "src/session.c",
         "src/session_multi.c", "src/session_attempt.c", "src/session_fork.c", "src/transfer.c", "src/classify.c",
         "src/config.c", "src/policy.c", "src/retry_after.c", "src/escape.c", "src/headers.c", "src/redact.c",
         "src/uuid.c", "src/random.c", "src/clock.c", "src/buf.c", "src/idmap.c", "src/timer_heap.c", "src/fdset.c",
