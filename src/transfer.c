@@ -98,13 +98,46 @@ static size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata)
     return n;
 }
 
-/* libcurl rewinds to resend the body, e.g. when a reused keep-alive connection turned out dead. The server
- * may have applied the first copy, so that is only allowed for requests that are safe to repeat (on_prereq
- * below stops the resend of an unsafe request without a body). */
+/* libcurl sends a request again by itself, on a new connection, when no byte of an answer came: after a
+ * reused kept-alive connection turned out dead, and over HTTP/2 after the server refused the request's
+ * stream unprocessed, with RST_STREAM(REFUSED_STREAM) or a GOAWAY whose last-stream-id is below it (RFC 9113
+ * 8.7 and 6.8; nghttp2 closes such a stream as refused). The server may have applied the first kind's
+ * copy, so that resend is only allowed for requests safe to repeat; the second kind's copy was not
+ * processed, so any request may go out again (five times at most: libcurl then gives up).
+ * libcurl 7.88 tells the two apart in nothing it returns. A dead connection is a failure, which it writes
+ * to the error buffer (so is a stream reset with another code, never resent); a refused stream ends with
+ * none. But over HTTP/1.1 a kept-alive connection closed after the request ends with none either, and
+ * whether a send went out on an HTTP/2 stream libcurl says only in an info line, which only a debug
+ * function gets, with CURLOPT_VERBOSE on: so that is on for the requests that are not safe to repeat
+ * where HTTP/2 may be used (os_transfer_apply_request), the others being resent either way. Nothing of
+ * what the function is shown is kept (the request's header lines are among it). */
+#define H2_SEND_LINE "Using Stream ID: "
+
+static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userdata)
+{
+    os_transfer *t = userdata;
+    (void)easy;
+    if (type == CURLINFO_TEXT && size >= sizeof H2_SEND_LINE - 1 &&
+        memcmp(data, H2_SEND_LINE, sizeof H2_SEND_LINE - 1) == 0)
+        t->h2_sends++;
+    return 0;
+}
+
+/* Every send of this attempt before the one at hand went out on an HTTP/2 stream, and none ended in a
+ * failure: each was refused unprocessed, so sending the request again cannot apply it twice. `earlier` is
+ * how many sends came before. */
+static int none_processed(const os_transfer *t, int earlier)
+{
+    return t->h2_sends >= earlier && t->errbuf[0] == '\0';
+}
+
+/* libcurl rewinds to resend the body (see on_debug). libcurl 7.88 asks this before on_prereq counts the
+ * resend, a later one may ask after: on_prereq, asked for every send, is what stops a resend that is not
+ * allowed, and that of a request without a body, which is never rewound. */
 static int on_seek(void *userdata, curl_off_t offset, int origin)
 {
     os_transfer *t = userdata;
-    if (!t->safe) {
+    if (!t->safe && !none_processed(t, t->sends - 1)) {
         t->rewind_refused = 1;
         return CURL_SEEKFUNC_FAIL;
     }
@@ -113,9 +146,9 @@ static int on_seek(void *userdata, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
-/* Runs each time libcurl is about to send the request, including its own resend after a reused
- * connection turned out dead, so that a resend can be counted as the attempt it really is. A request
- * without a body is resent without on_seek being asked, so an unsafe one is stopped here. */
+/* Runs each time libcurl is about to send the request, including its own resends (see on_debug), so that
+ * a resend can be counted as the attempt it really is. A request that is not safe to repeat is stopped
+ * here unless every earlier send was refused unprocessed. */
 static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
     os_transfer *t = userdata;
@@ -123,7 +156,7 @@ static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int prima
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
-    if (t->sends > 0 && !t->safe) {
+    if (t->sends > 0 && !t->safe && !none_processed(t, t->sends)) {
         t->rewind_refused = 1;
         return CURL_PREREQFUNC_ABORT;
     }
@@ -183,6 +216,8 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     SET(CURLOPT_SEEKDATA, (void *)t);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
     SET(CURLOPT_PREREQDATA, (void *)t);
+    SET(CURLOPT_DEBUGFUNCTION, on_debug);
+    SET(CURLOPT_DEBUGDATA, (void *)t);
     SET(CURLOPT_RESOLVER_START_FUNCTION, on_resolver_start);
     SET(CURLOPT_RESOLVER_START_DATA, (void *)t);
 #if LIBCURL_VERSION_NUM >= 0x075700
@@ -237,6 +272,7 @@ int os_transfer_init_easy(os_transfer *t, const os_config *cfg, CURLSH *share)
     t->applied_timeout_ms = 0;
     t->applied_idle_s = 0;
     t->applied_unlimited = 0;
+    t->applied_verbose = 0;
     t->max_body = cfg->max_body;
     t->http_version = cfg->http_version;
     return 0;
@@ -323,6 +359,8 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
                         : 0L;
     struct curl_slist *list = t->extra_headers ? t->extra_headers : headers;
     long idle = idle_seconds(t->idle_timeout);
+    /* libcurl's info lines tell whether a send went out on an HTTP/2 stream (see on_debug). */
+    long verbose = pipewait && !t->safe;
 
     /* Options persist on the handle: only what differs from the previous request is set. */
     if (t->applied_url.len != t->url.len || memcmp(t->applied_url.data, t->url.data, t->url.len) != 0) {
@@ -358,6 +396,7 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
         SET(CURLOPT_LOW_SPEED_LIMIT, idle > 0 ? 1L : 0L);
         SET(CURLOPT_LOW_SPEED_TIME, idle);
     }
+    if (verbose != t->applied_verbose || t->applied_send_body < 0) SET(CURLOPT_VERBOSE, verbose);
     if (failed) {
         t->applied_send_body = -1; /* unknown state: set everything next time */
         t->applied_url.len = 0;
@@ -369,6 +408,7 @@ int os_transfer_apply_request(os_transfer *t, struct curl_slist *headers)
     t->applied_method = method;
     t->applied_unlimited = t->on_body != NULL;
     t->applied_idle_s = idle;
+    t->applied_verbose = verbose;
     return 0;
 }
 
@@ -382,6 +422,7 @@ void os_transfer_clear_outcome(os_transfer *t)
     t->errbuf[0] = '\0';
     t->body_pos = 0;
     t->sends = 0;
+    t->h2_sends = 0;
     t->dequeued = 0;
     t->status = 0;
     t->error = OS_ERR_NONE;
@@ -412,11 +453,10 @@ static void set_message(os_transfer *t, CURLcode code)
     if (t->too_large)
         snprintf(t->message, sizeof t->message, "response body larger than max_body_size (%lu bytes)",
                  (unsigned long)t->max_body);
-    else if (t->rewind_refused) /* libcurl wanted to send it again: a kept connection died, or over HTTP/2 a
-                                 * stream was refused or cut off (libcurl 7.88 does not say which) */
+    else if (t->rewind_refused) /* libcurl wanted to send it again after a kept connection died (a refused
+                                 * stream is resent, see on_debug) */
         snprintf(t->message, sizeof t->message,
-                 "the connection or HTTP/2 stream was lost before an answer; not resent because the request is "
-                 "not safe to repeat");
+                 "the connection was lost before an answer; not resent because the request is not safe to repeat");
     else if (t->body_refused)
         snprintf(t->message, sizeof t->message, "the receiver of the response body stopped the transfer");
     else if (t->out_of_memory)

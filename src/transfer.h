@@ -70,11 +70,13 @@ typedef struct os_transfer {
     long applied_pipewait;
     long applied_timeout_ms;
     long applied_idle_s; /* CURLOPT_LOW_SPEED_TIME as set (0: the low-speed check is off) */
+    long applied_verbose; /* CURLOPT_VERBOSE as set (see on_debug in transfer.c) */
     int applied_unlimited; /* CURLOPT_MAXFILESIZE is off (for on_body) rather than max_body */
 
     /* Progress. */
     int attempt;
     int sends; /* times libcurl put this attempt's request on the wire (it resends on a dead reused connection) */
+    int h2_sends; /* of those, the ones libcurl said went out on an HTTP/2 stream (see on_debug) */
     double submitted_at;
     double attempt_started_at;
     double attempt_ends; /* when the attempt's time limit (timeout cut to the deadline) runs out; 0: none */
