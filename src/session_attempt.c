@@ -98,12 +98,15 @@ static void redact_message(os_session *s, os_transfer *t)
 }
 
 /* libcurl resends a request by itself when a reused keep-alive connection dies before answering (only
- * for requests safe to repeat: on_seek and on_prereq in transfer.c refuse the others). The server may
- * have seen each copy, so each one counts as an attempt and is shown to the hook as a reset that was
- * retried at once. */
+ * for requests safe to repeat: on_seek and on_prereq in transfer.c refuse the others), or over HTTP/2 when
+ * the server refused its stream unprocessed (any request). The server may have seen each copy, so each one
+ * counts as an attempt and is shown to the hook as a reset that was retried at once; after a lost
+ * connection the call may have been applied whatever later attempts answer (a 429 to the resend included),
+ * which the policy carries on from `applied`. */
 static void count_resends(os_session *s, os_transfer *t, double now)
 {
     os_attempt_report report;
+    if (t->resent_after_loss) t->applied = 1;
     for (; t->sends > 1; t->sends--) {
         if (s->on_attempt != NULL) {
             report.t = t;

@@ -156,9 +156,12 @@ static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int prima
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
-    if (t->sends > 0 && !t->safe && !none_processed(t, t->sends)) {
-        t->rewind_refused = 1;
-        return CURL_PREREQFUNC_ABORT;
+    if (t->sends > 0 && !none_processed(t, t->sends)) {
+        if (!t->safe) {
+            t->rewind_refused = 1;
+            return CURL_PREREQFUNC_ABORT;
+        }
+        t->resent_after_loss = 1;
     }
     t->sends++;
     return CURL_PREREQFUNC_OK;
@@ -423,6 +426,7 @@ void os_transfer_clear_outcome(os_transfer *t)
     t->body_pos = 0;
     t->sends = 0;
     t->h2_sends = 0;
+    t->resent_after_loss = 0;
     t->dequeued = 0;
     t->status = 0;
     t->error = OS_ERR_NONE;

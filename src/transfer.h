@@ -77,6 +77,7 @@ typedef struct os_transfer {
     int attempt;
     int sends; /* times libcurl put this attempt's request on the wire (it resends on a dead reused connection) */
     int h2_sends; /* of those, the ones libcurl said went out on an HTTP/2 stream (see on_debug) */
+    int resent_after_loss; /* libcurl sent it again after a copy that the server may have applied (on_prereq) */
     double submitted_at;
     double attempt_started_at;
     double attempt_ends; /* when the attempt's time limit (timeout cut to the deadline) runs out; 0: none */

@@ -334,6 +334,21 @@ describe("retries through the client", function()
       assert.are.equal(2, calls)
     end)
 
+    -- The copy on the connection that died was read by the server, which may have applied it: the call
+    -- stays in doubt whatever the resend is answered.
+    it("keeps a call that libcurl resent in doubt when the resend is refused", function()
+      local client = new_client({ max_retries = 0 })
+      assert(client:get_segments(nil)) -- leaves a keep-alive connection behind
+      srv:fault_on("create_notification", { { drop = "after_read" }, { status = 429, body = '{"errors":["slow down"]}',
+        content_type = "application/json" } })
+      local _, err = client:create_notification({ contents = { en = "hi" }, include_aliases = {
+        external_id = { "u-1" } }, target_channel = "push" })
+      assert.are.equal(2, #srv:recorded("create_notification"))
+      assert.are.equal(2, err.attempts)
+      assert.are.equal(429, err.status)
+      assert.is_true(err.maybe_sent)
+    end)
+
     it("treats an idempotency_key field as a key only where the API deduplicates by it", function()
       local client = new_client()
       assert(client:create_user(nil, { identity = { external_id = "u-keyed" } }))

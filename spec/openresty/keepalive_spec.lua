@@ -77,6 +77,21 @@ describe("keep-alive on the ngx transport", function()
     assert.are_not.equal(seen[1].connection, seen[2].connection)
   end)
 
+  it("keeps a call it resent in doubt when the resend is refused, as the copy that went out may be applied", function()
+    assert.is_true(call().results[1].ok)
+    srv:reset()
+    srv:fault({ match = { operation = "create_notification" }, steps = { { drop = "after_read" },
+      { status = 429, body = '{"errors":["slow down"]}', content_type = "application/json" } } })
+    local out = call({ operation = "create_notification", args = { { contents = { en = "hi" },
+      include_aliases = { external_id = { "u-1" } }, target_channel = "push" } }, options = { max_retries = 0 } })
+    local r = out.results[1]
+    assert.is_false(r.ok)
+    assert.are.equal(429, r.status)
+    assert.are.equal(2, r.attempts)
+    assert.is_true(r.maybe_sent)
+    assert.are.equal(2, #srv:requests())
+  end)
+
   it("does not resend an unsafe request when a kept connection dies, and says it may have been applied", function()
     assert.is_true(call().results[1].ok)
     srv:reset()

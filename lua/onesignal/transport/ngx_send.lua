@@ -158,6 +158,8 @@ function M.run(t, req, authorization, progress)
     -- (src/session_attempt.c, count_resends); so does this.
     if out.error == "reset" and out.reused and not out.got then
       if safe then
+        -- A copy that went out may have been applied, whatever the resend is answered (a 429 included).
+        if out.sent then applied = true end
         local now = M.now()
         report({ attempt = attempt, error = "reset", retry = true, wait = 0, elapsed = now - started,
           attempt_elapsed = now - attempt_started,
