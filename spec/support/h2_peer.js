@@ -11,6 +11,12 @@
 //   refuse:N          request N, as soon as its headers come: RST_STREAM(REFUSED_STREAM)
 //   refuse_body:N     request N, once its whole body has come: RST_STREAM(REFUSED_STREAM)
 //   refuse_all        every request, as soon as its headers come: RST_STREAM(REFUSED_STREAM)
+//   refuse_first:N[:CODE]
+//                     requests 1 to N, as soon as their headers come: RST_STREAM(REFUSED_STREAM); with CODE,
+//                     request N+1 too, once its whole body has come: RST_STREAM(CODE)
+//   stall_after_refuse:N
+//                     request N, as soon as its headers come: RST_STREAM(REFUSED_STREAM); every connection made
+//                     after that gets no TLS handshake (nor any other byte)
 //   reset:N:CODE      request N, once its whole body has come: RST_STREAM(CODE), CODE a number
 //   goaway:K:L        once the first connection has K requests with their bodies: GOAWAY(NO_ERROR) whose
 //                     last-stream-id is the L-th lowest of their streams; those up to it are answered,
@@ -21,7 +27,8 @@
 // Over HTTP/1.1 only `cut` does anything (it closes the connection, with a FIN: no answer, no error).
 // Events: {"event":"request","conn":C,"stream":S,"method":M,"path":P,"body":B,"version":V} (body null when
 // refused at its headers; stream null over HTTP/1.1), then one of "answered", "refused", "reset" (with
-// "code"), "unanswered" (above a GOAWAY's last-stream-id) or "cut"; and {"event":"goaway","conn":C,"last":S}.
+// "code"), "unanswered" (above a GOAWAY's last-stream-id) or "cut"; {"event":"goaway","conn":C,"last":S}; and
+// {"event":"stalled","conn":C}.
 'use strict';
 const http2 = require('http2');
 const fs = require('fs');
@@ -38,9 +45,15 @@ let goawaySent = false;
 const tcp = new Map(); // remote port -> the raw TCP socket, to reset it
 
 const server = http2.createSecureServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key), allowHTTP1: true });
+let stalling = false; // stall_after_refuse: the refusal was sent
+// The TLS server's own listeners start the handshake of a new connection: run only where no stall is due.
+const handshake = server.listeners('connection');
+server.removeAllListeners('connection');
 server.on('connection', (socket) => {
   socket.peerConn = ++connections;
   tcp.set(socket.remotePort, socket);
+  if (stalling) return log({ event: 'stalled', conn: socket.peerConn });
+  for (const listener of handshake) listener.call(server, socket);
 });
 
 const connOf = (socket) => (tcp.get(socket.remotePort) || {}).peerConn;
@@ -83,6 +96,11 @@ function refuse(s, entry) {
   log(Object.assign({}, entry, { event: 'refused' }));
 }
 
+const refusedAtHeaders = (n) => ((kind === 'refuse' || kind === 'stall_after_refuse') && n === Number(arg1)) ||
+  kind === 'refuse_all' || (kind === 'refuse_first' && n <= Number(arg1));
+const resetAfterBody = (n) => (kind === 'reset' && n === Number(arg1)) ||
+  (kind === 'refuse_first' && arg2 !== undefined && n === Number(arg1) + 1);
+
 // HTTP/2
 server.on('stream', (s, headers) => {
   const n = ++requests;
@@ -91,9 +109,10 @@ server.on('stream', (s, headers) => {
   const seen = (body) => log(Object.assign({ event: 'request', method: headers[':method'], path: headers[':path'],
     body, version: '2' }, entry));
   s.on('error', () => {});
-  if ((kind === 'refuse' && n === Number(arg1)) || kind === 'refuse_all') {
+  if (refusedAtHeaders(n)) {
     seen(null);
     refuse(s, entry);
+    stalling = kind === 'stall_after_refuse';
     return;
   }
   const chunks = [];
@@ -101,7 +120,7 @@ server.on('stream', (s, headers) => {
   s.on('end', () => {
     seen(Buffer.concat(chunks).toString());
     if (kind === 'refuse_body' && n === Number(arg1)) return refuse(s, entry);
-    if (kind === 'reset' && n === Number(arg1)) {
+    if (resetAfterBody(n)) {
       s.close(Number(arg2));
       log(Object.assign({}, entry, { event: 'reset', code: Number(arg2) }));
       return;
