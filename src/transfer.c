@@ -113,13 +113,31 @@ static size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata)
  * what the function is shown is kept (the request's header lines are among it). */
 #define H2_SEND_LINE "Using Stream ID: "
 
+/* After the fifth resend libcurl gives up: the last copy, refused like the others, ends the attempt in a
+ * failure ("Connection died, tried 5 times before giving up", CURLE_RECV_ERROR) that reads like any lost
+ * connection, whose copy may have been applied. What tells it apart is the info line libcurl writes when
+ * it finds a stream refused with no byte of an answer, before it decides whether to resend: it comes after
+ * every send that was refused so, the last one included. Were its wording to change, no send would count as
+ * refused and the attempt would stay "maybe sent" as before: never the other way round. */
+#define H2_REFUSED_LINE "REFUSED_STREAM, retrying a fresh connect"
+
+static int starts_with(const char *data, size_t size, const char *prefix, size_t prefix_len)
+{
+    return size >= prefix_len && memcmp(data, prefix, prefix_len) == 0;
+}
+
 static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userdata)
 {
     os_transfer *t = userdata;
     (void)easy;
-    if (type == CURLINFO_TEXT && size >= sizeof H2_SEND_LINE - 1 &&
-        memcmp(data, H2_SEND_LINE, sizeof H2_SEND_LINE - 1) == 0)
+    if (type != CURLINFO_TEXT) return 0;
+    if (starts_with(data, size, H2_SEND_LINE, sizeof H2_SEND_LINE - 1))
         t->h2_sends++;
+    /* The latest send was refused unprocessed; counted only while every earlier send was, and no failure
+     * has been written (none_processed). */
+    else if (starts_with(data, size, H2_REFUSED_LINE, sizeof H2_REFUSED_LINE - 1) && t->errbuf[0] == '\0' &&
+             t->refused_sends == t->sends - 1)
+        t->refused_sends = t->sends;
     return 0;
 }
 
@@ -426,6 +444,8 @@ void os_transfer_clear_outcome(os_transfer *t)
     t->body_pos = 0;
     t->sends = 0;
     t->h2_sends = 0;
+    t->refused_sends = 0;
+    t->all_refused = 0;
     t->resent_after_loss = 0;
     t->dequeued = 0;
     t->status = 0;
@@ -461,6 +481,11 @@ static void set_message(os_transfer *t, CURLcode code)
                                  * stream is resent, see on_debug) */
         snprintf(t->message, sizeof t->message,
                  "the connection was lost before an answer; not resent because the request is not safe to repeat");
+    else if (t->all_refused && t->error == OS_ERR_RESET) /* libcurl gave up resending it (see on_debug) */
+        snprintf(t->message, sizeof t->message,
+                 "the server refused the request's HTTP/2 stream unprocessed each of the %d times it was sent, "
+                 "and libcurl stopped sending it again",
+                 t->sends);
     else if (t->body_refused)
         snprintf(t->message, sizeof t->message, "the receiver of the response body stopped the transfer");
     else if (t->out_of_memory)
@@ -489,7 +514,11 @@ void os_transfer_conclude_attempt(os_transfer *t, CURLcode code)
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
     t->status = status;
-    t->sent = request_size > 0 || t->body_pos > 0 || t->rewind_refused;
+    /* Every copy went out on an HTTP/2 stream that the server refused unprocessed (see on_debug), however
+     * the attempt ended after: nothing of it was applied. */
+    t->all_refused = code != CURLE_OK && !t->rewind_refused && t->sends > 0 && t->refused_sends == t->sends &&
+                     t->h2_sends >= t->sends;
+    t->sent = !t->all_refused && (request_size > 0 || t->body_pos > 0 || t->rewind_refused);
     /* Whatever libcurl made of the refusal (an abort from on_prereq, or nothing), it is a lost connection. */
     if (t->rewind_refused) code = CURLE_SEND_FAIL_REWIND;
     if (code == CURLE_FILESIZE_EXCEEDED) t->too_large = 1; /* the announced length was already too much */

@@ -77,6 +77,8 @@ typedef struct os_transfer {
     int attempt;
     int sends; /* times libcurl put this attempt's request on the wire (it resends on a dead reused connection) */
     int h2_sends; /* of those, the ones libcurl said went out on an HTTP/2 stream (see on_debug) */
+    int refused_sends; /* the first this many sends, libcurl said, were refused unprocessed (see on_debug) */
+    int all_refused; /* the attempt failed, every send of it refused so: nothing was applied */
     int resent_after_loss; /* libcurl sent it again after a copy that the server may have applied (on_prereq) */
     double submitted_at;
     double attempt_started_at;

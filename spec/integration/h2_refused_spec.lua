@@ -2,8 +2,10 @@
 -- (RFC 9113 8.7), and the streams above a GOAWAY's last-stream-id (6.8). libcurl sends those again by
 -- itself on a new connection, and the engine lets it do so whatever the method: a create_user (a POST
 -- without an idempotency key) refused so is not "maybe sent" but goes through, each send counted as an
--- attempt. Any other end without an answer (a stream reset with another code, a connection reset or, over
--- HTTP/1.1, closed) may follow processing, and an unsafe request is not repeated after it.
+-- attempt; when libcurl gives up after its fifth resend, or a resend cannot connect in time, nothing was
+-- applied either, and the policy retries the call as one never sent. Any other end without an answer (a
+-- stream reset with another code, a connection reset or, over HTTP/1.1, closed) may follow processing, and
+-- an unsafe request is not repeated after it.
 --
 -- Against spec/support/h2_peer.js (Node's http2 module) over TLS on loopback, one server per case.
 local cjson = require("cjson")
@@ -193,7 +195,8 @@ describe("HTTP/2 streams the server refused", function()
         "2 200 final" }, lines)
     end)
 
-    it("is sent again by libcurl five times at most, each send an attempt, even beyond max_retries", function()
+    it("is sent again by libcurl five times at most, each send an attempt, even beyond max_retries, " ..
+      "and was not applied", function()
       if skip() then return pending(skip()) end
       start("refuse_all")
       local attempts = {}
@@ -206,6 +209,58 @@ describe("HTTP/2 streams the server refused", function()
       assert.are.equal(6, #attempts)
       assert.are.equal(6, #events("refused"))
       assert.are.equal(6, events("refused")[6].conn, "each send on a new connection")
+      assert.is_nil(err.maybe_sent, "every copy was refused unprocessed: nothing was applied")
+      assert.are.equal("max_retries", err.gave_up)
+      assert.matches("refused the request's HTTP/2 stream unprocessed each of the 6 times", err.message, 1, true)
+      assert.does_not.match("may have been applied", tostring(err), 1, true)
+    end)
+
+    it("is retried by the policy when libcurl gives up resending it, none of its copies processed", function()
+      if skip() then return pending(skip()) end
+      start("refuse_first:6")
+      local attempts = {}
+      local client = new_client(attempts, { max_retries = 6 })
+      local body, res = create_user(client, 1)
+      client:close()
+      assert.is_table(body, tostring(res))
+      assert.are.equal(7, res.attempts)
+      assert.are.same({ "1 reset retry", "2 reset retry", "3 reset retry", "4 reset retry", "5 reset retry",
+        "6 reset retry", "7 200 final" }, summary(attempts))
+      assert.are.equal(0, attempts[5].wait, "libcurl's own resends")
+      assert.is_true(attempts[6].wait > 0, "the policy's retry waits its backoff")
+      assert.are.equal(6, #events("refused"))
+      assert.are.equal(1, #events("answered"), "the user was created once")
+    end)
+
+    it("may have been applied when the stream of libcurl's last resend is reset with another code", function()
+      if skip() then return pending(skip()) end
+      start("refuse_first:5:" .. NGHTTP2_INTERNAL_ERROR)
+      local attempts = {}
+      local client = new_client(attempts, { max_retries = 6 })
+      local body, err = create_user(client, 1)
+      client:close()
+      assert.is_nil(body)
+      assert.are.equal("reset", err.reason)
+      assert.is_true(err.maybe_sent)
+      assert.are.equal(6, err.attempts)
+      assert.matches("INTERNAL_ERROR", err.message, 1, true)
+      assert.are.same({ 5, 1 }, { #events("refused"), #events("reset") })
+    end)
+
+    it("was not applied when the resend after its refused stream cannot connect in time", function()
+      if skip() then return pending(skip()) end
+      start("stall_after_refuse:1")
+      local attempts = {}
+      local client = new_client(attempts, { timeout = 1, max_retries = 1 })
+      local body, err = create_user(client, 1)
+      client:close()
+      assert.is_nil(body)
+      assert.are.equal("timeout", err.reason)
+      assert.is_nil(err.maybe_sent, "the only copy sent was refused unprocessed")
+      assert.are.same({ "1 timeout retry", "2 timeout final" },
+        summary(attempts), "retried as a request that was never sent")
+      assert.are.equal(1, #events("refused"))
+      assert.are.equal(1, #events("request"))
     end)
 
     for _, case in ipairs({ { "INTERNAL_ERROR", NGHTTP2_INTERNAL_ERROR }, { "CANCEL", NGHTTP2_CANCEL } }) do
