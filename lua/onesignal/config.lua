@@ -189,21 +189,17 @@ local function exempted(host, list)
   return false
 end
 
---- The problem with the proxy libcurl would take from the environment for `cfg` (a resolved configuration
--- without option `proxy`), as a message (without the caller's name); nil when there is none. libcurl's rules:
--- for an https base URL https_proxy, else HTTPS_PROXY, for an http one http_proxy alone (never
+-- The proxy libcurl would take from the environment for the absolute URL `url` when its scheme is one
+-- libcurl cannot use: the variable's name and the scheme; nil when there is none.
+-- libcurl's rules: for an https URL https_proxy, else HTTPS_PROXY, for an http one http_proxy alone (never
 -- HTTP_PROXY), else all_proxy, else ALL_PROXY; an empty variable counts as unset, and no_proxy (else
--- NO_PROXY) may exempt the host. A proxy of a scheme libcurl cannot use would fail every attempt as a
--- connection not made, retried. The message names the variable and the scheme, never the rest of the URL
--- (its user and password). `getenv` is `os.getenv` unless a test passes another.
-function M.environment_proxy_problem(cfg, getenv)
-  if cfg.proxy ~= nil then return nil end -- the option wins ("" is no proxy), as in libcurl
-  getenv = getenv or os.getenv
+-- NO_PROXY) may exempt the host. Such a proxy would fail every attempt as a connection not made, retried.
+local function unusable_environment_proxy(url, getenv)
   local function variable(name)
     local value = getenv(name)
     if value ~= nil and value ~= "" then return value end
   end
-  local scheme, authority = cfg.base_url:match("^(%a[%w+.-]*)://([^/?#]+)")
+  local scheme, authority = url:match("^(%a[%w+.-]*)://([^/?#]+)")
   if not scheme then return nil end
   scheme = scheme:lower()
   local names = scheme == "https" and { "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" }
@@ -218,10 +214,36 @@ function M.environment_proxy_problem(cfg, getenv)
   local host = authority:lower():match("^%[(.*)%]") or authority:lower():gsub(":%d*$", "")
   local no_proxy = variable("no_proxy") or variable("NO_PROXY")
   if no_proxy and exempted(host, no_proxy) then return nil end
-  local function hide(text) return core.redact(text, cfg.rest_api_key, cfg.organization_api_key) end
+  return name, proxy_scheme
+end
+
+-- The start of the message about such a proxy: it names the variable and the scheme, never the rest of
+-- the variable's URL (its user and password).
+local function unusable_proxy_text(name, proxy_scheme, hide)
   return "$" .. name .. " has the scheme '" .. quote.key(proxy_scheme, hide) .. "', which libcurl cannot use: "
-    .. PROXY_SCHEME_LIST .. "; every call would fail connecting. Correct or unset it, or name the API's host in"
-    .. " $no_proxy"
+    .. PROXY_SCHEME_LIST
+end
+
+--- The problem with the proxy libcurl would take from the environment for `cfg` (a resolved configuration
+-- without option `proxy`), as a message (without the caller's name); nil when there is none. `getenv` is
+-- `os.getenv` unless a test passes another.
+function M.environment_proxy_problem(cfg, getenv)
+  if cfg.proxy ~= nil then return nil end -- the option wins ("" is no proxy), as in libcurl
+  local name, proxy_scheme = unusable_environment_proxy(cfg.base_url, getenv or os.getenv)
+  if not name then return nil end
+  local function hide(text) return core.redact(text, cfg.rest_api_key, cfg.organization_api_key) end
+  return unusable_proxy_text(name, proxy_scheme, hide) .. "; every call would fail connecting. Correct or unset"
+    .. " it, or name the API's host in $no_proxy"
+end
+
+--- The same problem for the URL of an export's file, on another host than the API's, which a client
+-- without option `proxy` fetches through the environment's proxy as well; nil when there is none. `hide`
+-- takes the client's keys out of text.
+function M.file_proxy_problem(url, hide, getenv)
+  local name, proxy_scheme = unusable_environment_proxy(url, getenv or os.getenv)
+  if not name then return nil end
+  return unusable_proxy_text(name, proxy_scheme, hide) .. "; the file could not be fetched (libcurl would fail"
+    .. " connecting). Correct or unset it, or name the file's host in $no_proxy"
 end
 
 --- Returns the checked configuration: every option with its default or environment value.

@@ -54,9 +54,12 @@
 -- with `reason = "export_expired"`, for S3's 403 to a presigned URL past its expiry; `"export_refused"`
 -- for S3's 403 or 404 naming another lasting cause, an error code other than NoSuchKey and AccessDenied
 -- such as SignatureDoesNotMatch or NoSuchBucket; `"http"` for a 403 whose body is larger than
--- `max_body_size`, which cannot say whether the file is missing or the URL refused); `"network"`,
--- `"timeout"`, `"tls"`; `"decode"` (`reason = "too_large"`) for fetch_export's file larger than the
--- client's `max_body_size`; `kind = "io"` when the file cannot be written (`message` says why). Every
+-- `max_body_size`, which cannot say whether the file is missing or the URL refused); `"network"`
+-- (`reason = "proxy"` before any GET when, with the libcurl transport and no option `proxy`, the proxy
+-- variable libcurl would use for the file's host has a scheme it cannot use: the message names the
+-- variable, as onesignal.new does for the API's host), `"timeout"`, `"tls"`; `"decode"` (`reason =
+-- "too_large"`) for fetch_export's file larger than the client's `max_body_size`; `kind = "io"` when the
+-- file cannot be written (`message` says why). Every
 -- error, an io one too, counts every GET made in `attempts` (a check's retries included) and the checks
 -- in `polls`.
 -- @section exports
@@ -185,6 +188,13 @@ local function fetch(self, caller, url, options, on_body)
   local sleep = options.sleep or function(seconds) self:sleep(seconds) end
   local path = request_path(url) -- for errors
   local where = { operation = caller, method = "GET", path = path } -- the request, as errors name it
+  -- A proxy variable that libcurl cannot use for the file's host would fail every GET as a connection not
+  -- made, retried: said before any, as onesignal.new says it for the API's host.
+  local proxy_problem = self.transport.file_proxy_problem and self.transport:file_proxy_problem(url)
+  if proxy_problem then
+    return nil, errors.new({ kind = "network", reason = "proxy", operation = caller, method = "GET", path = path,
+      attempts = 0, polls = 0, message = proxy_problem .. ", or set the client's option 'proxy' (\"\" for none)" })
+  end
   -- No credential: the file's host gets no key. Settings from client:with{} apply as to any call.
   local req = { operation = caller, method = "GET", url = url, on_body = on_body }
   for k, v in pairs(self.overrides or {}) do req[k] = v end

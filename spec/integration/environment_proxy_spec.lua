@@ -29,22 +29,53 @@ local SCRIPT = [[
     .. " attempts"))
 ]]
 
+-- Makes a client as SCRIPT does, asks for an export and fetches its file, at the test server's address
+-- (SPEC_URL's host, 127.0.0.1) or under the name `localhost`, with download_export and fetch_export; prints
+-- one line for each: "saved" or "fetched", or "failed: <reason>, <attempts> attempts, <polls> polls,
+-- maybe_sent <maybe_sent>, .part <left or none>: <tostring(err)>".
+local EXPORT_SCRIPT = [[
+  local onesignal = require("onesignal")
+  local options = { base_url = os.getenv("SPEC_URL"), rest_api_key = os.getenv("SPEC_KEY"),
+    app_id = os.getenv("SPEC_APP"), max_retries = 2, retry_base_delay = 0.05, retry_max_delay = 0.05 }
+  for k, v in pairs(%s) do options[k] = v end
+  local client = onesignal.new(options)
+  local url = assert(client:export_subscriptions(nil)).csv_file_url
+  if os.getenv("SPEC_FILE_HOST") == "localhost" then url = url:gsub("//127%%.0%%.0%%.1:", "//localhost:") end
+  local waits = { interval = 0.01, sleep = function() end }
+  local path = os.tmpname()
+  local function report(done, err)
+    if done then return print(done) end
+    local part = io.open(path .. ".part", "rb")
+    if part then part:close() end
+    print(string.format("failed: %%s, %%d attempts, %%d polls, maybe_sent %%s, .part %%s: %%s", err.reason,
+      err.attempts, err.polls, tostring(err.maybe_sent), part and "left" or "none", tostring(err)))
+  end
+  local info, err = client:download_export(url, path, waits)
+  report(info and "saved", err)
+  os.remove(path)
+  local text, fetch_err = client:fetch_export(url, waits)
+  report(text and "fetched", fetch_err)
+  client:close()
+]]
+
 describe("a proxy from the environment", function()
   local srv
 
   setup(function() srv = server.start({}) end)
   teardown(function() if srv then srv:stop() end end)
 
-  -- `variables`: the environment's proxy variables (every other one unset); `options`: Lua text.
-  local function run(variables, options)
+  -- `variables`: the environment's proxy variables (every other one unset, SPEC_FILE_HOST too); `options`:
+  -- Lua text; `script`: SCRIPT unless given.
+  local function run(variables, options, script)
     local words = { "env" }
     for _, name in ipairs(PROXY_VARIABLES) do words[#words + 1] = "-u " .. name end
+    words[#words + 1] = "-u SPEC_FILE_HOST"
     for name, value in pairs(variables) do words[#words + 1] = support.quote(name .. "=" .. value) end
     for name, value in pairs({ SPEC_URL = srv.url, SPEC_KEY = srv.rest_key, SPEC_APP = srv.app_id }) do
       words[#words + 1] = support.quote(name .. "=" .. value)
     end
     words[#words + 1] = support.lua_env() .. " " .. runtime.command .. " -e "
-      .. support.quote(SCRIPT:format(options or "{}"))
+      .. support.quote((script or SCRIPT):format(options or "{}"))
     local r = support.run(table.concat(words, " "))
     assert.are.equal(0, r.code, r.stderr)
     return r.stdout
@@ -78,6 +109,47 @@ describe("a proxy from the environment", function()
     end
     assert.are.equal("answered\n", run({ http_proxy = BAD }, '{ proxy = "" }')) -- the option wins
     assert.are.equal("described\n", run({ http_proxy = BAD }, "{ dry_run = true }")) -- sends nothing
+  end)
+
+  describe("for an export's file", function()
+    local function file_gets()
+      local n = 0
+      for _, r in ipairs(srv:requests()) do
+        if r.path:match("^/__files/") then n = n + 1 end
+      end
+      return n
+    end
+
+    it("of a scheme libcurl cannot use fails the download before any GET, naming the variable", function()
+      for _, case in ipairs({ { "http_proxy", { http_proxy = BAD, no_proxy = "127.0.0.1" } },
+          { "all_proxy", { all_proxy = BAD, NO_PROXY = "127.0.0.1" } } }) do
+        srv:reset()
+        local variables = case[2]
+        variables.SPEC_FILE_HOST = "localhost" -- the API's host is exempted, the file's is not
+        local out = run(variables, nil, EXPORT_SCRIPT)
+        for call in ("download_export fetch_export"):gmatch("%S+") do
+          assert.matches("failed: proxy, 0 attempts, 0 polls, maybe_sent nil, .part none: onesignal: " .. call
+            .. " failed: network error (proxy): $" .. case[1] .. " has the scheme 'socks9', which libcurl cannot"
+            .. " use: http, https, socks, socks4, socks4a, socks5 or socks5h (none: http); the file could not be"
+            .. " fetched (libcurl would fail connecting). Correct or unset it, or name the file's host in $no_proxy,"
+            .. " or set the client's option 'proxy' (\"\" for none) [0 attempts]\n", out, 1, true)
+        end
+        assert.is_nil(out:find("Pr0xy-pa55", 1, true), out)
+        assert.is_nil(out:find("proxy-user", 1, true), out)
+        assert.are.equal(0, file_gets(), "nothing was sent to the file's host")
+      end
+    end)
+
+    it("is left to libcurl where libcurl would not use it for the file's host, or can", function()
+      for _, case in ipairs({
+        { { http_proxy = BAD, no_proxy = "127.0.0.1" } },                   -- the file on the API's host
+        { { http_proxy = BAD, no_proxy = "127.0.0.1,localhost", SPEC_FILE_HOST = "localhost" } },
+        { { https_proxy = BAD, SPEC_FILE_HOST = "localhost" } },            -- not for an http URL
+        { { http_proxy = BAD, no_proxy = "127.0.0.1", SPEC_FILE_HOST = "localhost" }, '{ proxy = "" }' },
+      }) do
+        assert.are.equal("saved\nfetched\n", run(case[1], case[2], EXPORT_SCRIPT))
+      end
+    end)
   end)
 
   it("of a scheme libcurl cannot use is a usage error of the command line, which names it", function()

@@ -81,7 +81,7 @@ function M.new(cfg)
   -- rehashed over and over as entries come and go).
   -- closed is present (false) rather than absent: every call reads it, and a miss goes on to the metatable.
   local self = setmetatable({ name = "curl", session = session, ready = {}, ready_callbacks = {}, head = 1,
-    tail = 0, round = 0, closed = false }, Transport)
+    tail = 0, round = 0, closed = false, proxy_given = cfg.proxy ~= nil }, Transport)
   secrets[self] = { cfg.rest_api_key, cfg.organization_api_key }
   return self
 end
@@ -90,6 +90,14 @@ end
 function Transport:redact(text)
   local keys = secrets[self]
   return core.redact(text, keys[1] or "", keys[2] or "")
+end
+
+--- Why the file of an export at `url` (another host than the API's) cannot be fetched through the proxy
+-- libcurl would take from the environment for it, as a message; nil when nothing is in the way. Asked by
+-- exports.lua before the first GET: the check onesignal.new makes for the base URL (config.lua).
+function Transport:file_proxy_problem(url)
+  if self.proxy_given then return nil end -- option 'proxy' wins, for every host
+  return config.file_proxy_problem(url, function(text) return self:redact(text) end)
 end
 
 -- What a request gets once the client is closed: nothing more will happen to it. `maybe_sent`: it may
