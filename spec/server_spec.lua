@@ -592,6 +592,24 @@ describe("test server", function()
         assert.equal(1, srv:stats().notifications_created)
       end)
 
+      -- What curl makes of these is the client's business (its exit code differs between versions): here
+      -- only what arrived.
+      it("cut_head applies and sends the status line and fields without the empty line after them", function()
+        srv:fault{ steps = { { cut_head = true, headers = { ["X-Cut"] = "yes" } } } }
+        local res = create()
+        assert.equal(200, res.status)
+        assert.equal("yes", res.headers["x-cut"])
+        assert.equal("", res.body)
+        assert.equal(1, srv:stats().notifications_created)
+      end)
+
+      it("interim applies and sends a whole 100 Continue, then nothing more", function()
+        srv:fault{ steps = { { interim = true } } }
+        local res = create()
+        assert.equal(52, res.exit) -- no final answer
+        assert.equal(1, srv:stats().notifications_created)
+      end)
+
       it("drip applies and sends the whole body in pieces, a wait before each", function()
         srv:fault{ steps = { { drip = 0.05 } } }
         local res = create()

@@ -8,7 +8,7 @@ local faults = {}
 local STEP_FIELDS = {
   status = "number", headers = "table", body = "string", content_type = "string",
   retry_after_date = "number", drop = "string", delay = "number", truncate = "boolean", pass = "boolean",
-  drip = "number",
+  drip = "number", cut_head = "boolean", interim = "boolean",
 }
 local MATCH_FIELDS = { method = "string", path = "string", operation = "string" }
 

@@ -124,7 +124,8 @@ function M.handle()
   if step and step.delay then ngx.sleep(step.delay) end
 
   local status, body, headers, content_type
-  local applies = not step or not step.status or step.drop or step.truncate or step.drip
+  local applies = not step or not step.status or step.drop or step.truncate or step.drip or step.cut_head
+    or step.interim
   if applies then
     if method == "GET" and path:sub(1, 9) == "/__files/" then
       status, body, content_type = files.serve(path)
@@ -149,6 +150,8 @@ function M.handle()
     if step.drop == "after_read" then return respond.drop() end
     if step.truncate then return respond.truncated(status, body, headers, content_type) end
     if step.drip then return respond.dripped(status, body, headers, content_type, step.drip) end
+    if step.cut_head then return respond.cut_head(status, headers, content_type) end
+    if step.interim then return respond.interim() end
   end
   return respond.send(status, body, headers, content_type)
 end
