@@ -51,7 +51,9 @@ typedef struct {
     size_t retry_after_entry; /* offset of the last Retry-After entry, or OS_NO_ENTRY */
     int replayed;             /* the last Idempotent-Replayed field says "true" */
     int status;               /* of the status line that began this block */
-    int complete;             /* a final (>= 200) response's header block ended: later fields are trailers */
+    int complete;             /* the final response's header block ended with its empty line: later fields
+                               * are trailers. Final: >= 200, or an unasked-for 101, which libcurl takes as
+                               * final (its body runs to the end of the connection). */
 } os_header_block;
 
 /* Empties the block, keeping at most keep bytes of memory. */

@@ -439,7 +439,7 @@ void os_transfer_clear_outcome(os_transfer *t)
     os_buf_clear(&t->response, KEEP_RESPONSE);
     t->streamed = 0;
     t->announced = -1;
-    t->body_refused = t->too_large = t->rewind_refused = t->out_of_memory = t->socket_errno = 0;
+    t->body_refused = t->too_large = t->rewind_refused = t->out_of_memory = t->head_cut = t->socket_errno = 0;
     t->errbuf[0] = '\0';
     t->body_pos = 0;
     t->sends = 0;
@@ -490,6 +490,8 @@ static void set_message(os_transfer *t, CURLcode code)
         snprintf(t->message, sizeof t->message, "the receiver of the response body stopped the transfer");
     else if (t->out_of_memory)
         snprintf(t->message, sizeof t->message, "out of memory while receiving the response");
+    else if (t->head_cut) /* the cosocket transport's words (ngx_http.lua) */
+        snprintf(t->message, sizeof t->message, "the connection closed before the response headers arrived");
     /* libcurl says only "Couldn't connect to server" when no socket could be made: the cause is local, and
      * so is the way out. */
     else if (code == CURLE_COULDNT_CONNECT && t->socket_errno == EMFILE)
@@ -513,6 +515,22 @@ void os_transfer_conclude_attempt(os_transfer *t, CURLcode code)
     long status = 0, request_size = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    /* An answer is a final response whose header block ended with its empty line. libcurl 7.88 ends a
+     * transfer whose connection closed before that line without an error, as if the answer were whole
+     * (or as a body cut short, when a Content-Length came), and gives an interim 1xx's status as the
+     * response code when no final one followed. Neither proves anything: such a transfer is a reset, as
+     * on the cosocket transport; a final status line that came whole stays (the policy judges it as after
+     * a body cut short), an interim one does not, and no field of a cut block counts (a Retry-After or a
+     * replay mark may be cut or missing). An announced length over max_body is refused once the whole
+     * block came, before its empty line is handed over: that block stays. */
+    if (!t->headers.complete && code != CURLE_FILESIZE_EXCEEDED) {
+        if (status < 200 && status != 101) status = 0;
+        if (code == CURLE_OK || code == CURLE_PARTIAL_FILE) {
+            t->head_cut = 1;
+            code = CURLE_RECV_ERROR;
+        }
+        clear_headers(t);
+    }
     t->status = status;
     /* Every copy went out on an HTTP/2 stream that the server refused unprocessed (see on_debug), however
      * the attempt ended after: nothing of it was applied. */

@@ -99,6 +99,7 @@ typedef struct os_transfer {
     int too_large;
     int rewind_refused;
     int out_of_memory;
+    int head_cut; /* the connection closed inside the final answer's header block, which libcurl took as whole */
     int socket_errno; /* why the session's open-socket callback could not make a socket for it, or 0 */
     char errbuf[CURL_ERROR_SIZE];
 

@@ -7,11 +7,13 @@ local header_cases = require("support.header_cases")
 
 -- Answers one request with `response` (raw bytes), then closes; or, when `response` is a function, calls it
 -- with the connection instead once the request's head arrived. Returns the client's result.
-local function exchange(response, request_extra)
+local function exchange(response, request_extra, session_extra)
   local listener = assert(socket.bind("127.0.0.1", 0))
   listener:settimeout(0)
   local _, port = listener:getsockname()
-  local s = core.session({ base_url = "http://127.0.0.1:" .. port, max_retries = 0, timeout = 5 })
+  local options = { base_url = "http://127.0.0.1:" .. port, max_retries = 0, timeout = 5 }
+  for k, v in pairs(session_extra or {}) do options[k] = v end
+  local s = core.session(options)
   local req = { method = "GET", path = "/wire" }
   for k, v in pairs(request_extra or {}) do req[k] = v end
   s:submit(req)
@@ -157,6 +159,63 @@ describe("response parsing", function()
     local r = exchange("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
     assert.same("partial", r.error)
     assert.same("half", r.body)
+  end)
+
+  -- libcurl 7.88 ends such a transfer without an error, as if the answer were whole. Nothing proves it is:
+  -- the engine reports a reset, as the cosocket transport does (spec/openresty/http_spec.lua). The status
+  -- line came whole and stays, as after a body cut short; no field of the cut block is kept, so no
+  -- Retry-After or replay mark from it counts.
+  it("reports a header block cut before its empty line as reset, with its status but none of its fields", function()
+    local r = exchange("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Len")
+    assert.same("reset", r.error)
+    assert.same(200, r.status)
+    assert.same("the connection closed before the response headers arrived", r.message)
+    assert.is_nil(r.headers)
+    r = exchange("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nIdempotent-Replayed: true\r\n")
+    assert.same("reset", r.error)
+    assert.same(429, r.status)
+    assert.is_nil(r.retry_after)
+    assert.is_false(r.replayed)
+    assert.is_nil(r.headers)
+    -- a Content-Length among the fields that came: libcurl 7.88 takes the close for a body cut short
+    r = exchange("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n")
+    assert.same("reset", r.error)
+    assert.same(200, r.status)
+    assert.same("the connection closed before the response headers arrived", r.message)
+    -- after an interim answer, the final one cut
+    r = exchange("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 204 No Content\r\nX-Final: yes\r\n")
+    assert.same("reset", r.error)
+    assert.same(204, r.status)
+    assert.is_nil(r.headers)
+  end)
+
+  -- libcurl refuses the announced length before it hands over the empty line: the block came whole.
+  it("keeps the fields of an answer refused for the length it announced", function()
+    local r = exchange("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\nX-After: yes\r\n\r\n{}", nil,
+      { max_body = 1000 })
+    assert.same("too_large", r.error)
+    assert.same(200, r.status)
+    assert.same("yes", r.headers["x-after"])
+  end)
+
+  -- An interim answer is no answer: libcurl 7.88 reports its status as the response code.
+  it("reports an interim answer and then a close as reset, with no status", function()
+    for _, raw in ipairs({ "HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n",
+      "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n" }) do
+      local r = exchange(raw)
+      assert.same("reset", r.error, raw)
+      assert.same(0, r.status, raw)
+      assert.is_nil(r.headers, raw)
+    end
+  end)
+
+  it("still takes an unasked-for 101 as final and reads its body to the end of the connection", function()
+    local r = exchange("HTTP/1.1 101 Switching Protocols\r\nUpgrade: something\r\nContent-Length: 0\r\n\r\n"
+      .. "switched")
+    assert.is_nil(r.error, r.message)
+    assert.same(101, r.status)
+    assert.same("switched", r.body)
+    assert.same("something", r.headers.upgrade)
   end)
 
   it("reports a peer that closes without answering as reset", function()

@@ -422,6 +422,52 @@ describe("retries through the client", function()
       end
     end)
 
+    -- An answer whose header block the connection cut before its empty line, or an interim 100 Continue
+    -- and then a close: nothing proves an answer came, so the attempt is a reset after sending, as on
+    -- cosockets (spec/openresty/faults_spec.lua). A final status line that came whole is judged as after a
+    -- body cut short; the fields of the cut block count for nothing.
+    it("takes a header block cut short as a reset: a GET is repeated, create_user is not", function()
+      local client = new_client()
+      srv:fault_on("get_segments", { { cut_head = true } })
+      local body, res = client:get_segments(nil)
+      assert.is_table(body, tostring(res))
+      assert.are.equal(2, res.attempts)
+
+      srv:fault_on("create_user", { { cut_head = true }, { cut_head = true } })
+      local _, err = client:create_user(nil, { identity = { external_id = "cut-head" } })
+      assert.are.equal("network", err.kind)
+      assert.are.equal("reset", err.reason)
+      assert.are.equal(201, err.status)
+      assert.is_nil(err.headers)
+      assert.is_true(err.maybe_sent)
+      assert.are.equal(1, err.attempts)
+      assert.are.equal(1, #srv:recorded("create_user"))
+    end)
+
+    it("judges a cut 429 by its status, without the Retry-After of the cut block", function()
+      local client = new_client()
+      srv:fault_on("create_user", { { status = 429, cut_head = true, headers = { ["Retry-After"] = "120" } } })
+      local body, res = client:create_user(nil, { identity = { external_id = "cut-429" } })
+      assert.is_table(body, tostring(res))
+      assert.are.equal(2, res.attempts)
+    end)
+
+    it("takes an interim 100 Continue and then a close as a reset with no status", function()
+      local client = new_client()
+      srv:fault_on("get_segments", { { interim = true } })
+      local body, res = client:get_segments(nil)
+      assert.is_table(body, tostring(res))
+      assert.are.equal(2, res.attempts)
+
+      srv:fault_on("create_user", { { interim = true }, { interim = true } })
+      local _, err = client:create_user(nil, { identity = { external_id = "interim" } })
+      assert.are.equal("reset", err.reason)
+      assert.is_nil(err.status)
+      assert.is_true(err.maybe_sent)
+      assert.are.equal(1, err.attempts)
+      assert.are.equal(1, #srv:recorded("create_user"))
+    end)
+
     it("repeats any request when the connection was refused (nothing was sent)", function()
       local client = new_client({ base_url = "http://127.0.0.1:1", max_retries = 2 })
       local _, err = client:create_user(nil, { identity = { external_id = "nowhere" } })
