@@ -215,6 +215,49 @@ describe("retries on the ngx transport", function()
     end
   end)
 
+  -- As on libcurl (spec/integration/retry_spec.lua): a header block cut before its empty line, or an
+  -- interim 100 Continue and then a close, is a reset after sending; a final status line that came whole
+  -- is judged as after a body cut short, and the fields of the cut block count for nothing.
+  it("takes a header block cut short as a reset: a GET is repeated, create_user is not", function()
+    srv:fault_on("view_templates", { { cut_head = true } })
+    local r = call("view_templates", { NULL })
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(2, r.attempts)
+
+    srv:fault_on("create_user", { { cut_head = true }, { cut_head = true } })
+    r = call("create_user", { NULL, { identity = { external_id = "cut-head" } } })
+    assert.is_false(r.ok)
+    assert.are.equal("network", r.kind)
+    assert.are.equal("reset", r.reason)
+    assert.are.equal(201, r.status)
+    assert.is_true(r.maybe_sent)
+    assert.are.equal(1, r.attempts)
+    assert.are.equal(1, #srv:recorded("create_user"))
+  end)
+
+  it("judges a cut 429 by its status, without the Retry-After of the cut block", function()
+    srv:fault_on("create_user", { { status = 429, cut_head = true, headers = { ["Retry-After"] = "120" } } })
+    local r = call("create_user", { NULL, { identity = { external_id = "cut-429" } } })
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(2, r.attempts)
+  end)
+
+  it("takes an interim 100 Continue and then a close as a reset with no status", function()
+    srv:fault_on("view_templates", { { interim = true } })
+    local r = call("view_templates", { NULL })
+    assert.is_true(r.ok, r.text)
+    assert.are.equal(2, r.attempts)
+
+    srv:fault_on("create_user", { { interim = true }, { interim = true } })
+    r = call("create_user", { NULL, { identity = { external_id = "interim" } } })
+    assert.is_false(r.ok)
+    assert.are.equal("reset", r.reason)
+    assert.is_nil(r.status)
+    assert.is_true(r.maybe_sent)
+    assert.are.equal(1, r.attempts)
+    assert.are.equal(1, #srv:recorded("create_user"))
+  end)
+
   it("lets the deadline cut an answer that arrives in drips, as libcurl does", function()
     srv:fault_on("view_templates", server.times(3, { drip = 0.3 })) -- 3 s per answer
     local r = call("view_templates", { NULL }, { deadline = 1 })

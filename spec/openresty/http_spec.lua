@@ -86,6 +86,29 @@ describe("responses on the ngx transport", function()
     assert.is_nil(r.headers["x-interim"])
   end)
 
+  -- As the C engine reports them (spec/core/session_wire_spec.lua): nothing proves such an answer whole.
+  it("reports a header block cut before its empty line as reset, with its status", function()
+    local r = fetch("/raw/head_cut")
+    assert.is_false(r.ok)
+    assert.are.equal("reset", r.reason)
+    assert.are.equal(200, r.status)
+    assert.are.equal("the connection closed before the response headers arrived", r.message)
+    r = fetch("/raw/head_cut_429")
+    assert.is_false(r.ok)
+    assert.are.equal("reset", r.reason)
+    assert.are.equal(429, r.status)
+    assert.is_nil(r.retry_after)
+  end)
+
+  it("reports an interim answer and then a close as reset, with no status", function()
+    for _, fixture in ipairs({ "interim_close", "interim_cut" }) do
+      local r = fetch("/raw/" .. fixture)
+      assert.is_false(r.ok)
+      assert.are.equal("reset", r.reason, fixture)
+      assert.is_nil(r.status, fixture)
+    end
+  end)
+
   it("joins thousands of repeats and folds of one name, in order", function()
     local r = fetch("/raw/many_repeats")
     assert.is_true(r.ok, r.text)

@@ -142,9 +142,11 @@ end
 -- A header name: one or more token characters (RFC 9110 5.1).
 local TOKEN = "^[%w!#$%%&'*+.^_`|~-]+$"
 
--- A failure after the status line: the status stays known, as libcurl reports it.
+-- A failure after the status line: a final status stays known, as the C engine reports it; an interim
+-- one (1xx but an unasked-for 101, which is taken as final, see read_head) is no answer.
 local function head_failure(head, class, message)
-  return nil, class, message, head.status
+  local status = head.status
+  return nil, class, message, (status >= 200 or status == 101) and status or nil
 end
 
 -- Adds `text` after `sep` to header `name`. A value that grows (a repeated name, a folded line) becomes

@@ -108,6 +108,19 @@ local RAW = {
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
       .. chunked(text:sub(1, 5000), 1000)
   end,
+  -- the connection closes inside the header block (no empty line yet), or after an interim answer
+  head_cut = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Len"
+  end,
+  head_cut_429 = function()
+    return "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 2\r\n"
+  end,
+  interim_close = function()
+    return "HTTP/1.1 100 Continue\r\n\r\n"
+  end,
+  interim_cut = function()
+    return "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n"
+  end,
   huge_length = function()
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{}"
   end,
