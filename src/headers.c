@@ -114,6 +114,7 @@ void os_header_block_clear(os_header_block *b, size_t keep)
     b->last_entry = OS_NO_ENTRY;
     b->retry_after_entry = OS_NO_ENTRY;
     b->replayed = 0;
+    b->transfer_coded = 0;
     b->status = 0;
     b->complete = 0;
 }
@@ -142,10 +143,13 @@ static int add_field(os_header_block *b, const os_header_line *h)
     b->buf.len += h->value_len;
     b->last_entry = at;
     b->count++;
-    /* Two names matter to the engine; their lengths rule out every other header at once. */
+    /* Three names matter to the engine; their lengths rule out every other header at once. */
     if (h->name_len == sizeof "retry-after" - 1 && os_header_name_is(h->name, h->name_len, "retry-after"))
         b->retry_after_entry = at;
     if (h->name_len == sizeof "idempotent-replayed" - 1) note_replayed(b);
+    if (h->name_len == sizeof "transfer-encoding" - 1 &&
+        os_header_name_is(h->name, h->name_len, "transfer-encoding"))
+        b->transfer_coded = 1;
     return 0;
 }
 
@@ -188,6 +192,27 @@ int os_header_block_feed(os_header_block *b, const char *line, size_t len)
         b->last_entry = OS_NO_ENTRY;
         return 0;
     }
+}
+
+int os_header_unasked_coding(const char *value, size_t len, const char **coding, size_t *coding_len)
+{
+    size_t at = 0;
+    while (at < len) {
+        const char *element = value + at;
+        size_t end = at, element_len;
+        while (end < len && value[end] != ',') end++;
+        element_len = end - at;
+        trim(&element, &element_len);
+        /* An empty element is allowed and means nothing (RFC 9110 section 5.6.1). */
+        if (element_len > 0 && !os_header_name_is(element, element_len, "chunked") &&
+            !os_header_name_is(element, element_len, "identity")) {
+            *coding = element;
+            *coding_len = element_len;
+            return 1;
+        }
+        at = end + 1;
+    }
+    return 0;
 }
 
 size_t os_header_block_at(const os_header_block *b, size_t offset, const char **name, size_t *name_len,

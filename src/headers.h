@@ -50,6 +50,7 @@ typedef struct {
     size_t last_entry;        /* offset of the newest entry, for folded continuation lines */
     size_t retry_after_entry; /* offset of the last Retry-After entry, or OS_NO_ENTRY */
     int replayed;             /* the last Idempotent-Replayed field says "true" */
+    int transfer_coded;       /* a Transfer-Encoding field came (os_header_unasked_coding tells more) */
     int status;               /* of the status line that began this block */
     int complete;             /* the final response's header block ended with its empty line: later fields
                                * are trailers. Final: >= 200, or an unasked-for 101, which libcurl takes as
@@ -63,6 +64,12 @@ void os_header_block_clear(os_header_block *b, size_t keep);
  * the final response's header block (chunked trailers, which libcurl delivers the same way) are left
  * out: a trailer must not pass for a header such as Retry-After. */
 int os_header_block_feed(os_header_block *b, const char *line, size_t len);
+
+/* The first element of value (a Transfer-Encoding field's, len bytes) other than chunked and identity
+ * (any case), as *coding and *coding_len, without the spaces around it (and with any parameters: chunked
+ * has none); 0 when there is none. A client that sends no TE header has asked for no other coding (RFC
+ * 9110 section 10.1.4). */
+int os_header_unasked_coding(const char *value, size_t len, const char **coding, size_t *coding_len);
 
 /* Iterates entries: returns the offset of the entry after the one at offset (start with 0), or
  * OS_NO_ENTRY at the end, and points name/value into the block. */

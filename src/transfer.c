@@ -76,12 +76,38 @@ static void clear_headers(os_transfer *t)
     os_header_block_clear(&t->headers, KEEP_HEADERS);
 }
 
+/* The first transfer coding of the final answer's Transfer-Encoding fields other than chunked and identity
+ * (see os_header_unasked_coding), or 0 when there is none. */
+static int unasked_coding(const os_transfer *t, const char **coding, size_t *coding_len)
+{
+    const char *name, *value;
+    size_t name_len, value_len, at = 0, next;
+    while ((next = os_header_block_at(&t->headers, at, &name, &name_len, &value, &value_len)) != OS_NO_ENTRY) {
+        if (os_header_name_is(name, name_len, "transfer-encoding") &&
+            os_header_unasked_coding(value, value_len, coding, coding_len))
+            return 1;
+        at = next;
+    }
+    return 0;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 {
     os_transfer *t = userdata;
     size_t n = size * nmemb;
+    int was_complete = t->headers.complete;
+    const char *coding;
+    size_t coding_len;
     if (os_header_block_feed(&t->headers, data, n) != 0) {
         t->out_of_memory = 1;
+        return 0;
+    }
+    /* No request says TE, so the only transfer coding an answer may use is chunked (RFC 9110 section
+     * 10.1.4). What libcurl makes of another depends on its version: 7.88 decodes gzip and deflate, 8.1
+     * to 8.13 hand the coded bytes on as the body, later ones fail. Refused here on every version, as the
+     * cosocket transport refuses it (ngx_http.lua), once the final answer's block has ended. */
+    if (!was_complete && t->headers.complete && t->headers.transfer_coded && unasked_coding(t, &coding, &coding_len)) {
+        t->coding_refused = 1;
         return 0;
     }
     return n;
@@ -439,7 +465,8 @@ void os_transfer_clear_outcome(os_transfer *t)
     os_buf_clear(&t->response, KEEP_RESPONSE);
     t->streamed = 0;
     t->announced = -1;
-    t->body_refused = t->too_large = t->rewind_refused = t->out_of_memory = t->head_cut = t->socket_errno = 0;
+    t->body_refused = t->too_large = t->rewind_refused = t->out_of_memory = t->head_cut = t->coding_refused = 0;
+    t->socket_errno = 0;
     t->errbuf[0] = '\0';
     t->body_pos = 0;
     t->sends = 0;
@@ -471,10 +498,19 @@ int os_transfer_begin_attempt(os_transfer *t, long timeout_ms, double now)
 
 #undef SET
 
+/* Longest part of a server's coding name quoted in a message. */
+#define CODING_SHOWN 40
+
 static void set_message(os_transfer *t, CURLcode code)
 {
     char *p;
-    if (t->too_large)
+    const char *coding;
+    size_t coding_len;
+    if (t->coding_refused && unasked_coding(t, &coding, &coding_len)) /* the cosocket transport's words */
+        snprintf(t->message, sizeof t->message,
+                 "Transfer-Encoding '%.*s' in the response, which was not asked for (only chunked is accepted)",
+                 (int)(coding_len < CODING_SHOWN ? coding_len : CODING_SHOWN), coding);
+    else if (t->too_large)
         snprintf(t->message, sizeof t->message, "response body larger than max_body_size (%lu bytes)",
                  (unsigned long)t->max_body);
     else if (t->rewind_refused) /* libcurl wanted to send it again after a kept connection died (a refused

@@ -100,6 +100,7 @@ typedef struct os_transfer {
     int rewind_refused;
     int out_of_memory;
     int head_cut; /* the connection closed inside the final answer's header block, which libcurl took as whole */
+    int coding_refused; /* the final answer named a transfer coding that was not asked for (on_header) */
     int socket_errno; /* why the session's open-socket callback could not make a socket for it, or 0 */
     char errbuf[CURL_ERROR_SIZE];
 

@@ -4,6 +4,7 @@
 local core = require("onesignal.core")
 local has_socket, socket = pcall(require, "socket")
 local header_cases = require("support.header_cases")
+local compress = require("support.compress")
 
 -- Answers one request with `response` (raw bytes), then closes; or, when `response` is a function, calls it
 -- with the connection instead once the request's head arrived. Returns the client's result.
@@ -139,6 +140,33 @@ describe("response parsing", function()
       header_cases.check(c, r.headers, r.retry_after, r.replayed)
     end)
   end
+
+  -- No request says TE, so chunked is the only transfer coding an answer may use; libcurl 7.88 would decode
+  -- gzip (later versions pass it on coded, or fail). Refused as on cosockets (spec/openresty/http_spec.lua).
+  it("refuses a transfer coding other than chunked, which it never asked for", function()
+    local gz = compress.gzip('{"id":"coded"}')
+    local r = exchange("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n" .. gz)
+    assert.same("other", r.error)
+    assert.same(200, r.status)
+    assert.same("Transfer-Encoding 'gzip' in the response, which was not asked for (only chunked is accepted)",
+      r.message)
+    assert.same("gzip", r.headers["transfer-encoding"])
+    assert.same("", r.body)
+    r = exchange(string.format("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n",
+      #gz, gz))
+    assert.same("other", r.error)
+    assert.matches("'gzip'", r.message, 1, true)
+    -- also in a second field, or after an empty element
+    r = exchange("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: , Deflate \r\n\r\n0\r\n\r\n")
+    assert.same("other", r.error)
+    assert.matches("'Deflate'", r.message, 1, true)
+  end)
+
+  it("takes chunked and identity as transfer codings, in any case", function()
+    local r = exchange("HTTP/1.1 200 OK\r\nTransfer-Encoding: Identity, CHUNKED\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+    assert.is_nil(r.error, r.message)
+    assert.same("{}", r.body)
+  end)
 
   it("parses a Retry-After date against the current time", function()
     local date = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + 100)

@@ -109,6 +109,20 @@ describe("responses on the ngx transport", function()
     end
   end)
 
+  -- As the C engine (spec/core/session_wire_spec.lua): chunked is the only transfer coding an answer may use.
+  it("refuses a transfer coding other than chunked, which it never asked for", function()
+    for fixture, coding in pairs({ te_gzip = "gzip", te_gzip_chunked = "gzip", te_second_field = "Deflate" }) do
+      local r = fetch("/raw/" .. fixture)
+      assert.is_false(r.ok)
+      assert.are.equal("other", r.reason, fixture)
+      assert.are.equal(200, r.status, fixture)
+      assert.are.equal("Transfer-Encoding '" .. coding .. "' in the response, which was not asked for"
+        .. " (only chunked is accepted)", r.message, fixture)
+    end
+    local r = fetch("/raw/te_allowed")
+    assert.is_true(r.ok, r.text)
+  end)
+
   it("joins thousands of repeats and folds of one name, in order", function()
     local r = fetch("/raw/many_repeats")
     assert.is_true(r.ok, r.text)

@@ -298,16 +298,32 @@ local function read_to_close(r, sink)
   end
 end
 
+-- The first element of a Transfer-Encoding value other than chunked and identity (any case), without the
+-- spaces around it; nil when there is none. No request says TE, so chunked is the only transfer coding an
+-- answer may use (RFC 9110 10.1.4); the C engine refuses the others alike (os_header_unasked_coding).
+local function unasked_coding(te)
+  for element in te:gmatch("[^,]+") do
+    local coding = trimmed(element, 1)
+    local lower = coding:lower()
+    if coding ~= "" and lower ~= "chunked" and lower ~= "identity" then return coding end
+  end
+end
+
 --- How the body of a response is framed: "none", "chunked", "length" (with the length) or "close".
--- Returns nil, class, message for a Content-Length that is not a number or exceeds `max`.
+-- Returns nil, class, message for a Content-Length that is not a number or exceeds `max`, and for a
+-- transfer coding that was not asked for.
 function M.framing(head, max)
-  local status = head.status
+  local status, headers = head.status, head.headers
+  local te = headers["transfer-encoding"]
+  local coding = te and unasked_coding(te)
+  if coding then
+    return nil, "other", "Transfer-Encoding '" .. coding:sub(1, 40)
+      .. "' in the response, which was not asked for (only chunked is accepted)"
+  end
   -- An unasked-for 101 ends as libcurl ends it: its body is what comes until the connection closes, whatever
   -- Content-Length says, so the connection is never used again.
   if status == 101 then return "close" end
   if status == 204 or status == 304 or status < 200 then return "none" end
-  local headers = head.headers
-  local te = headers["transfer-encoding"]
   if te and te:lower():find("chunked", 1, true) then return "chunked" end
   local cl = headers["content-length"]
   if cl then

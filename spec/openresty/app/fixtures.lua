@@ -121,6 +121,23 @@ local RAW = {
   interim_cut = function()
     return "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n"
   end,
+  -- transfer codings nobody asked for (no request says TE), close-delimited and chunked; and the two allowed
+  te_gzip = function(text)
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n"
+      .. "Connection: close\r\n\r\n" .. encode.gzip(text)
+  end,
+  te_gzip_chunked = function(text)
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n"
+      .. "Connection: close\r\n\r\n" .. chunked(encode.gzip(text), 1000) .. "0\r\n\r\n"
+  end,
+  te_second_field = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+      .. "Transfer-Encoding: , Deflate \r\nConnection: close\r\n\r\n0\r\n\r\n"
+  end,
+  te_allowed = function()
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: Identity, CHUNKED\r\n"
+      .. "Connection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+  end,
   huge_length = function()
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{}"
   end,
