@@ -520,8 +520,9 @@ end
 --- Closes the client's connections, and so every client sharing them (those made by `with`, and the one
 -- `with` was called on). Requests that had finished get their answers; the others fail with
 -- `err.reason == "closed"`. Their callbacks run now (so coroutines waiting on them resume with the
--- result), and later calls fail the same way. On Lua 5.4 a client is a to-be-closed value:
--- `local client <close> = onesignal.new{...}` closes it when the block ends, an error included.
+-- result), and later calls fail the same way. Closing a closed client runs the callbacks still waiting
+-- (after one that raised, or of calls made since), as `poll` does. On Lua 5.4 a client is a to-be-closed
+-- value: `local client <close> = onesignal.new{...}` closes it when the block ends, an error included.
 function Client:close()
   check_can_drive(self, "close")
   if self.transport.close then self.transport:close() end

@@ -666,6 +666,31 @@ describe("closing a client", function()
     assert.are.equal(0, client:pending())
   end)
 
+  -- README: every close hands out what is queued, as it does on OpenResty (spec/openresty/concurrency_spec.lua):
+  -- a program that closed its client may never poll it again, and a client made <close> is closed twice.
+  it("hands the callbacks a raise in close left queued, and those of calls after it, to the next close too",
+    function()
+      local client = onesignal.new({ base_url = srv.url, rest_api_key = srv.rest_key, app_id = srv.app_id })
+      srv:fault({ match = { operation = "get_segments" }, steps = { { delay = 3 }, { delay = 3 } } })
+      local ran = 0
+      for _ = 1, 2 do
+        client:get_segments_async(nil, function()
+          ran = ran + 1
+          if ran == 1 then error("boom while closing") end
+        end)
+      end
+      assert.is_false(pcall(client.close, client))
+      assert.are.equal(1, ran)
+      client:close()
+      assert.are.equal(2, ran)
+      assert.are.equal(0, client:pending())
+      local err
+      client:get_segments_async(nil, function(_, e) err = e end)
+      client:close()
+      assert.are.equal("closed", err and err.reason)
+      assert.are.equal(0, client:pending())
+    end)
+
   -- README: after close an _async call's callback runs in the next poll. One started by a callback that
   -- closed the client, while a poll was handing out results, ran in that same poll instead: the close
   -- handed out the rest and emptied the queue, and the poll went on to the new entry in its place.

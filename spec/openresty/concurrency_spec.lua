@@ -345,6 +345,18 @@ describe("concurrency on the ngx transport", function()
       end)
   end
 
+  -- README (Closing): every close hands out what is queued, the first one's leftovers included.
+  for _, transport in ipairs({ "ngx", "curl" }) do
+    it("runs the callbacks a raise in close left queued, and later calls', in the next close (" .. transport .. ")",
+      function()
+        srv:fault({ match = { operation = "view_templates" }, steps = { { delay = 1 }, { delay = 1 } } })
+        local out = app:case("close_twice", { operation = "view_templates", args = { NULL },
+          options = { transport = transport } })
+        assert.are.equal("deliberate failure in a callback", out.raised)
+        assert.are.same({ 1, 2, 3, 0 }, { out.after_first, out.after_second, out.after_third, out.pending })
+      end)
+  end
+
   -- README: once the client is closed nothing is paced, the items not yet started fail at once. A thread
   -- waiting for its next token slept it out (ngx.sleep, or a poll that nothing woke) after the close.
   for _, busy in ipairs({ false, 3 }) do

@@ -214,9 +214,14 @@ function Transport:timeout()
 end
 
 --- Closes the session. Results that had finished keep their answers; requests still under way finish with
--- error "closed". Their callbacks run now, after those of results already collected.
+-- error "closed". Their callbacks run now, after those of results already collected. Closed again, it
+-- hands out what is queued (the callbacks after one that raised in the first close, those of calls made
+-- since), as poll does and as close does on OpenResty: a program that closed its client may never poll it.
 function Transport:close()
-  if self.closed then return end
+  if self.closed then
+    deliver(self)
+    return
+  end
   enqueue_all(self, self.session:finished())
   -- raises from a hook, and then the client stays open
   local ids, callbacks, attempts, maybe_sent = self.session:close()

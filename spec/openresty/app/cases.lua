@@ -277,6 +277,28 @@ function M.callbacks(settings, args)
   return { raised = raised, done = done, got = got, pending = client:pending(), timeout = client:timeout() }
 end
 
+--- Two `_async` calls of one operation under way (the server holds them back), the first callback to run
+-- raising; close (which raises it), close again, then one more `_async` call and close. How many callbacks
+-- had run after each close, and what is left pending.
+function M.close_twice(settings, args)
+  local client = new_client(settings, args)
+  local list, n = call_args(args.args)
+  local ran = 0
+  list[n + 1] = function()
+    ran = ran + 1
+    if ran == 1 then error("deliberate failure in a callback", 0) end
+  end
+  for _ = 1, 2 do client[args.operation .. "_async"](client, unpack(list, 1, n + 1)) end
+  local ok, err = pcall(client.close, client)
+  local out = { raised = not ok and tostring(err) or nil, after_first = ran }
+  client:close()
+  out.after_second = ran
+  client[args.operation .. "_async"](client, unpack(list, 1, n + 1))
+  client:close()
+  out.after_third, out.pending = ran, client:pending()
+  return out
+end
+
 --- `count` _async calls of one operation, and a thread of client:spawn that closes the client
 -- `close_after` seconds later (ngx.sleep) while they are under way; then client:run(). What each callback
 -- got, what was pending just after the close, how long run took, and what client:pending() said in the
