@@ -45,6 +45,20 @@ describe("TLS", function()
     assert.are.equal("https", srv:requests()[1].scheme)
   end)
 
+  -- RFC 6066 section 3: a literal address is no server name. The cosocket transport does the same
+  -- (spec/openresty/requests_spec.lua).
+  it("sends the host's name as SNI, and none for an IP address", function()
+    local by_name = srv.https_url:gsub("127%.0%.0%.1", "localhost")
+    for _, case in ipairs({ { srv.https_url, nil }, { by_name, "localhost" } }) do
+      srv:clear()
+      local client = onesignal.new({ base_url = case[1], rest_api_key = srv.rest_key, app_id = srv.app_id,
+        ca_file = srv.ca_file })
+      local body, err = client:get_segments()
+      assert.is_table(body, tostring(err))
+      assert.are.equal(case[2], srv:requests()[1].server_name, case[1])
+    end
+  end)
+
   it("refuses a CA file that does not hold the server's CA", function()
     local other = files.temp("not a certificate\n")
     local client = onesignal.new({ base_url = srv.https_url, rest_api_key = srv.rest_key, app_id = srv.app_id,

@@ -219,9 +219,25 @@ describe("the ngx transport in nginx", function()
     assert.are.equal("localhost:" .. srv.tls_port, recorded.headers.host)
   end)
 
+  -- RFC 6066 section 3: a literal address is no server name; libcurl sends none either
+  -- (spec/hardening/tls_spec.lua).
+  it("sends the host's name as SNI, and none for an IP address", function()
+    srv:clear()
+    local out = app:case("call", { operation = "view_templates", args = { NULL }, base = "https" })
+    assert.is_true(out.results[1].ok, out.results[1].text)
+    out = app:case("call", { operation = "view_templates", args = { NULL }, base = "https_ip",
+      options = { insecure = true } })
+    assert.is_true(out.results[1].ok, out.results[1].text)
+    local seen = srv:requests()
+    assert.are.equal(2, #seen)
+    assert.are.equal("localhost", seen[1].server_name)
+    assert.is_nil(seen[2].server_name)
+  end)
+
   it("refuses a certificate that does not name the host, unless told to be insecure", function()
     srv:clear()
-    -- The test certificate names IP 127.0.0.1 and DNS localhost; nginx checks host names only.
+    -- The test certificate names IP 127.0.0.1 and DNS localhost; nginx checks host names only, so an address
+    -- is refused before connecting.
     -- Several times: ngx_lua reports a rejected certificate differently once TLS sessions are resumed.
     local out = app:case("call", { operation = "view_templates", args = { NULL }, base = "https_ip", times = 4 })
     for _, r in ipairs(out.results) do

@@ -110,6 +110,7 @@ function M.handle()
     connection_requests = tonumber(ngx.var.connection_requests),
     http_version = string.format("%.1f", ngx.req.http_version() or 0),
     scheme = ngx.var.scheme,
+    server_name = ngx.var.ssl_server_name, -- the TLS client's SNI (absent when it sent none, and over http)
     time = ngx.now(),
     operation = route and route.name,
     fault = step,

@@ -144,6 +144,13 @@ function M.run(a)
     return out
   end
 
+  if t.tls and t.verify and not t.server_name then
+    -- nginx checks a certificate's names against a host name only (ngx_ssl_check_host), and with no name
+    -- to send it would check none: nothing could prove the server at this address is the one meant.
+    out.error, out.message = "tls", "TLS certificate of " .. where .. " cannot be checked: nginx checks"
+      .. " certificates by host name, not IP address (name the host in the URL, or set insecure)"
+    return out
+  end
   local connect_time = math.max(math.min(a.connect_timeout, left()), 0.001)
   local connect_ends = a.now() + connect_time
   sock:settimeout(ms(connect_time))

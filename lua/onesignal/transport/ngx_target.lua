@@ -77,7 +77,10 @@ function M.parse(base_url, verify)
     verify = verify,
     -- libcurl leaves the port out when it is the scheme's own
     host_header = port == DEFAULT_PORT[scheme] and host or (host .. ":" .. port),
-    server_name = host:gsub("^%[(.*)%]$", "%1"),
+    -- The name sent in TLS (SNI) and that nginx checks the certificate against: none for an IPv4 or IPv6
+    -- address, which RFC 6066 section 3 keeps out of SNI (libcurl sends none either) and which nginx
+    -- cannot check a certificate against (see ngx_exchange).
+    server_name = not literal and host or nil,
     literal = literal ~= nil,
   }
   t.pool = table.concat({ "onesignal", scheme, host:lower(), port, tls and (verify and "verify" or "noverify") or "" },
