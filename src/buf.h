@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 typedef struct {
     char *data;
     size_t len;
@@ -20,5 +24,7 @@ int os_buf_reserve(os_buf *b, size_t n);
 void os_buf_clear(os_buf *b, size_t keep);
 
 void os_buf_free(os_buf *b);
+
+OS_HIDDEN_END
 
 #endif

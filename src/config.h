@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 typedef struct os_config {
     char *base_url; /* "http(s)://host[:port][/prefix]"; NULL: every request gives an absolute URL */
     char *rest_key; /* NULL when absent */
@@ -63,5 +67,7 @@ int os_valid_url(const char *s, size_t len);
 /* An idempotency key: not empty (an empty key deduplicates nothing, yet would make a resend look safe),
  * no control character. */
 int os_valid_idempotency_key(const char *s, size_t len);
+
+OS_HIDDEN_END
 
 #endif

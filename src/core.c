@@ -251,12 +251,10 @@ static const luaL_Reg FUNCTIONS[] = {{"uuid4", l_uuid4},
                                      {"utf8_error", os_lua_utf8_error},
                                      {NULL, NULL}};
 
-int luaopen_onesignal_core(lua_State *L);
+/* The one symbol the module exports (visibility.h). */
+OS_EXPORT int luaopen_onesignal_core(lua_State *L);
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((visibility("default")))
-#endif
-int luaopen_onesignal_core(lua_State *L)
+OS_EXPORT int luaopen_onesignal_core(lua_State *L)
 {
     core_state *state;
     pthread_once(&curl_once, init_curl);

@@ -2,6 +2,10 @@
 #ifndef ONESIGNAL_CURL_INFO_H
 #define ONESIGNAL_CURL_INFO_H
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 typedef struct {
     char version[256];        /* curl_version(): "libcurl/7.88.1 OpenSSL/… nghttp2/…" */
     char accept_encoding[64]; /* every content encoding it decodes, as it names them: "deflate, gzip, br, zstd" */
@@ -17,5 +21,7 @@ typedef struct {
  * static buffers of libcurl on every call, so reading them once is what keeps two Lua states loading the
  * module at the same moment from racing (ThreadSanitizer saw it in spec/hardening/threads_spec.lua). */
 const os_curl_info *os_curl_info_get(void);
+
+OS_HIDDEN_END
 
 #endif

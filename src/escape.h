@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 /* Upper bound of the encoded length of len input bytes (every byte may become "%XX"). */
 #define OS_ESCAPE_MAX(len) ((len) * 3)
 
@@ -11,5 +15,7 @@
  * OS_ESCAPE_MAX(len) bytes; no NUL is written) and returns the encoded length. An input that is
  * exactly "." or ".." has its dots encoded too, so it cannot act as a dot-segment in a path. */
 size_t os_escape(const char *in, size_t len, char *out);
+
+OS_HIDDEN_END
 
 #endif

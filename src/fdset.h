@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 typedef struct {
     unsigned char *member; /* indexed by descriptor */
     size_t cap;
@@ -21,5 +25,7 @@ int os_fdset_has(const os_fdset *s, int fd);
 void os_fdset_each(const os_fdset *s, void (*fn)(int fd, void *ud), void *ud);
 
 void os_fdset_free(os_fdset *s);
+
+OS_HIDDEN_END
 
 #endif

@@ -6,6 +6,9 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 typedef enum {
     OS_HEADER_STATUS,       /* "HTTP/1.1 200 OK": a new response (or an interim 1xx) begins */
@@ -77,5 +80,7 @@ size_t os_header_block_at(const os_header_block *b, size_t offset, const char **
                           const char **value, size_t *value_len);
 
 void os_header_block_free(os_header_block *b);
+
+OS_HIDDEN_END
 
 #endif

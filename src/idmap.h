@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 typedef struct {
     unsigned long long key; /* 0 = empty slot */
     void *value;
@@ -24,5 +28,7 @@ void *os_idmap_get(const os_idmap *m, unsigned long long key);
 void os_idmap_remove(os_idmap *m, unsigned long long key);
 
 void os_idmap_free(os_idmap *m);
+
+OS_HIDDEN_END
 
 #endif

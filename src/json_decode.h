@@ -3,6 +3,9 @@
 #define ONESIGNAL_JSON_DECODE_H
 
 #include "compat.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 /* core.json_decode(text) -> value | nil, message. null is a NULL light userdata (lua-cjson's cjson.null);
  * on Lua 5.4 a number with an integral value that fits lua_Integer is an integer. Bad text is never
@@ -13,5 +16,7 @@ int os_lua_json_decode(lua_State *L);
  * array_mt (json.array_mt), so it is written back as [] (json.decode is one, made once when json.lua
  * loads: an upvalue costs a decode nothing until it meets an empty array). */
 int os_lua_json_decoder(lua_State *L);
+
+OS_HIDDEN_END
 
 #endif

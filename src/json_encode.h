@@ -3,6 +3,9 @@
 #define ONESIGNAL_JSON_ENCODE_H
 
 #include "compat.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 /* core.json_encode(value, array_fields, map_of_arrays, array_mt, max_depth [, name, value]...)
  *   -> text | nil, problem
@@ -52,5 +55,7 @@ int os_lua_json_cjson_marks(lua_State *L);
 /* The bytes of the large text at idx, or NULL when the value there is none; raises when it is released.
  * Valid while the large text is alive and not released. */
 const char *os_json_text_get(lua_State *L, int idx, size_t *len);
+
+OS_HIDDEN_END
 
 #endif

@@ -7,6 +7,9 @@
 
 #include "compat.h"
 #include "config.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 /* The fields of a table that a reader knows, copied to consecutive stack slots: the value of names[i] is
  * at first + i (nil when absent). */
@@ -50,5 +53,7 @@ void os_set_string(lua_State *L, const char *key, const char *value);
 void os_set_number(lua_State *L, const char *key, double value);
 void os_set_integer(lua_State *L, const char *key, lua_Integer value);
 void os_set_boolean(lua_State *L, const char *key, int value);
+
+OS_HIDDEN_END
 
 #endif

@@ -4,6 +4,9 @@
 
 #include "compat.h"
 #include "session.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 /* Pushes the result table of a finished request (the `result` contract of docs/design.md). */
 void os_push_result(lua_State *L, const os_transfer *t);
@@ -13,5 +16,7 @@ void os_push_redacted(lua_State *L, const os_session *s, const char *text, size_
 
 /* Pushes the table the attempt hook receives. Keys are redacted from the url. */
 void os_push_attempt(lua_State *L, const os_session *s, const os_attempt_report *r);
+
+OS_HIDDEN_END
 
 #endif

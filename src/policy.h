@@ -3,6 +3,10 @@
 #ifndef ONESIGNAL_POLICY_H
 #define ONESIGNAL_POLICY_H
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 /* Transport failure classes, as named in results ("connect", "resolve", ...). */
 typedef enum {
     OS_ERR_NONE = 0,
@@ -64,5 +68,7 @@ double os_retry_after_wait(double retry_after, int attempt, double base_delay, d
 const char *os_error_class_name(os_error_class e);
 os_error_class os_error_class_from_name(const char *name);
 const char *os_gave_up_name(os_gave_up g);
+
+OS_HIDDEN_END
 
 #endif

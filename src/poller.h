@@ -4,6 +4,10 @@
 #ifndef ONESIGNAL_POLLER_H
 #define ONESIGNAL_POLLER_H
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 #if defined(__linux__) && !defined(ONESIGNAL_NO_EPOLL)
 #define OS_POLLER_EPOLL 1
 #endif
@@ -42,5 +46,7 @@ int os_poller_wait(os_poller *p, int timeout_ms, os_poller_fn fn, void *ud);
 /* In a forked child: forget every registration without touching the kernel object shared with the parent
  * (an epoll set is shared across fork; changing it would blind the parent). Returns 0 or -1. */
 int os_poller_renew(os_poller *p);
+
+OS_HIDDEN_END
 
 #endif

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 /* Fills buf with len bytes from getrandom() (or /dev/urandom where it is missing). Returns 0, or -1 when
  * no source answered; buf is then unusable. Never buffered, so a forked child never repeats its parent. */
 int os_random_bytes(void *buf, size_t len);
@@ -35,5 +39,7 @@ typedef struct os_prng {
 
 /* A uniformly distributed number in [0, 1). */
 double os_prng_next01(os_prng *g);
+
+OS_HIDDEN_END
 
 #endif

@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 #define OS_REDACTED "[REDACTED]"
 
 typedef struct {
@@ -21,5 +25,7 @@ typedef struct {
  * whole secret in a JSON string): each is one way through an occurrence, never mixed.
  * Writes at most out_cap bytes and no NUL; call with out = NULL first to learn the size. */
 size_t os_redact(const char *text, size_t len, const os_span *secrets, size_t count, char *out, size_t out_cap);
+
+OS_HIDDEN_END
 
 #endif

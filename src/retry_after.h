@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 /* Larger delta-seconds are clamped here rather than overflowing (the value RFC 9110 suggests). */
 #define OS_RETRY_AFTER_MAX 2147483648.0
 
@@ -16,5 +20,7 @@ int os_parse_retry_after(const char *value, size_t len, double now, double *seco
 
 /* Days from 1970-01-01 to the given proleptic Gregorian date (negative before it). month is 1-12. */
 long long os_days_from_civil(long long year, int month, int day);
+
+OS_HIDDEN_END
 
 #endif

@@ -9,6 +9,9 @@
 
 #include "config.h"
 #include "transfer.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 typedef struct os_session os_session;
 
@@ -109,5 +112,7 @@ void os_session_get_stats(const os_session *s, os_session_stats *st);
  * without disturbing them, finish every inherited request with error "closed", and start afresh.
  * Called by acquire and run; cheap when nothing happened. */
 void os_session_check_fork(os_session *s);
+
+OS_HIDDEN_END
 
 #endif

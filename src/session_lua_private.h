@@ -10,6 +10,9 @@
 #include "compat.h"
 #include "lua_fields.h"
 #include "session.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 #define SESSION_MT "onesignal.core.session"
 #define PREFIX "onesignal.core: "
@@ -70,5 +73,7 @@ int os_lsession_wait(lua_State *L);
 
 int os_lsession_close(lua_State *L);
 int os_lsession_gc(lua_State *L);
+
+OS_HIDDEN_END
 
 #endif

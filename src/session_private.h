@@ -14,6 +14,9 @@
 #include "redact.h"
 #include "session.h"
 #include "timer_heap.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 typedef struct {
     os_transfer *head, *tail;
@@ -110,5 +113,7 @@ void os_session_fail(os_session *s, os_transfer *t, os_error_class error, const 
 void os_session_stop_active(os_session *s, int forked);
 void os_session_teardown_curl(os_session *s);
 void os_session_close_sockets(os_session *s); /* closes what libcurl left open, empties the set */
+
+OS_HIDDEN_END
 
 #endif

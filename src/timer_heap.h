@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
+
 typedef struct {
     double due;
     unsigned long long seq;
@@ -27,5 +31,7 @@ const os_timer *os_timer_peek(const os_timer_heap *h);
 void *os_timer_pop(os_timer_heap *h);
 
 void os_timer_heap_free(os_timer_heap *h);
+
+OS_HIDDEN_END
 
 #endif

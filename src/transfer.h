@@ -10,6 +10,9 @@
 #include "config.h"
 #include "headers.h"
 #include "policy.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 typedef enum { OS_GET, OS_POST, OS_PUT, OS_PATCH, OS_DELETE } os_method;
 typedef enum { OS_CRED_NONE, OS_CRED_REST, OS_CRED_ORG, OS_CRED_COUNT } os_credential;
@@ -149,5 +152,7 @@ void os_transfer_free(os_transfer *t);
 
 
 const char *os_method_name(os_method m);
+
+OS_HIDDEN_END
 
 #endif

@@ -3,6 +3,9 @@
 #define ONESIGNAL_UUID_H
 
 #include "random.h"
+#include "visibility.h"
+
+OS_HIDDEN_BEGIN
 
 #define OS_UUID_LEN 36
 
@@ -13,5 +16,7 @@ int os_uuid4(os_random_pool *pool, char out[OS_UUID_LEN + 1]);
 
 /* The formatting step alone, for tests and fuzzing: 16 bytes in, version and variant bits forced. */
 void os_uuid4_format(const unsigned char bytes[16], char out[OS_UUID_LEN + 1]);
+
+OS_HIDDEN_END
 
 #endif

@@ -33,4 +33,14 @@ describe("onesignal.core", function()
   it("can be required again and returns the same table", function()
     assert.equal(core, require("onesignal.core"))
   end)
+
+  -- src/visibility.h: everything else is shared between the core's own files only.
+  it("exports luaopen_onesignal_core and nothing else", function()
+    local path = assert(package.searchpath("onesignal.core", package.cpath))
+    local nm = assert(io.popen("nm -D --defined-only '" .. path .. "' 2>&1"))
+    local names = {}
+    for line in nm:lines() do names[#names + 1] = line:match("(%S+)$") end
+    assert.is_true(nm:close(), table.concat(names, "\n"))
+    assert.same({ "luaopen_onesignal_core" }, names)
+  end)
 end)
