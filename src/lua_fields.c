@@ -27,24 +27,11 @@ void os_read_fields(lua_State *L, int idx, const char *const *names, int n, os_f
     }
 }
 
-int os_slot(const os_field_values *f, int which)
-{
-    return f->first + which;
-}
-
-int os_has(const os_field_values *f, int which, int type)
+int os_field_type_error(const os_field_values *f, int which, int type)
 {
     lua_State *L = f->L;
-    int at = f->first + which, t = lua_type(L, at);
-    if (t != LUA_TNIL && t != type)
-        return luaL_error(L, PREFIX "'%s' must be a %s, not %s", f->names[which], lua_typename(L, type),
-                          luaL_typename(L, at));
-    return t != LUA_TNIL;
-}
-
-const char *os_get_string(const os_field_values *f, int which, size_t *len)
-{
-    return os_has(f, which, LUA_TSTRING) ? lua_tolstring(f->L, f->first + which, len) : NULL;
+    return luaL_error(L, PREFIX "'%s' must be a %s, not %s", f->names[which], lua_typename(L, type),
+                      luaL_typename(L, f->first + which));
 }
 
 /* Each reader names the field and the range it accepts, and never echoes the value: Lua would format it

@@ -27,14 +27,31 @@ void os_push_field_reader(lua_State *L, lua_CFunction fn, const char *const *nam
  * idx (a positive index), raw, onto n new stack slots and describes them in out. */
 void os_read_fields(lua_State *L, int idx, const char *const *names, int n, os_field_values *out);
 
+/* Raises the error of os_has: field `which` is neither nil nor of type. */
+int os_field_type_error(const os_field_values *f, int which, int type);
+
+/* The three below are inline: a request is read on every call, a dozen and more of them per read, and each
+ * is a few instructions besides the call. */
+
 /* The stack index of field `which`. */
-int os_slot(const os_field_values *f, int which);
+static inline int os_slot(const os_field_values *f, int which)
+{
+    return f->first + which;
+}
 
 /* Raises unless field `which` is nil or of type; returns whether it is present. */
-int os_has(const os_field_values *f, int which, int type);
+static inline int os_has(const os_field_values *f, int which, int type)
+{
+    int t = lua_type(f->L, f->first + which);
+    if (t != LUA_TNIL && t != type) return os_field_type_error(f, which, type);
+    return t != LUA_TNIL;
+}
 
 /* The string, or NULL when absent; stays valid while the table holds it. */
-const char *os_get_string(const os_field_values *f, int which, size_t *len);
+static inline const char *os_get_string(const os_field_values *f, int which, size_t *len)
+{
+    return os_has(f, which, LUA_TSTRING) ? lua_tolstring(f->L, f->first + which, len) : NULL;
+}
 
 /* Numbers: dflt (unchecked) when absent; a present value out of range raises, naming the field and range. */
 double os_get_positive(const os_field_values *f, int which, double dflt); /* seconds > 0 */
