@@ -213,7 +213,9 @@ void os_push_result(lua_State *L, const os_transfer *t)
     /* A result without error becomes the call's response table (lua/onesignal/response.lua): its seven
      * fields plus the idempotency_key added there fit eight slots, so that addition never resizes it. */
     lua_createtable(L, 0, t->error == OS_ERR_NONE ? 8 : 13);
-    os_set_integer(L, "id", (lua_Integer)t->id);
+    /* Only a result whose id its caller knows carries it: one more key costs ~300 instructions, and a
+     * blocking request's caller could do nothing with it. */
+    if (t->id_given) os_set_integer(L, "id", (lua_Integer)t->id);
     os_set_integer(L, "status", (lua_Integer)t->status);
     lua_pushlstring(L, t->response.len ? t->response.data : "", t->response.len);
     lua_setfield(L, -2, "body");

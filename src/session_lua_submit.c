@@ -152,6 +152,7 @@ static os_transfer *submit(lua_State *L, lsession *ls, int keep, int *body_slot)
         t->on_body_ref = on_body_ref;
         t->on_body = has_on_body ? os_lsession_on_body : NULL;
         t->on_body_ud = ls;
+        t->id_given = keep; /* session:submit returns it; session:request's caller never sees it */
         t->has_operation = operation != NULL;
         failed = operation != NULL && os_buf_append(&t->operation, operation, operation_len) != 0;
         failed = failed || (path != NULL ? os_transfer_set_url(t, cfg->base_url, path, path_len)

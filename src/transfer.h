@@ -58,6 +58,7 @@ typedef struct os_transfer {
     void *on_body_ud;
     long http_version; /* the session's, as a CURL_HTTP_VERSION_* value */
     int body_ref, context_ref, on_body_ref; /* the Lua binding's references; opaque here */
+    int id_given; /* the Lua binding: the submitter was given the id, so the result carries it */
     void *session;             /* the session it belongs to, for its open-socket callback; opaque here */
     /* The request's operation name, for the attempt hook's reports: a copy in memory this transfer keeps
      * from request to request costs less than a reference to the Lua string. */

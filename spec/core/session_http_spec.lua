@@ -127,6 +127,7 @@ describe("session round trips", function()
     assert.is_nil(result.error, tostring(result.message))
     assert.same(200, result.status)
     assert.same(2, result.attempts)
+    assert.is_nil(rawget(result, "id")) -- no id was given out, so the result carries none
     assert.same(2, collected)
     local sent = srv:recorded("/notifications", "path")
     assert.same(2, #sent)
