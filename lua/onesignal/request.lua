@@ -195,8 +195,11 @@ local function additions(op, client, body, plain)
     if plain then key = body.idempotency_key else key = rawget(body, "idempotency_key") end
     if key ~= nil then
       check_key(op, key, "idempotency_key")
-    elseif op.legacy_key and type(rawget(body, op.legacy_key)) == "string" then
-      key = check_key(op, rawget(body, op.legacy_key), op.legacy_key)
+    elseif op.legacy_key then
+      -- Read as the key above is; the usual body has no such field, and then no call to type is made.
+      local legacy
+      if plain then legacy = body[op.legacy_key] else legacy = rawget(body, op.legacy_key) end
+      if legacy ~= nil and type(legacy) == "string" then key = check_key(op, legacy, op.legacy_key) end
     end
     if key == nil then
       key = core.uuid4()
