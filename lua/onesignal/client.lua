@@ -85,7 +85,8 @@ end
 -- @local
 function Client:_perform(req)
   local transport = self.transport
-  local co = in_spawned(self)
+  -- (in_spawned looks at has_spawned first too; asked here, the usual blocking call makes no call for it)
+  local co = self.root.has_spawned and in_spawned(self)
   -- A closed client answers "closed" at once and sends nothing, so there is nothing to wait for. Through
   -- submit the libcurl transport would hold that answer for the next poll, which a program that closed
   -- its client never makes: the coroutine would stay suspended for ever.
