@@ -383,6 +383,11 @@ double os_session_hold_429(const os_session *s)
     return left > 0 ? left : 0;
 }
 
+int os_session_env_proxy(const os_session *s)
+{
+    return s->cfg.env_proxy;
+}
+
 int os_session_fd(const os_session *s)
 {
     return os_poller_fd(s->poller);

@@ -96,6 +96,10 @@ double os_session_next_timeout(const os_session *s);
  * meanwhile. */
 double os_session_hold_429(const os_session *s);
 
+/* Whether its transfers take a proxy from the environment: no option 'proxy', and a proxy variable was set
+ * when the session was made (else every transfer is told "no proxy", and libcurl reads no variable). */
+int os_session_env_proxy(const os_session *s);
+
 /* Descriptor readable when socket work is waiting, or -1 (poll(2) builds). */
 int os_session_fd(const os_session *s);
 

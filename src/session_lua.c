@@ -191,6 +191,14 @@ static int l_hold_429(lua_State *L)
     return 1;
 }
 
+/* Whether the session's transfers read the environment's proxy variables (os_session_env_proxy). */
+static int l_env_proxy(lua_State *L)
+{
+    lsession *ls = check_open(L);
+    lua_pushboolean(L, os_session_env_proxy(ls->s));
+    return 1;
+}
+
 /* pending, fd, timeout and stats only ask, but in a forked child they must answer for the child (what is
  * in flight is the parent's, and has ended as closed here): each looks for a fork first, as poll does. */
 static int l_pending(lua_State *L)
@@ -282,7 +290,7 @@ static const luaL_Reg METHODS[] = {
     {"fd", l_fd},                 {"timeout", l_timeout},             {"set_hook", l_set_hook},
     {"stats", l_stats},           {"close", os_lsession_close},       {"finished", os_lsession_finished},
     {"driving", l_driving},       {"set_refusal", l_set_refusal},     {"hold_429", l_hold_429},
-    {NULL, NULL}};
+    {"env_proxy", l_env_proxy},   {NULL, NULL}};
 
 static const luaL_Reg METAMETHODS[] = {
     {"__gc", os_lsession_gc}, {"__close", os_lsession_close}, {"__tostring", l_tostring}, {NULL, NULL}};

@@ -173,7 +173,7 @@ describe("session methods", function()
     s:close()
     s:close()
     for _, name in ipairs({ "submit", "poll", "wait", "pending", "fd", "timeout", "set_hook", "stats",
-                            "finished", "driving", "set_refusal", "hold_429" }) do
+                            "finished", "driving", "set_refusal", "hold_429", "env_proxy" }) do
       assert.matches("session is closed", error_of(s[name], s, { method = "GET", path = "/" }), name)
     end
     assert.matches("closed", tostring(s))

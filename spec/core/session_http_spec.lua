@@ -495,6 +495,7 @@ describe("session round trips", function()
     assert.is_nil(result.error, result.message)
     local seen = only_request(support.segments_path(srv))
     assert.same("api.onesignal.invalid", seen.headers.host)
+    assert.is_false(s:env_proxy()) -- the option wins: no variable is read
   end)
 
   -- A session reads the proxy variables when it is made, so each case runs in a process of its own.
@@ -506,7 +507,7 @@ describe("session round trips", function()
       local s = core.session({ base_url = arg[1], rest_key = arg[2], timeout = 10, connect_timeout = 5,
         max_retries = 0 })
       local r = s:wait(s:submit({ method = "GET", path = arg[3], credential = "rest" }))
-      io.write(tostring(r.error), " ", r.status)
+      io.write(tostring(r.error), " ", r.status, " ", tostring(s:env_proxy()))
     ]])
     f:close()
     local vars = {}
@@ -522,15 +523,16 @@ describe("session round trips", function()
     return out
   end
 
+  -- (The third word is env_proxy(): whether the session's transfers read the proxy variables at all.)
   it("goes through a proxy the environment names, unless no_proxy exempts the host", function()
-    assert.same("nil 201", in_process_with({ http_proxy = srv.url }, "http://api.onesignal.invalid"))
+    assert.same("nil 201 true", in_process_with({ http_proxy = srv.url }, "http://api.onesignal.invalid"))
     assert.same("api.onesignal.invalid", only_request(support.segments_path(srv)).headers.host)
     srv:reset()
     local dead = "http://127.0.0.1:1"
-    assert.same("connect 0", in_process_with({ http_proxy = dead }, srv.url))
-    assert.same("nil 201", in_process_with({ http_proxy = dead, no_proxy = "127.0.0.1" }, srv.url))
-    assert.same("connect 0", in_process_with({ ALL_PROXY = dead }, srv.url))
-    assert.same("nil 201", in_process_with({}, srv.url))
+    assert.same("connect 0 true", in_process_with({ http_proxy = dead }, srv.url))
+    assert.same("nil 201 true", in_process_with({ http_proxy = dead, no_proxy = "127.0.0.1" }, srv.url))
+    assert.same("connect 0 true", in_process_with({ ALL_PROXY = dead }, srv.url))
+    assert.same("nil 201 false", in_process_with({}, srv.url))
   end)
 
   it("reports a proxy that refuses the tunnel as proxy, without retrying", function()

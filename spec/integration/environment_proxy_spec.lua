@@ -39,6 +39,12 @@ local EXPORT_SCRIPT = [[
     app_id = os.getenv("SPEC_APP"), max_retries = 2, retry_base_delay = 0.05, retry_max_delay = 0.05 }
   for k, v in pairs(%s) do options[k] = v end
   local client = onesignal.new(options)
+  local late = os.getenv("SPEC_LATE_PROXY")
+  if late then -- set once the client is made (LuaJIT's ffi: Lua has no setenv)
+    local ffi = require("ffi")
+    ffi.cdef("int setenv(const char *name, const char *value, int overwrite);")
+    ffi.C.setenv("http_proxy", late, 1)
+  end
   local url = assert(client:export_subscriptions(nil)).csv_file_url
   if os.getenv("SPEC_FILE_HOST") == "localhost" then url = url:gsub("//127%%.0%%.0%%.1:", "//localhost:") end
   local waits = { interval = 0.01, sleep = function() end }
@@ -69,7 +75,7 @@ describe("a proxy from the environment", function()
   local function run(variables, options, script)
     local words = { "env" }
     for _, name in ipairs(PROXY_VARIABLES) do words[#words + 1] = "-u " .. name end
-    words[#words + 1] = "-u SPEC_FILE_HOST"
+    words[#words + 1] = "-u SPEC_FILE_HOST -u SPEC_LATE_PROXY"
     for name, value in pairs(variables) do words[#words + 1] = support.quote(name .. "=" .. value) end
     for name, value in pairs({ SPEC_URL = srv.url, SPEC_KEY = srv.rest_key, SPEC_APP = srv.app_id }) do
       words[#words + 1] = support.quote(name .. "=" .. value)
@@ -149,6 +155,21 @@ describe("a proxy from the environment", function()
       }) do
         assert.are.equal("saved\nfetched\n", run(case[1], case[2], EXPORT_SCRIPT))
       end
+    end)
+
+    -- A client made with no proxy variable set tells libcurl "no proxy" for every transfer, its file's
+    -- included, so a variable set later is never used, and the check must not refuse the download for it.
+    it("is not looked at when it was set after the client was made without one", function()
+      if runtime.flavour ~= "luajit" then
+        pending("setting a variable inside the child process needs LuaJIT's ffi (the LuaJIT run covers it)")
+        return
+      end
+      local out = run({ SPEC_LATE_PROXY = BAD, SPEC_FILE_HOST = "localhost" }, nil, EXPORT_SCRIPT)
+      assert.are.equal("saved\nfetched\n", out)
+      srv:reset()
+      -- The control: the same variable set before the client was made is refused.
+      out = run({ http_proxy = BAD, no_proxy = "127.0.0.1", SPEC_FILE_HOST = "localhost" }, nil, EXPORT_SCRIPT)
+      assert.matches("failed: proxy, 0 attempts", out, 1, true)
     end)
   end)
 

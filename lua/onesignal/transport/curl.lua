@@ -81,7 +81,7 @@ function M.new(cfg)
   -- rehashed over and over as entries come and go).
   -- closed is present (false) rather than absent: every call reads it, and a miss goes on to the metatable.
   local self = setmetatable({ name = "curl", session = session, ready = {}, ready_callbacks = {}, head = 1,
-    tail = 0, round = 0, closed = false, proxy_given = cfg.proxy ~= nil }, Transport)
+    tail = 0, round = 0, closed = false }, Transport)
   secrets[self] = { cfg.rest_api_key, cfg.organization_api_key }
   return self
 end
@@ -94,9 +94,11 @@ end
 
 --- Why the file of an export at `url` (another host than the API's) cannot be fetched through the proxy
 -- libcurl would take from the environment for it, as a message; nil when nothing is in the way. Asked by
--- exports.lua before the first GET: the check onesignal.new makes for the base URL (config.lua).
+-- exports.lua before the first GET: the check onesignal.new makes for the base URL (config.lua). Only when
+-- the engine's transfers read the variables at all (session:env_proxy): not with option 'proxy', which wins
+-- for every host, nor when none was set as the client was made, whatever was set since.
 function Transport:file_proxy_problem(url)
-  if self.proxy_given then return nil end -- option 'proxy' wins, for every host
+  if self.closed or not self.session:env_proxy() then return nil end
   return config.file_proxy_problem(url, function(text) return self:redact(text) end)
 end
 
