@@ -29,8 +29,8 @@ local SCRIPT = [[
     .. " attempts"))
 ]]
 
--- Makes a client as SCRIPT does, asks for an export and fetches its file, at the test server's address
--- (SPEC_URL's host, 127.0.0.1) or under the name `localhost`, with download_export and fetch_export; prints
+-- Makes a client as SCRIPT does, asks for an export and fetches its file (at the test server's address, or
+-- under the name its knob files_host gives it: see run), with download_export and fetch_export; prints
 -- one line for each: "saved" or "fetched", or "failed: <reason>, <attempts> attempts, <polls> polls,
 -- maybe_sent <maybe_sent>, .part <left or none>: <tostring(err)>".
 local EXPORT_SCRIPT = [[
@@ -46,7 +46,6 @@ local EXPORT_SCRIPT = [[
     ffi.C.setenv("http_proxy", late, 1)
   end
   local url = assert(client:export_subscriptions(nil)).csv_file_url
-  if os.getenv("SPEC_FILE_HOST") == "localhost" then url = url:gsub("//127%%.0%%.0%%.1:", "//localhost:") end
   local waits = { interval = 0.01, sleep = function() end }
   local path = os.tmpname()
   local function report(done, err)
@@ -70,13 +69,18 @@ describe("a proxy from the environment", function()
   setup(function() srv = server.start({}) end)
   teardown(function() if srv then srv:stop() end end)
 
-  -- `variables`: the environment's proxy variables (every other one unset, SPEC_FILE_HOST too); `options`:
-  -- Lua text; `script`: SCRIPT unless given.
+  -- `variables`: the environment's proxy variables (every other one unset), and SPEC_LATE_PROXY (see
+  -- EXPORT_SCRIPT) or SPEC_FILE_HOST, which is no variable but the host name export file URLs get (the
+  -- server's knob files_host: the same server under another name); `options`: Lua text; `script`: SCRIPT
+  -- unless given.
   local function run(variables, options, script)
+    srv:set({ files_host = variables.SPEC_FILE_HOST or "" })
     local words = { "env" }
     for _, name in ipairs(PROXY_VARIABLES) do words[#words + 1] = "-u " .. name end
-    words[#words + 1] = "-u SPEC_FILE_HOST -u SPEC_LATE_PROXY"
-    for name, value in pairs(variables) do words[#words + 1] = support.quote(name .. "=" .. value) end
+    words[#words + 1] = "-u SPEC_LATE_PROXY"
+    for name, value in pairs(variables) do
+      if name ~= "SPEC_FILE_HOST" then words[#words + 1] = support.quote(name .. "=" .. value) end
+    end
     for name, value in pairs({ SPEC_URL = srv.url, SPEC_KEY = srv.rest_key, SPEC_APP = srv.app_id }) do
       words[#words + 1] = support.quote(name .. "=" .. value)
     end
@@ -183,5 +187,22 @@ describe("a proxy from the environment", function()
     assert.is_nil(r.stderr:find("Pr0xy-pa55", 1, true), r.stderr)
     r = cli.cli({ "get_segments", "--dry-run" }, env)
     assert.are.equal(0, r.code, r.stderr)
+  end)
+
+  it("of a scheme libcurl cannot use for an export's file fails --download as a network error", function()
+    srv:reset()
+    srv:set({ files_host = "localhost", export_ready_after = 0 }) -- the API's host is exempted, the file's not
+    local file = os.tmpname()
+    os.remove(file)
+    local env = cli.env_for(srv, { http_proxy = BAD, no_proxy = "127.0.0.1", NO_PROXY = "" })
+    local r = cli.cli({ "export_subscriptions", "--download", file, "--poll-interval", "0.05" }, env)
+    srv:reset()
+    assert.are.equal(4, r.code, r.stderr)
+    assert.matches("download_export failed: network error (proxy): $http_proxy has the scheme 'socks9', which"
+      .. " libcurl cannot use", r.stderr, 1, true)
+    assert.is_nil(r.stderr:find("Pr0xy-pa55", 1, true), r.stderr)
+    assert.is_nil(r.stderr:find("proxy-user", 1, true), r.stderr)
+    assert.is_nil(io.open(file, "rb"), "no file")
+    assert.is_nil(io.open(file .. ".part", "rb"), "no .part file")
   end)
 end)

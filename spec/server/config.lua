@@ -8,6 +8,7 @@ local function default_knobs(settings)
     export_ready_after = 2,          -- GETs of an export file answered 404 before it is ready
     export_rows = 40,                -- rows of an export's CSV file made after this is set ("a few KB")
     delay = settings.delay or 0,     -- bench mode: seconds before create_notification answers
+    files_host = "",                 -- host name in export file URLs made after this is set ("": the request's)
   }
 end
 

@@ -37,12 +37,15 @@ local function events_csv(app_id, kind)
   return table.concat(lines, "\n") .. "\n"
 end
 
--- Registers a new export and returns its URL on this server.
+-- Registers a new export and returns its URL on this server, under the host name the knob files_host names
+-- when set (the same server under another name: a file on another host than the API's, as on S3).
 function files.create(ctx, kind, app_id)
   local name = kind .. "-" .. ids.uuid()
   store.files[name] = { kind = kind, app_id = app_id, hits = 0,
     ready_after = config.knobs.export_ready_after, created_at = clock.now() }
-  return ctx.base_url .. "/__files/" .. name .. ".csv"
+  local base, host = ctx.base_url, config.knobs.files_host
+  if host ~= "" then base = base:gsub("^(%a+://)[^:/]+", "%1" .. host:gsub("%%", "%%%%")) end
+  return base .. "/__files/" .. name .. ".csv"
 end
 
 -- GET /__files/<name>.csv
