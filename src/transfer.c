@@ -528,6 +528,10 @@ static void set_message(os_transfer *t, CURLcode code)
         snprintf(t->message, sizeof t->message, "out of memory while receiving the response");
     else if (t->head_cut) /* the cosocket transport's words (ngx_http.lua) */
         snprintf(t->message, sizeof t->message, "the connection closed before the response headers arrived");
+    /* libcurl's "Empty reply from server" also follows an interim 1xx answer: in the cosocket transport's
+     * words, which fit both, a reset means the same on either transport. */
+    else if (code == CURLE_GOT_NOTHING)
+        snprintf(t->message, sizeof t->message, "the connection closed before the response arrived");
     /* libcurl says only "Couldn't connect to server" when no socket could be made: the cause is local, and
      * so is the way out. */
     else if (code == CURLE_COULDNT_CONNECT && t->socket_errno == EMFILE)

@@ -252,6 +252,7 @@ describe("retries on the ngx transport", function()
     r = call("create_user", { NULL, { identity = { external_id = "interim" } } })
     assert.is_false(r.ok)
     assert.are.equal("reset", r.reason)
+    assert.are.equal("the connection closed before the response arrived", r.message) -- as on libcurl
     assert.is_nil(r.status)
     assert.is_true(r.maybe_sent)
     assert.are.equal(1, r.attempts)
