@@ -183,7 +183,7 @@ int os_header_block_feed(os_header_block *b, const char *line, size_t len)
         b->status = h.status;
         return 0;
     case OS_HEADER_END:
-        if (b->status >= 200 || b->status == 101) b->complete = 1;
+        if (os_status_is_final(b->status)) b->complete = 1;
         return 0;
     case OS_HEADER_FIELD: return b->complete ? 0 : add_field(b, &h);
     case OS_HEADER_CONTINUATION: return b->complete ? 0 : continue_field(b, &h);

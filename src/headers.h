@@ -56,9 +56,15 @@ typedef struct {
     int transfer_coded;       /* a Transfer-Encoding field came (os_header_unasked_coding tells more) */
     int status;               /* of the status line that began this block */
     int complete;             /* the final response's header block ended with its empty line: later fields
-                               * are trailers. Final: >= 200, or an unasked-for 101, which libcurl takes as
-                               * final (its body runs to the end of the connection). */
+                               * are trailers (see os_status_is_final) */
 } os_header_block;
+
+/* Whether a status line begins the final answer rather than an interim one: >= 200, or an unasked-for 101,
+ * which libcurl takes as final (its body runs to the end of the connection). */
+static inline int os_status_is_final(long status)
+{
+    return status >= 200 || status == 101;
+}
 
 /* Empties the block, keeping at most keep bytes of memory. */
 void os_header_block_clear(os_header_block *b, size_t keep);

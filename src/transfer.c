@@ -564,7 +564,7 @@ void os_transfer_conclude_attempt(os_transfer *t, CURLcode code)
      * replay mark may be cut or missing). An announced length over max_body is refused once the whole
      * block came, before its empty line is handed over: that block stays. */
     if (!t->headers.complete && code != CURLE_FILESIZE_EXCEEDED) {
-        if (status < 200 && status != 101) status = 0;
+        if (!os_status_is_final(status)) status = 0;
         if (code == CURLE_OK || code == CURLE_PARTIAL_FILE) {
             t->head_cut = 1;
             code = CURLE_RECV_ERROR;

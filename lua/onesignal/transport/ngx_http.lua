@@ -142,11 +142,18 @@ end
 -- A header name: one or more token characters (RFC 9110 5.1).
 local TOKEN = "^[%w!#$%%&'*+.^_`|~-]+$"
 
+-- Whether a status line begins the final answer rather than an interim one: 2xx and above, or a 101,
+-- which would switch protocols; this client never asks for that, and libcurl takes it as the final answer
+-- (os_status_is_final in the C engine).
+local function is_final(status)
+  return status >= 200 or status == 101
+end
+
 -- A failure after the status line: a final status stays known, as the C engine reports it; an interim
--- one (1xx but an unasked-for 101, which is taken as final, see read_head) is no answer.
+-- one is no answer.
 local function head_failure(head, class, message)
   local status = head.status
-  return nil, class, message, (status >= 200 or status == 101) and status or nil
+  return nil, class, message, is_final(status) and status or nil
 end
 
 -- Adds `text` after `sep` to header `name`. A value that grows (a repeated name, a folded line) becomes
@@ -243,8 +250,7 @@ function M.read_head(r)
         end
       end
     end
-    -- 101 would switch protocols, which this client never asks for: libcurl takes it as the final answer.
-    if status >= 200 or status == 101 then return head end
+    if is_final(status) then return head end
   end
 end
 
