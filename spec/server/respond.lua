@@ -54,26 +54,27 @@ function respond.dripped(status, body, headers, content_type, every)
   return ngx.exit(ngx.HTTP_OK)
 end
 
--- The next two write on the request's raw connection (its body was read), for bytes nginx itself would
--- never send. ngx_lua has none over HTTP/2: there the stream is reset instead (as by `drop`).
+-- Writes `text` on the request's raw connection (its body was read), for bytes nginx itself would never
+-- send, then closes it: returning ends the raw request. ngx_lua has no raw connection over HTTP/2: there
+-- the stream is reset instead (as by `drop`).
+local function send_raw_then_close(text)
+  local sock = ngx.req.socket(true)
+  if not sock then return respond.drop() end
+  sock:send(text)
+end
 
 -- Sends the status line and header fields of the answer, but not the empty line that ends them, then
 -- closes the connection: the client has no proof the answer is whole.
 function respond.cut_head(status, headers, content_type)
-  local sock = ngx.req.socket(true)
-  if not sock then return respond.drop() end
   local lines = { "HTTP/1.1 " .. status .. " Cut Short", "Content-Type: " .. (content_type or JSON_TYPE) }
   for k, v in pairs(headers or {}) do lines[#lines + 1] = k .. ": " .. v end
   lines[#lines + 1] = "Content-Length: 2"
-  sock:send(table.concat(lines, "\r\n") .. "\r\n")
-  -- Returning ends the raw request: nginx closes the connection.
+  return send_raw_then_close(table.concat(lines, "\r\n") .. "\r\n")
 end
 
 -- Sends an interim 100 Continue, whole, then closes the connection without the final answer.
 function respond.interim()
-  local sock = ngx.req.socket(true)
-  if not sock then return respond.drop() end
-  sock:send("HTTP/1.1 100 Continue\r\n\r\n")
+  return send_raw_then_close("HTTP/1.1 100 Continue\r\n\r\n")
 end
 
 -- Closes the connection without a response (nginx's 444).
